@@ -1,0 +1,18 @@
+/**
+ * The file access that core code needs, so the same dataset logic runs over Node's fs (CLI,
+ * tests) and `vscode.workspace.fs` (extension host, remote workspaces). Paths are POSIX strings.
+ */
+export type EntryType = 'file' | 'directory' | 'other';
+
+export interface FileSystem {
+  readFile(path: string): Promise<Uint8Array>;
+  /** Reads at most `length` bytes from the start (headers); may return fewer. */
+  readHead(path: string, length: number): Promise<Uint8Array>;
+  /** Writes atomically: a temporary file in the same folder, then a rename. */
+  writeFileAtomic(path: string, data: Uint8Array): Promise<void>;
+  readDirectory(path: string): Promise<Array<[name: string, type: EntryType]>>;
+  /** undefined when nothing exists at `path`. */
+  stat(path: string): Promise<{ type: EntryType; size: number; mtime: number } | undefined>;
+  createDirectory(path: string): Promise<void>;
+  delete(path: string): Promise<void>;
+}

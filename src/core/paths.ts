@@ -1,0 +1,28 @@
+/** POSIX path helpers that work in Node, browsers and workers alike. */
+export function joinPath(...parts: string[]): string {
+  const joined = parts.filter((p) => p.length > 0).join('/');
+  return joined.replace(/\/+/g, '/');
+}
+
+export function baseName(path: string): string {
+  const i = path.lastIndexOf('/');
+  return i < 0 ? path : path.slice(i + 1);
+}
+
+export function dirName(path: string): string {
+  const i = path.lastIndexOf('/');
+  return i <= 0 ? (i === 0 ? '/' : '.') : path.slice(0, i);
+}
+
+/** The file name without its last extension: the key that pairs an image with its mask. */
+export function stemOf(name: string): string {
+  const base = baseName(name);
+  const dot = base.lastIndexOf('.');
+  return dot <= 0 ? base : base.slice(0, dot);
+}
+
+export function extensionOf(name: string): string {
+  const base = baseName(name);
+  const dot = base.lastIndexOf('.');
+  return dot <= 0 ? '' : base.slice(dot + 1).toLowerCase();
+}
