@@ -1,0 +1,111 @@
+import { decode, encode, type DecodedPng } from 'fast-png';
+import { paletteFor, type ClassDef } from '../classes';
+import { DataError } from '../errors';
+import { colorsToClasses } from './colorMap';
+import { ColorType, colorTypeName, readPngHeader, type PngHeader } from './pngHeader';
+
+/** A label mask: one class index per pixel, row-major. */
+export interface Mask {
+  width: number;
+  height: number;
+  data: Uint8Array;
+}
+
+export interface DecodeOptions {
+  /** Named in every error. */
+  path: string;
+  /** Colours for RGB/RGBA masks. */
+  classes: readonly ClassDef[];
+  /** Larger declared sizes are refused before anything is allocated (default 100e6). */
+  maxPixels?: number;
+  /** RGB masks: the ignore index's palette colour maps to it (default 255). */
+  ignoreIndex?: number;
+}
+
+export const DEFAULT_MAX_PIXELS = 100e6;
+
+/**
+ * Deflate level for written masks. Encoding spends most of its time in deflate; level 3 is
+ * several times faster than 6 and its files are only slightly larger (see bench/core.bench.ts).
+ */
+export const MASK_ZLIB_LEVEL = 3;
+
+/**
+ * Decodes a PNG mask: indexed (value = palette index) and grayscale (value = class) at 1-16
+ * bits, and RGB/RGBA colour masks mapped through the class colours. Every failure is a
+ * DataError naming the file.
+ */
+export function decodeMask(bytes: Uint8Array, opts: DecodeOptions): Mask {
+  const { path } = opts;
+  const header = readPngHeader(bytes, path, opts.maxPixels ?? DEFAULT_MAX_PIXELS);
+  checkSupported(header, path);
+  let png: DecodedPng;
+  try {
+    png = decode(bytes, { checkCrc: true });
+  } catch (e) {
+    throw new DataError(path, `corrupt PNG: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  const { width, height, depth, colorType } = header;
+  const rowBytes = Math.ceil((width * depth * png.channels) / 8);
+  if (png.width !== width || png.height !== height || png.data.length * (depth === 16 ? 2 : 1) !== rowBytes * height) {
+    throw new DataError(path, 'corrupt PNG: decoded data does not match the header');
+  }
+  let data: Uint8Array;
+  if (colorType === ColorType.Rgb || colorType === ColorType.Rgba) {
+    data = colorsToClasses(png.data as Uint8Array, png.channels as 3 | 4, width, opts.classes, opts.ignoreIndex ?? 255, path);
+  } else if (depth === 16) {
+    data = narrow16(png.data as Uint16Array, width, path);
+  } else if (depth < 8) {
+    data = unpackBits(png.data as Uint8Array, width, height, depth);
+  } else {
+    data = png.data as Uint8Array;
+  }
+  return { width, height, data };
+}
+
+/** An 8-bit indexed PNG whose palette holds the class colours, so masks look right anywhere. */
+export function encodeMask(mask: Mask, classes: readonly ClassDef[], ignoreIndex: number): Uint8Array {
+  const { width, height, data } = mask;
+  if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1 || data.length !== width * height) {
+    throw new RangeError(`mask of ${width}x${height} needs ${width * height} values, got ${data.length}`);
+  }
+  const palette = paletteFor(classes, ignoreIndex);
+  return encode({ width, height, data, channels: 1, depth: 8, palette }, { zlib: { level: MASK_ZLIB_LEVEL } });
+}
+
+function checkSupported({ depth, colorType, interlaced }: PngHeader, path: string): void {
+  const kind = `${depth}-bit ${colorTypeName(colorType)}`;
+  if (colorType === ColorType.GrayAlpha || (depth === 16 && colorType !== ColorType.Gray)) {
+    throw new DataError(path, `unsupported mask format: ${kind} (use indexed, grayscale, RGB or RGBA)`);
+  }
+  // fast-png's Adam7 path treats sub-byte pixels as whole bytes.
+  if (interlaced && depth < 8) throw new DataError(path, `unsupported mask format: interlaced ${kind}`);
+}
+
+function narrow16(values: Uint16Array, width: number, path: string): Uint8Array {
+  const out = new Uint8Array(values.length);
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (v > 255) {
+      throw new DataError(path, `value ${v} at pixel (${i % width}, ${Math.floor(i / width)}) is not a class index (at most 255)`);
+    }
+    out[i] = v;
+  }
+  return out;
+}
+
+/** Rows of 1, 2 or 4-bit samples (each row starts on a byte) to one byte per pixel. */
+function unpackBits(packed: Uint8Array, width: number, height: number, depth: number): Uint8Array {
+  const out = new Uint8Array(width * height);
+  const rowBytes = Math.ceil((width * depth) / 8);
+  const perByte = 8 / depth;
+  const mask = (1 << depth) - 1;
+  for (let y = 0; y < height; y++) {
+    const row = y * rowBytes;
+    for (let x = 0; x < width; x++) {
+      const shift = 8 - depth * ((x % perByte) + 1);
+      out[y * width + x] = (packed[row + Math.floor(x / perByte)] >> shift) & mask;
+    }
+  }
+  return out;
+}
