@@ -1,0 +1,59 @@
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync, symlinkSync, writeFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { DataError } from '../../src/core/errors';
+import { NodeFileSystem } from '../../src/node/nodeFileSystem';
+import { tempDir } from '../core/dataset/fixtures';
+
+const fs = new NodeFileSystem();
+
+test('writeFileAtomic writes the bytes, replaces an existing file and leaves no temporary file', async (t) => {
+  const dir = tempDir(t);
+  const path = join(dir, 'mask.png');
+  await fs.writeFileAtomic(path, new Uint8Array([1, 2, 3]));
+  await fs.writeFileAtomic(path, new Uint8Array([4, 5]));
+  assert.deepEqual([...readFileSync(path)], [4, 5]);
+  assert.deepEqual(readdirSync(dir), ['mask.png']);
+});
+
+test('writeFileAtomic into a missing folder fails with the path and leaves nothing behind', async (t) => {
+  const dir = tempDir(t);
+  const path = join(dir, 'missing', 'mask.png');
+  await assert.rejects(fs.writeFileAtomic(path, new Uint8Array([1])), (err: DataError) => err.path === path);
+  assert.deepEqual(readdirSync(dir), []);
+});
+
+test('readHead returns at most the requested bytes, fewer for a short file', async (t) => {
+  const dir = tempDir(t);
+  writeFileSync(join(dir, 'a.bin'), new Uint8Array(100).map((_, i) => i));
+  assert.deepEqual([...(await fs.readHead(join(dir, 'a.bin'), 4))], [0, 1, 2, 3]);
+  assert.equal((await fs.readHead(join(dir, 'a.bin'), 1000)).length, 100);
+});
+
+test('readFile of a missing file is a DataError whose message starts with the path', async (t) => {
+  const path = join(tempDir(t), 'nope.png');
+  await assert.rejects(fs.readFile(path), (err: DataError) => err instanceof DataError && err.message.startsWith(path));
+  assert.equal(await fs.stat(path), undefined);
+});
+
+test('readDirectory reports files, folders and what symlinks point at', async (t) => {
+  const dir = tempDir(t);
+  mkdirSync(join(dir, 'sub'));
+  writeFileSync(join(dir, 'f.txt'), 'x');
+  symlinkSync(join(dir, 'f.txt'), join(dir, 'link.txt'));
+  symlinkSync(join(dir, 'sub'), join(dir, 'linkdir'));
+  symlinkSync(join(dir, 'gone'), join(dir, 'dangling'));
+  const entries = new Map(await fs.readDirectory(dir));
+  assert.deepEqual(Object.fromEntries(entries), { sub: 'directory', 'f.txt': 'file', 'link.txt': 'file', linkdir: 'directory', dangling: 'other' });
+});
+
+test('createDirectory is recursive, stat reports size and type, delete removes folders', async (t) => {
+  const dir = tempDir(t);
+  await fs.createDirectory(join(dir, 'a', 'b'));
+  await fs.writeFileAtomic(join(dir, 'a', 'b', 'x'), new Uint8Array(7));
+  assert.deepEqual({ ...(await fs.stat(join(dir, 'a', 'b', 'x'))), mtime: 0 }, { type: 'file', size: 7, mtime: 0 });
+  assert.equal((await fs.stat(join(dir, 'a')))?.type, 'directory');
+  await fs.delete(join(dir, 'a'));
+  assert.equal(await fs.stat(join(dir, 'a')), undefined);
+});
