@@ -1,0 +1,69 @@
+import json
+import os
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from seglab_trainer.dataset import DatasetError, labeled_samples, load_config, read_mask, split_samples
+from seglab_trainer.memory import Augmenter, InMemoryImages
+from tests.synthetic import make_dataset
+
+
+def test_pairs_by_stem_and_skips_unlabeled(dataset):
+    cfg = load_config(dataset)
+    samples = labeled_samples(dataset, cfg)
+    assert [s.stem for s in samples] == [f"img{i:03d}" for i in range(6)]
+    assert cfg.num_classes == 3 and cfg.ignore_index == 255
+
+
+def test_default_split_is_deterministic_90_10(tmp_path):
+    root = make_dataset(str(tmp_path / "d"), count=12, size=16)
+    cfg = load_config(root)
+    train, val = split_samples(root, cfg, labeled_samples(root, cfg))
+    assert [s.stem for s in val] == ["img009"] and len(train) == 11
+
+
+def test_split_files(tmp_path):
+    root = make_dataset(str(tmp_path / "d"), count=6, size=16, splits=True)
+    cfg = load_config(root)
+    train, val = split_samples(root, cfg, labeled_samples(root, cfg))
+    assert [s.stem for s in val] == ["img004", "img005"] and len(train) == 4
+
+
+@pytest.mark.parametrize("mode", ["P", "L"])
+def test_indexed_and_grayscale_masks(tmp_path, mode):
+    root = make_dataset(str(tmp_path / "d"), count=2, size=16, mode=mode)
+    cfg = load_config(root)
+    m = read_mask(labeled_samples(root, cfg)[0].mask, cfg)
+    assert set(np.unique(m)) <= {0, 1, 2, 255} and 255 in m
+
+
+def test_bad_inputs_name_the_file(tmp_path):
+    root = make_dataset(str(tmp_path / "d"), count=2, size=16)
+    cfg = load_config(root)
+    bad = os.path.join(root, "masks", "img000.png")
+    Image.fromarray(np.full((16, 16), 7, np.uint8), mode="L").save(bad)
+    with pytest.raises(DatasetError, match="img000.png: mask value 7"):
+        read_mask(bad, cfg)
+    Image.new("RGB", (16, 16)).save(bad)
+    with pytest.raises(DatasetError, match="img000.png: mask mode RGB"):
+        read_mask(bad, cfg)
+    with open(os.path.join(root, "seglab.json"), "w") as f:
+        json.dump({"classes": [], "imagesDir": "../x"}, f)
+    with pytest.raises(DatasetError, match="seglab.json: \"classes\""):
+        load_config(root)
+
+
+def test_augmentation_keeps_image_and_mask_aligned(dataset):
+    cfg = load_config(dataset)
+    data = InMemoryImages(labeled_samples(dataset, cfg), cfg, max_short=64)
+    gen = torch.Generator().manual_seed(0)
+    images, masks = Augmenter(48).batch(data, [0, 1, 2, 3], torch.device("cpu"), gen)
+    assert images.shape == (4, 3, 48, 48) and masks.shape == (4, 48, 48) and masks.dtype == torch.long
+    # the red channel is high exactly on "box" pixels (class 1), away from resampled edges
+    red = images[:, 0] > 0.5
+    box = masks == 1
+    assert (red & box).sum() > 0.8 * box.sum() and (red & (masks == 0)).sum() < 0.05 * (masks == 0).sum()
+    assert set(masks.unique().tolist()) <= {0, 1, 2, 255}
