@@ -1,0 +1,184 @@
+import * as vscode from 'vscode';
+import { loadDataset } from '../core/dataset/datasetIndex';
+import { findDatasets } from '../core/dataset/detect';
+import type { DatasetIndex } from '../core/dataset/types';
+import { DataError } from '../core/errors';
+import type { ValidationRequest } from './backgroundValidation';
+import { DatasetState } from './datasetState';
+import { watchDataset, watchGlob } from './datasetWatcher';
+import { VscodeFileSystem } from './vscodeFileSystem';
+
+/** How deep below each workspace folder datasets are looked for. */
+const SEARCH_DEPTH = 3;
+/** workspaceState key: URIs of datasets added with "Open Dataset…". */
+const OPENED_KEY = 'seglab.openedDatasets';
+
+export type Trigger = 'user' | 'watcher';
+/** Checks a freshly loaded index in the background (see backgroundValidation.ts); never throws. */
+export type Validator = (dataset: DatasetState, index: DatasetIndex, request: ValidationRequest) => Promise<void>;
+
+/**
+ * The datasets shown in the tree: found in the workspace folders or opened by the user (kept per
+ * workspace). Each one is indexed, watched and validated in the background; failures are kept on
+ * the dataset (shown in the tree, logged), never thrown out of activation.
+ */
+export class DatasetRegistry implements vscode.Disposable {
+  private readonly states = new Map<string, DatasetState>();
+  private readonly watchers = new Map<string, { glob: string; watcher: vscode.Disposable }>();
+  /** Bumped on every reload of a dataset, so a slow, superseded load never overwrites a newer one. */
+  private readonly generations = new Map<string, number>();
+  /** Aborts the validation of a dataset's previous load. */
+  private readonly aborts = new Map<string, AbortController>();
+  private readonly changed = new vscode.EventEmitter<void>();
+  private pending = new Set<Promise<unknown>>();
+  readonly onDidChange = this.changed.event;
+  discovering = false;
+
+  constructor(
+    private readonly memento: vscode.Memento,
+    private readonly log: vscode.LogOutputChannel,
+    private readonly validate: Validator,
+  ) {}
+
+  /** Datasets sorted by name, then location. */
+  get datasets(): DatasetState[] {
+    return [...this.states.values()].sort((a, b) => a.name.localeCompare(b.name) || a.key.localeCompare(b.key));
+  }
+
+  get(uri: vscode.Uri): DatasetState | undefined {
+    return this.states.get(uri.toString());
+  }
+
+  /** Resolves when no load, discovery or validation started so far is still running (for tests). */
+  async whenIdle(): Promise<void> {
+    while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
+  }
+
+  private track<T>(promise: Promise<T>): Promise<T> {
+    this.pending.add(promise);
+    void promise.finally(() => this.pending.delete(promise)).catch(() => undefined);
+    return promise;
+  }
+
+  /** Finds the datasets of every workspace folder, keeps the opened ones, drops the rest, loads them all. */
+  discover(): Promise<void> {
+    return this.track(this.discoverNow(false));
+  }
+
+  /** Discovers again and re-indexes every dataset ("Refresh Dataset" with no dataset given). */
+  reloadAll(): Promise<void> {
+    return this.track(this.discoverNow(true));
+  }
+
+  private async discoverNow(reloadExisting: boolean): Promise<void> {
+    this.discovering = true;
+    this.changed.fire();
+    const wanted = new Map<string, DatasetState>();
+    for (const folder of vscode.workspace.workspaceFolders ?? []) {
+      const fs = new VscodeFileSystem(folder.uri);
+      try {
+        for (const path of await findDatasets(fs, folder.uri.path, SEARCH_DEPTH)) {
+          const uri = fs.uri(path);
+          wanted.set(uri.toString(), this.states.get(uri.toString()) ?? new DatasetState(uri, 'workspace'));
+        }
+      } catch (error) {
+        this.log.error(`Looking for datasets in ${folder.uri.toString()} failed: ${describe(error)}`);
+      }
+    }
+    for (const text of this.memento.get<string[]>(OPENED_KEY, [])) {
+      const uri = vscode.Uri.parse(text);
+      if (!wanted.has(uri.toString())) wanted.set(uri.toString(), this.states.get(uri.toString()) ?? new DatasetState(uri, 'opened'));
+    }
+    for (const key of this.states.keys()) if (!wanted.has(key)) this.remove(key);
+    const toLoad = [...wanted.values()].filter((d) => reloadExisting || !this.states.has(d.key));
+    for (const dataset of wanted.values()) this.states.set(dataset.key, dataset);
+    this.discovering = false;
+    this.log.info(`Datasets: ${[...wanted.keys()].join(', ') || 'none'}`);
+    this.changed.fire();
+    await Promise.all(toLoad.map((d) => this.reload(d, 'user')));
+  }
+
+  /** Adds a folder picked by the user and loads it; the returned state says whether it loaded. */
+  async open(uri: vscode.Uri): Promise<DatasetState> {
+    let dataset = this.get(uri);
+    if (!dataset) {
+      dataset = new DatasetState(uri, 'opened');
+      this.states.set(dataset.key, dataset);
+      const opened = this.memento.get<string[]>(OPENED_KEY, []);
+      if (!opened.includes(dataset.key)) await this.memento.update(OPENED_KEY, [...opened, dataset.key]);
+    }
+    await this.reload(dataset, 'user');
+    return dataset;
+  }
+
+  /** Re-indexes a dataset, re-creates its watcher (folders may have changed) and starts validation. */
+  reload(dataset: DatasetState, trigger: Trigger, changed: vscode.Uri[] = []): Promise<void> {
+    return this.track(this.reloadNow(dataset, trigger, changed));
+  }
+
+  private async reloadNow(dataset: DatasetState, trigger: Trigger, changed: vscode.Uri[]): Promise<void> {
+    const generation = (this.generations.get(dataset.key) ?? 0) + 1;
+    this.generations.set(dataset.key, generation);
+    this.aborts.get(dataset.key)?.abort();
+    const abort = new AbortController();
+    this.aborts.set(dataset.key, abort);
+    dataset.loading = true;
+    this.changed.fire();
+    const started = Date.now();
+    try {
+      const index = await loadDataset(dataset.fs, dataset.uri.path);
+      if (this.generations.get(dataset.key) !== generation) return;
+      dataset.index = index;
+      dataset.error = undefined;
+      this.log.info(`Indexed ${dataset.uri.toString()}: ${index.images.length} images, ${index.problems.length} problems (${Date.now() - started} ms)`);
+    } catch (error) {
+      if (this.generations.get(dataset.key) !== generation) return;
+      dataset.index = undefined;
+      dataset.error = { message: describe(error), file: error instanceof DataError ? dataset.resolve(error.path) : undefined };
+      this.log.error(`Cannot read dataset ${dataset.uri.toString()}: ${describe(error)}`);
+      if (trigger === 'user') void vscode.window.showErrorMessage(vscode.l10n.t('SegLab: {0}', dataset.error.message));
+    } finally {
+      if (this.generations.get(dataset.key) === generation) {
+        dataset.loading = false;
+        this.rewatch(dataset);
+        this.changed.fire();
+      }
+    }
+    const index = dataset.index;
+    if (index && this.generations.get(dataset.key) === generation) {
+      await this.validate(dataset, index, { trigger, changed, signal: abort.signal });
+      if (this.generations.get(dataset.key) === generation) this.changed.fire();
+    }
+  }
+
+  /** A new watcher only when the watched folders changed, so events pending in the old one are not lost. */
+  private rewatch(dataset: DatasetState): void {
+    const glob = watchGlob(dataset);
+    const current = this.watchers.get(dataset.key);
+    if (current?.glob === glob) return;
+    current?.watcher.dispose();
+    const watcher = watchDataset(dataset, glob, (uris) => {
+      this.log.info(`${uris.length} file(s) changed in ${dataset.uri.toString()}`);
+      void this.reload(dataset, 'watcher', uris);
+    });
+    this.watchers.set(dataset.key, { glob, watcher });
+  }
+
+  private remove(key: string): void {
+    this.watchers.get(key)?.watcher.dispose();
+    this.watchers.delete(key);
+    this.aborts.get(key)?.abort();
+    this.aborts.delete(key);
+    this.generations.set(key, (this.generations.get(key) ?? 0) + 1);
+    this.states.delete(key);
+  }
+
+  dispose(): void {
+    for (const key of [...this.states.keys()]) this.remove(key);
+    this.changed.dispose();
+  }
+}
+
+export function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,131 @@
+import { open } from 'node:fs/promises';
+import * as vscode from 'vscode';
+import { DataError } from '../core/errors';
+import type { EntryType, FileSystem } from '../core/fileSystem';
+import { baseName, dirName, joinPath } from '../core/paths';
+
+/**
+ * Core's FileSystem over `vscode.workspace.fs`, so datasets in Remote-SSH, WSL, Codespaces and
+ * other file-system providers work as local ones do. Core's POSIX path strings are the `path`
+ * part of URIs that share the scheme and authority of `base` (a dataset or workspace folder).
+ */
+export class VscodeFileSystem implements FileSystem {
+  constructor(readonly base: vscode.Uri) {}
+
+  uri(path: string): vscode.Uri {
+    return this.base.with({ path });
+  }
+
+  async readFile(path: string): Promise<Uint8Array> {
+    return guard(path, () => vscode.workspace.fs.readFile(this.uri(path)));
+  }
+
+  /**
+   * `workspace.fs` has no ranged read. `file:` URIs are on the extension host's own disk (also
+   * under Remote-SSH, WSL and Codespaces, where the host runs remotely), so image headers are read
+   * there without reading whole images; other schemes read the file and keep its head.
+   */
+  async readHead(path: string, length: number): Promise<Uint8Array> {
+    if (this.base.scheme === 'file') return guard(path, () => readLocalHead(this.uri(path).fsPath, length));
+    const data = await this.readFile(path);
+    return data.length <= length ? data : data.subarray(0, length);
+  }
+
+  async writeFileAtomic(path: string, data: Uint8Array): Promise<void> {
+    // Same folder, so the rename stays on one file system and replaces the file in one step.
+    const random = Math.random().toString(36).slice(2, 10);
+    const temp = this.uri(joinPath(dirName(path), `.${baseName(path)}.${random}.tmp`));
+    await guard(path, async () => {
+      try {
+        await vscode.workspace.fs.writeFile(temp, data);
+        await vscode.workspace.fs.rename(temp, this.uri(path), { overwrite: true });
+      } catch (error) {
+        await vscode.workspace.fs.delete(temp).then(undefined, () => undefined);
+        throw error;
+      }
+    });
+  }
+
+  async readDirectory(path: string): Promise<Array<[name: string, type: EntryType]>> {
+    const entries = await guard(path, () => vscode.workspace.fs.readDirectory(this.uri(path)));
+    return entries.map(([name, type]) => [name, entryType(type)]);
+  }
+
+  async stat(path: string): Promise<{ type: EntryType; size: number; mtime: number } | undefined> {
+    try {
+      const s = await vscode.workspace.fs.stat(this.uri(path));
+      return { type: entryType(s.type), size: s.size, mtime: s.mtime };
+    } catch (error) {
+      if (isFileNotFound(error)) return undefined;
+      throw toDataError(path, error);
+    }
+  }
+
+  async createDirectory(path: string): Promise<void> {
+    await guard(path, () => vscode.workspace.fs.createDirectory(this.uri(path)));
+  }
+
+  async delete(path: string): Promise<void> {
+    await guard(path, () => vscode.workspace.fs.delete(this.uri(path), { recursive: true, useTrash: false }));
+  }
+}
+
+async function readLocalHead(fsPath: string, length: number): Promise<Uint8Array> {
+  const handle = await open(fsPath, 'r');
+  try {
+    const buffer = new Uint8Array(length);
+    let filled = 0;
+    while (filled < length) {
+      const { bytesRead } = await handle.read(buffer, filled, length - filled, filled);
+      if (bytesRead === 0) break;
+      filled += bytesRead;
+    }
+    return buffer.subarray(0, filled);
+  } finally {
+    await handle.close();
+  }
+}
+
+/** FileType is a bit set: a symbolic link to a file is `File | SymbolicLink`. */
+function entryType(type: vscode.FileType): EntryType {
+  if (type & vscode.FileType.Directory) return 'directory';
+  if (type & vscode.FileType.File) return 'file';
+  return 'other';
+}
+
+/** Providers do not all throw `FileSystemError` instances, but they do carry its code. */
+export function isFileNotFound(error: unknown): boolean {
+  return errorCode(error) === 'FileNotFound';
+}
+
+function errorCode(error: unknown): unknown {
+  return (error as { code?: unknown } | undefined)?.code;
+}
+
+const REASONS: Record<string, string> = {
+  FileNotFound: 'no such file or folder',
+  ENOENT: 'no such file or folder',
+  EACCES: 'permission denied',
+  EISDIR: 'is a folder, not a file',
+  FileExists: 'already exists',
+  FileNotADirectory: 'not a folder',
+  FileIsADirectory: 'is a folder, not a file',
+  NoPermissions: 'permission denied',
+  Unavailable: 'file system unavailable',
+};
+
+/** FileSystemError messages repeat the URI in varying forms; DataError starts with the path. */
+function toDataError(path: string, error: unknown): DataError {
+  if (error instanceof DataError) return error;
+  const code = errorCode(error);
+  const reason = typeof code === 'string' ? REASONS[code] : undefined;
+  return new DataError(path, reason ?? (error instanceof Error ? error.message : String(error)));
+}
+
+async function guard<T>(path: string, action: () => Thenable<T>): Promise<T> {
+  try {
+    return await action();
+  } catch (error) {
+    throw toDataError(path, error);
+  }
+}

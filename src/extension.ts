@@ -1,0 +1,57 @@
+import * as vscode from 'vscode';
+import { createConfig } from './commands/createConfig';
+import { OPEN_IMAGE_COMMAND, openImage } from './commands/openImage';
+import { openDataset } from './commands/openDataset';
+import { refresh } from './commands/refresh';
+import { validateInBackground } from './dataset/backgroundValidation';
+import { DatasetRegistry, describe } from './dataset/datasetRegistry';
+import type { DatasetState } from './dataset/datasetState';
+import { createDatasetView, type DatasetTreeProvider } from './dataset/datasetTree';
+import { watchWorkspaceForDatasets } from './dataset/datasetWatcher';
+
+/** What `activate` returns: used by the extension tests (test/vscode) to read the tree. */
+export interface SegLabApi {
+  readonly datasets: readonly DatasetState[];
+  readonly tree: DatasetTreeProvider;
+  /** Resolves once every load, discovery and validation started so far has finished. */
+  whenIdle(): Promise<void>;
+}
+
+export function activate(context: vscode.ExtensionContext): SegLabApi {
+  const log = vscode.window.createOutputChannel('SegLab', { log: true });
+  const registry = new DatasetRegistry(context.workspaceState, log, (dataset, index, request) =>
+    validateInBackground(dataset, index, request, log),
+  );
+  const view = createDatasetView(registry);
+  context.subscriptions.push(log, registry, view.disposable);
+
+  // Errors in commands are logged and shown, naming the file when there is one; never rethrown into VS Code.
+  const command = <A extends unknown[]>(id: string, run: (...args: A) => Promise<unknown>) =>
+    vscode.commands.registerCommand(id, async (...args: A) => {
+      try {
+        return await run(...args);
+      } catch (error) {
+        log.error(`${id} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+        void vscode.window.showErrorMessage(vscode.l10n.t('SegLab: {0}', describe(error)));
+        return undefined;
+      }
+    });
+  context.subscriptions.push(
+    command('seglab.openDataset', (folder?: vscode.Uri) => openDataset(registry, folder)),
+    command('seglab.createConfig', (target?: Parameters<typeof createConfig>[2]) => createConfig(registry, log, target)),
+    command('seglab.refresh', (target?: Parameters<typeof refresh>[1]) => refresh(registry, target)),
+    command(OPEN_IMAGE_COMMAND, (target?: Parameters<typeof openImage>[0]) => openImage(target)),
+    watchWorkspaceForDatasets(() => void registry.discover()),
+  );
+
+  void registry.discover();
+  return {
+    get datasets() {
+      return registry.datasets;
+    },
+    tree: view.provider,
+    whenIdle: () => registry.whenIdle(),
+  };
+}
+
+export function deactivate(): void {}
