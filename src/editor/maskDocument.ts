@@ -1,0 +1,111 @@
+import * as vscode from 'vscode';
+import type { MaskDelta } from '../core/editing/delta';
+import type { Mask } from '../core/mask/codec';
+import { VscodeFileSystem } from '../dataset/vscodeFileSystem';
+import { findImageContext } from './imageContext';
+import { loadMask, MaskModel } from './maskModel';
+
+/** What the open editors of a document must show next. */
+export type MaskChange =
+  | { kind: 'delta'; delta: MaskDelta; direction: 'undo' | 'redo'; origin?: vscode.WebviewPanel }
+  | { kind: 'replace' };
+
+/**
+ * One open (image, mask) pair. The image is the document's URI; the mask is what is edited and
+ * saved. Holds the authoritative pixels; the webviews mirror them.
+ */
+export class MaskDocument implements vscode.CustomDocument {
+  private readonly changed = new vscode.EventEmitter<MaskChange>();
+  private readonly disposed = new vscode.EventEmitter<void>();
+  readonly onDidChange = this.changed.event;
+  readonly onDidDispose = this.disposed.event;
+  /** True from the first edit until save or revert (undoing back to the saved state still counts). */
+  dirty = false;
+  /** The bytes last written or read, so our own save does not look like someone else's change. */
+  private lastDiskBytes: Uint8Array | undefined;
+
+  static async open(uri: vscode.Uri, backupId: string | undefined): Promise<MaskDocument> {
+    const fs = new VscodeFileSystem(uri);
+    const context = await findImageContext(fs, uri.path);
+    let backup: { path: string; bytes: Uint8Array } | undefined;
+    if (backupId) {
+      const backupUri = vscode.Uri.parse(backupId);
+      backup = { path: backupUri.path, bytes: await vscode.workspace.fs.readFile(backupUri) };
+    }
+    const doc = new MaskDocument(uri, fs, new MaskModel(context, await loadMask(fs, context, backup)));
+    doc.dirty = backup !== undefined;
+    return doc;
+  }
+
+  private constructor(
+    readonly uri: vscode.Uri,
+    readonly fs: VscodeFileSystem,
+    readonly model: MaskModel,
+  ) {}
+
+  get mask(): Mask {
+    return this.model.mask;
+  }
+
+  get maskUri(): vscode.Uri {
+    return this.fs.uri(this.model.context.maskPath);
+  }
+
+  get rootUri(): vscode.Uri {
+    return this.fs.uri(this.model.context.root);
+  }
+
+  /** Applies a webview's gesture; throws when it is invalid or stale (nothing changes then). */
+  applyEdit(buffer: ArrayBuffer, origin: vscode.WebviewPanel): MaskDelta {
+    const delta = this.model.applyEdit(buffer);
+    this.dirty = true;
+    this.changed.fire({ kind: 'delta', delta, direction: 'redo', origin });
+    return delta;
+  }
+
+  step(delta: MaskDelta, direction: 'undo' | 'redo'): void {
+    if (!this.model.step(delta, direction)) return; // the mask was reverted or reloaded since
+    this.dirty = true;
+    this.changed.fire({ kind: 'delta', delta, direction });
+  }
+
+  async save(destination?: vscode.Uri): Promise<void> {
+    if (destination) {
+      await this.model.save(new VscodeFileSystem(destination), destination.path);
+      return;
+    }
+    const bytes = this.model.encode();
+    await this.model.save(this.fs);
+    this.lastDiskBytes = bytes;
+    this.dirty = false;
+  }
+
+  async revert(): Promise<void> {
+    this.model.mask = await loadMask(this.fs, this.model.context);
+    this.lastDiskBytes = undefined;
+    this.dirty = false;
+    this.changed.fire({ kind: 'replace' });
+  }
+
+  /** Whether the mask file's bytes differ from what this document last wrote. */
+  async diskChanged(): Promise<boolean> {
+    const stat = await this.fs.stat(this.model.context.maskPath);
+    if (!stat || !this.lastDiskBytes) return true;
+    const bytes = await this.fs.readFile(this.model.context.maskPath);
+    return bytes.length !== this.lastDiskBytes.length || bytes.some((b, i) => b !== this.lastDiskBytes![i]);
+  }
+
+  async backup(destination: vscode.Uri): Promise<vscode.CustomDocumentBackup> {
+    await vscode.workspace.fs.writeFile(destination, this.model.encode());
+    return {
+      id: destination.toString(),
+      delete: () => void vscode.workspace.fs.delete(destination).then(undefined, () => undefined),
+    };
+  }
+
+  dispose(): void {
+    this.disposed.fire();
+    this.changed.dispose();
+    this.disposed.dispose();
+  }
+}

@@ -1,0 +1,136 @@
+import * as vscode from 'vscode';
+import { serializeDelta } from '../core/editing/delta';
+import { MessageType, parseFromWebview, PROTOCOL_VERSION, toArrayBuffer, type ToWebviewMessage } from '../core/protocol';
+import { baseName } from '../core/paths';
+import { MaskDocument, type MaskChange } from './maskDocument';
+import { maskEditorHtml } from './webviewHtml';
+
+export const MASK_EDITOR_VIEW_TYPE = 'seglab.maskEditor';
+
+/**
+ * The mask editor: one MaskDocument per image, any number of webview panels on it. Every
+ * gesture becomes one VS Code edit, so undo/redo, dirty state, save and hot exit are VS Code's own.
+ */
+export class MaskEditorProvider implements vscode.CustomEditorProvider<MaskDocument> {
+  private readonly panels = new Map<MaskDocument, Set<vscode.WebviewPanel>>();
+  private readonly changed = new vscode.EventEmitter<vscode.CustomDocumentEditEvent<MaskDocument>>();
+  readonly onDidChangeCustomDocument = this.changed.event;
+
+  constructor(
+    private readonly extensionUri: vscode.Uri,
+    private readonly log: vscode.LogOutputChannel,
+  ) {}
+
+  async openCustomDocument(uri: vscode.Uri, openContext: vscode.CustomDocumentOpenContext): Promise<MaskDocument> {
+    const document = await MaskDocument.open(uri, openContext.backupId);
+    this.panels.set(document, new Set());
+    const subscriptions = [document.onDidChange((change) => this.broadcast(document, change)), this.watchMask(document)];
+    document.onDidDispose(() => {
+      subscriptions.forEach((s) => s.dispose());
+      this.panels.delete(document);
+    });
+    return document;
+  }
+
+  async resolveCustomEditor(document: MaskDocument, panel: vscode.WebviewPanel): Promise<void> {
+    this.panels.get(document)?.add(panel);
+    panel.onDidDispose(() => this.panels.get(document)?.delete(panel));
+    const distUri = vscode.Uri.joinPath(this.extensionUri, 'dist');
+    const mediaUri = vscode.Uri.joinPath(this.extensionUri, 'media');
+    panel.webview.options = { enableScripts: true, localResourceRoots: [distUri, mediaUri, document.rootUri] };
+    panel.webview.html = maskEditorHtml(panel.webview, this.extensionUri);
+    panel.webview.onDidReceiveMessage((raw: unknown) => this.onMessage(document, panel, raw));
+  }
+
+  private onMessage(document: MaskDocument, panel: vscode.WebviewPanel, raw: unknown): void {
+    let message;
+    try {
+      message = parseFromWebview(raw);
+    } catch (error) {
+      this.log.error(`Mask editor: refused a message from the webview: ${errorText(error)}`);
+      return;
+    }
+    if (message.type === MessageType.Ready) {
+      const { mask, model } = document;
+      this.post(panel, {
+        type: MessageType.Init,
+        version: PROTOCOL_VERSION,
+        imageUri: panel.webview.asWebviewUri(document.uri).toString(),
+        imageName: baseName(document.uri.path),
+        width: mask.width,
+        height: mask.height,
+        mask: toArrayBuffer(mask.data),
+        classes: model.context.config.classes,
+        ignoreIndex: model.context.config.ignoreIndex,
+      });
+      return;
+    }
+    try {
+      const delta = document.applyEdit(message.delta, panel);
+      this.changed.fire({
+        document,
+        label: message.label,
+        undo: () => document.step(delta, 'undo'),
+        redo: () => document.step(delta, 'redo'),
+      });
+      this.post(panel, { type: MessageType.Reply, inReplyTo: message.messageId });
+    } catch (error) {
+      // The webview already shows the refused edit: tell it, then resend the truth.
+      this.log.warn(`Mask editor: refused an edit of ${document.uri.fsPath}: ${errorText(error)}`);
+      this.post(panel, { type: MessageType.Reply, inReplyTo: message.messageId, error: errorText(error) });
+      this.post(panel, { type: MessageType.ReplaceMask, mask: toArrayBuffer(document.mask.data) });
+    }
+  }
+
+  private broadcast(document: MaskDocument, change: MaskChange): void {
+    for (const panel of this.panels.get(document) ?? []) {
+      if (change.kind === 'replace') this.post(panel, { type: MessageType.ReplaceMask, mask: toArrayBuffer(document.mask.data) });
+      else if (panel !== change.origin) this.post(panel, { type: MessageType.ApplyDelta, delta: serializeDelta(change.delta), direction: change.direction });
+    }
+  }
+
+  private post(panel: vscode.WebviewPanel, message: ToWebviewMessage): void {
+    void panel.webview.postMessage(message);
+  }
+
+  /** Mask file changed by someone else: reload when clean, ask when there is unsaved work. */
+  private watchMask(document: MaskDocument): vscode.Disposable {
+    const maskUri = document.maskUri;
+    const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.joinPath(maskUri, '..'), baseName(maskUri.path)));
+    const onDisk = async (): Promise<void> => {
+      if (!(await document.diskChanged())) return;
+      if (document.dirty) {
+        const reload = vscode.l10n.t('Reload from Disk');
+        const choice = await vscode.window.showWarningMessage(
+          vscode.l10n.t('The mask of {0} changed on disk, and you have unsaved changes.', baseName(document.uri.path)),
+          reload,
+          vscode.l10n.t('Keep My Changes'),
+        );
+        if (choice !== reload) return;
+      }
+      await document.revert();
+    };
+    const handler = () => void onDisk().catch((error: unknown) => this.log.error(`Mask editor: reloading the mask failed: ${errorText(error)}`));
+    return vscode.Disposable.from(watcher, watcher.onDidChange(handler), watcher.onDidCreate(handler), watcher.onDidDelete(handler));
+  }
+
+  async saveCustomDocument(document: MaskDocument): Promise<void> {
+    await document.save();
+  }
+
+  async saveCustomDocumentAs(document: MaskDocument, destination: vscode.Uri): Promise<void> {
+    await document.save(destination);
+  }
+
+  async revertCustomDocument(document: MaskDocument): Promise<void> {
+    await document.revert();
+  }
+
+  backupCustomDocument(document: MaskDocument, context: vscode.CustomDocumentBackupContext): Thenable<vscode.CustomDocumentBackup> {
+    return document.backup(context.destination);
+  }
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

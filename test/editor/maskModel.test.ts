@@ -1,0 +1,80 @@
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { strokeSegment } from '../../src/core/editing/brush';
+import { serializeDelta } from '../../src/core/editing/delta';
+import { ChangeTracker } from '../../src/core/editing/tracker';
+import { decodeMask } from '../../src/core/mask/codec';
+import { findImageContext } from '../../src/editor/imageContext';
+import { loadMask, MaskModel } from '../../src/editor/maskModel';
+import { NodeFileSystem } from '../../src/node/nodeFileSystem';
+import { indexedMask, jpegImage, pngImage, tempDir, writeFile } from '../core/dataset/fixtures';
+
+const fs = new NodeFileSystem();
+
+/** A plain dataset with one labelled and one unlabelled image. */
+function dataset(t: { after(fn: () => void): void }): string {
+  const root = tempDir(t);
+  writeFile(join(root, 'images', 'a.jpg'), jpegImage(8, 6));
+  writeFile(join(root, 'images', 'sub', 'b.png'), pngImage(8, 6));
+  writeFile(join(root, 'masks', 'a.png'), indexedMask(8, 6, new Uint8Array(48).fill(1)));
+  return root;
+}
+
+function strokeDelta(model: MaskModel): ArrayBuffer {
+  const copy = { ...model.mask, data: model.mask.data.slice() };
+  const tracker = new ChangeTracker(copy);
+  strokeSegment(copy, tracker, { x: 0, y: 0 }, { x: 7, y: 0 }, { shape: 'square', size: 1 }, { value: 2 });
+  return serializeDelta(tracker.finish()!);
+}
+
+test('an image finds its dataset root and mask path from any depth', async (t) => {
+  const root = dataset(t);
+  const a = await findImageContext(fs, join(root, 'images', 'a.jpg'));
+  assert.equal(a.root, root);
+  assert.equal(a.maskPath, join(root, 'masks', 'a.png'));
+  const b = await findImageContext(fs, join(root, 'images', 'sub', 'b.png'));
+  assert.equal(b.maskPath, join(root, 'masks', 'b.png'));
+  await assert.rejects(findImageContext(fs, join(tempDir(t), 'x.jpg')), /not inside a SegLab dataset/);
+});
+
+test('an edit is applied, undone, redone and saved atomically; the first save creates the mask', async (t) => {
+  const root = dataset(t);
+  const context = await findImageContext(fs, join(root, 'images', 'sub', 'b.png'));
+  const model = new MaskModel(context, await loadMask(fs, context));
+  assert.ok(model.mask.data.every((v) => v === 0), 'unlabelled images start empty');
+  const delta = model.applyEdit(strokeDelta(model));
+  assert.deepEqual([...model.mask.data.subarray(0, 8)], [2, 2, 2, 2, 2, 2, 2, 2]);
+  assert.ok(model.step(delta, 'undo'));
+  assert.equal(model.mask.data[0], 0);
+  assert.equal(model.step(delta, 'undo'), false, 'undoing twice is refused');
+  assert.ok(model.step(delta, 'redo'));
+  await model.save(fs);
+  const saved = decodeMask(readFileSync(context.maskPath), { path: context.maskPath, classes: context.config.classes });
+  assert.deepEqual(saved.data, model.mask.data);
+});
+
+test('stale or malformed edits are refused without changing the mask', async (t) => {
+  const root = dataset(t);
+  const context = await findImageContext(fs, join(root, 'images', 'a.jpg'));
+  const model = new MaskModel(context, await loadMask(fs, context));
+  const edit = strokeDelta(model);
+  model.applyEdit(edit);
+  const before = model.mask.data.slice();
+  assert.throws(() => model.applyEdit(edit), /does not match/);
+  assert.throws(() => model.applyEdit(new ArrayBuffer(3)), /too short/);
+  assert.deepEqual(model.mask.data, before);
+});
+
+test('a backup (the encoded mask) restores unsaved work; a wrong-size mask is refused', async (t) => {
+  const root = dataset(t);
+  const context = await findImageContext(fs, join(root, 'images', 'a.jpg'));
+  const model = new MaskModel(context, await loadMask(fs, context));
+  model.applyEdit(strokeDelta(model));
+  const restored = await loadMask(fs, context, { path: 'backup', bytes: model.encode() });
+  assert.deepEqual(restored.data, model.mask.data);
+  writeFile(context.maskPath, indexedMask(4, 4, new Uint8Array(16)));
+  await assert.rejects(loadMask(fs, context), /mask is 4x4 but its image .* is 8x6/);
+  assert.ok(existsSync(context.maskPath));
+});
