@@ -28,7 +28,9 @@ export const DEFAULT_MAX_PIXELS = 100e6;
  * Deflate level for written masks. Encoding spends most of its time in deflate; level 3 is
  * several times faster than 6 and its files are only slightly larger (see bench/core.bench.ts).
  */
-export const MASK_ZLIB_LEVEL = 3;
+export const MASK_ZLIB_LEVEL: ZlibLevel = 3;
+
+export type ZlibLevel = 0 | 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9;
 
 /**
  * Decodes a PNG mask: indexed (value = palette index) and grayscale (value = class) at 1-16
@@ -41,7 +43,7 @@ export function decodeMask(bytes: Uint8Array, opts: DecodeOptions): Mask {
   checkSupported(header, path);
   let png: DecodedPng;
   try {
-    png = decode(bytes, { checkCrc: true });
+    png = decode(bytes); // readPngHeader checked the CRCs
   } catch (e) {
     throw new DataError(path, `corrupt PNG: ${e instanceof Error ? e.message : String(e)}`);
   }
@@ -64,13 +66,13 @@ export function decodeMask(bytes: Uint8Array, opts: DecodeOptions): Mask {
 }
 
 /** An 8-bit indexed PNG whose palette holds the class colours, so masks look right anywhere. */
-export function encodeMask(mask: Mask, classes: readonly ClassDef[], ignoreIndex: number): Uint8Array {
+export function encodeMask(mask: Mask, classes: readonly ClassDef[], ignoreIndex: number, zlibLevel: ZlibLevel = MASK_ZLIB_LEVEL): Uint8Array {
   const { width, height, data } = mask;
   if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1 || data.length !== width * height) {
     throw new RangeError(`mask of ${width}x${height} needs ${width * height} values, got ${data.length}`);
   }
   const palette = paletteFor(classes, ignoreIndex);
-  return encode({ width, height, data, channels: 1, depth: 8, palette }, { zlib: { level: MASK_ZLIB_LEVEL } });
+  return encode({ width, height, data, channels: 1, depth: 8, palette }, { zlib: { level: zlibLevel } });
 }
 
 function checkSupported({ depth, colorType, interlaced }: PngHeader, path: string): void {

@@ -1,4 +1,5 @@
 import { DataError } from '../errors';
+import { crc32 } from './crc32';
 
 /** PNG colour types (IHDR byte 9). */
 export const ColorType = { Gray: 0, Rgb: 2, Indexed: 3, GrayAlpha: 4, Rgba: 6 } as const;
@@ -32,14 +33,16 @@ export function colorTypeName(colorType: number): string {
 }
 
 /**
- * Reads and checks the IHDR fields and walks the chunk list, so that a truncated file or an
- * absurd declared size is reported clearly before the decoder allocates anything.
+ * Reads and checks the IHDR fields and walks the chunk list, checking every chunk's CRC, so that
+ * a truncated or corrupt file or an absurd declared size is reported clearly before the decoder
+ * allocates anything.
  */
 export function readPngHeader(bytes: Uint8Array, path: string, maxPixels: number): PngHeader {
   if (bytes.length < 8 || SIGNATURE.some((b, i) => bytes[i] !== b)) throw new DataError(path, 'not a PNG file');
   if (bytes.length < 33) throw new DataError(path, 'truncated PNG: the file ends inside the header');
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (view.getUint32(8) !== 13 || chunkType(bytes, 12) !== 'IHDR') throw new DataError(path, 'corrupt PNG: the first chunk is not a valid IHDR');
+  checkChunks(bytes, view, path);
   const header: PngHeader = {
     width: view.getUint32(16),
     height: view.getUint32(20),
@@ -56,7 +59,6 @@ export function readPngHeader(bytes: Uint8Array, path: string, maxPixels: number
   if (!depths) throw new DataError(path, `corrupt PNG: unknown colour type ${colorType}`);
   if (!depths.includes(depth)) throw new DataError(path, `corrupt PNG: bit depth ${depth} is invalid for ${colorTypeName(colorType)}`);
   if (bytes[26] !== 0 || bytes[27] !== 0 || bytes[28] > 1) throw new DataError(path, 'corrupt PNG: unknown compression, filter or interlace method');
-  checkChunks(bytes, view, path);
   return header;
 }
 
@@ -72,6 +74,9 @@ function checkChunks(bytes: Uint8Array, view: DataView, path: string): void {
     const type = chunkType(bytes, at + 4);
     if (at + 12 + length > bytes.length) {
       throw new DataError(path, `truncated PNG: the file ends inside the ${type} chunk at byte ${at}`);
+    }
+    if (crc32(bytes, at + 4, at + 8 + length) !== view.getUint32(at + 8 + length)) {
+      throw new DataError(path, `corrupt PNG: CRC mismatch in the ${type} chunk at byte ${at}`);
     }
     if (type === 'IDAT') sawData = true;
     if (type === 'IEND') {

@@ -165,7 +165,7 @@ describe('encodeMask / decodeMask', () => {
     }
     const bad = png.slice();
     bad[png.length - 20] ^= 1;
-    assertDataError(() => decodeAt(bad), /corrupt PNG: CRC mismatch for chunk IDAT/);
+    assertDataError(() => decodeAt(bad), /corrupt PNG: CRC mismatch in the IDAT chunk at byte \d+/);
   });
 
   it('rejects image data that does not inflate, or is too short for the header', () => {

@@ -1,0 +1,235 @@
+/**
+ * Core speed (issue 2): confusion-matrix accumulation and indexed-PNG mask decode/encode on
+ * 1024x1024 masks, single-threaded. When /usr/bin/python3 has numpy (and Pillow), the
+ * reference figures are measured in the same run on the same masks.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { defaultClasses, paletteFor } from '../src/core/classes';
+import { decodeMask, encodeMask, MASK_ZLIB_LEVEL, type Mask, type ZlibLevel } from '../src/core/mask/codec';
+import { ConfusionMatrix } from '../src/core/metrics/confusion';
+import { randInt, rng } from '../test/core/metrics/random';
+import { encode } from 'fast-png';
+
+const SIZE = 1024;
+const PIXELS = SIZE * SIZE;
+const NUM_CLASSES = 21;
+const classes = defaultClasses(NUM_CLASSES);
+const work = mkdtempSync(join(tmpdir(), 'seglab-bench-'));
+
+function report(result: Record<string, unknown>): void {
+  console.log(JSON.stringify(result));
+}
+
+/** Best time of `runs` passes of fn, in seconds (the first pass also warms the JIT). */
+function best(runs: number, fn: () => void): number {
+  let min = Infinity;
+  for (let r = 0; r < runs; r++) {
+    const start = performance.now();
+    fn();
+    min = Math.min(min, (performance.now() - start) / 1000);
+  }
+  return min;
+}
+
+/** A label-like mask: discs of random classes over background, some void (255) borders. */
+function labelMask(random: () => number): Uint8Array {
+  const data = new Uint8Array(PIXELS);
+  for (let k = 0; k < 40; k++) {
+    const value = random() < 0.1 ? 255 : randInt(random, NUM_CLASSES);
+    const cx = randInt(random, SIZE);
+    const cy = randInt(random, SIZE);
+    const r = 10 + randInt(random, 200);
+    for (let y = Math.max(0, cy - r); y < Math.min(SIZE, cy + r); y++) {
+      const half = Math.floor(Math.sqrt(r * r - (y - cy) ** 2));
+      data.fill(value, y * SIZE + Math.max(0, cx - half), y * SIZE + Math.min(SIZE, cx + half));
+    }
+  }
+  return data;
+}
+
+/** A prediction: the ground truth with ~5% of pixels replaced by random classes. */
+function predictionFor(gt: Uint8Array, random: () => number): Uint8Array {
+  const pred = gt.map((v) => (v === 255 ? 0 : v));
+  for (let i = 0; i < pred.length; i += 1 + randInt(random, 40)) pred[i] = randInt(random, NUM_CLASSES);
+  return pred;
+}
+
+function randomMask(random: () => number): Uint8Array {
+  const data = new Uint8Array(PIXELS);
+  for (let i = 0; i < PIXELS; i++) data[i] = randInt(random, 256);
+  return data;
+}
+
+/** Runs a Python snippet with /usr/bin/python3 and parses its JSON output; null if unavailable. */
+function python(script: string, ...args: string[]): Record<string, number> | null {
+  const env = { ...process.env };
+  delete env.OPENBLAS_CORETYPE;
+  delete env.OPENBLAS_L2_SIZE;
+  const result = spawnSync('/usr/bin/python3', ['-c', script, ...args], { env, encoding: 'utf8' });
+  if (result.status !== 0) {
+    console.error(`python reference skipped: ${(result.stderr || result.error?.message || '').trim().split('\n').pop()}`);
+    return null;
+  }
+  return JSON.parse(result.stdout) as Record<string, number>;
+}
+
+function ratio(ours: number, reference: number | undefined): number | null {
+  return reference ? round(ours / reference) : null;
+}
+
+function round(v: number): number {
+  return Math.round(v * 100) / 100;
+}
+
+const NUMPY_BINCOUNT = `
+import json, sys, time, numpy as np
+n, size = int(sys.argv[3]), int(sys.argv[4])
+gt = np.fromfile(sys.argv[1], dtype=np.uint8).reshape(-1, size * size)
+pred = np.fromfile(sys.argv[2], dtype=np.uint8).reshape(-1, size * size)
+def update(mat, a, b):
+    k = (a >= 0) & (a < n)
+    mat += np.bincount(n * a[k].astype(np.int64) + b[k], minlength=n * n).reshape(n, n)
+best = 1e9
+for _ in range(3):
+    mat = np.zeros((n, n), dtype=np.int64)
+    t = time.perf_counter()
+    for a, b in zip(gt, pred):
+        update(mat, a, b)
+    best = min(best, time.perf_counter() - t)
+print(json.dumps({"mpxPerSec": gt.size / best / 1e6}))
+`;
+
+function benchConfusion(): void {
+  const masks = 100;
+  const random = rng(2024);
+  const gt = new Uint8Array(masks * PIXELS);
+  const pred = new Uint8Array(masks * PIXELS);
+  for (let m = 0; m < masks; m++) {
+    const g = labelMask(random);
+    gt.set(g, m * PIXELS);
+    pred.set(predictionFor(g, random), m * PIXELS);
+  }
+  const seconds = best(3, () => {
+    const cm = new ConfusionMatrix(NUM_CLASSES, 255);
+    for (let m = 0; m < masks; m++) cm.accumulate(gt.subarray(m * PIXELS, (m + 1) * PIXELS), pred.subarray(m * PIXELS, (m + 1) * PIXELS));
+  });
+  const mpxPerSec = (masks * PIXELS) / seconds / 1e6;
+  writeFileSync(join(work, 'gt.bin'), gt);
+  writeFileSync(join(work, 'pred.bin'), pred);
+  const numpy = python(NUMPY_BINCOUNT, join(work, 'gt.bin'), join(work, 'pred.bin'), String(NUM_CLASSES), String(SIZE));
+  report({
+    name: 'confusion-matrix',
+    masks,
+    width: SIZE,
+    height: SIZE,
+    classes: NUM_CLASSES,
+    mpxPerSec: round(mpxPerSec),
+    numpyMpxPerSec: numpy ? round(numpy.mpxPerSec) : null,
+    ratio: ratio(mpxPerSec, numpy?.mpxPerSec),
+  });
+}
+
+const PILLOW_PNG = `
+import io, json, sys, time, numpy as np
+from PIL import Image
+size, palette = int(sys.argv[2]), [int(v) for v in sys.argv[3].split(',')]
+masks = np.fromfile(sys.argv[1], dtype=np.uint8).reshape(-1, size, size)
+images = []
+for m in masks:
+    im = Image.fromarray(m, 'P')
+    im.putpalette(palette)
+    images.append(im)
+def encode():
+    out = []
+    for im in images:
+        buf = io.BytesIO()
+        im.save(buf, format='PNG')
+        out.append(buf.getvalue())
+    return out
+def timed(fn):
+    best = 1e9
+    for _ in range(3):
+        t = time.perf_counter(); fn(); best = min(best, time.perf_counter() - t)
+    return masks.size / best / 1e6
+pngs = encode()
+enc = timed(encode)
+dec = timed(lambda: [Image.open(io.BytesIO(b)).load() for b in pngs])
+print(json.dumps({"encode": enc, "decode": dec, "bytes": sum(map(len, pngs)) / len(pngs)}))
+`;
+
+function benchPng(content: 'labels' | 'random'): void {
+  const count = 10;
+  const random = rng(content === 'labels' ? 1 : 2);
+  const masks: Mask[] = Array.from({ length: count }, () => ({
+    width: SIZE,
+    height: SIZE,
+    data: content === 'labels' ? labelMask(random) : randomMask(random),
+  }));
+  let pngs: Uint8Array[] = [];
+  const encodeSeconds = best(3, () => {
+    pngs = masks.map((m) => encodeMask(m, classes, 255));
+  });
+  const decodeSeconds = best(3, () => {
+    for (const png of pngs) decodeMask(png, { path: 'bench.png', classes });
+  });
+  const all = new Uint8Array(count * PIXELS);
+  masks.forEach((m, i) => all.set(m.data, i * PIXELS));
+  writeFileSync(join(work, 'masks.bin'), all);
+  const pillow = python(PILLOW_PNG, join(work, 'masks.bin'), String(SIZE), paletteFor(classes, 255).flat().join(','));
+  const bytesPerMask = Math.round(pngs.reduce((s, p) => s + p.length, 0) / count);
+  const decodeMpx = (count * PIXELS) / decodeSeconds / 1e6;
+  const encodeMpx = (count * PIXELS) / encodeSeconds / 1e6;
+  const common = { content, masks: count, width: SIZE, height: SIZE };
+  report({ name: 'png-decode', ...common, mpxPerSec: round(decodeMpx), pillowMpxPerSec: pillow ? round(pillow.decode) : null, ratio: ratio(decodeMpx, pillow?.decode) });
+  report({
+    name: 'png-encode',
+    ...common,
+    zlibLevel: MASK_ZLIB_LEVEL,
+    mpxPerSec: round(encodeMpx),
+    bytesPerMask,
+    pillowMpxPerSec: pillow ? round(pillow.encode) : null,
+    pillowBytesPerMask: pillow ? Math.round(pillow.bytes) : null,
+    ratio: ratio(encodeMpx, pillow?.encode),
+  });
+  if (content === 'labels') benchLevels(masks);
+}
+
+/** The speed/size tradeoff behind MASK_ZLIB_LEVEL. */
+function benchLevels(masks: Mask[]): void {
+  for (const zlibLevel of [1, 2, 3, 4, 6, 9] as ZlibLevel[]) {
+    let bytes = 0;
+    const seconds = best(2, () => {
+      bytes = 0;
+      for (const m of masks) bytes += encodeMask(m, classes, 255, zlibLevel).length;
+    });
+    report({ name: 'png-encode-level', content: 'labels', zlibLevel, mpxPerSec: round((masks.length * PIXELS) / seconds / 1e6), bytesPerMask: Math.round(bytes / masks.length) });
+  }
+}
+
+/** RGB colour masks (CVAT exports) mapped through the class colours. */
+function benchRgbDecode(): void {
+  const random = rng(3);
+  const palette = paletteFor(classes, 255);
+  const pngs = Array.from({ length: 5 }, () => {
+    const ids = labelMask(random);
+    const rgb = new Uint8Array(PIXELS * 3);
+    for (let i = 0; i < PIXELS; i++) rgb.set(palette[ids[i]], i * 3);
+    return encode({ width: SIZE, height: SIZE, data: rgb, channels: 3, depth: 8 });
+  });
+  const seconds = best(3, () => {
+    for (const png of pngs) decodeMask(png, { path: 'bench.png', classes });
+  });
+  report({ name: 'png-decode-rgb', content: 'labels', masks: pngs.length, width: SIZE, height: SIZE, mpxPerSec: round((pngs.length * PIXELS) / seconds / 1e6) });
+}
+
+try {
+  benchConfusion();
+  benchPng('labels');
+  benchPng('random');
+  benchRgbDecode();
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}
