@@ -134,7 +134,9 @@ export class DatasetRegistry implements vscode.Disposable {
     } catch (error) {
       if (this.generations.get(dataset.key) !== generation) return;
       dataset.index = undefined;
-      dataset.error = { message: describe(error), file: error instanceof DataError ? dataset.resolve(error.path) : undefined };
+      // The file at fault, when it is not the dataset folder itself (a tree click opens it).
+      const file = error instanceof DataError && error.path !== dataset.uri.path ? dataset.resolve(error.path) : undefined;
+      dataset.error = { message: describe(error), file };
       this.log.error(`Cannot read dataset ${dataset.uri.toString()}: ${describe(error)}`);
       if (trigger === 'user') void vscode.window.showErrorMessage(vscode.l10n.t('SegLab: {0}', dataset.error.message));
     } finally {

@@ -1,0 +1,70 @@
+/**
+ * The workspace the extension tests open, generated before VS Code starts (see
+ * scripts/run-vscode-tests.mjs). What the tests expect of it is in FIXTURE.
+ */
+import { join } from 'node:path';
+import { configToJson, defaultConfig } from '../../src/core/dataset/config';
+import { H, indexedMask, makeCvat, makeVoc, maskValues, pngImage, W, writeFile } from '../core/dataset/fixtures';
+
+export const FIXTURE = {
+  plain: {
+    folder: 'plain',
+    name: 'Fixture plain',
+    images: 6,
+    /** img_3's mask has the wrong size, so validation marks it invalid. */
+    labeled: 3,
+    invalid: 1,
+    predicted: 1,
+    unlabeled: 1,
+    /** An orphan mask and the size mismatch. */
+    problems: 2,
+  },
+  voc: { folder: 'voc', images: 3, labeled: 2, unlabeled: 1 },
+  /** A CVAT export without seglab.json, for "Create Dataset Config". */
+  cvat: { folder: 'cvat', images: 2 },
+  /** A folder that is no dataset. */
+  notDataset: { folder: 'notes' },
+  big: { folder: 'big', images: 2500 },
+  /** A dataset outside the workspace, added with "Open Dataset…". */
+  outside: { name: 'Outside dataset', images: 2 },
+} as const;
+
+const CLASSES = [
+  { id: 0, name: 'background', color: [0, 0, 0] as [number, number, number] },
+  { id: 1, name: 'cell', color: [0, 200, 0] as [number, number, number] },
+  { id: 2, name: 'nucleus', color: [200, 0, 200] as [number, number, number] },
+];
+
+function mask(seed: number, width = W, height = H): Uint8Array {
+  return indexedMask(width, height, maskValues(width, height, CLASSES.length, seed));
+}
+
+function plainDataset(root: string, name: string, stems: string[], masks: string[]): void {
+  writeFile(join(root, 'seglab.json'), configToJson({ ...defaultConfig(name), classes: CLASSES }));
+  stems.forEach((stem) => writeFile(join(root, 'images', `${stem}.png`), pngImage(W, H)));
+  masks.forEach((stem, i) => writeFile(join(root, 'masks', `${stem}.png`), mask(i)));
+}
+
+/** Writes the workspace folder and the outside dataset under `dir`; returns their paths. */
+export function makeFixture(dir: string): { workspace: string; outside: string } {
+  const workspace = join(dir, 'workspace');
+  const plain = join(workspace, FIXTURE.plain.folder);
+  plainDataset(plain, FIXTURE.plain.name, ['img_0', 'img_1', 'img_2', 'img_3', 'img_4', 'img_5'], ['img_0', 'img_1', 'img_2']);
+  writeFile(join(plain, 'masks', 'img_3.png'), mask(3, W + 1, H));
+  writeFile(join(plain, 'masks', 'orphan.png'), mask(4));
+  writeFile(join(plain, 'predictions', 'unet', 'img_5.png'), mask(5));
+
+  makeVoc(join(workspace, FIXTURE.voc.folder), [{ stem: 'a' }, { stem: 'b' }, { stem: 'c', mask: false }], { train: ['a', 'b'], val: ['c'] });
+
+  makeCvat(join(workspace, FIXTURE.cvat.folder), ['p', 'q']);
+  writeFile(join(workspace, FIXTURE.notDataset.folder, 'readme.txt'), 'not a dataset\n');
+
+  // Index-only: image files are listed, never decoded, so one byte each is enough.
+  const big = join(workspace, FIXTURE.big.folder);
+  for (let i = 0; i < FIXTURE.big.images; i++) writeFile(join(big, 'images', `img_${String(i).padStart(5, '0')}.png`), new Uint8Array([0]));
+  writeFile(join(big, 'masks', '.keep'), '');
+
+  const outside = join(dir, 'outside');
+  plainDataset(outside, FIXTURE.outside.name, ['x', 'y'], ['x']);
+  return { workspace, outside };
+}
