@@ -178,6 +178,19 @@ describe('encodeMask / decodeMask', () => {
     assertDataError(() => decodeAt(writeChunks(noData)), /no image data/);
   });
 
+  it('reads image data split over several IDAT chunks, between ancillary chunks', () => {
+    const mask = randomMask(11, 50, 40, 21);
+    const chunks = readChunks(encodeMask(mask, classes, 255));
+    const idat = chunks.find((c) => c.type === 'IDAT')!.data;
+    const split = [10, 11, 200].reduce<Uint8Array[]>((parts, cut) => {
+      const last = parts.pop()!;
+      return [...parts, last.subarray(0, cut), last.subarray(cut)];
+    }, [idat]);
+    const text = { type: 'tEXt', data: new TextEncoder().encode('Software\0test') };
+    const rebuilt = chunks.flatMap((c) => (c.type === 'IDAT' ? [text, ...split.map((data) => ({ type: 'IDAT', data }))] : [c]));
+    assert.deepEqual(decodeAt(writeChunks(rebuilt)), mask);
+  });
+
   it('refuses to encode a mask whose data does not match its size', () => {
     assert.throws(() => encodeMask({ width: 3, height: 3, data: new Uint8Array(8) }, classes, 255), RangeError);
     assert.throws(() => encodeMask({ width: 0, height: 0, data: new Uint8Array(0) }, classes, 255), RangeError);
