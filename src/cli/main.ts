@@ -1,0 +1,56 @@
+/** `seglab`: dataset info, mIoU and layout conversion from the command line. */
+import { DataError } from '../core/errors';
+import { parse, UsageError } from './args';
+import type { Command } from './command';
+import { convertCommand } from './commands/convert';
+import { infoCommand } from './commands/info';
+import { miouCommand } from './commands/miou';
+import { processIo, type Io } from './output';
+
+const COMMANDS: Command[] = [infoCommand, miouCommand, convertCommand];
+
+const HELP = `Usage: seglab <command> [options]
+
+Commands:
+${COMMANDS.map((c) => `  ${c.name.padEnd(9)} ${c.summary}`).join('\n')}
+
+Run "seglab <command> --help" for a command's options.
+Exit codes: 0 success, 1 problems found in the data, 2 usage error.`;
+
+async function main(argv: string[], io: Io = processIo): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '-h' || name === '--help') {
+    (name === undefined ? io.err : io.out)(HELP);
+    return name === undefined ? 2 : 0;
+  }
+  const command = COMMANDS.find((c) => c.name === name);
+  if (!command) {
+    io.err(`seglab: unknown command "${name}"\n\n${HELP}`);
+    return 2;
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    io.out(command.help);
+    return 0;
+  }
+  try {
+    return await command.run(parse(rest, command.options), io);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      io.err(`seglab ${name}: ${err.message}\nRun "seglab ${name} --help" for usage.`);
+      return 2;
+    }
+    // DataError messages start with the file concerned.
+    io.err(err instanceof DataError ? err.message : `seglab ${name}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    return 1;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err) => {
+    console.error(err);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,57 @@
+/** Text output helpers: aligned tables, percentages, progress on a terminal, problem lines. */
+import type { Problem } from '../core/errors';
+
+/** Console-like sinks, so commands can be run in-process by tests. */
+export interface Io {
+  out(text: string): void;
+  err(text: string): void;
+  /** Whether err is a terminal (progress lines only there). */
+  errIsTty: boolean;
+}
+
+export const processIo: Io = {
+  out: (text) => process.stdout.write(text + '\n'),
+  err: (text) => process.stderr.write(text + '\n'),
+  errIsTty: Boolean(process.stderr.isTTY),
+};
+
+/** Columns padded to their widest cell; `right` lists the columns aligned right (numbers). */
+export function table(header: string[], rows: string[][], right: number[] = []): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (right.includes(i) ? c.padStart(widths[i]) : c.padEnd(widths[i])))
+      .join('  ')
+      .trimEnd();
+  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
+}
+
+export function percent(v: number | null): string {
+  return v === null ? '-' : `${(v * 100).toFixed(2)}%`;
+}
+
+export function count(n: number): string {
+  return n.toLocaleString('en-US');
+}
+
+/** One stderr line per problem, each starting with the file concerned. */
+export function reportProblems(io: Io, problems: readonly Problem[]): void {
+  for (const p of problems) io.err(`${p.path}: ${p.kind}: ${p.message}`);
+}
+
+/** A progress callback that redraws one stderr line at most every 200 ms, on a terminal only. */
+export function progress(io: Io, label: string): ((done: number, total: number) => void) | undefined {
+  if (!io.errIsTty) return undefined;
+  let last = 0;
+  return (done, total) => {
+    const now = Date.now();
+    if (done < total && now - last < 200) return;
+    last = now;
+    process.stderr.write(`\r${label} ${done}/${total}${done === total ? '\r\x1b[K' : ''}`);
+  };
+}
+
+/** What --json prints: indented, with number arrays (colours) kept on one line. */
+export function json(value: unknown): string {
+  return JSON.stringify(value, null, 2).replace(/\[\s+(-?[\d.e+-]+(?:,\s+-?[\d.e+-]+)*)\s+\]/g, (_, items: string) => `[${items.split(/,\s+/).join(', ')}]`);
+}

@@ -1,0 +1,43 @@
+/**
+ * Runs the seglab CLI as a real process. The CLI is bundled from source once per test process
+ * (as `npm run build` does, into a temp folder), so tests need no prior build and each run
+ * starts as fast as the shipped dist/cli.js.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after } from 'node:test';
+import { build } from 'esbuild';
+
+const ROOT = join(__dirname, '..', '..');
+
+const dir = mkdtempSync(join(tmpdir(), 'seglab-cli-'));
+// Registered at load time so it runs once, after every test of the file.
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+let bundle: Promise<string> | undefined;
+
+function cliBundle(): Promise<string> {
+  bundle ??= (async () => {
+    const outfile = join(dir, 'cli.js');
+    await build({ entryPoints: [join(ROOT, 'src', 'cli', 'main.ts')], outfile, bundle: true, platform: 'node', format: 'cjs', target: 'node20', logLevel: 'error' });
+    return outfile;
+  })();
+  return bundle;
+}
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export async function seglab(...args: string[]): Promise<CliResult> {
+  const cli = await cliBundle();
+  return new Promise((resolve) => {
+    execFile(process.execPath, [cli, ...args], { cwd: ROOT }, (err, stdout, stderr) => {
+      resolve({ code: err ? Number(err.code ?? 1) : 0, stdout, stderr });
+    });
+  });
+}
