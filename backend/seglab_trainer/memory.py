@@ -16,7 +16,7 @@ from . import MEAN, STD
 from .dataset import DatasetConfig, Sample, read_pair
 
 
-def _limit_size(image: np.ndarray, mask: np.ndarray, max_short: int) -> Tuple[torch.Tensor, torch.Tensor]:
+def _limit_size(image: np.ndarray, mask: np.ndarray, max_short: int, resize_mask: bool) -> Tuple[torch.Tensor, torch.Tensor]:
     img = torch.from_numpy(np.ascontiguousarray(image)).permute(2, 0, 1).contiguous()
     m = torch.from_numpy(np.ascontiguousarray(mask))
     h, w = m.shape
@@ -24,19 +24,21 @@ def _limit_size(image: np.ndarray, mask: np.ndarray, max_short: int) -> Tuple[to
         f = max_short / min(h, w)
         size = (max(1, round(h * f)), max(1, round(w * f)))
         img = F.interpolate(img[None].float(), size, mode="bilinear", align_corners=False)[0].round().clamp(0, 255).byte()
-        m = F.interpolate(m[None, None].float(), size, mode="nearest")[0, 0].byte()
+        if resize_mask:
+            m = F.interpolate(m[None, None].float(), size, mode="nearest")[0, 0].byte()
     return img, m
 
 
 class InMemoryImages:
-    """Decoded images (uint8 3xHxW) and masks (uint8 HxW) of one split."""
+    """Decoded images (uint8 3xHxW) and masks (uint8 HxW) of one split. Images whose shorter side exceeds
+    `max_short` are downscaled; masks too unless `resize_masks` is False (validation scores full-size masks)."""
 
-    def __init__(self, samples: Sequence[Sample], cfg: DatasetConfig, max_short: int):
+    def __init__(self, samples: Sequence[Sample], cfg: DatasetConfig, max_short: int, resize_masks: bool = True):
         self.stems = [s.stem for s in samples]
         self.images: List[torch.Tensor] = []
         self.masks: List[torch.Tensor] = []
         for s in samples:
-            img, m = _limit_size(*read_pair(s, cfg), max_short)
+            img, m = _limit_size(*read_pair(s, cfg), max_short, resize_masks)
             self.images.append(img)
             self.masks.append(m)
         self.ignore_index = cfg.ignore_index

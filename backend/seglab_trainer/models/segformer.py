@@ -38,7 +38,7 @@ class EfficientAttention(nn.Module):
         if self.sr is not None:  # keys/values from a spatially reduced sequence
             x = self.sr(x.transpose(1, 2).reshape(b, c, h, w)).flatten(2).transpose(1, 2)
             x = self.norm(x)
-        k, v = self.kv(x).reshape(b, -1, 2, self.heads, c // self.heads).permute(2, 0, 3, 1, 4)
+        k, v = self.kv(x).reshape(b, -1, 2, self.heads, c // self.heads).permute(2, 0, 3, 1, 4).unbind(0)
         if _HAS_SDPA and not torch.onnx.is_in_onnx_export():
             out = F.scaled_dot_product_attention(q, k, v)
         else:

@@ -1,0 +1,103 @@
+"""ONNX export with dynamic height/width, a numerical check against PyTorch, and the model card JSON."""
+from __future__ import annotations
+
+import datetime
+import hashlib
+import inspect
+import json
+import os
+from typing import List, Optional
+
+import torch
+from torch import nn
+
+from . import MEAN, STD
+from .engine import TORCH2
+
+OPSET = 17 if TORCH2 else 13
+TOLERANCE = 1e-4
+
+
+def sha256_file(path: str) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def write_json_atomic(path: str, data) -> None:
+    tmp = f"{path}.tmp{os.getpid()}"
+    with open(tmp, "w", encoding="utf-8") as f:
+        json.dump(data, f, indent=2)
+        f.write("\n")
+    os.replace(tmp, path)
+
+
+def export_onnx(model: nn.Module, path: str, size: int = 128) -> None:
+    """Input `image` float32 NCHW (normalised), output `logits` NCHW at the input resolution."""
+    model = model.eval().cpu().float()
+    dummy = torch.randn(1, 3, size, size)
+    kw = dict(input_names=["image"], output_names=["logits"], opset_version=OPSET,
+              dynamic_axes={"image": {0: "batch", 2: "height", 3: "width"}, "logits": {0: "batch", 2: "height", 3: "width"}})
+    if "dynamo" in inspect.signature(torch.onnx.export).parameters:
+        kw["dynamo"] = False  # the TorchScript exporter takes dynamic_axes; newer PyTorch defaults to dynamo
+    tmp = f"{path}.tmp{os.getpid()}"
+    with torch.no_grad():
+        torch.onnx.export(model, dummy, tmp, **kw)
+    os.replace(tmp, path)
+
+
+def check_onnx(model: nn.Module, path: str, sizes=((128, 128), (96, 160))) -> dict:
+    """ONNX checker always; with onnxruntime installed, max |ORT - PyTorch| over inputs of several sizes
+    (which also proves the height/width axes are dynamic)."""
+    import onnx
+    onnx.checker.check_model(onnx.load(path))
+    try:
+        import onnxruntime as ort
+    except ImportError:
+        return {"checker": True, "onnxruntime": None, "maxAbsDiff": None}
+    sess = ort.InferenceSession(path, providers=["CPUExecutionProvider"])
+    model = model.eval().cpu().float()
+    worst = 0.0
+    g = torch.Generator().manual_seed(0)
+    for h, w in sizes:
+        x = torch.randn(1, 3, h, w, generator=g)
+        with torch.no_grad():
+            ref = model(x).numpy()
+        out = sess.run(["logits"], {"image": x.numpy()})[0]
+        if out.shape != ref.shape:
+            raise ValueError(f"{path}: ONNX output shape {out.shape} differs from PyTorch {ref.shape} at {h}x{w}")
+        worst = max(worst, float(abs(out - ref).max()))
+    if worst > TOLERANCE:
+        raise ValueError(f"{path}: ONNX output differs from PyTorch by {worst:.3g} (> {TOLERANCE})")
+    return {"checker": True, "onnxruntime": ort.__version__, "maxAbsDiff": worst}
+
+
+def model_card(*, name: str, arch: str, model_kw: dict, classes: List[dict], multiple_of: int, onnx_path: str,
+               training: dict, history: List[dict], final: Optional[dict], check: dict) -> dict:
+    return {
+        "name": name,
+        "architecture": {"arch": arch, **model_kw},
+        "classes": classes,
+        "input": {"name": "image", "mean": list(MEAN), "std": list(STD), "scale": 1 / 255, "order": "RGB",
+                  "layout": "NCHW", "dynamic": True, "multipleOf": multiple_of},
+        "output": {"name": "logits", "kind": "logits", "stride": 1},
+        "onnx": {"file": os.path.basename(onnx_path), "sha256": sha256_file(onnx_path), "opset": OPSET,
+                 "bytes": os.path.getsize(onnx_path), "check": check},
+        "sha256": sha256_file(onnx_path),
+        "training": {**training, "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+                     "torch": torch.__version__},
+        "metrics": {"valMiou": [{"epoch": h["epoch"], "miou": h["val"]["miou"]} for h in history if h.get("val")],
+                    "final": final},
+    }
+
+
+def export_model_dir(model: nn.Module, out_dir: str, card_fields: dict) -> dict:
+    """Write model.onnx and model.json into out_dir; returns the card."""
+    onnx_path = os.path.join(out_dir, "model.onnx")
+    export_onnx(model, onnx_path)
+    check = check_onnx(model, onnx_path)
+    card = model_card(onnx_path=onnx_path, check=check, multiple_of=getattr(model, "multiple_of", 1), **card_fields)
+    write_json_atomic(os.path.join(out_dir, "model.json"), card)
+    return card

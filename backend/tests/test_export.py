@@ -1,0 +1,56 @@
+import json
+import os
+
+import onnx
+import pytest
+import torch
+
+from seglab_trainer.export import OPSET, check_onnx, export_model_dir, export_onnx
+from seglab_trainer.models import build_model
+
+try:
+    import onnxruntime  # noqa: F401
+    HAVE_ORT = True
+except ImportError:
+    HAVE_ORT = False
+
+CASES = [("unet", {"base": 8, "depth": 3}), ("deeplabv3plus", {"backbone": "mobilenet_v3_large"}),
+         ("deeplabv3", {"backbone": "mobilenet_v3_large"}), ("segformer", {})]
+
+
+@pytest.mark.parametrize("arch,kw", CASES, ids=[a for a, _ in CASES])
+def test_export_has_dynamic_height_width_and_passes_the_checker(arch, kw, tmp_path):
+    model = build_model(arch, 3, **kw).eval()
+    path = str(tmp_path / "m.onnx")
+    export_onnx(model, path)
+    graph = onnx.load(path)
+    onnx.checker.check_model(graph)
+    assert graph.opset_import[0].version == OPSET
+    dims = [d.dim_param or d.dim_value for d in graph.graph.input[0].type.tensor_type.shape.dim]
+    assert graph.graph.input[0].name == "image" and dims == ["batch", 3, "height", "width"]
+    assert graph.graph.output[0].name == "logits"
+
+
+@pytest.mark.skipif(not HAVE_ORT, reason="onnxruntime is not importable here (Debian has no python3-onnxruntime); "
+                                         "the export and the ONNX checker still run, the numerical check runs where it is installed")
+@pytest.mark.parametrize("arch,kw", CASES, ids=[a for a, _ in CASES])
+def test_onnxruntime_matches_pytorch(arch, kw, tmp_path):
+    torch.manual_seed(0)
+    model = build_model(arch, 3, **kw).eval()
+    path = str(tmp_path / "m.onnx")
+    export_onnx(model, path)
+    result = check_onnx(model, path)
+    assert result["maxAbsDiff"] <= 1e-4
+
+
+def test_model_dir_card(tmp_path):
+    model = build_model("segformer", 2)
+    card = export_model_dir(model, str(tmp_path), dict(
+        name="t", arch="segformer", model_kw={}, classes=[{"id": 0, "name": "a", "color": [0, 0, 0]},
+                                                           {"id": 1, "name": "b", "color": [1, 2, 3]}],
+        history=[{"epoch": 1, "val": {"miou": 0.5}}], final={"miou": 0.5}, training={"arch": "segformer"}))
+    on_disk = json.load(open(tmp_path / "model.json"))
+    assert on_disk == card and card["input"]["multipleOf"] == 32 and card["input"]["scale"] == 1 / 255
+    assert card["input"]["order"] == "RGB" and card["input"]["layout"] == "NCHW" and card["input"]["dynamic"] is True
+    assert len(card["sha256"]) == 64 and os.path.getsize(tmp_path / "model.onnx") == card["onnx"]["bytes"]
+    assert card["metrics"]["valMiou"] == [{"epoch": 1, "miou": 0.5}]

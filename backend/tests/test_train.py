@@ -1,0 +1,63 @@
+import json
+import os
+
+import pytest
+import torch
+
+from seglab_trainer import train
+
+TINY = ["--arch", "unet", "--unet-base", "8", "--unet-depth", "3", "--image-size", "48", "--batch-size", "2",
+        "--log-every", "1", "--device", "cpu"]
+
+
+def lines(out):
+    with open(os.path.join(out, "progress.jsonl")) as f:
+        return [json.loads(line) for line in f]
+
+
+def test_train_writes_progress_checkpoints_and_model(dataset, tmp_path):
+    out = str(tmp_path / "run")
+    assert train.run(["--data", dataset, "--epochs", "2", "--out", out, *TINY]) == 0
+    events = lines(out)
+    kinds = [e["type"] for e in events]
+    assert kinds[0] == "start" and kinds[-2:] == ["exported", "done"] and kinds.count("epoch") == 2
+    epoch = next(e for e in events if e["type"] == "epoch")
+    assert set(epoch["val"]) >= {"miou", "pixelAccuracy", "iou"} and epoch["step"] == 3
+    ckpt = torch.load(os.path.join(out, "last.pt"))
+    assert set(ckpt) >= {"model", "optimizer", "scheduler", "epoch", "args", "best_miou"} and ckpt["epoch"] == 2
+    card = json.load(open(os.path.join(out, "model.json")))
+    assert card["input"]["multipleOf"] == 8 and card["output"] == {"name": "logits", "kind": "logits", "stride": 1}
+    assert [c["name"] for c in card["classes"]] == ["background", "box", "disc"]
+    assert len(card["metrics"]["valMiou"]) == 2 and len(card["metrics"]["final"]["iou"]) == 3
+    assert len(card["training"]["datasetSha256"]) == 64 and card["training"]["epochs"] == 2
+
+
+def test_resume_continues_the_same_run(dataset, tmp_path):
+    straight, split = str(tmp_path / "a"), str(tmp_path / "b")
+    common = ["--data", dataset, "--epochs", "2", "--no-export", *TINY]
+    assert train.run([*common, "--out", straight]) == 0
+    assert train.run([*common, "--out", split, "--stop-after-epoch", "1"]) == 0
+    assert torch.load(os.path.join(split, "last.pt"))["epoch"] == 1
+    assert train.run([*common, "--out", split, "--resume", os.path.join(split, "last.pt")]) == 0
+    a, b = torch.load(os.path.join(straight, "last.pt")), torch.load(os.path.join(split, "last.pt"))
+    assert b["epoch"] == 2 and len(b["history"]) == 2
+    for k, v in a["model"].items():
+        assert torch.allclose(v.float(), b["model"][k].float(), atol=1e-5), k
+    steps = [e["step"] for e in lines(split) if e["type"] == "step"]
+    assert steps == [1, 2, 3, 4, 5, 6]
+
+
+def test_init_from_previous_model_folder(dataset, tmp_path):
+    first = str(tmp_path / "first")
+    assert train.run(["--data", dataset, "--epochs", "1", "--out", first, "--no-export", *TINY]) == 0
+    second = str(tmp_path / "second")
+    assert train.run(["--data", dataset, "--epochs", "1", "--out", second, "--no-export", "--init", first, *TINY]) == 0
+    start = lines(second)[0]
+    assert start["init"]["loaded"] == start["init"]["of"]
+
+
+def test_bad_dataset_is_a_clear_error(tmp_path, capsys):
+    out = str(tmp_path / "run")
+    assert train.run(["--data", str(tmp_path), "--epochs", "1", "--out", out, *TINY]) == 2
+    assert "seglab.json: not found" in capsys.readouterr().err
+    assert lines(out)[-1]["type"] == "error"
