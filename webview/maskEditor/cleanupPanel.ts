@@ -1,0 +1,29 @@
+import '@vscode-elements/elements/dist/vscode-button/index.js';
+import { clamp, el, numberField, select } from './dom';
+import type { Editor } from './editor';
+
+/** Whole-mask operations: replace class A by B, remove small islands, grow/shrink the current class. */
+export function cleanupPanel(editor: Editor): HTMLElement {
+  const classes: Array<[string, string]> = editor.classes.map((c) => [String(c.id), `${c.id} ${c.name}`]);
+  const from = select('Replace class', classes, classes[1]?.[0] ?? '0');
+  const to = select('With class', classes, '0');
+  const replace = button('replace-all', 'replace', 'Replace class', () => editor.replaceClass(Number(from.value), Number(to.value)));
+  const minPixels = numberField('Island size (pixels)', 50, 1, 1_000_000);
+  const islands = button('filter', 'remove-islands', 'Remove smaller islands', () =>
+    editor.removeIslands(clamp(Math.round(Number(minPixels.value)) || 1, 1, 1_000_000)),
+  );
+  return el(
+    'section',
+    { id: 'cleanup', 'aria-label': 'Clean-up' },
+    el('h2', {}, 'Clean-up'),
+    el('div', { class: 'row' }, from, el('span', {}, '→'), to, replace),
+    el('div', { class: 'row' }, minPixels, islands),
+    el('div', { class: 'row' }, button('fold-up', 'grow', 'Grow current class by 1 px', () => editor.grow()), button('fold-down', 'shrink', 'Shrink current class by 1 px', () => editor.shrink())),
+  );
+}
+
+function button(icon: string, action: string, label: string, run: () => void): HTMLElementTagNameMap['vscode-button'] {
+  const b = el('vscode-button', { icon, secondary: '', 'data-action': action, 'aria-label': label, title: label }, label);
+  b.addEventListener('click', run);
+  return b;
+}

@@ -1,0 +1,100 @@
+import { deserializeDelta, serializeDelta, type MaskDelta } from '../../src/core/editing/delta';
+import { MessageType, PROTOCOL_VERSION, type FromWebviewMessage, type InitMessage, type ToWebviewMessage } from '../../src/core/protocol';
+import { cleanupPanel } from './cleanupPanel';
+import { el } from './dom';
+import { Editor } from './editor';
+import { Input } from './input';
+import css from './maskEditor.css';
+import { Palette } from './palette';
+import { Toolbar } from './toolbar';
+
+declare function acquireVsCodeApi(): { postMessage(message: unknown): void };
+
+const vscode = acquireVsCodeApi();
+const post = (message: FromWebviewMessage): void => vscode.postMessage(message);
+
+const sheet = new CSSStyleSheet();
+sheet.replaceSync(css);
+document.adoptedStyleSheets = [...document.adoptedStyleSheets, sheet];
+
+const status = el('div', { id: 'status', role: 'status', 'aria-live': 'polite' }, 'Loading…');
+const app = el('div', { id: 'app', 'aria-busy': 'true' }, status);
+document.body.append(app);
+
+let editor: Editor | undefined;
+let nextMessageId = 1;
+
+async function start(init: InitMessage): Promise<void> {
+  const response = await fetch(init.imageUri);
+  if (!response.ok) throw new Error(`cannot load the image (${response.status})`);
+  const image = await createImageBitmap(await response.blob());
+  if (image.width !== init.width || image.height !== init.height) {
+    throw new Error(`the image decodes to ${image.width}x${image.height}, the mask is ${init.width}x${init.height}`);
+  }
+  const canvas = el('canvas', { id: 'mask-canvas', tabindex: '0', 'aria-label': `Mask of ${init.imageName}` });
+  const overlay = el('canvas', { id: 'overlay-canvas', 'aria-hidden': 'true' });
+  const stage = el('div', { id: 'stage' }, canvas, overlay);
+  const ed = new Editor(canvas, image, new Uint8Array(init.mask), init.classes, init.ignoreIndex, (label: string, delta: MaskDelta) =>
+    post({ type: MessageType.Edit, messageId: nextMessageId++, label, delta: serializeDelta(delta) }),
+  );
+  const view = {
+    fit: () => {
+      ed.vp.fit(canvas.clientWidth, canvas.clientHeight);
+      ed.redrawAll();
+    },
+    actualSize: () => {
+      ed.vp.actualSize(canvas.clientWidth, canvas.clientHeight);
+      ed.redrawAll();
+    },
+    toggleMask: () => {
+      ed.renderer.showMask = !ed.renderer.showMask;
+      toolbar.refresh();
+      ed.redrawAll();
+    },
+    toggleOutline: () => {
+      ed.layer.setOutline(!ed.layer.outline);
+      toolbar.refresh();
+      ed.redrawAll();
+    },
+  };
+  const toolbar = new Toolbar(ed, view);
+  const palette = new Palette(ed, () => input.updateStatus());
+  const input = new Input(ed, canvas, overlay, status, toolbar, palette, view);
+  ed.onRepaint = () => {
+    palette.refresh();
+    input.drawOverlay();
+  };
+  app.replaceChildren(toolbar.element, el('div', { id: 'main' }, stage, el('aside', { id: 'side' }, palette.element, cleanupPanel(ed))), status);
+  new ResizeObserver(() => {
+    if (ed.renderer.resize()) ed.redrawAll();
+  }).observe(stage);
+  ed.renderer.resize();
+  view.fit();
+  input.updateStatus();
+  editor = ed;
+  app.setAttribute('aria-busy', 'false');
+}
+
+function onMessage(message: ToWebviewMessage): void {
+  switch (message.type) {
+    case MessageType.Init:
+      if (editor) return; // a reloaded webview gets a fresh page, so a second init is a duplicate
+      start(message).catch((error: unknown) => {
+        status.textContent = `Cannot open the mask editor: ${error instanceof Error ? error.message : String(error)}`;
+        app.setAttribute('aria-busy', 'false');
+      });
+      break;
+    case MessageType.ApplyDelta:
+      editor?.applyRemote(deserializeDelta(message.delta, editor.grid.width, editor.grid.height), message.direction);
+      break;
+    case MessageType.ReplaceMask:
+      editor?.replaceMask(new Uint8Array(message.mask));
+      break;
+    case MessageType.Reply:
+      if (message.error) status.textContent = `Edit refused: ${message.error}`;
+      break;
+  }
+}
+
+window.addEventListener('message', (event: MessageEvent<ToWebviewMessage>) => onMessage(event.data));
+post({ type: MessageType.Ready, version: PROTOCOL_VERSION });

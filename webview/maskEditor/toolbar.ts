@@ -1,0 +1,102 @@
+import '@vscode-elements/elements/dist/vscode-option/index.js';
+import '@vscode-elements/elements/dist/vscode-single-select/index.js';
+import '@vscode-elements/elements/dist/vscode-textfield/index.js';
+import '@vscode-elements/elements/dist/vscode-toolbar-button/index.js';
+import type { BrushShape } from '../../src/core/editing/brush';
+import type { FillRule } from '../../src/core/editing/polygon';
+import { clamp, el, numberField, select } from './dom';
+import type { Editor } from './editor';
+import { TOOLS, type ToolId } from './tools';
+
+export const MAX_BRUSH = 256;
+
+/** The tool bar: tools, brush, view and protect controls. `refresh` re-syncs it with the editor. */
+export class Toolbar {
+  readonly element: HTMLElement;
+  private readonly toolButtons = new Map<ToolId, HTMLElementTagNameMap['vscode-toolbar-button']>();
+  private readonly size: HTMLElementTagNameMap['vscode-textfield'];
+  private readonly protect: HTMLElementTagNameMap['vscode-single-select'];
+  private readonly maskToggle: HTMLElementTagNameMap['vscode-toolbar-button'];
+  private readonly outline: HTMLElementTagNameMap['vscode-toolbar-button'];
+
+  constructor(
+    private readonly editor: Editor,
+    actions: { fit(): void; actualSize(): void; toggleMask(): void; toggleOutline(): void },
+  ) {
+    const tools = el('div', { class: 'group', role: 'group', 'aria-label': 'Tools' });
+    for (const t of TOOLS) {
+      const b = el('vscode-toolbar-button', { icon: t.icon, 'data-tool': t.id, 'aria-label': t.label, title: t.label, toggleable: '' });
+      b.label = t.label;
+      b.addEventListener('click', () => this.setTool(t.id));
+      this.toolButtons.set(t.id, b);
+      tools.append(b);
+    }
+    const shape = select('Brush shape', [['round', 'Round'], ['square', 'Square']], editor.brush.shape);
+    shape.addEventListener('change', () => (editor.brush.shape = shape.value as BrushShape));
+    this.size = numberField('Brush size ([ and ])', editor.brush.size, 1, MAX_BRUSH);
+    this.size.addEventListener('change', () => this.setBrushSize(Number(this.size.value)));
+    const opacity = el('input', { type: 'range', min: '0', max: '100', value: String(editor.renderer.opacity * 100), 'aria-label': 'Mask opacity', title: 'Mask opacity' });
+    opacity.addEventListener('input', () => {
+      editor.renderer.opacity = Number(opacity.value) / 100;
+      editor.redrawAll();
+    });
+    this.maskToggle = this.action('eye', 'toggle-mask', 'Show mask (M)', actions.toggleMask, true);
+    this.outline = this.action('primitive-square', 'outline', 'Outline only (O)', actions.toggleOutline, true);
+    const tolerance = numberField('Magic wand tolerance', editor.tolerance, 0, 255);
+    tolerance.addEventListener('change', () => (editor.tolerance = clamp(Number(tolerance.value) || 0, 0, 255)));
+    const rule = select('Polygon fill rule', [['evenodd', 'Even-odd'], ['nonzero', 'Nonzero']], editor.fillRule);
+    rule.addEventListener('change', () => (editor.fillRule = rule.value as FillRule));
+    this.protect = select('Protect: paint over', this.protectOptions(), 'all');
+    this.protect.addEventListener('change', () => {
+      const v = this.protect.value;
+      editor.onlyValue = v === 'all' ? undefined : Number(v);
+    });
+    this.element = el(
+      'div',
+      { id: 'toolbar', role: 'toolbar', 'aria-label': 'Mask editor tools' },
+      tools,
+      el('div', { class: 'group', role: 'group', 'aria-label': 'Brush' }, shape, this.size),
+      el('div', { class: 'group', role: 'group', 'aria-label': 'View' }, el('label', { class: 'field' }, 'Opacity', opacity), this.maskToggle, this.outline,
+        this.action('screen-full', 'fit', 'Fit to window (F)', actions.fit), this.action('zoom-in', 'actual-size', 'Actual size 1:1 (Shift+F)', actions.actualSize)),
+      el('div', { class: 'group', role: 'group', 'aria-label': 'Options' }, el('label', { class: 'field' }, 'Tolerance', tolerance), rule, this.protect),
+    );
+    this.refresh();
+  }
+
+  private protectOptions(): Array<[string, string]> {
+    return [
+      ['all', 'Paint over everything'],
+      ['0', 'Paint over unlabeled only'],
+      ...this.editor.classes.filter((c) => c.id !== 0).map((c): [string, string] => [String(c.id), `Paint over ${c.name} only`]),
+    ];
+  }
+
+  private action(icon: string, id: string, label: string, run: () => void, toggle = false): HTMLElementTagNameMap['vscode-toolbar-button'] {
+    const b = el('vscode-toolbar-button', { icon, 'data-action': id, 'aria-label': label, title: label });
+    if (toggle) b.toggleable = true;
+    b.label = label;
+    b.addEventListener('click', run);
+    return b;
+  }
+
+  setTool(tool: ToolId): void {
+    if (this.editor.tool === 'polygon' && tool !== 'polygon') this.editor.cancelPolygon();
+    this.editor.tool = tool;
+    this.refresh();
+  }
+
+  setBrushSize(size: number): void {
+    this.editor.brush.size = clamp(Math.round(size) || 1, 1, MAX_BRUSH);
+    this.refresh();
+  }
+
+  refresh(): void {
+    for (const [id, b] of this.toolButtons) {
+      b.checked = id === this.editor.tool;
+      b.setAttribute('aria-pressed', String(b.checked));
+    }
+    this.size.value = String(this.editor.brush.size);
+    this.maskToggle.checked = this.editor.renderer.showMask;
+    this.outline.checked = this.editor.layer.outline;
+  }
+}
