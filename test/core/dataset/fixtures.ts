@@ -96,3 +96,31 @@ export function makeCvat(root: string, stems: string[]): void {
   });
   writeFile(join(root, 'ImageSets', 'Segmentation', 'default.txt'), stems.join('\n') + '\n');
 }
+
+export const TINY_CLASSES: ClassDef[] = [
+  { id: 0, name: 'bg', color: [0, 0, 0] },
+  { id: 1, name: 'fg', color: [255, 0, 0] },
+];
+
+/**
+ * A 2-class seglab dataset of 2x2 masks with hand-computable scores (model "unet"):
+ *   a: gt [0,0,1,1]   pred [0,1,1,1]   (train)
+ *   b: gt [1,1,255,0] no prediction     (train)
+ *   c: gt [1,1,1,1]   pred [1,1,1,1]   (val)
+ * Over a and c: bg I=1 U=2, fg I=6 U=7; 7 of 8 pixels right.
+ */
+export function makeTiny(root: string): void {
+  writeFile(join(root, 'seglab.json'), JSON.stringify({ classes: TINY_CLASSES, splits: { train: 'train.txt', val: 'val.txt' } }));
+  writeFile(join(root, 'train.txt'), 'a\nb\n');
+  writeFile(join(root, 'val.txt'), 'c\n');
+  const masks: Record<string, [number[], number[] | undefined]> = {
+    a: [[0, 0, 1, 1], [0, 1, 1, 1]],
+    b: [[1, 1, 255, 0], undefined],
+    c: [[1, 1, 1, 1], [1, 1, 1, 1]],
+  };
+  for (const [stem, [gt, pred]] of Object.entries(masks)) {
+    writeFile(join(root, 'images', `${stem}.png`), pngImage(2, 2));
+    writeFile(join(root, 'masks', `${stem}.png`), indexedMask(2, 2, new Uint8Array(gt)));
+    if (pred) writeFile(join(root, 'predictions', 'unet', `${stem}.png`), indexedMask(2, 2, new Uint8Array(pred)));
+  }
+}
