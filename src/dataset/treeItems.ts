@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { ImageEntry, ImageStatus } from '../core/dataset/types';
+import type { ImageEntry, ImageStatus, Layout } from '../core/dataset/types';
 import type { Problem } from '../core/errors';
 import { baseName } from '../core/paths';
 import { OPEN_IMAGE_COMMAND } from '../commands/openImage';
@@ -45,13 +45,19 @@ function datasetItem({ dataset }: DatasetNode, datasetCount: number): vscode.Tre
     return item;
   }
   const counts = formatCounts(countStatuses(index.images));
-  item.description = `${index.layout.toUpperCase()} · ${counts}`;
+  item.description = `${counts} (${layoutLabel(index.layout)})`;
   item.tooltip = new vscode.MarkdownString()
     .appendMarkdown(`**${escape(index.config.name)}**\n\n`)
     .appendText(`${where}\n\n`)
-    .appendText(vscode.l10n.t('Layout: {0} · {1} classes', index.layout, index.config.classes.length) + '\n\n')
+    .appendText(vscode.l10n.t('Layout: {0} · {1} classes', layoutLabel(index.layout), index.config.classes.length) + '\n\n')
     .appendText(counts + (dataset.validating ? '\n\n' + vscode.l10n.t('Checking masks…') : ''));
   return item;
+}
+
+const LAYOUT_LABELS: Record<Layout, string> = { voc: 'Pascal VOC', cvat: 'CVAT', plain: 'images + masks', seglab: 'seglab.json' };
+
+export function layoutLabel(layout: Layout): string {
+  return LAYOUT_LABELS[layout];
 }
 
 function pageItem(node: PageNode): vscode.TreeItem {
