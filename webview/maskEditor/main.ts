@@ -66,7 +66,9 @@ async function start(init: InitMessage): Promise<void> {
   };
   app.replaceChildren(toolbar.element, el('div', { id: 'main' }, stage, el('aside', { id: 'side' }, palette.element, cleanupPanel(ed))), status);
   new ResizeObserver(() => {
-    if (ed.renderer.resize()) ed.redrawAll();
+    if (!ed.renderer.resize()) return;
+    if (ed.vp.fitted) ed.vp.fit(canvas.clientWidth, canvas.clientHeight);
+    ed.redrawAll();
   }).observe(stage);
   ed.renderer.resize();
   view.fit();

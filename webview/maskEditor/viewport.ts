@@ -5,6 +5,8 @@ export class Viewport {
   scale = 1;
   offsetX = 0;
   offsetY = 0;
+  /** Still showing the whole image as fitted: resizing the view re-fits it. */
+  fitted = true;
 
   constructor(
     readonly imageWidth: number,
@@ -19,11 +21,13 @@ export class Viewport {
   fit(viewWidth: number, viewHeight: number): void {
     this.scale = Math.min(MAX_ZOOM, viewWidth / this.imageWidth, viewHeight / this.imageHeight);
     this.centre(viewWidth, viewHeight);
+    this.fitted = true;
   }
 
   actualSize(viewWidth: number, viewHeight: number): void {
     this.scale = 1;
     this.centre(viewWidth, viewHeight);
+    this.fitted = false;
   }
 
   /** Zooms by `factor` keeping the image point under (sx, sy) fixed. */
@@ -34,11 +38,13 @@ export class Viewport {
     this.scale = scale;
     this.offsetX = sx - p.x * scale;
     this.offsetY = sy - p.y * scale;
+    this.fitted = false;
   }
 
   pan(dx: number, dy: number): void {
     this.offsetX += dx;
     this.offsetY += dy;
+    this.fitted = false;
   }
 
   private centre(viewWidth: number, viewHeight: number): void {

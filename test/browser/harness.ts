@@ -1,0 +1,120 @@
+/**
+ * Runs the built mask-editor webview in headless Chromium outside VS Code: a local http server
+ * serves the bundle and a page whose nonce'd script stands in for `acquireVsCodeApi` (it records
+ * what the webview posts); the page has the production CSP, and CSP violations are recorded.
+ * Used by the browser tests and bench/editor.bench.ts.
+ */
+import * as esbuild from 'esbuild';
+import { createServer, type Server } from 'node:http';
+import { readFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+
+export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+
+/** Bundles webview/maskEditor/main.ts the way scripts/build.mjs does, in memory. */
+export async function buildBundle(): Promise<string> {
+  const result = await esbuild.build({
+    entryPoints: ['webview/maskEditor/main.ts'],
+    bundle: true,
+    write: false,
+    format: 'esm',
+    platform: 'browser',
+    target: 'es2022',
+    minify: true,
+    loader: { '.css': 'text' },
+    logLevel: 'silent',
+  });
+  return result.outputFiles[0].text;
+}
+
+const NONCE = 'testnonce0123456789';
+
+const PAGE = `<!DOCTYPE html>
+<html lang="en"><head><meta charset="UTF-8">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src 'self' blob: data:; style-src 'self'; font-src 'self'; connect-src 'self'; script-src 'nonce-${NONCE}'">
+<link id="vscode-codicon-stylesheet" rel="stylesheet" href="/codicon.css">
+<title>Mask Editor test</title>
+<script nonce="${NONCE}">
+  window.posted = [];
+  window.violations = [];
+  document.addEventListener('securitypolicyviolation', (e) => window.violations.push(e.violatedDirective + ' ' + e.blockedURI));
+  window.acquireVsCodeApi = () => ({ postMessage: (m) => window.posted.push(m), getState: () => undefined, setState: () => undefined });
+</script>
+</head><body><script type="module" nonce="${NONCE}" src="/maskEditor.js"></script></body></html>`;
+
+export interface Harness {
+  browser: Browser;
+  page: Page;
+  server: Server;
+  url: string;
+  close(): Promise<void>;
+}
+
+/** Serves the bundle and `image` (at /image) and opens the page in a fresh Chromium. */
+export async function openHarness(bundle: string, image: { bytes: Uint8Array; type: string }, viewport = { width: 1000, height: 700 }): Promise<Harness> {
+  const codicons = join('node_modules', '@vscode', 'codicons', 'dist');
+  const files: Record<string, [string, string | Uint8Array]> = {
+    '/': ['text/html', PAGE],
+    '/maskEditor.js': ['text/javascript', bundle],
+    '/image': [image.type, image.bytes],
+    '/codicon.css': ['text/css', readFileSync(join(codicons, 'codicon.css'))],
+    '/codicon.ttf': ['font/ttf', readFileSync(join(codicons, 'codicon.ttf'))],
+  };
+  const server = createServer((req, res) => {
+    const file = files[(req.url ?? '/').split('?')[0]];
+    if (!file) {
+      res.writeHead(404).end();
+      return;
+    }
+    res.writeHead(200, { 'content-type': file[0], 'cache-control': 'no-store' }).end(file[1]);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS, headless: true });
+  const page = await browser.newPage({ viewport });
+  await page.goto(`${url}/`);
+  await page.waitForFunction(() => (window as unknown as { posted: Array<{ type: string }> }).posted.some((m) => m.type === 'ready'));
+  return {
+    browser,
+    page,
+    server,
+    url,
+    close: async () => {
+      await browser.close();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/** Sends the init message (mask bytes become an ArrayBuffer in the page) and waits for the editor. */
+export async function init(page: Page, message: { width: number; height: number; mask: Uint8Array; classes: unknown; ignoreIndex: number }): Promise<void> {
+  await page.evaluate(
+    ({ mask, ...rest }) => {
+      const data = new Uint8Array(mask);
+      window.postMessage({ type: 'init', version: 1, imageUri: '/image', imageName: 'image', mask: data.buffer, ...rest }, '*');
+    },
+    { ...message, mask: Array.from(message.mask) },
+  );
+  await page.waitForSelector('#app[aria-busy="false"]');
+}
+
+/** The messages the webview posted since the last call, with ArrayBuffers as byte arrays. */
+export async function takePosted(page: Page): Promise<Array<{ type: string; label?: string; messageId?: number; delta?: Uint8Array }>> {
+  const raw = await page.evaluate(() => {
+    const w = window as unknown as { posted: Array<Record<string, unknown>> };
+    const out = w.posted.map((m) => ({ ...m, delta: m.delta instanceof ArrayBuffer ? Array.from(new Uint8Array(m.delta)) : undefined }));
+    w.posted = [];
+    return out;
+  });
+  return raw.map((m) => ({ ...(m as unknown as { type: string; label?: string; messageId?: number }), delta: m.delta ? new Uint8Array(m.delta) : undefined }));
+}
+
+/** Posts a host message carrying a delta to the webview. */
+export async function sendDelta(page: Page, delta: ArrayBuffer, direction: 'undo' | 'redo'): Promise<void> {
+  await page.evaluate(({ bytes, direction }) => window.postMessage({ type: 'applyDelta', delta: new Uint8Array(bytes).buffer, direction }, '*'), {
+    bytes: Array.from(new Uint8Array(delta)),
+    direction,
+  });
+}
