@@ -51,7 +51,9 @@ export function progress(io: Io, label: string): ((done: number, total: number) 
   };
 }
 
-/** What --json prints: indented, with number arrays (colours) kept on one line. */
+/** What --json prints: indented, with number arrays (colours) on one line. */
 export function json(value: unknown): string {
-  return JSON.stringify(value, null, 2).replace(/\[\s+(-?[\d.e+-]+(?:,\s+-?[\d.e+-]+)*)\s+\]/g, (_, items: string) => `[${items.split(/,\s+/).join(', ')}]`);
+  // Only arrays broken over lines are joined; a raw newline never occurs inside a JSON string.
+  const numbers = /\[\n\s*(-?[\d.e+-]+(?:,\n\s*-?[\d.e+-]+)*)\n\s*\]/g;
+  return JSON.stringify(value, null, 2).replace(numbers, (_, items: string) => `[${items.split(/,\n\s*/).join(', ')}]`);
 }

@@ -24,6 +24,14 @@ test('writeFileAtomic into a missing folder fails with the path and leaves nothi
   assert.deepEqual(readdirSync(dir), []);
 });
 
+test('a rename that fails (target is a folder) removes the temporary file', async (t) => {
+  const dir = tempDir(t);
+  mkdirSync(join(dir, 'taken'));
+  writeFileSync(join(dir, 'taken', 'x'), 'x');
+  await assert.rejects(fs.writeFileAtomic(join(dir, 'taken'), new Uint8Array([1])), DataError);
+  assert.deepEqual(readdirSync(dir), ['taken']);
+});
+
 test('readHead returns at most the requested bytes, fewer for a short file', async (t) => {
   const dir = tempDir(t);
   writeFileSync(join(dir, 'a.bin'), new Uint8Array(100).map((_, i) => i));
