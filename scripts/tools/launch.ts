@@ -1,0 +1,129 @@
+// Starting and stopping code-server (from the tools folder) for the demo and the e2e tests.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdirSync, openSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { dirname, join } from 'node:path';
+import type { Tools } from './codeServer';
+
+export interface CodeServerOptions {
+  tools: Tools;
+  port: number;
+  userDataDir: string;
+  extensionsDir: string;
+  folder: string;
+  /** code-server's stdout and stderr go here; inherited when absent. */
+  logFile?: string;
+}
+
+export interface RunningCodeServer {
+  process: ChildProcess;
+  /** The workbench with `folder` open. */
+  url: string;
+  stop(): Promise<void>;
+}
+
+/** User settings that keep the workbench quiet and predictable: no welcome page, tips or updates. */
+export const QUIET_SETTINGS = {
+  'workbench.startupEditor': 'none',
+  'workbench.tips.enabled': false,
+  'workbench.welcomePage.walkthroughs.openOnInstall': false,
+  'security.workspace.trust.enabled': false,
+  'telemetry.telemetryLevel': 'off',
+  'update.mode': 'none',
+  'extensions.autoCheckUpdates': false,
+  'extensions.autoUpdate': false,
+  'extensions.ignoreRecommendations': true,
+  'chat.disableAIFeatures': true,
+  'chat.commandCenter.enabled': false,
+  'workbench.enableExperiments': false,
+  'workbench.secondarySideBar.defaultVisibility': 'hidden',
+  'workbench.colorTheme': 'Default Dark Modern',
+};
+
+/** Writes user settings unless the user-data folder has some already. */
+export function writeUserSettings(userDataDir: string, settings: Record<string, unknown>, overwrite = false): void {
+  const file = join(userDataDir, 'User', 'settings.json');
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, JSON.stringify(settings, null, 2) + '\n', { flag: overwrite ? 'w' : 'wx' });
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+const baseArgs = (o: Pick<CodeServerOptions, 'userDataDir' | 'extensionsDir'>) => [
+  '--user-data-dir', o.userDataDir,
+  '--extensions-dir', o.extensionsDir,
+  '--disable-telemetry',
+  '--disable-update-check',
+];
+
+/** Installs a .vsix into the extensions folder (replacing an older copy). */
+export function installExtension(tools: Tools, vsix: string, dirs: Pick<CodeServerOptions, 'userDataDir' | 'extensionsDir'>): void {
+  const r = spawnSync(tools.node, [tools.codeServerEntry, ...baseArgs(dirs), '--force', '--install-extension', vsix], {
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
+  if (r.status !== 0) throw new Error(`${vsix}: code-server could not install it (exit ${r.status}):\n${r.stdout}\n${r.stderr}`);
+}
+
+export async function startCodeServer(o: CodeServerOptions): Promise<RunningCodeServer> {
+  const args = [
+    o.tools.codeServerEntry,
+    '--auth', 'none',
+    '--bind-addr', `127.0.0.1:${o.port}`,
+    ...baseArgs(o),
+    '--disable-workspace-trust',
+    '--disable-getting-started-override',
+    o.folder,
+  ];
+  const log = o.logFile ? openSync(o.logFile, 'a') : undefined;
+  // Its own process group, so that stop() also ends the extension host and other children.
+  const child = spawn(o.tools.node, args, { detached: true, stdio: log === undefined ? 'inherit' : ['ignore', log, log] });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const stop = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    killGroup(child, 'SIGTERM');
+    const timer = setTimeout(() => killGroup(child, 'SIGKILL'), 5_000);
+    await exited;
+    clearTimeout(timer);
+    killGroup(child, 'SIGKILL'); // stragglers in the group
+  };
+  const base = `http://127.0.0.1:${o.port}`;
+  try {
+    await waitForHttp(`${base}/healthz`, 60_000, child);
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+  return { process: child, url: `${base}/?folder=${encodeURIComponent(o.folder)}`, stop };
+}
+
+function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  try {
+    if (child.pid !== undefined) process.kill(-child.pid, signal);
+  } catch {
+    // already gone
+  }
+}
+
+async function waitForHttp(url: string, timeoutMs: number, child: ChildProcess): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`code-server exited with ${child.exitCode} before answering ${url}`);
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`code-server did not answer ${url} within ${timeoutMs / 1000} s`);
+}
