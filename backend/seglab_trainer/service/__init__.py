@@ -1,0 +1,1 @@
+"""The HTTP training service: FastAPI app, dataset uploads, job store, executors."""

@@ -1,0 +1,220 @@
+"""Job records (one JSON file per job in the data dir), one queue per device, progress followed from the
+trainer's progress.jsonl. A background thread starts queued jobs and watches running ones."""
+from __future__ import annotations
+
+import json
+import os
+import re
+import threading
+import time
+import uuid
+from typing import Dict, List, Optional
+
+from ..export import write_json_atomic
+from .executors import Executor
+
+JOB_ID_RE = re.compile(r"^[0-9a-f]{32}$")
+TERMINAL = ("succeeded", "failed", "cancelled")
+LOST = "the service stopped while the job was running; resume it with POST /v1/jobs/{id}/resume"
+
+
+def now() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+
+
+class JobManager:
+    def __init__(self, data_dir: str, devices: List[str], executor: Executor, poll_s: float = 0.3):
+        self.jobs_dir = os.path.join(data_dir, "jobs")
+        self.datasets_dir = os.path.join(data_dir, "datasets")
+        os.makedirs(self.jobs_dir, exist_ok=True)
+        self.devices, self.executor, self.poll_s = devices, executor, poll_s
+        self.lock = threading.RLock()
+        self.jobs: Dict[str, dict] = {}
+        self.offsets: Dict[str, int] = {}
+        self._stop = threading.Event()
+        self._load()
+        self.thread = threading.Thread(target=self._loop, name="seglab-jobs", daemon=True)
+
+    # ---- records -------------------------------------------------------------------------------
+    def job_dir(self, job_id: str) -> str:
+        if not JOB_ID_RE.match(job_id):
+            raise KeyError(job_id)
+        return os.path.join(self.jobs_dir, job_id)
+
+    def _save(self, job: dict) -> None:
+        write_json_atomic(os.path.join(self.job_dir(job["id"]), "job.json"), job)
+
+    def _load(self) -> None:
+        for name in sorted(os.listdir(self.jobs_dir)):
+            path = os.path.join(self.jobs_dir, name, "job.json")
+            if not JOB_ID_RE.match(name) or not os.path.isfile(path):
+                continue
+            with open(path, encoding="utf-8") as f:
+                job = json.load(f)
+            if job["state"] == "running" and not self.executor.reattach(job.get("executor") or {}):
+                job.update(state="failed", error=LOST.format(id=job["id"]), finishedAt=now(),
+                           resumable=self._has_checkpoint(job["id"]))
+                self._save(job)
+            self.jobs[job["id"]] = job
+
+    def _has_checkpoint(self, job_id: str) -> bool:
+        return os.path.isfile(os.path.join(self.job_dir(job_id), "out", "last.pt"))
+
+    def get(self, job_id: str) -> dict:
+        with self.lock:
+            return dict(self.jobs[job_id])
+
+    def list(self) -> List[dict]:
+        with self.lock:
+            return sorted((dict(j) for j in self.jobs.values()), key=lambda j: j["createdAt"])
+
+    # ---- API actions ---------------------------------------------------------------------------
+    def submit(self, dataset: str, params: dict, init_job: Optional[str], device: Optional[str]) -> dict:
+        with self.lock:
+            if device is None:  # the device with the shortest queue
+                load = {d: sum(1 for j in self.jobs.values() if j["device"] == d and j["state"] in ("queued", "running"))
+                        for d in self.devices}
+                device = min(self.devices, key=lambda d: load[d])
+            job_id = uuid.uuid4().hex
+            os.makedirs(os.path.join(self.job_dir(job_id), "out"))
+            job = {"id": job_id, "state": "queued", "createdAt": now(), "startedAt": None, "finishedAt": None,
+                   "dataset": dataset, "params": params, "initJob": init_job, "device": device, "executor": None,
+                   "epoch": 0, "epochs": params["epochs"], "step": 0, "totalSteps": None, "loss": None, "metrics": None,
+                   "history": [], "error": None, "resumable": False, "resume": False, "attempts": 0}
+            self.jobs[job_id] = job
+            self._save(job)
+            return dict(job)
+
+    def cancel(self, job_id: str) -> dict:
+        with self.lock:
+            job = self.jobs[job_id]
+            if job["state"] == "queued":
+                job.update(state="cancelled", finishedAt=now())
+                self._save(job)
+            elif job["state"] == "running" and not job.get("cancelRequested"):
+                job["cancelRequested"] = True
+                self._save(job)
+                self.executor.cancel(job["executor"])
+            return dict(job)
+
+    def resume(self, job_id: str) -> dict:
+        with self.lock:
+            job = self.jobs[job_id]
+            if job["state"] not in ("failed", "cancelled") or not self._has_checkpoint(job_id):
+                raise ValueError(f"job {job_id} is {job['state']} and has "
+                                 f"{'a' if self._has_checkpoint(job_id) else 'no'} checkpoint: only a failed or cancelled "
+                                 "job with a checkpoint can be resumed")
+            job.update(state="queued", resume=True, error=None, finishedAt=None, cancelRequested=False)
+            self._save(job)
+            return dict(job)
+
+    # ---- background thread ---------------------------------------------------------------------
+    def start(self) -> None:
+        self.thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self.thread.join(timeout=5)
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            with self.lock:
+                for job in list(self.jobs.values()):
+                    if job["state"] == "running":
+                        self._watch(job)
+                busy = {j["device"] for j in self.jobs.values() if j["state"] == "running"}
+                for job in sorted(self.jobs.values(), key=lambda j: j["createdAt"]):
+                    if job["state"] == "queued" and job["device"] not in busy:
+                        self._launch(job)
+                        busy.add(job["device"])
+            self._stop.wait(self.poll_s)
+
+    def argv(self, job: dict) -> List[str]:
+        p, out = job["params"], os.path.join(self.job_dir(job["id"]), "out")
+        argv = ["--data", os.path.join(self.datasets_dir, job["dataset"]), "--out", out, "--arch", p["arch"],
+                "--epochs", str(p["epochs"]), "--image-size", str(p["imageSize"]), "--batch-size", str(p["batchSize"]),
+                "--optimizer", p["optimizer"], "--seed", str(p["seed"]), "--device", job["device"]]
+        for key, flag in (("lr", "--lr"), ("backbone", "--backbone"), ("unetBase", "--unet-base"),
+                          ("unetDepth", "--unet-depth"), ("weightDecay", "--weight-decay")):
+            if p.get(key) is not None:
+                argv += [flag, str(p[key])]
+        if job["resume"]:
+            argv += ["--resume", os.path.join(out, "last.pt")]
+        elif job["initJob"]:
+            argv += ["--init", os.path.join(self.job_dir(job["initJob"]), "out")]
+        return argv
+
+    def _launch(self, job: dict) -> None:
+        folder = self.job_dir(job["id"])
+        self.offsets[job["id"]] = self._progress_size(job["id"]) if job["resume"] else 0
+        try:
+            handle = self.executor.start(job["id"], self.argv(job), os.path.join(folder, "train.log"), folder)
+        except OSError as e:
+            job.update(state="failed", error=f"could not start the trainer: {e}", finishedAt=now())
+        else:
+            job.update(state="running", executor=handle, startedAt=now(), attempts=job["attempts"] + 1)
+        self._save(job)
+
+    def _progress_size(self, job_id: str) -> int:
+        try:
+            return os.path.getsize(os.path.join(self.job_dir(job_id), "out", "progress.jsonl"))
+        except OSError:
+            return 0
+
+    def _watch(self, job: dict) -> None:
+        changed = self._read_progress(job)
+        code = self.executor.poll(job["executor"])
+        if code is not None:
+            self._read_progress(job)
+            done = os.path.isfile(os.path.join(self.job_dir(job["id"]), "out", "model.json"))
+            if job.get("cancelRequested"):
+                job.update(state="cancelled")
+            elif code == 0 and done:
+                job.update(state="succeeded")
+            else:
+                job.update(state="failed", error=job.get("error") or self._log_tail(job["id"], code))
+            job.update(finishedAt=now(), resumable=job["state"] != "succeeded" and self._has_checkpoint(job["id"]))
+            changed = True
+        if changed:
+            self._save(job)
+
+    def _read_progress(self, job: dict) -> bool:
+        path = os.path.join(self.job_dir(job["id"]), "out", "progress.jsonl")
+        try:
+            with open(path, "rb") as f:
+                f.seek(self.offsets.get(job["id"], 0))
+                data = f.read()
+        except FileNotFoundError:
+            return False
+        end = data.rfind(b"\n") + 1  # complete lines only
+        self.offsets[job["id"]] = self.offsets.get(job["id"], 0) + end
+        for line in data[:end].splitlines():
+            try:
+                apply_event(job, json.loads(line))
+            except (ValueError, KeyError):
+                continue
+        return end > 0
+
+    def _log_tail(self, job_id: str, code: int) -> str:
+        try:
+            with open(os.path.join(self.job_dir(job_id), "train.log"), "rb") as f:
+                f.seek(max(0, os.path.getsize(f.name) - 2000))
+                tail = f.read().decode("utf-8", "replace").strip().splitlines()[-5:]
+        except OSError:
+            tail = []
+        return f"trainer exited with status {code}" + (": " + " | ".join(tail) if tail else "")
+
+
+def apply_event(job: dict, e: dict) -> None:
+    """Fold one progress line into the job record."""
+    kind = e.get("type")
+    if kind == "start":
+        job["totalSteps"] = e["stepsPerEpoch"] * e["epochs"]
+    elif kind == "step":
+        job.update(epoch=e["epoch"], step=e["step"], loss=e["loss"], totalSteps=e.get("totalSteps", job["totalSteps"]))
+    elif kind == "epoch":
+        job.update(epoch=e["epoch"], step=e["step"], metrics=e["val"])
+        job["history"] = [h for h in job["history"] if h["epoch"] < e["epoch"]] + [
+            {"epoch": e["epoch"], "loss": e["loss"], "miou": e["val"]["miou"], "imagesPerSecond": e.get("imagesPerSecond")}]
+    elif kind == "error":
+        job["error"] = e["message"]

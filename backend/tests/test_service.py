@@ -1,0 +1,236 @@
+"""Against the real service: `python -m seglab_trainer serve` in a subprocess on a free port."""
+import hashlib
+import io
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tarfile
+import time
+
+import pytest
+
+httpx = pytest.importorskip("httpx")
+pytest.importorskip("fastapi")
+
+from tests.synthetic import make_dataset  # noqa: E402
+
+BACKEND = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+TOKEN = "test-token-123"
+TINY = {"arch": "unet", "unetBase": 8, "unetDepth": 3, "imageSize": 32, "batchSize": 2}
+
+
+class Service:
+    def __init__(self, data_dir: str):
+        self.data_dir = data_dir
+        self.proc = None
+        self.start()
+
+    def start(self):
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port = s.getsockname()[1]
+        env = {**os.environ, "SEGLAB_TOKEN": TOKEN, "PYTHONPATH": BACKEND}
+        self.proc = subprocess.Popen([sys.executable, "-m", "seglab_trainer", "serve", "--port", str(self.port),
+                                      "--data-dir", self.data_dir, "--max-upload-mb", "1"], cwd=BACKEND, env=env,
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.client = httpx.Client(base_url=self.url, headers={"Authorization": f"Bearer {TOKEN}"}, timeout=30)
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(self.proc.stderr.read().decode())
+            try:
+                if httpx.get(self.url + "/v1/health").status_code == 200:
+                    return
+            except httpx.TransportError:
+                time.sleep(0.2)
+        raise TimeoutError("service did not start")
+
+    def stop(self, sig=signal.SIGTERM):
+        self.client.close()
+        self.proc.send_signal(sig)
+        self.proc.wait(timeout=20)
+        self.proc.stderr.close()
+
+    def wait(self, job_id, until, timeout=90):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            job = self.client.get(f"/v1/jobs/{job_id}").json()
+            if until(job):
+                return job
+            time.sleep(0.2)
+        raise TimeoutError(json.dumps(job))
+
+
+@pytest.fixture(scope="module")
+def service(tmp_path_factory):
+    svc = Service(str(tmp_path_factory.mktemp("svc") / "data"))
+    yield svc
+    if svc.proc.poll() is None:
+        svc.stop()
+
+
+def tar_of(folder: str) -> bytes:
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w") as tf:
+        tf.add(folder, arcname=".")
+    return buf.getvalue()
+
+
+@pytest.fixture(scope="module")
+def dataset_id(service, tmp_path_factory):
+    root = make_dataset(str(tmp_path_factory.mktemp("up") / "ds"), count=6, size=32)
+    r = service.client.post("/v1/datasets", content=tar_of(root), headers={"Content-Type": "application/x-tar"})
+    assert r.status_code == 201, r.text
+    return r.json()["id"]
+
+
+def test_health_is_open_and_everything_else_needs_the_token(service):
+    health = httpx.get(service.url + "/v1/health").json()
+    assert health["status"] == "ok" and health["devices"] and health["torch"]
+    assert httpx.get(service.url + "/v1/jobs").status_code == 401
+    assert httpx.get(service.url + "/v1/jobs", headers={"Authorization": "Bearer nope"}).status_code == 401
+    assert httpx.post(service.url + "/v1/datasets", content=b"x").status_code == 401
+    assert service.client.get("/v1/jobs").status_code == 200
+
+
+def test_upload_is_content_addressed(service, dataset_id, tmp_path):
+    root = make_dataset(str(tmp_path / "same"), count=6, size=32)
+    info = service.client.get(f"/v1/datasets/{dataset_id}").json()
+    assert info["labeled"] == 6 and [c["name"] for c in info["classes"]] == ["background", "box", "disc"]
+    body = tar_of(root)
+    first = service.client.post("/v1/datasets", content=body)
+    again = service.client.post("/v1/datasets", content=body)
+    assert again.status_code == 200 and again.json()["existing"] is True
+    assert again.json()["id"] == first.json()["id"] == hashlib.sha256(body).hexdigest()
+
+
+def _tar(members) -> bytes:
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w", format=tarfile.GNU_FORMAT) as tf:
+        for info, data in members:
+            tf.addfile(info, io.BytesIO(data) if data is not None else None)
+    return buf.getvalue()
+
+
+def _file(name, data=b"x"):
+    info = tarfile.TarInfo(name)
+    info.size = len(data)
+    return info, data
+
+
+def _special(name, kind, target=""):
+    info = tarfile.TarInfo(name)
+    info.type, info.linkname = kind, target
+    return info, None
+
+
+HOSTILE = {
+    "absolute": (_tar([_file("/tmp/seglab-evil")]), 400, "absolute"),
+    "dotdot": (_tar([_file("../../seglab-evil")]), 400, "'..'"),
+    "symlink": (_tar([_special("images", tarfile.SYMTYPE, "/etc")]), 400, "link"),
+    "hardlink": (_tar([_special("passwd", tarfile.LNKTYPE, "/etc/passwd")]), 400, "link"),
+    "device": (_tar([_special("null", tarfile.CHRTYPE)]), 400, "special file"),
+    "duplicate": (_tar([_file("a.txt"), _file("./a.txt")]), 400, "duplicate"),
+    "corrupt": (b"this is not a tar archive at all" * 40, 400, "not a readable tar"),
+    "truncated": (_tar([_file("images/a.png", b"y" * 5000)])[:1500], 400, "not a readable tar"),
+    "oversize": (b"\0" * (1 << 20) + b"\0" * 1024, 413, "limit"),
+    "no config": (_tar([_file("images/a.png")]), 422, "seglab.json"),
+}
+
+
+@pytest.mark.parametrize("name", list(HOSTILE))
+def test_hostile_archives_are_rejected_and_nothing_is_written(service, name):
+    body, status, words = HOSTILE[name]
+    parent = os.path.dirname(service.data_dir)
+    before = sorted(os.listdir(parent))
+    datasets_before = sorted(os.listdir(os.path.join(service.data_dir, "datasets")))
+    r = service.client.post("/v1/datasets", content=body)
+    assert r.status_code == status, r.text
+    assert words in r.json()["detail"]
+    assert sorted(os.listdir(parent)) == before and not os.path.exists("/tmp/seglab-evil")
+    assert sorted(os.listdir(os.path.join(service.data_dir, "datasets"))) == datasets_before
+    assert os.listdir(os.path.join(service.data_dir, "tmp")) == []
+
+
+def test_job_runs_to_success_with_events_and_artifacts(service, dataset_id):
+    r = service.client.post("/v1/jobs", json={"dataset": dataset_id, "epochs": 2, **TINY})
+    assert r.status_code == 201, r.text
+    job_id = r.json()["id"]
+    events = []
+    with service.client.stream("GET", f"/v1/jobs/{job_id}/events", timeout=120) as stream:
+        kind = None
+        for line in stream.iter_lines():
+            line = line.rstrip("\r\n")  # httpx 0.23 keeps the line ending
+            if line.startswith("event: "):
+                kind = line[7:]
+            elif line.startswith("data: "):
+                events.append((kind, json.loads(line[6:])))
+                if kind == "end":
+                    break
+    types = [e["type"] for k, e in events if k == "progress"]
+    assert types[0] == "start" and types.count("epoch") == 2 and "exported" in types
+    assert events[-1][0] == "end" and events[-1][1]["state"] == "succeeded"
+    job = service.client.get(f"/v1/jobs/{job_id}").json()
+    assert job["state"] == "succeeded" and job["epoch"] == 2 and len(job["history"]) == 2 and job["metrics"]["iou"]
+    card = service.client.get(f"/v1/jobs/{job_id}/artifacts/model.json").json()
+    onnx_bytes = service.client.get(f"/v1/jobs/{job_id}/artifacts/model.onnx").content
+    assert hashlib.sha256(onnx_bytes).hexdigest() == card["sha256"]
+    assert service.client.get(f"/v1/jobs/{job_id}/artifacts/train.log").status_code == 404
+    # a follow-up job may start from this model
+    r = service.client.post("/v1/jobs", json={"dataset": dataset_id, "epochs": 1, "initJob": job_id, **TINY})
+    follow = service.wait(r.json()["id"], lambda j: j["state"] in ("succeeded", "failed"))
+    assert follow["state"] == "succeeded", follow["error"]
+
+
+def test_bad_job_requests(service, dataset_id):
+    assert service.client.post("/v1/jobs", json={"dataset": "0" * 64, "epochs": 1}).status_code == 404
+    assert service.client.post("/v1/jobs", json={"dataset": dataset_id, "arch": "vgg"}).status_code == 422
+    assert service.client.post("/v1/jobs", json={"dataset": dataset_id, "epochs": 0}).status_code == 422
+    assert service.client.get("/v1/jobs/../../etc").status_code == 404
+    assert service.client.get("/v1/jobs/" + "a" * 32).status_code == 404
+
+
+def test_cancel_stops_a_running_job(service, dataset_id):
+    job_id = service.client.post("/v1/jobs", json={"dataset": dataset_id, "epochs": 5000, **TINY}).json()["id"]
+    service.wait(job_id, lambda j: j["state"] == "running" and j["step"] > 0)
+    pid = service.client.get(f"/v1/jobs/{job_id}").json()["executor"]["pid"]
+    assert service.client.post(f"/v1/jobs/{job_id}/cancel").status_code == 200
+    job = service.wait(job_id, lambda j: j["state"] != "running", timeout=30)
+    assert job["state"] == "cancelled"
+    with pytest.raises(ProcessLookupError):
+        for _ in range(50):
+            os.kill(pid, 0)
+            time.sleep(0.1)
+
+
+def test_restart_keeps_jobs_and_reports_a_lost_running_job(service, dataset_id):
+    before = {j["id"]: j["state"] for j in service.client.get("/v1/jobs").json()["jobs"]}
+    job_id = service.client.post("/v1/jobs", json={"dataset": dataset_id, "epochs": 5000, **TINY}).json()["id"]
+    service.wait(job_id, lambda j: j["state"] == "running" and j["epoch"] >= 1 and j["history"])
+    service.stop(signal.SIGKILL)  # the service dies; its training child is orphaned
+    service.start()
+    after = {j["id"]: j for j in service.client.get("/v1/jobs").json()["jobs"]}
+    assert {k: after[k]["state"] for k in before} == before
+    lost = after[job_id]
+    assert lost["state"] == "failed" and "service stopped" in lost["error"] and lost["resumable"] is True
+    r = service.client.post(f"/v1/jobs/{job_id}/resume")
+    assert r.status_code == 200, r.text
+    resumed = service.wait(job_id, lambda j: j["state"] == "running" and j["step"] > lost["step"])
+    assert resumed["attempts"] == 2
+    service.client.post(f"/v1/jobs/{job_id}/cancel")
+    assert service.wait(job_id, lambda j: j["state"] != "running", timeout=30)["state"] == "cancelled"
+
+
+def test_generated_token_is_kept_private(tmp_path, monkeypatch):
+    from seglab_trainer.service.auth import load_or_create_token
+    monkeypatch.delenv("SEGLAB_TOKEN", raising=False)
+    token, generated = load_or_create_token(str(tmp_path))
+    assert generated and len(token) >= 32
+    assert os.stat(tmp_path / "token").st_mode & 0o777 == 0o600
+    assert load_or_create_token(str(tmp_path)) == (token, False)
+    monkeypatch.setenv("SEGLAB_TOKEN", "from-env")
+    assert load_or_create_token(str(tmp_path)) == ("from-env", False)
