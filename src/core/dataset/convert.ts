@@ -11,7 +11,7 @@ import { decodeMask, encodeMask } from '../mask/codec';
 import { baseName, joinPath } from '../paths';
 import { CONFIG_FILE, configToJson } from './config';
 import type { DatasetConfig, DatasetIndex } from './types';
-import { forEachLimited, type ProgressOptions } from './validate';
+import { forEachLimited, type ProgressOptions } from './forEachLimited';
 
 export type TargetLayout = 'voc' | 'cvat' | 'plain';
 export const TARGET_LAYOUTS: readonly TargetLayout[] = ['voc', 'cvat', 'plain'];

@@ -10,7 +10,7 @@ import { ConfusionMatrix } from '../metrics/confusion';
 import { computeScores, type Scores } from '../metrics/scores';
 import { extensionOf, joinPath, stemOf } from '../paths';
 import type { DatasetIndex } from './types';
-import { forEachLimited, type ProgressOptions } from './validate';
+import { forEachLimited, type ProgressOptions } from './forEachLimited';
 
 /** One image to score; paths are absolute (as the FileSystem takes them). */
 export interface EvalPair {

@@ -9,33 +9,10 @@ import { readImageSize } from '../mask/imageSize';
 import { countUnknownValues } from '../mask/values';
 import { joinPath } from '../paths';
 import type { DatasetIndex, ImageEntry } from './types';
-
-export interface ProgressOptions {
-  /** Called after each item with the number done and the total. */
-  onProgress?: (done: number, total: number) => void;
-  signal?: AbortSignal;
-}
+import { forEachLimited, type ProgressOptions } from './forEachLimited';
 
 /** JPEG sizes sit after the metadata segments; 64 KiB covers typical EXIF blocks. */
 const IMAGE_HEAD_BYTES = 64 * 1024;
-/** Files in flight at once: enough to overlap I/O with decoding without holding many masks. */
-const CONCURRENCY = 4;
-
-/** Runs `work` over `items`, a few at a time, reporting progress and honouring `signal`. */
-export async function forEachLimited<T>(items: readonly T[], work: (item: T) => Promise<void>, { onProgress, signal }: ProgressOptions = {}): Promise<void> {
-  let next = 0;
-  let done = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      signal?.throwIfAborted();
-      await work(items[next++]);
-      onProgress?.(++done, items.length);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(CONCURRENCY, items.length) }, worker));
-  signal?.throwIfAborted();
-}
-
 /** Width and height from the image's header, reading the whole file when the head is not enough. */
 export async function readImageFileSize(fs: FileSystem, path: string): Promise<{ width: number; height: number }> {
   const head = await fs.readHead(path, IMAGE_HEAD_BYTES);
