@@ -1,11 +1,12 @@
 /**
  * Core speed (issue 2): confusion-matrix accumulation and indexed-PNG mask decode/encode on
  * 1024x1024 masks, single-threaded. When /usr/bin/python3 has numpy (and Pillow), the
- * reference figures are measured in the same run on the same masks.
+ * reference figures are measured in the same run on the same masks. Each figure comes by wall
+ * clock and by CPU time (steadier when other work shares the machine), with the load average.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defaultClasses, paletteFor } from '../src/core/classes';
 import { decodeMask, encodeMask, MASK_ZLIB_LEVEL, type Mask, type ZlibLevel } from '../src/core/mask/codec';
@@ -23,15 +24,31 @@ function report(result: Record<string, unknown>): void {
   console.log(JSON.stringify(result));
 }
 
-/** Best time of `runs` passes of fn, in seconds (the first pass also warms the JIT). */
-function best(runs: number, fn: () => void): number {
-  let min = Infinity;
+interface Timing {
+  /** Best wall-clock seconds of the passes. */
+  wall: number;
+  /** Best process CPU seconds: less disturbed by other load on a shared machine. */
+  cpu: number;
+}
+
+/** Best of `runs` timed passes of fn, after one untimed pass that warms the JIT. */
+function best(runs: number, fn: () => void): Timing {
+  fn();
+  const timing = { wall: Infinity, cpu: Infinity };
   for (let r = 0; r < runs; r++) {
     const start = performance.now();
+    const cpuStart = process.cpuUsage();
     fn();
-    min = Math.min(min, (performance.now() - start) / 1000);
+    const cpu = process.cpuUsage(cpuStart);
+    timing.wall = Math.min(timing.wall, (performance.now() - start) / 1000);
+    timing.cpu = Math.min(timing.cpu, (cpu.user + cpu.system) / 1e6);
   }
-  return min;
+  return timing;
+}
+
+/** Mpx/s by wall clock and by CPU time, with the load average they were measured under. */
+function speeds(pixels: number, t: Timing): Record<string, number> {
+  return { mpxPerSec: round(pixels / t.wall / 1e6), cpuMpxPerSec: round(pixels / t.cpu / 1e6), loadAvg: round(loadavg()[0]) };
 }
 
 /** A label-like mask: discs of random classes over background, some void (255) borders. */
@@ -63,12 +80,13 @@ function randomMask(random: () => number): Uint8Array {
   return data;
 }
 
-/** Runs a Python snippet with /usr/bin/python3 and parses its JSON output; null if unavailable. */
+/** Runs a Python snippet with SEGLAB_BENCH_PYTHON (default /usr/bin/python3); null if unavailable. */
 function python(script: string, ...args: string[]): Record<string, number> | null {
   const env = { ...process.env };
+  // Set for this machine's OpenBLAS elsewhere; numpy here runs without them.
   delete env.OPENBLAS_CORETYPE;
   delete env.OPENBLAS_L2_SIZE;
-  const result = spawnSync('/usr/bin/python3', ['-c', script, ...args], { env, encoding: 'utf8' });
+  const result = spawnSync(process.env.SEGLAB_BENCH_PYTHON ?? '/usr/bin/python3', ['-c', script, ...args], { env, encoding: 'utf8' });
   if (result.status !== 0) {
     console.error(`python reference skipped: ${(result.stderr || result.error?.message || '').trim().split('\n').pop()}`);
     return null;
@@ -76,30 +94,46 @@ function python(script: string, ...args: string[]): Record<string, number> | nul
   return JSON.parse(result.stdout) as Record<string, number>;
 }
 
-function ratio(ours: number, reference: number | undefined): number | null {
-  return reference ? round(ours / reference) : null;
+/** Our speed next to a reference's (wall and CPU Mpx/s), under `prefix`, with the ratios. */
+function compared(ours: Record<string, number>, prefix: string, ref: { wall: number; cpu: number } | null): Record<string, number | null> {
+  return {
+    ...ours,
+    [`${prefix}MpxPerSec`]: ref ? round(ref.wall) : null,
+    [`${prefix}CpuMpxPerSec`]: ref ? round(ref.cpu) : null,
+    ratio: ref ? round(ours.mpxPerSec / ref.wall) : null,
+    cpuRatio: ref ? round(ours.cpuMpxPerSec / ref.cpu) : null,
+  };
 }
 
 function round(v: number): number {
   return Math.round(v * 100) / 100;
 }
 
-const NUMPY_BINCOUNT = `
-import json, sys, time, numpy as np
+/** Python helper: best wall and CPU time of 3 passes of fn over `pixels`, in Mpx/s. */
+const PY_TIMED = `
+import time
+def timed(fn, pixels):
+    fn()
+    wall = cpu = 1e9
+    for _ in range(3):
+        t, c = time.perf_counter(), time.process_time()
+        fn()
+        wall, cpu = min(wall, time.perf_counter() - t), min(cpu, time.process_time() - c)
+    return {"wall": pixels / wall / 1e6, "cpu": pixels / cpu / 1e6}
+`;
+
+/** torchvision's references/segmentation ConfusionMatrix.update, on the same masks. */
+const NUMPY_BINCOUNT = `${PY_TIMED}
+import json, sys, numpy as np
 n, size = int(sys.argv[3]), int(sys.argv[4])
 gt = np.fromfile(sys.argv[1], dtype=np.uint8).reshape(-1, size * size)
 pred = np.fromfile(sys.argv[2], dtype=np.uint8).reshape(-1, size * size)
-def update(mat, a, b):
-    k = (a >= 0) & (a < n)
-    mat += np.bincount(n * a[k].astype(np.int64) + b[k], minlength=n * n).reshape(n, n)
-best = 1e9
-for _ in range(3):
+def run():
     mat = np.zeros((n, n), dtype=np.int64)
-    t = time.perf_counter()
     for a, b in zip(gt, pred):
-        update(mat, a, b)
-    best = min(best, time.perf_counter() - t)
-print(json.dumps({"mpxPerSec": gt.size / best / 1e6}))
+        k = (a >= 0) & (a < n)
+        mat += np.bincount(n * a[k].astype(np.int64) + b[k], minlength=n * n).reshape(n, n)
+print(json.dumps(timed(run, gt.size)))
 `;
 
 function benchConfusion(): void {
@@ -112,28 +146,20 @@ function benchConfusion(): void {
     gt.set(g, m * PIXELS);
     pred.set(predictionFor(g, random), m * PIXELS);
   }
-  const seconds = best(3, () => {
+  const timing = best(3, () => {
     const cm = new ConfusionMatrix(NUM_CLASSES, 255);
     for (let m = 0; m < masks; m++) cm.accumulate(gt.subarray(m * PIXELS, (m + 1) * PIXELS), pred.subarray(m * PIXELS, (m + 1) * PIXELS));
   });
-  const mpxPerSec = (masks * PIXELS) / seconds / 1e6;
   writeFileSync(join(work, 'gt.bin'), gt);
   writeFileSync(join(work, 'pred.bin'), pred);
   const numpy = python(NUMPY_BINCOUNT, join(work, 'gt.bin'), join(work, 'pred.bin'), String(NUM_CLASSES), String(SIZE));
-  report({
-    name: 'confusion-matrix',
-    masks,
-    width: SIZE,
-    height: SIZE,
-    classes: NUM_CLASSES,
-    mpxPerSec: round(mpxPerSec),
-    numpyMpxPerSec: numpy ? round(numpy.mpxPerSec) : null,
-    ratio: ratio(mpxPerSec, numpy?.mpxPerSec),
-  });
+  const header = { name: 'confusion-matrix', masks, width: SIZE, height: SIZE, classes: NUM_CLASSES };
+  report({ ...header, ...compared(speeds(masks * PIXELS, timing), 'numpy', numpy && { wall: numpy.wall, cpu: numpy.cpu }) });
 }
 
-const PILLOW_PNG = `
-import io, json, sys, time, numpy as np
+/** Pillow encoding (default level 6) and decoding the same masks as 8-bit palette PNGs. */
+const PILLOW_PNG = `${PY_TIMED}
+import io, json, sys, numpy as np
 from PIL import Image
 size, palette = int(sys.argv[2]), [int(v) for v in sys.argv[3].split(',')]
 masks = np.fromfile(sys.argv[1], dtype=np.uint8).reshape(-1, size, size)
@@ -149,15 +175,10 @@ def encode():
         im.save(buf, format='PNG')
         out.append(buf.getvalue())
     return out
-def timed(fn):
-    best = 1e9
-    for _ in range(3):
-        t = time.perf_counter(); fn(); best = min(best, time.perf_counter() - t)
-    return masks.size / best / 1e6
 pngs = encode()
-enc = timed(encode)
-dec = timed(lambda: [Image.open(io.BytesIO(b)).load() for b in pngs])
-print(json.dumps({"encode": enc, "decode": dec, "bytes": sum(map(len, pngs)) / len(pngs)}))
+enc = timed(encode, masks.size)
+dec = timed(lambda: [Image.open(io.BytesIO(b)).load() for b in pngs], masks.size)
+print(json.dumps({"encWall": enc["wall"], "encCpu": enc["cpu"], "decWall": dec["wall"], "decCpu": dec["cpu"], "bytes": sum(map(len, pngs)) / len(pngs)}))
 `;
 
 function benchPng(content: 'labels' | 'random'): void {
@@ -169,43 +190,38 @@ function benchPng(content: 'labels' | 'random'): void {
     data: content === 'labels' ? labelMask(random) : randomMask(random),
   }));
   let pngs: Uint8Array[] = [];
-  const encodeSeconds = best(3, () => {
+  const encodeTiming = best(3, () => {
     pngs = masks.map((m) => encodeMask(m, classes, 255));
   });
-  const decodeSeconds = best(3, () => {
+  const decodeTiming = best(3, () => {
     for (const png of pngs) decodeMask(png, { path: 'bench.png', classes });
   });
   const all = new Uint8Array(count * PIXELS);
   masks.forEach((m, i) => all.set(m.data, i * PIXELS));
   writeFileSync(join(work, 'masks.bin'), all);
   const pillow = python(PILLOW_PNG, join(work, 'masks.bin'), String(SIZE), paletteFor(classes, 255).flat().join(','));
-  const bytesPerMask = Math.round(pngs.reduce((s, p) => s + p.length, 0) / count);
-  const decodeMpx = (count * PIXELS) / decodeSeconds / 1e6;
-  const encodeMpx = (count * PIXELS) / encodeSeconds / 1e6;
-  const common = { content, masks: count, width: SIZE, height: SIZE };
-  report({ name: 'png-decode', ...common, mpxPerSec: round(decodeMpx), pillowMpxPerSec: pillow ? round(pillow.decode) : null, ratio: ratio(decodeMpx, pillow?.decode) });
+  const header = { content, masks: count, width: SIZE, height: SIZE };
+  report({ name: 'png-decode', ...header, ...compared(speeds(count * PIXELS, decodeTiming), 'pillow', pillow && { wall: pillow.decWall, cpu: pillow.decCpu }) });
   report({
     name: 'png-encode',
-    ...common,
+    ...header,
     zlibLevel: MASK_ZLIB_LEVEL,
-    mpxPerSec: round(encodeMpx),
-    bytesPerMask,
-    pillowMpxPerSec: pillow ? round(pillow.encode) : null,
+    bytesPerMask: Math.round(pngs.reduce((sum, p) => sum + p.length, 0) / count),
     pillowBytesPerMask: pillow ? Math.round(pillow.bytes) : null,
-    ratio: ratio(encodeMpx, pillow?.encode),
+    ...compared(speeds(count * PIXELS, encodeTiming), 'pillow', pillow && { wall: pillow.encWall, cpu: pillow.encCpu }),
   });
   if (content === 'labels') benchLevels(masks);
 }
 
 /** The speed/size tradeoff behind MASK_ZLIB_LEVEL. */
 function benchLevels(masks: Mask[]): void {
-  for (const zlibLevel of [1, 2, 3, 4, 6, 9] as ZlibLevel[]) {
+  for (const zlibLevel of [1, 2, 3, 4, 5, 6, 9] as ZlibLevel[]) {
     let bytes = 0;
-    const seconds = best(2, () => {
+    const timing = best(2, () => {
       bytes = 0;
       for (const m of masks) bytes += encodeMask(m, classes, 255, zlibLevel).length;
     });
-    report({ name: 'png-encode-level', content: 'labels', zlibLevel, mpxPerSec: round((masks.length * PIXELS) / seconds / 1e6), bytesPerMask: Math.round(bytes / masks.length) });
+    report({ name: 'png-encode-level', content: 'labels', zlibLevel, bytesPerMask: Math.round(bytes / masks.length), ...speeds(masks.length * PIXELS, timing) });
   }
 }
 
@@ -219,10 +235,10 @@ function benchRgbDecode(): void {
     for (let i = 0; i < PIXELS; i++) rgb.set(palette[ids[i]], i * 3);
     return encode({ width: SIZE, height: SIZE, data: rgb, channels: 3, depth: 8 });
   });
-  const seconds = best(3, () => {
+  const timing = best(3, () => {
     for (const png of pngs) decodeMask(png, { path: 'bench.png', classes });
   });
-  report({ name: 'png-decode-rgb', content: 'labels', masks: pngs.length, width: SIZE, height: SIZE, mpxPerSec: round((pngs.length * PIXELS) / seconds / 1e6) });
+  report({ name: 'png-decode-rgb', content: 'labels', masks: pngs.length, width: SIZE, height: SIZE, ...speeds(pngs.length * PIXELS, timing) });
 }
 
 try {
