@@ -98,7 +98,10 @@ export async function indexDataset(fs: FileSystem, root: string, { layout, confi
     for (const name of (await listFiles(fs, abs(folder))) ?? []) {
       if (!MASK_EXTENSIONS.has(extensionOf(name))) continue;
       const entry = entries.get(stemOf(name));
-      if (!entry) {
+      // Entries keep only model names, so a prediction's path must be <model>/<stem>.png.
+      if (!name.endsWith('.png')) {
+        problems.push({ path: abs(`${folder}/${name}`), kind: 'unreadable-mask', message: 'prediction files must end in ".png"; this one is ignored' });
+      } else if (!entry) {
         problems.push({ path: abs(`${folder}/${name}`), kind: 'orphan-mask', message: `prediction of model "${model}" without an image` });
       } else if (!entry.predictions.includes(model)) {
         entry.predictions.push(model);

@@ -32,12 +32,14 @@ test('orphan masks, duplicate stems, non-PNG masks and split lines without an im
   writeFile(join(root, 'SegmentationClass', 'orphan.png'), indexedMask(2, 2, new Uint8Array(4)));
   writeFile(join(root, 'SegmentationClass', 'b.jpg'), jpegImage(4, 4));
   writeFile(join(root, 'predictions', 'm', 'lost.png'), indexedMask(2, 2, new Uint8Array(4)));
+  writeFile(join(root, 'predictions', 'm', 'a.PNG'), indexedMask(2, 2, new Uint8Array(4)));
   const index = await loadDataset(fs, root);
   const kinds = index.problems.map((p) => [p.kind, p.path.slice(root.length + 1)]);
   assert.deepEqual(kinds, [
     ['duplicate-stem', 'JPEGImages/a.png'],
     ['unreadable-mask', 'SegmentationClass/b.jpg'],
     ['orphan-mask', 'SegmentationClass/orphan.png'],
+    ['unreadable-mask', 'predictions/m/a.PNG'],
     ['orphan-mask', 'predictions/m/lost.png'],
     ['bad-split', 'ImageSets/Segmentation/train.txt'],
   ]);
