@@ -1,6 +1,7 @@
 import { defaultClasses } from '../../core/classes';
 import { datasetPairs, evaluatePairs, folderPairs, numClassesOf, type EvalPair, type Evaluation } from '../../core/dataset/evaluate';
 import type { FileSystem } from '../../core/fileSystem';
+import { miouJson } from '../../core/metrics/report';
 import { joinPath } from '../../core/paths';
 import { NodeFileSystem } from '../../node/nodeFileSystem';
 import { intOption, stringOption, UsageError, type Parsed } from '../args';
@@ -64,23 +65,6 @@ async function datasetRun(fs: FileSystem, parsed: Parsed): Promise<Run> {
     classes: config.classes,
     numClasses: numClassesOf(config.classes),
     ignoreIndex: config.ignoreIndex,
-  };
-}
-
-/** The `--json` shape of `seglab miou`. */
-export function miouJson(e: Evaluation) {
-  const { miou, pixelAccuracy, meanAccuracy, pixels, ignoredPixels } = e.scores;
-  return {
-    miou,
-    pixelAccuracy,
-    meanAccuracy,
-    pixels,
-    ignoredPixels,
-    classes: e.scores.classes.map(({ id, name, iou, accuracy, intersection, union, gtPixels, predPixels }) => ({
-      id, name, iou, accuracy, intersection, union, gtPixels, predPixels,
-    })),
-    images: e.images.map(({ name, miou, pixelAccuracy }) => ({ name, miou, pixelAccuracy })),
-    missing: e.missing,
   };
 }
 
