@@ -44,7 +44,7 @@ test('orphan masks, duplicate stems, non-PNG masks and split lines without an im
     ['bad-split', 'ImageSets/Segmentation/train.txt'],
   ]);
   assert.match(index.problems[0].message, /same stem as JPEGImages\/a\.jpg/);
-  assert.match(index.problems[4].message, /line 2: "ghost" has no image/);
+  assert.match(index.problems[5].message, /line 2: "ghost" has no image/);
   assert.equal(index.images.length, 2);
   assert.deepEqual(index.images.map((e) => e.splits), [['train'], ['train']]);
 });
