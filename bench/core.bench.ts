@@ -51,14 +51,17 @@ function speeds(pixels: number, t: Timing): Record<string, number> {
   return { mpxPerSec: round(pixels / t.wall / 1e6), cpuMpxPerSec: round(pixels / t.cpu / 1e6), loadAvg: round(loadavg()[0]) };
 }
 
-/** A label-like mask: discs of random classes over background, some void (255) borders. */
-function labelMask(random: () => number): Uint8Array {
+/**
+ * A label-like mask: discs of random classes (10% void, 255) over background. The default is a
+ * few large objects; `fine` masks hold many small ones, so many more boundaries.
+ */
+function labelMask(random: () => number, fine = false): Uint8Array {
   const data = new Uint8Array(PIXELS);
-  for (let k = 0; k < 40; k++) {
+  for (let k = 0; k < (fine ? 800 : 40); k++) {
     const value = random() < 0.1 ? 255 : randInt(random, NUM_CLASSES);
     const cx = randInt(random, SIZE);
     const cy = randInt(random, SIZE);
-    const r = 10 + randInt(random, 200);
+    const r = fine ? 4 + randInt(random, 40) : 10 + randInt(random, 200);
     for (let y = Math.max(0, cy - r); y < Math.min(SIZE, cy + r); y++) {
       const half = Math.floor(Math.sqrt(r * r - (y - cy) ** 2));
       data.fill(value, y * SIZE + Math.max(0, cx - half), y * SIZE + Math.min(SIZE, cx + half));
@@ -210,18 +213,21 @@ function benchPng(content: 'labels' | 'random'): void {
     pillowBytesPerMask: pillow ? Math.round(pillow.bytes) : null,
     ...compared(speeds(count * PIXELS, encodeTiming), 'pillow', pillow && { wall: pillow.encWall, cpu: pillow.encCpu }),
   });
-  if (content === 'labels') benchLevels(masks);
 }
 
-/** The speed/size tradeoff behind MASK_ZLIB_LEVEL. */
-function benchLevels(masks: Mask[]): void {
-  for (const zlibLevel of [1, 2, 3, 4, 5, 6, 9] as ZlibLevel[]) {
-    let bytes = 0;
-    const timing = best(2, () => {
-      bytes = 0;
-      for (const m of masks) bytes += encodeMask(m, classes, 255, zlibLevel).length;
-    });
-    report({ name: 'png-encode-level', content: 'labels', zlibLevel, bytesPerMask: Math.round(bytes / masks.length), ...speeds(masks.length * PIXELS, timing) });
+/** The speed/size tradeoff behind MASK_ZLIB_LEVEL, on few-object and many-object masks. */
+function benchLevels(): void {
+  for (const content of ['labels', 'fine-labels']) {
+    const random = rng(4);
+    const masks: Mask[] = Array.from({ length: 5 }, () => ({ width: SIZE, height: SIZE, data: labelMask(random, content === 'fine-labels') }));
+    for (const zlibLevel of [1, 2, 3, 4, 5, 6, 9] as ZlibLevel[]) {
+      let bytes = 0;
+      const timing = best(2, () => {
+        bytes = 0;
+        for (const m of masks) bytes += encodeMask(m, classes, 255, zlibLevel).length;
+      });
+      report({ name: 'png-encode-level', content, zlibLevel, bytesPerMask: Math.round(bytes / masks.length), ...speeds(masks.length * PIXELS, timing) });
+    }
   }
 }
 
@@ -245,6 +251,7 @@ try {
   benchConfusion();
   benchPng('labels');
   benchPng('random');
+  benchLevels();
   benchRgbDecode();
 } finally {
   rmSync(work, { recursive: true, force: true });
