@@ -42,7 +42,7 @@ export function readPngHeader(bytes: Uint8Array, path: string, maxPixels: number
   if (bytes.length < 33) throw new DataError(path, 'truncated PNG: the file ends inside the header');
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (view.getUint32(8) !== 13 || chunkType(bytes, 12) !== 'IHDR') throw new DataError(path, 'corrupt PNG: the first chunk is not a valid IHDR');
-  checkChunks(bytes, view, path);
+  if (crc32(bytes, 12, 29) !== view.getUint32(29)) throw new DataError(path, 'corrupt PNG: CRC mismatch in the IHDR chunk at byte 8');
   const header: PngHeader = {
     width: view.getUint32(16),
     height: view.getUint32(20),
@@ -59,6 +59,7 @@ export function readPngHeader(bytes: Uint8Array, path: string, maxPixels: number
   if (!depths) throw new DataError(path, `corrupt PNG: unknown colour type ${colorType}`);
   if (!depths.includes(depth)) throw new DataError(path, `corrupt PNG: bit depth ${depth} is invalid for ${colorTypeName(colorType)}`);
   if (bytes[26] !== 0 || bytes[27] !== 0 || bytes[28] > 1) throw new DataError(path, 'corrupt PNG: unknown compression, filter or interlace method');
+  checkChunks(bytes, view, path);
   return header;
 }
 

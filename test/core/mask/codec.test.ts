@@ -166,6 +166,9 @@ describe('encodeMask / decodeMask', () => {
     const bad = png.slice();
     bad[png.length - 20] ^= 1;
     assertDataError(() => decodeAt(bad), /corrupt PNG: CRC mismatch in the IDAT chunk at byte \d+/);
+    const badHeader = png.slice();
+    badHeader[20] ^= 1;
+    assertDataError(() => decodeAt(badHeader), /corrupt PNG: CRC mismatch in the IHDR chunk/);
   });
 
   it('rejects image data that does not inflate, or is too short for the header', () => {
