@@ -40,11 +40,15 @@ def export_onnx(model: nn.Module, path: str, size: int = 128) -> None:
     dummy = torch.randn(1, 3, size, size)
     kw = dict(input_names=["image"], output_names=["logits"], opset_version=OPSET,
               dynamic_axes={"image": {0: "batch", 2: "height", 3: "width"}, "logits": {0: "batch", 2: "height", 3: "width"}})
-    if "dynamo" in inspect.signature(torch.onnx.export).parameters:
-        kw["dynamo"] = False  # the TorchScript exporter takes dynamic_axes; newer PyTorch defaults to dynamo
     tmp = f"{path}.tmp{os.getpid()}"
     with torch.no_grad():
-        torch.onnx.export(model, dummy, tmp, **kw)
+        if "dynamo" not in inspect.signature(torch.onnx.export).parameters:
+            torch.onnx.export(model, dummy, tmp, **kw)
+        else:  # PyTorch 2.9+ defaults to the dynamo exporter: keep the TorchScript one while it exists
+            try:
+                torch.onnx.export(model, (dummy,), tmp, dynamo=False, **kw)
+            except (TypeError, RuntimeError, NotImplementedError):
+                torch.onnx.export(model, (dummy,), tmp, dynamo=True, **kw)
     os.replace(tmp, path)
 
 

@@ -2,10 +2,9 @@
 import argparse
 import os
 
-import torch
-
 from .export import export_model_dir
 from .models import build_model
+from .train import load_checkpoint
 
 
 def run(argv=None) -> int:
@@ -14,7 +13,7 @@ def run(argv=None) -> int:
     p.add_argument("--out", required=True, help="folder for model.onnx and model.json")
     p.add_argument("--name", help="model name in the card (default: <arch> of the checkpoint)")
     args = p.parse_args(argv)
-    ckpt = torch.load(args.checkpoint, map_location="cpu")
+    ckpt = load_checkpoint(args.checkpoint)
     classes = ckpt["classes"]
     model = build_model(ckpt["arch"], len(classes), **ckpt["model_kw"])
     model.load_state_dict(ckpt["model"])

@@ -54,11 +54,17 @@ def load_init(model: torch.nn.Module, path: str) -> dict:
     if os.path.isdir(path):
         path = next((os.path.join(path, f) for f in ("best.pt", "last.pt", "checkpoint.pt")
                      if os.path.isfile(os.path.join(path, f))), path)
-    state = torch.load(path, map_location="cpu")["model"]
+    state = load_checkpoint(path)["model"]
     own = model.state_dict()
     usable = {k: v for k, v in state.items() if k in own and own[k].shape == v.shape}
     model.load_state_dict(usable, strict=False)
     return {"init": path, "loaded": len(usable), "of": len(own)}
+
+
+def load_checkpoint(path: str) -> dict:
+    """A checkpoint this trainer wrote (it holds args and metrics next to tensors, which PyTorch 2.6+'s
+    weights-only default refuses); only load files you trust."""
+    return torch.load(path, map_location="cpu", weights_only=False)
 
 
 def save_checkpoint(path: str, **state) -> None:
@@ -93,7 +99,7 @@ def main(args) -> int:
     progress = Progress(args.out, rank == 0)
     ckpt = None
     if args.resume:
-        ckpt = torch.load(args.resume, map_location="cpu")
+        ckpt = load_checkpoint(args.resume)
         for k in RUN_KEYS:
             setattr(args, k, ckpt["args"].get(k, getattr(args, k)))
     if args.lr is None:
@@ -177,7 +183,7 @@ def main(args) -> int:
             return 0
 
     if rank == 0 and not args.no_export:
-        best_state = torch.load(os.path.join(args.out, "best.pt"), map_location="cpu")
+        best_state = load_checkpoint(os.path.join(args.out, "best.pt"))
         export = build_model(args.arch, cfg.num_classes, **model_kwargs(args))
         export.load_state_dict(best_state["model"])
         final = best_state["history"][-1]["val"]

@@ -44,9 +44,9 @@ def test_onnxruntime_matches_pytorch(arch, kw, tmp_path):
 
 
 def test_model_dir_card(tmp_path):
-    model = build_model("segformer", 2)
+    model = build_model("unet", 2, base=4, depth=5)
     card = export_model_dir(model, str(tmp_path), dict(
-        name="t", arch="segformer", model_kw={}, classes=[{"id": 0, "name": "a", "color": [0, 0, 0]},
+        name="t", arch="unet", model_kw={}, classes=[{"id": 0, "name": "a", "color": [0, 0, 0]},
                                                            {"id": 1, "name": "b", "color": [1, 2, 3]}],
         history=[{"epoch": 1, "val": {"miou": 0.5}}], final={"miou": 0.5}, training={"arch": "segformer"}))
     on_disk = json.load(open(tmp_path / "model.json"))
@@ -54,3 +54,14 @@ def test_model_dir_card(tmp_path):
     assert card["input"]["order"] == "RGB" and card["input"]["layout"] == "NCHW" and card["input"]["dynamic"] is True
     assert len(card["sha256"]) == 64 and os.path.getsize(tmp_path / "model.onnx") == card["onnx"]["bytes"]
     assert card["metrics"]["valMiou"] == [{"epoch": 1, "miou": 0.5}]
+
+
+def test_export_cli_rebuilds_the_model_from_a_checkpoint(dataset, tmp_path):
+    from seglab_trainer import export_cli, train
+    out = str(tmp_path / "run")
+    assert train.run(["--data", dataset, "--epochs", "1", "--out", out, "--no-export", "--arch", "segformer",
+                      "--image-size", "32", "--batch-size", "2", "--device", "cpu"]) == 0
+    assert export_cli.run(["--checkpoint", os.path.join(out, "best.pt"), "--out", str(tmp_path / "m")]) == 0
+    card = json.load(open(tmp_path / "m" / "model.json"))
+    assert card["architecture"]["arch"] == "segformer" and card["input"]["multipleOf"] == 32
+    assert card["output"]["stride"] == 1 and len(card["classes"]) == 3

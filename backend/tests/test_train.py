@@ -5,6 +5,7 @@ import pytest
 import torch
 
 from seglab_trainer import train
+from seglab_trainer.train import load_checkpoint
 
 TINY = ["--arch", "unet", "--unet-base", "8", "--unet-depth", "3", "--image-size", "48", "--batch-size", "2",
         "--log-every", "1", "--device", "cpu"]
@@ -23,7 +24,7 @@ def test_train_writes_progress_checkpoints_and_model(dataset, tmp_path):
     assert kinds[0] == "start" and kinds[-2:] == ["exported", "done"] and kinds.count("epoch") == 2
     epoch = next(e for e in events if e["type"] == "epoch")
     assert set(epoch["val"]) >= {"miou", "pixelAccuracy", "iou"} and epoch["step"] == 3
-    ckpt = torch.load(os.path.join(out, "last.pt"))
+    ckpt = load_checkpoint(os.path.join(out, "last.pt"))
     assert set(ckpt) >= {"model", "optimizer", "scheduler", "epoch", "args", "best_miou"} and ckpt["epoch"] == 2
     card = json.load(open(os.path.join(out, "model.json")))
     assert card["input"]["multipleOf"] == 8 and card["output"] == {"name": "logits", "kind": "logits", "stride": 1}
@@ -37,9 +38,9 @@ def test_resume_continues_the_same_run(dataset, tmp_path):
     common = ["--data", dataset, "--epochs", "2", "--no-export", *TINY]
     assert train.run([*common, "--out", straight]) == 0
     assert train.run([*common, "--out", split, "--stop-after-epoch", "1"]) == 0
-    assert torch.load(os.path.join(split, "last.pt"))["epoch"] == 1
+    assert load_checkpoint(os.path.join(split, "last.pt"))["epoch"] == 1
     assert train.run([*common, "--out", split, "--resume", os.path.join(split, "last.pt")]) == 0
-    a, b = torch.load(os.path.join(straight, "last.pt")), torch.load(os.path.join(split, "last.pt"))
+    a, b = load_checkpoint(os.path.join(straight, "last.pt")), load_checkpoint(os.path.join(split, "last.pt"))
     assert b["epoch"] == 2 and len(b["history"]) == 2
     for k, v in a["model"].items():
         assert torch.allclose(v.float(), b["model"][k].float(), atol=1e-5), k

@@ -1,0 +1,159 @@
+"""`python -m seglab_trainer.bench`: training images/s per architecture, one JSON object a line.
+
+For each model two figures with the same compiled model, optimiser and loss as the trainer:
+  compute  synthetic normalised tensors already on the device (the issue's anchor setting);
+  data     the trainer's real data path: a generated JPEG/PNG dataset decoded once into memory (on the GPU
+           when it fits) and augmented there each step (random scale, crop, flip).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import tempfile
+import time
+
+import numpy as np
+import torch
+from PIL import Image
+
+from .dataset import labeled_samples, load_config
+from .engine import Precision, make_optimizer, train_step
+from .losses import CEDiceLoss
+from .memory import Augmenter, InMemoryImages, place
+from .models import build_model
+
+MODELS = {
+    "unet": ("unet", {"base": 64, "depth": 4}),
+    "deeplabv3plus-resnet50": ("deeplabv3plus", {"backbone": "resnet50"}),
+    "deeplabv3-resnet50": ("deeplabv3", {"backbone": "resnet50"}),
+    "fcn-resnet50": ("fcn", {"backbone": "resnet50"}),
+    "deeplabv3-mobilenet_v3_large": ("deeplabv3", {"backbone": "mobilenet_v3_large"}),
+    "segformer": ("segformer", {}),
+}
+QUICK_MODELS = {"unet": ("unet", {"base": 8, "depth": 3}), "deeplabv3plus-mobilenet_v3_large":
+                ("deeplabv3plus", {"backbone": "mobilenet_v3_large"}), "segformer": ("segformer", {})}
+
+
+def make_images(root: str, count: int, size: int, classes: int = 4) -> str:
+    """A dataset of noisy images with random rectangles, a little larger than the crop (like real photos)."""
+    rng = np.random.default_rng(0)
+    os.makedirs(os.path.join(root, "images"))
+    os.makedirs(os.path.join(root, "masks"))
+    h, w = size * 5 // 4, size * 3 // 2
+    for i in range(count):
+        mask = np.zeros((h, w), np.uint8)
+        for c in range(1, classes):
+            y, x = rng.integers(0, h // 2), rng.integers(0, w // 2)
+            mask[y:y + h // 3, x:x + w // 3] = c
+        img = (rng.integers(0, 80, (h, w, 3)) + mask[..., None] * 40).astype(np.uint8)
+        Image.fromarray(img).save(os.path.join(root, "images", f"{i:04d}.jpg"), quality=90)
+        Image.fromarray(mask, mode="L").save(os.path.join(root, "masks", f"{i:04d}.png"))
+    with open(os.path.join(root, "seglab.json"), "w") as f:
+        json.dump({"name": "bench", "classes": [{"id": i, "name": f"c{i}", "color": [i, i, i]} for i in range(classes)]}, f)
+    return root
+
+
+def timed_steps(step, steps: int, device: torch.device) -> float:
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+    t0 = time.perf_counter()
+    for _ in range(steps):
+        loss = step()
+    float(loss)  # waits for the device
+    return time.perf_counter() - t0
+
+
+def bench_model(name, arch, kw, args, device, data, num_classes) -> None:
+    torch.manual_seed(0)
+    model = build_model(arch, num_classes, **kw).to(device)
+    channels_last = device.type == "cuda"
+    if channels_last:
+        model.to(memory_format=torch.channels_last)
+    use_compile = args.compile == "on" or (args.compile == "auto" and device.type == "cuda" and hasattr(torch, "compile"))
+    step_model = torch.compile(model) if use_compile else model
+    precision = Precision(device, args.amp)
+    opt = make_optimizer(model, args.optimizer, 1e-3 if args.optimizer == "adamw" else 1e-2, 1e-4)
+    loss_fn = CEDiceLoss(255, 0.5, 0.5 if args.loss == "cedice" else 0.0)
+    b, s = args.batch_size, args.size
+    x = torch.randn(b, 3, s, s, device=device)
+    y = torch.randint(0, num_classes, (b, s, s), device=device)
+    augment, gen = Augmenter(s), torch.Generator().manual_seed(0)
+    order = np.random.default_rng(0)
+
+    def compute():
+        return train_step(step_model, loss_fn, opt, None, precision, x, y, channels_last)
+
+    def with_data():
+        images, masks = augment.batch(data, order.integers(0, len(data), b).tolist(), device, gen)
+        return train_step(step_model, loss_fn, opt, None, precision, images, masks, channels_last)
+
+    t0 = time.perf_counter()
+    timed_steps(compute, args.warmup, device)  # includes compilation
+    warm = time.perf_counter() - t0
+    for mode, fn in (("compute", compute), ("data", with_data)):
+        sec = timed_steps(fn, args.steps, device)
+        print(json.dumps({"model": name, "mode": mode, "imagesPerSecond": round(args.steps * b / sec, 2),
+                          "stepMs": round(1000 * sec / args.steps, 2), "size": s, "batch": b, "device": device_name(device),
+                          "precision": precision.name, "channelsLast": channels_last, "compile": use_compile,
+                          "optimizer": args.optimizer, "loss": args.loss, "warmupSeconds": round(warm, 1),
+                          "torch": torch.__version__}), flush=True)
+        if mode == "data":
+            only = timed_steps(lambda: augment.batch(data, order.integers(0, len(data), b).tolist(), device, gen)[1].sum(),
+                               args.steps, device)
+            print(json.dumps({"model": name, "mode": "augment-only", "imagesPerSecond": round(args.steps * b / only, 2),
+                              "stepMs": round(1000 * only / args.steps, 2), "size": s, "batch": b,
+                              "device": device_name(device), "dataOn": str(data.images[0].device)}), flush=True)
+    del model, step_model, opt
+    if device.type == "cuda":
+        torch.cuda.empty_cache()
+
+
+def device_name(device: torch.device) -> str:
+    return torch.cuda.get_device_name(device) if device.type == "cuda" else "cpu"
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(prog="python -m seglab_trainer.bench", description=__doc__.splitlines()[0])
+    p.add_argument("--models", help=f"comma-separated, from: {', '.join(MODELS)}")
+    p.add_argument("--size", type=int, default=512)
+    p.add_argument("--batch-size", type=int, default=16)
+    p.add_argument("--steps", type=int, default=20, help="timed steps per measurement")
+    p.add_argument("--warmup", type=int, default=5, help="untimed steps first (compilation happens here)")
+    p.add_argument("--images", type=int, default=200, help="images in the generated dataset")
+    p.add_argument("--optimizer", choices=["adamw", "sgd"], default="adamw")
+    p.add_argument("--loss", choices=["cedice", "ce"], default="cedice")
+    p.add_argument("--compile", choices=["auto", "on", "off"], default="auto")
+    p.add_argument("--amp", choices=["auto", "bf16", "fp16", "off"], default="auto")
+    p.add_argument("--device", default="auto")
+    p.add_argument("--quick", action="store_true", help="tiny CPU-sized run: 64 px, batch 2, 2 steps, 3 small models")
+    args = p.parse_args(argv)
+    table = MODELS
+    if args.quick:
+        args.size, args.batch_size, args.steps, args.warmup, args.images = 64, 2, 2, 1, 4
+        table = QUICK_MODELS
+    names = args.models.split(",") if args.models else list(table)
+    unknown = [n for n in names if n not in table and n not in MODELS]
+    if unknown:
+        p.error(f"unknown model {', '.join(unknown)}")
+    device = torch.device("cuda" if args.device == "auto" and torch.cuda.is_available() else
+                          ("cpu" if args.device == "auto" else args.device))
+    with tempfile.TemporaryDirectory(prefix="seglab-bench-") as tmp:
+        t0 = time.perf_counter()
+        root = make_images(os.path.join(tmp, "ds"), args.images, args.size)
+        cfg = load_config(root)
+        t1 = time.perf_counter()
+        data = InMemoryImages(labeled_samples(root, cfg), cfg, max_short=args.size * 2)
+        t2 = time.perf_counter()
+        on = place([data], device)
+        print(json.dumps({"mode": "decode", "images": len(data), "decodeSeconds": round(t2 - t1, 2),
+                          "imagesPerSecond": round(len(data) / (t2 - t1), 1), "generateSeconds": round(t1 - t0, 2),
+                          "dataOn": str(on), "bytes": data.nbytes(), "device": device_name(device)}), flush=True)
+        for name in names:
+            arch, kw = table.get(name) or MODELS[name]
+            bench_model(name, arch, kw, args, device, data, cfg.num_classes)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
