@@ -59,7 +59,7 @@ export function planDemo(count: number): Omit<DemoSummary, 'root'> {
 export async function generateDemoDataset(root: string, options: DemoOptions = {}): Promise<DemoSummary> {
   const { seed = 1, count = 60, size = 512 } = options;
   const config: DatasetConfig = {
-    name: 'SegLab demo: synthetic microscopy',
+    name: 'Microscopy demo',
     classes: DEMO_CLASSES,
     ignoreIndex: IGNORE,
     imagesDir: 'images',

@@ -1,0 +1,86 @@
+// Things a user does in the VS Code workbench, as Playwright steps: the command palette, the
+// SegLab view, tree rows, webviews, keys and mouse strokes.
+import type { FrameLocator, Locator, Page } from 'playwright-core';
+import { TIMEOUT } from './harness';
+
+/** F1, type the command's title, Enter on the exact match. */
+export async function runCommand(page: Page, title: string): Promise<void> {
+  await page.keyboard.press('F1');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor();
+  await input.fill(`>${title}`);
+  const row = page.locator('.quick-input-widget .monaco-list-row', { hasText: title }).first();
+  await row.waitFor();
+  await page.keyboard.press('Enter');
+  await page.locator('.quick-input-widget').waitFor({ state: 'hidden' });
+}
+
+/** Clicks SegLab in the activity bar and waits for its Dataset view. */
+export async function openSegLab(page: Page): Promise<Locator> {
+  await page.locator('.activitybar [role="tab"][aria-label^="SegLab"]').click();
+  const view = page.locator('.pane', { has: page.locator('.pane-header', { hasText: 'Dataset' }) });
+  await view.locator('.monaco-list').waitFor({ timeout: TIMEOUT.workbench });
+  return view;
+}
+
+export interface TreeRow {
+  label: string;
+  description: string;
+  level: number;
+}
+
+/** The rows a tree view shows now (only the rendered ones: VS Code virtualises long lists). */
+export async function treeRows(view: Locator): Promise<TreeRow[]> {
+  return view.locator('.monaco-list-row').evaluateAll((rows) =>
+    rows.map((row) => ({
+      label: row.querySelector('.label-name')?.textContent?.trim() ?? '',
+      description: row.querySelector('.label-description')?.textContent?.trim() ?? '',
+      level: Number(row.getAttribute('aria-level') ?? 0),
+    })),
+  );
+}
+
+/** The row whose label is `label`. */
+export function treeRow(view: Locator, label: string): Locator {
+  return view.locator('.monaco-list-row', { has: view.page().locator('.label-name', { hasText: label }) }).first();
+}
+
+/**
+ * The content of the active webview. VS Code nests it twice: an outer iframe (marked `ready`
+ * once loaded) and the extension's document in `#active-frame`.
+ */
+export function activeWebview(page: Page): FrameLocator {
+  return page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
+}
+
+/**
+ * A mouse stroke through `points`, given as fractions (0..1) of the target's box, so strokes
+ * land on the same image pixels whatever the window size.
+ */
+export async function drag(page: Page, target: Locator, points: Array<[number, number]>, steps = 8): Promise<void> {
+  const box = await target.boundingBox();
+  if (!box) throw new Error('drag: the target is not visible');
+  const at = ([fx, fy]: [number, number]) => [box.x + fx * box.width, box.y + fy * box.height] as const;
+  await page.mouse.move(...at(points[0]));
+  await page.mouse.down();
+  for (const p of points.slice(1)) await page.mouse.move(...at(p), { steps });
+  await page.mouse.up();
+}
+
+/** A key chord sent to whatever has focus (the webview, when it was clicked last). */
+export async function press(page: Page, keys: string): Promise<void> {
+  await page.keyboard.press(keys);
+}
+
+/** Drags the sash between the side bar and the editor so the side bar is `width` pixels wide. */
+export async function widenSideBar(page: Page, width: number): Promise<void> {
+  const sidebar = await page.locator('.part.sidebar').boundingBox();
+  const sash = page.locator('.monaco-sash.vertical').filter({ visible: true }).first();
+  const box = await sash.boundingBox();
+  if (!sidebar || !box) return;
+  const y = box.y + box.height / 2;
+  await page.mouse.move(box.x + box.width / 2, y);
+  await page.mouse.down();
+  await page.mouse.move(sidebar.x + width, y, { steps: 5 });
+  await page.mouse.up();
+}
