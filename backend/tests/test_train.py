@@ -62,3 +62,24 @@ def test_bad_dataset_is_a_clear_error(tmp_path, capsys):
     assert train.run(["--data", str(tmp_path), "--epochs", "1", "--out", out, *TINY]) == 2
     assert "seglab.json: not found" in capsys.readouterr().err
     assert lines(out)[-1]["type"] == "error"
+
+
+def test_two_process_ddp_on_cpu(dataset, tmp_path):
+    """What torchrun does: one process per rank with RANK/WORLD_SIZE/LOCAL_RANK and a rendezvous address (gloo)."""
+    import socket
+    import subprocess
+    import sys
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    out = str(tmp_path / "ddp")
+    backend = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    procs = [subprocess.Popen([sys.executable, "-m", "seglab_trainer", "train", "--data", dataset, "--epochs", "1",
+                               "--out", out, "--no-export", *TINY], cwd=backend, stderr=subprocess.PIPE,
+                              env={**os.environ, "PYTHONPATH": backend, "MASTER_ADDR": "127.0.0.1", "MASTER_PORT": str(port),
+                                   "WORLD_SIZE": "2", "RANK": str(r), "LOCAL_RANK": str(r)}) for r in range(2)]
+    for p in procs:
+        _, err = p.communicate(timeout=120)
+        assert p.returncode == 0, err.decode()[-2000:]
+    events = lines(out)
+    assert events[0]["world"] == 2 and events[0]["stepsPerEpoch"] == 2 and events[-1]["type"] == "done"
