@@ -1,0 +1,68 @@
+/**
+ * Opening a model file: its card `<stem>.json` when there is one, the session, the channel count
+ * (probed with one small run when the file leaves it symbolic) and the resolution against the
+ * dataset. Hashing and session creation are passed in, so this runs in Node and in a webview.
+ */
+import type { FileSystem } from '../fileSystem';
+import { DataError } from '../errors';
+import { baseName, dirName, joinPath, stemOf } from '../paths';
+import type { InferenceBackend } from './backend';
+import { parseModelCard, type ModelCard } from './card';
+import { roundUp } from './preprocess';
+import { declaredChannels, defaultOutputName, DEFAULT_MULTIPLE_OF, resolveModel, type DatasetClasses, type ResolvedModel } from './resolve';
+
+export interface LoadedModel {
+  path: string;
+  cardPath?: string;
+  sha256: string;
+  model: ResolvedModel;
+  backend: InferenceBackend;
+}
+
+export interface ModelLoaderDeps {
+  fs: FileSystem;
+  sha256(bytes: Uint8Array): Promise<string>;
+  createBackend(bytes: Uint8Array, path: string): Promise<InferenceBackend>;
+}
+
+export const cardPathFor = (onnxPath: string) => joinPath(dirName(onnxPath), `${stemOf(baseName(onnxPath))}.json`);
+
+/** The card next to the model, or undefined when there is none; a broken card is an error naming it. */
+export async function readCard(fs: FileSystem, onnxPath: string): Promise<{ card: ModelCard; path: string } | undefined> {
+  const path = cardPathFor(onnxPath);
+  if ((await fs.stat(path))?.type !== 'file') return undefined;
+  return { card: parseModelCard(new TextDecoder().decode(await fs.readFile(path)), path), path };
+}
+
+export async function loadModel(deps: ModelLoaderDeps, path: string, dataset: DatasetClasses): Promise<LoadedModel> {
+  const bytes = await deps.fs.readFile(path);
+  const sha256 = await deps.sha256(bytes);
+  const found = await readCard(deps.fs, path);
+  if (found?.card.sha256 && found.card.sha256 !== sha256) {
+    throw new DataError(found.path, `sha256 ${found.card.sha256.slice(0, 12)}… does not match ${baseName(path)} (${sha256.slice(0, 12)}…): the card was written for another export`);
+  }
+  let backend: InferenceBackend;
+  try {
+    backend = await deps.createBackend(bytes, path);
+  } catch (error) {
+    throw new DataError(path, `cannot load the ONNX model (${error instanceof Error ? error.message : String(error)})`);
+  }
+  try {
+    const outputName = found?.card.output.name ?? defaultOutputName(backend.io);
+    // An unknown output name is reported by resolveModel, naming the card.
+    const known = backend.io.outputs.some((o) => o.name === outputName);
+    const channels = !known ? 0 : (declaredChannels(backend.io, outputName) ?? (await probeChannels(backend, outputName, found?.card)));
+    const model = resolveModel({ modelPath: path, card: found?.card, cardPath: found?.path, io: backend.io, channels, dataset });
+    return { path, cardPath: found?.path, sha256, model, backend };
+  } catch (error) {
+    await backend.release();
+    throw error;
+  }
+}
+
+/** One run on a small zero image to learn the channel count the file leaves symbolic. */
+async function probeChannels(backend: InferenceBackend, outputName: string, card?: ModelCard): Promise<number> {
+  const [h, w] = card?.input.size ?? [64, 64].map((s) => roundUp(s, card?.input.multipleOf ?? DEFAULT_MULTIPLE_OF));
+  const out = await backend.run(new Float32Array(3 * h * w), [1, 3, h, w], outputName);
+  return out.dims[1];
+}

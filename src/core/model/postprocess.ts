@@ -1,0 +1,80 @@
+/**
+ * Model output -> mask: bilinear upsampling of the logits (torch's align_corners=False rule),
+ * argmax, and the top softmax probability as an 8-bit confidence (255 = certain).
+ */
+import { bilinearTaps } from './preprocess';
+
+/**
+ * Resizes CHW `src` (inH x inW) to fullH x fullW and returns its top-left outH x outW part
+ * (the crop drops the padding). Returns `src` itself when nothing changes.
+ */
+export function resizeLogits(src: Float32Array, channels: number, inH: number, inW: number, fullH: number, fullW: number, outH = fullH, outW = fullW): Float32Array {
+  if (inH === fullH && inW === fullW) {
+    if (outH === inH && outW === inW) return src;
+    const out = new Float32Array(channels * outH * outW);
+    for (let c = 0; c < channels; c++) {
+      for (let y = 0; y < outH; y++) out.set(src.subarray((c * inH + y) * inW, (c * inH + y) * inW + outW), (c * outH + y) * outW);
+    }
+    return out;
+  }
+  const rows = bilinearTaps(inH, fullH);
+  const cols = bilinearTaps(inW, fullW);
+  const out = new Float32Array(channels * outH * outW);
+  for (let c = 0; c < channels; c++) {
+    const plane = c * inH * inW;
+    for (let y = 0; y < outH; y++) {
+      const r0 = plane + rows.i0[y] * inW;
+      const r1 = plane + rows.i1[y] * inW;
+      const wy = rows.w1[y];
+      const o = (c * outH + y) * outW;
+      for (let x = 0; x < outW; x++) {
+        const a = cols.i0[x];
+        const b = cols.i1[x];
+        const wx = cols.w1[x];
+        const top = src[r0 + a] + (src[r0 + b] - src[r0 + a]) * wx;
+        const bottom = src[r1 + a] + (src[r1 + b] - src[r1 + a]) * wx;
+        out[o + x] = top + (bottom - top) * wy;
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * Per pixel of CHW `logits` (height x width): label = labels[argmax channel] and confidence =
+ * round(255 * top probability) (softmax of logits; the value itself for probabilities). Writes
+ * `count` pixels starting at pixel `from` into `outLabels`/`outConfidence` at `at`.
+ */
+export function argmaxConfidence(
+  logits: Float32Array,
+  channels: number,
+  plane: number,
+  labels: Uint8Array,
+  kind: 'logits' | 'probabilities',
+  outLabels: Uint8Array,
+  outConfidence: Uint8Array,
+  at = 0,
+  from = 0,
+  count = plane - from,
+): void {
+  for (let i = from; i < from + count; i++) {
+    let best = 0;
+    let top = logits[i];
+    for (let c = 1; c < channels; c++) {
+      const v = logits[c * plane + i];
+      if (v > top) {
+        top = v;
+        best = c;
+      }
+    }
+    let p = top;
+    if (kind === 'logits') {
+      let sum = 0;
+      for (let c = 0; c < channels; c++) sum += Math.exp(logits[c * plane + i] - top);
+      p = 1 / sum;
+    }
+    const o = at + i - from;
+    outLabels[o] = labels[best];
+    outConfidence[o] = Math.round(Math.min(1, Math.max(0, p)) * 255);
+  }
+}

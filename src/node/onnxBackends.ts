@@ -1,0 +1,44 @@
+/**
+ * ONNX Runtime backends for Node: native onnxruntime-node (CPU execution provider; what the
+ * extension host, the batch command and the CLI use) and onnxruntime-web's WASM build (the
+ * webview's CPU engine, run in Node for tests and the benchmark).
+ */
+import { createHash } from 'node:crypto';
+import { availableParallelism } from 'node:os';
+import { ortBackend, type InferenceBackend, type OrtSessionLike, type OrtTensorConstructor } from '../core/model/backend';
+
+export type NodeProvider = 'cpu' | 'wasm';
+
+export interface BackendOptions {
+  /** Intra-op threads (default: all cores, at most 4). */
+  threads?: number;
+}
+
+export const defaultThreads = () => Math.max(1, Math.min(4, availableParallelism()));
+
+export async function createNativeBackend(bytes: Uint8Array, options: BackendOptions = {}): Promise<InferenceBackend> {
+  const ort = await import('onnxruntime-node');
+  const session = await ort.InferenceSession.create(bytes, {
+    executionProviders: ['cpu'],
+    intraOpNumThreads: options.threads ?? defaultThreads(),
+    interOpNumThreads: 1,
+    graphOptimizationLevel: 'all',
+  });
+  return ortBackend(session as unknown as OrtSessionLike, ort.Tensor as unknown as OrtTensorConstructor, 'cpu');
+}
+
+/** onnxruntime-web's thread count is global to the module: the first session's setting wins. */
+export async function createWasmBackend(bytes: Uint8Array, options: BackendOptions = {}): Promise<InferenceBackend> {
+  const ort = await import('onnxruntime-web');
+  ort.env.wasm.numThreads = options.threads ?? defaultThreads();
+  const session = await ort.InferenceSession.create(bytes, { executionProviders: ['wasm'], graphOptimizationLevel: 'all' });
+  return ortBackend(session as unknown as OrtSessionLike, ort.Tensor as unknown as OrtTensorConstructor, 'wasm');
+}
+
+export function createBackend(provider: NodeProvider, bytes: Uint8Array, options: BackendOptions = {}): Promise<InferenceBackend> {
+  return provider === 'cpu' ? createNativeBackend(bytes, options) : createWasmBackend(bytes, options);
+}
+
+export async function sha256(bytes: Uint8Array): Promise<string> {
+  return createHash('sha256').update(bytes).digest('hex');
+}

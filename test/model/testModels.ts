@@ -1,0 +1,70 @@
+/**
+ * The small PyTorch-made models (scripts/models/build_test_models.py), generated once into
+ * .test-artifacts/models/<script hash>/ and shared by test files running in parallel.
+ */
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { RgbImage } from '../../src/core/model/image';
+
+const SCRIPT = resolve(__dirname, '../../scripts/models/build_test_models.py');
+const ROOT = resolve(__dirname, '../../.test-artifacts/models');
+
+export const MODEL_KINDS = ['unet', 'deeplabv3plus', 'deeplabv3_mnv3', 'fcn', 'segformer'] as const;
+
+export interface References {
+  [model: string]: { multipleOf: number; stride: number; outputs: string[]; cases: Record<string, { height: number; width: number; channels: number }> };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The folder with every model, building it first if needed (about 10 s). */
+export async function testModelsDir(): Promise<string> {
+  const hash = createHash('sha256').update(readFileSync(SCRIPT)).digest('hex').slice(0, 16);
+  const dir = join(ROOT, hash);
+  const lock = `${dir}.lock`;
+  mkdirSync(ROOT, { recursive: true });
+  for (;;) {
+    if (existsSync(join(dir, 'references.json'))) return dir;
+    try {
+      mkdirSync(lock);
+    } catch {
+      // Another test process builds it; a lock older than 5 minutes is left over from a crash.
+      if (Date.now() - statSync(lock, { throwIfNoEntry: false })!.mtimeMs > 300_000) rmSync(lock, { recursive: true, force: true });
+      await sleep(250);
+      continue;
+    }
+    try {
+      const tmp = `${dir}.tmp${process.pid}`;
+      rmSync(tmp, { recursive: true, force: true });
+      execFileSync('/usr/bin/python3', [SCRIPT, tmp], { stdio: ['ignore', 'ignore', 'pipe'] });
+      renameSync(tmp, dir);
+      return dir;
+    } finally {
+      rmSync(lock, { recursive: true, force: true });
+    }
+  }
+}
+
+export function readReferences(dir: string): References {
+  return JSON.parse(readFileSync(join(dir, 'references.json'), 'utf8')) as References;
+}
+
+export function referenceImage(dir: string, model: string, kase: string, width: number, height: number): RgbImage {
+  const b = readFileSync(join(dir, `${model}.${kase}.rgb`));
+  return { width, height, channels: 3, data: new Uint8Array(b.buffer, b.byteOffset, b.byteLength) };
+}
+
+export function referenceLogits(dir: string, model: string, kase: string): Float32Array {
+  const b = readFileSync(join(dir, `${model}.${kase}.logits`));
+  return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
+}
+
+/** The classes the generated cards list (and a dataset that matches them). */
+export const TEST_CLASSES = [
+  { id: 0, name: 'background', color: [0, 0, 0] as [number, number, number] },
+  { id: 1, name: 'cell', color: [128, 0, 0] as [number, number, number] },
+  { id: 2, name: 'nucleus', color: [0, 128, 0] as [number, number, number] },
+  { id: 3, name: 'debris', color: [128, 128, 0] as [number, number, number] },
+];
