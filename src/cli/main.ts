@@ -5,9 +5,10 @@ import type { Command } from './command';
 import { convertCommand } from './commands/convert';
 import { infoCommand } from './commands/info';
 import { miouCommand } from './commands/miou';
+import { prelabelCommand } from './commands/prelabel';
 import { processIo, type Io } from './output';
 
-const COMMANDS: Command[] = [infoCommand, miouCommand, convertCommand];
+const COMMANDS: Command[] = [infoCommand, miouCommand, convertCommand, prelabelCommand];
 
 const HELP = `Usage: seglab <command> [options]
 

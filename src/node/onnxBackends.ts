@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
 import { ortBackend, type InferenceBackend, type OrtSessionLike, type OrtTensorConstructor } from '../core/model/backend';
 
 export type NodeProvider = 'cpu' | 'wasm';
@@ -16,8 +17,33 @@ export interface BackendOptions {
 
 export const defaultThreads = () => Math.max(1, Math.min(4, availableParallelism()));
 
+type OrtNode = typeof import('onnxruntime-node');
+type OrtWeb = typeof import('onnxruntime-web');
+
+/**
+ * ONNX Runtime stays out of the esbuild bundles (native binaries, .wasm files next to their
+ * JS): the specifier is a variable so esbuild leaves the import alone. In the repository it
+ * resolves to node_modules; the packaged extension carries a copy in dist/onnxruntime-node
+ * (scripts/build.mjs copies the linux-x64 CPU build there).
+ */
+async function importRuntime<T>(name: string): Promise<T> {
+  const load = (specifier: string) => import(specifier) as Promise<T & { default?: T }>;
+  let mod: T & { default?: T };
+  try {
+    mod = await load(name);
+  } catch (error) {
+    try {
+      mod = await load(join(__dirname, name));
+    } catch {
+      throw error;
+    }
+  }
+  // CommonJS packages arrive as { default: exports } through import().
+  return (mod.default ?? mod) as T;
+}
+
 export async function createNativeBackend(bytes: Uint8Array, options: BackendOptions = {}): Promise<InferenceBackend> {
-  const ort = await import('onnxruntime-node');
+  const ort = await importRuntime<OrtNode>('onnxruntime-node');
   const session = await ort.InferenceSession.create(bytes, {
     executionProviders: ['cpu'],
     intraOpNumThreads: options.threads ?? defaultThreads(),
@@ -29,7 +55,7 @@ export async function createNativeBackend(bytes: Uint8Array, options: BackendOpt
 
 /** onnxruntime-web's thread count is global to the module: the first session's setting wins. */
 export async function createWasmBackend(bytes: Uint8Array, options: BackendOptions = {}): Promise<InferenceBackend> {
-  const ort = await import('onnxruntime-web');
+  const ort = await importRuntime<OrtWeb>('onnxruntime-web');
   ort.env.wasm.numThreads = options.threads ?? defaultThreads();
   const session = await ort.InferenceSession.create(bytes, { executionProviders: ['wasm'], graphOptimizationLevel: 'all' });
   return ortBackend(session as unknown as OrtSessionLike, ort.Tensor as unknown as OrtTensorConstructor, 'wasm');

@@ -1,0 +1,109 @@
+import { loadModel } from '../../core/model/load';
+import { prelabelDataset, type PrelabelResult } from '../../core/model/prelabelDataset';
+import type { LoadedModel } from '../../core/model/load';
+import { NodeFileSystem } from '../../node/nodeFileSystem';
+import { createBackend, sha256, type NodeProvider } from '../../node/onnxBackends';
+import { intOption, stringOption, UsageError, type Parsed } from '../args';
+import { openDataset, type Command } from '../command';
+import { count, json, type Io } from '../output';
+
+/** The `--json` shape of `seglab prelabel`. */
+export function prelabelJson(m: LoadedModel, r: PrelabelResult) {
+  return {
+    model: { name: m.model.name, file: m.path, card: m.cardPath ?? null, sha256: m.sha256, provider: m.backend.provider, defaults: m.model.defaults },
+    outDir: r.outDir,
+    total: r.total,
+    written: r.written,
+    skipped: r.skipped,
+    failed: r.failed,
+    cancelled: r.cancelled,
+    seconds: r.seconds,
+    imagesPerSecond: r.seconds > 0 ? r.written.length / r.seconds : null,
+  };
+}
+
+/** Ctrl+C stops between images; the files written so far stay complete. */
+function abortOnSigint(): { signal: AbortSignal; dispose(): void } {
+  const controller = new AbortController();
+  const onSigint = () => controller.abort(new Error('interrupted'));
+  process.once('SIGINT', onSigint);
+  return { signal: controller.signal, dispose: () => process.off('SIGINT', onSigint) };
+}
+
+export const prelabelCommand: Command = {
+  name: 'prelabel',
+  summary: 'write prediction masks of an ONNX model for a dataset',
+  help: `Usage: seglab prelabel <dataset> --model <file.onnx> [--out <dir>] [--only-unlabeled] [--json]
+
+Runs the model on every image (native ONNX Runtime, CPU) and writes one indexed PNG per image to
+<predictions>/<model name>/ (or --out <dir>); label masks are never written. The model card
+<file>.json next to the model gives its classes (matched to the dataset's by id and name),
+normalisation and output; without a card, ImageNet mean/std on 0-1 RGB input and the dataset's
+classes are assumed when the class counts agree. Images already predicted by the same model file
+(same sha256) are skipped. Large images run as overlapping tiles.
+
+Options:
+  --model <file.onnx>   the model (required)
+  --out <dir>           folder for the prediction masks
+  --only-unlabeled      only images without a label mask
+  --threads N           inference threads (default: cores, at most 4)
+  --tile N              tile side for large images (default 1024)
+  --provider cpu|wasm   onnxruntime-node (default) or onnxruntime-web's WASM build
+  --json                print {model, outDir, total, written, skipped, failed, cancelled, seconds,
+                        imagesPerSecond}
+  -h, --help            show this help
+
+Exit codes: 0 all images predicted or skipped, 1 some images failed (each named on stderr) or the
+run was interrupted, 2 usage error.`,
+  options: {
+    model: { type: 'string' },
+    out: { type: 'string' },
+    'only-unlabeled': { type: 'boolean' },
+    threads: { type: 'string' },
+    tile: { type: 'string' },
+    provider: { type: 'string' },
+    json: { type: 'boolean' },
+  },
+  async run(parsed: Parsed, io: Io): Promise<number> {
+    if (parsed.positionals.length !== 1) throw new UsageError('expected <dataset>');
+    const modelPath = stringOption(parsed, 'model');
+    if (modelPath === undefined) throw new UsageError('--model <file.onnx> is required');
+    const provider = (stringOption(parsed, 'provider') ?? 'cpu') as NodeProvider;
+    if (provider !== 'cpu' && provider !== 'wasm') throw new UsageError(`--provider expects cpu or wasm, got "${provider}"`);
+    const threads = intOption(parsed, 'threads', 1, 64);
+    const tileSize = intOption(parsed, 'tile', 64, 8192);
+    const fs = new NodeFileSystem();
+    if ((await fs.stat(modelPath))?.type !== 'file') throw new UsageError(`${modelPath}: no such file (--model)`);
+    const index = await openDataset(fs, parsed.positionals[0]);
+    const loaded = await loadModel(
+      { fs, sha256, createBackend: (bytes) => createBackend(provider, bytes, { threads }) },
+      modelPath,
+      { classes: index.config.classes, ignoreIndex: index.config.ignoreIndex, path: index.root },
+    );
+    for (const d of loaded.model.defaults) io.err(`seglab prelabel: default: ${d}`);
+    const interrupt = abortOnSigint();
+    let result: PrelabelResult;
+    try {
+      result = await prelabelDataset(fs, index, loaded, {
+        onlyUnlabeled: Boolean(parsed.values['only-unlabeled']),
+        outDir: stringOption(parsed, 'out'),
+        predict: { tileSize },
+        signal: interrupt.signal,
+        onProgress: io.errIsTty
+          ? ({ done, total, secondsLeft }) => process.stderr.write(`\rpre-labeling ${done}/${total}${secondsLeft === undefined ? '' : `, ${Math.ceil(secondsLeft)} s left`}\x1b[K`)
+          : undefined,
+      });
+    } finally {
+      interrupt.dispose();
+      await loaded.backend.release();
+    }
+    if (io.errIsTty) process.stderr.write('\r\x1b[K');
+    for (const f of result.failed) io.err(`${f.path}: ${f.message}`);
+    if (parsed.values.json) io.out(json(prelabelJson(loaded, result)));
+    else {
+      const rate = result.seconds > 0 ? ` (${(result.written.length / result.seconds).toFixed(2)} images/s, ${loaded.backend.provider})` : '';
+      io.out(`${result.outDir}: ${count(result.written.length)} written, ${count(result.skipped.length)} already predicted by this model, ${count(result.failed.length)} failed${rate}${result.cancelled ? '; interrupted' : ''}`);
+    }
+    return result.failed.length > 0 || result.cancelled ? 1 : 0;
+  },
+};

@@ -1,0 +1,55 @@
+/**
+ * `<predictions>/<model>/.seglab-model.json`: which model (by ONNX sha256) produced each
+ * prediction mask in the folder, and the mask's mean confidence. Re-runs skip images already
+ * predicted by the same model file; "Next Uncertain Image" orders images by mean confidence.
+ */
+import type { FileSystem } from '../fileSystem';
+import { joinPath } from '../paths';
+
+export const MANIFEST_FILE = '.seglab-model.json';
+
+export interface ImageRecord {
+  /** sha256 of the ONNX file that produced the mask. */
+  sha256: string;
+  /** Mean top-class probability over the image, 0-1. */
+  meanConfidence: number;
+  /** Fraction of pixels with confidence below 0.5. */
+  uncertainFraction: number;
+}
+
+export interface PredictionManifest {
+  version: 1;
+  model: string;
+  /** The model that wrote last. */
+  sha256: string;
+  images: Record<string, ImageRecord>;
+}
+
+/** The folder's manifest; an unreadable one counts as empty (every image is then predicted again). */
+export async function readManifest(fs: FileSystem, folder: string, model: string, sha256: string): Promise<PredictionManifest> {
+  const empty: PredictionManifest = { version: 1, model, sha256, images: {} };
+  const path = joinPath(folder, MANIFEST_FILE);
+  if ((await fs.stat(path))?.type !== 'file') return empty;
+  try {
+    const raw = JSON.parse(new TextDecoder().decode(await fs.readFile(path))) as Partial<PredictionManifest>;
+    if (raw.version !== 1 || typeof raw.images !== 'object' || raw.images === null) return empty;
+    return { ...empty, images: raw.images };
+  } catch {
+    return empty;
+  }
+}
+
+export function writeManifest(fs: FileSystem, folder: string, manifest: PredictionManifest): Promise<void> {
+  return fs.writeFileAtomic(joinPath(folder, MANIFEST_FILE), new TextEncoder().encode(JSON.stringify(manifest, null, 1) + '\n'));
+}
+
+export function confidenceStats(confidence: Uint8Array): Omit<ImageRecord, 'sha256'> {
+  let sum = 0;
+  let low = 0;
+  for (let i = 0; i < confidence.length; i++) {
+    sum += confidence[i];
+    if (confidence[i] < 128) low++;
+  }
+  const n = Math.max(1, confidence.length);
+  return { meanConfidence: sum / n / 255, uncertainFraction: low / n };
+}
