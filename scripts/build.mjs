@@ -16,6 +16,7 @@ const webviewEntries = existsSync('webview')
 const configs = [
   { ...common, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', platform: 'node', format: 'cjs', target: 'node20', external: ['vscode'] },
   { ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', platform: 'node', format: 'cjs', target: 'node20', banner: { js: '#!/usr/bin/env node' } },
+  { ...common, entryPoints: ['src/miou/worker.ts'], outfile: 'dist/miouWorker.js', platform: 'node', format: 'cjs', target: 'node20' },
 ];
 if (webviewEntries.length > 0) {
   configs.push({ ...common, entryPoints: webviewEntries, outdir: 'dist/webview', platform: 'browser', format: 'esm', target: 'es2022', loader: { '.css': 'text' } });
