@@ -66,7 +66,7 @@ export async function scoreBytes(job: ScoreJob, gtBytes: Uint8Array, predBytes: 
 }
 
 /** Reads a job's files; a file that cannot be read is the pair's problem. */
-export async function readJob(fs: FileSystem, job: ScoreJob): Promise<[Uint8Array, Uint8Array] | Problem> {
+export async function readJob(fs: Pick<FileSystem, 'readFile'>, job: ScoreJob): Promise<[Uint8Array, Uint8Array] | Problem> {
   const out: Uint8Array[] = [];
   for (const path of [job.gt, job.pred]) {
     try {

@@ -1,0 +1,37 @@
+/**
+ * mIoU worker thread (bundled to dist/miouWorker.js): reads, hashes, decodes and counts batches
+ * of mask pairs, so a full computation never blocks the extension host's main thread.
+ */
+import { readFileSync } from 'node:fs';
+import { parentPort } from 'node:worker_threads';
+import type { FileSystem } from '../core/fileSystem';
+import { readJob, scoreBytes, type ScoreResult } from '../core/metrics/evaluateIncremental';
+import { NodeFileSystem } from '../node/nodeFileSystem';
+import { decodeMaskNative } from './nativeDecode';
+import type { BatchReply, BatchRequest } from './workerMessages';
+
+const nodeFs = new NodeFileSystem();
+/**
+ * Blocking reads are fine in a worker and several times cheaper than fs.promises for small
+ * files; a failed read is repeated through NodeFileSystem for its error wording.
+ */
+const fs: Pick<FileSystem, 'readFile'> = {
+  readFile: async (path: string) => {
+    try {
+      return readFileSync(path);
+    } catch {
+      return nodeFs.readFile(path);
+    }
+  },
+};
+
+parentPort?.on('message', (request: BatchRequest) => {
+  void (async () => {
+    const results: ScoreResult[] = [];
+    for (const job of request.jobs) {
+      const read = await readJob(fs, job);
+      results.push(Array.isArray(read) ? await scoreBytes(job, read[0], read[1], request.settings, decodeMaskNative) : { name: job.name, problem: read });
+    }
+    parentPort?.postMessage({ id: request.id, results } satisfies BatchReply);
+  })().catch((err: unknown) => parentPort?.postMessage({ id: request.id, error: err instanceof Error ? err.message : String(err) } satisfies BatchReply));
+});
