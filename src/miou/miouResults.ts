@@ -1,0 +1,104 @@
+/**
+ * What the mIoU view computes and shows, without VS Code: the pairs of a dataset and model, the
+ * empty states, the evaluation through a cache and a scorer, and the results message. The
+ * extension test and test/miou compare these numbers with `seglab miou --json`.
+ */
+import { datasetPairs, numClassesOf, type EvalPair } from '../core/dataset/evaluate';
+import type { DatasetIndex } from '../core/dataset/types';
+import type { FileSystem } from '../core/fileSystem';
+import { evaluateIncremental, restrictTo, type DatasetEvaluation, type Scorer, type ScoreSettings } from '../core/metrics/evaluateIncremental';
+import type { MatrixCache } from '../core/metrics/cache';
+import type { HistoryRecord } from '../core/metrics/history';
+import { imageScores, rankWorst } from '../core/metrics/worstImages';
+import { MIOU_PROTOCOL_VERSION, MiouMessageType, type EmptyReason, type MiouChoices, type MiouSelection, type ResultsMessage } from '../core/miouProtocol';
+import type { ProgressOptions } from '../core/dataset/forEachLimited';
+
+export const ALL_SPLITS = 'all';
+
+export function settingsOf(index: DatasetIndex): ScoreSettings {
+  const { classes, ignoreIndex } = index.config;
+  return { classes, numClasses: numClassesOf(classes), ignoreIndex };
+}
+
+/** Model folders with at least one prediction, sorted. */
+export function modelsOf(index: DatasetIndex): string[] {
+  return [...new Set(index.images.flatMap((e) => e.predictions))].sort();
+}
+
+export function splitsOf(index: DatasetIndex): string[] {
+  return [ALL_SPLITS, ...Object.keys(index.config.splits)];
+}
+
+/** Why there is nothing to score for `model`, in words for the view; undefined when there is. */
+export function emptyState(index: DatasetIndex, model: string | undefined): { reason: EmptyReason; message: string } | undefined {
+  const { masksDir, predictionsDir } = index.config;
+  if (!index.images.some((e) => e.mask !== undefined)) {
+    return { reason: 'no-labels', message: `No label masks yet: masks are read from ${masksDir}/. Label some images in the mask editor, then the mIoU appears here.` };
+  }
+  if (model === undefined) {
+    return { reason: 'no-predictions', message: `No model predictions yet: prediction masks are read from ${predictionsDir}/<model>/. Run pre-labeling (or copy a model's masks there) to compare them with the labels.` };
+  }
+  if (!index.images.some((e) => e.mask !== undefined && e.predictions.includes(model))) {
+    return { reason: 'no-pairs', message: `No image has both a label and a prediction of "${model}" yet.` };
+  }
+  return undefined;
+}
+
+/** Every labeled image of the dataset with its prediction by `model` (the cache covers them all). */
+export function allPairs(fs: FileSystem, index: DatasetIndex, model: string): Promise<EvalPair[]> {
+  return datasetPairs(fs, index, { model });
+}
+
+/** The split's pairs: what `seglab miou <dataset> --model M [--split S]` scores. */
+export function splitPairs(fs: FileSystem, index: DatasetIndex, model: string, split: string): Promise<EvalPair[]> {
+  return datasetPairs(fs, index, { model, split: split === ALL_SPLITS ? undefined : split });
+}
+
+export interface ComputeOptions extends ProgressOptions {
+  changed?: ReadonlySet<string>;
+}
+
+/** The evaluation of every labeled image (then restricted to a split by `resultsMessage`). */
+export async function evaluateDataset(fs: FileSystem, index: DatasetIndex, model: string, cache: MatrixCache, scorer: Scorer, options: ComputeOptions = {}): Promise<DatasetEvaluation> {
+  return evaluateIncremental(await allPairs(fs, index, model), cache, scorer, { ...options, settings: settingsOf(index) });
+}
+
+export interface ResultsContext {
+  selection: MiouSelection;
+  choices: MiouChoices;
+  history: HistoryRecord[];
+  seconds: number;
+  date?: Date;
+}
+
+/** The split's evaluation from the full one, and the message the view renders. */
+export function resultsMessage(index: DatasetIndex, full: DatasetEvaluation, pairs: readonly EvalPair[], ctx: ResultsContext): { message: ResultsMessage; evaluation: DatasetEvaluation } {
+  const settings = settingsOf(index);
+  const e = restrictTo(full, pairs, settings);
+  const s = e.scores;
+  const message: ResultsMessage = {
+    type: MiouMessageType.Results,
+    version: MIOU_PROTOCOL_VERSION,
+    selection: ctx.selection,
+    choices: ctx.choices,
+    classes: index.config.classes,
+    summary: {
+      miou: s.miou,
+      pixelAccuracy: s.pixelAccuracy,
+      meanAccuracy: s.meanAccuracy,
+      pixels: s.pixels,
+      ignoredPixels: s.ignoredPixels,
+      images: e.images.length,
+      missing: e.missing.length,
+      problems: e.problems.length,
+    },
+    perClass: s.classes,
+    matrix: { numClasses: e.matrix.numClasses, counts: Array.from(e.matrix.counts) },
+    images: rankWorst(imageScores(e.perImage, index.config.classes)),
+    history: ctx.history,
+    computedAt: (ctx.date ?? new Date()).toISOString(),
+    seconds: ctx.seconds,
+    rescored: full.rescored,
+  };
+  return { message, evaluation: e };
+}
