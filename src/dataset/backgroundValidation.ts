@@ -5,6 +5,8 @@ import type { Problem } from '../core/errors';
 import { DATASET_VIEW } from './datasetTree';
 import type { DatasetState } from './datasetState';
 
+/** Masks checked between two saves of the results. */
+const CHUNK = 500;
 /** Below this many masks to check, progress shows in the view only; above, as a cancellable notification. */
 const NOTIFY_FROM = 200;
 
@@ -25,11 +27,13 @@ interface CachedResult {
 
 /** Per dataset: results keyed by mask URI, valid for one config. */
 const caches = new WeakMap<DatasetState, { config: string; results: Map<string, CachedResult> }>();
+/** Datasets whose full check the user cancelled: until their next refresh, only changed masks are checked. */
+const declined = new WeakSet<DatasetState>();
 
 /**
  * Decodes the dataset's masks after indexing, without blocking the tree: entries with a broken
- * mask become 'invalid' and their problems are added to the index. Never throws; cancellation
- * (by the user or by a newer load) leaves the statuses the index gave.
+ * mask become 'invalid' and their problems are added to the index. Never throws. When the user
+ * cancels, the masks checked so far keep their result; a newer load of the dataset reuses them.
  */
 export async function validateInBackground(
   dataset: DatasetState,
@@ -37,21 +41,37 @@ export async function validateInBackground(
   request: ValidationRequest,
   log: vscode.LogOutputChannel,
 ): Promise<void> {
-  const results = resultsFor(dataset, index, request);
+  const changed = new Set(request.changed.map((uri) => uri.toString()));
+  const results = resultsFor(dataset, index, request.trigger, changed);
   const maskUri = (entry: ImageEntry) => dataset.resolve(entry.mask ?? '').toString();
-  const todo = index.images.filter((entry) => entry.mask !== undefined && !results.has(maskUri(entry)));
+  if (request.trigger === 'user') declined.delete(dataset);
+  const todo = index.images.filter(
+    (entry) => entry.mask !== undefined && !results.has(maskUri(entry)) && (!declined.has(dataset) || changed.has(maskUri(entry))),
+  );
   if (todo.length > 0) {
     const started = Date.now();
     try {
-      const found = await withProgress(dataset, todo.length, request.signal, (onProgress, signal) =>
-        validateDataset(dataset.fs, { ...index, images: todo, problems: [] }, { onProgress, signal }),
-      );
-      recordResults(dataset, index, todo, found, results);
-      log.info(`Checked ${todo.length} masks of ${dataset.uri.toString()} in ${Date.now() - started} ms: ${found.length} problems`);
+      // In chunks, each recorded as it completes, so a load that supersedes this one (files keep
+      // changing while a model writes predictions) resumes where it stopped instead of restarting.
+      await withProgress(dataset, todo.length, request.signal, async (onProgress, signal) => {
+        for (let start = 0; start < todo.length; start += CHUNK) {
+          const chunk = todo.slice(start, start + CHUNK);
+          const found = await validateDataset(dataset.fs, { ...index, images: chunk, problems: [] }, {
+            onProgress: (done) => onProgress(start + done, todo.length),
+            signal,
+          });
+          recordResults(dataset, index, chunk, found, results);
+        }
+      });
+      log.info(`Checked ${todo.length} masks of ${dataset.uri.toString()} in ${Date.now() - started} ms`);
     } catch (error) {
-      if (error instanceof Error && error.name === 'AbortError') log.info(`Checking masks of ${dataset.uri.toString()} was cancelled`);
-      else log.error(`Checking masks of ${dataset.uri.toString()} failed: ${error instanceof Error ? error.message : String(error)}`);
-      return;
+      if (request.signal.aborted) return; // a newer load of the dataset takes over
+      if (error instanceof Error && error.name === 'AbortError') {
+        declined.add(dataset);
+        log.info(`Checking masks of ${dataset.uri.toString()} was cancelled; the masks checked so far keep their status`);
+      } else {
+        log.error(`Checking masks of ${dataset.uri.toString()} failed: ${error instanceof Error ? error.message : String(error)}`);
+      }
     }
   }
   for (const entry of index.images) {
@@ -63,14 +83,13 @@ export async function validateInBackground(
 }
 
 /** The reusable results for this load: none after a user refresh or a config change; without the changed files otherwise. */
-function resultsFor(dataset: DatasetState, index: DatasetIndex, request: ValidationRequest): Map<string, CachedResult> {
+function resultsFor(dataset: DatasetState, index: DatasetIndex, trigger: ValidationRequest['trigger'], changed: Set<string>): Map<string, CachedResult> {
   const config = JSON.stringify(index.config);
   let cache = caches.get(dataset);
-  if (!cache || cache.config !== config || request.trigger === 'user') {
+  if (!cache || cache.config !== config || trigger === 'user') {
     cache = { config, results: new Map() };
     caches.set(dataset, cache);
   }
-  const changed = new Set(request.changed.map((uri) => uri.toString()));
   if (changed.size > 0) {
     for (const [mask, result] of cache.results) if (changed.has(mask) || changed.has(result.image)) cache.results.delete(mask);
   }

@@ -24,7 +24,8 @@ export function treeItem(node: TreeNode, datasetCount: number): vscode.TreeItem 
 
 function datasetItem({ dataset }: DatasetNode, datasetCount: number): vscode.TreeItem {
   const collapsed = datasetCount === 1 ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.Collapsed;
-  const item = new vscode.TreeItem(dataset.name, dataset.index ? collapsed : vscode.TreeItemCollapsibleState.None);
+  // Collapsible while still loading too: VS Code keeps the first state it sees for an id.
+  const item = new vscode.TreeItem(dataset.name, dataset.error ? vscode.TreeItemCollapsibleState.None : collapsed);
   item.id = `${dataset.key}`;
   item.contextValue = 'seglab.dataset';
   const where = dataset.uri.scheme === 'file' ? dataset.uri.fsPath : dataset.uri.toString();
