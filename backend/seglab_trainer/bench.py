@@ -143,7 +143,7 @@ def main(argv=None) -> int:
         root = make_images(os.path.join(tmp, "ds"), args.images, args.size)
         cfg = load_config(root)
         t1 = time.perf_counter()
-        data = InMemoryImages(labeled_samples(root, cfg), cfg, max_short=args.size * 2)
+        data = InMemoryImages(labeled_samples(root, cfg), cfg, max_short=args.size * 2, stacked=True)
         t2 = time.perf_counter()
         on = place([data], device)
         print(json.dumps({"mode": "decode", "images": len(data), "decodeSeconds": round(t2 - t1, 2),

@@ -1,12 +1,14 @@
 """The whole dataset decoded once into uint8 tensors (on the GPU when it fits), augmented there per batch.
 
-Joint image/mask geometry as in torchvision's references/segmentation: random resize of the shorter side to
-[lo, hi] x crop size, random crop padded with the ignore index (masks resized NEAREST), horizontal flip.
-Random numbers come from a CPU generator, so augmentation never waits on the GPU and is reproducible.
+Joint image/mask geometry as in torchvision's references/segmentation: horizontal flip, random resize of the
+shorter side to [lo, hi] x crop size, random crop padded with the ignore index (masks resized NEAREST). The
+training images sit in one zero-padded uint8 canvas, so a whole batch is augmented by a few batched kernels
+(a gather, one grid_sample for the images, one index gather for the masks) that sample exactly where
+flip -> F.interpolate -> crop would. Random numbers come from a CPU generator: reproducible, no GPU sync.
 """
 from __future__ import annotations
 
-from typing import List, Sequence, Tuple
+from typing import Dict, List, Sequence, Tuple
 
 import numpy as np
 import torch
@@ -31,27 +33,48 @@ def _limit_size(image: np.ndarray, mask: np.ndarray, max_short: int, resize_mask
 
 class InMemoryImages:
     """Decoded images (uint8 3xHxW) and masks (uint8 HxW) of one split. Images whose shorter side exceeds
-    `max_short` are downscaled; masks too unless `resize_masks` is False (validation scores full-size masks)."""
+    `max_short` are downscaled; masks too unless `resize_masks` is False (validation scores full-size masks).
+    With `stacked`, all pairs live in one padded canvas (N,3,H,W) / (N,H,W) and images[i] / masks[i] are views."""
 
-    def __init__(self, samples: Sequence[Sample], cfg: DatasetConfig, max_short: int, resize_masks: bool = True):
+    def __init__(self, samples: Sequence[Sample], cfg: DatasetConfig, max_short: int, resize_masks: bool = True,
+                 stacked: bool = False):
         self.stems = [s.stem for s in samples]
-        self.images: List[torch.Tensor] = []
-        self.masks: List[torch.Tensor] = []
-        for s in samples:
-            img, m = _limit_size(*read_pair(s, cfg), max_short, resize_masks)
-            self.images.append(img)
-            self.masks.append(m)
         self.ignore_index = cfg.ignore_index
+        pairs = [_limit_size(*read_pair(s, cfg), max_short, resize_masks) for s in samples]
+        self.sizes = torch.tensor([list(m.shape) for _, m in pairs], dtype=torch.long).reshape(-1, 2)
+        self.canvas_images = self.canvas_masks = None
+        if stacked and pairs:
+            hmax, wmax = self.sizes.max(0).values.tolist()
+            self.canvas_images = torch.zeros((len(pairs), 3, hmax, wmax), dtype=torch.uint8)
+            self.canvas_masks = torch.full((len(pairs), hmax, wmax), self.ignore_index, dtype=torch.uint8)
+            for i, (img, m) in enumerate(pairs):
+                self.canvas_images[i, :, :m.shape[0], :m.shape[1]] = img
+                self.canvas_masks[i, :m.shape[0], :m.shape[1]] = m
+            self._views()
+        else:
+            self.images: List[torch.Tensor] = [img for img, _ in pairs]
+            self.masks: List[torch.Tensor] = [m for _, m in pairs]
+
+    def _views(self) -> None:
+        hw = self.sizes.tolist()
+        self.images = [self.canvas_images[i, :, :h, :w] for i, (h, w) in enumerate(hw)]
+        self.masks = [self.canvas_masks[i, :h, :w] for i, (h, w) in enumerate(hw)]
 
     def __len__(self) -> int:
-        return len(self.images)
+        return len(self.stems)
 
     def nbytes(self) -> int:
+        if self.canvas_images is not None:
+            return self.canvas_images.numel() + self.canvas_masks.numel()
         return sum(t.numel() for t in self.images) + sum(t.numel() for t in self.masks)
 
     def to(self, device: torch.device) -> "InMemoryImages":
-        self.images = [t.to(device) for t in self.images]
-        self.masks = [t.to(device) for t in self.masks]
+        if self.canvas_images is not None:
+            self.canvas_images, self.canvas_masks = self.canvas_images.to(device), self.canvas_masks.to(device)
+            self._views()
+        else:
+            self.images = [t.to(device) for t in self.images]
+            self.masks = [t.to(device) for t in self.masks]
         return self
 
 
@@ -67,11 +90,23 @@ def place(sets: Sequence[InMemoryImages], device: torch.device, fraction: float 
     return device
 
 
-def normalize(img_u8: torch.Tensor) -> torch.Tensor:
-    """uint8 (...,3,H,W) -> float32 normalised with ImageNet mean/std (scale 1/255), as the model card says."""
-    mean = torch.tensor(MEAN, device=img_u8.device).view(3, 1, 1)
-    std = torch.tensor(STD, device=img_u8.device).view(3, 1, 1)
-    return (img_u8.float() / 255.0 - mean) / std
+_STATS: Dict[torch.device, Tuple[torch.Tensor, torch.Tensor]] = {}
+
+
+def normalize(img: torch.Tensor) -> torch.Tensor:
+    """uint8 (or 0..255 float) (...,3,H,W) -> float32 normalised with ImageNet mean/std, as the model card says."""
+    if img.device not in _STATS:  # made once per device: a host->GPU copy per call would stall the pipeline
+        _STATS[img.device] = (torch.tensor(MEAN, device=img.device).view(3, 1, 1) * 255.0,
+                              torch.tensor(STD, device=img.device).view(3, 1, 1) * 255.0)
+    mean, std = _STATS[img.device]
+    return (img.float() - mean) / std
+
+
+def to_device(t: torch.Tensor, device: torch.device) -> torch.Tensor:
+    """Asynchronous host->GPU copy (a copy from pageable memory would wait for the GPU to drain)."""
+    if device.type == "cuda" and t.device.type == "cpu":
+        return t.pin_memory().to(device, non_blocking=True)
+    return t.to(device)
 
 
 class Augmenter:
@@ -82,46 +117,40 @@ class Augmenter:
 
     def batch(self, data: InMemoryImages, idxs: Sequence[int], device: torch.device,
               gen: torch.Generator) -> Tuple[torch.Tensor, torch.Tensor]:
+        """(N,3,c,c) normalised float32 images and (N,c,c) int64 masks on `device` (data must be stacked)."""
         c, n = self.crop, len(idxs)
-        r = torch.rand((n, 4), generator=gen).tolist()  # scale, crop y, crop x, flip
-        images = torch.zeros((n, 3, c, c), device=device)
-        masks = torch.full((n, c, c), data.ignore_index, dtype=torch.long, device=device)
-        for b, i in enumerate(idxs):
-            img = data.images[i].to(device, non_blocking=True)
-            m = data.masks[i].to(device, non_blocking=True)
-            h, w = m.shape
-            f = (self.lo + (self.hi - self.lo) * r[b][0]) * c / min(h, w)
-            nh, nw = max(1, round(h * f)), max(1, round(w * f))
-            y0, x0 = int(r[b][1] * (max(nh - c, 0) + 1)), int(r[b][2] * (max(nw - c, 0) + 1))
-            ch, cw = min(c, nh), min(c, nw)
-            # resize only the source window the crop comes from (plus a margin for bilinear)
-            sy0, sy1 = max(int(y0 * h / nh) - 1, 0), min(int((y0 + ch) * h / nh) + 2, h)
-            sx0, sx1 = max(int(x0 * w / nw) - 1, 0), min(int((x0 + cw) * w / nw) + 2, w)
-            img_r, m_r = self._resize_window(img, m, (nh, nw), (sy0, sy1, sx0, sx1), (y0, x0, ch, cw))
-            if self.flip and r[b][3] < 0.5:
-                img_r, m_r = img_r.flip(-1), m_r.flip(-1)
-            images[b, :, :ch, :cw] = normalize(img_r.clamp(0, 255))
-            masks[b, :ch, :cw] = m_r.long()
+        idx = torch.tensor(list(idxs), dtype=torch.long)
+        r = torch.rand((n, 4), generator=gen, dtype=torch.float64)  # scale, crop y, crop x, flip
+        h, w = data.sizes[idx, 0].double(), data.sizes[idx, 1].double()
+        f = (self.lo + (self.hi - self.lo) * r[:, 0]) * c / torch.minimum(h, w)
+        nh, nw = (h * f).round().clamp(min=1), (w * f).round().clamp(min=1)
+        y0 = (r[:, 1] * ((nh - c).clamp(min=0) + 1)).floor()
+        x0 = (r[:, 2] * ((nw - c).clamp(min=0) + 1)).floor()
+        flip = (r[:, 3] < 0.5) if self.flip else torch.zeros(n, dtype=torch.bool)
+        # work where the data is (the GPU when it fits): per-sample parameters go there in one copy
+        work = data.canvas_images.device
+        p = to_device(torch.stack([h, w, h / nh, w / nw, y0, x0, nh, nw, flip.double(), idx.double()], 1).float(), work)
+        didx = p[:, 9].long()
+        h, w, ry, rx, y0, x0, nh, nw, flip = [t[:, None] for t in p[:, :9].unbind(1)]
+        ar = torch.arange(c, device=work, dtype=torch.float32)[None]
+        ys, xs = y0 + ar, x0 + ar                                      # (n, c) positions in the resized image
+        valid = ((ys < nh)[:, :, None] & (xs < nw)[:, None, :])        # inside it (else padding)
+        # bilinear source coordinates of F.interpolate(align_corners=False), clamped like it; mirrored for flips
+        sy = torch.minimum(((ys + 0.5) * ry - 0.5).clamp(min=0), h - 1)
+        sx = torch.minimum(((xs + 0.5) * rx - 0.5).clamp(min=0), w - 1)
+        sx = torch.where(flip > 0, w - 1 - sx, sx)
+        # nearest source indices of F.interpolate(mode="nearest"): floor(dst * in / out)
+        iy = torch.minimum((ys * ry).floor(), h - 1).long()
+        ix = torch.minimum((xs * rx).floor(), w - 1)
+        ix = torch.where(flip > 0, w - 1 - ix, ix).long()
+        canvas = data.canvas_images[didx]
+        hmax, wmax = canvas.shape[-2:]
+        grid = torch.stack([(sx / max(wmax - 1, 1) * 2 - 1)[:, None, :].expand(n, c, c),
+                            (sy / max(hmax - 1, 1) * 2 - 1)[:, :, None].expand(n, c, c)], dim=-1)
+        images = F.grid_sample(canvas.float(), grid, mode="bilinear", align_corners=True)
+        images = normalize(images) * valid[:, None]
+        masks = data.canvas_masks[didx[:, None, None], iy[:, :, None], ix[:, None, :]]
+        masks = torch.where(valid, masks.long(), torch.full_like(valid, data.ignore_index, dtype=torch.long))
+        if work != device:
+            images, masks = to_device(images, device), to_device(masks, device)
         return images, masks
-
-    @staticmethod
-    def _resize_window(img, m, full, src, dst):
-        """Bilinear/nearest resize of a source window to the crop, with the sampling positions of a full resize
-        (align_corners=False), so the result equals resize-then-crop without resizing the whole image."""
-        sy0, sy1, sx0, sx1 = src
-        y0, x0, ch, cw = dst
-        h, w = m.shape
-        dev = img.device
-        ys = ((torch.arange(y0, y0 + ch, device=dev) + 0.5) * (h / full[0]) - 0.5).clamp(0, h - 1)
-        xs = ((torch.arange(x0, x0 + cw, device=dev) + 0.5) * (w / full[1]) - 0.5).clamp(0, w - 1)
-        # grid_sample in the window's normalised coordinates (align_corners=True maps -1/1 to pixel centres)
-        wy = (ys - sy0) / max(sy1 - sy0 - 1, 1) * 2 - 1
-        wx = (xs - sx0) / max(sx1 - sx0 - 1, 1) * 2 - 1
-        grid = torch.stack(torch.meshgrid(wy, wx, indexing="ij")[::-1], dim=-1)[None]
-        win = img[:, sy0:sy1, sx0:sx1][None].float()
-        img_r = F.grid_sample(win, grid, mode="bilinear", align_corners=True)[0]
-        # nearest: the source index of a full "nearest" resize is floor(dst * in/out)
-        iy = ((torch.arange(y0, y0 + ch, device=dev) * (h / full[0])).floor().long().clamp(max=h - 1))
-        ix = ((torch.arange(x0, x0 + cw, device=dev) * (w / full[1])).floor().long().clamp(max=w - 1))
-        m_r = m[iy][:, ix].float()
-        return img_r, m_r

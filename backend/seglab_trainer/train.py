@@ -110,7 +110,7 @@ def main(args) -> int:
     if not samples:
         raise DatasetError(os.path.join(args.data, cfg.masks_dir), "no image has a mask: nothing to train on")
     train_s, val_s = split_samples(args.data, cfg, samples)
-    train_data = InMemoryImages(train_s, cfg, max_short=round(args.image_size * args.scale_max))
+    train_data = InMemoryImages(train_s, cfg, max_short=round(args.image_size * args.scale_max), stacked=True)
     val_data = InMemoryImages(val_s, cfg, max_short=round(args.image_size * 2), resize_masks=False)
     data_device = place([train_data, val_data], device)
 

@@ -58,7 +58,7 @@ def test_bad_inputs_name_the_file(tmp_path):
 
 def test_augmentation_keeps_image_and_mask_aligned(dataset):
     cfg = load_config(dataset)
-    data = InMemoryImages(labeled_samples(dataset, cfg), cfg, max_short=64)
+    data = InMemoryImages(labeled_samples(dataset, cfg), cfg, max_short=64, stacked=True)
     gen = torch.Generator().manual_seed(0)
     images, masks = Augmenter(48).batch(data, [0, 1, 2, 3], torch.device("cpu"), gen)
     assert images.shape == (4, 3, 48, 48) and masks.shape == (4, 48, 48) and masks.dtype == torch.long
@@ -67,3 +67,37 @@ def test_augmentation_keeps_image_and_mask_aligned(dataset):
     box = masks == 1
     assert (red & box).sum() > 0.8 * box.sum() and (red & (masks == 0)).sum() < 0.05 * (masks == 0).sum()
     assert set(masks.unique().tolist()) <= {0, 1, 2, 255}
+
+
+def test_batched_augmentation_equals_flip_resize_crop(tmp_path):
+    """The batched sampler reproduces torchvision's per-sample flip -> resize -> crop/pad exactly."""
+    import torch.nn.functional as F
+    from seglab_trainer.memory import normalize
+    root = tmp_path / "d"
+    (root / "images").mkdir(parents=True)
+    (root / "masks").mkdir()
+    rng = np.random.default_rng(1)
+    sizes = [(37, 53), (100, 90), (64, 64), (20, 200)]
+    for i, (h, w) in enumerate(sizes):
+        Image.fromarray(rng.integers(0, 256, (h, w, 3), dtype=np.uint8)).save(root / "images" / f"{i}.png")
+        Image.fromarray(rng.integers(0, 3, (h, w), dtype=np.uint8), mode="L").save(root / "masks" / f"{i}.png")
+    (root / "seglab.json").write_text(json.dumps({"classes": [{"id": k, "name": str(k), "color": [k, k, k]} for k in range(3)]}))
+    cfg = load_config(str(root))
+    data = InMemoryImages(labeled_samples(str(root), cfg), cfg, max_short=1000, stacked=True)
+    crop = 48
+    for trial in range(4):
+        images, masks = Augmenter(crop).batch(data, [0, 1, 2, 3], torch.device("cpu"), torch.Generator().manual_seed(trial))
+        r = torch.rand((4, 4), generator=torch.Generator().manual_seed(trial), dtype=torch.float64).tolist()
+        for b, (h, w) in enumerate(sizes):
+            f = (0.5 + 1.5 * r[b][0]) * crop / min(h, w)
+            nh, nw = max(1, round(h * f)), max(1, round(w * f))
+            y0, x0 = int(r[b][1] * (max(nh - crop, 0) + 1)), int(r[b][2] * (max(nw - crop, 0) + 1))
+            img, m = data.images[b], data.masks[b]
+            if r[b][3] < 0.5:
+                img, m = img.flip(-1), m.flip(-1)
+            ref_img = F.interpolate(img[None].float(), (nh, nw), mode="bilinear", align_corners=False)[0, :, y0:y0 + crop, x0:x0 + crop]
+            ref_m = F.interpolate(m[None, None].float(), (nh, nw), mode="nearest")[0, 0, y0:y0 + crop, x0:x0 + crop].long()
+            ch, cw = ref_m.shape
+            assert torch.equal(masks[b, :ch, :cw], ref_m)
+            assert (images[b, :, :ch, :cw] - normalize(ref_img)).abs().max() < 1e-3
+            assert (masks[b, ch:] == 255).all() and (masks[b, :, cw:] == 255).all() and (images[b, :, ch:] == 0).all()
