@@ -3,6 +3,7 @@ import { createConfig } from './commands/createConfig';
 import { OPEN_IMAGE_COMMAND, openImage } from './commands/openImage';
 import { openDataset } from './commands/openDataset';
 import { refresh } from './commands/refresh';
+import { removeDataset } from './commands/removeDataset';
 import { validateInBackground } from './dataset/backgroundValidation';
 import { DatasetRegistry, describe } from './dataset/datasetRegistry';
 import type { DatasetState } from './dataset/datasetState';
@@ -39,6 +40,7 @@ export function activate(context: vscode.ExtensionContext): SegLabApi {
   context.subscriptions.push(
     command('seglab.openDataset', (folder?: vscode.Uri) => openDataset(registry, folder)),
     command('seglab.createConfig', (target?: Parameters<typeof createConfig>[2]) => createConfig(registry, log, target)),
+    command('seglab.removeDataset', (target?: Parameters<typeof removeDataset>[1]) => removeDataset(registry, target)),
     command('seglab.refresh', (target?: Parameters<typeof refresh>[1]) => refresh(registry, target)),
     command(OPEN_IMAGE_COMMAND, (target?: Parameters<typeof openImage>[0]) => openImage(target)),
     watchWorkspaceForDatasets(() => void registry.discover()),

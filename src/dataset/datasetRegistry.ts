@@ -54,9 +54,11 @@ export class DatasetRegistry implements vscode.Disposable {
     while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
   }
 
-  private track<T>(promise: Promise<T>): Promise<T> {
+  /** Loads and discoveries never reject: what fails is logged (and kept on the dataset when it is one). */
+  private track(work: Promise<void>): Promise<void> {
+    const promise = work.catch((error: unknown) => this.log.error(error instanceof Error ? (error.stack ?? error.message) : String(error)));
     this.pending.add(promise);
-    void promise.finally(() => this.pending.delete(promise)).catch(() => undefined);
+    void promise.finally(() => this.pending.delete(promise));
     return promise;
   }
 
@@ -109,6 +111,15 @@ export class DatasetRegistry implements vscode.Disposable {
     }
     await this.reload(dataset, 'user');
     return dataset;
+  }
+
+  /** Takes a dataset added with "Open Dataset…" out of the view; false for one found in the workspace. */
+  async close(dataset: DatasetState): Promise<boolean> {
+    if (dataset.source !== 'opened') return false;
+    await this.memento.update(OPENED_KEY, this.memento.get<string[]>(OPENED_KEY, []).filter((key) => key !== dataset.key));
+    this.remove(dataset.key);
+    this.changed.fire();
+    return true;
   }
 
   /** Re-indexes a dataset, re-creates its watcher (folders may have changed) and starts validation. */

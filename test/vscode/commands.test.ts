@@ -21,7 +21,7 @@ describe('Commands', () => {
 
   it('are contributed under the SegLab category', async () => {
     const commands = await vscode.commands.getCommands(true);
-    for (const id of ['seglab.openDataset', 'seglab.createConfig', 'seglab.refresh', 'seglab.openImage']) {
+    for (const id of ['seglab.openDataset', 'seglab.createConfig', 'seglab.refresh', 'seglab.removeDataset', 'seglab.openImage']) {
       assert.ok(commands.includes(id), id);
     }
   });
@@ -38,6 +38,14 @@ describe('Commands', () => {
     const dataset = await vscode.commands.executeCommand<DatasetState | undefined>('seglab.openDataset', folder);
     assert.ok(dataset?.error, 'an error');
     assert.ok(dataset.error.message.includes(folder.path), dataset.error.message);
+  });
+
+  it('Remove Dataset from View takes out opened datasets only', async () => {
+    const folder = vscode.Uri.joinPath(workspaceFolder(), FIXTURE.notDataset.folder);
+    assert.equal(await vscode.commands.executeCommand('seglab.removeDataset', folder), true);
+    assert.ok(!api.datasets.some((d) => d.uri.toString() === folder.toString()));
+    assert.equal(await vscode.commands.executeCommand('seglab.removeDataset', datasetNode(api, FIXTURE.voc.folder)), false);
+    assert.ok(api.datasets.some((d) => d.name === FIXTURE.voc.folder));
   });
 
   it('a broken seglab.json is reported on the dataset with the file', async () => {
