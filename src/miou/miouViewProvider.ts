@@ -1,0 +1,112 @@
+/**
+ * The "Dataset mIoU" webview view (the webview-view sample's shape: a viewType matching
+ * package.json, a nonce'd CSP, resources from dist/ and media/ only). The last state message is
+ * kept and replayed when the view is shown again or reloaded (hexeditor's data inspector does
+ * the same), so nothing sent while it was hidden is lost.
+ */
+import * as vscode from 'vscode';
+import { MiouMessageType, MiouProtocolError, parseFromMiouWebview, type FromMiouWebviewMessage, type ToMiouWebviewMessage } from '../core/miouProtocol';
+
+export const MIOU_VIEW_TYPE = 'seglab.miou';
+
+export interface MiouViewHandler {
+  /** The webview is ready (first load or reload): the view should show current results. */
+  onReady(): void;
+  onMessage(message: Exclude<FromMiouWebviewMessage, { type: MiouMessageType.Ready }>): Promise<void>;
+}
+
+function nonce(): string {
+  const chars = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+  return Array.from({ length: 32 }, () => chars[Math.floor(Math.random() * chars.length)]).join('');
+}
+
+export class MiouViewProvider implements vscode.WebviewViewProvider {
+  private view?: vscode.WebviewView;
+  private lastState?: ToMiouWebviewMessage;
+  private lastProgress?: ToMiouWebviewMessage;
+  handler?: MiouViewHandler;
+  private readonly becameVisible = new vscode.EventEmitter<void>();
+  readonly onDidBecomeVisible = this.becameVisible.event;
+
+  constructor(
+    private readonly extensionUri: vscode.Uri,
+    private readonly log: vscode.LogOutputChannel,
+  ) {}
+
+  get visible(): boolean {
+    return this.view?.visible ?? false;
+  }
+
+  resolveWebviewView(view: vscode.WebviewView): void {
+    this.view = view;
+    view.webview.options = {
+      enableScripts: true,
+      localResourceRoots: [vscode.Uri.joinPath(this.extensionUri, 'dist'), vscode.Uri.joinPath(this.extensionUri, 'media')],
+    };
+    view.webview.html = this.html(view.webview);
+    view.webview.onDidReceiveMessage((raw: unknown) => void this.receive(raw));
+    view.onDidChangeVisibility(() => {
+      if (!view.visible) return;
+      this.replay();
+      this.becameVisible.fire();
+    });
+    view.onDidDispose(() => (this.view = undefined));
+  }
+
+  /** Sends a message, keeping the last state (and progress) for replay. */
+  post(message: ToMiouWebviewMessage): void {
+    if (message.type === MiouMessageType.Progress) this.lastProgress = message.running ? message : undefined;
+    else if (message.type !== MiouMessageType.Reply) this.lastState = message;
+    if (this.view?.visible) void this.view.webview.postMessage(message);
+  }
+
+  private replay(): void {
+    for (const m of [this.lastState, this.lastProgress]) if (m) void this.view?.webview.postMessage(m);
+  }
+
+  private async receive(raw: unknown): Promise<void> {
+    let message: FromMiouWebviewMessage;
+    try {
+      message = parseFromMiouWebview(raw);
+    } catch (error) {
+      this.log.error(`mIoU view: ${error instanceof MiouProtocolError ? error.message : String(error)}`);
+      return;
+    }
+    if (message.type === MiouMessageType.Ready) {
+      this.replay();
+      this.handler?.onReady();
+      return;
+    }
+    const id = 'messageId' in message ? message.messageId : undefined;
+    try {
+      await this.handler?.onMessage(message);
+      if (id !== undefined) this.post({ type: MiouMessageType.Reply, inReplyTo: id });
+    } catch (error) {
+      const text = error instanceof Error ? error.message : String(error);
+      this.log.error(`mIoU view: ${message.type} failed: ${text}`);
+      if (id !== undefined) this.post({ type: MiouMessageType.Reply, inReplyTo: id, error: text });
+      else void vscode.window.showErrorMessage(vscode.l10n.t('SegLab: {0}', text));
+    }
+  }
+
+  private html(webview: vscode.Webview): string {
+    const n = nonce();
+    const script = webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'dist', 'webview', 'miouView.js'));
+    const codicons = webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'dist', 'codicons', 'codicon.css'));
+    const src = webview.cspSource;
+    const csp = [`default-src 'none'`, `img-src ${src} data:`, `style-src ${src}`, `font-src ${src}`, `script-src 'nonce-${n}'`].join('; ');
+    return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="UTF-8">
+<meta http-equiv="Content-Security-Policy" content="${csp}">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+<link id="vscode-codicon-stylesheet" rel="stylesheet" href="${codicons}">
+<title>Dataset mIoU</title>
+</head>
+<body>
+<script type="module" nonce="${n}" src="${script}"></script>
+</body>
+</html>`;
+  }
+}
