@@ -9,6 +9,7 @@ import { DatasetRegistry, describe } from './dataset/datasetRegistry';
 import type { DatasetState } from './dataset/datasetState';
 import { createDatasetView, type DatasetTreeProvider } from './dataset/datasetTree';
 import { watchWorkspaceForDatasets } from './dataset/datasetWatcher';
+import { registerMiouView } from './miou/registerMiouView';
 
 /** What `activate` returns: used by the extension tests (test/vscode) to read the tree. */
 export interface SegLabApi {
@@ -25,6 +26,7 @@ export function activate(context: vscode.ExtensionContext): SegLabApi {
   );
   const view = createDatasetView(registry);
   context.subscriptions.push(log, registry, view.disposable);
+  registerMiouView(context, registry, log);
 
   // Errors in commands are logged and shown, naming the file when there is one; never rethrown into VS Code.
   const command = <A extends unknown[]>(id: string, run: (...args: A) => Promise<unknown>) =>
