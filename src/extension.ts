@@ -9,6 +9,7 @@ import { DatasetRegistry, describe } from './dataset/datasetRegistry';
 import type { DatasetState } from './dataset/datasetState';
 import { createDatasetView, type DatasetTreeProvider } from './dataset/datasetTree';
 import { watchWorkspaceForDatasets } from './dataset/datasetWatcher';
+import { registerPrelabel } from './prelabel/registerPrelabel';
 import { registerMiouView } from './miou/registerMiouView';
 
 /** What `activate` returns: used by the extension tests (test/vscode) to read the tree. */
@@ -48,6 +49,7 @@ export function activate(context: vscode.ExtensionContext): SegLabApi {
     watchWorkspaceForDatasets(() => void registry.discover()),
   );
 
+  registerPrelabel(context, registry, log);
   void registry.discover();
   return {
     get datasets() {

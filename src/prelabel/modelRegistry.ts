@@ -1,0 +1,130 @@
+/**
+ * The models SegLab knows: `*.onnx` in each dataset's `models/` folder and in the folders of the
+ * `seglab.models` setting; the active one (per workspace) and the status bar item that shows it
+ * with the provider and time of the last run.
+ */
+import * as vscode from 'vscode';
+import { readCard } from '../core/model/load';
+import { baseName, stemOf } from '../core/paths';
+import type { DatasetRegistry } from '../dataset/datasetRegistry';
+import type { DatasetState } from '../dataset/datasetState';
+import { VscodeFileSystem } from '../dataset/vscodeFileSystem';
+
+export const MODELS_FOLDER = 'models';
+const ACTIVE_KEY = 'seglab.activeModel';
+
+export interface ModelEntry {
+  uri: vscode.Uri;
+  /** Card name, or the file name without .onnx. */
+  name: string;
+  /** FileSystem rooted at the model's folder; `path` is the model's path in it. */
+  fs: VscodeFileSystem;
+  path: string;
+  hasCard: boolean;
+  /** The dataset whose models/ folder holds it; undefined for setting folders. */
+  dataset?: DatasetState;
+}
+
+export interface LastRun {
+  provider: string;
+  secondsPerImage: number;
+}
+
+async function modelsIn(folder: vscode.Uri, dataset: DatasetState | undefined, log: vscode.LogOutputChannel): Promise<ModelEntry[]> {
+  const fs = new VscodeFileSystem(folder);
+  let names: string[];
+  try {
+    names = (await fs.readDirectory(folder.path)).filter(([n, t]) => t === 'file' && n.toLowerCase().endsWith('.onnx')).map(([n]) => n);
+  } catch {
+    return []; // no models/ folder
+  }
+  const entries: ModelEntry[] = [];
+  for (const n of names.sort()) {
+    const path = `${folder.path}/${n}`;
+    let card;
+    try {
+      card = await readCard(fs, path);
+    } catch (error) {
+      log.warn(`${error instanceof Error ? error.message : String(error)} (the model is listed without its card until this is fixed)`);
+    }
+    entries.push({ uri: vscode.Uri.joinPath(folder, n), name: card?.card.name ?? stemOf(baseName(n)), fs, path, hasCard: card !== undefined, dataset });
+  }
+  return entries;
+}
+
+/** Folders named by `seglab.models`: absolute paths, `~/...`, or relative to the first workspace folder. */
+function settingFolders(): vscode.Uri[] {
+  const folders = vscode.workspace.getConfiguration('seglab').get<string[]>('models', []);
+  const home = process.env.HOME ?? process.env.USERPROFILE ?? '';
+  const base = vscode.workspace.workspaceFolders?.[0]?.uri;
+  return folders.flatMap((f) => {
+    const p = f.startsWith('~/') ? home + f.slice(1) : f;
+    if (p.startsWith('/') || /^[a-zA-Z]:[\\/]/.test(p)) return [vscode.Uri.file(p)];
+    return base ? [vscode.Uri.joinPath(base, p)] : [];
+  });
+}
+
+export class ModelRegistry implements vscode.Disposable {
+  private readonly status = vscode.window.createStatusBarItem('seglab.model', vscode.StatusBarAlignment.Left, 50);
+  private lastRun?: LastRun;
+  private readonly subscription: vscode.Disposable;
+
+  constructor(
+    private readonly datasets: DatasetRegistry,
+    private readonly memento: vscode.Memento,
+    private readonly log: vscode.LogOutputChannel,
+  ) {
+    this.status.name = vscode.l10n.t('SegLab Model');
+    this.status.command = 'seglab.selectModel';
+    this.subscription = datasets.onDidChange(() => this.update());
+    this.update();
+  }
+
+  async list(): Promise<ModelEntry[]> {
+    const lists = await Promise.all([
+      ...this.datasets.datasets.map((d) => modelsIn(vscode.Uri.joinPath(d.uri, MODELS_FOLDER), d, this.log)),
+      ...settingFolders().map((f) => modelsIn(f, undefined, this.log)),
+    ]);
+    const seen = new Set<string>();
+    return lists.flat().filter((m) => !seen.has(m.uri.toString()) && seen.add(m.uri.toString()));
+  }
+
+  private get stored(): { uri: string; name: string } | undefined {
+    return this.memento.get<{ uri: string; name: string }>(ACTIVE_KEY);
+  }
+
+  get activeUri(): vscode.Uri | undefined {
+    const stored = this.stored;
+    return stored ? vscode.Uri.parse(stored.uri) : undefined;
+  }
+
+  /** The active model if it still exists. */
+  async active(): Promise<ModelEntry | undefined> {
+    const uri = this.activeUri;
+    return uri ? (await this.list()).find((m) => m.uri.toString() === uri.toString()) : undefined;
+  }
+
+  async setActive(model: ModelEntry): Promise<void> {
+    await this.memento.update(ACTIVE_KEY, { uri: model.uri.toString(), name: model.name });
+    this.lastRun = undefined;
+    this.update();
+  }
+
+  recordRun(run: LastRun): void {
+    this.lastRun = run;
+    this.update();
+  }
+
+  private update(): void {
+    const name = this.stored?.name;
+    if (name) this.status.tooltip = vscode.l10n.t('Active SegLab model: {0}. Click to select another.', this.activeUri?.fsPath ?? name);
+    const run = this.lastRun ? ` · ${this.lastRun.provider} ${this.lastRun.secondsPerImage.toFixed(2)} s/image` : '';
+    this.status.text = name ? `$(hubot) ${name}${run}` : `$(hubot) ${vscode.l10n.t('No model')}`;
+    if (this.datasets.datasets.length > 0 || name) this.status.show();
+  }
+
+  dispose(): void {
+    this.subscription.dispose();
+    this.status.dispose();
+  }
+}

@@ -1,0 +1,136 @@
+/** "Select Model", "Pre-label Dataset" and "Accept Prediction as Label". */
+import * as vscode from 'vscode';
+import { prelabelDataset } from '../core/model/prelabelDataset';
+import { baseName, dirName, joinPath, stemOf } from '../core/paths';
+import { pickDataset } from '../commands/pickDataset';
+import type { DatasetRegistry } from '../dataset/datasetRegistry';
+import type { DatasetState } from '../dataset/datasetState';
+import { isImageNode, type ImageNode, type TreeNode } from '../dataset/treeNodes';
+import { loadForDataset } from './hostModel';
+import type { ModelEntry, ModelRegistry } from './modelRegistry';
+
+export async function selectModel(models: ModelRegistry): Promise<ModelEntry | undefined> {
+  const all = await models.list();
+  if (all.length === 0) {
+    const add = vscode.l10n.t('Add Model…');
+    const choice = await vscode.window.showInformationMessage(vscode.l10n.t('No models found in the datasets\' models/ folders or the folders of the "seglab.models" setting.'), add);
+    if (choice === add) await vscode.commands.executeCommand('seglab.addModel');
+    return undefined;
+  }
+  const active = models.activeUri?.toString();
+  const picked = await vscode.window.showQuickPick(
+    all.map((m) => ({
+      label: m.name,
+      description: `${m.dataset ? m.dataset.name : vscode.l10n.t('setting')}${m.hasCard ? '' : ` · ${vscode.l10n.t('no card: defaults')}`}${m.uri.toString() === active ? ` · ${vscode.l10n.t('active')}` : ''}`,
+      detail: m.uri.fsPath,
+      model: m,
+    })),
+    { placeHolder: vscode.l10n.t('Model used for pre-labeling') },
+  );
+  if (picked) await models.setActive(picked.model);
+  return picked?.model;
+}
+
+function formatSeconds(s: number): string {
+  return s < 90 ? `${Math.ceil(s)} s` : `${Math.ceil(s / 60)} min`;
+}
+
+export async function prelabelDatasetCommand(registry: DatasetRegistry, models: ModelRegistry, log: vscode.LogOutputChannel, target?: TreeNode | vscode.Uri): Promise<void> {
+  const dataset = await pickDataset(registry, target, vscode.l10n.t('Dataset to pre-label'));
+  if (!dataset?.index) return;
+  const model = (await models.active()) ?? (await selectModel(models));
+  if (!model) return;
+  const unlabeled = dataset.index.images.filter((e) => !e.mask).length;
+  const scope = await vscode.window.showQuickPick(
+    [
+      { label: vscode.l10n.t('Unlabeled images only'), description: vscode.l10n.t('{0} images', unlabeled), only: true },
+      { label: vscode.l10n.t('All images'), description: vscode.l10n.t('{0} images; label masks are not changed', dataset.index.images.length), only: false },
+    ],
+    { placeHolder: vscode.l10n.t('Pre-label with {0}: predictions go to {1}/{2}/', model.name, dataset.index.config.predictionsDir, model.name) },
+  );
+  if (!scope) return;
+  const loaded = await loadForDataset(model, dataset, log);
+  try {
+    const result = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Pre-labeling {0} with {1}', dataset.name, loaded.model.name), cancellable: true },
+      async (progress, token) => {
+        const controller = new AbortController();
+        const sub = token.onCancellationRequested(() => controller.abort());
+        let reported = 0;
+        try {
+          return await prelabelDataset(dataset.fs, dataset.index!, loaded, {
+            onlyUnlabeled: scope.only,
+            signal: controller.signal,
+            onProgress: ({ done, total, secondsLeft }) => {
+              const increment = total > 0 ? ((done - reported) / total) * 100 : 0;
+              reported = done;
+              const left = secondsLeft === undefined ? '' : ` · ${vscode.l10n.t('{0} left', formatSeconds(secondsLeft))}`;
+              progress.report({ increment, message: `${done}/${total}${left}` });
+            },
+          });
+        } finally {
+          sub.dispose();
+        }
+      },
+    );
+    const perImage = result.written.length > 0 ? result.seconds / result.written.length : 0;
+    if (result.written.length > 0) models.recordRun({ provider: loaded.backend.provider, secondsPerImage: perImage });
+    for (const f of result.failed) log.error(`${f.path}: ${f.message}`);
+    log.info(`Pre-label ${dataset.uri.fsPath} with ${model.uri.fsPath} (${loaded.backend.provider}): ${result.written.length} written, ${result.skipped.length} skipped, ${result.failed.length} failed, ${result.seconds.toFixed(1)} s${result.cancelled ? ', cancelled' : ''}`);
+    const summary = vscode.l10n.t('{0}: {1} predictions written, {2} already up to date, {3} failed.', loaded.model.name, result.written.length, result.skipped.length, result.failed.length);
+    const defaults = loaded.model.defaults.length > 0 ? ` ${vscode.l10n.t('Defaults used (no complete card): {0}.', loaded.model.defaults.join('; '))}` : '';
+    if (result.failed.length > 0) void vscode.window.showWarningMessage(summary + defaults + ' ' + vscode.l10n.t('See the SegLab output for the failed images.'));
+    else void vscode.window.showInformationMessage((result.cancelled ? vscode.l10n.t('Cancelled. ') : '') + summary + defaults);
+  } finally {
+    await loaded.backend.release();
+    await registry.reload(dataset, 'user');
+  }
+}
+
+/** The dataset and entry of a tree image node or an image file. */
+function findImage(registry: DatasetRegistry, target: ImageNode | vscode.Uri | undefined): { dataset: DatasetState; node: Pick<ImageNode, 'entry'> } | undefined {
+  if (isImageNode(target)) return { dataset: target.dataset, node: target };
+  const uri = target ?? vscode.window.activeTextEditor?.document.uri ?? activeTabUri();
+  if (!uri) return undefined;
+  for (const dataset of registry.datasets) {
+    const entry = dataset.index?.images.find((e) => dataset.resolve(e.image).toString() === uri.toString());
+    if (entry) return { dataset, node: { entry } };
+  }
+  return undefined;
+}
+
+function activeTabUri(): vscode.Uri | undefined {
+  const input = vscode.window.tabGroups.activeTabGroup.activeTab?.input;
+  return input && typeof input === 'object' && 'uri' in input && input.uri instanceof vscode.Uri ? input.uri : undefined;
+}
+
+/** Copies a prediction to the label mask of an image that has none: the one explicit way predictions become labels in bulk. */
+export async function acceptPrediction(registry: DatasetRegistry, target?: ImageNode | vscode.Uri): Promise<void> {
+  const found = findImage(registry, target);
+  if (!found) {
+    void vscode.window.showInformationMessage(vscode.l10n.t('Select a dataset image (in the SegLab Dataset view or an open editor) that has a prediction.'));
+    return;
+  }
+  const { dataset, node } = found;
+  const { entry } = node;
+  const index = dataset.index!;
+  const maskPath = joinPath(index.root, index.config.masksDir, `${entry.stem}.png`);
+  if (entry.mask || (await dataset.fs.stat(maskPath))) {
+    void vscode.window.showWarningMessage(vscode.l10n.t('{0} already has a label mask; open it in the mask editor to apply a prediction as an edit.', baseName(entry.image)));
+    return;
+  }
+  if (entry.predictions.length === 0) {
+    void vscode.window.showInformationMessage(vscode.l10n.t('{0} has no prediction; run "SegLab: Pre-label Dataset" first.', baseName(entry.image)));
+    return;
+  }
+  const model =
+    entry.predictions.length === 1
+      ? entry.predictions[0]
+      : (await vscode.window.showQuickPick(entry.predictions, { placeHolder: vscode.l10n.t('Prediction to accept as the label of {0}', stemOf(entry.image)) }));
+  if (!model) return;
+  const source = joinPath(index.root, index.config.predictionsDir, model, `${entry.stem}.png`);
+  await dataset.fs.createDirectory(dirName(maskPath));
+  await dataset.fs.writeFileAtomic(maskPath, await dataset.fs.readFile(source));
+  await registry.reload(dataset, 'user');
+  void vscode.window.showInformationMessage(vscode.l10n.t('Prediction of {0} saved as the label mask of {1}.', model, baseName(entry.image)));
+}

@@ -1,0 +1,29 @@
+/** Registers the pre-labeling commands and the model status bar item. */
+import * as vscode from 'vscode';
+import { describe, type DatasetRegistry } from '../dataset/datasetRegistry';
+import { addModel } from './addModel';
+import { ModelRegistry } from './modelRegistry';
+import { acceptPrediction, prelabelDatasetCommand, selectModel } from './prelabelCommands';
+
+export function registerPrelabel(context: vscode.ExtensionContext, registry: DatasetRegistry, log: vscode.LogOutputChannel): ModelRegistry {
+  const models = new ModelRegistry(registry, context.workspaceState, log);
+  // Errors are logged and shown (naming the file when there is one), never rethrown into VS Code.
+  const command = <A extends unknown[]>(id: string, run: (...args: A) => Promise<unknown>) =>
+    vscode.commands.registerCommand(id, async (...args: A) => {
+      try {
+        return await run(...args);
+      } catch (error) {
+        log.error(`${id} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+        void vscode.window.showErrorMessage(vscode.l10n.t('SegLab: {0}', describe(error)));
+        return undefined;
+      }
+    });
+  context.subscriptions.push(
+    models,
+    command('seglab.addModel', (target?: Parameters<typeof addModel>[3]) => addModel(registry, models, log, target)),
+    command('seglab.selectModel', () => selectModel(models)),
+    command('seglab.prelabelDataset', (target?: Parameters<typeof prelabelDatasetCommand>[3]) => prelabelDatasetCommand(registry, models, log, target)),
+    command('seglab.acceptPrediction', (target?: Parameters<typeof acceptPrediction>[1]) => acceptPrediction(registry, target)),
+  );
+  return models;
+}
