@@ -1,6 +1,6 @@
 // Bundles the extension host, the CLI and one ESM bundle per webview entry (webview/<name>/main.ts).
 import * as esbuild from 'esbuild';
-import { existsSync, readdirSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 
 const watch = process.argv.includes('--watch');
@@ -21,6 +21,18 @@ const configs = [
 if (webviewEntries.length > 0) {
   configs.push({ ...common, entryPoints: webviewEntries, outdir: 'dist/webview', platform: 'browser', format: 'esm', target: 'es2022', loader: { '.css': 'text' } });
 }
+
+// onnxruntime-node cannot be bundled (native binary; src/node/onnxBackends.ts imports it by a
+// variable name). The packaged extension has no node_modules, so it loads this copy of its
+// linux-x64 CPU build: JS, the N-API binding and libonnxruntime, and onnxruntime-common.
+function copyOnnxRuntimeNode() {
+  const dst = 'dist/onnxruntime-node';
+  const copy = (from, to) => cpSync(join('node_modules', from), join(dst, to), { recursive: true, filter: (src) => !src.endsWith('.map') });
+  rmSync(dst, { recursive: true, force: true });
+  for (const p of ['package.json', 'dist', 'bin/napi-v6/linux/x64']) copy(join('onnxruntime-node', p), p);
+  for (const p of ['package.json', 'dist/cjs']) copy(join('onnxruntime-common', p), join('node_modules/onnxruntime-common', p));
+}
+copyOnnxRuntimeNode();
 
 if (watch) {
   for (const c of configs) await (await esbuild.context(c)).watch();

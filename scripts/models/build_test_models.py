@@ -176,6 +176,11 @@ MODELS = {
     "unet_nocard": (lambda: UNet(4), "unet", ["logits"], 8, 1, False),
 }
 
+# Benchmark-sized models (--bench): a U-Net of base 32 with 21 classes (VOC); no references.
+BENCH_MODELS = {
+    "unet32": (lambda: UNet(21, base=32), "unet", ["logits"], 8, 1, True),
+}
+
 # Reference cases: (height, width); 64x96 needs no padding, 70x90 is padded to the multiple-of.
 CASES = {"even": (64, 96), "padded": (70, 90)}
 
@@ -231,12 +236,13 @@ def sha256(path):
         return hashlib.sha256(f.read()).hexdigest()
 
 
-def card(name, arch, outputs, multiple_of, stride, onnx_path):
+def card(name, arch, outputs, multiple_of, stride, onnx_path, num_classes):
     """The trainer's card format (backend/seglab_trainer/export.py: model_card)."""
+    classes = CLASSES if num_classes == 4 else [{"id": i, "name": f"class{i}", "color": [i, i, i]} for i in range(num_classes)]
     return {
         "name": name,
         "architecture": {"arch": arch},
-        "classes": CLASSES,
+        "classes": classes,
         "input": {"name": "input", "mean": list(MEAN), "std": list(STD), "scale": 1 / 255, "order": "RGB", "layout": "NCHW",
                   "dynamic": True, "multipleOf": multiple_of},
         "output": {"name": outputs[0], "kind": "logits", "stride": stride},
@@ -251,19 +257,23 @@ def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("out")
     p.add_argument("--only", help="comma-separated model names (default: all)")
+    p.add_argument("--bench", action="store_true", help="write the benchmark-sized models instead")
     args = p.parse_args()
     os.makedirs(args.out, exist_ok=True)
-    names = args.only.split(",") if args.only else list(MODELS)
+    models = BENCH_MODELS if args.bench else MODELS
+    names = args.only.split(",") if args.only else list(models)
     refs = {}
     for i, name in enumerate(names):
-        build, arch, outputs, multiple_of, stride, with_card = MODELS[name]
+        build, arch, outputs, multiple_of, stride, with_card = models[name]
         torch.manual_seed(1000 + i)
         model = build().eval()
         path = os.path.join(args.out, f"{name}.onnx")
         export(model, path, outputs)
         if with_card:
             with open(os.path.join(args.out, f"{name}.json"), "w") as f:
-                json.dump(card(name, arch, outputs, multiple_of, stride, path), f, indent=2)
+                json.dump(card(name, arch, outputs, multiple_of, stride, path, 21 if args.bench else 4), f, indent=2)
+        if args.bench:
+            continue
         refs[name] = {"multipleOf": multiple_of, "stride": stride, "outputs": outputs, "cases": {}}
         for k, (case, (h, w)) in enumerate(CASES.items()):
             rgb = test_image(h, w, k)
@@ -272,7 +282,7 @@ def main():
             logits.numpy().astype("<f4").tofile(os.path.join(args.out, f"{name}.{case}.logits"))
             refs[name]["cases"][case] = {"height": h, "width": w, "channels": int(logits.shape[0])}
         print(f"{name}: {os.path.getsize(path) / 1e6:.2f} MB", file=sys.stderr)
-    with open(os.path.join(args.out, "references.json"), "w") as f:
+    with open(os.path.join(args.out, "bench.json" if args.bench else "references.json"), "w") as f:
         json.dump(refs, f, indent=2)
 
 

@@ -4,6 +4,7 @@
  * webview's CPU engine, run in Node for tests and the benchmark).
  */
 import { createHash } from 'node:crypto';
+import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { ortBackend, type InferenceBackend, type OrtSessionLike, type OrtTensorConstructor } from '../core/model/backend';
@@ -22,28 +23,25 @@ type OrtWeb = typeof import('onnxruntime-web');
 
 /**
  * ONNX Runtime stays out of the esbuild bundles (native binaries, .wasm files next to their
- * JS): the specifier is a variable so esbuild leaves the import alone. In the repository it
- * resolves to node_modules; the packaged extension carries a copy in dist/onnxruntime-node
- * (scripts/build.mjs copies the linux-x64 CPU build there).
+ * JS): it is loaded through createRequire, which esbuild does not follow. In the repository it
+ * resolves to node_modules; the packaged extension has none and loads the copy that
+ * scripts/build.mjs puts in dist/onnxruntime-node (linux-x64 CPU build).
  */
-async function importRuntime<T>(name: string): Promise<T> {
-  const load = (specifier: string) => import(specifier) as Promise<T & { default?: T }>;
-  let mod: T & { default?: T };
+function requireRuntime<T>(name: string): T {
+  const require = createRequire(__filename);
   try {
-    mod = await load(name);
+    return require(name) as T;
   } catch (error) {
     try {
-      mod = await load(join(__dirname, name));
+      return require(join(__dirname, name)) as T;
     } catch {
       throw error;
     }
   }
-  // CommonJS packages arrive as { default: exports } through import().
-  return (mod.default ?? mod) as T;
 }
 
 export async function createNativeBackend(bytes: Uint8Array, options: BackendOptions = {}): Promise<InferenceBackend> {
-  const ort = await importRuntime<OrtNode>('onnxruntime-node');
+  const ort = requireRuntime<OrtNode>('onnxruntime-node');
   const session = await ort.InferenceSession.create(bytes, {
     executionProviders: ['cpu'],
     intraOpNumThreads: options.threads ?? defaultThreads(),
@@ -55,7 +53,7 @@ export async function createNativeBackend(bytes: Uint8Array, options: BackendOpt
 
 /** onnxruntime-web's thread count is global to the module: the first session's setting wins. */
 export async function createWasmBackend(bytes: Uint8Array, options: BackendOptions = {}): Promise<InferenceBackend> {
-  const ort = await importRuntime<OrtWeb>('onnxruntime-web');
+  const ort = requireRuntime<OrtWeb>('onnxruntime-web');
   ort.env.wasm.numThreads = options.threads ?? defaultThreads();
   const session = await ort.InferenceSession.create(bytes, { executionProviders: ['wasm'], graphOptimizationLevel: 'all' });
   return ortBackend(session as unknown as OrtSessionLike, ort.Tensor as unknown as OrtTensorConstructor, 'wasm');

@@ -19,14 +19,15 @@ export interface References {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** The folder with every model, building it first if needed (about 10 s). */
-export async function testModelsDir(): Promise<string> {
+/** The folder with every model, building it first if needed (about 10 s); `bench`: the benchmark-sized models. */
+export async function testModelsDir(bench = false): Promise<string> {
   const hash = createHash('sha256').update(readFileSync(SCRIPT)).digest('hex').slice(0, 16);
-  const dir = join(ROOT, hash);
+  const dir = join(ROOT, bench ? `${hash}-bench` : hash);
+  const marker = bench ? 'bench.json' : 'references.json';
   const lock = `${dir}.lock`;
   mkdirSync(ROOT, { recursive: true });
   for (;;) {
-    if (existsSync(join(dir, 'references.json'))) return dir;
+    if (existsSync(join(dir, marker))) return dir;
     try {
       mkdirSync(lock);
     } catch {
@@ -38,7 +39,7 @@ export async function testModelsDir(): Promise<string> {
     try {
       const tmp = `${dir}.tmp${process.pid}`;
       rmSync(tmp, { recursive: true, force: true });
-      execFileSync('/usr/bin/python3', [SCRIPT, tmp], { stdio: ['ignore', 'ignore', 'pipe'] });
+      execFileSync('/usr/bin/python3', [SCRIPT, tmp, ...(bench ? ['--bench'] : [])], { stdio: ['ignore', 'ignore', 'pipe'] });
       renameSync(tmp, dir);
       return dir;
     } finally {
