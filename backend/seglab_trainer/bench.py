@@ -92,6 +92,7 @@ def bench_model(name, arch, kw, args, device, data, num_classes) -> None:
     timed_steps(compute, args.warmup, device)  # includes compilation
     warm = time.perf_counter() - t0
     for mode, fn in (("compute", compute), ("data", with_data)):
+        timed_steps(fn, 3, device)  # first calls of this mode's kernels (CUDA loads modules lazily)
         sec = timed_steps(fn, args.steps, device)
         print(json.dumps({"model": name, "mode": mode, "imagesPerSecond": round(args.steps * b / sec, 2),
                           "stepMs": round(1000 * sec / args.steps, 2), "size": s, "batch": b, "device": device_name(device),
