@@ -151,6 +151,26 @@ describe('ConfusionMatrix', () => {
     }
   });
 
+  it('matches brute-force counting on long uniform runs, ignore and unknown values included', () => {
+    const random = rng(17);
+    for (let trial = 0; trial < 20; trial++) {
+      const length = 200 + randInt(random, 2000);
+      const gt = new Uint8Array(length);
+      const pred = new Uint8Array(length);
+      for (let i = 0; i < length; ) {
+        const run = 1 + randInt(random, 60);
+        const v = [0, 1, 2, 3, 255, 9, 200][randInt(random, 7)];
+        gt.fill(v, i, i + run);
+        pred.fill(random() < 0.8 ? v : randInt(random, 6), i, i + run);
+        i += run;
+      }
+      const offset = randInt(random, 8);
+      const g = gt.subarray(offset);
+      const p = pred.subarray(offset);
+      assertMatches(scoresOf(g, p, 4, 255), g, p, 4, 255);
+    }
+  });
+
   it('merges partial matrices into exactly the matrix of one run', () => {
     const random = rng(42);
     const gt = randomBytes(random, 5000, 12);
