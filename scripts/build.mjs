@@ -27,7 +27,7 @@ if (webviewEntries.length > 0) {
 // linux-x64 CPU build: JS, the N-API binding and libonnxruntime, and onnxruntime-common.
 function copyOnnxRuntimeNode() {
   const dst = 'dist/onnxruntime-node';
-  const copy = (from, to) => cpSync(join('node_modules', from), join(dst, to), { recursive: true, filter: (src) => !src.endsWith('.map') });
+  const copy = (from, to) => cpSync(join('node_modules', from), join(dst, to), { recursive: true, filter: (src) => !/\.(map|d\.ts)$/.test(src) });
   rmSync(dst, { recursive: true, force: true });
   for (const p of ['package.json', 'dist', 'bin/napi-v6/linux/x64']) copy(join('onnxruntime-node', p), p);
   for (const p of ['package.json', 'dist/cjs']) copy(join('onnxruntime-common', p), join('node_modules/onnxruntime-common', p));

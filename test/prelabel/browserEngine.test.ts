@@ -1,0 +1,77 @@
+/**
+ * The webview engine in headless Chromium (Debian's chromium through playwright-core): the
+ * shared pipeline on onnxruntime-web's WebGPU build matches PyTorch's logits within 1e-3 with
+ * identical argmax, on the WASM provider for every model kind and on WebGPU (SwiftShader, slow:
+ * correctness only, 40-60 s a model on this 2-core machine, so only with SEGLAB_TEST_WEBGPU=1)
+ * for the U-Net and the SegFormer. The page has a webview-like CSP.
+ */
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import * as esbuild from 'esbuild';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { ORT_WEB_FILES } from '../../webview/prelabel/engine';
+import { MODEL_KINDS, readReferences, testModelsDir, type References } from '../model/testModels';
+
+const CHROMIUM = '/usr/bin/chromium';
+const ARGS = ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--enable-unsafe-webgpu', '--use-webgpu-adapter=swiftshader', '--enable-features=Vulkan'];
+const CSP = "default-src 'none'; connect-src 'self'; script-src 'self' 'wasm-unsafe-eval'";
+const PAGE = `<!DOCTYPE html><html><head><meta http-equiv="Content-Security-Policy" content="${CSP}"></head><body><script type="module" src="/entry.js"></script></body></html>`;
+const WEBGPU_KINDS = ['unet', 'segformer'];
+
+describe('webview engine in Chromium', { skip: !existsSync(CHROMIUM) && `${CHROMIUM} not installed` }, () => {
+  let server: Server;
+  let browser: Browser;
+  let page: Page;
+  let refs: References;
+  before(async () => {
+    const dir = await testModelsDir();
+    refs = readReferences(dir);
+    const bundle = await esbuild.build({ entryPoints: [join(__dirname, 'browserEntry.ts')], bundle: true, write: false, format: 'esm', platform: 'browser', target: 'es2022', logLevel: 'silent' });
+    const ortDist = join(__dirname, '../../node_modules/onnxruntime-web/dist');
+    server = createServer((req, res) => {
+      const url = (req.url ?? '/').split('?')[0];
+      let body: string | Uint8Array | undefined;
+      let type = 'application/octet-stream';
+      if (url === '/') [body, type] = [PAGE, 'text/html'];
+      else if (url === '/entry.js') [body, type] = [bundle.outputFiles[0].text, 'text/javascript'];
+      else if (url.startsWith('/ort/') && ORT_WEB_FILES.includes(url.slice(5))) {
+        body = readFileSync(join(ortDist, url.slice(5)));
+        type = url.endsWith('.mjs') ? 'text/javascript' : 'application/wasm';
+      } else if (url.startsWith('/models/') && !url.includes('..') && existsSync(join(dir, url.slice(8)))) body = readFileSync(join(dir, url.slice(8)));
+      if (body === undefined) res.writeHead(404).end();
+      else res.writeHead(200, { 'content-type': type }).end(body);
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+    page = await browser.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`);
+    await page.waitForFunction(() => 'runReference' in window, undefined, { timeout: 30_000 }).catch(() => assert.fail(errors.join('\n') || 'entry did not load'));
+  });
+  after(async () => {
+    await browser?.close();
+    server?.close();
+  });
+
+  const check = async (kind: string, provider: 'wasm' | 'webgpu') => {
+    for (const [kase, { width, height }] of Object.entries(refs[kind].cases)) {
+      const r = await page.evaluate(
+        ([k, c, w, h, p]) => (window as unknown as { runReference(...a: unknown[]): Promise<{ provider: string; maxDiff: number; argmaxDiffs: number; length: boolean }> }).runReference(k, c, w, h, p),
+        [kind, kase, width, height, provider] as const,
+      );
+      assert.equal(r.provider, provider);
+      assert.ok(r.length, 'logits length');
+      assert.ok(r.maxDiff < 1e-3, `${kind}/${kase} on ${provider}: max |logit difference| ${r.maxDiff}`);
+      assert.equal(r.argmaxDiffs, 0, `${kind}/${kase} on ${provider}: argmax differs at ${r.argmaxDiffs} pixels`);
+    }
+  };
+  for (const kind of MODEL_KINDS) test(`${kind} on WASM matches PyTorch`, () => check(kind, 'wasm'));
+  for (const kind of WEBGPU_KINDS) {
+    test(`${kind} on WebGPU (SwiftShader) matches PyTorch`, { skip: !process.env.SEGLAB_TEST_WEBGPU && 'set SEGLAB_TEST_WEBGPU=1 (slow on SwiftShader)' }, () => check(kind, 'webgpu'));
+  }
+});

@@ -1,0 +1,76 @@
+/**
+ * The webview's inference engine: onnxruntime-web's WebGPU build, with the WebGPU execution
+ * provider when `navigator.gpu` gives an adapter and its WASM provider otherwise. Sessions are
+ * cached per model hash. The .wasm is loaded from `wasmBase` (an `asWebviewUri` URL in VS Code;
+ * CSP needs 'wasm-unsafe-eval'), on the page's main thread: no proxy worker, since workers in
+ * webviews could not fetch webview resources in VS Code 1.119.
+ * Not an entry point (no main.ts): the mask editor imports it.
+ */
+import * as ort from 'onnxruntime-web/webgpu';
+import { ortBackend, type InferenceBackend, type OrtSessionLike, type OrtTensorConstructor } from '../../src/core/model/backend';
+
+export type WebProvider = 'webgpu' | 'wasm';
+
+export interface WebEngineOptions {
+  /** URL of the folder holding ort-wasm-simd-threaded.asyncify.{wasm,mjs}, ending in '/'. */
+  wasmBase: string;
+  /** Default ['webgpu', 'wasm']: the first one available is used. */
+  providers?: WebProvider[];
+}
+
+/** The only ONNX Runtime files the webview loads (the package ships ~139 MB; ship these). */
+export const ORT_WEB_FILES = ['ort-wasm-simd-threaded.asyncify.wasm', 'ort-wasm-simd-threaded.asyncify.mjs'];
+
+export async function webGpuAdapter(): Promise<boolean> {
+  const gpu = (navigator as Navigator & { gpu?: { requestAdapter(): Promise<unknown> } }).gpu;
+  if (!gpu) return false;
+  try {
+    return (await gpu.requestAdapter()) !== null;
+  } catch {
+    return false;
+  }
+}
+
+export class WebEngine {
+  private readonly sessions = new Map<string, Promise<InferenceBackend>>();
+  private provider?: Promise<WebProvider>;
+
+  constructor(private readonly options: WebEngineOptions) {
+    ort.env.wasm.wasmPaths = options.wasmBase;
+    ort.env.wasm.proxy = false;
+    // Webviews are not cross-origin isolated: no SharedArrayBuffer, so one WASM thread.
+    ort.env.wasm.numThreads = typeof crossOriginIsolated !== 'undefined' && crossOriginIsolated ? Math.min(4, navigator.hardwareConcurrency || 1) : 1;
+  }
+
+  /** The provider sessions use: the first of `providers` that works here. */
+  chosenProvider(): Promise<WebProvider> {
+    this.provider ??= (async () => {
+      for (const p of this.options.providers ?? ['webgpu', 'wasm']) {
+        if (p === 'wasm' || (await webGpuAdapter())) return p;
+      }
+      return 'wasm' as const;
+    })();
+    return this.provider;
+  }
+
+  /** A session for the model bytes, cached by `sha256`. */
+  backend(sha256: string, bytes: Uint8Array): Promise<InferenceBackend> {
+    let session = this.sessions.get(sha256);
+    if (!session) {
+      session = (async () => {
+        const provider = await this.chosenProvider();
+        const s = await ort.InferenceSession.create(bytes, { executionProviders: [provider], graphOptimizationLevel: 'all' });
+        return ortBackend(s as unknown as OrtSessionLike, ort.Tensor as unknown as OrtTensorConstructor, provider);
+      })();
+      session.catch(() => this.sessions.delete(sha256));
+      this.sessions.set(sha256, session);
+    }
+    return session;
+  }
+
+  async dispose(): Promise<void> {
+    const all = [...this.sessions.values()];
+    this.sessions.clear();
+    for (const s of all) await (await s.catch(() => undefined))?.release();
+  }
+}
