@@ -4,6 +4,7 @@
  * a second), and the commands Compute mIoU, Show Worst Images and Export mIoU Report.
  */
 import * as vscode from 'vscode';
+import { miouJson } from '../core/metrics/report';
 import { MiouMessageType } from '../core/miouProtocol';
 import type { DatasetRegistry } from '../dataset/datasetRegistry';
 import type { DatasetIndex } from '../core/dataset/types';
@@ -92,10 +93,11 @@ export function registerMiouView(context: vscode.ExtensionContext, registry: Dat
   const command = (id: string, run: () => Promise<unknown>) =>
     vscode.commands.registerCommand(id, async () => {
       try {
-        await run();
+        return await run();
       } catch (error) {
         log.error(`${id} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
         void vscode.window.showErrorMessage(vscode.l10n.t('SegLab: {0}', error instanceof Error ? error.message : String(error)));
+        return undefined;
       }
     });
 
@@ -106,6 +108,8 @@ export function registerMiouView(context: vscode.ExtensionContext, registry: Dat
     command('seglab.computeMiou', async () => {
       await vscode.commands.executeCommand(`${MIOU_VIEW_TYPE}.focus`);
       await session.update('full');
+      // What the view now shows (extension tests compare it with `seglab miou --json`).
+      return session.shown && { selection: session.shown.message.selection, summary: session.shown.message.summary, json: miouJson(session.shown.evaluation) };
     }),
     command('seglab.showWorstImages', async () => {
       const shown = session.shown;
