@@ -71,7 +71,8 @@ export class MiouSession implements vscode.Disposable {
   update(kind: UpdateKind): Promise<void> {
     if (this.running) {
       this.queued = this.queued === 'full' || kind === 'full' ? 'full' : 'incremental';
-      return this.chain;
+      // The running update queues this one when it ends: resolve after that one.
+      return this.chain.then(() => this.chain);
     }
     return this.chainWork(() => this.run(kind));
   }
