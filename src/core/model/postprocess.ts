@@ -41,9 +41,10 @@ export function resizeLogits(src: Float32Array, channels: number, inH: number, i
 }
 
 /**
- * Per pixel of CHW `logits` (height x width): label = labels[argmax channel] and confidence =
- * round(255 * top probability) (softmax of logits; the value itself for probabilities). Writes
- * `count` pixels starting at pixel `from` into `outLabels`/`outConfidence` at `at`.
+ * Per pixel of CHW `logits` (`plane` pixels a channel): label = labels[argmax channel] and
+ * confidence = round(255 * top probability) (softmax of logits; the value itself for
+ * probabilities). Writes pixels [from, from + count) to `outLabels`/`outConfidence` at `at`.
+ * Channel-major passes (max, then sum of exponentials) keep memory access sequential.
  */
 export function argmaxConfidence(
   logits: Float32Array,
@@ -57,24 +58,32 @@ export function argmaxConfidence(
   from = 0,
   count = plane - from,
 ): void {
-  for (let i = from; i < from + count; i++) {
-    let best = 0;
-    let top = logits[i];
-    for (let c = 1; c < channels; c++) {
-      const v = logits[c * plane + i];
-      if (v > top) {
-        top = v;
-        best = c;
+  const top = logits.slice(from, from + count);
+  const best = new Uint8Array(count);
+  for (let c = 1; c < channels; c++) {
+    const row = logits.subarray(c * plane + from, c * plane + from + count);
+    for (let i = 0; i < count; i++) {
+      if (row[i] > top[i]) {
+        top[i] = row[i];
+        best[i] = c;
       }
     }
-    let p = top;
-    if (kind === 'logits') {
-      let sum = 0;
-      for (let c = 0; c < channels; c++) sum += Math.exp(logits[c * plane + i] - top);
-      p = 1 / sum;
+  }
+  let p: Float32Array = top;
+  if (kind === 'logits') {
+    const sum = new Float32Array(count);
+    for (let c = 0; c < channels; c++) {
+      const row = logits.subarray(c * plane + from, c * plane + from + count);
+      for (let i = 0; i < count; i++) {
+        const d = row[i] - top[i];
+        if (d > -20) sum[i] += Math.exp(d); // below, exp(d) < 3e-9: nothing at 8 bits
+      }
     }
-    const o = at + i - from;
-    outLabels[o] = labels[best];
-    outConfidence[o] = Math.round(Math.min(1, Math.max(0, p)) * 255);
+    for (let i = 0; i < count; i++) sum[i] = 1 / sum[i];
+    p = sum;
+  }
+  for (let i = 0; i < count; i++) {
+    outLabels[at + i] = labels[best[i]];
+    outConfidence[at + i] = Math.round(Math.min(1, Math.max(0, p[i])) * 255);
   }
 }
