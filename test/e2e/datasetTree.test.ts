@@ -24,8 +24,9 @@ test('the Dataset tree shows the demo dataset with its counts', async () => {
       const stem = row.label.replace(/\.jpg$/, '');
       assert.equal(row.description, dataset.unlabeled.includes(stem) ? 'unlabeled' : 'labeled', row.label);
     }
-    await widenSideBar(page, 420);
-    await page.mouse.move(900, 450); // no hover tooltip in the picture
+    await widenSideBar(page, 560);
+    await page.mouse.move(1000, 450); // no hover tooltip or highlighted sash in the picture
+    await page.waitForTimeout(500);
     await page.screenshot({ path: join(artifactsRoot, 'screenshots', 'dataset-tree.png') });
   });
 });

@@ -3,21 +3,23 @@
 // dataset open; on failure it leaves a screenshot and code-server's logs in
 // .test-artifacts/e2e/<scenario>/ and prints the path. Everything it starts, it stops.
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { generateDemoDataset, type DemoSummary } from '../../scripts/demo/generate';
+import { MARKER_FILE, generateDemoDataset, planDemo, type DemoSummary } from '../../scripts/demo/generate';
 import { ensureTools } from '../../scripts/tools/codeServer';
 import { QUIET_SETTINGS, freePort, installExtension, startCodeServer, writeUserSettings, type RunningCodeServer } from '../../scripts/tools/launch';
 
 export const repoRoot = resolve(__dirname, '..', '..');
 export const artifactsRoot = join(repoRoot, '.test-artifacts', 'e2e');
-const vsixPath = join(repoRoot, 'seglab.vsix');
 const chromiumPath = process.env.SEGLAB_CHROMIUM ?? '/usr/bin/chromium';
 
-/** Generous but bounded: a cold code-server start on 2 busy cores takes about 10 s. */
-export const TIMEOUT = { workbench: 90_000, ui: 30_000 };
+/**
+ * Generous but bounded: on 2 cores shared with other builds, a cold workbench took up to 10 s
+ * and the extension's first index a few more.
+ */
+export const TIMEOUT = { workbench: 90_000, ui: 60_000 };
 
 export interface Workbench {
   page: Page;
@@ -28,30 +30,15 @@ export interface Workbench {
   userDataDir: string;
 }
 
-/** Newest modification time under the paths that end up in the .vsix. */
-function newestSource(): number {
-  let newest = 0;
-  const visit = (path: string) => {
-    if (!existsSync(path)) return;
-    const stat = statSync(path);
-    if (stat.isDirectory()) for (const name of readdirSync(path)) visit(join(path, name));
-    else newest = Math.max(newest, stat.mtimeMs);
-  };
-  for (const p of ['src', 'webview', 'media', 'package.json', '.vscodeignore', 'scripts/build.mjs']) visit(join(repoRoot, p));
-  return newest;
-}
-
-let packaged = false;
-/** `npm run package` once per test process, unless seglab.vsix is newer than every source. */
+let packaged: string | undefined;
+/** `npm run package` once per test process; SEGLAB_E2E_VSIX names a ready .vsix to test instead. */
 export function ensurePackage(): string {
-  if (packaged) return vsixPath;
-  if (process.env.SEGLAB_E2E_REUSE_VSIX === '1' && existsSync(vsixPath) && statSync(vsixPath).mtimeMs > newestSource()) {
-    console.log(`[e2e] reusing ${vsixPath}`);
-  } else {
+  if (process.env.SEGLAB_E2E_VSIX) return resolve(process.env.SEGLAB_E2E_VSIX);
+  if (!packaged) {
     execFileSync('npm', ['run', '--silent', 'package'], { cwd: repoRoot, stdio: ['ignore', 'ignore', 'inherit'] });
+    packaged = join(repoRoot, 'seglab.vsix');
   }
-  packaged = true;
-  return vsixPath;
+  return packaged;
 }
 
 /** Prints how long each step took, so slow steps show up in the CI log. */
@@ -64,20 +51,15 @@ function stopwatch(scenario: string): (step: string) => void {
   };
 }
 
-let template: Promise<DemoSummary> | undefined;
 /**
- * A fresh demo dataset: generated once per test run (about 10 s), then copied for each
- * scenario so that one scenario's edits never reach another.
+ * A copy of the run's demo dataset (SEGLAB_E2E_DEMO, made by run.ts), so that one scenario's
+ * edits never reach another; generated here when a test file runs on its own.
  */
 async function freshDataset(root: string): Promise<DemoSummary> {
-  if (!template) {
-    const dir = mkdtempSync(join(tmpdir(), 'seglab-e2e-demo-'));
-    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
-    template = generateDemoDataset(dir);
-  }
-  const source = await template;
-  cpSync(source.root, root, { recursive: true });
-  return { ...source, root };
+  const template = process.env.SEGLAB_E2E_DEMO;
+  if (!template) return generateDemoDataset(root);
+  cpSync(template, root, { recursive: true });
+  return { root, ...planDemo(JSON.parse(readFileSync(join(root, MARKER_FILE), 'utf8')).count) };
 }
 
 export async function withWorkbench(scenario: string, fn: (wb: Workbench) => Promise<void>): Promise<void> {
@@ -96,7 +78,7 @@ export async function withWorkbench(scenario: string, fn: (wb: Workbench) => Pro
   try {
     const dataset = await freshDataset(join(temp, 'demo'));
     lap('demo dataset');
-    writeUserSettings(dirs.userDataDir, { ...QUIET_SETTINGS, 'files.hotExit': 'onExitAndWindowClose' });
+    writeUserSettings(dirs.userDataDir, QUIET_SETTINGS);
     installExtension(tools, vsix, dirs);
     lap('extension installed');
     server = await startCodeServer({ tools, port: await freePort(), ...dirs, folder: dataset.root, logFile });

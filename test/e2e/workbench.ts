@@ -18,7 +18,7 @@ export async function runCommand(page: Page, title: string): Promise<void> {
 /** Clicks SegLab in the activity bar and waits for its Dataset view. */
 export async function openSegLab(page: Page): Promise<Locator> {
   await page.locator('.activitybar [role="tab"][aria-label^="SegLab"]').click();
-  const view = page.locator('.pane', { has: page.locator('.pane-header', { hasText: 'Dataset' }) });
+  const view = page.locator('.pane', { has: page.locator('.pane-header .title', { hasText: /^Dataset$/ }) });
   await view.locator('.monaco-list').waitFor({ timeout: TIMEOUT.workbench });
   return view;
 }
@@ -46,11 +46,21 @@ export function treeRow(view: Locator, label: string): Locator {
 }
 
 /**
- * The content of the active webview. VS Code nests it twice: an outer iframe (marked `ready`
- * once loaded) and the extension's document in `#active-frame`.
+ * The webview whose document shows `selector`, waiting for it. VS Code nests each webview twice:
+ * an outer iframe (marked `ready` once loaded) and the extension's document in `#active-frame`;
+ * several can exist at once (views, editors, the built-in image preview).
  */
-export function activeWebview(page: Page): FrameLocator {
-  return page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
+export async function webviewWith(page: Page, selector: string, timeout = TIMEOUT.ui): Promise<FrameLocator> {
+  const deadline = Date.now() + timeout;
+  while (true) {
+    const names = await page.locator('iframe.webview.ready').evaluateAll((els) => els.map((e) => e.getAttribute('name') ?? ''));
+    for (const name of names) {
+      const frame = page.frameLocator(`iframe.webview.ready[name="${name}"]`).frameLocator('#active-frame');
+      if ((await frame.locator(selector).count()) > 0) return frame;
+    }
+    if (Date.now() > deadline) throw new Error(`no webview showed ${selector} within ${timeout / 1000} s`);
+    await page.waitForTimeout(250);
+  }
 }
 
 /**
@@ -75,12 +85,15 @@ export async function press(page: Page, keys: string): Promise<void> {
 /** Drags the sash between the side bar and the editor so the side bar is `width` pixels wide. */
 export async function widenSideBar(page: Page, width: number): Promise<void> {
   const sidebar = await page.locator('.part.sidebar').boundingBox();
-  const sash = page.locator('.monaco-sash.vertical').filter({ visible: true }).first();
-  const box = await sash.boundingBox();
-  if (!sidebar || !box) return;
-  const y = box.y + box.height / 2;
-  await page.mouse.move(box.x + box.width / 2, y);
+  if (!sidebar) throw new Error('widenSideBar: no side bar');
+  const edge = sidebar.x + sidebar.width;
+  const sashes = await page.locator('.monaco-sash.vertical').evaluateAll((els) =>
+    els.map((e) => e.getBoundingClientRect()).map((r) => ({ x: r.x + r.width / 2, y: r.y + r.height / 2, h: r.height })),
+  );
+  const sash = sashes.filter((s) => s.h > 0).sort((a, b) => Math.abs(a.x - edge) - Math.abs(b.x - edge))[0];
+  if (!sash || Math.abs(sash.x - edge) > 8) throw new Error('widenSideBar: no sash at the side bar\'s edge');
+  await page.mouse.move(sash.x, sash.y);
   await page.mouse.down();
-  await page.mouse.move(sidebar.x + width, y, { steps: 5 });
+  await page.mouse.move(sidebar.x + width, sash.y, { steps: 5 });
   await page.mouse.up();
 }

@@ -1,0 +1,46 @@
+// `npm run test:e2e [-- files…]`: prepares what every scenario shares once (code-server in
+// .tools/, the packaged .vsix, a fresh demo dataset), then runs the scenario files one at a
+// time with node's test runner. Each scenario copies the dataset, so none sees another's edits.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { generateDemoDataset } from '../../scripts/demo/generate';
+import { ensureTools } from '../../scripts/tools/codeServer';
+import { ensurePackage, repoRoot } from './harness';
+
+const started = performance.now();
+const seconds = () => `${((performance.now() - started) / 1000).toFixed(1)} s`;
+const files = process.argv.slice(2);
+const selected = files.length > 0 ? files : readdirSync(join(repoRoot, 'test', 'e2e')).filter((f) => f.endsWith('.test.ts')).sort().map((f) => join('test', 'e2e', f));
+
+async function main(): Promise<number> {
+  ensureTools();
+  console.log(`[e2e] code-server ready (${seconds()})`);
+  const vsix = ensurePackage();
+  console.log(`[e2e] packaged ${vsix} (${seconds()})`);
+  const demo = mkdtempSync(join(tmpdir(), 'seglab-e2e-demo-'));
+  let status: number;
+  try {
+    await generateDemoDataset(demo);
+    console.log(`[e2e] demo dataset in ${demo} (${seconds()})`);
+    const result = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=1', ...selected],
+      { cwd: repoRoot, stdio: 'inherit', env: { ...process.env, SEGLAB_E2E_VSIX: vsix, SEGLAB_E2E_DEMO: demo } },
+    );
+    status = result.status ?? 1;
+  } finally {
+    rmSync(demo, { recursive: true, force: true });
+  }
+  console.log(`[e2e] ${status === 0 ? 'passed' : 'FAILED'} in ${seconds()}`);
+  return status;
+}
+
+main().then(
+  (status) => process.exit(status),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);
