@@ -14,7 +14,7 @@ import { MIOU_VIEW_TYPE, MiouViewProvider } from './miouViewProvider';
 import { WorkerPool } from './workerPool';
 
 /** Short: a mask save is one event; prediction runs come in bursts that this joins. */
-const DEBOUNCE_MS = 150;
+const DEBOUNCE_MS = 75;
 const WORST_PICKED = 100;
 
 export function registerMiouView(context: vscode.ExtensionContext, registry: DatasetRegistry, log: vscode.LogOutputChannel): void {

@@ -49,5 +49,9 @@ test('mIoU view in code-server equals seglab miou --json and follows a saved mas
     const after = cli(root);
     assert.equal(await shown(), `${(after.miou * 100).toFixed(2)}%`);
     await page.screenshot({ path: join(artifactsRoot, 'screenshots', 'miou-view-after-save.png') });
+    // The worst image opens from its link (through seglab.openImage, with the disagreement option).
+    const worst = (await frame.locator('#worst-list li a').first().textContent())?.trim() ?? '';
+    await frame.locator('#worst-list li a').first().click();
+    await page.locator('.tabs-container .tab', { hasText: `${worst}.jpg` }).waitFor();
   });
 });
