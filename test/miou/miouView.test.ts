@@ -80,6 +80,19 @@ test('clicking a worst image asks the host to open it with the disagreement laye
   assert.deepEqual(messages[2], { type: MiouMessageType.Export, format: 'csv' });
 });
 
+test('while a computation runs, progress shows and Compute becomes Cancel', async () => {
+  await posted();
+  await h.page.evaluate(() => window.postMessage({ type: 'progress', done: 30, total: 120, running: true }, '*'));
+  await h.page.waitForFunction(() => document.querySelector('#compute')?.textContent === 'Cancel');
+  assert.equal(await h.page.getAttribute('#progress', 'hidden'), null);
+  assert.equal(await h.page.textContent('#status'), 'Computing… 30 of 120 images');
+  await h.page.click('#compute');
+  assert.deepEqual(await posted(), [{ type: MiouMessageType.Cancel }]);
+  await h.page.evaluate(() => window.postMessage({ type: 'progress', done: 0, total: 0, running: false }, '*'));
+  await h.page.waitForFunction(() => document.querySelector('#compute')?.textContent === 'Compute');
+  assert.equal(await h.page.getAttribute('#progress', 'hidden'), '');
+});
+
 test('an empty state shows its message, not an error', async () => {
   const message = 'No model predictions yet: prediction masks are read from predictions/<model>/.';
   await h.page.evaluate((m) => window.postMessage({ type: 'empty', version: 1, reason: 'no-predictions', message: m, choices: { datasets: [], models: [], splits: ['all'] } }, '*'), message);
