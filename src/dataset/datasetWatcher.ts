@@ -2,8 +2,10 @@ import * as vscode from 'vscode';
 import { baseName } from '../core/paths';
 import type { DatasetState } from './datasetState';
 
-/** Bursts of file events (a pre-labeling run, a copy of many images) become one refresh. */
+/** Bursts of file events (a copy of many images) become one refresh... */
 export const DEBOUNCE_MS = 300;
+/** ...but a long burst (a model writing predictions) still refreshes this often. */
+export const MAX_WAIT_MS = 2000;
 
 /**
  * Watches what a dataset's index is built from: the top-level entries (seglab.json,
@@ -26,11 +28,14 @@ function watch(pattern: vscode.GlobPattern, onChange: (changed: vscode.Uri[]) =>
   const watcher = vscode.workspace.createFileSystemWatcher(pattern, false, options.ignoreChanges, false);
   const changed = new Map<string, vscode.Uri>();
   let timer: ReturnType<typeof setTimeout> | undefined;
+  let burstStart = 0;
   const onEvent = (uri: vscode.Uri): void => {
     // Hidden files are never indexed; atomic writes go through hidden temporary files.
     if (baseName(uri.path).startsWith('.')) return;
     changed.set(uri.toString(), uri);
-    if (timer) clearTimeout(timer);
+    if (!timer) burstStart = Date.now();
+    else if (Date.now() - burstStart >= MAX_WAIT_MS) return; // let the pending refresh fire
+    else clearTimeout(timer);
     timer = setTimeout(() => {
       timer = undefined;
       const uris = [...changed.values()];
