@@ -3,10 +3,12 @@ import * as vscode from 'vscode';
 import { describe, type DatasetRegistry } from '../dataset/datasetRegistry';
 import { addModel } from './addModel';
 import { ModelRegistry } from './modelRegistry';
+import { UncertainQueue } from './nextUncertain';
 import { acceptPrediction, prelabelDatasetCommand, selectModel } from './prelabelCommands';
 
 export function registerPrelabel(context: vscode.ExtensionContext, registry: DatasetRegistry, log: vscode.LogOutputChannel): ModelRegistry {
   const models = new ModelRegistry(registry, context.workspaceState, log);
+  const uncertain = new UncertainQueue(registry, models);
   // Errors are logged and shown (naming the file when there is one), never rethrown into VS Code.
   const command = <A extends unknown[]>(id: string, run: (...args: A) => Promise<unknown>) =>
     vscode.commands.registerCommand(id, async (...args: A) => {
@@ -23,6 +25,7 @@ export function registerPrelabel(context: vscode.ExtensionContext, registry: Dat
     command('seglab.addModel', (target?: Parameters<typeof addModel>[3]) => addModel(registry, models, log, target)),
     command('seglab.selectModel', () => selectModel(models)),
     command('seglab.prelabelDataset', (target?: Parameters<typeof prelabelDatasetCommand>[3]) => prelabelDatasetCommand(registry, models, log, target)),
+    command('seglab.nextUncertainImage', () => uncertain.next()),
     command('seglab.acceptPrediction', (target?: Parameters<typeof acceptPrediction>[1]) => acceptPrediction(registry, target)),
   );
   return models;

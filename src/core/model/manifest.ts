@@ -53,3 +53,14 @@ export function confidenceStats(confidence: Uint8Array): Omit<ImageRecord, 'sha2
   const n = Math.max(1, confidence.length);
   return { meanConfidence: sum / n / 255, uncertainFraction: low / n };
 }
+
+/**
+ * "Next Uncertain Image": stems with a recorded prediction, least confident first (mean
+ * confidence, then the share of uncertain pixels); `exclude` drops e.g. images already labeled.
+ */
+export function uncertainOrder(manifest: PredictionManifest, exclude: ReadonlySet<string> = new Set()): string[] {
+  return Object.entries(manifest.images)
+    .filter(([stem]) => !exclude.has(stem))
+    .sort(([a, x], [b, y]) => x.meanConfidence - y.meanConfidence || y.uncertainFraction - x.uncertainFraction || a.localeCompare(b))
+    .map(([stem]) => stem);
+}
