@@ -82,7 +82,8 @@ def model_card(*, name: str, arch: str, model_kw: dict, classes: List[dict], mul
                training: dict, history: List[dict], final: Optional[dict], check: dict) -> dict:
     return {
         "name": name,
-        "architecture": {"arch": arch, **model_kw},
+        "architecture": arch,
+        "architectureOptions": model_kw,
         "classes": classes,
         "input": {"name": "image", "mean": list(MEAN), "std": list(STD), "scale": 1 / 255, "order": "RGB",
                   "layout": "NCHW", "dynamic": True, "multipleOf": multiple_of},

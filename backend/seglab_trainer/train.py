@@ -95,6 +95,14 @@ def seed_everything(seed: int) -> None:
 
 def main(args) -> int:
     device, rank, world = setup_distributed(args.device)
+    try:
+        return fit(args, device, rank, world)
+    finally:
+        if world > 1:
+            dist.destroy_process_group()
+
+
+def fit(args, device: torch.device, rank: int, world: int) -> int:
     os.makedirs(args.out, exist_ok=True)
     progress = Progress(args.out, rank == 0)
     ckpt = None
@@ -115,7 +123,9 @@ def main(args) -> int:
     data_device = place([train_data, val_data], device)
 
     seed_everything(args.seed)  # same initial weights on every rank and every attempt
-    model = build_model(args.arch, cfg.num_classes, **model_kwargs(args))
+    extra = {"backbone_weights": args.backbone_weights} if args.backbone_weights else {}
+    model = build_model(args.arch, cfg.num_classes, **model_kwargs(args), **extra)
+    imagenet = next((m.weights_file for m in model.modules() if getattr(m, "weights_file", None)), None)
     init_info = load_init(model, args.init) if args.init and not ckpt else None
     multiple_of = model.multiple_of
     model.to(device)
@@ -147,7 +157,7 @@ def main(args) -> int:
     classes = [c.to_json() for c in cfg.classes]
     progress("start", arch=args.arch, epochs=args.epochs, startEpoch=start_epoch, stepsPerEpoch=spe, train=len(train_data),
              val=len(val_data), device=str(device), dataOn=str(data_device), world=world, precision=precision.name,
-             compile=use_compile, init=init_info, resumed=bool(ckpt))
+             compile=use_compile, init=init_info, backboneWeights=imagenet, resumed=bool(ckpt))
 
     for epoch in range(start_epoch, args.epochs):
         seed_everything(args.seed * 1000 + epoch * world + rank)  # dropout etc.: reproducible across resume
@@ -196,8 +206,7 @@ def main(args) -> int:
         progress("exported", onnx="model.onnx", card="model.json", sha256=card["sha256"], check=card["onnx"]["check"])
     progress("done", bestMiou=best if best >= 0 else None)
     if world > 1:
-        dist.barrier()
-        dist.destroy_process_group()
+        dist.barrier()  # the other ranks wait for rank 0's export
     return 0
 
 
@@ -207,6 +216,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--arch", required=True, choices=["unet", "deeplabv3plus", "fcn", "deeplabv3", "segformer"])
     p.add_argument("--backbone", help="deeplabv3plus: resnet50|resnet18|mobilenet_v3_large; fcn/deeplabv3: resnet50|resnet101 "
                                       "(deeplabv3 also mobilenet_v3_large)")
+    p.add_argument("--backbone-weights", help="ImageNet weights file for the backbone (default: the torchvision cache "
+                                              "when it has them, else random init)")
     p.add_argument("--unet-base", type=int, default=32, help="U-Net width of the first level")
     p.add_argument("--unet-depth", type=int, default=4, help="U-Net number of downsamplings")
     p.add_argument("--epochs", type=int, required=True)

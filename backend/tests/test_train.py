@@ -28,6 +28,7 @@ def test_train_writes_progress_checkpoints_and_model(dataset, tmp_path):
     assert set(ckpt) >= {"model", "optimizer", "scheduler", "epoch", "args", "best_miou"} and ckpt["epoch"] == 2
     card = json.load(open(os.path.join(out, "model.json")))
     assert card["input"]["multipleOf"] == 8 and card["output"] == {"name": "logits", "kind": "logits", "stride": 1}
+    assert card["architecture"] == "unet" and card["architectureOptions"] == {"base": 8, "depth": 3}
     assert [c["name"] for c in card["classes"]] == ["background", "box", "disc"]
     assert len(card["metrics"]["valMiou"]) == 2 and len(card["metrics"]["final"]["iou"]) == 3
     assert len(card["training"]["datasetSha256"]) == 64 and card["training"]["epochs"] == 2
@@ -83,3 +84,14 @@ def test_two_process_ddp_on_cpu(dataset, tmp_path):
         assert p.returncode == 0, err.decode()[-2000:]
     events = lines(out)
     assert events[0]["world"] == 2 and events[0]["stepsPerEpoch"] == 2 and events[-1]["type"] == "done"
+
+
+def test_backbone_weights_flag(dataset, tmp_path):
+    import torchvision
+    path = str(tmp_path / "mnv3.pth")
+    torch.save(torchvision.models.mobilenet_v3_large(weights=None).state_dict(), path)
+    out = str(tmp_path / "run")
+    assert train.run(["--data", dataset, "--epochs", "1", "--out", out, "--no-export", "--arch", "deeplabv3",
+                      "--backbone", "mobilenet_v3_large", "--backbone-weights", path, "--image-size", "32",
+                      "--batch-size", "2", "--device", "cpu"]) == 0
+    assert lines(out)[0]["backboneWeights"] == path
