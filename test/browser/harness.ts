@@ -38,9 +38,10 @@ const PAGE = `<!DOCTYPE html>
 <title>Mask Editor test</title>
 <script nonce="${NONCE}">
   window.posted = [];
+  window.postedAt = [];
   window.violations = [];
   document.addEventListener('securitypolicyviolation', (e) => window.violations.push(e.violatedDirective + ' ' + e.blockedURI));
-  window.acquireVsCodeApi = () => ({ postMessage: (m) => window.posted.push(m), getState: () => undefined, setState: () => undefined });
+  window.acquireVsCodeApi = () => ({ postMessage: (m) => { window.posted.push(m); window.postedAt.push(performance.now()); }, getState: () => undefined, setState: () => undefined });
 </script>
 </head><body><script type="module" nonce="${NONCE}" src="/maskEditor.js"></script></body></html>`;
 
@@ -52,8 +53,13 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-/** Serves the bundle and `image` (at /image) and opens the page in a fresh Chromium. */
-export async function openHarness(bundle: string, image: { bytes: Uint8Array; type: string }, viewport = { width: 1000, height: 700 }): Promise<Harness> {
+/** Serves the bundle, `image` (at /image) and `extra` files, and opens the page in a fresh Chromium. */
+export async function openHarness(
+  bundle: string,
+  image: { bytes: Uint8Array; type: string },
+  viewport = { width: 1000, height: 700 },
+  extra: Record<string, Uint8Array> = {},
+): Promise<Harness> {
   const codicons = join('node_modules', '@vscode', 'codicons', 'dist');
   const files: Record<string, [string, string | Uint8Array]> = {
     '/': ['text/html', PAGE],
@@ -61,6 +67,7 @@ export async function openHarness(bundle: string, image: { bytes: Uint8Array; ty
     '/image': [image.type, image.bytes],
     '/codicon.css': ['text/css', readFileSync(join(codicons, 'codicon.css'))],
     '/codicon.ttf': ['font/ttf', readFileSync(join(codicons, 'codicon.ttf'))],
+    ...Object.fromEntries(Object.entries(extra).map(([path, bytes]) => [path, ['application/octet-stream', bytes]])),
   };
   const server = createServer((req, res) => {
     const file = files[(req.url ?? '/').split('?')[0]];
@@ -106,6 +113,7 @@ export async function takePosted(page: Page): Promise<Array<{ type: string; labe
     const w = window as unknown as { posted: Array<Record<string, unknown>> };
     const out = w.posted.map((m) => ({ ...m, delta: m.delta instanceof ArrayBuffer ? Array.from(new Uint8Array(m.delta)) : undefined }));
     w.posted = [];
+    (window as unknown as { postedAt: number[] }).postedAt = [];
     return out;
   });
   return raw.map((m) => ({ ...(m as unknown as { type: string; label?: string; messageId?: number }), delta: m.delta ? new Uint8Array(m.delta) : undefined }));

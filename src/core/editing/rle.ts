@@ -1,3 +1,5 @@
+import { byteView, runEnd } from './scan';
+
 /**
  * Run-length coding of bytes: pairs of (value, run length as LEB128 varint). Mask rectangles are
  * mostly long runs of one class, so a delta's old and new pixels shrink by orders of magnitude.
@@ -13,11 +15,11 @@ export function encodeRle(bytes: Uint8Array): Uint8Array {
     }
     out[n++] = b;
   };
+  const view = byteView(bytes);
   let i = 0;
   while (i < bytes.length) {
     const value = bytes[i];
-    let j = i + 1;
-    while (j < bytes.length && bytes[j] === value) j++;
+    const j = runEnd(view, i + 1, bytes.length, value);
     push(value);
     let run = j - i;
     while (run >= 0x80) {
