@@ -18,7 +18,11 @@ export interface MaskEditor {
 /** Clicks an image in the Dataset tree and waits until the mask editor has drawn it. */
 export async function openFromTree(page: Page, view: Locator, imageLabel: string, size: number): Promise<MaskEditor> {
   await treeRow(view, imageLabel).click();
-  return waitForEditor(page, imageLabel, size);
+  try {
+    return await waitForEditor(page, imageLabel, size);
+  } catch (error) {
+    throw new Error(`clicking ${imageLabel} in the Dataset tree did not open the SegLab mask editor: ${error instanceof Error ? error.message : error}`);
+  }
 }
 
 /** The active tab is the mask editor on `imageLabel`, initialised. */
