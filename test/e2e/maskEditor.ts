@@ -21,7 +21,7 @@ export async function openFromTree(page: Page, view: Locator, imageLabel: string
   try {
     return await waitForEditor(page, imageLabel, size);
   } catch (error) {
-    throw new Error(`clicking ${imageLabel} in the Dataset tree did not open the SegLab mask editor: ${error instanceof Error ? error.message : error}`);
+    throw new Error(`clicking ${imageLabel} in the Dataset tree did not open the SegLab mask editor: ${error instanceof Error ? error.message : error}`, { cause: error });
   }
 }
 
