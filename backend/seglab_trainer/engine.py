@@ -118,7 +118,10 @@ def evaluate(model: nn.Module, data: InMemoryImages, num_classes: int, image_siz
         missed = torch.from_numpy(cm.missed).to(device)
         dist.all_reduce(t)
         dist.all_reduce(missed)
+        counts = torch.tensor([cm.ignored, cm.unknown_gt], device=device)
+        dist.all_reduce(counts)
         cm.mat, cm.missed = t.cpu().numpy(), missed.cpu().numpy()
+        cm.ignored, cm.unknown_gt = counts.tolist()
     model.train(was_training)
     return cm.compute()
 

@@ -69,7 +69,7 @@ def create_app(data_dir: str, token: str, max_upload_bytes: int = 2 << 30, execu
     shutil.rmtree(tmp_dir, ignore_errors=True)  # half-finished uploads of a previous run
     os.makedirs(tmp_dir)
     devices = devices or detect_devices()
-    manager = JobManager(data_dir, [d["name"] for d in devices], EXECUTORS[executor]())
+    manager = JobManager(data_dir, [d["name"] for d in devices], EXECUTORS[executor](os.path.join(data_dir, "cache")))
     app = FastAPI(title="SegLab training service", version=__version__, docs_url="/v1/docs", openapi_url="/v1/openapi.json")
     app.state.manager = manager
 

@@ -34,8 +34,13 @@ class Executor(ABC):
         False when it is lost (anything left of it is stopped)."""
 
 
-def trainer_env() -> Dict[str, str]:
+def trainer_env(cache_dir: str) -> Dict[str, str]:
+    """The service's environment, with the package importable and compiler caches and temporary files kept
+    inside the data dir (torch.compile would otherwise write to /tmp and ~/.triton)."""
     env = dict(os.environ)
+    for var, sub in (("TORCHINDUCTOR_CACHE_DIR", "inductor"), ("TRITON_CACHE_DIR", "triton"), ("TMPDIR", "tmp")):
+        env[var] = os.path.join(cache_dir, sub)
+        os.makedirs(env[var], exist_ok=True)
     env["PYTHONPATH"] = PACKAGE_PARENT + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
     env.pop("SEGLAB_TOKEN", None)  # the trainer has no business with the service's credential
     return env
@@ -46,14 +51,15 @@ class LocalExecutor(Executor):
 
     kind = "local"
 
-    def __init__(self, grace_s: float = 10.0):
+    def __init__(self, cache_dir: str, grace_s: float = 10.0):
+        self.cache_dir = cache_dir
         self.procs: Dict[int, subprocess.Popen] = {}
         self.grace_s = grace_s
         self.term_sent: Dict[int, float] = {}
 
     def start(self, job_id: str, argv: List[str], log_path: str, cwd: str) -> dict:
         with open(log_path, "ab") as log:
-            proc = subprocess.Popen([sys.executable, "-m", "seglab_trainer", "train", *argv], cwd=cwd, env=trainer_env(),
+            proc = subprocess.Popen([sys.executable, "-m", "seglab_trainer", "train", *argv], cwd=cwd, env=trainer_env(self.cache_dir),
                                     stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         self.procs[proc.pid] = proc
         return {"kind": self.kind, "pid": proc.pid}
