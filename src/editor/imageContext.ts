@@ -21,8 +21,9 @@ export async function findImageContext(fs: FileSystem, imagePath: string): Promi
   let folder = dirName(imagePath);
   for (let level = 0; level < MAX_LEVELS; level++) {
     const detection = await detectDataset(fs, folder).catch((error: unknown) => {
-      // A broken seglab.json/labelmap.txt is this dataset's problem: report it, do not skip past it.
-      if (error instanceof DataError && !error.detail.startsWith('no such file')) throw error;
+      // A broken seglab.json/labelmap.txt is this dataset's problem: report it, do not skip past
+      // it. An unreadable folder on the way up is not a dataset.
+      if (error instanceof DataError && error.path !== folder) throw error;
       return undefined;
     });
     if (detection) {

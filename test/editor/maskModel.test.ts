@@ -78,3 +78,9 @@ test('a backup (the encoded mask) restores unsaved work; a wrong-size mask is re
   await assert.rejects(loadMask(fs, context), /mask is 4x4 but its image .* is 8x6/);
   assert.ok(existsSync(context.maskPath));
 });
+
+test('a broken seglab.json is reported, not skipped', async (t) => {
+  const root = dataset(t);
+  writeFile(join(root, 'seglab.json'), '{ not json');
+  await assert.rejects(findImageContext(fs, join(root, 'images', 'a.jpg')), (error: Error) => error.message.startsWith(join(root, 'seglab.json')));
+});
