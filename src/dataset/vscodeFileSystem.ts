@@ -1,24 +1,25 @@
-import { open, readFile } from 'node:fs/promises';
 import * as vscode from 'vscode';
 import { DataError } from '../core/errors';
 import type { EntryType, FileSystem } from '../core/fileSystem';
 import { baseName, dirName, joinPath } from '../core/paths';
+import { NodeFileSystem } from '../node/nodeFileSystem';
 
 /**
  * Core's FileSystem over `vscode.workspace.fs`, so datasets in Remote-SSH, WSL, Codespaces and
  * other file-system providers work as local ones do. Core's POSIX path strings are the `path`
  * part of URIs that share the scheme and authority of `base` (a dataset or workspace folder).
  *
- * One exception: reads of `file:` URIs go straight to the disk. The extension runs as a workspace
- * extension, on the machine that holds `file:` URIs (remotely too), so it is the same disk that
- * workspace.fs would reach, without one round trip per call: checking masks ran 3.6x faster
- * that way in code-server. Listings and writes stay on workspace.fs, so VS Code sees them.
+ * One exception: reads (files, listings, stats) of `file:` URIs go straight to the disk. The
+ * extension runs as a workspace extension, on the machine that holds `file:` URIs (remotely too),
+ * so it is the same disk that workspace.fs would reach, without one round trip per call: checking
+ * masks ran 3.6x faster that way in code-server. Writes stay on workspace.fs, so VS Code sees them.
  */
 export class VscodeFileSystem implements FileSystem {
-  private readonly isLocal: boolean;
+  /** Reads of `file:` URIs, by their local path. */
+  private readonly disk: NodeFileSystem | undefined;
 
   constructor(readonly base: vscode.Uri) {
-    this.isLocal = base.scheme === 'file';
+    this.disk = base.scheme === 'file' ? new NodeFileSystem() : undefined;
   }
 
   uri(path: string): vscode.Uri {
@@ -26,13 +27,13 @@ export class VscodeFileSystem implements FileSystem {
   }
 
   async readFile(path: string): Promise<Uint8Array> {
-    if (this.isLocal) return guard(path, () => readFile(this.uri(path).fsPath));
+    if (this.disk) return this.disk.readFile(this.uri(path).fsPath);
     return guard(path, () => vscode.workspace.fs.readFile(this.uri(path)));
   }
 
   /** `workspace.fs` has no ranged read: other schemes than `file:` read the file and keep its head. */
   async readHead(path: string, length: number): Promise<Uint8Array> {
-    if (this.isLocal) return guard(path, () => readLocalHead(this.uri(path).fsPath, length));
+    if (this.disk) return this.disk.readHead(this.uri(path).fsPath, length);
     const data = await this.readFile(path);
     return data.length <= length ? data : data.subarray(0, length);
   }
@@ -53,11 +54,13 @@ export class VscodeFileSystem implements FileSystem {
   }
 
   async readDirectory(path: string): Promise<Array<[name: string, type: EntryType]>> {
+    if (this.disk) return this.disk.readDirectory(this.uri(path).fsPath);
     const entries = await guard(path, () => vscode.workspace.fs.readDirectory(this.uri(path)));
     return entries.map(([name, type]) => [name, entryType(type)]);
   }
 
   async stat(path: string): Promise<{ type: EntryType; size: number; mtime: number } | undefined> {
+    if (this.disk) return this.disk.stat(this.uri(path).fsPath);
     try {
       const s = await vscode.workspace.fs.stat(this.uri(path));
       return { type: entryType(s.type), size: s.size, mtime: s.mtime };
@@ -73,22 +76,6 @@ export class VscodeFileSystem implements FileSystem {
 
   async delete(path: string): Promise<void> {
     await guard(path, () => vscode.workspace.fs.delete(this.uri(path), { recursive: true, useTrash: false }));
-  }
-}
-
-async function readLocalHead(fsPath: string, length: number): Promise<Uint8Array> {
-  const handle = await open(fsPath, 'r');
-  try {
-    const buffer = new Uint8Array(length);
-    let filled = 0;
-    while (filled < length) {
-      const { bytesRead } = await handle.read(buffer, filled, length - filled, filled);
-      if (bytesRead === 0) break;
-      filled += bytesRead;
-    }
-    return buffer.subarray(0, filled);
-  } finally {
-    await handle.close();
   }
 }
 
@@ -110,10 +97,6 @@ function errorCode(error: unknown): unknown {
 
 const REASONS: Record<string, string> = {
   FileNotFound: 'no such file or folder',
-  ENOENT: 'no such file or folder',
-  EACCES: 'permission denied',
-  EISDIR: 'is a folder, not a file',
-  ENOTDIR: 'not a folder',
   FileExists: 'already exists',
   FileNotADirectory: 'not a folder',
   FileIsADirectory: 'is a folder, not a file',
