@@ -1,5 +1,7 @@
 import json
 import os
+import shutil
+import subprocess
 
 import onnx
 import pytest
@@ -66,3 +68,24 @@ def test_export_cli_rebuilds_the_model_from_a_checkpoint(dataset, tmp_path):
     card = json.load(open(tmp_path / "m" / "model.json"))
     assert card["architecture"] == "segformer" and card["architectureOptions"] == {} and card["input"]["multipleOf"] == 32
     assert card["output"]["stride"] == 1 and len(card["classes"]) == 3
+
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+@pytest.mark.skipif(shutil.which("node") is None or not os.path.isdir(os.path.join(REPO, "node_modules", "tsx"))
+                    or not os.path.isfile(os.path.join(REPO, "src", "core", "model", "card.ts")),
+                    reason="needs node and the repository's TypeScript core with tsx installed (npm ci)")
+def test_the_pre_labeler_accepts_the_card(tmp_path):
+    model = build_model("segformer", 3)
+    export_model_dir(model, str(tmp_path), dict(
+        name="t", arch="segformer", model_kw={}, classes=[{"id": i, "name": f"c{i}", "color": [i, 0, 0]} for i in range(3)],
+        history=[], final=None, training={"arch": "segformer"}))
+    script = ("const { parseModelCard } = require('./src/core/model/card');"
+              "const fs = require('fs'); const p = process.argv[1];"
+              "console.log(JSON.stringify(parseModelCard(fs.readFileSync(p, 'utf8'), p)));")
+    out = subprocess.run(["node", "--import", "tsx", "-e", script, str(tmp_path / "model.json")], cwd=REPO,
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    card = json.loads(out.stdout)
+    assert card["architecture"] == "segformer" and card["input"]["multipleOf"] == 32 and card["output"]["stride"] == 1
