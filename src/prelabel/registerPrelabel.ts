@@ -2,12 +2,20 @@
 import * as vscode from 'vscode';
 import { describe, type DatasetRegistry } from '../dataset/datasetRegistry';
 import { addModel } from './addModel';
+import { HostPredictor } from './hostPredictor';
 import { ModelRegistry } from './modelRegistry';
 import { UncertainQueue } from './nextUncertain';
 import { acceptPrediction, prelabelDatasetCommand, selectModel } from './prelabelCommands';
 
-export function registerPrelabel(context: vscode.ExtensionContext, registry: DatasetRegistry, log: vscode.LogOutputChannel): ModelRegistry {
+/** What the mask editor needs for "Pre-label Image": the active model and the host's CPU path. */
+export interface PrelabelApi {
+  models: ModelRegistry;
+  predictor: HostPredictor;
+}
+
+export function registerPrelabel(context: vscode.ExtensionContext, registry: DatasetRegistry, log: vscode.LogOutputChannel): PrelabelApi {
   const models = new ModelRegistry(registry, context.workspaceState, log);
+  const predictor = new HostPredictor(models, log);
   const uncertain = new UncertainQueue(registry, models);
   // Errors are logged and shown (naming the file when there is one), never rethrown into VS Code.
   const command = <A extends unknown[]>(id: string, run: (...args: A) => Promise<unknown>) =>
@@ -22,11 +30,12 @@ export function registerPrelabel(context: vscode.ExtensionContext, registry: Dat
     });
   context.subscriptions.push(
     models,
+    predictor,
     command('seglab.addModel', (target?: Parameters<typeof addModel>[3]) => addModel(registry, models, log, target)),
     command('seglab.selectModel', () => selectModel(models)),
     command('seglab.prelabelDataset', (target?: Parameters<typeof prelabelDatasetCommand>[3]) => prelabelDatasetCommand(registry, models, log, target)),
     command('seglab.nextUncertainImage', () => uncertain.next()),
     command('seglab.acceptPrediction', (target?: Parameters<typeof acceptPrediction>[1]) => acceptPrediction(registry, target)),
   );
-  return models;
+  return { models, predictor };
 }
