@@ -19,6 +19,7 @@ import type { WorkerPool } from './workerPool';
 /** Fewer jobs than this are scored in this thread: starting workers would cost more. */
 const POOL_THRESHOLD = 32;
 const PROGRESS_INTERVAL_MS = 100;
+const CACHE_SAVE_DELAY_MS = 2000;
 export const historyPath = (root: string) => joinPath(root, '.seglab', 'miou-history.json');
 const cachePath = (root: string, model: string) => joinPath(root, '.seglab', 'miou', `${model}.cache.json`);
 
@@ -40,6 +41,7 @@ export class MiouSession implements vscode.Disposable {
   private running?: AbortController;
   private queued?: UpdateKind;
   private chain = Promise.resolve();
+  private readonly saves = new Map<string, { timer: ReturnType<typeof setTimeout>; run: () => void }>();
   shown?: Shown;
 
   constructor(
@@ -151,7 +153,7 @@ export class MiouSession implements vscode.Disposable {
       this.full = { key, index, evaluation, history, seconds };
       this.selection = selection;
       await this.showFull();
-      void saveMatrixCache(dataset.fs, cachePath(index.root, model), cache).catch((error: unknown) => this.log.warn(`mIoU cache not saved: ${String(error)}`));
+      if (evaluation.rescored > 0) this.scheduleSave(dataset, cachePath(index.root, model), cache);
     } catch (error) {
       for (const name of dirty) this.markDirty(dataset, name);
       if (!abort.signal.aborted) throw error;
@@ -163,6 +165,17 @@ export class MiouSession implements vscode.Disposable {
       this.queued = undefined;
       if (next) void this.update(next);
     }
+  }
+
+  /** Writes a cache a little later, so a burst of saved masks rewrites the (multi-MB) file once. */
+  private scheduleSave(dataset: DatasetState, path: string, cache: MatrixCache): void {
+    const key = `${dataset.key}\n${path}`;
+    clearTimeout(this.saves.get(key)?.timer);
+    const run = () => {
+      this.saves.delete(key);
+      saveMatrixCache(dataset.fs, path, cache).catch((error: unknown) => this.log.warn(`mIoU cache not saved: ${error instanceof Error ? error.message : String(error)}`));
+    };
+    this.saves.set(key, { timer: setTimeout(run, CACHE_SAVE_DELAY_MS), run });
   }
 
   /** Shows the last full evaluation restricted to the selected split (no file is read). */
@@ -241,5 +254,10 @@ export class MiouSession implements vscode.Disposable {
 
   dispose(): void {
     this.cancel();
+    // Pending cache writes start now (deactivation waits a little); the cache is only a cache if they do not finish.
+    for (const { timer, run } of [...this.saves.values()]) {
+      clearTimeout(timer);
+      run();
+    }
   }
 }

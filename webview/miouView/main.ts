@@ -116,10 +116,13 @@ function renderResults(m: ResultsMessage): void {
   content.replaceChildren(
     selectors(m.choices, m.selection),
     summary,
-    section('classes', 'Classes', table),
-    section('matrix', 'Confusion matrix (rows: label, normalised)', heatmap.element),
-    section('worst', 'Worst images', worst),
-    section('history', 'Model history', ...history),
+    // Two columns in a wide view (CSS), one in a narrow sidebar.
+    el('div', { class: 'sections' },
+      section('classes', 'Classes', table),
+      section('matrix', 'Confusion matrix (rows: label, normalised)', heatmap.element),
+      section('worst', 'Worst images', worst),
+      section('history', 'Model history', ...history),
+    ),
     exportRow,
   );
   status.textContent = `${m.selection.model} · ${m.selection.split} · updated ${new Date(m.computedAt).toLocaleTimeString()} (${m.seconds.toFixed(2)} s, ${m.rescored} read again)`;
