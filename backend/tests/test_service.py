@@ -225,6 +225,19 @@ def test_restart_keeps_jobs_and_reports_a_lost_running_job(service, dataset_id):
     assert service.wait(job_id, lambda j: j["state"] != "running", timeout=30)["state"] == "cancelled"
 
 
+def test_a_stopping_service_stops_its_local_jobs(service, dataset_id):
+    job_id = service.client.post("/v1/jobs", json={"dataset": dataset_id, "epochs": 5000, **TINY}).json()["id"]
+    pid = service.wait(job_id, lambda j: j["state"] == "running" and j["step"] > 0)["executor"]["pid"]
+    service.stop(signal.SIGTERM)
+    with pytest.raises(ProcessLookupError):
+        for _ in range(50):
+            os.kill(pid, 0)
+            time.sleep(0.1)
+    service.start()
+    job = service.client.get(f"/v1/jobs/{job_id}").json()
+    assert job["state"] == "failed" and "service stopped" in job["error"]
+
+
 def test_generated_token_is_kept_private(tmp_path, monkeypatch):
     from seglab_trainer.service.auth import load_or_create_token
     monkeypatch.delenv("SEGLAB_TOKEN", raising=False)

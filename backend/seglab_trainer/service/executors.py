@@ -15,6 +15,8 @@ PACKAGE_PARENT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath
 
 class Executor(ABC):
     kind: str
+    #: whether a job keeps running, and can be re-attached, when the service stops (a scheduler's job does)
+    survives_service: bool = False
 
     @abstractmethod
     def start(self, job_id: str, argv: List[str], log_path: str, cwd: str) -> dict:

@@ -113,8 +113,23 @@ class JobManager:
         self.thread.start()
 
     def stop(self) -> None:
+        """Service shutdown: jobs that cannot outlive the service (local children) are stopped and reported
+        failed (resumable), instead of being left running unwatched."""
         self._stop.set()
         self.thread.join(timeout=5)
+        with self.lock:
+            running = [j for j in self.jobs.values() if j["state"] == "running" and not self.executor.survives_service]
+            for job in running:
+                self.executor.cancel(job["executor"])
+            deadline = time.time() + 15
+            while running and time.time() < deadline:
+                running = [j for j in running if self.executor.poll(j["executor"]) is None]
+                time.sleep(0.1)
+            for job in self.jobs.values():
+                if job["state"] == "running" and not self.executor.survives_service:
+                    job.update(state="failed", error=LOST.format(id=job["id"]), finishedAt=now(),
+                               resumable=self._has_checkpoint(job["id"]))
+                    self._save(job)
 
     def _loop(self) -> None:
         while not self._stop.is_set():
