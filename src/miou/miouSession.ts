@@ -20,6 +20,7 @@ import type { WorkerPool } from './workerPool';
 const POOL_THRESHOLD = 32;
 const PROGRESS_INTERVAL_MS = 100;
 const CACHE_SAVE_DELAY_MS = 2000;
+const MAX_LOGGED_PROBLEMS = 50;
 export const historyPath = (root: string) => joinPath(root, '.seglab', 'miou-history.json');
 const cachePath = (root: string, model: string) => joinPath(root, '.seglab', 'miou', `${model}.cache.json`);
 
@@ -149,6 +150,8 @@ export class MiouSession implements vscode.Disposable {
       );
       const seconds = (Date.now() - started) / 1000;
       this.log.info(`mIoU of ${model} on ${dataset.name}: ${evaluation.images.length} images, ${evaluation.rescored} read again, ${seconds.toFixed(2)} s`);
+      // The view shows how many pairs were not scored; the output channel says which and why.
+      for (const p of evaluation.problems.slice(0, MAX_LOGGED_PROBLEMS)) this.log.warn(`mIoU: ${p.path}: ${p.kind}: ${p.message}`);
       const history = await this.record(dataset, index, model, cache, evaluation, kind === 'full' || evaluation.rescored > 0);
       this.full = { key, index, evaluation, history, seconds };
       this.selection = selection;
