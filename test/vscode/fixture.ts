@@ -27,6 +27,8 @@ export const FIXTURE = {
   big: { folder: 'big', images: 2500 },
   /** A dataset outside the workspace, added with "Open Dataset…". */
   outside: { name: 'Outside dataset', images: 2 },
+  /** Next to `outside`, opened under a file-system provider of the tests' own (b's mask has the wrong size). */
+  virtual: { folder: 'virtual' },
 } as const;
 
 const CLASSES = [
@@ -66,5 +68,7 @@ export function makeFixture(dir: string): { workspace: string; outside: string }
 
   const outside = join(dir, 'outside');
   plainDataset(outside, FIXTURE.outside.name, ['x', 'y'], ['x']);
+  makeVoc(join(dir, FIXTURE.virtual.folder), [{ stem: 'a' }, { stem: 'b' }, { stem: 'c', mask: false }]);
+  writeFile(join(dir, FIXTURE.virtual.folder, 'SegmentationClass', 'b.png'), mask(1, W, H + 2));
   return { workspace, outside };
 }
