@@ -40,6 +40,7 @@ export function toolsInstalled(tools: Tools): boolean {
 /** Installs what is missing; returns the paths. Idempotent: a complete install is left alone. */
 export function ensureTools(tools = toolsPaths(), log: (line: string) => void = console.log): Tools {
   if (toolsInstalled(tools)) return tools;
+  checkBuildPrerequisites();
   rmSync(markerOf(tools), { force: true });
   mkdirSync(tools.dir, { recursive: true });
   const pkgPath = join(tools.dir, 'package.json');
@@ -75,6 +76,25 @@ export function ensureTools(tools = toolsPaths(), log: (line: string) => void = 
   writeFileSync(markerOf(tools), JSON.stringify({ codeServer: version }) + '\n');
   log(`[tools] code-server ${version} with Node ${execFileSync(tools.node, ['--version'], { encoding: 'utf8' }).trim()} in ${tools.dir}`);
   return tools;
+}
+
+/**
+ * code-server's install compiles VS Code's native modules (kerberos, spdlog, sqlite3, …) with
+ * node-gyp: say what is missing before a long install fails on it.
+ */
+function checkBuildPrerequisites(): void {
+  if (process.platform !== 'linux') return;
+  const onPath = (cmd: string) => spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
+  const missing = [
+    ...['make', 'g++', 'python3'].filter((cmd) => !onPath(cmd)),
+    ...(existsSync('/usr/include/gssapi/gssapi.h') ? [] : ['Kerberos headers']),
+  ];
+  if (missing.length > 0) {
+    throw new Error(
+      `code-server builds native modules and needs ${missing.join(', ')}. ` +
+        'On Debian/Ubuntu: sudo apt-get install -y build-essential python3 libkrb5-dev',
+    );
+  }
 }
 
 function nodeOk(node: string): boolean {

@@ -1,9 +1,10 @@
 // End-to-end harness: the packaged extension in code-server, a fresh demo dataset, and Debian's
 // Chromium driven by playwright-core. `withWorkbench(scenario, fn)` gives `fn` a page with the
 // dataset open; on failure it leaves a screenshot and code-server's logs in
-// .test-artifacts/e2e/<scenario>/ and prints the path. Everything it starts, it stops.
+// .test-artifacts/e2e/<scenario>/ (with the browser console) and prints the path. Everything it
+// starts, it stops.
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -75,6 +76,7 @@ export async function withWorkbench(scenario: string, fn: (wb: Workbench) => Pro
   let server: RunningCodeServer | undefined;
   let browser: Browser | undefined;
   let page: Page | undefined;
+  const consoleLines: string[] = [];
   try {
     const dataset = await freshDataset(join(temp, 'demo'));
     lap('demo dataset');
@@ -89,6 +91,8 @@ export async function withWorkbench(scenario: string, fn: (wb: Workbench) => Pro
     });
     page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
     page.setDefaultTimeout(TIMEOUT.ui);
+    page.on('console', (m) => consoleLines.push(`[${m.type()}] ${m.text()} (${m.location().url})`));
+    page.on('pageerror', (e) => consoleLines.push(`[pageerror] ${e.stack ?? e.message}`));
     await page.goto(server.url);
     await waitForWorkbench(page);
     lap('workbench');
@@ -96,6 +100,7 @@ export async function withWorkbench(scenario: string, fn: (wb: Workbench) => Pro
     lap('scenario');
   } catch (error) {
     await saveFailure(artifacts, page, [logFile, join(dirs.userDataDir, 'logs')]);
+    writeFileSync(join(artifacts, 'browser-console.log'), consoleLines.join('\n') + '\n');
     console.error(`[e2e] ${scenario} failed; screenshot and logs in ${artifacts}`);
     throw error;
   } finally {
@@ -113,7 +118,7 @@ async function saveFailure(dir: string, page: Page | undefined, logs: string[]):
   }
 }
 
-/** The workbench is up when its activity bar is drawn and the extension host has started. */
+/** The workbench is up when its activity bar is drawn (the extension may still be activating). */
 export async function waitForWorkbench(page: Page): Promise<void> {
   await page.locator('.monaco-workbench .activitybar').waitFor({ timeout: TIMEOUT.workbench });
 }

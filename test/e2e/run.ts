@@ -26,7 +26,7 @@ async function main(): Promise<number> {
     console.log(`[e2e] demo dataset in ${demo} (${seconds()})`);
     const result = spawnSync(
       process.execPath,
-      ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=1', ...selected],
+      ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=1', '--test-timeout=300000', ...selected],
       { cwd: repoRoot, stdio: 'inherit', env: { ...process.env, SEGLAB_E2E_VSIX: vsix, SEGLAB_E2E_DEMO: demo } },
     );
     status = result.status ?? 1;
