@@ -16,6 +16,7 @@ from pydantic import BaseModel, Field
 from pydantic import VERSION as PYDANTIC_VERSION
 
 from .. import __version__
+from ..export import write_json_atomic
 from .executors import EXECUTORS
 from .jobs import TERMINAL, JobManager
 from .uploads import ID_RE, UploadError, dataset_root, extract, parse_classes, summarize, write_config
@@ -81,6 +82,10 @@ def create_app(data_dir: str, token: str, max_upload_bytes: int = 2 << 30, execu
     def _stop() -> None:
         manager.stop()
 
+    def dataset_meta(dataset_id: str) -> str:
+        """<datasets>/<id>.json, the summary of a stored dataset ("" for a malformed id)."""
+        return os.path.join(datasets_dir, f"{dataset_id}.json") if ID_RE.match(dataset_id) else ""
+
     def auth(request: Request) -> None:
         header = request.headers.get("authorization", "")
         scheme, _, value = header.partition(" ")
@@ -107,7 +112,7 @@ def create_app(data_dir: str, token: str, max_upload_bytes: int = 2 << 30, execu
 
     @app.get("/v1/datasets/{dataset_id}", dependencies=[Depends(auth)])
     def get_dataset(dataset_id: str) -> dict:
-        meta = os.path.join(datasets_dir, dataset_id, "dataset.json") if ID_RE.match(dataset_id) else ""
+        meta = dataset_meta(dataset_id)
         if not meta or not os.path.isfile(meta):
             raise HTTPException(404, f"no dataset {dataset_id}")
         with open(meta, encoding="utf-8") as f:
@@ -135,7 +140,7 @@ def create_app(data_dir: str, token: str, max_upload_bytes: int = 2 << 30, execu
             if class_list is not None:
                 digest = hashlib.sha256((digest + json.dumps(class_list, sort_keys=True)).encode()).hexdigest()
             final = os.path.join(datasets_dir, digest)
-            if os.path.isdir(final):
+            if os.path.isfile(dataset_meta(digest)):
                 return JSONResponse({**get_dataset(digest), "existing": True})
             staging = os.path.join(work, "data")
             await asyncio.get_running_loop().run_in_executor(
@@ -144,20 +149,20 @@ def create_app(data_dir: str, token: str, max_upload_bytes: int = 2 << 30, execu
                 write_config(staging, class_list)
             root = dataset_root(staging)
             info = {"id": digest, "bytes": size, **summarize(root)}
-            with open(os.path.join(root, "dataset.json"), "w", encoding="utf-8") as f:
-                json.dump(info, f)
-            try:
-                os.rename(root, final)
-            except OSError:  # the same upload finished concurrently
-                if not os.path.isdir(final):
-                    raise
+            # the summary beside the folder marks a complete dataset (a folder without it is a leftover); no await
+            # between here and the return, so concurrent uploads of the same bytes cannot interleave
+            if os.path.isfile(dataset_meta(digest)):
+                return JSONResponse({**get_dataset(digest), "existing": True})
+            shutil.rmtree(final, ignore_errors=True)
+            os.rename(root, final)
+            write_json_atomic(dataset_meta(digest), info)
             return JSONResponse({**info, "existing": False}, status_code=201)
         finally:
             shutil.rmtree(work, ignore_errors=True)
 
     @app.post("/v1/jobs", dependencies=[Depends(auth)], status_code=201)
     def create_job(req: JobRequest) -> dict:
-        if not ID_RE.match(req.dataset) or not os.path.isdir(os.path.join(datasets_dir, req.dataset)):
+        if not dataset_meta(req.dataset) or not os.path.isfile(dataset_meta(req.dataset)):
             raise HTTPException(404, f"no dataset {req.dataset}")
         if req.device is not None and req.device not in manager.devices:
             raise HTTPException(422, f"device {req.device} is not one of {', '.join(manager.devices)}")
