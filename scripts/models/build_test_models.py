@@ -253,6 +253,31 @@ def card(name, arch, outputs, multiple_of, stride, onnx_path, num_classes):
     }
 
 
+def trainer_export(out, refs):
+    """The trainer's own U-Net, exported by the trainer's own code (backend/seglab_trainer/export.py):
+    the card contract between trainer and pre-labeler, tested end to end. Written to trainer/."""
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "backend"))
+    try:
+        from seglab_trainer.export import export_model_dir
+        from seglab_trainer.models import build_model
+    except Exception as e:  # reported by the TypeScript test that needs it
+        refs["trainer"] = {"error": f"{type(e).__name__}: {e}"}
+        return
+    torch.manual_seed(7)
+    model = build_model("unet", 4, base=8, depth=3).eval()
+    folder = os.path.join(out, "trainer")
+    os.makedirs(folder, exist_ok=True)
+    export_model_dir(model, folder, dict(name="trainer-unet", arch="unet", model_kw={"base": 8, "depth": 3}, classes=CLASSES,
+                                         training={"arch": "unet"}, history=[], final=None))
+    refs["trainer"] = {"multipleOf": model.multiple_of, "stride": 1, "outputs": ["logits"], "cases": {}}
+    for k, (case, (h, w)) in enumerate(CASES.items()):
+        rgb = test_image(h, w, k)
+        logits = reference_logits(model, rgb, model.multiple_of)
+        rgb.numpy().tofile(os.path.join(folder, f"model.{case}.rgb"))
+        logits.numpy().astype("<f4").tofile(os.path.join(folder, f"model.{case}.logits"))
+        refs["trainer"]["cases"][case] = {"height": h, "width": w, "channels": int(logits.shape[0])}
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("out")
@@ -282,6 +307,8 @@ def main():
             logits.numpy().astype("<f4").tofile(os.path.join(args.out, f"{name}.{case}.logits"))
             refs[name]["cases"][case] = {"height": h, "width": w, "channels": int(logits.shape[0])}
         print(f"{name}: {os.path.getsize(path) / 1e6:.2f} MB", file=sys.stderr)
+    if not args.bench and not args.only:
+        trainer_export(args.out, refs)
     with open(os.path.join(args.out, "bench.json" if args.bench else "references.json"), "w") as f:
         json.dump(refs, f, indent=2)
 

@@ -39,22 +39,28 @@ for (const provider of ['cpu', 'wasm'] as NodeProvider[]) {
     after(async () => {
       for (const m of loaded) await m.backend.release();
     });
+    const checkModel = async (folder: string, file: string, refName: string) => {
+      const m = await loadModel({ fs: new NodeFileSystem(), sha256, createBackend: (b) => createBackend(provider, b, { threads: 1 }) }, join(folder, `${file}.onnx`), dataset);
+      loaded.push(m);
+      assert.deepEqual(m.model.defaults, []);
+      assert.equal(m.model.input.multipleOf, refs[refName].multipleOf);
+      for (const [kase, { width, height, channels }] of Object.entries(refs[refName].cases)) {
+        const prediction = await predict(referenceImage(folder, file, kase, width, height), m.model, m.backend, { keepLogits: true });
+        const want = referenceLogits(folder, file, kase);
+        assert.equal(prediction.logits!.length, want.length);
+        const { maxDiff, argmaxDiffs } = compare(prediction.logits!, want, channels);
+        assert.ok(maxDiff < 1e-3, `${refName}/${kase}: max |logit difference| ${maxDiff}`);
+        assert.equal(argmaxDiffs, 0, `${refName}/${kase}: argmax differs at ${argmaxDiffs} pixels`);
+        assert.equal(m.backend.provider, provider);
+      }
+    };
     for (const kind of MODEL_KINDS) {
-      test(`${kind}: logits within 1e-3 and identical argmax, unpadded and padded inputs`, async () => {
-        const m = await loadModel({ fs: new NodeFileSystem(), sha256, createBackend: (b) => createBackend(provider, b, { threads: 1 }) }, join(dir, `${kind}.onnx`), dataset);
-        loaded.push(m);
-        assert.deepEqual(m.model.defaults, []);
-        assert.equal(m.model.input.multipleOf, refs[kind].multipleOf);
-        for (const [kase, { width, height, channels }] of Object.entries(refs[kind].cases)) {
-          const prediction = await predict(referenceImage(dir, kind, kase, width, height), m.model, m.backend, { keepLogits: true });
-          const want = referenceLogits(dir, kind, kase);
-          assert.equal(prediction.logits!.length, want.length);
-          const { maxDiff, argmaxDiffs } = compare(prediction.logits!, want, channels);
-          assert.ok(maxDiff < 1e-3, `${kind}/${kase}: max |logit difference| ${maxDiff}`);
-          assert.equal(argmaxDiffs, 0, `${kind}/${kase}: argmax differs at ${argmaxDiffs} pixels`);
-          assert.equal(m.backend.provider, provider);
-        }
-      });
+      test(`${kind}: logits within 1e-3 and identical argmax, unpadded and padded inputs`, () => checkModel(dir, kind, kind));
     }
+    test("the trainer's own export (backend/seglab_trainer: model.onnx + model.json) through its card", () => {
+      const trainer = refs.trainer as References[string] & { error?: string };
+      assert.equal(trainer.error, undefined, `the test-model script could not import the trainer: ${trainer.error}`);
+      return checkModel(join(dir, 'trainer'), 'model', 'trainer');
+    });
   });
 }
