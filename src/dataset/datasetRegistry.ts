@@ -29,8 +29,10 @@ export class DatasetRegistry implements vscode.Disposable {
   private readonly generations = new Map<string, number>();
   /** Aborts the validation of a dataset's previous load. */
   private readonly aborts = new Map<string, AbortController>();
+  /** Files reported changed and not yet handed to a validation (a superseded load keeps them for the next). */
+  private readonly unvalidated = new Map<string, vscode.Uri[]>();
   private readonly changed = new vscode.EventEmitter<void>();
-  private pending = new Set<Promise<unknown>>();
+  private readonly pending = new Set<Promise<void>>();
   readonly onDidChange = this.changed.event;
   discovering = false;
 
@@ -130,6 +132,7 @@ export class DatasetRegistry implements vscode.Disposable {
   private async reloadNow(dataset: DatasetState, trigger: Trigger, changed: vscode.Uri[]): Promise<void> {
     const generation = (this.generations.get(dataset.key) ?? 0) + 1;
     this.generations.set(dataset.key, generation);
+    this.unvalidated.set(dataset.key, [...(this.unvalidated.get(dataset.key) ?? []), ...changed]);
     this.aborts.get(dataset.key)?.abort();
     const abort = new AbortController();
     this.aborts.set(dataset.key, abort);
@@ -159,7 +162,9 @@ export class DatasetRegistry implements vscode.Disposable {
     }
     const index = dataset.index;
     if (index && this.generations.get(dataset.key) === generation) {
-      await this.validate(dataset, index, { trigger, changed, signal: abort.signal });
+      const files = this.unvalidated.get(dataset.key) ?? [];
+      this.unvalidated.delete(dataset.key);
+      await this.validate(dataset, index, { trigger, changed: files, signal: abort.signal });
       if (this.generations.get(dataset.key) === generation) this.changed.fire();
     }
   }
@@ -182,6 +187,7 @@ export class DatasetRegistry implements vscode.Disposable {
     this.watchers.delete(key);
     this.aborts.get(key)?.abort();
     this.aborts.delete(key);
+    this.unvalidated.delete(key);
     this.generations.set(key, (this.generations.get(key) ?? 0) + 1);
     this.states.delete(key);
   }
