@@ -5,7 +5,7 @@ import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, lstatSync, mkdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { ensureTools } from '../tools/codeServer';
+import { ensureTools, toolsInstalled, toolsPaths } from '../tools/codeServer';
 import { QUIET_SETTINGS, freePort, startCodeServer, writeUserSettings } from '../tools/launch';
 import { GENERATOR_VERSION, MARKER_FILE, generateDemoDataset } from './generate';
 
@@ -58,6 +58,7 @@ async function main(): Promise<void> {
     return;
   }
 
+  if (!toolsInstalled(toolsPaths())) console.log('[demo] installing Node 24 and code-server into .tools/ (first run only: a few minutes, about 800 MB)');
   const tools = ensureTools();
   const userDataDir = join(cache, 'code-server', 'user-data');
   const extensionsDir = join(cache, 'code-server', 'extensions');
