@@ -4,6 +4,7 @@ For each model two figures with the same compiled model, optimiser and loss as t
   compute  synthetic normalised tensors already on the device (the issue's anchor setting);
   data     the trainer's real data path: a generated JPEG/PNG dataset decoded once into memory (on the GPU
            when it fits) and augmented there each step (random scale, crop, flip).
+With --e2e EPOCHS: a real training process per model instead, timed from launch to exported model.
 """
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ import numpy as np
 import torch
 from PIL import Image
 
+from .bench_e2e import run_e2e
 from .dataset import labeled_samples, load_config
 from .engine import Precision, make_optimizer, train_step
 from .losses import CEDiceLoss
@@ -127,6 +129,8 @@ def main(argv=None) -> int:
     p.add_argument("--compile", choices=["auto", "on", "off"], default="auto")
     p.add_argument("--amp", choices=["auto", "bf16", "fp16", "off"], default="auto")
     p.add_argument("--device", default="auto")
+    p.add_argument("--e2e", type=int, metavar="EPOCHS",
+                   help="instead: time a real `train` run of EPOCHS epochs per model, launch to exported model")
     p.add_argument("--quick", action="store_true", help="tiny CPU-sized run: 64 px, batch 2, 2 steps, 3 small models")
     args = p.parse_args(argv)
     table = MODELS
@@ -144,6 +148,11 @@ def main(argv=None) -> int:
         root = make_images(os.path.join(tmp, "ds"), args.images, args.size)
         cfg = load_config(root)
         t1 = time.perf_counter()
+        if args.e2e:
+            for name in names:
+                arch, kw = table.get(name) or MODELS[name]
+                print(json.dumps(run_e2e(name, arch, kw, root, args, args.e2e, str(device))), flush=True)
+            return 0
         data = InMemoryImages(labeled_samples(root, cfg), cfg, max_short=args.size * 2, stacked=True)
         t2 = time.perf_counter()
         on = place([data], device)
