@@ -44,11 +44,6 @@ export function emptyState(index: DatasetIndex, model: string | undefined): { re
   return undefined;
 }
 
-/** Every labeled image of the dataset with its prediction by `model` (the cache covers them all). */
-export function allPairs(fs: FileSystem, index: DatasetIndex, model: string): Promise<EvalPair[]> {
-  return datasetPairs(fs, index, { model });
-}
-
 /** The split's pairs: what `seglab miou <dataset> --model M [--split S]` scores. */
 export function splitPairs(fs: FileSystem, index: DatasetIndex, model: string, split: string): Promise<EvalPair[]> {
   return datasetPairs(fs, index, { model, split: split === ALL_SPLITS ? undefined : split });
@@ -58,9 +53,12 @@ export interface ComputeOptions extends ProgressOptions {
   changed?: ReadonlySet<string>;
 }
 
-/** The evaluation of every labeled image (then restricted to a split by `resultsMessage`). */
+/**
+ * The evaluation of every labeled image, so one cache covers all splits (`resultsMessage`
+ * restricts it to the selected one without reading files).
+ */
 export async function evaluateDataset(fs: FileSystem, index: DatasetIndex, model: string, cache: MatrixCache, scorer: Scorer, options: ComputeOptions = {}): Promise<DatasetEvaluation> {
-  return evaluateIncremental(await allPairs(fs, index, model), cache, scorer, { ...options, settings: settingsOf(index) });
+  return evaluateIncremental(await datasetPairs(fs, index, { model }), cache, scorer, { ...options, settings: settingsOf(index) });
 }
 
 export interface ResultsContext {

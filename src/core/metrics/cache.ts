@@ -57,12 +57,6 @@ export class MatrixCache {
     return this.entries.get(name);
   }
 
-  /** The cached matrix when both files still have the cached hashes. */
-  lookup(name: string, hashes: PairHashes): ConfusionMatrix | undefined {
-    const e = this.entries.get(name);
-    return e && e.gt === hashes.gt && e.pred === hashes.pred ? e.matrix : undefined;
-  }
-
   set(name: string, hashes: PairHashes, matrix: ConfusionMatrix): void {
     this.entries.set(name, { gt: hashes.gt, pred: hashes.pred, matrix });
   }
@@ -74,10 +68,6 @@ export class MatrixCache {
   /** Drops entries of images no longer in the dataset. */
   retain(names: ReadonlySet<string>): void {
     for (const name of this.entries.keys()) if (!names.has(name)) this.entries.delete(name);
-  }
-
-  names(): string[] {
-    return [...this.entries.keys()];
   }
 
   serialize(): string {
