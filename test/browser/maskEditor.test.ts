@@ -124,6 +124,25 @@ test('eraser via its toolbar button, and a polygon closed with Enter', async () 
   assert.equal(value(50, 35), 2);
 });
 
+test('classes are reachable by search and arrow keys, brush size by [ and ]', async () => {
+  await h.page.locator('#mask-canvas').focus();
+  await h.page.keyboard.press('/');
+  await h.page.keyboard.type('car');
+  await h.page.keyboard.press('Enter');
+  assert.equal(await h.page.getAttribute('#class-list li[data-class="2"]', 'aria-selected'), 'true');
+  assert.equal(await h.page.locator('#class-list li:not([hidden])').count(), 1);
+  await h.page.locator('#class-search input').fill('');
+  assert.equal(await h.page.locator('#class-list li:not([hidden])').count(), 4);
+  await h.page.locator('#class-list li[data-class="2"]').focus();
+  await h.page.keyboard.press('ArrowUp');
+  assert.equal(await h.page.getAttribute('#class-list li[data-class="1"]', 'aria-selected'), 'true');
+  await h.page.locator('#mask-canvas').focus();
+  await h.page.keyboard.press('b');
+  await h.page.keyboard.press(']');
+  assert.equal(await h.page.inputValue('vscode-textfield[aria-label^="Brush size"] input'), '18');
+  assert.equal(await h.page.getAttribute('[data-tool="brush"]', 'aria-pressed'), 'true');
+});
+
 test('a refused edit is replaced by the host mask, and nothing broke the CSP', async () => {
   await h.page.evaluate((bytes) => window.postMessage({ type: 'replaceMask', mask: new Uint8Array(bytes).buffer }, '*'), Array.from(new Uint8Array(W * H)));
   assert.match(await statusAt(50, 25), /background \(0\)/);

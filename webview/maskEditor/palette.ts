@@ -4,8 +4,9 @@ import { el } from './dom';
 import type { Editor } from './editor';
 
 /**
- * The class list: swatch, name, id and pixel count; keys 1-9 and 0 pick the first ten, and the
- * search field (focused with "/") filters by name or id, Enter picking the first match.
+ * The class list: swatch, name, id and pixel count; keys 1-9 and 0 pick the first ten, arrow
+ * keys move through the list, and the search field (focused with "/") filters by name or id,
+ * Enter picking the first match.
  */
 export class Palette {
   readonly element: HTMLElement;
@@ -34,6 +35,10 @@ export class Palette {
       row.addEventListener('click', () => this.pick(c.id));
       row.addEventListener('keydown', (e) => {
         if (e.key === 'Enter' || e.key === ' ') this.pick(c.id);
+        else if (e.key === 'ArrowDown' || e.key === 'ArrowUp') this.step(c.id, e.key === 'ArrowDown' ? 1 : -1);
+        else return;
+        e.preventDefault();
+        e.stopPropagation();
       });
       this.rows.set(c.id, { row, count });
       list.append(row);
@@ -56,6 +61,15 @@ export class Palette {
     this.editor.classId = id;
     this.refresh();
     this.onPick();
+  }
+
+  /** Arrow keys move the selection through the visible classes, keeping focus on the list. */
+  private step(from: number, by: number): void {
+    const shown = this.visible();
+    const next = shown[shown.findIndex((c) => c.id === from) + by];
+    if (!next) return;
+    this.pick(next.id);
+    this.rows.get(next.id)?.row.focus();
   }
 
   refresh(): void {
