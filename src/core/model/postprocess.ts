@@ -40,6 +40,17 @@ export function resizeLogits(src: Float32Array, channels: number, inH: number, i
   return out;
 }
 
+/** exp(d) for d <= 0 by linear interpolation in a table (step 1/64, relative error < 4e-5, far below 8 bits). */
+const EXP_STEPS = 64;
+const EXP_MIN = -20;
+const EXP_TABLE = Float32Array.from({ length: -EXP_MIN * EXP_STEPS + 2 }, (_, i) => Math.exp(-i / EXP_STEPS));
+
+function expNegative(d: number): number {
+  const t = -d * EXP_STEPS;
+  const i = t | 0;
+  return EXP_TABLE[i] + (EXP_TABLE[i + 1] - EXP_TABLE[i]) * (t - i);
+}
+
 /**
  * Per pixel of CHW `logits` (`plane` pixels a channel): label = labels[argmax channel] and
  * confidence = round(255 * top probability) (softmax of logits; the value itself for
@@ -76,7 +87,7 @@ export function argmaxConfidence(
       const row = logits.subarray(c * plane + from, c * plane + from + count);
       for (let i = 0; i < count; i++) {
         const d = row[i] - top[i];
-        if (d > -20) sum[i] += Math.exp(d); // below, exp(d) < 3e-9: nothing at 8 bits
+        if (d > EXP_MIN) sum[i] += expNegative(d); // below, exp(d) < 3e-9: nothing at 8 bits
       }
     }
     for (let i = 0; i < count; i++) sum[i] = 1 / sum[i];
