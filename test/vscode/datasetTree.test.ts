@@ -85,4 +85,20 @@ describe('File watching', () => {
     await vscode.workspace.fs.writeFile(vscode.Uri.joinPath(root(), 'SegmentationClass', 'c.png'), a);
     await eventually(() => assert.match(rendered(api, datasetNode(api, FIXTURE.voc.folder)).description, /3 labeled · 0 unlabeled/));
   });
+
+  it('checks a mask again when it changes', async () => {
+    const mask = vscode.Uri.joinPath(root(), 'SegmentationClass', 'b.png');
+    const good = await vscode.workspace.fs.readFile(mask);
+    const statusOfB = () => {
+      const b = children(api, datasetNode(api, FIXTURE.voc.folder)).find((n) => rendered(api, n).label === 'b.jpg');
+      assert.ok(b, 'b.jpg in the tree');
+      return rendered(api, b).description;
+    };
+    // The plain dataset's img_3 mask is one pixel wider than the VOC images.
+    const wrongSize = await vscode.workspace.fs.readFile(vscode.Uri.joinPath(workspaceFolder(), FIXTURE.plain.folder, 'masks', 'img_3.png'));
+    await vscode.workspace.fs.writeFile(mask, wrongSize);
+    await eventually(() => assert.equal(statusOfB(), 'invalid'));
+    await vscode.workspace.fs.writeFile(mask, good);
+    await eventually(() => assert.equal(statusOfB(), 'labeled'));
+  });
 });
