@@ -4,7 +4,7 @@ import os
 
 from .export import export_model_dir
 from .models import build_model
-from .train import load_checkpoint
+from .runfiles import load_checkpoint
 
 
 def run(argv=None) -> int:

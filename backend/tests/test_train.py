@@ -4,7 +4,7 @@ import os
 import torch
 
 from seglab_trainer import train
-from seglab_trainer.train import load_checkpoint
+from seglab_trainer.runfiles import load_checkpoint
 
 TINY = ["--arch", "unet", "--unet-base", "8", "--unet-depth", "3", "--image-size", "48", "--batch-size", "2",
         "--log-every", "1", "--device", "cpu"]
