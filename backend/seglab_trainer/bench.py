@@ -93,20 +93,25 @@ def bench_model(name, arch, kw, args, device, data, num_classes) -> None:
     t0 = time.perf_counter()
     timed_steps(compute, args.warmup, device)  # includes compilation
     warm = time.perf_counter() - t0
-    for mode, fn in (("compute", compute), ("data", with_data)):
-        timed_steps(fn, 3, device)  # first calls of this mode's kernels (CUDA loads modules lazily)
-        sec = timed_steps(fn, args.steps, device)
-        print(json.dumps({"model": name, "mode": mode, "imagesPerSecond": round(args.steps * b / sec, 2),
-                          "stepMs": round(1000 * sec / args.steps, 2), "size": s, "batch": b, "device": device_name(device),
-                          "precision": precision.name, "channelsLast": channels_last, "compile": use_compile,
-                          "optimizer": args.optimizer, "loss": args.loss, "warmupSeconds": round(warm, 1),
-                          "torch": torch.__version__}), flush=True)
-        if mode == "data":
-            only = timed_steps(lambda: augment.batch(data, order.integers(0, len(data), b).tolist(), device, gen)[1].sum(),
-                               args.steps, device)
-            print(json.dumps({"model": name, "mode": "augment-only", "imagesPerSecond": round(args.steps * b / only, 2),
-                              "stepMs": round(1000 * only / args.steps, 2), "size": s, "batch": b,
-                              "device": device_name(device), "dataOn": str(data.images[0].device)}), flush=True)
+    modes = {"compute": compute, "data": with_data,
+             "augment-only": lambda: augment.batch(data, order.integers(0, len(data), b).tolist(), device, gen)[1].sum()}
+    for fn in modes.values():
+        timed_steps(fn, 3, device)  # first calls of each mode's kernels (CUDA loads modules lazily)
+    seconds = dict.fromkeys(modes, 0.0)
+    rounds = 2 if args.steps >= 4 else 1  # interleaved, so clock and thermal drift hit every mode alike
+    for _ in range(rounds):
+        for mode, fn in modes.items():
+            seconds[mode] += timed_steps(fn, args.steps // rounds, device)
+    steps = args.steps // rounds * rounds
+    for mode, sec in seconds.items():
+        row = {"model": name, "mode": mode, "imagesPerSecond": round(steps * b / sec, 2), "stepMs": round(1000 * sec / steps, 2),
+               "size": s, "batch": b, "device": device_name(device)}
+        if mode == "augment-only":
+            row["dataOn"] = str(data.images[0].device)
+        else:
+            row.update(precision=precision.name, channelsLast=channels_last, compile=use_compile, optimizer=args.optimizer,
+                       loss=args.loss, warmupSeconds=round(warm, 1), torch=torch.__version__)
+        print(json.dumps(row), flush=True)
     del model, step_model, opt
     if device.type == "cuda":
         torch.cuda.empty_cache()
