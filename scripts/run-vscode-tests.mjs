@@ -27,6 +27,8 @@ function fail(message, code = 1) {
   process.exit(code);
 }
 
+if (process.env.VSCODE_EXECUTABLE && !existsSync(process.env.VSCODE_EXECUTABLE)) fail(`VSCODE_EXECUTABLE=${process.env.VSCODE_EXECUTABLE} does not exist`, 2);
+
 const build = spawnSync(process.execPath, [join(root, 'scripts', 'build.mjs')], { cwd: root, stdio: 'inherit' });
 if (build.status !== 0) fail('npm run build failed');
 
@@ -52,6 +54,7 @@ const testEnv = { SEGLAB_TEST_OUTSIDE: outside, SEGLAB_TEST_RESULTS: resultsFile
 const passed =
   process.argv.includes('--code-server') ? await inCodeServer() : ((await inDesktopVsCode()) ?? (await inCodeServer()));
 if (passed === undefined) {
+  rmSync(fixtureDir, { recursive: true, force: true });
   fail(
     'no VS Code to run the extension tests in: set VSCODE_EXECUTABLE to the executable of an installed desktop VS Code ' +
       '(e.g. /usr/share/code/code), or allow @vscode/test-electron to download one, or install code-server with `npm run demo`.',
@@ -64,7 +67,6 @@ rmSync(fixtureDir, { recursive: true, force: true });
 /** true/false: the suite ran and passed or not; undefined: no desktop VS Code. */
 async function inDesktopVsCode() {
   let vscodeExecutablePath = process.env.VSCODE_EXECUTABLE;
-  if (vscodeExecutablePath && !existsSync(vscodeExecutablePath)) fail(`VSCODE_EXECUTABLE=${vscodeExecutablePath} does not exist`, 2);
   if (!vscodeExecutablePath) {
     try {
       vscodeExecutablePath = await downloadAndUnzipVSCode({ cachePath: join(root, '.tools', 'vscode-test'), timeout: 30_000 });
@@ -111,7 +113,12 @@ async function inCodeServer() {
   });
   const { toolsPaths, toolsInstalled, freePort, startCodeServer, writeUserSettings, QUIET_SETTINGS } = await import(join(out, 'tools.mjs'));
   const tools = toolsPaths(process.env.SEGLAB_TOOLS_DIR ?? join(root, '.tools'));
+  const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
   if (!toolsInstalled(tools)) return undefined;
+  if (!existsSync(chromiumPath)) {
+    console.log(`test:vscode: code-server is installed but there is no Chromium at ${chromiumPath} (set CHROMIUM_PATH)`);
+    return undefined;
+  }
   console.log(`test:vscode: running the suite in code-server (${tools.codeServerEntry}), fixture ${fixtureDir}`);
 
   const userDataDir = join(fixtureDir, 'user-data');
@@ -127,7 +134,7 @@ async function inCodeServer() {
   });
   const { chromium } = require('playwright-core');
   const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    executablePath: chromiumPath,
     // The patched page counts as a public address space; without this, Chromium refuses its
     // WebSocket to 127.0.0.1 (local network access checks).
     args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-features=LocalNetworkAccessChecks'],
