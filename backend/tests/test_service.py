@@ -186,6 +186,14 @@ def test_job_runs_to_success_with_events_and_artifacts(service, dataset_id):
     assert follow["state"] == "succeeded", follow["error"]
 
 
+def test_a_failing_trainer_gives_a_failed_job_with_its_error(service, dataset_id):
+    # 8 downsamplings of a 32-pixel crop: the model cannot run
+    r = service.client.post("/v1/jobs", json={"dataset": dataset_id, "epochs": 1, **{**TINY, "unetDepth": 8}})
+    job = service.wait(r.json()["id"], lambda j: j["state"] in ("succeeded", "failed"))
+    assert job["state"] == "failed" and job["error"] and "RuntimeError" in job["error"], job
+    assert service.client.get(f"/v1/jobs/{job['id']}/artifacts/model.onnx").status_code == 409
+
+
 def test_bad_job_requests(service, dataset_id):
     assert service.client.post("/v1/jobs", json={"dataset": "0" * 64, "epochs": 1}).status_code == 404
     assert service.client.post("/v1/jobs", json={"dataset": dataset_id, "arch": "vgg"}).status_code == 422
