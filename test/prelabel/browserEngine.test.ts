@@ -71,6 +71,14 @@ describe('webview engine in Chromium', { skip: !existsSync(CHROMIUM) && `${CHROM
     }
   };
   for (const kind of MODEL_KINDS) test(`${kind} on WASM matches PyTorch`, () => check(kind, 'wasm'));
+  test('Pre-label Image: one undoable edit that fills only unlabeled pixels with the model\'s argmax', async () => {
+    const { width, height } = refs.unet.cases.even;
+    const r = await page.evaluate(
+      ([w, h]) => (window as unknown as { runPrelabelImage(k: string, w: number, h: number): Promise<Record<string, unknown>> }).runPrelabelImage('unet', w, h),
+      [width, height] as const,
+    );
+    assert.deepEqual(r, { provider: 'wasm', leftChanged: 0, rightWrong: 0, undone: true, confidenceLength: width * height });
+  });
   for (const kind of WEBGPU_KINDS) {
     test(`${kind} on WebGPU (SwiftShader) matches PyTorch`, { skip: !process.env.SEGLAB_TEST_WEBGPU && 'set SEGLAB_TEST_WEBGPU=1 (slow on SwiftShader)' }, () => check(kind, 'webgpu'));
   }

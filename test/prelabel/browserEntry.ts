@@ -5,7 +5,9 @@
 import { parseModelCard } from '../../src/core/model/card';
 import { predict } from '../../src/core/model/pipeline';
 import { resolveModel } from '../../src/core/model/resolve';
+import { applyDelta } from '../../src/core/editing/delta';
 import { WebEngine, type WebProvider } from '../../webview/prelabel/engine';
+import { prelabelImage } from '../../webview/prelabel/prelabelImage';
 
 const bytes = async (url: string) => new Uint8Array(await (await fetch(url)).arrayBuffer());
 
@@ -38,4 +40,41 @@ async function runReference(kind: string, kase: string, width: number, height: n
   return { provider: backend.provider, maxDiff, argmaxDiffs, length: got.length === want.length, ms };
 }
 
-(window as unknown as { runReference: typeof runReference }).runReference = runReference;
+/**
+ * "Pre-label Image" on an RGBA copy of the reference image whose mask has a labeled left half
+ * (class 1): the edit must leave that half alone and fill the rest with PyTorch's argmax.
+ */
+async function runPrelabelImage(kind: string, width: number, height: number) {
+  const engine = new WebEngine({ wasmBase: new URL('/ort/', location.href).href, providers: ['wasm'] });
+  const cardText = await (await fetch(`/models/${kind}.json`)).text();
+  const card = parseModelCard(cardText, `${kind}.json`);
+  const rgb = await bytes(`/models/${kind}.even.rgb`);
+  const rgba = new Uint8ClampedArray(width * height * 4);
+  for (let i = 0; i < width * height; i++) rgba.set([rgb[i * 3], rgb[i * 3 + 1], rgb[i * 3 + 2], 255], i * 4);
+  const mask = { width, height, data: new Uint8Array(width * height) };
+  for (let y = 0; y < height; y++) mask.data.fill(1, y * width, y * width + width / 2);
+  const before = mask.data.slice();
+  const r = await prelabelImage({ engine, model: { path: `${kind}.onnx`, sha256: card.sha256!, bytes: await bytes(`/models/${kind}.onnx`), card }, image: { width, height, channels: 4, data: rgba }, mask, classes: card.classes, ignoreIndex: 255 });
+  applyDelta(mask, r.edit!.delta, 'redo');
+  const want = new Float32Array((await bytes(`/models/${kind}.even.logits`)).buffer);
+  const n = width * height;
+  let leftChanged = 0;
+  let rightWrong = 0;
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const p = y * width + x;
+      if (x < width / 2) leftChanged += Number(mask.data[p] !== before[p]);
+      else {
+        let best = 0;
+        for (let c = 1; c < card.classes.length; c++) if (want[c * n + p] > want[best * n + p]) best = c;
+        rightWrong += Number(mask.data[p] !== best);
+      }
+    }
+  }
+  applyDelta(mask, r.edit!.delta, 'undo');
+  const undone = mask.data.every((v, i) => v === before[i]);
+  await engine.dispose();
+  return { provider: r.provider, leftChanged, rightWrong, undone, confidenceLength: r.confidence.length };
+}
+
+Object.assign(window, { runReference, runPrelabelImage });

@@ -48,16 +48,21 @@ export async function loadModel(deps: ModelLoaderDeps, path: string, dataset: Da
     throw new DataError(path, `cannot load the ONNX model (${error instanceof Error ? error.message : String(error)})`);
   }
   try {
-    const outputName = found?.card.output.name ?? defaultOutputName(backend.io);
-    // An unknown output name is reported by resolveModel, naming the card.
-    const known = backend.io.outputs.some((o) => o.name === outputName);
-    const channels = !known ? 0 : (declaredChannels(backend.io, outputName) ?? (await probeChannels(backend, outputName, found?.card)));
-    const model = resolveModel({ modelPath: path, card: found?.card, cardPath: found?.path, io: backend.io, channels, dataset });
+    const model = await resolveForBackend(backend, path, found, dataset);
     return { path, cardPath: found?.path, sha256, model, backend };
   } catch (error) {
     await backend.release();
     throw error;
   }
+}
+
+/** Resolves a model whose session is open (node or webview); probes the channel count if the file leaves it symbolic. */
+export async function resolveForBackend(backend: InferenceBackend, path: string, found: { card: ModelCard; path: string } | undefined, dataset: DatasetClasses): Promise<ResolvedModel> {
+  const outputName = found?.card.output.name ?? defaultOutputName(backend.io);
+  // An unknown output name is reported by resolveModel, naming the card.
+  const known = backend.io.outputs.some((o) => o.name === outputName);
+  const channels = !known ? 0 : (declaredChannels(backend.io, outputName) ?? (await probeChannels(backend, outputName, found?.card)));
+  return resolveModel({ modelPath: path, card: found?.card, cardPath: found?.path, io: backend.io, channels, dataset });
 }
 
 /** One run on a small zero image to learn the channel count the file leaves symbolic. */
