@@ -17,6 +17,7 @@ export function makeDelta(rect: Rect, before: Uint8Array, after: Uint8Array): Ma
 }
 
 export function rectPixels(grid: PixelGrid, r: Rect): Uint8Array {
+  if (r.x0 === 0 && r.x1 === grid.width) return grid.data.slice(r.y0 * grid.width, r.y1 * grid.width);
   const w = r.x1 - r.x0;
   const out = new Uint8Array(w * (r.y1 - r.y0));
   for (let y = r.y0; y < r.y1; y++) {

@@ -36,32 +36,36 @@ class SeedStack {
 }
 
 /**
- * Fills the 4-connected region of the mask value under (x, y): a scanline fill that works in
- * place (painted pixels no longer match the seed value, so no visited map is needed).
+ * Scanline fill in place: replaces the 4-connected run of `seed` bytes around (x, y) with `fill`
+ * (which must differ from `seed`, so filled bytes need no visited map), calling `beforeSpan(y,
+ * x0, x1)` before each row span (x1 exclusive) is written.
  */
-export function floodFill(grid: PixelGrid, tracker: ChangeTracker, x: number, y: number, paint: PaintOptions): void {
-  if (!inBounds(grid, x, y)) return;
-  const { width, height, data } = grid;
-  const seed = data[y * width + x];
-  const { value } = paint;
-  // With protect, the whole region has the seed value: it is either all paintable or not at all.
-  if (seed === value || (paint.onlyValue !== undefined && seed !== paint.onlyValue)) return;
-  const view = byteView(data);
+function scanFill(
+  bytes: Uint8Array,
+  width: number,
+  height: number,
+  x: number,
+  y: number,
+  seed: number,
+  fill: number,
+  beforeSpan: (y: number, x0: number, x1: number) => void,
+): void {
+  const view = byteView(bytes);
   const stack = new SeedStack();
   stack.push(x, y);
   while (stack.size > 0) {
     const [sx, sy] = stack.pop();
     const row = sy * width;
-    if (data[row + sx] !== seed) continue;
+    if (bytes[row + sx] !== seed) continue;
     let x0 = sx;
-    while (x0 > 0 && data[row + x0 - 1] === seed) x0--;
+    while (x0 > 0 && bytes[row + x0 - 1] === seed) x0--;
     const x1 = runEnd(view, row + sx, row + width, seed) - row;
-    tracker.touch(x0, sy, x1, sy + 1);
-    data.fill(value, row + x0, row + x1);
+    beforeSpan(sy, x0, x1);
+    bytes.fill(fill, row + x0, row + x1);
     for (let ny = sy - 1; ny <= sy + 1; ny += 2) {
       if (ny < 0 || ny >= height) continue;
       const nrow = ny * width;
-      // Push the start of every seed-valued run of the neighbour row under this span.
+      // Push the start of every seed run of the neighbour row under this span.
       for (let i = findByte(view, nrow + x0, nrow + x1, seed); i < nrow + x1; i = findByte(view, i, nrow + x1, seed)) {
         stack.push(i - nrow, ny);
         i = runEnd(view, i, nrow + x1, seed);
@@ -70,45 +74,41 @@ export function floodFill(grid: PixelGrid, tracker: ChangeTracker, x: number, y:
   }
 }
 
+/** Fills the 4-connected region of the mask value under (x, y). */
+export function floodFill(grid: PixelGrid, tracker: ChangeTracker, x: number, y: number, paint: PaintOptions): void {
+  if (!inBounds(grid, x, y)) return;
+  const seed = grid.data[y * grid.width + x];
+  // With protect, the whole region has the seed value: it is either all paintable or not at all.
+  if (seed === paint.value || (paint.onlyValue !== undefined && seed !== paint.onlyValue)) return;
+  scanFill(grid.data, grid.width, grid.height, x, y, seed, paint.value, (row, x0, x1) => tracker.touch(x0, row, x1, row + 1));
+}
+
 /**
  * Magic wand: paints the 4-connected region of image pixels whose colour differs from the clicked
- * pixel's by at most `tolerance` (0-255) in every channel. A visited map is kept because painting
- * does not change what is being matched (the image).
+ * pixel's by at most `tolerance` (0-255) in every channel. One tight pass marks the similar
+ * pixels, then the same scanline fill as `floodFill` walks the marks.
  */
 export function magicWand(grid: PixelGrid, tracker: ChangeTracker, image: RgbaImage, x: number, y: number, tolerance: number, paint: PaintOptions): void {
   if (!inBounds(grid, x, y) || image.width !== grid.width || image.height !== grid.height) return;
   const { width, height, data } = grid;
+  // RGBA bytes read as little-endian words: red in the low byte.
   const px = new Uint32Array(image.data.buffer, image.data.byteOffset, width * height);
   const c = px[y * width + x];
-  const [c0, c1, c2] = [c & 255, (c >>> 8) & 255, (c >>> 16) & 255];
-  const similar = (i: number): boolean => {
+  const [r, g, b] = [c & 255, (c >>> 8) & 255, (c >>> 16) & 255];
+  const t = tolerance;
+  const similar = new Uint8Array(width * height);
+  for (let i = 0; i < similar.length; i++) {
     const p = px[i];
-    return Math.abs((p & 255) - c0) <= tolerance && Math.abs(((p >>> 8) & 255) - c1) <= tolerance && Math.abs(((p >>> 16) & 255) - c2) <= tolerance;
-  };
-  const visited = new Uint8Array(width * height);
-  const { value, onlyValue } = paint;
-  const stack = new SeedStack();
-  stack.push(x, y);
-  while (stack.size > 0) {
-    const [sx, sy] = stack.pop();
-    const row = sy * width;
-    if (visited[row + sx]) continue;
-    let x0 = sx;
-    while (x0 > 0 && !visited[row + x0 - 1] && similar(row + x0 - 1)) x0--;
-    let x1 = sx + 1;
-    while (x1 < width && !visited[row + x1] && similar(row + x1)) x1++;
-    visited.fill(1, row + x0, row + x1);
-    tracker.touch(x0, sy, x1, sy + 1);
-    if (onlyValue === undefined) data.fill(value, row + x0, row + x1);
-    else for (let i = row + x0; i < row + x1; i++) if (data[i] === onlyValue) data[i] = value;
-    for (let ny = sy - 1; ny <= sy + 1; ny += 2) {
-      if (ny < 0 || ny >= height) continue;
-      const nrow = ny * width;
-      for (let nx = x0; nx < x1; nx++) {
-        if (visited[nrow + nx] || !similar(nrow + nx)) continue;
-        stack.push(nx, ny);
-        while (nx + 1 < x1 && !visited[nrow + nx + 1] && similar(nrow + nx + 1)) nx++;
-      }
-    }
+    const dr = (p & 255) - r;
+    const dg = ((p >>> 8) & 255) - g;
+    const db = ((p >>> 16) & 255) - b;
+    similar[i] = dr <= t && dr >= -t && dg <= t && dg >= -t && db <= t && db >= -t ? 1 : 0;
   }
+  const { value, onlyValue } = paint;
+  scanFill(similar, width, height, x, y, 1, 2, (row, x0, x1) => {
+    tracker.touch(x0, row, x1, row + 1);
+    const start = row * width;
+    if (onlyValue === undefined) data.fill(value, start + x0, start + x1);
+    else for (let i = start + x0; i < start + x1; i++) if (data[i] === onlyValue) data[i] = value;
+  });
 }

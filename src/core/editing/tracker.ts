@@ -1,7 +1,8 @@
 import { makeDelta, rectPixels, type MaskDelta } from './delta';
 import { emptyRect, isEmptyRect, type PixelGrid, type Rect } from './grid';
 
-const TILE = 64;
+/** Snapshot granularity: large enough that a whole-mask fill copies few rows, small enough for strokes. */
+const TILE = 256;
 
 /**
  * Records a mask's old pixels, tile by tile, the first time a tool touches them, so a gesture of
