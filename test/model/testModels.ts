@@ -4,7 +4,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { RgbImage } from '../../src/core/model/image';
 
@@ -41,6 +41,8 @@ export async function testModelsDir(bench = false): Promise<string> {
       rmSync(tmp, { recursive: true, force: true });
       execFileSync('/usr/bin/python3', [SCRIPT, tmp, ...(bench ? ['--bench'] : [])], { stdio: ['ignore', 'ignore', 'pipe'] });
       renameSync(tmp, dir);
+      // Models of earlier versions of the script are dead weight (the DeepLabV3 alone is 44 MB).
+      for (const old of readdirSync(ROOT)) if (/^[0-9a-f]{16}(-bench)?$/.test(old) && !old.startsWith(hash)) rmSync(join(ROOT, old), { recursive: true, force: true });
       return dir;
     } finally {
       rmSync(lock, { recursive: true, force: true });
