@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { DataError } from '../../src/core/errors';
 import { formatModelCard, parseModelCard } from '../../src/core/model/card';
+import { guessArchitecture, newCard } from '../../src/core/model/newCard';
 import { resolveModel } from '../../src/core/model/resolve';
 import { TEST_CLASSES, testModelsDir } from './testModels';
 
@@ -117,5 +118,20 @@ describe('resolveModel', () => {
   test("torchvision's dict output: `out` is read, not `aux`", () => {
     const m = resolveModel({ modelPath: '/tv.onnx', io: { ...io, outputs: [{ name: 'aux', shape: [] }, { name: 'out', shape: [] }] }, channels: 4, dataset });
     assert.equal(m.output.name, 'out');
+  });
+});
+
+describe('newCard (Add Model…)', () => {
+  test('writes what the file says plus the answers, and parses back', () => {
+    const tvIo = { inputs: [{ name: 'input', shape: ['batch', 3, 'h', 'w'] }], outputs: [{ name: 'out', shape: [] }, { name: 'aux', shape: [] }] };
+    assert.equal(guessArchitecture(tvIo, 1), 'deeplabv3');
+    assert.equal(guessArchitecture(io, 4), 'segformer');
+    assert.equal(guessArchitecture(io, 1), 'other');
+    const card = newCard({ name: 'tv', architecture: 'deeplabv3', io: tvIo, outputName: 'out', classes: TEST_CLASSES, normalisation: 'imagenet', multipleOf: 32, stride: 1, sha256: 'b'.repeat(64) });
+    assert.deepEqual(parseModelCard(formatModelCard(card), PATH), card);
+    assert.equal(card.input.name, 'input');
+    assert.equal(card.input.size, undefined);
+    const fixed = newCard({ name: 'f', architecture: 'other', io: { ...io, inputs: [{ name: 'x', shape: [1, 3, 256, 256] }] }, outputName: 'logits', classes: TEST_CLASSES, normalisation: 'raw', multipleOf: 32, stride: 1, sha256: 'b'.repeat(64) });
+    assert.deepEqual([fixed.input.size, fixed.input.multipleOf, fixed.input.scale], [[256, 256], 1, 1]);
   });
 });
