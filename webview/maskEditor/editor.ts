@@ -27,7 +27,6 @@ export class Editor {
   fillRule: FillRule = 'evenodd';
   polygon: Point[] = [];
   readonly grid: PixelGrid;
-  readonly layer: MaskLayer;
   readonly vp: Viewport;
   readonly renderer: Renderer;
   private stroke: { tracker: ChangeTracker; last: Point } | undefined;
@@ -37,16 +36,16 @@ export class Editor {
   /** Called after every repaint, e.g. to refresh counts and overlays. */
   onRepaint: () => void = () => undefined;
 
+  /** `layer` holds the mask; it may be built while the image is still decoding. */
   constructor(
     canvas: HTMLCanvasElement,
     private readonly image: ImageBitmap,
-    mask: Uint8Array,
+    readonly layer: MaskLayer,
     readonly classes: readonly ClassDef[],
     readonly ignoreIndex: number,
     private readonly onEdit: (label: string, delta: MaskDelta) => void,
   ) {
-    this.grid = { width: image.width, height: image.height, data: mask };
-    this.layer = new MaskLayer(this.grid, classes, ignoreIndex);
+    this.grid = layer.grid;
     this.vp = new Viewport(image.width, image.height);
     this.renderer = new Renderer(canvas, image, this.layer, this.vp);
     this.classId = classes.find((c) => c.id !== 0)?.id ?? 0;

@@ -4,6 +4,7 @@ import { cleanupPanel } from './cleanupPanel';
 import { el } from './dom';
 import { Editor } from './editor';
 import { Input } from './input';
+import { MaskLayer } from './maskLayer';
 import css from './maskEditor.css';
 import { Palette } from './palette';
 import { Toolbar } from './toolbar';
@@ -24,17 +25,24 @@ document.body.append(app);
 let editor: Editor | undefined;
 let nextMessageId = 1;
 
-async function start(init: InitMessage): Promise<void> {
-  const response = await fetch(init.imageUri);
+async function loadImage(uri: string): Promise<ImageBitmap> {
+  const response = await fetch(uri);
   if (!response.ok) throw new Error(`cannot load the image (${response.status})`);
-  const image = await createImageBitmap(await response.blob());
+  return createImageBitmap(await response.blob());
+}
+
+async function start(init: InitMessage): Promise<void> {
+  // The browser decodes the image off the main thread while the mask layer is built here.
+  const decoding = loadImage(init.imageUri);
+  const layer = new MaskLayer({ width: init.width, height: init.height, data: new Uint8Array(init.mask) }, init.classes, init.ignoreIndex);
+  const image = await decoding;
   if (image.width !== init.width || image.height !== init.height) {
     throw new Error(`the image decodes to ${image.width}x${image.height}, the mask is ${init.width}x${init.height}`);
   }
   const canvas = el('canvas', { id: 'mask-canvas', tabindex: '0', 'aria-label': `Mask of ${init.imageName}` });
   const overlay = el('canvas', { id: 'overlay-canvas', 'aria-hidden': 'true' });
   const stage = el('div', { id: 'stage' }, canvas, overlay);
-  const ed = new Editor(canvas, image, new Uint8Array(init.mask), init.classes, init.ignoreIndex, (label: string, delta: MaskDelta) =>
+  const ed = new Editor(canvas, image, layer, init.classes, init.ignoreIndex, (label: string, delta: MaskDelta) =>
     post({ type: MessageType.Edit, messageId: nextMessageId++, label, delta: serializeDelta(delta) }),
   );
   const view = {
