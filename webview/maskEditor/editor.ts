@@ -60,6 +60,11 @@ export class Editor {
     return TOOLS.find((t) => t.id === this.tool)!.editLabel;
   }
 
+  /** Reads the image's pixels for the wand when idle after the tool is chosen, so its first click is quick too. */
+  prepareWand(): void {
+    if (!this.rgba) requestIdleCallback(() => this.imageRgba());
+  }
+
   /** Pointer pressed at image point p (left button, not panning). */
   press(p: Point): void {
     const x = Math.floor(p.x);

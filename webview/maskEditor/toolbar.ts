@@ -82,6 +82,7 @@ export class Toolbar {
   setTool(tool: ToolId): void {
     if (this.editor.tool === 'polygon' && tool !== 'polygon') this.editor.cancelPolygon();
     this.editor.tool = tool;
+    if (tool === 'wand') this.editor.prepareWand();
     this.refresh();
   }
 
