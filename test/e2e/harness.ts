@@ -70,7 +70,6 @@ export async function withWorkbench(scenario: string, fn: (wb: Workbench) => Pro
   lap('tools and package');
   const temp = mkdtempSync(join(tmpdir(), `seglab-e2e-${scenario}-`));
   const artifacts = join(artifactsRoot, scenario);
-  rmSync(artifacts, { recursive: true, force: true });
   const dirs = { userDataDir: join(temp, 'user-data'), extensionsDir: join(temp, 'extensions') };
   const logFile = join(temp, 'code-server.log');
   let server: RunningCodeServer | undefined;
@@ -110,7 +109,9 @@ export async function withWorkbench(scenario: string, fn: (wb: Workbench) => Pro
   }
 }
 
+/** Replaces the scenario's previous failure artifacts (only when failing: runs may overlap). */
 async function saveFailure(dir: string, page: Page | undefined, logs: string[]): Promise<void> {
+  rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   await page?.screenshot({ path: join(dir, 'failure.png') }).catch(() => undefined);
   for (const log of logs) {
