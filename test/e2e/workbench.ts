@@ -17,7 +17,8 @@ export async function runCommand(page: Page, title: string): Promise<void> {
 
 /** Clicks SegLab in the activity bar and waits for its Dataset view. */
 export async function openSegLab(page: Page): Promise<Locator> {
-  await page.locator('.activitybar [role="tab"][aria-label^="SegLab"]').click();
+  // The item appears once the extension host has scanned the extensions: slow on a busy machine.
+  await page.locator('.activitybar [role="tab"][aria-label^="SegLab"]').click({ timeout: TIMEOUT.workbench });
   const view = page.locator('.pane', { has: page.locator('.pane-header .title', { hasText: /^Dataset$/ }) });
   await view.locator('.monaco-list').waitFor({ timeout: TIMEOUT.workbench });
   return view;
