@@ -64,20 +64,6 @@ export async function webviewWith(page: Page, selector: string, timeout = TIMEOU
   }
 }
 
-/**
- * A mouse stroke through `points`, given as fractions (0..1) of the target's box, so strokes
- * land on the same image pixels whatever the window size.
- */
-export async function drag(page: Page, target: Locator, points: Array<[number, number]>, steps = 8): Promise<void> {
-  const box = await target.boundingBox();
-  if (!box) throw new Error('drag: the target is not visible');
-  const at = ([fx, fy]: [number, number]) => [box.x + fx * box.width, box.y + fy * box.height] as const;
-  await page.mouse.move(...at(points[0]));
-  await page.mouse.down();
-  for (const p of points.slice(1)) await page.mouse.move(...at(p), { steps });
-  await page.mouse.up();
-}
-
 /** A key chord sent to whatever has focus (the webview, when it was clicked last). */
 export async function press(page: Page, keys: string): Promise<void> {
   await page.keyboard.press(keys);
