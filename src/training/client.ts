@@ -1,0 +1,185 @@
+/**
+ * Client for the training service's HTTP API (backend/API.md): bearer token, JSON errors turned
+ * into messages that say what to do, content-addressed dataset upload with progress.
+ */
+import { createHash } from 'node:crypto';
+
+export type JobState = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+export const FINAL_STATES: readonly JobState[] = ['succeeded', 'failed', 'cancelled'];
+
+export interface JobParams {
+  dataset: string;
+  arch?: string;
+  backbone?: string | null;
+  epochs?: number;
+  imageSize?: number;
+  batchSize?: number;
+  lr?: number | null;
+  unetBase?: number | null;
+  unetDepth?: number | null;
+  initJob?: string | null;
+  device?: string | null;
+}
+
+export interface ValMetrics {
+  miou: number;
+  pixelAccuracy?: number;
+  iou?: (number | null)[];
+}
+
+export interface JobRecord {
+  id: string;
+  state: JobState;
+  createdAt: string;
+  startedAt?: string | null;
+  finishedAt?: string | null;
+  dataset: string;
+  params: Record<string, unknown> & { arch?: string };
+  initJob?: string | null;
+  device?: string | null;
+  executor?: { kind: string; pid?: number; jobId?: string; slurmJobId?: string; nodes?: string | string[]; [key: string]: unknown } | null;
+  epoch?: number | null;
+  epochs?: number | null;
+  loss?: number | null;
+  metrics?: ValMetrics | null;
+  history?: { epoch: number; loss: number; miou: number }[];
+  error?: string | null;
+}
+
+export interface DatasetSummary {
+  id: string;
+  bytes: number;
+  labeled: number;
+  existing: boolean;
+}
+
+export interface Health {
+  version: string;
+  torch: string;
+  devices: { name: string; label: string }[];
+  executor?: string;
+}
+
+/** A failed request, with a message for people (what happened and what to do). */
+export class TrainingError extends Error {
+  constructor(
+    message: string,
+    readonly status?: number,
+  ) {
+    super(message);
+    this.name = 'TrainingError';
+  }
+}
+
+export const sha256Hex = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
+
+/** Upload chunk size: progress is reported after each. */
+const CHUNK = 1 << 20;
+
+export class TrainingClient {
+  readonly baseUrl: string;
+
+  constructor(
+    baseUrl: string,
+    private readonly token: string | undefined,
+  ) {
+    this.baseUrl = baseUrl.replace(/\/+$/, '');
+  }
+
+  /** Any request; non-2xx answers and network failures become TrainingErrors. */
+  async request(path: string, init: RequestInit & { duplex?: 'half' } = {}, accept: number[] = []): Promise<Response> {
+    const headers = new Headers(init.headers);
+    if (this.token) headers.set('Authorization', `Bearer ${this.token}`);
+    let response: Response;
+    try {
+      response = await fetch(`${this.baseUrl}${path}`, { ...init, headers });
+    } catch (error) {
+      if (init.signal?.aborted) throw error;
+      const cause = error instanceof Error && error.cause instanceof Error ? ` (${error.cause.message})` : '';
+      throw new TrainingError(`The training backend at ${this.baseUrl} cannot be reached${cause}. Start it ("SegLab: Start Local Training Backend") or check the "seglab.training.backendUrl" setting.`);
+    }
+    if (response.ok || accept.includes(response.status)) return response;
+    const detail = await errorDetail(response);
+    if (response.status === 401) {
+      throw new TrainingError(`The training backend at ${this.baseUrl} refused the token (401). Set it with "SegLab: Set Training Backend Token".`, 401);
+    }
+    throw new TrainingError(`${init.method ?? 'GET'} ${path}: ${response.status} ${detail}`, response.status);
+  }
+
+  private async json<T>(path: string, init: RequestInit = {}): Promise<T> {
+    return (await (await this.request(path, init)).json()) as T;
+  }
+
+  private post<T>(path: string, body?: unknown): Promise<T> {
+    return this.json<T>(path, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+  }
+
+  health(): Promise<Health> {
+    return this.json('/v1/health');
+  }
+
+  /** Uploads a tar archive unless the service already has the same bytes; `onProgress(sentBytes, total)`. */
+  async uploadDataset(archive: Uint8Array, onProgress?: (sent: number, total: number) => void, signal?: AbortSignal): Promise<DatasetSummary> {
+    const id = sha256Hex(archive);
+    const known = await this.request(`/v1/datasets/${id}`, { signal }, [404]);
+    if (known.ok) {
+      onProgress?.(archive.byteLength, archive.byteLength);
+      return { ...((await known.json()) as DatasetSummary), existing: true };
+    }
+    await known.body?.cancel();
+    let sent = 0;
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (sent >= archive.byteLength) return controller.close();
+        const chunk = archive.subarray(sent, sent + CHUNK);
+        controller.enqueue(chunk);
+        sent += chunk.byteLength;
+        onProgress?.(sent, archive.byteLength);
+      },
+    });
+    const response = await this.request('/v1/datasets', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-tar', 'Content-Length': String(archive.byteLength) },
+      body,
+      duplex: 'half',
+      signal,
+    });
+    return (await response.json()) as DatasetSummary;
+  }
+
+  createJob(params: JobParams): Promise<JobRecord> {
+    return this.post('/v1/jobs', params);
+  }
+
+  job(id: string): Promise<JobRecord> {
+    return this.json(`/v1/jobs/${encodeURIComponent(id)}`);
+  }
+
+  async jobs(): Promise<JobRecord[]> {
+    return (await this.json<{ jobs: JobRecord[] }>('/v1/jobs')).jobs;
+  }
+
+  cancel(id: string): Promise<JobRecord> {
+    return this.post(`/v1/jobs/${encodeURIComponent(id)}/cancel`);
+  }
+
+  async artifact(id: string, name: 'model.onnx' | 'model.json', signal?: AbortSignal): Promise<Uint8Array> {
+    const response = await this.request(`/v1/jobs/${encodeURIComponent(id)}/artifacts/${name}`, { signal });
+    return new Uint8Array(await response.arrayBuffer());
+  }
+}
+
+/** FastAPI's `{"detail": ...}` (a string, or a list of validation problems), else the body text. */
+async function errorDetail(response: Response): Promise<string> {
+  const text = await response.text().catch(() => '');
+  try {
+    const detail = (JSON.parse(text) as { detail?: unknown }).detail;
+    if (typeof detail === 'string') return detail;
+    if (Array.isArray(detail)) {
+      return detail.map((d: { loc?: unknown[]; msg?: string }) => `${(d.loc ?? []).join('.')}: ${d.msg ?? JSON.stringify(d)}`).join('; ');
+    }
+  } catch {
+    // not JSON: the text says it
+  }
+  return text.slice(0, 500) || response.statusText;
+}

@@ -1,0 +1,77 @@
+/**
+ * Brings a succeeded job's model into a dataset: downloads the card and the ONNX file, checks the
+ * card (core parser) and the file's sha256 against it, and writes both atomically into the
+ * dataset's `models/` folder, the ONNX first, so a card never names a file that is not there.
+ */
+import { parseModelCard, type ModelCard } from '../core/model/card';
+import { DataError } from '../core/errors';
+import type { FileSystem } from '../core/fileSystem';
+import { joinPath } from '../core/paths';
+import { sha256Hex, type TrainingClient } from './client';
+
+export const MODELS_FOLDER = 'models';
+
+export interface StoredModel {
+  name: string;
+  onnxPath: string;
+  cardPath: string;
+  card: ModelCard;
+}
+
+/** The job that produced a model, recorded in its card's `training` so a later run can continue from it. */
+export interface TrainingOrigin {
+  job: string;
+  backend: string;
+}
+
+export function originOf(card: ModelCard): TrainingOrigin | undefined {
+  const t = card.training as { job?: unknown; backend?: unknown } | undefined;
+  return typeof t?.job === 'string' && typeof t.backend === 'string' ? { job: t.job, backend: t.backend } : undefined;
+}
+
+/**
+ * Checks downloaded bytes: the card must parse and carry a sha256 (top level, and `onnx.sha256`
+ * when present) equal to the ONNX file's. Returns the card's raw object and the parsed card.
+ */
+export function verifyDownload(cardBytes: Uint8Array, onnx: Uint8Array, label: string): { raw: Record<string, unknown>; card: ModelCard } {
+  const cardPath = `${label}/model.json`;
+  const text = new TextDecoder().decode(cardBytes);
+  const card = parseModelCard(text, cardPath);
+  const raw = JSON.parse(text) as Record<string, unknown>;
+  const actual = sha256Hex(onnx);
+  const declared = [card.sha256, (raw.onnx as { sha256?: unknown } | undefined)?.sha256];
+  if (card.sha256 === undefined) throw new DataError(cardPath, 'sha256: missing, so the downloaded model.onnx cannot be checked');
+  for (const d of declared) {
+    if (d !== undefined && d !== actual) {
+      throw new DataError(`${label}/model.onnx`, `sha256 ${actual.slice(0, 12)}… does not match the card's ${String(d).slice(0, 12)}…: the download is damaged or was changed; nothing was written`);
+    }
+  }
+  return { raw, card };
+}
+
+/** A free model name in `folder`: `base`, else `base-2`, `base-3`, … */
+async function freeName(fs: FileSystem, folder: string, base: string): Promise<string> {
+  for (let i = 1; ; i++) {
+    const name = i === 1 ? base : `${base}-${i}`;
+    if (!(await fs.stat(joinPath(folder, `${name}.onnx`))) && !(await fs.stat(joinPath(folder, `${name}.json`)))) return name;
+  }
+}
+
+/** Downloads, checks and stores the model of `jobId` in `<datasetRoot>/models/<name>.onnx|json`. */
+export async function downloadModel(client: TrainingClient, jobId: string, fs: FileSystem, datasetRoot: string, baseName: string, signal?: AbortSignal): Promise<StoredModel> {
+  const label = `${client.baseUrl}/v1/jobs/${jobId}/artifacts`;
+  const cardBytes = await client.artifact(jobId, 'model.json', signal);
+  const onnx = await client.artifact(jobId, 'model.onnx', signal);
+  const { raw } = verifyDownload(cardBytes, onnx, label);
+  const folder = joinPath(datasetRoot, MODELS_FOLDER);
+  await fs.createDirectory(folder);
+  const name = await freeName(fs, folder, baseName.replace(/[^\w.-]+/g, '-'));
+  const training = typeof raw.training === 'object' && raw.training !== null ? raw.training : {};
+  const stored = { ...raw, name, training: { ...training, job: jobId, backend: client.baseUrl } };
+  const onnxPath = joinPath(folder, `${name}.onnx`);
+  const cardPath = joinPath(folder, `${name}.json`);
+  const text = `${JSON.stringify(stored, null, 2)}\n`;
+  await fs.writeFileAtomic(onnxPath, onnx);
+  await fs.writeFileAtomic(cardPath, new TextEncoder().encode(text));
+  return { name, onnxPath, cardPath, card: parseModelCard(text, cardPath) };
+}

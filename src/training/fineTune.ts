@@ -1,0 +1,73 @@
+/**
+ * One fine-tuning run without VS Code: package the labeled images, upload, create the job, follow
+ * its events, download the model into the dataset. The command (fineTuneCommand.ts) adds the
+ * questions, the progress notification and activation; the test drives this directly.
+ */
+import type { DatasetIndex } from '../core/dataset/types';
+import type { FileSystem } from '../core/fileSystem';
+import { TrainingError, type JobParams, type JobRecord, type TrainingClient } from './client';
+import { downloadModel, type StoredModel } from './downloadModel';
+import { describeEvent, followJob, type ProgressEvent } from './events';
+import { packageDataset, splitLabeled } from './packageDataset';
+
+export type Phase = 'package' | 'upload' | 'queued' | 'train' | 'download';
+
+export interface FineTuneHooks {
+  /** A line for the log. */
+  log?(line: string): void;
+  /** Coarse progress: phase and fraction 0-1 within it. */
+  progress?(phase: Phase, fraction: number, message: string): void;
+  /** Called once the job exists (so the caller can offer to cancel it). */
+  onJob?(job: JobRecord): void;
+  signal?: AbortSignal;
+}
+
+export interface FineTuneResult {
+  job: JobRecord;
+  model?: StoredModel;
+}
+
+/** Submits a job for the labeled images of `index` and waits for it; parameters besides `dataset` come from `params`. */
+export async function submitJob(client: TrainingClient, fs: FileSystem, index: DatasetIndex, params: Omit<JobParams, 'dataset'>, hooks: FineTuneHooks = {}): Promise<JobRecord> {
+  const split = splitLabeled(index);
+  if (split.train.length === 0) throw new TrainingError(`${index.root}: no labeled images (images with a mask) to train on`);
+  hooks.log?.(`${split.train.length} train / ${split.val.length} val labeled images (${split.source === 'dataset' ? "the dataset's train/val splits" : 'split by stem hash, 90/10'})`);
+  const archive = await packageDataset(fs, index, split, ({ done, total }) => hooks.progress?.('package', done / total, `Packaging ${done}/${total}`));
+  const mb = (n: number) => (n / 1e6).toFixed(1);
+  const dataset = await client.uploadDataset(archive, (sent, total) => hooks.progress?.('upload', sent / total, `Uploading ${mb(sent)}/${mb(total)} MB`), hooks.signal);
+  hooks.log?.(`dataset ${dataset.id.slice(0, 12)}… ${dataset.existing ? 'already on the backend' : `uploaded (${mb(archive.byteLength)} MB)`}`);
+  const job = await client.createJob({ ...params, dataset: dataset.id });
+  hooks.log?.(`job ${job.id} ${job.state} (${String(job.params.arch)}, ${String(job.params.epochs)} epochs) on ${job.device ?? 'the next free device'}`);
+  hooks.onJob?.(job);
+  return job;
+}
+
+/** Follows a job to its end, turning events into log lines and progress; returns the final record. */
+export function watchJob(client: TrainingClient, job: JobRecord, hooks: FineTuneHooks = {}): Promise<JobRecord> {
+  hooks.progress?.('queued', 0, `Job ${job.id.slice(0, 8)} ${job.state}`);
+  return followJob(
+    client,
+    job.id,
+    (e: ProgressEvent) => {
+      const line = describeEvent(e);
+      if (line) hooks.log?.(line);
+      if (e.type === 'step' && e.totalSteps) {
+        hooks.progress?.('train', (e.step ?? 0) / e.totalSteps, `Epoch ${String(e.epoch)}: loss ${typeof e.loss === 'number' ? e.loss.toFixed(3) : '?'}`);
+      } else if (e.type === 'epoch') {
+        hooks.progress?.('train', Number.NaN, `Epoch ${String(e.epoch)}: val mIoU ${typeof e.val?.miou === 'number' ? e.val.miou.toFixed(3) : '?'}`);
+      }
+    },
+    hooks.signal,
+  );
+}
+
+/** The whole run; a job that does not succeed is returned without a model (its `error` says why). */
+export async function fineTune(client: TrainingClient, fs: FileSystem, index: DatasetIndex, params: Omit<JobParams, 'dataset'>, modelName: string, hooks: FineTuneHooks = {}): Promise<FineTuneResult> {
+  const submitted = await submitJob(client, fs, index, params, hooks);
+  const job = await watchJob(client, submitted, hooks);
+  if (job.state !== 'succeeded') return { job };
+  hooks.progress?.('download', 0, 'Downloading the model');
+  const model = await downloadModel(client, job.id, fs, index.root, modelName, hooks.signal);
+  hooks.log?.(`model stored as ${model.onnxPath} (+ ${model.cardPath})`);
+  return { job, model };
+}

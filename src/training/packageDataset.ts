@@ -1,0 +1,95 @@
+/**
+ * The upload archive for the training service: the human-labeled images (those with a mask) of a
+ * dataset, their masks as indexed/grayscale PNGs, train/val list files and a `seglab.json`
+ * naming them. Entries have fixed metadata, so the same data gives the same bytes and the
+ * service's content address (sha256 of the body) lets a re-upload be skipped.
+ */
+import { pack } from 'tar-stream';
+import { configToJson } from '../core/dataset/config';
+import type { DatasetIndex, ImageEntry } from '../core/dataset/types';
+import type { FileSystem } from '../core/fileSystem';
+import { decodeMask, encodeMask } from '../core/mask/codec';
+import { ColorType, readPngHeader } from '../core/mask/pngHeader';
+import { baseName, extensionOf, joinPath } from '../core/paths';
+
+export interface Split {
+  train: ImageEntry[];
+  val: ImageEntry[];
+  /** How the split was made, for the log. */
+  source: 'dataset' | 'hash';
+}
+
+export interface PackageProgress {
+  done: number;
+  total: number;
+}
+
+/** FNV-1a of the stem: a split that does not change when other images are added. */
+function stemHash(stem: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < stem.length; i++) h = Math.imul(h ^ stem.charCodeAt(i), 0x01000193) >>> 0;
+  return h;
+}
+
+/**
+ * Labeled images only. The dataset's `train` and `val` splits when both hold labeled images
+ * (images in neither, e.g. a test split, stay out); else about one in ten by stem hash is
+ * validation, at least one when there are two or more images (a single image is both).
+ */
+export function splitLabeled(index: DatasetIndex): Split {
+  const labeled = index.images.filter((e) => e.mask !== undefined).sort((a, b) => (a.stem < b.stem ? -1 : a.stem > b.stem ? 1 : 0));
+  const train = labeled.filter((e) => e.splits.includes('train'));
+  const val = labeled.filter((e) => e.splits.includes('val'));
+  if (train.length > 0 && val.length > 0) return { train, val, source: 'dataset' };
+  if (labeled.length < 2) return { train: labeled, val: labeled, source: 'hash' };
+  const byHash = labeled.map((e) => ({ e, h: stemHash(e.stem) }));
+  let valSet = new Set(byHash.filter((x) => x.h % 10 === 0).map((x) => x.e));
+  if (valSet.size === 0) valSet = new Set([byHash.reduce((a, b) => (b.h < a.h ? b : a)).e]);
+  if (valSet.size === labeled.length) valSet = new Set([labeled[0]]);
+  return { train: labeled.filter((e) => !valSet.has(e)), val: labeled.filter((e) => valSet.has(e)), source: 'hash' };
+}
+
+/** Colour masks become indexed PNGs (the trainer reads class ids); others go as they are. */
+async function maskBytes(fs: FileSystem, index: DatasetIndex, path: string): Promise<Uint8Array> {
+  const bytes = await fs.readFile(path);
+  const { colorType } = readPngHeader(bytes, path, Number.MAX_SAFE_INTEGER);
+  if (colorType !== ColorType.Rgb && colorType !== ColorType.Rgba) return bytes;
+  const { classes, ignoreIndex } = index.config;
+  return encodeMask(decodeMask(bytes, { path, classes, ignoreIndex }), classes, ignoreIndex);
+}
+
+/** The archive's member paths for one image: `images/<stem>.<ext>`, `masks/<stem>.png`. */
+export function memberPaths(entry: ImageEntry): { image: string; mask: string } {
+  return { image: `images/${entry.stem}.${extensionOf(baseName(entry.image)).toLowerCase()}`, mask: `masks/${entry.stem}.png` };
+}
+
+/** Builds the tar in memory (labeling datasets are small); `onProgress` after each image. */
+export async function packageDataset(fs: FileSystem, index: DatasetIndex, split: Split, onProgress?: (p: PackageProgress) => void): Promise<Uint8Array> {
+  const archive = pack();
+  const chunks: Uint8Array[] = [];
+  archive.on('data', (c: unknown) => chunks.push(c as Uint8Array));
+  const finished = new Promise<void>((resolve, reject) => {
+    archive.on('end', resolve);
+    archive.on('error', reject);
+  });
+  const add = (name: string, data: Uint8Array | string) =>
+    new Promise<void>((resolve, reject) => {
+      const buffer = typeof data === 'string' ? Buffer.from(data, 'utf8') : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+      archive.entry({ name, mode: 0o644, mtime: new Date(0), uid: 0, gid: 0, uname: '', gname: '', type: 'file' }, buffer, (error) => (error ? reject(error) : resolve()));
+    });
+  const config = { ...index.config, imagesDir: 'images', masksDir: 'masks', predictionsDir: 'predictions', splits: { train: 'train.txt', val: 'val.txt' } };
+  await add('seglab.json', configToJson(config));
+  await add('train.txt', split.train.map((e) => `${e.stem}\n`).join(''));
+  await add('val.txt', split.val.map((e) => `${e.stem}\n`).join(''));
+  const entries = [...new Set([...split.train, ...split.val])];
+  let done = 0;
+  for (const entry of entries) {
+    const paths = memberPaths(entry);
+    await add(paths.image, await fs.readFile(joinPath(index.root, entry.image)));
+    await add(paths.mask, await maskBytes(fs, index, joinPath(index.root, entry.mask ?? '')));
+    onProgress?.({ done: ++done, total: entries.length });
+  }
+  archive.finalize();
+  await finished;
+  return Buffer.concat(chunks);
+}

@@ -1,0 +1,147 @@
+/**
+ * The extension's training client against the real service (python -m seglab_trainer serve on
+ * Debian's CPU PyTorch): package, upload, submit, follow, download, store, then the pre-labeling
+ * pipeline scores the returned model against a starting model on the training images.
+ */
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { extract } from 'tar-stream';
+import { loadDataset } from '../../src/core/dataset/datasetIndex';
+import type { DatasetIndex } from '../../src/core/dataset/types';
+import { decodeMask } from '../../src/core/mask/codec';
+import { ConfusionMatrix } from '../../src/core/metrics/confusion';
+import { computeScores } from '../../src/core/metrics/scores';
+import { decodeImage } from '../../src/core/model/image';
+import { loadModel } from '../../src/core/model/load';
+import { predict } from '../../src/core/model/pipeline';
+import { NodeFileSystem } from '../../src/node/nodeFileSystem';
+import { createNativeBackend, sha256 } from '../../src/node/onnxBackends';
+import { TrainingClient, TrainingError, type JobParams } from '../../src/training/client';
+import { verifyDownload } from '../../src/training/downloadModel';
+import { fineTune } from '../../src/training/fineTune';
+import { packageDataset, splitLabeled } from '../../src/training/packageDataset';
+import { CLASSES, freePort, makeShapesDataset, startService, type Service } from './fixtures';
+
+const fs = new NodeFileSystem();
+const TINY: Omit<JobParams, 'dataset'> = { arch: 'unet', unetBase: 8, unetDepth: 2, imageSize: 64, batchSize: 4 };
+
+async function members(archive: Uint8Array): Promise<Map<string, Buffer>> {
+  const out = new Map<string, Buffer>();
+  const ex = extract();
+  const done = new Promise<void>((resolve, reject) => {
+    ex.on('entry', (header, stream, next) => {
+      const chunks: Buffer[] = [];
+      stream.on('data', (c: unknown) => chunks.push(c as Buffer));
+      stream.on('end', () => {
+        out.set(header.name, Buffer.concat(chunks));
+        next();
+      });
+    });
+    ex.on('finish', resolve);
+    ex.on('error', reject);
+  });
+  ex.end(Buffer.from(archive));
+  await done;
+  return out;
+}
+
+/** Dataset-level mIoU of a stored model's predictions on the labeled images (core metrics). */
+async function miouOf(index: DatasetIndex, onnxPath: string): Promise<number> {
+  const loaded = await loadModel({ fs, sha256, createBackend: (b) => createNativeBackend(b, { threads: 1 }) }, onnxPath, { classes: index.config.classes, ignoreIndex: 255, path: index.root });
+  try {
+    const cm = new ConfusionMatrix(CLASSES.length, 255);
+    for (const e of index.images.filter((i) => i.mask)) {
+      const image = decodeImage(await fs.readFile(join(index.root, e.image)), e.image);
+      const pred = await predict(image, loaded.model, loaded.backend);
+      const gt = decodeMask(await fs.readFile(join(index.root, e.mask ?? '')), { path: e.mask ?? '', classes: CLASSES });
+      cm.accumulate(gt.data, pred.labels);
+    }
+    return computeScores(cm, CLASSES).miou ?? 0;
+  } finally {
+    await loaded.backend.release();
+  }
+}
+
+describe('training client', () => {
+  let root: string;
+  let index: DatasetIndex;
+  let service: Service;
+
+  let dataDir: string;
+
+  before(async () => {
+    root = mkdtempSync(join(tmpdir(), 'seglab-train-ds-'));
+    dataDir = mkdtempSync(join(tmpdir(), 'seglab-train-svc-'));
+    makeShapesDataset(root, 12, 4);
+    index = await loadDataset(fs, root);
+    service = await startService(dataDir);
+  });
+  after(async () => {
+    await service?.stop();
+    for (const dir of [root, dataDir]) if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('the archive holds only labeled images, their masks, lists and seglab.json, with relative paths', async () => {
+    const split = splitLabeled(index);
+    assert.equal(split.train.length + split.val.length, 12);
+    assert.ok(split.val.length >= 1 && split.train.length >= 9);
+    assert.deepEqual(splitLabeled(index), split, 'the split is deterministic');
+    const archive = await packageDataset(fs, index, split);
+    assert.deepEqual(await packageDataset(fs, index, split), archive, 'same data, same bytes');
+    const files = await members(archive);
+    for (const name of files.keys()) assert.ok(!name.startsWith('/') && !name.split('/').includes('..'), name);
+    const images = [...files.keys()].filter((n) => n.startsWith('images/'));
+    assert.equal(images.length, 12);
+    assert.ok(images.every((n) => Number(/shape(\d+)/.exec(n)?.[1]) < 12), 'no unlabeled image');
+    assert.equal([...files.keys()].filter((n) => n.startsWith('masks/')).length, 12);
+    const config = JSON.parse(files.get('seglab.json')?.toString() ?? '') as { splits: Record<string, string> };
+    assert.deepEqual(config.splits, { train: 'train.txt', val: 'val.txt' });
+    assert.equal(files.get('val.txt')?.toString(), split.val.map((e) => `${e.stem}\n`).join(''));
+  });
+
+  test('clear errors: wrong token (401), unreachable backend', async () => {
+    await assert.rejects(new TrainingClient(service.url, 'wrong').jobs(), (e: unknown) => e instanceof TrainingError && e.status === 401 && /Set Training Backend Token/.test(e.message));
+    const closed = `http://127.0.0.1:${await freePort()}`;
+    await assert.rejects(new TrainingClient(closed, 'x').jobs(), (e: unknown) => e instanceof TrainingError && /cannot be reached/.test(e.message));
+  });
+
+  test('a fine-tuned model beats the starting model on the training images, through the pre-labeling pipeline', async () => {
+    const client = new TrainingClient(service.url, service.token);
+    const lines: string[] = [];
+    const hooks = { log: (l: string) => lines.push(l) };
+    // The starting model: one epoch at a learning rate too small to learn anything.
+    const start = await fineTune(client, fs, index, { ...TINY, epochs: 1, lr: 1e-7 }, 'start', hooks);
+    assert.equal(start.job.state, 'succeeded', `${start.job.error ?? ''}\n${lines.join('\n')}`);
+    assert.ok(start.model);
+    const tuned = await fineTune(client, fs, index, { ...TINY, epochs: 12, lr: 1e-2, initJob: start.job.id }, 'tuned', hooks);
+    assert.equal(tuned.job.state, 'succeeded', `${tuned.job.error ?? ''}\n${lines.join('\n')}`);
+    assert.ok(tuned.model);
+    assert.ok(lines.some((l) => l.includes('already on the backend')), 'the second upload is skipped (same content)');
+    assert.ok(lines.filter((l) => /^epoch \d+: loss .* val mIoU/.test(l)).length >= 13, lines.join('\n'));
+    assert.deepEqual(readdirSync(join(root, 'models')).sort(), ['start.json', 'start.onnx', 'tuned.json', 'tuned.onnx']);
+    const card = JSON.parse(readFileSync(join(root, 'models', 'tuned.json'), 'utf8')) as { name: string; training: { job: string } };
+    assert.equal(card.name, 'tuned');
+    assert.equal(card.training.job, tuned.job.id);
+
+    const before = await miouOf(index, start.model.onnxPath);
+    const afterTuning = await miouOf(index, tuned.model.onnxPath);
+    console.log(JSON.stringify({ startMiou: before, tunedMiou: afterTuning, valMiou: tuned.job.metrics?.miou }));
+    assert.ok(afterTuning > before + 0.2, `tuned ${afterTuning} vs start ${before}`);
+    assert.ok(afterTuning > 0.6, `tuned ${afterTuning}`);
+
+    // A tampered download is refused before anything is written.
+    const cardBytes = await client.artifact(tuned.job.id, 'model.json');
+    const onnx = await client.artifact(tuned.job.id, 'model.onnx');
+    assert.doesNotThrow(() => verifyDownload(cardBytes, onnx, 'job'));
+    const tampered = onnx.slice();
+    tampered[tampered.length - 1] ^= 1;
+    assert.throws(() => verifyDownload(cardBytes, tampered, 'job'), /job\/model\.onnx: sha256 .* does not match/);
+    const noHash = JSON.parse(new TextDecoder().decode(cardBytes)) as Record<string, unknown>;
+    delete noHash.sha256;
+    assert.throws(() => verifyDownload(new TextEncoder().encode(JSON.stringify(noHash)), onnx, 'job'), /sha256: missing/);
+    assert.ok(!existsSync(join(root, 'models', 'tuned-2.onnx')));
+  });
+});

@@ -1,0 +1,109 @@
+/** A generated dataset with learnable structure and the real training service, for the training tests. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { encode as encodePng } from 'fast-png';
+import type { ClassDef } from '../../src/core/classes';
+import { indexedMask, writeFile } from '../core/dataset/fixtures';
+
+export const CLASSES: ClassDef[] = [
+  { id: 0, name: 'background', color: [0, 0, 0] },
+  { id: 1, name: 'red', color: [200, 0, 0] },
+  { id: 2, name: 'blue', color: [0, 0, 200] },
+];
+const SIZE = 64;
+
+/** Deterministic pseudo-random numbers (mulberry32). */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * `labeled` + `unlabeled` 64x64 images: a dark noisy background with a reddish square (class 1)
+ * and a bluish disc (class 2) at random places. The first `labeled` get masks, one pixel border
+ * of each square marked 255 (ignored).
+ */
+export function makeShapesDataset(root: string, labeled: number, unlabeled: number): { labeled: string[]; unlabeled: string[] } {
+  writeFile(join(root, 'seglab.json'), JSON.stringify({ name: 'shapes', classes: CLASSES }));
+  const stems: string[] = [];
+  for (let n = 0; n < labeled + unlabeled; n++) {
+    const random = rng(n + 1);
+    const stem = `shape${String(n).padStart(2, '0')}`;
+    stems.push(stem);
+    const rgb = new Uint8Array(SIZE * SIZE * 3);
+    const mask = new Uint8Array(SIZE * SIZE);
+    const sx = Math.floor(random() * 36), sy = Math.floor(random() * 36), side = 14 + Math.floor(random() * 12);
+    const cx = 10 + random() * 44, cy = 10 + random() * 44, r = 6 + random() * 6;
+    for (let y = 0; y < SIZE; y++) {
+      for (let x = 0; x < SIZE; x++) {
+        const i = y * SIZE + x;
+        const noise = Math.floor(random() * 40);
+        let c = 0;
+        if (x >= sx && x < sx + side && y >= sy && y < sy + side) c = 1;
+        if ((x - cx) ** 2 + (y - cy) ** 2 <= r * r) c = 2;
+        const colour = c === 1 ? [180, 40, 40] : c === 2 ? [40, 40, 180] : [30, 30, 30];
+        rgb.set(colour.map((v) => Math.min(255, v + noise)), i * 3);
+        mask[i] = c;
+      }
+    }
+    writeFile(join(root, 'images', `${stem}.png`), encodePng({ width: SIZE, height: SIZE, data: rgb, channels: 3, depth: 8 }));
+    if (n < labeled) writeFile(join(root, 'masks', `${stem}.png`), indexedMask(SIZE, SIZE, mask));
+  }
+  return { labeled: stems.slice(0, labeled), unlabeled: stems.slice(labeled) };
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+export interface Service {
+  url: string;
+  token: string;
+  output: () => string;
+  stop(): Promise<void>;
+}
+
+/** Starts `python -m seglab_trainer serve` from backend/ on a free port; resolves once /v1/health answers. */
+export async function startService(dataDir: string): Promise<Service> {
+  const port = await freePort();
+  const token = randomBytes(16).toString('hex');
+  const backend = join(__dirname, '..', '..', 'backend');
+  const child: ChildProcess = spawn('/usr/bin/python3', ['-m', 'seglab_trainer', 'serve', '--port', String(port), '--data-dir', dataDir], {
+    env: { ...process.env, PYTHONPATH: backend, SEGLAB_TOKEN: token },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const url = `http://127.0.0.1:${port}`;
+  const stop = async () => {
+    if (child.exitCode === null) child.kill('SIGTERM');
+    await exited;
+  };
+  for (let i = 0; i < 300; i++) {
+    if (child.exitCode !== null) throw new Error(`the service exited: ${output}`);
+    try {
+      if ((await fetch(`${url}/v1/health`)).ok) return { url, token, output: () => output, stop };
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  await stop();
+  throw new Error(`the service did not answer within 30 s: ${output}`);
+}
