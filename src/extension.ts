@@ -11,6 +11,7 @@ import { createDatasetView, type DatasetTreeProvider } from './dataset/datasetTr
 import { watchWorkspaceForDatasets } from './dataset/datasetWatcher';
 import { registerPrelabel } from './prelabel/registerPrelabel';
 import { registerMiouView } from './miou/registerMiouView';
+import { registerTraining } from './training/registerTraining';
 
 /** What `activate` returns: used by the extension tests (test/vscode) to read the tree. */
 export interface SegLabApi {
@@ -50,6 +51,7 @@ export function activate(context: vscode.ExtensionContext): SegLabApi {
   );
 
   registerPrelabel(context, registry, log);
+  registerTraining(context, registry, log);
   void registry.discover();
   return {
     get datasets() {
