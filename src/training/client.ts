@@ -37,13 +37,15 @@ export interface JobRecord {
   params: Record<string, unknown> & { arch?: string };
   initJob?: string | null;
   device?: string | null;
-  executor?: { kind: string; pid?: number; jobId?: string; slurmJobId?: string; nodes?: string | string[]; [key: string]: unknown } | null;
+  /** `local`: {pid}; `slurm`: {jobId, state, reason, nodes} (see backend/API.md, Executors). */
+  executor?: { kind: string; pid?: number; jobId?: string; state?: string; reason?: string | null; nodes?: string[] } | null;
   epoch?: number | null;
   epochs?: number | null;
   loss?: number | null;
   metrics?: ValMetrics | null;
   history?: { epoch: number; loss: number; miou: number }[];
   error?: string | null;
+  resumable?: boolean;
 }
 
 export interface DatasetSummary {
@@ -161,6 +163,10 @@ export class TrainingClient {
 
   cancel(id: string): Promise<JobRecord> {
     return this.post(`/v1/jobs/${encodeURIComponent(id)}/cancel`);
+  }
+
+  resume(id: string): Promise<JobRecord> {
+    return this.post(`/v1/jobs/${encodeURIComponent(id)}/resume`);
   }
 
   async artifact(id: string, name: 'model.onnx' | 'model.json', signal?: AbortSignal): Promise<Uint8Array> {

@@ -1,0 +1,153 @@
+/**
+ * "SegLab: Fine-tune Model…": asks architecture, epochs and image size, runs fineTune.ts's steps
+ * in a cancellable progress notification (Cancel cancels the job on the backend), stores the
+ * model in the dataset's models/, makes it active and offers to pre-label the rest.
+ */
+import * as vscode from 'vscode';
+import { pickDataset } from '../commands/pickDataset';
+import type { DatasetRegistry } from '../dataset/datasetRegistry';
+import type { DatasetState } from '../dataset/datasetState';
+import type { TreeNode } from '../dataset/treeNodes';
+import { readCard } from '../core/model/load';
+import type { ModelRegistry } from '../prelabel/modelRegistry';
+import { TrainingError, type JobParams, type JobRecord, type TrainingClient } from './client';
+import { downloadModel, originOf } from './downloadModel';
+import { submitJob, watchJob, type FineTuneHooks } from './fineTune';
+import { clientFor, requireTrust } from './settings';
+
+interface ArchChoice extends vscode.QuickPickItem {
+  params: Partial<JobParams>;
+}
+
+const ARCHS: ArchChoice[] = [
+  { label: 'DeepLabV3+ (ResNet-50)', params: { arch: 'deeplabv3plus', backbone: 'resnet50' } },
+  { label: 'DeepLabV3+ (MobileNetV3-Large)', params: { arch: 'deeplabv3plus', backbone: 'mobilenet_v3_large' } },
+  { label: 'U-Net', params: { arch: 'unet' } },
+  { label: 'SegFormer (MiT-B0)', params: { arch: 'segformer' } },
+  { label: 'FCN (ResNet-50)', params: { arch: 'fcn', backbone: 'resnet50' } },
+  { label: 'DeepLabV3 (ResNet-50)', params: { arch: 'deeplabv3', backbone: 'resnet50' } },
+];
+
+/** The first choice continues from the active model when this backend trained it, else reuses its architecture. */
+async function archChoices(client: TrainingClient, models: ModelRegistry | undefined): Promise<ArchChoice[]> {
+  const active = await models?.active();
+  const card = active?.hasCard ? (await readCard(active.fs, active.path).catch(() => undefined))?.card : undefined;
+  if (!active || !card) return ARCHS;
+  const origin = originOf(card);
+  const arch = (card.training as { arch?: string; backbone?: string } | undefined) ?? {};
+  const params: Partial<JobParams> = { arch: arch.arch ?? card.architecture, ...(arch.backbone ? { backbone: arch.backbone } : {}) };
+  if (origin && origin.backend === client.baseUrl) {
+    const job = await client.job(origin.job).catch(() => undefined);
+    if (job?.state === 'succeeded') {
+      const first = { label: vscode.l10n.t('Continue from {0}', active.name), description: vscode.l10n.t('active model, {0}', card.architecture), params: { ...params, ...onlyArch(job.params), initJob: job.id } };
+      return [first, ...ARCHS];
+    }
+  }
+  if (card.architecture === 'other') return ARCHS;
+  return [{ label: vscode.l10n.t('{0}, like {1}', card.architecture, active.name), description: vscode.l10n.t('new weights: this backend does not have that model'), params }, ...ARCHS];
+}
+
+function onlyArch(p: Record<string, unknown>): Partial<JobParams> {
+  const pick = (k: 'arch' | 'backbone' | 'unetBase' | 'unetDepth') => (p[k] === undefined || p[k] === null ? {} : { [k]: p[k] });
+  return { ...pick('arch'), ...pick('backbone'), ...pick('unetBase'), ...pick('unetDepth') };
+}
+
+async function askParams(client: TrainingClient, models: ModelRegistry | undefined): Promise<Omit<JobParams, 'dataset'> | undefined> {
+  const arch = await vscode.window.showQuickPick(await archChoices(client, models), { placeHolder: vscode.l10n.t('Architecture to fine-tune') });
+  if (!arch) return undefined;
+  const epochs = await vscode.window.showInputBox({
+    prompt: vscode.l10n.t('Epochs'),
+    value: '20',
+    validateInput: (v) => (/^\d+$/.test(v) && +v >= 1 && +v <= 10000 ? undefined : vscode.l10n.t('A whole number from 1 to 10000')),
+  });
+  if (!epochs) return undefined;
+  const size = await vscode.window.showQuickPick(
+    ['256', '384', '512', '768', '1024'].map((s) => ({ label: s, description: s === '512' ? vscode.l10n.t('default') : undefined })).sort((a, b) => Number(b.label === '512') - Number(a.label === '512')),
+    { placeHolder: vscode.l10n.t('Training crop size (pixels)') },
+  );
+  if (!size) return undefined;
+  return { ...arch.params, epochs: Number(epochs), imageSize: Number(size.label) };
+}
+
+/** Follows a job (or submits one first) in a cancellable notification; Cancel asks the backend to cancel it. */
+export function followInProgress(client: TrainingClient, output: vscode.LogOutputChannel, job: JobRecord | ((hooks: FineTuneHooks) => Promise<JobRecord>)): Thenable<JobRecord | undefined> {
+  return vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('SegLab training'), cancellable: true },
+    async (progress, token) => {
+      const controller = new AbortController();
+      let current: JobRecord | undefined = typeof job === 'function' ? undefined : job;
+      const sub = token.onCancellationRequested(() => {
+        controller.abort();
+        if (current) void client.cancel(current.id).then((j) => output.info(`job ${j.id}: cancel requested (${j.state})`), (e: unknown) => output.error(String(e)));
+      });
+      const hooks: FineTuneHooks = {
+        signal: controller.signal,
+        log: (line) => output.info(line),
+        onJob: (j) => (current = j),
+        // Messages only: the phases (packaging, upload, epochs) have no common scale for one bar.
+        progress: (_phase, fraction, message) => progress.report({ message: Number.isFinite(fraction) ? `${message} (${Math.round(fraction * 100)} %)` : message }),
+      };
+      try {
+        const submitted = typeof job === 'function' ? await job(hooks) : job;
+        if (controller.signal.aborted) return await client.cancel(submitted.id);
+        return await watchJob(client, submitted, hooks);
+      } catch (error) {
+        if (controller.signal.aborted && !current) return undefined; // cancelled before the job existed
+        throw error;
+      } finally {
+        sub.dispose();
+      }
+    },
+  );
+}
+
+/** Downloads a succeeded job's model into the dataset, activates it, offers pre-labeling. */
+export async function installModel(client: TrainingClient, job: JobRecord, dataset: DatasetState, models: ModelRegistry | undefined, output: vscode.LogOutputChannel): Promise<void> {
+  if (!dataset.index) throw new TrainingError(`${dataset.uri.fsPath}: the dataset is not loaded`);
+  const arch = String(job.params.arch ?? 'model');
+  const stamp = (job.finishedAt ?? new Date().toISOString()).replace(/[-:]/g, '').slice(0, 13);
+  const stored = await downloadModel(client, job.id, dataset.fs, dataset.index.root, `${dataset.name}-${arch}-${stamp}`);
+  output.info(`model stored as ${stored.onnxPath}`);
+  const entry = models ? (await models.list()).find((m) => m.uri.toString() === dataset.resolve(stored.onnxPath).toString()) : undefined;
+  if (models && entry) await models.setActive(entry);
+  else await vscode.commands.executeCommand('seglab.selectModel');
+  const miou = job.metrics?.miou;
+  const prelabel = vscode.l10n.t('Pre-label unlabeled images now');
+  const choice = await vscode.window.showInformationMessage(
+    vscode.l10n.t('Model {0} (val mIoU {1}) is in {2}/models and active.', stored.name, typeof miou === 'number' ? miou.toFixed(3) : '?', dataset.name),
+    prelabel,
+  );
+  if (choice === prelabel) await vscode.commands.executeCommand('seglab.prelabelDataset', dataset.uri);
+}
+
+export async function fineTuneCommand(registry: DatasetRegistry, models: ModelRegistry | undefined, secrets: vscode.SecretStorage, output: vscode.LogOutputChannel, target?: TreeNode | vscode.Uri): Promise<void> {
+  if (!requireTrust()) return;
+  const dataset = await pickDataset(registry, target, vscode.l10n.t('Dataset to fine-tune on'));
+  const index = dataset?.index;
+  if (!dataset || !index) return;
+  const labeled = index.images.filter((e) => e.mask).length;
+  if (labeled === 0) throw new TrainingError(`${dataset.uri.fsPath}: no labeled images (images with a mask) to train on`);
+  const client = await clientFor(secrets);
+  await client.jobs(); // reachable and the token accepted, before any question
+  const params = await askParams(client, models);
+  if (!params) return;
+  output.show(true);
+  output.info(`fine-tuning on ${dataset.name} (${labeled} labeled images) at ${client.baseUrl}: ${JSON.stringify(params)}`);
+  const job = await followInProgress(client, output, (hooks) => submitJob(client, dataset.fs, index, params, hooks));
+  if (!job) return output.info('cancelled before the job was created');
+  await finish(client, job, dataset, models, output);
+}
+
+/** What to say (and do) once a followed job has ended or the user stopped following it. */
+export async function finish(client: TrainingClient, job: JobRecord, dataset: DatasetState | undefined, models: ModelRegistry | undefined, output: vscode.LogOutputChannel): Promise<void> {
+  output.info(`job ${job.id}: ${job.state}${job.error ? ` (${job.error})` : ''}`);
+  if (job.state === 'succeeded') {
+    if (dataset) await installModel(client, job, dataset, models, output);
+  } else if (job.state === 'failed') {
+    void vscode.window.showErrorMessage(vscode.l10n.t('SegLab: training job {0} failed: {1}', job.id.slice(0, 8), job.error ?? 'no reason given'));
+  } else if (job.state === 'cancelled') {
+    void vscode.window.showInformationMessage(vscode.l10n.t('SegLab: training job {0} was cancelled.', job.id.slice(0, 8)));
+  } else {
+    void vscode.window.showInformationMessage(vscode.l10n.t('SegLab: job {0} is {1}; "SegLab: Show Training Jobs" follows it again.', job.id.slice(0, 8), job.state));
+  }
+}

@@ -1,0 +1,50 @@
+/**
+ * Where the training backend is and how to reach it. The URL and the Python path are
+ * machine-scoped settings (package.json), so a cloned workspace cannot send a user's images to
+ * another server or run another program; the token lives in SecretStorage.
+ */
+import * as vscode from 'vscode';
+import { TrainingClient } from './client';
+
+const TOKEN_KEY = 'seglab.training.token';
+export const DEFAULT_BACKEND_URL = 'http://127.0.0.1:8765';
+
+export function backendUrl(): string {
+  return vscode.workspace.getConfiguration('seglab.training').get<string>('backendUrl', DEFAULT_BACKEND_URL) || DEFAULT_BACKEND_URL;
+}
+
+export function pythonPath(): string {
+  return vscode.workspace.getConfiguration('seglab.training').get<string>('python', 'python3') || 'python3';
+}
+
+export function getToken(secrets: vscode.SecretStorage): Thenable<string | undefined> {
+  return secrets.get(TOKEN_KEY);
+}
+
+export function storeToken(secrets: vscode.SecretStorage, token: string): Thenable<void> {
+  return secrets.store(TOKEN_KEY, token);
+}
+
+export async function clientFor(secrets: vscode.SecretStorage): Promise<TrainingClient> {
+  return new TrainingClient(backendUrl(), await getToken(secrets));
+}
+
+/** "SegLab: Set Training Backend Token": the token printed by `seglab_trainer serve` (or its data dir's `token` file). */
+export async function setTokenCommand(secrets: vscode.SecretStorage): Promise<void> {
+  const token = await vscode.window.showInputBox({
+    prompt: vscode.l10n.t('Bearer token of the training backend at {0} (printed by the service on first start, or in <data-dir>/token)', backendUrl()),
+    password: true,
+    ignoreFocusOut: true,
+    validateInput: (v) => (/^\S+$/.test(v.trim()) ? undefined : vscode.l10n.t('A token without spaces')),
+  });
+  if (token === undefined) return;
+  await storeToken(secrets, token.trim());
+  void vscode.window.showInformationMessage(vscode.l10n.t('SegLab: training backend token stored.'));
+}
+
+/** Training runs user-chosen programs and sends data away: only in trusted workspaces. */
+export function requireTrust(): boolean {
+  if (vscode.workspace.isTrusted) return true;
+  void vscode.window.showErrorMessage(vscode.l10n.t('SegLab: training needs a trusted workspace (Workspaces: Manage Workspace Trust).'));
+  return false;
+}
