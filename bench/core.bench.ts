@@ -9,8 +9,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defaultClasses, paletteFor } from '../src/core/classes';
-import { decodeMask, encodeMask, MASK_ZLIB_LEVEL, type Mask, type ZlibLevel } from '../src/core/mask/codec';
+import { decodeMask, encodeMask, MASK_ZLIB_LEVEL, type Mask } from '../src/core/mask/codec';
+import { setMaskZlib, type MaskZlib, type ZlibLevel } from '../src/core/mask/zlib';
 import { ConfusionMatrix } from '../src/core/metrics/confusion';
+import { nodeZlib } from '../src/node/zlibCodec';
 import { randInt, rng } from '../test/core/metrics/random';
 import { encode } from 'fast-png';
 
@@ -195,31 +197,41 @@ function benchPng(content: 'labels' | 'random'): void {
     height: SIZE,
     data: content === 'labels' ? labelMask(random) : randomMask(random),
   }));
-  let pngs: Uint8Array[] = [];
-  const encodeTiming = best(3, () => {
-    pngs = masks.map((m) => encodeMask(m, classes, 255));
-  });
-  const decodeTiming = best(3, () => {
-    for (const png of pngs) decodeMask(png, { path: 'bench.png', classes });
-  });
   const all = new Uint8Array(count * PIXELS);
   masks.forEach((m, i) => all.set(m.data, i * PIXELS));
   writeFileSync(join(work, 'masks.bin'), all);
   const pillow = python(PILLOW_PNG, join(work, 'masks.bin'), String(SIZE), paletteFor(classes, 255).flat().join(','));
-  const header = { content, masks: count, width: SIZE, height: SIZE };
-  report({ name: 'png-decode', ...header, ...compared(speeds(count * PIXELS, decodeTiming), 'pillow', pillow && { wall: pillow.decWall, cpu: pillow.decCpu }) });
-  report({
-    name: 'png-encode',
-    ...header,
-    zlibLevel: MASK_ZLIB_LEVEL,
-    bytesPerMask: Math.round(pngs.reduce((sum, p) => sum + p.length, 0) / count),
-    pillowBytesPerMask: pillow ? Math.round(pillow.bytes) : null,
-    ...compared(speeds(count * PIXELS, encodeTiming), 'pillow', pillow && { wall: pillow.encWall, cpu: pillow.encCpu }),
-  });
+  for (const [zlib, impl] of ZLIBS) {
+    setMaskZlib(impl);
+    let pngs: Uint8Array[] = [];
+    const encodeTiming = best(3, () => {
+      pngs = masks.map((m) => encodeMask(m, classes, 255));
+    });
+    const decodeTiming = best(3, () => {
+      for (const png of pngs) decodeMask(png, { path: 'bench.png', classes });
+    });
+    const header = { content, zlib, masks: count, width: SIZE, height: SIZE };
+    report({ name: 'png-decode', ...header, ...compared(speeds(count * PIXELS, decodeTiming), 'pillow', pillow && { wall: pillow.decWall, cpu: pillow.decCpu }) });
+    report({
+      name: 'png-encode',
+      ...header,
+      zlibLevel: MASK_ZLIB_LEVEL,
+      bytesPerMask: Math.round(pngs.reduce((sum, p) => sum + p.length, 0) / count),
+      pillowBytesPerMask: pillow ? Math.round(pillow.bytes) : null,
+      ...compared(speeds(count * PIXELS, encodeTiming), 'pillow', pillow && { wall: pillow.encWall, cpu: pillow.encCpu }),
+    });
+  }
 }
+
+/** Node's zlib (CLI, extension host, workers) and the portable fflate (browsers). */
+const ZLIBS: [string, MaskZlib | undefined][] = [
+  ['node', nodeZlib],
+  ['fflate', undefined],
+];
 
 /** The speed/size tradeoff behind MASK_ZLIB_LEVEL, on few-object and many-object masks. */
 function benchLevels(): void {
+  setMaskZlib(nodeZlib);
   for (const content of ['labels', 'fine-labels']) {
     const random = rng(4);
     const masks: Mask[] = Array.from({ length: 5 }, () => ({ width: SIZE, height: SIZE, data: labelMask(random, content === 'fine-labels') }));

@@ -12,11 +12,12 @@ import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeMask, decodeMask } from '../src/core/mask/codec';
+import { setMaskZlib } from '../src/core/mask/zlib';
 import { cacheFingerprint, MatrixCache } from '../src/core/metrics/cache';
 import { ConfusionMatrix } from '../src/core/metrics/confusion';
 import { evaluateIncremental, type ScoreSettings } from '../src/core/metrics/evaluateIncremental';
-import { decodeMaskNative } from '../src/miou/nativeDecode';
 import { WorkerPool } from '../src/miou/workerPool';
+import { nodeZlib } from '../src/node/zlibCodec';
 import { maskPair, MIOU_CLASSES } from '../test/miou/generate';
 import { workerBundle } from '../test/miou/workerBundle';
 
@@ -72,8 +73,8 @@ async function main(): Promise<void> {
   };
   const opts = { path: 'x', classes: MIOU_CLASSES };
   const split = {
-    decodeNativeMs: per(() => decodeMaskNative(file, opts)),
-    decodeFastPngMs: per(() => decodeMask(file, opts)),
+    decodeNodeZlibMs: per(() => (setMaskZlib(nodeZlib), decodeMask(file, opts))),
+    decodeFflateMs: per(() => (setMaskZlib(undefined), decodeMask(file, opts))),
     countMs: per(() => new ConfusionMatrix(5).accumulate(gt, pred)),
   };
 

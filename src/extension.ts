@@ -12,6 +12,7 @@ import { watchWorkspaceForDatasets } from './dataset/datasetWatcher';
 import { registerPrelabel } from './prelabel/registerPrelabel';
 import { registerMiouView } from './miou/registerMiouView';
 import { registerTraining } from './training/registerTraining';
+import { useNodeZlib } from './node/zlibCodec';
 
 /** What `activate` returns: used by the extension tests (test/vscode) to read the tree. */
 export interface SegLabApi {
@@ -22,6 +23,7 @@ export interface SegLabApi {
 }
 
 export function activate(context: vscode.ExtensionContext): SegLabApi {
+  useNodeZlib(); // masks in the editor, validation, conversion and training uploads
   const log = vscode.window.createOutputChannel('SegLab', { log: true });
   const registry = new DatasetRegistry(context.workspaceState, log, (dataset, index, request) =>
     validateInBackground(dataset, index, request, log),

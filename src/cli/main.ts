@@ -1,5 +1,6 @@
 /** `seglab`: dataset info, mIoU and layout conversion from the command line. */
 import { DataError } from '../core/errors';
+import { useNodeZlib } from '../node/zlibCodec';
 import { parse, UsageError } from './args';
 import type { Command } from './command';
 import { convertCommand } from './commands/convert';
@@ -19,6 +20,7 @@ Run "seglab <command> --help" for a command's options.
 Exit codes: 0 success, 1 problems found in the data, 2 usage error.`;
 
 async function main(argv: string[], io: Io = processIo): Promise<number> {
+  useNodeZlib();
   const [name, ...rest] = argv;
   if (name === undefined || name === '-h' || name === '--help') {
     (name === undefined ? io.err : io.out)(HELP);

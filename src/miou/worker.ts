@@ -5,11 +5,12 @@
 import { readFileSync } from 'node:fs';
 import { parentPort } from 'node:worker_threads';
 import type { FileSystem } from '../core/fileSystem';
-import { readJob, scoreBytes, type ScoreResult } from '../core/metrics/evaluateIncremental';
+import { scoreJob, type ScoreResult } from '../core/metrics/evaluateIncremental';
 import { NodeFileSystem } from '../node/nodeFileSystem';
-import { decodeMaskNative } from './nativeDecode';
+import { useNodeZlib } from '../node/zlibCodec';
 import type { BatchReply, BatchRequest } from './workerMessages';
 
+useNodeZlib();
 const nodeFs = new NodeFileSystem();
 /**
  * Blocking reads are fine in a worker and several times cheaper than fs.promises for small
@@ -29,8 +30,7 @@ parentPort?.on('message', (request: BatchRequest) => {
   void (async () => {
     const results: ScoreResult[] = [];
     for (const job of request.jobs) {
-      const read = await readJob(fs, job);
-      results.push(Array.isArray(read) ? await scoreBytes(job, read[0], read[1], request.settings, decodeMaskNative) : { name: job.name, problem: read });
+      results.push(await scoreJob(fs, job, request.settings));
     }
     parentPort?.postMessage({ id: request.id, results } satisfies BatchReply);
   })().catch((err: unknown) => parentPort?.postMessage({ id: request.id, error: err instanceof Error ? err.message : String(err) } satisfies BatchReply));

@@ -5,7 +5,7 @@
 import type { ClassDef } from '../classes';
 import { DataError, type Problem } from '../errors';
 import type { FileSystem } from '../fileSystem';
-import { decodeMask } from '../mask/codec';
+import { decodeMask, type Mask } from '../mask/codec';
 import { ConfusionMatrix } from '../metrics/confusion';
 import { computeScores, type Scores } from '../metrics/scores';
 import { extensionOf, joinPath, stemOf } from '../paths';
@@ -38,12 +38,14 @@ export interface Evaluation {
   problems: Problem[];
 }
 
-export interface EvalOptions extends ProgressOptions {
+export interface ScoreSettings {
   classes: readonly ClassDef[];
   /** C: values 0..C-1 are classes. */
   numClasses: number;
   ignoreIndex: number;
 }
+
+export interface EvalOptions extends ProgressOptions, ScoreSettings {}
 
 /** C for a class list: ids need not be contiguous. */
 export function numClassesOf(classes: readonly ClassDef[]): number {
@@ -52,36 +54,63 @@ export function numClassesOf(classes: readonly ClassDef[]): number {
 
 const detail = (err: unknown) => (err instanceof DataError ? err.detail : err instanceof Error ? err.message : String(err));
 
+/** Reads a label and its prediction; a file that cannot be read is the pair's problem. */
+export async function readPair(fs: Pick<FileSystem, 'readFile'>, gt: string, pred: string): Promise<[Uint8Array, Uint8Array] | Problem> {
+  const out: Uint8Array[] = [];
+  for (const path of [gt, pred]) {
+    try {
+      out.push(await fs.readFile(path));
+    } catch (err) {
+      return { path, kind: 'unreadable-mask', message: detail(err) };
+    }
+  }
+  return [out[0], out[1]];
+}
+
+/**
+ * Decodes a label and its prediction and counts them into the pair's own matrix; or the problem
+ * that keeps the pair from being scored (an unreadable mask, a size mismatch).
+ */
+export function countPair(paths: { gt: string; pred: string }, bytes: readonly [Uint8Array, Uint8Array], settings: ScoreSettings): ConfusionMatrix | Problem {
+  const { classes, numClasses, ignoreIndex } = settings;
+  const masks: Mask[] = [];
+  for (const [path, data] of [[paths.gt, bytes[0]], [paths.pred, bytes[1]]] as const) {
+    try {
+      masks.push(decodeMask(data, { path, classes, ignoreIndex }));
+    } catch (err) {
+      return { path, kind: 'unreadable-mask', message: detail(err) };
+    }
+  }
+  const [gt, p] = masks;
+  if (gt.width !== p.width || gt.height !== p.height) {
+    const message = `prediction is ${p.width}x${p.height} but its label ${paths.gt} is ${gt.width}x${gt.height}; not scored`;
+    return { path: paths.pred, kind: 'size-mismatch', message };
+  }
+  const cm = new ConfusionMatrix(numClasses, ignoreIndex);
+  cm.accumulate(gt.data, p.data);
+  return cm;
+}
+
+/** A scored pair's label values that are neither a class nor the ignore index, if any. */
+export function unknownValuesProblem(cm: ConfusionMatrix, gtPath: string): Problem | undefined {
+  if (cm.unknownGtPixels === 0) return undefined;
+  const message = `${cm.unknownGtPixels} pixels hold values that are no class id nor the ignore index ${cm.ignoreIndex}; they are not scored`;
+  return { path: gtPath, kind: 'unknown-values', message };
+}
+
 interface PairResult {
   score?: ImageScore;
   problems: Problem[];
 }
 
 async function scorePair(fs: FileSystem, pair: EvalPair, pred: string, options: EvalOptions, total: ConfusionMatrix): Promise<PairResult> {
-  const { classes, numClasses, ignoreIndex } = options;
-  const masks = [];
-  for (const path of [pair.gt, pred]) {
-    try {
-      masks.push(decodeMask(await fs.readFile(path), { path, classes, ignoreIndex }));
-    } catch (err) {
-      return { problems: [{ path, kind: 'unreadable-mask', message: detail(err) }] };
-    }
-  }
-  const [gt, p] = masks;
-  if (gt.width !== p.width || gt.height !== p.height) {
-    const message = `prediction is ${p.width}x${p.height} but its label ${pair.gt} is ${gt.width}x${gt.height}; not scored`;
-    return { problems: [{ path: pred, kind: 'size-mismatch', message }] };
-  }
-  const cm = new ConfusionMatrix(numClasses, ignoreIndex);
-  cm.accumulate(gt.data, p.data);
+  const read = await readPair(fs, pair.gt, pred);
+  const cm = Array.isArray(read) ? countPair({ gt: pair.gt, pred }, read, options) : read;
+  if (!(cm instanceof ConfusionMatrix)) return { problems: [cm] };
   total.merge(cm);
-  const s = computeScores(cm, classes);
-  const problems: Problem[] = [];
-  if (cm.unknownGtPixels > 0) {
-    const message = `${cm.unknownGtPixels} pixels hold values that are no class id nor the ignore index ${ignoreIndex}; they are not scored`;
-    problems.push({ path: pair.gt, kind: 'unknown-values', message });
-  }
-  return { score: { name: pair.name, miou: s.miou, pixelAccuracy: s.pixelAccuracy }, problems };
+  const s = computeScores(cm, options.classes);
+  const unknown = unknownValuesProblem(cm, pair.gt);
+  return { score: { name: pair.name, miou: s.miou, pixelAccuracy: s.pixelAccuracy }, problems: unknown ? [unknown] : [] };
 }
 
 /** Scores every pair that has a prediction; pairs without one are listed in `missing`. */

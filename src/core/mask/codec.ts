@@ -1,8 +1,10 @@
-import { decode, encode, type DecodedPng } from 'fast-png';
+import { decode, type DecodedPng } from 'fast-png';
 import { paletteFor, type ClassDef } from '../classes';
 import { DataError } from '../errors';
+import { isBytePng, readBytePixels, writeIndexedPng } from './bytePng';
 import { colorsToClasses } from './colorMap';
 import { ColorType, colorTypeName, readPngHeader, type PngHeader } from './pngHeader';
+import type { ZlibLevel } from './zlib';
 
 /** A label mask: one class index per pixel, row-major. */
 export interface Mask {
@@ -32,24 +34,24 @@ export const DEFAULT_MAX_PIXELS = 100e6;
  */
 export const MASK_ZLIB_LEVEL: ZlibLevel = 1;
 
-export type ZlibLevel = 0 | 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9;
-
 /**
  * Decodes a PNG mask: indexed (value = palette index) and grayscale (value = class) at 1-16
  * bits, and RGB/RGBA colour masks mapped through the class colours. Every failure is a
- * DataError naming the file.
+ * DataError naming the file. 8-bit indexed and grayscale masks take the fast path (bytePng.ts),
+ * the rarer forms go through fast-png.
  */
 export function decodeMask(bytes: Uint8Array, opts: DecodeOptions): Mask {
   const { path } = opts;
   const header = readPngHeader(bytes, path, opts.maxPixels ?? DEFAULT_MAX_PIXELS);
   checkSupported(header, path);
+  const { width, height, depth, colorType } = header;
+  if (isBytePng(header)) return { width, height, data: readBytePixels(bytes, header, path) };
   let png: DecodedPng;
   try {
     png = decode(bytes); // readPngHeader checked the CRCs
   } catch (e) {
     throw new DataError(path, `corrupt PNG: ${e instanceof Error ? e.message : String(e)}`);
   }
-  const { width, height, depth, colorType } = header;
   const rowBytes = Math.ceil((width * depth * png.channels) / 8);
   if (png.width !== width || png.height !== height || png.data.length * (depth === 16 ? 2 : 1) !== rowBytes * height) {
     throw new DataError(path, 'corrupt PNG: decoded data does not match the header');
@@ -73,8 +75,7 @@ export function encodeMask(mask: Mask, classes: readonly ClassDef[], ignoreIndex
   if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1 || data.length !== width * height) {
     throw new RangeError(`mask of ${width}x${height} needs ${width * height} values, got ${data.length}`);
   }
-  const palette = paletteFor(classes, ignoreIndex);
-  return encode({ width, height, data, channels: 1, depth: 8, palette }, { zlib: { level: zlibLevel } });
+  return writeIndexedPng(width, height, data, paletteFor(classes, ignoreIndex), zlibLevel);
 }
 
 function checkSupported({ depth, colorType, interlaced }: PngHeader, path: string): void {

@@ -10,6 +10,8 @@ export interface PngHeader {
   depth: number;
   colorType: number;
   interlaced: boolean;
+  /** [start, end) byte ranges of the IDAT chunks' data, in file order. */
+  dataChunks: [number, number][];
 }
 
 const SIGNATURE = [137, 80, 78, 71, 13, 10, 26, 10];
@@ -33,9 +35,9 @@ export function colorTypeName(colorType: number): string {
 }
 
 /**
- * Reads and checks the IHDR fields and walks the chunk list, checking every chunk's CRC, so that
- * a truncated or corrupt file or an absurd declared size is reported clearly before the decoder
- * allocates anything.
+ * Reads and checks the IHDR fields and walks the chunk list, checking every chunk's CRC (and
+ * noting where the image data is), so that a truncated or corrupt file or an absurd declared
+ * size is reported clearly before the decoder allocates anything.
  */
 export function readPngHeader(bytes: Uint8Array, path: string, maxPixels: number): PngHeader {
   if (bytes.length < 8 || SIGNATURE.some((b, i) => bytes[i] !== b)) throw new DataError(path, 'not a PNG file');
@@ -49,6 +51,7 @@ export function readPngHeader(bytes: Uint8Array, path: string, maxPixels: number
     depth: bytes[24],
     colorType: bytes[25],
     interlaced: bytes[28] === 1,
+    dataChunks: [],
   };
   const { width, height, depth, colorType } = header;
   if (width === 0 || height === 0) throw new DataError(path, `invalid PNG size ${width}x${height}`);
@@ -59,7 +62,7 @@ export function readPngHeader(bytes: Uint8Array, path: string, maxPixels: number
   if (!depths) throw new DataError(path, `corrupt PNG: unknown colour type ${colorType}`);
   if (!depths.includes(depth)) throw new DataError(path, `corrupt PNG: bit depth ${depth} is invalid for ${colorTypeName(colorType)}`);
   if (bytes[26] !== 0 || bytes[27] !== 0 || bytes[28] > 1) throw new DataError(path, 'corrupt PNG: unknown compression, filter or interlace method');
-  checkChunks(bytes, view, path);
+  checkChunks(bytes, view, path, header.dataChunks);
   return header;
 }
 
@@ -67,9 +70,8 @@ function chunkType(bytes: Uint8Array, at: number): string {
   return String.fromCharCode(bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]);
 }
 
-function checkChunks(bytes: Uint8Array, view: DataView, path: string): void {
+function checkChunks(bytes: Uint8Array, view: DataView, path: string, dataChunks: [number, number][]): void {
   let at = 8;
-  let sawData = false;
   while (at + 8 <= bytes.length) {
     const length = view.getUint32(at);
     const type = chunkType(bytes, at + 4);
@@ -79,9 +81,9 @@ function checkChunks(bytes: Uint8Array, view: DataView, path: string): void {
     if (crc32(bytes, at + 4, at + 8 + length) !== view.getUint32(at + 8 + length)) {
       throw new DataError(path, `corrupt PNG: CRC mismatch in the ${type} chunk at byte ${at}`);
     }
-    if (type === 'IDAT') sawData = true;
+    if (type === 'IDAT') dataChunks.push([at + 8, at + 8 + length]);
     if (type === 'IEND') {
-      if (!sawData) throw new DataError(path, 'corrupt PNG: no image data (IDAT) chunk');
+      if (dataChunks.length === 0) throw new DataError(path, 'corrupt PNG: no image data (IDAT) chunk');
       return;
     }
     at += 12 + length;

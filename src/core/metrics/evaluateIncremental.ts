@@ -4,21 +4,15 @@
  * the merge of cached matrices equals a full run of `evaluatePairs` (the same semantics as
  * `seglab miou`). Scoring itself is pluggable: in this thread (`localScorer`) or a worker pool.
  */
-import type { ClassDef } from '../classes';
-import type { EvalPair, Evaluation, ImageScore } from '../dataset/evaluate';
+import { countPair, readPair, unknownValuesProblem, type EvalPair, type Evaluation, type ImageScore, type ScoreSettings } from '../dataset/evaluate';
 import { forEachLimited, type ProgressOptions } from '../dataset/forEachLimited';
-import { DataError, type Problem } from '../errors';
+import type { Problem } from '../errors';
 import type { FileSystem } from '../fileSystem';
-import { decodeMask, type DecodeOptions, type Mask } from '../mask/codec';
 import { sha256Hex, type MatrixCache, type PairHashes } from './cache';
 import { ConfusionMatrix, type ConfusionMatrixJson } from './confusion';
 import { computeScores } from './scores';
 
-export interface ScoreSettings {
-  classes: readonly ClassDef[];
-  numClasses: number;
-  ignoreIndex: number;
-}
+export type { ScoreSettings };
 
 /** One pair to score; `known`: the cached hashes, so an unchanged pair is not decoded. */
 export interface ScoreJob {
@@ -38,54 +32,22 @@ export interface ScoreResult {
 }
 
 export type Scorer = (jobs: readonly ScoreJob[], progress: ProgressOptions) => Promise<ScoreResult[]>;
-export type MaskDecoder = (bytes: Uint8Array, opts: DecodeOptions) => Mask;
 
-const detail = (err: unknown) => (err instanceof DataError ? err.detail : err instanceof Error ? err.message : String(err));
-
-/** Hashes both files and, unless they match `job.known`, decodes and counts them. */
-export async function scoreBytes(job: ScoreJob, gtBytes: Uint8Array, predBytes: Uint8Array, settings: ScoreSettings, decode: MaskDecoder = decodeMask): Promise<ScoreResult> {
-  const hashes = { gt: await sha256Hex(gtBytes), pred: await sha256Hex(predBytes) };
+/** Reads both files, hashes them and, unless the hashes match `job.known`, decodes and counts them. */
+export async function scoreJob(fs: Pick<FileSystem, 'readFile'>, job: ScoreJob, settings: ScoreSettings): Promise<ScoreResult> {
+  const bytes = await readPair(fs, job.gt, job.pred);
+  if (!Array.isArray(bytes)) return { name: job.name, problem: bytes };
+  const hashes = { gt: await sha256Hex(bytes[0]), pred: await sha256Hex(bytes[1]) };
   if (job.known && job.known.gt === hashes.gt && job.known.pred === hashes.pred) return { name: job.name, hashes };
-  const { classes, numClasses, ignoreIndex } = settings;
-  const masks: Mask[] = [];
-  for (const [path, bytes] of [[job.gt, gtBytes], [job.pred, predBytes]] as const) {
-    try {
-      masks.push(decode(bytes, { path, classes, ignoreIndex }));
-    } catch (err) {
-      return { name: job.name, problem: { path, kind: 'unreadable-mask', message: detail(err) } };
-    }
-  }
-  const [gt, p] = masks;
-  if (gt.width !== p.width || gt.height !== p.height) {
-    const message = `prediction is ${p.width}x${p.height} but its label ${job.gt} is ${gt.width}x${gt.height}; not scored`;
-    return { name: job.name, problem: { path: job.pred, kind: 'size-mismatch', message } };
-  }
-  const cm = new ConfusionMatrix(numClasses, ignoreIndex);
-  cm.accumulate(gt.data, p.data);
-  return { name: job.name, hashes, matrix: cm.toJSON() };
-}
-
-/** Reads a job's files; a file that cannot be read is the pair's problem. */
-export async function readJob(fs: Pick<FileSystem, 'readFile'>, job: ScoreJob): Promise<[Uint8Array, Uint8Array] | Problem> {
-  const out: Uint8Array[] = [];
-  for (const path of [job.gt, job.pred]) {
-    try {
-      out.push(await fs.readFile(path));
-    } catch (err) {
-      return { path, kind: 'unreadable-mask', message: detail(err) };
-    }
-  }
-  return [out[0], out[1]];
+  const cm = countPair(job, bytes, settings);
+  return cm instanceof ConfusionMatrix ? { name: job.name, hashes, matrix: cm.toJSON() } : { name: job.name, problem: cm };
 }
 
 /** Scores jobs in this thread, a few files in flight at once. */
 export function localScorer(fs: FileSystem, settings: ScoreSettings): Scorer {
   return async (jobs, progress) => {
     const results = new Map<ScoreJob, ScoreResult>();
-    await forEachLimited(jobs, async (job) => {
-      const read = await readJob(fs, job);
-      results.set(job, Array.isArray(read) ? await scoreBytes(job, read[0], read[1], settings) : { name: job.name, problem: read });
-    }, progress);
+    await forEachLimited(jobs, async (job) => void results.set(job, await scoreJob(fs, job, settings)), progress);
     return jobs.map((j) => results.get(j) as ScoreResult);
   };
 }
@@ -155,10 +117,8 @@ function assemble(
     perImage.set(pair.name, cm);
     const s = computeScores(cm, classes);
     images.push({ name: pair.name, miou: s.miou, pixelAccuracy: s.pixelAccuracy });
-    if (cm.unknownGtPixels > 0) {
-      const message = `${cm.unknownGtPixels} pixels hold values that are no class id nor the ignore index ${ignoreIndex}; they are not scored`;
-      problems.push({ path: pair.gt, kind: 'unknown-values', message });
-    }
+    const unknown = unknownValuesProblem(cm, pair.gt);
+    if (unknown) problems.push(unknown);
   }
   return {
     scores: computeScores(total, classes),

@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import { decode, encode, type ImageData } from 'fast-png';
 import { defaultClasses, paletteFor, type ClassDef } from '../../../src/core/classes';
 import { DataError } from '../../../src/core/errors';
 import { decodeMask, encodeMask, type Mask } from '../../../src/core/mask/codec';
+import { setMaskZlib, type MaskZlib } from '../../../src/core/mask/zlib';
+import { nodeZlib } from '../../../src/node/zlibCodec';
 import { randomBytes, rng } from '../metrics/random';
 import { packBits, readChunks, withIhdr, writeChunks } from './pngBytes';
 
@@ -33,7 +35,16 @@ function pngOf(image: ImageData, interlace?: 'Adam7'): Uint8Array {
   return encode(image, interlace ? { interlace } : {});
 }
 
-describe('encodeMask / decodeMask', () => {
+// Every case with the portable zlib (browsers) and with Node's (CLI, extension host, workers).
+const ZLIBS: [string, MaskZlib | undefined][] = [
+  ['portable fflate', undefined],
+  ['Node zlib', nodeZlib],
+];
+
+for (const [zlibName, zlib] of ZLIBS) describe(`encodeMask / decodeMask with ${zlibName}`, () => {
+  before(() => setMaskZlib(zlib));
+  after(() => setMaskZlib(undefined));
+
   it('round-trips indexed masks of many sizes, every byte value included', () => {
     for (const [w, h] of [[1, 1], [7, 3], [64, 33], [300, 2]]) {
       const mask = randomMask(w * 1000 + h, w, h);
