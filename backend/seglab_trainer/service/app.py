@@ -62,15 +62,16 @@ def detect_devices() -> List[dict]:
 
 
 def create_app(data_dir: str, token: str, max_upload_bytes: int = 2 << 30, executor: str = "local",
-               devices: Optional[List[dict]] = None) -> FastAPI:
+               devices: Optional[List[dict]] = None, executor_options: Optional[dict] = None) -> FastAPI:
     data_dir = os.path.realpath(data_dir)
     datasets_dir, tmp_dir = os.path.join(data_dir, "datasets"), os.path.join(data_dir, "tmp")
     for d in (datasets_dir, tmp_dir):
         os.makedirs(d, exist_ok=True)
     shutil.rmtree(tmp_dir, ignore_errors=True)  # half-finished uploads of a previous run
     os.makedirs(tmp_dir)
-    devices = devices or detect_devices()
-    manager = JobManager(data_dir, [d["name"] for d in devices], EXECUTORS[executor](os.path.join(data_dir, "cache")))
+    runner = EXECUTORS[executor](os.path.join(data_dir, "cache"), **(executor_options or {}))
+    devices = devices or runner.devices() or detect_devices()
+    manager = JobManager(data_dir, [d["name"] for d in devices], runner)
     app = FastAPI(title="SegLab training service", version=__version__, docs_url="/v1/docs", openapi_url="/v1/openapi.json")
     app.state.manager = manager
 

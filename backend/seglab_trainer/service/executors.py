@@ -17,6 +17,12 @@ class Executor(ABC):
     kind: str
     #: whether a job keeps running, and can be re-attached, when the service stops (a scheduler's job does)
     survives_service: bool = False
+    #: whether the executor's own scheduler queues jobs (the service then hands over every queued job at once)
+    queues_jobs: bool = False
+
+    def devices(self) -> List[dict]:
+        """Where its jobs run, when that is not the service's own devices (a cluster); [] means those."""
+        return []
 
     @abstractmethod
     def start(self, job_id: str, argv: List[str], log_path: str, cwd: str) -> dict:
@@ -105,4 +111,9 @@ def _is_trainer(pid: int) -> bool:
         return False
 
 
-EXECUTORS = {"local": LocalExecutor}
+def _slurm(cache_dir: str, **options) -> Executor:
+    from .slurm import SlurmExecutor  # imported on demand: it builds on this module
+    return SlurmExecutor(cache_dir, **options)
+
+
+EXECUTORS = {"local": LocalExecutor, "slurm": _slurm}

@@ -139,7 +139,7 @@ class JobManager:
                         self._watch(job)
                 busy = {j["device"] for j in self.jobs.values() if j["state"] == "running"}
                 for job in sorted(self.jobs.values(), key=lambda j: j["createdAt"]):
-                    if job["state"] == "queued" and job["device"] not in busy:
+                    if job["state"] == "queued" and (self.executor.queues_jobs or job["device"] not in busy):
                         self._launch(job)
                         busy.add(job["device"])
             self._stop.wait(self.poll_s)
