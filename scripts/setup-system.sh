@@ -10,6 +10,10 @@ if ! /usr/bin/python3 -c 'import torch, torchvision, onnx, numpy, PIL, fastapi, 
   need+=(python3-torch python3-torchvision python3-onnx python3-numpy python3-pil python3-fastapi
          python3-uvicorn python3-pytest python3-httpx python3-multipart)
 fi
+# a throw-away Slurm cluster for the Slurm executor's tests (scripts/slurm/cluster.py)
+for bin in munged slurmctld slurmd sbatch; do
+  command -v "$bin" >/dev/null || [ -x "/usr/sbin/$bin" ] || { need+=(munge slurmctld slurmd slurm-client); break; }
+done
 [ ${#need[@]} -eq 0 ] && exit 0
 
 sudo=""
