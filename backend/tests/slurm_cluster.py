@@ -1,0 +1,140 @@
+"""A real Slurm cluster for the tests (scripts/slurm/cluster.py) and the service started with the slurm executor."""
+import io
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tarfile
+import time
+
+import httpx
+import pytest
+
+BACKEND = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+CLUSTER_PY = os.path.join(os.path.dirname(BACKEND), "scripts", "slurm", "cluster.py")
+TOKEN = "slurm-test-token"
+TINY = {"arch": "unet", "unetBase": 8, "unetDepth": 3, "imageSize": 32, "batchSize": 2}
+
+
+class Cluster:
+    """A cluster that scripts/slurm/cluster.py started (or found running) from a state folder."""
+
+    def __init__(self, state: str, netns: int = 0):
+        self.state, self.netns = state, netns
+        r = subprocess.run([sys.executable, CLUSTER_PY, "start", "--json", "--state", state, "--netns", str(netns)],
+                           capture_output=True, text=True, timeout=180)
+        if r.returncode != 0:  # not a skip: CI installs Slurm (scripts/setup-system.sh), so this is a real failure
+            pytest.fail(f"could not start a local Slurm cluster: {r.stderr.strip()}", pytrace=False)
+        status = json.loads(r.stdout)
+        self.started, self.conf, self.prefix = status["started"], status["conf"], status["prefix"]
+        self.nodes = [line.split()[0] for line in status["nodes"]]
+
+    def run(self, *cmd: str) -> subprocess.CompletedProcess:
+        return subprocess.run([*self.prefix, *cmd], capture_output=True, text=True, timeout=30,
+                              env={**os.environ, "SLURM_CONF": self.conf})
+
+    def job(self, slurm_id: str) -> dict:
+        out = self.run("scontrol", "show", "job", "-o", slurm_id).stdout
+        return dict(f.split("=", 1) for f in out.split() if "=" in f)
+
+    def stop(self) -> None:
+        if self.started:
+            subprocess.run([sys.executable, CLUSTER_PY, "stop", "--state", self.state], capture_output=True, timeout=120)
+
+
+@pytest.fixture(scope="session")
+def slurm_cluster():
+    cluster = Cluster(os.environ.get("SEGLAB_SLURM_STATE", "/tmp/seglab-slurm"))
+    yield cluster
+    cluster.stop()
+
+
+class SlurmService:
+    """`python -m seglab_trainer serve --executor slurm` on a free port, its data dir inside shared_dir."""
+
+    def __init__(self, shared_dir: str, cluster: Cluster, **settings):
+        self.data_dir = os.path.join(shared_dir, "service")
+        self.config = os.path.join(shared_dir, "slurm.json")
+        with open(self.config, "w") as f:
+            json.dump({"shared_dir": shared_dir, "slurm_conf": cluster.conf, "command_prefix": cluster.prefix,
+                       "poll_interval_s": 0.5, **settings}, f)
+        self.proc = None
+        self.start()
+
+    def start(self) -> None:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port = s.getsockname()[1]
+        env = {**os.environ, "SEGLAB_TOKEN": TOKEN, "PYTHONPATH": BACKEND}
+        self.proc = subprocess.Popen([sys.executable, "-m", "seglab_trainer", "serve", "--port", str(self.port),
+                                      "--data-dir", self.data_dir, "--executor", "slurm", "--executor-config", self.config],
+                                     cwd=BACKEND, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.client = httpx.Client(base_url=self.url, headers={"Authorization": f"Bearer {TOKEN}"}, timeout=30)
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(self.proc.stderr.read().decode())
+            try:
+                if httpx.get(self.url + "/v1/health").status_code == 200:
+                    return
+            except httpx.TransportError:
+                time.sleep(0.2)
+        raise TimeoutError("service did not start")
+
+    def stop(self, sig=signal.SIGTERM) -> None:
+        self.client.close()
+        self.proc.send_signal(sig)
+        self.proc.wait(timeout=20)
+        self.proc.stderr.close()
+
+    def upload(self, root: str) -> str:
+        buf = io.BytesIO()
+        with tarfile.open(fileobj=buf, mode="w") as tf:
+            tf.add(root, arcname=".")
+        r = self.client.post("/v1/datasets", content=buf.getvalue(), headers={"Content-Type": "application/x-tar"})
+        assert r.status_code in (200, 201), r.text
+        return r.json()["id"]
+
+    def submit(self, dataset: str, **params) -> dict:
+        r = self.client.post("/v1/jobs", json={"dataset": dataset, **TINY, **params})
+        assert r.status_code == 201, r.text
+        return r.json()
+
+    def wait(self, job_id: str, until, timeout: float = 120) -> dict:
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            job = self.client.get(f"/v1/jobs/{job_id}").json()
+            if until(job):
+                return job
+            time.sleep(0.3)
+        raise TimeoutError(json.dumps(job))
+
+    def events(self, job_id: str, timeout: float = 120) -> list:
+        """(event, data) pairs of the job's Server-Sent Events, until `end`."""
+        events, kind = [], None
+        with self.client.stream("GET", f"/v1/jobs/{job_id}/events", timeout=timeout) as stream:
+            for line in stream.iter_lines():
+                line = line.rstrip("\r\n")
+                if line.startswith("event: "):
+                    kind = line[7:]
+                elif line.startswith("data: "):
+                    events.append((kind, json.loads(line[6:])))
+                    if kind == "end":
+                        break
+        return events
+
+    def progress(self, job_id: str) -> list:
+        path = os.path.join(self.data_dir, "jobs", job_id, "out", "progress.jsonl")
+        with open(path) as f:
+            return [json.loads(line) for line in f if line.strip()]
+
+    def close(self) -> None:
+        """Cancels what a failed test left running in Slurm, then stops the service."""
+        if self.proc and self.proc.poll() is None:
+            for job in self.client.get("/v1/jobs").json()["jobs"]:
+                if job["state"] in ("queued", "running"):
+                    self.client.post(f"/v1/jobs/{job['id']}/cancel")
+            self.stop()
