@@ -8,7 +8,6 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { extract } from 'tar-stream';
 import { loadDataset } from '../../src/core/dataset/datasetIndex';
 import type { DatasetIndex } from '../../src/core/dataset/types';
 import { decodeMask } from '../../src/core/mask/codec';
@@ -21,32 +20,11 @@ import { NodeFileSystem } from '../../src/node/nodeFileSystem';
 import { createNativeBackend, sha256 } from '../../src/node/onnxBackends';
 import { TrainingClient, TrainingError, type JobParams } from '../../src/training/client';
 import { verifyDownload } from '../../src/training/downloadModel';
-import { fineTune } from '../../src/training/fineTune';
-import { packageDataset, splitLabeled } from '../../src/training/packageDataset';
+import { fineTune, submitJob, watchJob } from '../../src/training/fineTune';
 import { CLASSES, freePort, makeShapesDataset, startService, type Service } from './fixtures';
 
 const fs = new NodeFileSystem();
 const TINY: Omit<JobParams, 'dataset'> = { arch: 'unet', unetBase: 8, unetDepth: 2, imageSize: 64, batchSize: 4 };
-
-async function members(archive: Uint8Array): Promise<Map<string, Buffer>> {
-  const out = new Map<string, Buffer>();
-  const ex = extract();
-  const done = new Promise<void>((resolve, reject) => {
-    ex.on('entry', (header, stream, next) => {
-      const chunks: Buffer[] = [];
-      stream.on('data', (c: unknown) => chunks.push(c as Buffer));
-      stream.on('end', () => {
-        out.set(header.name, Buffer.concat(chunks));
-        next();
-      });
-    });
-    ex.on('finish', resolve);
-    ex.on('error', reject);
-  });
-  ex.end(Buffer.from(archive));
-  await done;
-  return out;
-}
 
 /** Dataset-level mIoU of a stored model's predictions on the labeled images (core metrics). */
 async function miouOf(index: DatasetIndex, onnxPath: string): Promise<number> {
@@ -82,24 +60,6 @@ describe('training client', () => {
   after(async () => {
     await service?.stop();
     for (const dir of [root, dataDir]) if (dir) rmSync(dir, { recursive: true, force: true });
-  });
-
-  test('the archive holds only labeled images, their masks, lists and seglab.json, with relative paths', async () => {
-    const split = splitLabeled(index);
-    assert.equal(split.train.length + split.val.length, 12);
-    assert.ok(split.val.length >= 1 && split.train.length >= 9);
-    assert.deepEqual(splitLabeled(index), split, 'the split is deterministic');
-    const archive = await packageDataset(fs, index, split);
-    assert.deepEqual(await packageDataset(fs, index, split), archive, 'same data, same bytes');
-    const files = await members(archive);
-    for (const name of files.keys()) assert.ok(!name.startsWith('/') && !name.split('/').includes('..'), name);
-    const images = [...files.keys()].filter((n) => n.startsWith('images/'));
-    assert.equal(images.length, 12);
-    assert.ok(images.every((n) => Number(/shape(\d+)/.exec(n)?.[1]) < 12), 'no unlabeled image');
-    assert.equal([...files.keys()].filter((n) => n.startsWith('masks/')).length, 12);
-    const config = JSON.parse(files.get('seglab.json')?.toString() ?? '') as { splits: Record<string, string> };
-    assert.deepEqual(config.splits, { train: 'train.txt', val: 'val.txt' });
-    assert.equal(files.get('val.txt')?.toString(), split.val.map((e) => `${e.stem}\n`).join(''));
   });
 
   test('clear errors: wrong token (401), unreachable backend', async () => {
@@ -143,5 +103,22 @@ describe('training client', () => {
     delete noHash.sha256;
     assert.throws(() => verifyDownload(new TextEncoder().encode(JSON.stringify(noHash)), onnx, 'job'), /sha256: missing/);
     assert.ok(!existsSync(join(root, 'models', 'tuned-2.onnx')));
+  });
+
+  test('cancelling a running job ends its event stream with state cancelled', async () => {
+    const client = new TrainingClient(service.url, service.token);
+    const job = await submitJob(client, fs, index, { ...TINY, epochs: 5000 });
+    let cancelled = false;
+    const ended = await watchJob(client, job, {
+      progress: (phase) => {
+        if (phase === 'train' && !cancelled) {
+          cancelled = true;
+          void client.cancel(job.id);
+        }
+      },
+    });
+    assert.ok(cancelled);
+    assert.equal(ended.state, 'cancelled');
+    await assert.rejects(client.artifact(job.id, 'model.onnx'), (e: unknown) => e instanceof TrainingError && e.status === 409);
   });
 });
