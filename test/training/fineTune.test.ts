@@ -20,6 +20,7 @@ import { NodeFileSystem } from '../../src/node/nodeFileSystem';
 import { createNativeBackend, sha256 } from '../../src/node/onnxBackends';
 import { TrainingClient, TrainingError, type JobParams } from '../../src/training/client';
 import { verifyDownload } from '../../src/training/downloadModel';
+import { startBackendProcess } from '../../src/training/backendProcess';
 import { fineTune, submitJob, watchJob } from '../../src/training/fineTune';
 import { CLASSES, freePort, makeShapesDataset, startService, type Service } from './fixtures';
 
@@ -121,4 +122,12 @@ describe('training client', () => {
     assert.equal(ended.state, 'cancelled');
     await assert.rejects(client.artifact(job.id, 'model.onnx'), (e: unknown) => e instanceof TrainingError && e.status === 409);
   });
+});
+
+test('the backend process: a missing Python or trainer package is a clear error', async (t) => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'seglab-train-svc-'));
+  t.after(() => rmSync(dataDir, { recursive: true, force: true }));
+  const base = { backendDir: dataDir, dataDir, token: 't', timeoutMs: 20_000 };
+  await assert.rejects(startBackendProcess({ ...base, python: join(dataDir, 'no-python'), port: await freePort() }), /cannot run .*no-python.*seglab\.training\.python/);
+  await assert.rejects(startBackendProcess({ ...base, python: '/usr/bin/python3', port: await freePort() }), /the backend exited \(code 1\)[\s\S]*No module named seglab_trainer/);
 });

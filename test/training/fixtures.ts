@@ -1,10 +1,10 @@
 /** A generated dataset with learnable structure and the real training service, for the training tests. */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { encode as encodePng } from 'fast-png';
 import type { ClassDef } from '../../src/core/classes';
+import { startBackendProcess, type BackendProcess } from '../../src/training/backendProcess';
 import { indexedMask, writeFile } from '../core/dataset/fixtures';
 
 export const CLASSES: ClassDef[] = [
@@ -70,40 +70,12 @@ export function freePort(): Promise<number> {
   });
 }
 
-export interface Service {
-  url: string;
-  token: string;
-  output: () => string;
-  stop(): Promise<void>;
-}
+/** The real service from backend/ with Debian's Python, on a free port with a fresh token. */
+export type Service = BackendProcess & { token: string };
 
-/** Starts `python -m seglab_trainer serve` from backend/ on a free port; resolves once /v1/health answers. */
 export async function startService(dataDir: string): Promise<Service> {
-  const port = await freePort();
   const token = randomBytes(16).toString('hex');
-  const backend = join(__dirname, '..', '..', 'backend');
-  const child: ChildProcess = spawn('/usr/bin/python3', ['-m', 'seglab_trainer', 'serve', '--port', String(port), '--data-dir', dataDir], {
-    env: { ...process.env, PYTHONPATH: backend, SEGLAB_TOKEN: token },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
-  child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const url = `http://127.0.0.1:${port}`;
-  const stop = async () => {
-    if (child.exitCode === null) child.kill('SIGTERM');
-    await exited;
-  };
-  for (let i = 0; i < 300; i++) {
-    if (child.exitCode !== null) throw new Error(`the service exited: ${output}`);
-    try {
-      if ((await fetch(`${url}/v1/health`)).ok) return { url, token, output: () => output, stop };
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  await stop();
-  throw new Error(`the service did not answer within 30 s: ${output}`);
+  const backendDir = join(__dirname, '..', '..', 'backend');
+  const service = await startBackendProcess({ python: '/usr/bin/python3', backendDir, port: await freePort(), dataDir, token, timeoutMs: 30_000 });
+  return { ...service, token };
 }
