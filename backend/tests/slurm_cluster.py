@@ -57,6 +57,7 @@ class SlurmService:
     def __init__(self, shared_dir: str, cluster: Cluster, **settings):
         self.data_dir = os.path.join(shared_dir, "service")
         self.config = os.path.join(shared_dir, "slurm.json")
+        os.makedirs(shared_dir, exist_ok=True)
         with open(self.config, "w") as f:
             json.dump({"shared_dir": shared_dir, "slurm_conf": cluster.conf, "command_prefix": cluster.prefix,
                        "poll_interval_s": 0.5, **settings}, f)

@@ -8,10 +8,11 @@ munged with its own socket, a generated slurm.conf, slurmctld's state, slurmd's 
 Slurm's commands find the cluster through SLURM_CONF=<state>/slurm.conf (printed by `start`), so nothing in
 /etc is read or written. Needs root and Debian's packages munge, slurmctld, slurmd and slurm-client.
 
---netns N (N >= 2) makes N hosts in network namespaces seglab-n1..seglab-nN, joined by veth pairs to the
-first one, with addresses 10.213.0.1..N inside the namespaces only (nothing changes in this machine's own
-network). Each runs its own slurmd with its own hostname (n1, n2, ...) and the first one slurmctld; Slurm's
-commands then have to run in seglab-n1 (`ip netns exec seglab-n1 sbatch ...`), which `start` prints.
+--netns N (N >= 2) makes N hosts in network namespaces seglab-n1..seglab-nN, joined by veth pairs to a bridge
+in the first one, with addresses 10.213.0.1..N inside the namespaces only (nothing changes in this machine's
+own network or /etc). Each runs its own slurmd with its own hostname (n1, n2, ...) and /etc/hosts, the first
+one also slurmctld; Slurm's commands then have to run in seglab-n1's network
+(`nsenter --net=/run/netns/seglab-n1 sbatch ...`), which `start` prints.
 
 `start` is idempotent (a running cluster is left alone); `stop` cancels the cluster's jobs, stops the daemons
 it started, removes the namespaces it made, and keeps the state folder's logs.
@@ -129,7 +130,7 @@ class Cluster:
     def prefix(self) -> list:
         """What Slurm's commands must be run under (the controller's namespace, if any)."""
         netns = self.info().get("netns")
-        return ["ip", "netns", "exec", netns[0]] if netns else []
+        return ["nsenter", f"--net=/run/netns/{netns[0]}"] if netns else []
 
     def env(self) -> dict:
         return {**os.environ, "SLURM_CONF": self.p["conf"]}
@@ -177,16 +178,20 @@ class Cluster:
         with open(self.p["conf"], "w") as f:
             f.write(render_conf(self.p, nodes, nodes[0][1], ports, hardware))
         env = self.env()
-        self._daemon([*self.prefix(), "slurmctld", "-i"], env, "slurmctld")
+        self._daemon(self._as_host(names, 0, nodes[0][0], "slurmctld -i"), env, "slurmctld")
         for i, (name, _) in enumerate(nodes):
-            if names:  # its own hostname, so that it, torchrun and gloo see themselves as that host
-                cmd = ["ip", "netns", "exec", names[i], "unshare", "--uts", "sh", "-c",
-                       f"hostname {name} && exec slurmd -N {name}"]
-            else:
-                cmd = ["slurmd", "-N", name]
-            self._daemon(cmd, env, f"slurmd-{name}")
+            os.makedirs(os.path.join(self.p["spool"], name), exist_ok=True)
+            self._daemon(self._as_host(names, i, name, f"slurmd -N {name}"), env, f"slurmd-{name}")
         self._wait_idle(nodes, timeout)
         return True
+
+    def _as_host(self, names: list, i: int, host: str, command: str) -> list:
+        """In namespace i: its own network, hostname and /etc/hosts (a private bind mount), so that slurmd,
+        torchrun and gloo there see themselves as that host. Without namespaces: as it is."""
+        if not names:
+            return command.split()
+        return ["nsenter", f"--net=/run/netns/{names[i]}", "unshare", "--mount", "--uts", "sh", "-c",
+                f"mount --bind {self.state}/hosts /etc/hosts && hostname {host} && exec {command}"]
 
     def _start_munged(self) -> None:
         if not os.path.exists(self.p["key"]):
@@ -210,12 +215,10 @@ class Cluster:
 
     def _make_netns(self, count: int) -> list:
         names = [f"{NETNS_PREFIX}{i + 1}" for i in range(count)]
-        hosts = "127.0.0.1 localhost\n" + "".join(f"{NET}.{i + 1} n{i + 1}\n" for i in range(count))
+        with open(os.path.join(self.state, "hosts"), "w") as f:
+            f.write("127.0.0.1 localhost\n" + "".join(f"{NET}.{i + 1} n{i + 1}\n" for i in range(count)))
         for i, ns in enumerate(names):
             run(["ip", "netns", "add", ns], check=True)
-            os.makedirs(f"/etc/netns/{ns}", exist_ok=True)  # `ip netns exec` mounts this over /etc/hosts
-            with open(f"/etc/netns/{ns}/hosts", "w") as f:
-                f.write(hosts)
             run(["ip", "-n", ns, "link", "set", "lo", "up"], check=True)
         # a bridge in the first namespace, one veth pair per other host
         first = names[0]
@@ -268,7 +271,6 @@ class Cluster:
             _kill(pid, signal.SIGKILL)
         for ns in info.get("netns") or []:
             run(["ip", "netns", "delete", ns])
-            shutil.rmtree(f"/etc/netns/{ns}", ignore_errors=True)
         for f in pid_files + [self.p["info"]]:
             if os.path.exists(f):
                 os.unlink(f)

@@ -112,6 +112,9 @@ def render(s: SlurmSettings, job_id: str, argv: List[str], job_dir: str, log_pat
         endpoint = "--standalone" if s.nodes == 1 else f"--rdzv_backend=c10d --rdzv_endpoint=\"$first:{s.rdzv_port}\""
         launch = (f"srun --kill-on-bad-exit=1 --ntasks-per-node=1 {q(s.python)} -m torch.distributed.run "
                   f"--nnodes=\"$SLURM_NNODES\" --nproc_per_node={procs} --rdzv_id=\"$SLURM_JOB_ID\" {endpoint} "
+                  # workers' stdout also kept in the job folder; a plain "0" (no redirect) is what torch < 2.0
+                  # on Python 3.11 cannot parse (Std.NONE is not iterated), so it would not start
+                  "--redirects=1 --tee=1 --log_dir=\"torchrun-$SLURM_JOB_ID-${SLURM_RESTART_COUNT:-0}\" "
                   "-m seglab_trainer train")
     lines = ["#!/bin/bash", *(f"#SBATCH {o}" for o in opts),
              f"# SegLab training job {job_id}, rendered by the training service (executor: slurm).",
