@@ -27,12 +27,13 @@ export interface DecodeOptions {
 export const DEFAULT_MAX_PIXELS = 100e6;
 
 /**
- * Deflate level for written masks (fflate). Measured on 1024x1024 label masks here: levels 1-5
- * give files within a few percent of each other and level 1 deflates fastest (~105 Mpx/s vs
- * ~70 at 3-4); level 6 is ~35% smaller on boundary-rich masks but ~4x slower. See the
- * png-encode-level lines of bench/core.bench.ts.
+ * Deflate level for written masks. Measured with Node's zlib on 1024x1024 label masks here
+ * (png-encode-level lines of bench/core.bench.ts): levels 1-3 all deflate at ~900 Mpx/s on
+ * few-object masks and 3 gives 15-20% smaller files than 1; from 4 on speed drops 2.5x and
+ * more (6, Pillow's default, is ~7x slower for 25% smaller files). fflate is level-insensitive
+ * in this range (~60 Mpx/s).
  */
-export const MASK_ZLIB_LEVEL: ZlibLevel = 1;
+export const MASK_ZLIB_LEVEL: ZlibLevel = 3;
 
 /**
  * Decodes a PNG mask: indexed (value = palette index) and grayscale (value = class) at 1-16
