@@ -6,7 +6,8 @@
 import type { DatasetIndex } from '../core/dataset/types';
 import type { FileSystem } from '../core/fileSystem';
 import { TrainingError, type JobParams, type JobRecord, type TrainingClient } from './client';
-import { downloadModel, type StoredModel } from './downloadModel';
+import type { ModelCard } from '../core/model/card';
+import { downloadModel, originOf, type StoredModel } from './downloadModel';
 import { describeEvent, followJob, type ProgressEvent } from './events';
 import { packageDataset, splitLabeled } from './packageDataset';
 
@@ -70,4 +71,26 @@ export async function fineTune(client: TrainingClient, fs: FileSystem, index: Da
   const model = await downloadModel(client, job.id, fs, index.root, modelName, hooks.signal);
   hooks.log?.(`model stored as ${model.onnxPath} (+ ${model.cardPath})`);
   return { job, model };
+}
+
+const ARCH_KEYS = ['arch', 'backbone', 'unetBase', 'unetDepth'] as const;
+
+/**
+ * Where a run can start from a model: its own job on this backend (`initJob`, same architecture
+ * options) when the card records one that still exists and succeeded, else only its architecture;
+ * undefined for architectures the trainer does not build.
+ */
+export async function startingPoint(client: TrainingClient, card: ModelCard): Promise<{ params: Omit<JobParams, 'dataset'> } | undefined> {
+  const origin = originOf(card);
+  if (origin && origin.backend === client.baseUrl) {
+    const job = await client.job(origin.job).catch(() => undefined);
+    if (job?.state === 'succeeded') {
+      const params: Omit<JobParams, 'dataset'> = { initJob: job.id };
+      for (const k of ARCH_KEYS) if (job.params[k] !== undefined && job.params[k] !== null) Object.assign(params, { [k]: job.params[k] });
+      return { params };
+    }
+  }
+  if (card.architecture === 'other') return undefined;
+  const backbone = (card.training as { backbone?: unknown } | undefined)?.backbone;
+  return { params: { arch: card.architecture, ...(typeof backbone === 'string' ? { backbone } : {}) } };
 }

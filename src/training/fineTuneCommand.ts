@@ -11,8 +11,8 @@ import type { TreeNode } from '../dataset/treeNodes';
 import { readCard } from '../core/model/load';
 import type { ModelRegistry } from '../prelabel/modelRegistry';
 import { TrainingError, type JobParams, type JobRecord, type TrainingClient } from './client';
-import { downloadModel, originOf } from './downloadModel';
-import { submitJob, watchJob, type FineTuneHooks } from './fineTune';
+import { downloadModel } from './downloadModel';
+import { startingPoint, submitJob, watchJob, type FineTuneHooks } from './fineTune';
 import { clientFor, requireTrust } from './settings';
 
 interface ArchChoice extends vscode.QuickPickItem {
@@ -32,24 +32,12 @@ const ARCHS: ArchChoice[] = [
 async function archChoices(client: TrainingClient, models: ModelRegistry | undefined): Promise<ArchChoice[]> {
   const active = await models?.active();
   const card = active?.hasCard ? (await readCard(active.fs, active.path).catch(() => undefined))?.card : undefined;
-  if (!active || !card) return ARCHS;
-  const origin = originOf(card);
-  const arch = (card.training as { arch?: string; backbone?: string } | undefined) ?? {};
-  const params: Partial<JobParams> = { arch: arch.arch ?? card.architecture, ...(arch.backbone ? { backbone: arch.backbone } : {}) };
-  if (origin && origin.backend === client.baseUrl) {
-    const job = await client.job(origin.job).catch(() => undefined);
-    if (job?.state === 'succeeded') {
-      const first = { label: vscode.l10n.t('Continue from {0}', active.name), description: vscode.l10n.t('active model, {0}', card.architecture), params: { ...params, ...onlyArch(job.params), initJob: job.id } };
-      return [first, ...ARCHS];
-    }
-  }
-  if (card.architecture === 'other') return ARCHS;
-  return [{ label: vscode.l10n.t('{0}, like {1}', card.architecture, active.name), description: vscode.l10n.t('new weights: this backend does not have that model'), params }, ...ARCHS];
-}
-
-function onlyArch(p: Record<string, unknown>): Partial<JobParams> {
-  const pick = (k: 'arch' | 'backbone' | 'unetBase' | 'unetDepth') => (p[k] === undefined || p[k] === null ? {} : { [k]: p[k] });
-  return { ...pick('arch'), ...pick('backbone'), ...pick('unetBase'), ...pick('unetDepth') };
+  const start = card && (await startingPoint(client, card));
+  if (!active || !card || !start) return ARCHS;
+  const first = start.params.initJob
+    ? { label: vscode.l10n.t('Continue from {0}', active.name), description: vscode.l10n.t('active model, {0}', card.architecture), params: start.params }
+    : { label: vscode.l10n.t('{0}, like {1}', card.architecture, active.name), description: vscode.l10n.t('new weights: this backend does not have that model'), params: start.params };
+  return [first, ...ARCHS];
 }
 
 async function askParams(client: TrainingClient, models: ModelRegistry | undefined): Promise<Omit<JobParams, 'dataset'> | undefined> {
@@ -76,9 +64,12 @@ export function followInProgress(client: TrainingClient, output: vscode.LogOutpu
     async (progress, token) => {
       const controller = new AbortController();
       let current: JobRecord | undefined = typeof job === 'function' ? undefined : job;
+      // Before the job exists, Cancel stops the upload; after, it asks the backend to cancel and the
+      // stream is followed until the job has stopped (the service ends it within ~10 s).
       const sub = token.onCancellationRequested(() => {
-        controller.abort();
-        if (current) void client.cancel(current.id).then((j) => output.info(`job ${j.id}: cancel requested (${j.state})`), (e: unknown) => output.error(String(e)));
+        if (!current) return controller.abort();
+        progress.report({ message: vscode.l10n.t('Cancelling…') });
+        void client.cancel(current.id).then((j) => output.info(`job ${j.id}: cancel requested (${j.state})`), (e: unknown) => output.error(String(e)));
       });
       const hooks: FineTuneHooks = {
         signal: controller.signal,
@@ -128,7 +119,7 @@ export async function fineTuneCommand(registry: DatasetRegistry, models: ModelRe
   const labeled = index.images.filter((e) => e.mask).length;
   if (labeled === 0) throw new TrainingError(`${dataset.uri.fsPath}: no labeled images (images with a mask) to train on`);
   const client = await clientFor(secrets);
-  await client.jobs(); // reachable and the token accepted, before any question
+  if (!(await checkBackend(client))) return;
   const params = await askParams(client, models);
   if (!params) return;
   output.show(true);
@@ -136,6 +127,21 @@ export async function fineTuneCommand(registry: DatasetRegistry, models: ModelRe
   const job = await followInProgress(client, output, (hooks) => submitJob(client, dataset.fs, index, params, hooks));
   if (!job) return output.info('cancelled before the job was created');
   await finish(client, job, dataset, models, output);
+}
+
+/** Reachable and the token accepted, before any question; else an error offering the fix. */
+async function checkBackend(client: TrainingClient): Promise<boolean> {
+  try {
+    await client.jobs();
+    return true;
+  } catch (error) {
+    if (!(error instanceof TrainingError) || (error.status !== undefined && error.status !== 401)) throw error;
+    const fix = error.status === 401 ? vscode.l10n.t('Set Token') : vscode.l10n.t('Start Local Training Backend');
+    if ((await vscode.window.showErrorMessage(`SegLab: ${error.message}`, fix)) === fix) {
+      await vscode.commands.executeCommand(error.status === 401 ? 'seglab.setTrainingToken' : 'seglab.startBackend');
+    }
+    return false;
+  }
 }
 
 /** What to say (and do) once a followed job has ended or the user stopped following it. */

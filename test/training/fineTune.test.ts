@@ -21,7 +21,7 @@ import { createNativeBackend, sha256 } from '../../src/node/onnxBackends';
 import { TrainingClient, TrainingError, type JobParams } from '../../src/training/client';
 import { verifyDownload } from '../../src/training/downloadModel';
 import { startBackendProcess } from '../../src/training/backendProcess';
-import { fineTune, submitJob, watchJob } from '../../src/training/fineTune';
+import { fineTune, startingPoint, submitJob, watchJob } from '../../src/training/fineTune';
 import { CLASSES, freePort, makeShapesDataset, startService, type Service } from './fixtures';
 
 const fs = new NodeFileSystem();
@@ -86,6 +86,10 @@ describe('training client', () => {
     const card = JSON.parse(readFileSync(join(root, 'models', 'tuned.json'), 'utf8')) as { name: string; training: { job: string } };
     assert.equal(card.name, 'tuned');
     assert.equal(card.training.job, tuned.job.id);
+
+    // The stored card records its job: the next run can continue from it with the same options.
+    assert.deepEqual(await startingPoint(client, tuned.model.card), { params: { initJob: tuned.job.id, arch: 'unet', unetBase: 8, unetDepth: 2 } });
+    assert.deepEqual(await startingPoint(new TrainingClient('http://127.0.0.1:1', 'x'), tuned.model.card), { params: { arch: 'unet' } });
 
     const before = await miouOf(index, start.model.onnxPath);
     const afterTuning = await miouOf(index, tuned.model.onnxPath);
