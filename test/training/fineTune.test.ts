@@ -22,9 +22,10 @@ import { TrainingClient, TrainingError, type JobParams } from '../../src/trainin
 import { verifyDownload } from '../../src/training/downloadModel';
 import { startBackendProcess } from '../../src/training/backendProcess';
 import { fineTune, startingPoint, submitJob, watchJob } from '../../src/training/fineTune';
-import { CLASSES, freePort, makeShapesDataset, startService, type Service } from './fixtures';
+import { CLASSES, freePort, makeShapesDataset, PYTHON, serviceUnavailable, startService, type Service } from './fixtures';
 
 const fs = new NodeFileSystem();
+const unavailable = serviceUnavailable();
 const TINY: Omit<JobParams, 'dataset'> = { arch: 'unet', unetBase: 8, unetDepth: 2, imageSize: 64, batchSize: 4 };
 
 /** Dataset-level mIoU of a stored model's predictions on the labeled images (core metrics). */
@@ -44,7 +45,7 @@ async function miouOf(index: DatasetIndex, onnxPath: string): Promise<number> {
   }
 }
 
-describe('training client', () => {
+describe('training client', { skip: unavailable }, () => {
   let root: string;
   let index: DatasetIndex;
   let service: Service;
@@ -128,10 +129,10 @@ describe('training client', () => {
   });
 });
 
-test('the backend process: a missing Python or trainer package is a clear error', async (t) => {
+test('the backend process: a missing Python or trainer package is a clear error', { skip: unavailable }, async (t) => {
   const dataDir = mkdtempSync(join(tmpdir(), 'seglab-train-svc-'));
   t.after(() => rmSync(dataDir, { recursive: true, force: true }));
   const base = { backendDir: dataDir, dataDir, token: 't', timeoutMs: 20_000 };
   await assert.rejects(startBackendProcess({ ...base, python: join(dataDir, 'no-python'), port: await freePort() }), /cannot run .*no-python.*seglab\.training\.python/);
-  await assert.rejects(startBackendProcess({ ...base, python: '/usr/bin/python3', port: await freePort() }), /the backend exited \(code 1\)[\s\S]*No module named seglab_trainer/);
+  await assert.rejects(startBackendProcess({ ...base, python: PYTHON, port: await freePort() }), /the backend exited \(code 1\)[\s\S]*No module named seglab_trainer/);
 });

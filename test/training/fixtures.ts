@@ -1,4 +1,5 @@
 /** A generated dataset with learnable structure and the real training service, for the training tests. */
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
@@ -70,12 +71,21 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** The real service from backend/ with Debian's Python, on a free port with a fresh token. */
+/** Debian's Python here (the one that sees python3-torch); SEGLAB_PYTHON elsewhere. */
+export const PYTHON = process.env.SEGLAB_PYTHON ?? '/usr/bin/python3';
+
+/** Why the service cannot run here (no PyTorch, FastAPI, …), or undefined when it can. */
+export function serviceUnavailable(): string | undefined {
+  const r = spawnSync(PYTHON, ['-c', 'import torch, torchvision, onnx, fastapi, uvicorn'], { encoding: 'utf8' });
+  return r.status === 0 ? undefined : `${PYTHON} cannot run the trainer service (${(r.error?.message ?? r.stderr.trim().split('\n').pop()) || 'unknown error'}); set SEGLAB_PYTHON`;
+}
+
+/** The real service from backend/, on a free port with a fresh token. */
 export type Service = BackendProcess & { token: string };
 
 export async function startService(dataDir: string): Promise<Service> {
   const token = randomBytes(16).toString('hex');
   const backendDir = join(__dirname, '..', '..', 'backend');
-  const service = await startBackendProcess({ python: '/usr/bin/python3', backendDir, port: await freePort(), dataDir, token, timeoutMs: 30_000 });
+  const service = await startBackendProcess({ python: PYTHON, backendDir, port: await freePort(), dataDir, token, timeoutMs: 30_000 });
   return { ...service, token };
 }
