@@ -99,15 +99,21 @@ export async function installModel(client: TrainingClient, job: JobRecord, datas
   const stamp = (job.finishedAt ?? new Date().toISOString()).replace(/[-:]/g, '').slice(0, 13);
   const stored = await downloadModel(client, job.id, dataset.fs, dataset.index.root, `${dataset.name}-${arch}-${stamp}`);
   output.info(`model stored as ${stored.onnxPath}`);
-  const entry = models ? (await models.list()).find((m) => m.uri.toString() === dataset.resolve(stored.onnxPath).toString()) : undefined;
-  if (models && entry) await models.setActive(entry);
-  else await vscode.commands.executeCommand('seglab.selectModel');
+  const uri = dataset.resolve(stored.onnxPath).toString();
+  const entry = models ? (await models.list()).find((m) => m.uri.toString() === uri) : undefined;
+  let active = false;
+  if (models && entry) {
+    await models.setActive(entry);
+    active = true;
+  } else {
+    // Without the model registry (see registerTraining) the user selects it; the command returns the pick.
+    const picked = await vscode.commands.executeCommand<{ uri: vscode.Uri } | undefined>('seglab.selectModel');
+    active = picked?.uri.toString() === uri;
+  }
   const miou = job.metrics?.miou;
   const prelabel = vscode.l10n.t('Pre-label unlabeled images now');
-  const choice = await vscode.window.showInformationMessage(
-    vscode.l10n.t('Model {0} (val mIoU {1}) is in {2}/models and active.', stored.name, typeof miou === 'number' ? miou.toFixed(3) : '?', dataset.name),
-    prelabel,
-  );
+  const where = vscode.l10n.t('Model {0} (val mIoU {1}) is in {2}/models', stored.name, typeof miou === 'number' ? miou.toFixed(3) : '?', dataset.name);
+  const choice = await vscode.window.showInformationMessage(active ? vscode.l10n.t('{0} and active.', where) : `${where}.`, ...(active ? [prelabel] : []));
   if (choice === prelabel) await vscode.commands.executeCommand('seglab.prelabelDataset', dataset.uri);
 }
 
