@@ -101,7 +101,7 @@ export async function installModel(client: TrainingClient, job: JobRecord, datas
   output.info(`model stored as ${stored.onnxPath}`);
   const uri = dataset.resolve(stored.onnxPath).toString();
   const entry = models ? (await models.list()).find((m) => m.uri.toString() === uri) : undefined;
-  let active = false;
+  let active: boolean;
   if (models && entry) {
     await models.setActive(entry);
     active = true;
