@@ -45,8 +45,11 @@ class Cluster:
 
 
 @pytest.fixture(scope="session")
-def slurm_cluster():
-    cluster = Cluster(os.environ.get("SEGLAB_SLURM_STATE", "/tmp/seglab-slurm"))
+def slurm_cluster(tmp_path_factory):
+    """The cluster of $SEGLAB_SLURM_STATE when set (started if needed, kept if it ran before), else one of this
+    test session's own, so that concurrent test runs do not stop each other's cluster. Never a site's own
+    cluster: the tests take its partition down and rely on its time-limit settings."""
+    cluster = Cluster(os.environ.get("SEGLAB_SLURM_STATE") or str(tmp_path_factory.mktemp("slurm")))
     yield cluster
     cluster.stop()
 

@@ -57,6 +57,14 @@ def test_a_job_runs_under_slurm_to_an_onnx_model(service, dataset, slurm_cluster
     assert hashlib.sha256(onnx_bytes).hexdigest() == card["sha256"] and len(onnx_bytes) > 1000
 
 
+def test_a_failing_trainer_fails_the_job_with_its_own_error(service, dataset, slurm_cluster):  # noqa: F811
+    # 8 downsamplings of a 32-pixel crop: the model cannot run
+    job = service.submit(dataset, epochs=1, unetDepth=8)
+    job = service.wait(job["id"], lambda j: j["state"] in ("succeeded", "failed", "cancelled"))
+    assert job["state"] == "failed" and "RuntimeError" in job["error"] and "Slurm" not in job["error"], job
+    assert slurm_cluster.job(job["executor"]["jobId"])["JobState"] == "FAILED"
+
+
 def test_a_requeued_job_resumes_from_its_checkpoint(service, dataset, slurm_cluster):  # noqa: F811
     job_id = service.submit(dataset, epochs=5000)["id"]
     before = service.wait(job_id, lambda j: j["state"] == "running" and j["epoch"] >= 2)

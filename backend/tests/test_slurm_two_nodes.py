@@ -16,10 +16,10 @@ EPOCHS, PER_RANK_BATCH = 8, 2
 
 
 @pytest.fixture(scope="module")
-def cluster():
+def cluster(tmp_path_factory):
     if os.geteuid() != 0:
         pytest.fail("the two-node Slurm test makes network namespaces and needs root", pytrace=False)
-    c = Cluster(os.environ.get("SEGLAB_SLURM_STATE_2N", "/tmp/seglab-slurm-2n"), netns=2)
+    c = Cluster(os.environ.get("SEGLAB_SLURM_STATE_2N") or str(tmp_path_factory.mktemp("slurm-2n")), netns=2)
     yield c
     c.stop()
 

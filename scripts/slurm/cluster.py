@@ -8,11 +8,11 @@ munged with its own socket, a generated slurm.conf, slurmctld's state, slurmd's 
 Slurm's commands find the cluster through SLURM_CONF=<state>/slurm.conf (printed by `start`), so nothing in
 /etc is read or written. Needs root and Debian's packages munge, slurmctld, slurmd and slurm-client.
 
---netns N (N >= 2) makes N hosts in network namespaces seglab-n1..seglab-nN, joined by veth pairs to a bridge
+--netns N (N >= 2) makes N hosts in network namespaces seglab<tag>-n1..-nN, joined by veth pairs to a bridge
 in the first one, with addresses 10.213.0.1..N inside the namespaces only (nothing changes in this machine's
 own network or /etc). Each runs its own slurmd with its own hostname (n1, n2, ...) and /etc/hosts, the first
-one also slurmctld; Slurm's commands then have to run in seglab-n1's network
-(`nsenter --net=/run/netns/seglab-n1 sbatch ...`), which `start` prints.
+one also slurmctld; Slurm's commands then have to run in the first one's network
+(`nsenter --net=/run/netns/seglab<tag>-n1 sbatch ...`), which `start` prints.
 
 `start` is idempotent (a running cluster is left alone); `stop` cancels the cluster's jobs, stops the daemons
 it started, removes the namespaces it made, and keeps the state folder's logs.
@@ -29,10 +29,11 @@ import socket
 import subprocess
 import sys
 import time
+import zlib
 
 PACKAGES = "munge slurmctld slurmd slurm-client"
 BINARIES = ("munged", "slurmctld", "slurmd", "sbatch", "scontrol", "scancel", "sinfo")
-NETNS_PREFIX, NET = "seglab-n", "10.213.0"
+NET = "10.213.0"
 
 
 def paths(state: str) -> dict:
@@ -214,7 +215,8 @@ class Cluster:
             raise RuntimeError(f"{name} did not start: {r.stderr.strip()} (see {self.p['log']}/{name}.log)")
 
     def _make_netns(self, count: int) -> list:
-        names = [f"{NETNS_PREFIX}{i + 1}" for i in range(count)]
+        tag = zlib.crc32(self.state.encode()) % 100000  # clusters of different state folders can run side by side
+        names = [f"seglab{tag:05d}-n{i + 1}" for i in range(count)]
         with open(os.path.join(self.state, "hosts"), "w") as f:
             f.write("127.0.0.1 localhost\n" + "".join(f"{NET}.{i + 1} n{i + 1}\n" for i in range(count)))
         for i, ns in enumerate(names):
