@@ -52,8 +52,8 @@ export function activate(context: vscode.ExtensionContext): SegLabApi {
     watchWorkspaceForDatasets(() => void registry.discover()),
   );
 
-  registerPrelabel(context, registry, log);
-  registerTraining(context, registry, log);
+  const prelabel = registerPrelabel(context, registry, log);
+  registerTraining(context, registry, log, prelabel.models);
   void registry.discover();
   return {
     get datasets() {
