@@ -1,7 +1,7 @@
 // Deterministic demo dataset: synthetic bright-field microscopy (background, cell body, nucleus,
 // debris) with JPEG images, indexed-PNG masks for most images, seglab.json and train/val splits.
 // `node --import tsx scripts/demo/generate.ts <dir> [--seed N] [--count N]`; same seed, same bytes.
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -13,8 +13,10 @@ import { IGNORE } from './scene';
 import type { ImageJob } from './worker';
 
 /** Bump when the output changes, so `npm run demo` regenerates a cached copy. */
-export const GENERATOR_VERSION = 1;
+export const GENERATOR_VERSION = 2;
 export const MARKER_FILE = '.seglab-demo.json';
+/** The committed demo models (scripts/demo/train-models.sh), copied into the dataset's models/. */
+const DEMO_MODELS_DIR = join(__dirname, 'models');
 
 export const DEMO_CLASSES: ClassDef[] = [
   { id: 0, name: 'background', color: [0, 0, 0] },
@@ -89,8 +91,17 @@ export async function generateDemoDataset(root: string, options: DemoOptions = {
   writeFileSync(join(root, config.splits.train), plan.train.join('\n') + '\n');
   writeFileSync(join(root, config.splits.val), plan.val.join('\n') + '\n');
   writeFileSync(join(root, CONFIG_FILE), configToJson(config));
+  copyDemoModels(join(root, 'models'));
   writeFileSync(join(root, MARKER_FILE), JSON.stringify({ generator: GENERATOR_VERSION, seed, count, size }) + '\n');
   return { root, ...plan };
+}
+
+/** `<name>.onnx` + `<name>.json` pairs; other models a user put in models/ stay. */
+function copyDemoModels(target: string): void {
+  if (!existsSync(DEMO_MODELS_DIR)) return;
+  const files = readdirSync(DEMO_MODELS_DIR).filter((f) => f.endsWith('.onnx') || f.endsWith('.json'));
+  if (files.length > 0) mkdirSync(target, { recursive: true });
+  for (const file of files) copyFileSync(join(DEMO_MODELS_DIR, file), join(target, file));
 }
 
 function runWorker(jobs: ImageJob[], config: DatasetConfig): Promise<void> {
