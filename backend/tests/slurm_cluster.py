@@ -41,7 +41,8 @@ class Cluster:
 
     def stop(self) -> None:
         if self.started:
-            subprocess.run([sys.executable, CLUSTER_PY, "stop", "--state", self.state], capture_output=True, timeout=120)
+            subprocess.run([sys.executable, CLUSTER_PY, "stop", "--state", self.state], capture_output=True,
+                           timeout=120)
 
 
 @pytest.fixture(scope="session")
@@ -72,9 +73,9 @@ class SlurmService:
             s.bind(("127.0.0.1", 0))
             self.port = s.getsockname()[1]
         env = {**os.environ, "SEGLAB_TOKEN": TOKEN, "PYTHONPATH": BACKEND}
-        self.proc = subprocess.Popen([sys.executable, "-m", "seglab_trainer", "serve", "--port", str(self.port),
-                                      "--data-dir", self.data_dir, "--executor", "slurm", "--executor-config", self.config],
-                                     cwd=BACKEND, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        cmd = [sys.executable, "-m", "seglab_trainer", "serve", "--port", str(self.port), "--data-dir", self.data_dir,
+               "--executor", "slurm", "--executor-config", self.config]
+        self.proc = subprocess.Popen(cmd, cwd=BACKEND, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         self.url = f"http://127.0.0.1:{self.port}"
         self.client = httpx.Client(base_url=self.url, headers={"Authorization": f"Bearer {TOKEN}"}, timeout=30)
         deadline = time.time() + 60

@@ -104,7 +104,8 @@ def test_cancel_of_a_pending_job_removes_it_from_slurm(service, dataset, slurm_c
     try:
         job_id = service.submit(dataset, epochs=5000)["id"]
         job = service.wait(job_id, lambda j: j["executor"] is not None and j["executor"]["reason"] == "PartitionDown")
-        assert job["state"] == "running" and job["executor"]["state"] == "PENDING"  # handed to Slurm, which says why it waits
+        # handed to Slurm, which says why it waits
+        assert job["state"] == "running" and job["executor"]["state"] == "PENDING"
         service.client.post(f"/v1/jobs/{job_id}/cancel")
         assert service.wait(job_id, lambda j: j["state"] != "running", timeout=30)["state"] == "cancelled"
         assert slurm_cluster.job(job["executor"]["jobId"])["JobState"] == "CANCELLED"
@@ -125,6 +126,19 @@ def test_a_job_over_its_time_limit_fails_with_that_reason_and_resumes(limited, s
     assert start["resumed"] and start["startEpoch"] >= max(h["epoch"] for h in job["history"])  # its last checkpoint
     limited.client.post(f"/v1/jobs/{timed_out}/cancel")
     assert limited.wait(timed_out, lambda j: j["state"] != "running", timeout=30)["state"] == "cancelled"
+
+
+def test_a_job_slurm_has_forgotten_ends_as_its_exit_file_says(slurm_cluster, tmp_path):  # noqa: F811
+    from seglab_trainer.service.slurm import SlurmExecutor
+    executor = SlurmExecutor(str(tmp_path / "cache"), {"slurm_conf": slurm_cluster.conf, "poll_interval_s": 0.01,
+                                                       "command_prefix": slurm_cluster.prefix})
+    (tmp_path / "out").mkdir()
+    handle = {"kind": "slurm", "jobId": "987654", "script": str(tmp_path / "slurm-job.sh")}  # never known to Slurm
+    (tmp_path / "slurm-exit").write_text("987654 0\n")
+    assert executor.reattach(handle) and executor.poll(handle) == 0
+    (tmp_path / "slurm-exit").unlink()
+    assert executor.poll(handle) == 1
+    assert "Slurm no longer knows job 987654" in (tmp_path / "out" / "progress.jsonl").read_text()
 
 
 # ---- the batch script and the settings, without a cluster --------------------------------------------------

@@ -140,7 +140,8 @@ class Cluster:
         return run([*self.prefix(), *args], env=self.env(), timeout=timeout)
 
     def running(self) -> bool:
-        if not self.info() or not pid_alive(self.p["munged_pid"]) or not pid_alive(os.path.join(self.p["run"], "slurmctld.pid")):
+        ctld = os.path.join(self.p["run"], "slurmctld.pid")
+        if not self.info() or not pid_alive(self.p["munged_pid"]) or not pid_alive(ctld):
             return False
         try:
             return self.slurm("scontrol", "ping", timeout=10).stdout.count("UP") >= 1
@@ -228,7 +229,8 @@ class Cluster:
         run(["ip", "-n", first, "addr", "add", f"{NET}.1/24", "dev", "br0"], check=True)
         run(["ip", "-n", first, "link", "set", "br0", "up"], check=True)
         for i, ns in enumerate(names[1:], start=2):
-            run(["ip", "-n", first, "link", "add", f"veth{i}", "type", "veth", "peer", "name", "eth0", "netns", ns], check=True)
+            run(["ip", "-n", first, "link", "add", f"veth{i}", "type", "veth", "peer", "name", "eth0", "netns", ns],
+                check=True)
             run(["ip", "-n", first, "link", "set", f"veth{i}", "master", "br0", "up"], check=True)
             run(["ip", "-n", ns, "addr", "add", f"{NET}.{i}/24", "dev", "eth0"], check=True)
             run(["ip", "-n", ns, "link", "set", "eth0", "up"], check=True)

@@ -26,6 +26,8 @@ ENDINGS = {
     "OUT_OF_MEMORY": "out of memory (the job's --mem)",
     "DEADLINE": "the job's deadline passed",
 }
+#: the service's settings for the trainer that the batch script sets again on the nodes
+SCRIPT_ENV = ("PYTHONPATH", "TORCHINDUCTOR_CACHE_DIR", "TRITON_CACHE_DIR", "TMPDIR")
 FIELD_RE = re.compile(r"(?:^|\s)(JobState|Reason|NodeList|ExitCode|TimeLimit|Restarts|RunTime)=(\S+)")
 
 
@@ -41,10 +43,10 @@ class SlurmExecutor(Executor):
     def __init__(self, cache_dir: str, config=None):
         self.cache_dir = cache_dir
         self.settings = load_settings(config)
-        shared = self.settings.shared_dir
-        if shared and os.path.commonpath([os.path.realpath(shared), os.path.realpath(cache_dir)]) != os.path.realpath(shared):
-            raise SlurmConfigError(f"the service's data dir {os.path.dirname(cache_dir)} is not inside shared_dir {shared}: "
-                                   "the cluster's nodes would not see its datasets and job folders")
+        shared = self.settings.shared_dir and os.path.realpath(self.settings.shared_dir)
+        if shared and os.path.commonpath([shared, os.path.realpath(cache_dir)]) != shared:
+            raise SlurmConfigError(f"the service's data dir {os.path.dirname(cache_dir)} is not inside shared_dir "
+                                   f"{shared}: the cluster's nodes would not see its datasets and job folders")
         self.seen: Dict[str, float] = {}  # Slurm job id -> when scontrol was last asked
 
     def devices(self) -> List[dict]:
@@ -62,14 +64,14 @@ class SlurmExecutor(Executor):
             env["SLURM_CONF"] = os.environ["SLURM_CONF"]
         return env
 
-    def _run(self, *cmd: str, timeout: float = 30) -> subprocess.CompletedProcess:
+    def _run(self, *cmd: str, timeout: float = 15) -> subprocess.CompletedProcess:
         try:
-            return subprocess.run([*self.settings.command_prefix, *cmd], capture_output=True, text=True, env=self._env(),
-                                  timeout=timeout, stdin=subprocess.DEVNULL)
+            return subprocess.run([*self.settings.command_prefix, *cmd], capture_output=True, text=True,
+                                  env=self._env(), timeout=timeout, stdin=subprocess.DEVNULL)
         except subprocess.TimeoutExpired:
             raise SlurmError(f"{cmd[0]} did not answer in {timeout:.0f} s")
         except FileNotFoundError as e:
-            raise SlurmError(f"{e.filename}: not found (Slurm's client commands must be installed on the service's machine)")
+            raise SlurmError(f"{e.filename}: not found (the service's machine needs Slurm's client commands)")
 
     def show(self, slurm_id: str) -> Optional[Dict[str, str]]:
         """The job's fields from slurmctld; None when Slurm does not know the job (any more)."""
@@ -84,7 +86,7 @@ class SlurmExecutor(Executor):
     def start(self, job_id: str, argv: List[str], log_path: str, cwd: str) -> dict:
         s = self.settings
         argv = with_device(argv, "cuda" if s.gpus_per_node else "cpu")
-        env = {k: v for k, v in self._env().items() if k in ("PYTHONPATH", "TORCHINDUCTOR_CACHE_DIR", "TRITON_CACHE_DIR", "TMPDIR")}
+        env = {k: v for k, v in self._env().items() if k in SCRIPT_ENV}
         script = os.path.join(cwd, "slurm-job.sh")
         with open(script + ".tmp", "w", encoding="utf-8") as f:
             f.write(render(s, job_id, argv, cwd, log_path, {**env, **s.env}))
@@ -159,5 +161,6 @@ class SlurmExecutor(Executor):
         """An error line in the job's progress, so the job record and the event stream say why it ended."""
         handle["reason"] = message
         path = os.path.join(os.path.dirname(handle["script"]), "out", "progress.jsonl")
+        line = {"type": "error", "time": round(time.time(), 3), "message": message, "source": "slurm"}
         with open(path, "a", encoding="utf-8") as f:
-            f.write(json.dumps({"type": "error", "time": round(time.time(), 3), "message": message, "source": "slurm"}) + "\n")
+            f.write(json.dumps(line) + "\n")

@@ -40,18 +40,23 @@ class SlurmSettings:
         names = {f.name: f for f in dataclasses.fields(cls)}
         unknown = sorted(set(raw) - set(names))
         if unknown:
-            raise SlurmConfigError(f"{source}: unknown Slurm setting(s) {', '.join(unknown)}; known: {', '.join(names)}")
+            raise SlurmConfigError(f"{source}: unknown Slurm setting(s) {', '.join(unknown)}; "
+                                   f"known: {', '.join(names)}")
         s = cls(**raw)
+        lines = isinstance(s.extra_sbatch, list) and all(isinstance(x, str) and "\n" not in x for x in s.extra_sbatch)
         checks = [(isinstance(s.nodes, int) and s.nodes >= 1, "nodes must be an integer >= 1"),
                   (isinstance(s.gpus_per_node, int) and s.gpus_per_node >= 0, "gpus_per_node must be an integer >= 0"),
                   (s.cpus_per_task is None or (isinstance(s.cpus_per_task, int) and s.cpus_per_task >= 1),
                    "cpus_per_task must be an integer >= 1"),
-                  (isinstance(s.extra_sbatch, list) and all(isinstance(x, str) and "\n" not in x for x in s.extra_sbatch),
-                   "extra_sbatch must be a list of one-line strings"),
-                  (isinstance(s.setup, list) and all(isinstance(x, str) for x in s.setup), "setup must be a list of strings"),
-                  (isinstance(s.env, dict) and all(k.isidentifier() for k in s.env), "env must map variable names to values"),
-                  (isinstance(s.command_prefix, list), "command_prefix must be a list of strings"),
-                  (isinstance(s.poll_interval_s, (int, float)) and s.poll_interval_s > 0, "poll_interval_s must be > 0")]
+                  (lines, "extra_sbatch must be a list of one-line strings"),
+                  (isinstance(s.setup, list) and all(isinstance(x, str) for x in s.setup),
+                   "setup must be a list of strings"),
+                  (isinstance(s.env, dict) and all(k.isidentifier() and isinstance(v, str) for k, v in s.env.items()),
+                   "env must map variable names to strings"),
+                  (isinstance(s.command_prefix, list) and all(isinstance(x, str) for x in s.command_prefix),
+                   "command_prefix must be a list of strings"),
+                  (isinstance(s.poll_interval_s, (int, float)) and s.poll_interval_s > 0,
+                   "poll_interval_s must be > 0")]
         for key in ("partition", "account", "mem", "time"):
             value = getattr(s, key)
             checks.append((value is None or (isinstance(value, str) and value and not any(c.isspace() for c in value)),
@@ -125,7 +130,8 @@ def render(s: SlurmSettings, job_id: str, argv: List[str], job_dir: str, log_pat
              "# a requeued run (node failure, preemption) continues from its checkpoint",
              f"if [ -f {q(last)} ] && [[ \" ${{args[*]}} \" != *' --resume '* ]]; then args+=(--resume {q(last)}); fi",
              "first=$(scontrol show hostnames \"$SLURM_JOB_NODELIST\" | head -n 1)",
-             "echo \"seglab: Slurm job $SLURM_JOB_ID on $SLURM_JOB_NODELIST (restart ${SLURM_RESTART_COUNT:-0}), first node $first\"",
+             "echo \"seglab: Slurm job $SLURM_JOB_ID on $SLURM_JOB_NODELIST, first node $first,\" \\",
+             "     \"restart ${SLURM_RESTART_COUNT:-0}\"",
              f"{launch} \"${{args[@]}}\"",
              "rc=$?",
              "echo \"$SLURM_JOB_ID $rc\" > slurm-exit.tmp && mv slurm-exit.tmp slurm-exit",
