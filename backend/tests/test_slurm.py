@@ -154,7 +154,7 @@ def test_batch_script_carries_the_configured_resources():
     for line in ("--nodes=2", "--gpus-per-node=4", "--cpus-per-task=8", "--mem=64G", "--time=2:00:00",
                  "--partition=gpu", "--account=lab", "--qos=high", "--constraint=h100"):
         assert f"#SBATCH {line}\n" in many, line
-    assert "--nproc_per_node=4" in many and "--rdzv_backend=c10d" in many and '"$first:29500"' in many
+    assert "--nproc_per_node=4" in many and "--rdzv_backend=c10d" in many and '"$first:$((29500 + SLURM_JOB_ID % 1000))"' in many
     assert "module load cuda\n" in many and "export NCCL_DEBUG=WARN\n" in many and "--device cuda" in many
 
 

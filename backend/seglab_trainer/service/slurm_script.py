@@ -29,7 +29,7 @@ class SlurmSettings:
     setup: List[str] = field(default_factory=list)  # shell lines before training, e.g. "module load cuda"
     env: Dict[str, str] = field(default_factory=dict)  # e.g. {"NCCL_SOCKET_IFNAME": "ib0"}
     python: str = sys.executable  # the Python on the nodes that imports torch and seglab_trainer
-    rdzv_port: int = 29500  # torchrun's rendezvous on the first node of a multi-node job
+    rdzv_port: int = 29500  # torchrun's rendezvous on a multi-node job's first node: this + Slurm job id % 1000
     slurm_conf: Optional[str] = None  # SLURM_CONF for sbatch/scontrol/scancel (default: Slurm's own)
     command_prefix: List[str] = field(default_factory=list)  # run Slurm's commands under this, e.g. ["ssh", "login1"]
     poll_interval_s: float = 2.0  # how often one job's state is asked from slurmctld
@@ -114,7 +114,9 @@ def render(s: SlurmSettings, job_id: str, argv: List[str], job_dir: str, log_pat
     if s.nodes == 1 and procs == 1:
         launch = f"srun --ntasks=1 {q(s.python)} -m seglab_trainer train"
     else:
-        endpoint = "--standalone" if s.nodes == 1 else f"--rdzv_backend=c10d --rdzv_endpoint=\"$first:{s.rdzv_port}\""
+        # one port per job, so that jobs sharing a first node do not meet at the same rendezvous
+        endpoint = "--standalone" if s.nodes == 1 else \
+            f"--rdzv_backend=c10d --rdzv_endpoint=\"$first:$(({s.rdzv_port} + SLURM_JOB_ID % 1000))\""
         launch = (f"srun --kill-on-bad-exit=1 --ntasks-per-node=1 {q(s.python)} -m torch.distributed.run "
                   f"--nnodes=\"$SLURM_NNODES\" --nproc_per_node={procs} --rdzv_id=\"$SLURM_JOB_ID\" {endpoint} "
                   # workers' stdout also kept in the job folder; a plain "0" (no redirect) is what torch < 2.0
