@@ -3,7 +3,9 @@ import type { MaskDelta } from '../core/editing/delta';
 import type { Mask } from '../core/mask/codec';
 import { VscodeFileSystem } from '../dataset/vscodeFileSystem';
 import { findImageContext } from './imageContext';
+import { replayJournal, serializeJournal } from './journal';
 import { loadMask, MaskModel } from './maskModel';
+import { baseName } from '../core/paths';
 
 /** What the open editors of a document must show next. */
 export type MaskChange =
@@ -27,13 +29,19 @@ export class MaskDocument implements vscode.CustomDocument {
   static async open(uri: vscode.Uri, backupId: string | undefined): Promise<MaskDocument> {
     const fs = new VscodeFileSystem(uri);
     const context = await findImageContext(fs, uri.path);
-    let backup: { path: string; bytes: Uint8Array } | undefined;
+    const model = new MaskModel(context, await loadMask(fs, context));
+    const doc = new MaskDocument(uri, fs, model);
     if (backupId) {
-      const backupUri = vscode.Uri.parse(backupId);
-      backup = { path: backupUri.path, bytes: await vscode.workspace.fs.readFile(backupUri) };
+      const backup = await vscode.workspace.fs.readFile(vscode.Uri.parse(backupId));
+      try {
+        model.journal = replayJournal(model.mask, backup);
+        doc.dirty = true;
+      } catch (error) {
+        void vscode.window.showWarningMessage(
+          vscode.l10n.t('Unsaved changes to the mask of {0} could not be restored: {1}', baseName(uri.path), error instanceof Error ? error.message : String(error)),
+        );
+      }
     }
-    const doc = new MaskDocument(uri, fs, new MaskModel(context, await loadMask(fs, context, backup)));
-    doc.dirty = backup !== undefined;
     return doc;
   }
 
@@ -74,14 +82,13 @@ export class MaskDocument implements vscode.CustomDocument {
       await this.model.save(new VscodeFileSystem(destination), destination.path);
       return;
     }
-    const bytes = this.model.encode();
-    await this.model.save(this.fs);
-    this.lastDiskBytes = bytes;
+    this.lastDiskBytes = await this.model.save(this.fs);
     this.dirty = false;
   }
 
   async revert(): Promise<void> {
     this.model.mask = await loadMask(this.fs, this.model.context);
+    this.model.journal = [];
     this.lastDiskBytes = undefined;
     this.dirty = false;
     this.changed.fire({ kind: 'replace' });
@@ -96,7 +103,7 @@ export class MaskDocument implements vscode.CustomDocument {
   }
 
   async backup(destination: vscode.Uri): Promise<vscode.CustomDocumentBackup> {
-    await vscode.workspace.fs.writeFile(destination, this.model.encode());
+    await vscode.workspace.fs.writeFile(destination, serializeJournal(this.model.journal));
     return {
       id: destination.toString(),
       delete: () => void vscode.workspace.fs.delete(destination).then(undefined, () => undefined),

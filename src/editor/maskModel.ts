@@ -1,5 +1,6 @@
 import { applyDelta, deltaMatches, deserializeDelta, type MaskDelta } from '../core/editing/delta';
 import type { ImageContext } from './imageContext';
+import type { JournalEntry } from './journal';
 import { readImageFileSize } from '../core/dataset/validate';
 import { DataError } from '../core/errors';
 import type { FileSystem } from '../core/fileSystem';
@@ -11,6 +12,9 @@ import { dirName } from '../core/paths';
  * validated against the mask's size and current pixels before they are applied.
  */
 export class MaskModel {
+  /** The steps since the mask was loaded or saved: what a hot-exit backup holds. */
+  journal: JournalEntry[] = [];
+
   constructor(
     readonly context: ImageContext,
     public mask: Mask,
@@ -21,6 +25,7 @@ export class MaskModel {
     const delta = deserializeDelta(buffer, this.mask.width, this.mask.height);
     if (!deltaMatches(this.mask, delta, 'before')) throw new Error('edit does not match the current mask');
     applyDelta(this.mask, delta, 'redo');
+    this.journal.push({ delta, direction: 'redo' });
     return delta;
   }
 
@@ -28,6 +33,7 @@ export class MaskModel {
   step(delta: MaskDelta, direction: 'undo' | 'redo'): boolean {
     if (!deltaMatches(this.mask, delta, direction === 'undo' ? 'after' : 'before')) return false;
     applyDelta(this.mask, delta, direction);
+    this.journal.push({ delta, direction });
     return true;
   }
 
@@ -35,26 +41,28 @@ export class MaskModel {
     return encodeMask(this.mask, this.context.config.classes, this.context.config.ignoreIndex);
   }
 
-  /** Atomic write of the encoded mask; creates the masks folder for a dataset's first mask. */
-  async save(fs: FileSystem, path = this.context.maskPath): Promise<void> {
+  /**
+   * Atomic write of the encoded mask; creates the masks folder for a dataset's first mask.
+   * Writing the document's own mask file starts a new journal; returns the bytes written.
+   */
+  async save(fs: FileSystem, path = this.context.maskPath): Promise<Uint8Array> {
     const folder = dirName(path);
     if (!(await fs.stat(folder))) await fs.createDirectory(folder);
-    await fs.writeFileAtomic(path, this.encode());
+    const bytes = this.encode();
+    await fs.writeFileAtomic(path, bytes);
+    if (path === this.context.maskPath) this.journal = [];
+    return bytes;
   }
 }
 
-/**
- * The mask to edit: from `source` (a backup) or the mask file, else empty (all background).
- * Its size must equal the image's.
- */
-export async function loadMask(fs: FileSystem, context: ImageContext, source?: { path: string; bytes: Uint8Array }): Promise<Mask> {
+/** The mask file's content, or an empty mask (all background) when there is none yet. Its size must equal the image's. */
+export async function loadMask(fs: FileSystem, context: ImageContext): Promise<Mask> {
   const size = await readImageFileSize(fs, context.imagePath);
-  const { classes, ignoreIndex } = context.config;
-  const file = source ?? ((await fs.stat(context.maskPath)) ? { path: context.maskPath, bytes: await fs.readFile(context.maskPath) } : undefined);
-  if (!file) return { ...size, data: new Uint8Array(size.width * size.height) };
-  const mask = decodeMask(file.bytes, { path: file.path, classes, ignoreIndex });
+  const { maskPath, config } = context;
+  if (!(await fs.stat(maskPath))) return { ...size, data: new Uint8Array(size.width * size.height) };
+  const mask = decodeMask(await fs.readFile(maskPath), { path: maskPath, classes: config.classes, ignoreIndex: config.ignoreIndex });
   if (mask.width !== size.width || mask.height !== size.height) {
-    throw new DataError(file.path, `mask is ${mask.width}x${mask.height} but its image ${context.imagePath} is ${size.width}x${size.height}`);
+    throw new DataError(maskPath, `mask is ${mask.width}x${mask.height} but its image ${context.imagePath} is ${size.width}x${size.height}`);
   }
   return mask;
 }

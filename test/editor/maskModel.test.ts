@@ -51,6 +51,7 @@ test('an edit is applied, undone, redone and saved atomically; the first save cr
   assert.equal(model.step(delta, 'undo'), false, 'undoing twice is refused');
   assert.ok(model.step(delta, 'redo'));
   await model.save(fs);
+  assert.deepEqual(model.journal, [], 'saving starts a new journal');
   const saved = decodeMask(readFileSync(context.maskPath), { path: context.maskPath, classes: context.config.classes });
   assert.deepEqual(saved.data, model.mask.data);
 });
@@ -67,13 +68,9 @@ test('stale or malformed edits are refused without changing the mask', async (t)
   assert.deepEqual(model.mask.data, before);
 });
 
-test('a backup (the encoded mask) restores unsaved work; a wrong-size mask is refused', async (t) => {
+test('a wrong-size mask file is refused, naming both files', async (t) => {
   const root = dataset(t);
   const context = await findImageContext(fs, join(root, 'images', 'a.jpg'));
-  const model = new MaskModel(context, await loadMask(fs, context));
-  model.applyEdit(strokeDelta(model));
-  const restored = await loadMask(fs, context, { path: 'backup', bytes: model.encode() });
-  assert.deepEqual(restored.data, model.mask.data);
   writeFile(context.maskPath, indexedMask(4, 4, new Uint8Array(16)));
   await assert.rejects(loadMask(fs, context), /mask is 4x4 but its image .* is 8x6/);
   assert.ok(existsSync(context.maskPath));
