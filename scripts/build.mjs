@@ -34,6 +34,9 @@ function copyOnnxRuntimeNode() {
 }
 copyOnnxRuntimeNode();
 
+// The webviews load the codicon font through their own resource URIs.
+for (const f of ['codicon.css', 'codicon.ttf']) cpSync(join('node_modules/@vscode/codicons/dist', f), join('dist/codicons', f));
+
 if (watch) {
   for (const c of configs) await (await esbuild.context(c)).watch();
 } else {

@@ -10,6 +10,7 @@ import type { DatasetState } from './dataset/datasetState';
 import { createDatasetView, type DatasetTreeProvider } from './dataset/datasetTree';
 import { watchWorkspaceForDatasets } from './dataset/datasetWatcher';
 import { registerPrelabel } from './prelabel/registerPrelabel';
+import { registerMaskEditor } from './editor/registerMaskEditor';
 import { registerMiouView } from './miou/registerMiouView';
 import { registerTraining } from './training/registerTraining';
 import { useNodeZlib } from './node/zlibCodec';
@@ -31,6 +32,7 @@ export function activate(context: vscode.ExtensionContext): SegLabApi {
   const view = createDatasetView(registry);
   context.subscriptions.push(log, registry, view.disposable);
   registerMiouView(context, registry, log);
+  registerMaskEditor(context, log);
 
   // Errors in commands are logged and shown, naming the file when there is one; never rethrown into VS Code.
   const command = <A extends unknown[]>(id: string, run: (...args: A) => Promise<unknown>) =>

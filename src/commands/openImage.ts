@@ -13,7 +13,7 @@ export async function openImage(target: ImageNode | vscode.Uri | undefined): Pro
     void vscode.window.showInformationMessage(vscode.l10n.t('Select an image in the SegLab Dataset view to open it.'));
     return;
   }
-  await vscode.commands.executeCommand('vscode.open', uri, { preview: true });
+  await vscode.commands.executeCommand('vscode.openWith', uri, 'seglab.maskEditor');
 }
 
 export function imageUri(target: ImageNode | vscode.Uri | undefined): vscode.Uri | undefined {
