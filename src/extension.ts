@@ -1,11 +1,12 @@
 import * as vscode from 'vscode';
+import { commandRegistrar } from './commands/safeCommand';
 import { createConfig } from './commands/createConfig';
 import { OPEN_IMAGE_COMMAND, openImage } from './commands/openImage';
 import { openDataset } from './commands/openDataset';
 import { refresh } from './commands/refresh';
 import { removeDataset } from './commands/removeDataset';
 import { validateInBackground } from './dataset/backgroundValidation';
-import { DatasetRegistry, describe } from './dataset/datasetRegistry';
+import { DatasetRegistry } from './dataset/datasetRegistry';
 import type { DatasetState } from './dataset/datasetState';
 import { createDatasetView, type DatasetTreeProvider } from './dataset/datasetTree';
 import { watchWorkspaceForDatasets } from './dataset/datasetWatcher';
@@ -34,17 +35,7 @@ export function activate(context: vscode.ExtensionContext): SegLabApi {
   registerMiouView(context, registry, log);
   registerMaskEditor(context, log);
 
-  // Errors in commands are logged and shown, naming the file when there is one; never rethrown into VS Code.
-  const command = <A extends unknown[]>(id: string, run: (...args: A) => Promise<unknown>) =>
-    vscode.commands.registerCommand(id, async (...args: A) => {
-      try {
-        return await run(...args);
-      } catch (error) {
-        log.error(`${id} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-        void vscode.window.showErrorMessage(vscode.l10n.t('SegLab: {0}', describe(error)));
-        return undefined;
-      }
-    });
+  const command = commandRegistrar(log);
   context.subscriptions.push(
     command('seglab.openDataset', (folder?: vscode.Uri) => openDataset(registry, folder)),
     command('seglab.createConfig', (target?: Parameters<typeof createConfig>[2]) => createConfig(registry, log, target)),

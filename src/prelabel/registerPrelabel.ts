@@ -1,6 +1,7 @@
 /** Registers the pre-labeling commands and the model status bar item. */
 import * as vscode from 'vscode';
-import { describe, type DatasetRegistry } from '../dataset/datasetRegistry';
+import { commandRegistrar } from '../commands/safeCommand';
+import type { DatasetRegistry } from '../dataset/datasetRegistry';
 import { addModel } from './addModel';
 import { HostPredictor } from './hostPredictor';
 import { ModelRegistry } from './modelRegistry';
@@ -17,17 +18,7 @@ export function registerPrelabel(context: vscode.ExtensionContext, registry: Dat
   const models = new ModelRegistry(registry, context.workspaceState, log);
   const predictor = new HostPredictor(models, log);
   const uncertain = new UncertainQueue(registry, models);
-  // Errors are logged and shown (naming the file when there is one), never rethrown into VS Code.
-  const command = <A extends unknown[]>(id: string, run: (...args: A) => Promise<unknown>) =>
-    vscode.commands.registerCommand(id, async (...args: A) => {
-      try {
-        return await run(...args);
-      } catch (error) {
-        log.error(`${id} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-        void vscode.window.showErrorMessage(vscode.l10n.t('SegLab: {0}', describe(error)));
-        return undefined;
-      }
-    });
+  const command = commandRegistrar(log);
   context.subscriptions.push(
     models,
     predictor,

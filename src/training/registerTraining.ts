@@ -1,6 +1,7 @@
 /** Registers the training commands, the "SegLab Training" output channel and the local backend. */
 import * as vscode from 'vscode';
-import { describe, type DatasetRegistry } from '../dataset/datasetRegistry';
+import { commandRegistrar } from '../commands/safeCommand';
+import type { DatasetRegistry } from '../dataset/datasetRegistry';
 import type { ModelRegistry } from '../prelabel/modelRegistry';
 import { fineTuneCommand } from './fineTuneCommand';
 import { showJobsCommand } from './jobsCommand';
@@ -14,18 +15,7 @@ import { setTokenCommand } from './settings';
 export function registerTraining(context: vscode.ExtensionContext, registry: DatasetRegistry, log: vscode.LogOutputChannel, models?: ModelRegistry): void {
   const output = vscode.window.createOutputChannel('SegLab Training', { log: true });
   const backend = new LocalBackend(context, output);
-  // Errors are logged and shown, never rethrown into VS Code.
-  const command = <A extends unknown[]>(id: string, run: (...args: A) => Promise<unknown>) =>
-    vscode.commands.registerCommand(id, async (...args: A) => {
-      try {
-        return await run(...args);
-      } catch (error) {
-        log.error(`${id} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-        output.error(error instanceof Error ? error.message : String(error));
-        void vscode.window.showErrorMessage(vscode.l10n.t('SegLab: {0}', describe(error)));
-        return undefined;
-      }
-    });
+  const command = commandRegistrar(log, (error) => output.error(error instanceof Error ? error.message : String(error)));
   context.subscriptions.push(
     output,
     backend,

@@ -1,0 +1,20 @@
+import * as vscode from 'vscode';
+import { describe } from '../dataset/datasetRegistry';
+
+/**
+ * Registers a command whose failures are logged and shown (naming the file when there is one),
+ * never rethrown into VS Code. `also` receives the error too (e.g. a feature's own output channel).
+ */
+export function commandRegistrar(log: vscode.LogOutputChannel, also?: (error: unknown) => void) {
+  return <A extends unknown[]>(id: string, run: (...args: A) => Promise<unknown>): vscode.Disposable =>
+    vscode.commands.registerCommand(id, async (...args: A) => {
+      try {
+        return await run(...args);
+      } catch (error) {
+        log.error(`${id} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+        also?.(error);
+        void vscode.window.showErrorMessage(vscode.l10n.t('SegLab: {0}', describe(error)));
+        return undefined;
+      }
+    });
+}
