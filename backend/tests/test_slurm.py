@@ -71,10 +71,13 @@ def test_a_requeued_job_resumes_from_its_checkpoint(service, dataset, slurm_clus
     slurm_id = before["executor"]["jobId"]
     r = slurm_cluster.run("scontrol", "requeue", slurm_id)  # what a node failure or a preemption does
     assert r.returncode == 0, r.stderr
-    # Slurm holds a requeued job back for two minutes; let it go now
-    service.wait(job_id, lambda j: j["executor"]["state"] == "PENDING")
-    assert slurm_cluster.run("scontrol", "update", f"jobid={slurm_id}", "starttime=now").returncode == 0
-    service.wait(job_id, lambda j: any(e["type"] == "start" and e["resumed"] for e in service.progress(job_id)))
+
+    def resumed(job):
+        if job["executor"]["state"] == "PENDING" and job["executor"]["reason"] == "BeginTime":
+            # Slurm holds a requeued job back for two minutes; let it go now
+            slurm_cluster.run("scontrol", "update", f"jobid={slurm_id}", "starttime=now")
+        return any(e["type"] == "start" and e["resumed"] for e in service.progress(job_id))
+    service.wait(job_id, resumed)
     start = [e for e in service.progress(job_id) if e["type"] == "start"][-1]
     assert start["startEpoch"] >= 2
     job = service.wait(job_id, lambda j: j["executor"]["restarts"] >= 1 and j["step"] > before["step"])
@@ -155,7 +158,7 @@ def test_batch_script_carries_the_configured_resources():
                  "--partition=gpu", "--account=lab", "--qos=high", "--constraint=h100"):
         assert f"#SBATCH {line}\n" in many, line
     assert "--nproc_per_node=4" in many and "--rdzv_backend=c10d" in many and '"$first:$((29500 + SLURM_JOB_ID % 1000))"' in many
-    assert "module load cuda\n" in many and "export NCCL_DEBUG=WARN\n" in many and "--device cuda" in many
+    assert "export OMP_NUM_THREADS=2\n" in many and "module load cuda\n" in many and "export NCCL_DEBUG=WARN\n" in many and "--device cuda" in many
 
 
 def test_bad_settings_are_named():

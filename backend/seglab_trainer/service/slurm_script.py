@@ -109,6 +109,8 @@ def render(s: SlurmSettings, job_id: str, argv: List[str], job_dir: str, log_pat
              (("cpus_per_task", s.cpus_per_task), ("gpus_per_node", s.gpus_per_node or None), ("mem", s.mem),
               ("time", s.time), ("partition", s.partition), ("account", s.account)) if value is not None]
     opts += [x[len("#SBATCH"):].strip() if x.startswith("#SBATCH") else x for x in s.extra_sbatch]
+    if s.cpus_per_task and "OMP_NUM_THREADS" not in env:  # the allocation, not the whole node (no CPU binding)
+        env = {**env, "OMP_NUM_THREADS": str(max(1, s.cpus_per_task // procs))}
     out = argv[argv.index("--out") + 1]
     last = os.path.join(out, "last.pt")
     if s.nodes == 1 and procs == 1:
