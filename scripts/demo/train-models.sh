@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# Trains the two demo models on a fresh demo dataset with the project's trainer (CPU, fixed seeds)
+# and writes scripts/demo/models/<name>.onnx + <name>.json (+ README.md with the figures).
+# Usage: scripts/demo/train-models.sh   (PYTHON=/usr/bin/python3 by default: Debian's torch 1.13)
+# WORK=<dir> keeps the dataset and runs there; a run that already finished is not trained again.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+PY=${PYTHON:-/usr/bin/python3}
+OUT=scripts/demo/models
+if [ -z "${WORK:-}" ]; then
+  WORK=$(mktemp -d)
+  trap 'rm -rf "$WORK"' EXIT
+fi
+
+# Crops of 256 from images resized to 1.5-2.5x the crop: about the 512-pixel scale they are run at.
+COMMON=(--epochs 20 --image-size 256 --batch-size 8 --scale-min 1.5 --scale-max 2.5 --seed 0 --device cpu)
+UNET=(--arch unet --unet-base 16 --unet-depth 4)
+DEEPLAB=(--arch deeplabv3plus --backbone mobilenet_v3_large)
+
+[ -f "$WORK/data/seglab.json" ] || node --import tsx scripts/demo/generate.ts "$WORK/data"
+export PYTHONPATH="$PWD/backend${PYTHONPATH:+:$PYTHONPATH}"
+[ -f "$WORK/demo-unet/model.json" ] ||
+  "$PY" -m seglab_trainer train --data "$WORK/data" "${UNET[@]}" "${COMMON[@]}" --out "$WORK/demo-unet"
+[ -f "$WORK/demo-deeplabv3plus/model.json" ] ||
+  "$PY" scripts/demo/slim_deeplab.py --data "$WORK/data" "${DEEPLAB[@]}" "${COMMON[@]}" --out "$WORK/demo-deeplabv3plus"
+
+mkdir -p "$OUT"
+"$PY" - "$WORK" "$OUT" "${COMMON[*]}" "${UNET[*]}" "${DEEPLAB[*]}" <<'PYEOF'
+"""Copies each export under its demo name (the card's `name` names the predictions folder) and writes README.md."""
+import json, os, shutil, sys
+sys.path.insert(0, "scripts/demo")
+from slim_deeplab import SLIM
+
+work, out, common, unet, deeplab = sys.argv[1:]
+rows = []
+for name, args, extra in [("demo-unet", unet, {}), ("demo-deeplabv3plus", deeplab, SLIM)]:
+    run = os.path.join(work, name)
+    card = json.load(open(os.path.join(run, "model.json")))
+    card["name"] = name
+    # the variant slim_deeplab.py built, so that the card says what the file is
+    card["architectureOptions"] = {**card.get("architectureOptions", {}), **extra}
+    shutil.copyfile(os.path.join(run, "model.onnx"), os.path.join(out, name + ".onnx"))
+    with open(os.path.join(out, name + ".json"), "w") as f:
+        json.dump(card, f, indent=2)
+        f.write("\n")
+    size = os.path.getsize(os.path.join(out, name + ".onnx"))
+    events = [json.loads(l) for l in open(os.path.join(run, "progress.jsonl"))]
+    seconds = round(events[-1]["time"] - next(e for e in events if e["type"] == "start")["time"])
+    best = max((e for e in events if e["type"] == "epoch"), key=lambda e: e["val"]["miou"])
+    ious = ", ".join(f"{c['name']} {i:.3f}" for c, i in zip(card["classes"], best["val"]["iou"]))
+    rows.append(f"| `{name}` | `{args}` | {size / 1e6:.2f} MB | {best['val']['miou']:.3f} (epoch {best['epoch']}; {ious}) "
+                f"| {seconds} s | `{card['sha256']}` |")
+    print(f"{name}: {size} bytes, val mIoU {best['val']['miou']:.3f}, {seconds} s")
+
+with open(os.path.join(out, "README.md"), "w") as f:
+    f.write(f"""# Demo models
+
+Written by `scripts/demo/train-models.sh` (do not edit by hand): the project's trainer
+(`backend/`, `python -m seglab_trainer train`, Debian's CPU PyTorch 1.13) on the demo dataset of
+`npm run demo:data` (seed 1: 40 train, 8 val images of 512x512), fp32 ONNX with dynamic height and
+width, copied into each generated demo dataset's `models/` folder. Every `<name>.json` is the
+trainer's model card (classes, input normalisation, training settings, metrics, sha256) with
+`name` set to the demo name.
+
+Common settings: `{common}` (AdamW, lr 1e-3, CE + Dice, random init: no ImageNet weights).
+The DeepLabV3+ is built by `scripts/demo/slim_deeplab.py`: MobileNetV3-Large at width
+{SLIM['widthMult']} with the reduced tail, ASPP and decoder of {SLIM['asppChannels']} channels, so that it stays under
+10 MB (the trainer's full DeepLabV3+-MobileNetV3 exports to 47 MB).
+
+| model | arch options | ONNX size | best val mIoU (trainer) | training time (wall, 2-core machine shared with other jobs) | sha256 |
+|---|---|---|---|---|---|
+""" + "\n".join(rows) + "\n")
+PYEOF
