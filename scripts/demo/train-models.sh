@@ -65,9 +65,20 @@ trainer's model card (classes, input normalisation, training settings, metrics, 
 Common settings: `{common}` (AdamW, lr 1e-3, CE + Dice, random init: no ImageNet weights).
 The DeepLabV3+ is built by `scripts/demo/slim_deeplab.py`: MobileNetV3-Large at width
 {SLIM['widthMult']} with the reduced tail, ASPP and decoder of {SLIM['asppChannels']} channels, so that it stays under
-10 MB (the trainer's full DeepLabV3+-MobileNetV3 exports to 47 MB).
+10 MB (the trainer's full DeepLabV3+-MobileNetV3 exports to 47 MB), with the backbone's BatchNorm
+momentum at 0.1 (torchvision's 0.01 leaves the running statistics unusable after 100 steps).
+
+The trainer measures val mIoU (and picks the exported epoch) on images resized to the crop size
+(256); the models are trained at, and pre-label at, the images' own 512 pixels, so the second table
+(`seglab prelabel` then `seglab miou`, the real pipeline) is what a user sees.
 
 | model | arch options | ONNX size | best val mIoU (trainer) | training time (wall, 2-core machine shared with other jobs) | sha256 |
 |---|---|---|---|---|---|
-""" + "\n".join(rows) + "\n")
+""" + "\n".join(rows) + "\n\n| model | `seglab miou` all labeled | `--split val` |\n|---|---|---|\n")
 PYEOF
+
+miou() { node --import tsx src/cli/main.ts miou "$WORK/data" --json "$@" | "$PY" -c 'import json, sys; print("%.3f" % json.load(sys.stdin)["miou"])'; }
+for name in demo-unet demo-deeplabv3plus; do
+  node --import tsx src/cli/main.ts prelabel "$WORK/data" --model "$OUT/$name.onnx" >/dev/null
+  echo "| \`$name\` | $(miou --model "$name") | $(miou --model "$name" --split val) |" | tee -a "$OUT/README.md"
+done
