@@ -3,10 +3,11 @@
 # and writes scripts/demo/models/<name>.onnx + <name>.json (+ README.md with the figures).
 # Usage: scripts/demo/train-models.sh   (PYTHON=/usr/bin/python3 by default: Debian's torch 1.13)
 # WORK=<dir> keeps the dataset and runs there; a run that already finished is not trained again.
+# OUT=<dir> writes the models elsewhere (default scripts/demo/models).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 PY=${PYTHON:-/usr/bin/python3}
-OUT=scripts/demo/models
+OUT=${OUT:-scripts/demo/models}
 if [ -z "${WORK:-}" ]; then
   WORK=$(mktemp -d)
   trap 'rm -rf "$WORK"' EXIT
