@@ -53,8 +53,11 @@ export function ensureTools(tools = toolsPaths(), log: (line: string) => void = 
   writeFileSync(pkgPath, JSON.stringify(pkg, null, 2) + '\n');
 
   const nodeHome = join(tools.dir, 'node_modules', 'node', 'node_modules', `node-linux-${process.arch}`);
+  // Drop what an outer `npm run` exported (npm_config_user_agent names Node 20, and code-server's
+  // install script reads its Node version from there).
+  const inherited = Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^npm_/i.test(key)));
   const env = {
-    ...process.env,
+    ...inherited,
     PATH: [join(tools.dir, 'node_modules', '.bin'), process.env.PATH].join(delimiter),
     // Build native modules against Node 24's headers, not the system Node's.
     npm_config_nodedir: nodeHome,
