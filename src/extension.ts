@@ -11,6 +11,7 @@ import type { DatasetState } from './dataset/datasetState';
 import { createDatasetView, type DatasetTreeProvider } from './dataset/datasetTree';
 import { watchWorkspaceForDatasets } from './dataset/datasetWatcher';
 import { registerPrelabel } from './prelabel/registerPrelabel';
+import { PRELABEL_IMAGE_COMMAND, prelabelImage } from './prelabel/prelabelImage';
 import { registerMaskEditor } from './editor/registerMaskEditor';
 import { registerMiouView } from './miou/registerMiouView';
 import { registerTraining } from './training/registerTraining';
@@ -33,7 +34,7 @@ export function activate(context: vscode.ExtensionContext): SegLabApi {
   const view = createDatasetView(registry);
   context.subscriptions.push(log, registry, view.disposable);
   registerMiouView(context, registry, log);
-  registerMaskEditor(context, log);
+  const editors = registerMaskEditor(context, log);
 
   const command = commandRegistrar(log);
   context.subscriptions.push(
@@ -46,6 +47,7 @@ export function activate(context: vscode.ExtensionContext): SegLabApi {
   );
 
   const prelabel = registerPrelabel(context, registry, log);
+  context.subscriptions.push(command(PRELABEL_IMAGE_COMMAND, () => prelabelImage(editors, registry, prelabel.models, prelabel.predictor)));
   registerTraining(context, registry, log, prelabel.models);
   void registry.discover();
   return {

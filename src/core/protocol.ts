@@ -15,6 +15,8 @@ export enum MessageType {
   /** Replace the whole mask (revert, reload from disk, resynchronisation). */
   ReplaceMask = 'replaceMask',
   Reply = 'reply',
+  /** A model's prediction was applied (or changed nothing): its confidence, for the overlay. */
+  Prediction = 'prediction',
   //#endregion
   //#region from webview
   Ready = 'ready',
@@ -57,7 +59,21 @@ export interface ReplyMessage {
   error?: string;
 }
 
-export type ToWebviewMessage = InitMessage | ApplyDeltaMessage | ReplaceMaskMessage | ReplyMessage;
+export interface PredictionMessage {
+  type: MessageType.Prediction;
+  width: number;
+  height: number;
+  /** width*height top-class probabilities, 0-255. */
+  confidence: ArrayBuffer;
+  /** Pixels below this (0-255) are hatched by the confidence overlay. */
+  threshold: number;
+  /** e.g. "cpu (onnxruntime-node)" and the run time, for the status line. */
+  provider: string;
+  milliseconds: number;
+  changedPixels: number;
+}
+
+export type ToWebviewMessage = InitMessage | ApplyDeltaMessage | ReplaceMaskMessage | ReplyMessage | PredictionMessage;
 
 export interface ReadyMessage {
   type: MessageType.Ready;

@@ -71,6 +71,13 @@ export class MaskDocument implements vscode.CustomDocument {
     return delta;
   }
 
+  /** Applies an edit made in the host (e.g. a pre-label); every open editor is sent the delta. */
+  applyHostEdit(delta: MaskDelta): void {
+    this.model.apply(delta);
+    this.dirty = true;
+    this.changed.fire({ kind: 'delta', delta, direction: 'redo' });
+  }
+
   step(delta: MaskDelta, direction: 'undo' | 'redo'): void {
     if (!this.model.step(delta, direction)) return; // the mask was reverted or reloaded since
     this.dirty = true;

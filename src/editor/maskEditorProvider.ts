@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { serializeDelta } from '../core/editing/delta';
+import { serializeDelta, type MaskDelta } from '../core/editing/delta';
 import { MessageType, parseFromWebview, PROTOCOL_VERSION, toArrayBuffer, type ToWebviewMessage } from '../core/protocol';
 import { baseName } from '../core/paths';
 import { MaskDocument, type MaskChange } from './maskDocument';
@@ -15,6 +15,8 @@ export class MaskEditorProvider implements vscode.CustomEditorProvider<MaskDocum
   private readonly panels = new Map<MaskDocument, Set<vscode.WebviewPanel>>();
   private readonly changed = new vscode.EventEmitter<vscode.CustomDocumentEditEvent<MaskDocument>>();
   readonly onDidChangeCustomDocument = this.changed.event;
+  /** The document of the focused mask editor panel, for commands such as "Pre-label Image". */
+  private active: { document: MaskDocument; panel: vscode.WebviewPanel } | undefined;
 
   constructor(
     private readonly extensionUri: vscode.Uri,
@@ -34,7 +36,16 @@ export class MaskEditorProvider implements vscode.CustomEditorProvider<MaskDocum
 
   async resolveCustomEditor(document: MaskDocument, panel: vscode.WebviewPanel): Promise<void> {
     this.panels.get(document)?.add(panel);
-    panel.onDidDispose(() => this.panels.get(document)?.delete(panel));
+    const track = (): void => {
+      if (panel.active) this.active = { document, panel };
+      else if (this.active?.panel === panel) this.active = undefined;
+    };
+    track();
+    panel.onDidChangeViewState(track);
+    panel.onDidDispose(() => {
+      this.panels.get(document)?.delete(panel);
+      if (this.active?.panel === panel) this.active = undefined;
+    });
     const distUri = vscode.Uri.joinPath(this.extensionUri, 'dist');
     const mediaUri = vscode.Uri.joinPath(this.extensionUri, 'media');
     panel.webview.options = { enableScripts: true, localResourceRoots: [distUri, mediaUri, document.rootUri] };
@@ -80,6 +91,24 @@ export class MaskEditorProvider implements vscode.CustomEditorProvider<MaskDocum
       this.post(panel, { type: MessageType.Reply, inReplyTo: message.messageId, error: errorText(error) });
       this.post(panel, { type: MessageType.ReplaceMask, mask: toArrayBuffer(document.mask.data) });
     }
+  }
+
+  get activeDocument(): MaskDocument | undefined {
+    return this.active?.document;
+  }
+
+  /**
+   * Applies an edit made in the host as one VS Code edit (undo/redo, dirty state, hot exit) and
+   * sends it to every open editor of the document; throws if it does not match the mask.
+   */
+  applyHostEdit(document: MaskDocument, label: string, delta: MaskDelta): void {
+    document.applyHostEdit(delta);
+    this.changed.fire({ document, label, undo: () => document.step(delta, 'undo'), redo: () => document.step(delta, 'redo') });
+  }
+
+  /** Sends a message to every open editor of the document (e.g. a prediction's confidence). */
+  postAll(document: MaskDocument, message: ToWebviewMessage): void {
+    for (const panel of this.panels.get(document) ?? []) this.post(panel, message);
   }
 
   private broadcast(document: MaskDocument, change: MaskChange): void {

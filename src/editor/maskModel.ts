@@ -23,10 +23,15 @@ export class MaskModel {
   /** Applies a serialized delta from a webview; throws (changing nothing) if it is malformed or stale. */
   applyEdit(buffer: ArrayBuffer): MaskDelta {
     const delta = deserializeDelta(buffer, this.mask.width, this.mask.height);
+    this.apply(delta);
+    return delta;
+  }
+
+  /** Applies a new delta (a webview's gesture or a host-side edit such as a pre-label); throws if it is stale. */
+  apply(delta: MaskDelta): void {
     if (!deltaMatches(this.mask, delta, 'before')) throw new Error('edit does not match the current mask');
     applyDelta(this.mask, delta, 'redo');
     this.journal.push({ delta, direction: 'redo' });
-    return delta;
   }
 
   /** Undoes or redoes a delta; false (and no change) when the mask was replaced since, e.g. by a revert. */

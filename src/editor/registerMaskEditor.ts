@@ -3,10 +3,11 @@ import { MASK_EDITOR_VIEW_TYPE, MaskEditorProvider } from './maskEditorProvider'
 
 export const OPEN_IN_MASK_EDITOR_COMMAND = 'seglab.openInMaskEditor';
 
-/** Registers the mask editor and "SegLab: Open in Mask Editor" (explorer context menu or the active image). */
-export function registerMaskEditor(context: vscode.ExtensionContext, log: vscode.LogOutputChannel): void {
+/** Registers the mask editor and "SegLab: Open in Mask Editor" (explorer context menu or the active image); returns the provider for commands acting on the active editor. */
+export function registerMaskEditor(context: vscode.ExtensionContext, log: vscode.LogOutputChannel): MaskEditorProvider {
+  const provider = new MaskEditorProvider(context.extensionUri, log);
   context.subscriptions.push(
-    vscode.window.registerCustomEditorProvider(MASK_EDITOR_VIEW_TYPE, new MaskEditorProvider(context.extensionUri, log), {
+    vscode.window.registerCustomEditorProvider(MASK_EDITOR_VIEW_TYPE, provider, {
       webviewOptions: { retainContextWhenHidden: true },
       supportsMultipleEditorsPerDocument: true,
     }),
@@ -19,6 +20,7 @@ export function registerMaskEditor(context: vscode.ExtensionContext, log: vscode
       await vscode.commands.executeCommand('vscode.openWith', target, MASK_EDITOR_VIEW_TYPE);
     }),
   );
+  return provider;
 }
 
 function activeImageUri(): vscode.Uri | undefined {

@@ -6,6 +6,7 @@ import { floodFill, magicWand, type RgbaImage } from '../../src/core/editing/fil
 import { emptyRect, includeRect, isEmptyRect, type PixelGrid, type Rect } from '../../src/core/editing/grid';
 import { fillPolygon, type FillRule } from '../../src/core/editing/polygon';
 import { ChangeTracker } from '../../src/core/editing/tracker';
+import { ConfidenceLayer } from './confidenceLayer';
 import { MaskLayer } from './maskLayer';
 import { Renderer } from './renderer';
 import { isBrushTool, TOOLS, type ToolId } from './tools';
@@ -29,6 +30,7 @@ export class Editor {
   readonly grid: PixelGrid;
   readonly vp: Viewport;
   readonly renderer: Renderer;
+  readonly confidence = new ConfidenceLayer();
   private stroke: { tracker: ChangeTracker; last: Point } | undefined;
   private dirty: Rect | undefined;
   private frame = 0;
@@ -47,7 +49,7 @@ export class Editor {
   ) {
     this.grid = layer.grid;
     this.vp = new Viewport(image.width, image.height);
-    this.renderer = new Renderer(canvas, image, this.layer, this.vp);
+    this.renderer = new Renderer(canvas, image, this.layer, this.vp, this.confidence);
     this.classId = classes.find((c) => c.id !== 0)?.id ?? 0;
   }
 

@@ -21,7 +21,7 @@ export class Input {
     private readonly status: HTMLElement,
     private readonly toolbar: Toolbar,
     private readonly palette: Palette,
-    private readonly view: { fit(): void; actualSize(): void; toggleMask(): void; toggleOutline(): void },
+    private readonly view: { fit(): void; actualSize(): void; toggleMask(): void; toggleOutline(): void; toggleConfidence(): void },
   ) {
     canvas.addEventListener('pointerdown', (e) => this.down(e));
     canvas.addEventListener('pointermove', (e) => this.move(e));
@@ -102,6 +102,7 @@ export class Input {
     else if (/^[0-9]$/.test(e.key)) this.palette.pickByKey(Number(e.key));
     else if (e.key === 'm' || e.key === 'M') this.view.toggleMask();
     else if (e.key === 'o' || e.key === 'O') this.view.toggleOutline();
+    else if (e.key === 'c' || e.key === 'C') this.view.toggleConfidence();
     else if (e.key === 'F') this.view.actualSize();
     else if (e.key === 'f') this.view.fit();
     else if (e.key === '/') this.palette.focusSearch();

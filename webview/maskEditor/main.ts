@@ -1,5 +1,5 @@
 import { deserializeDelta, serializeDelta, type MaskDelta } from '../../src/core/editing/delta';
-import { MessageType, PROTOCOL_VERSION, type FromWebviewMessage, type InitMessage, type ToWebviewMessage } from '../../src/core/protocol';
+import { MessageType, PROTOCOL_VERSION, type FromWebviewMessage, type InitMessage, type PredictionMessage, type ToWebviewMessage } from '../../src/core/protocol';
 import { cleanupPanel } from './cleanupPanel';
 import { el } from './dom';
 import { Editor } from './editor';
@@ -24,6 +24,7 @@ document.body.append(app);
 
 let editor: Editor | undefined;
 let nextMessageId = 1;
+let showPrediction: ((message: PredictionMessage) => void) | undefined;
 
 async function loadImage(uri: string): Promise<ImageBitmap> {
   const response = await fetch(uri);
@@ -64,6 +65,12 @@ async function start(init: InitMessage): Promise<void> {
       toolbar.refresh();
       ed.redrawAll();
     },
+    toggleConfidence: () => {
+      if (!ed.confidence.canvas) return;
+      ed.confidence.visible = !ed.confidence.visible;
+      toolbar.refresh();
+      ed.redrawAll();
+    },
   };
   const toolbar = new Toolbar(ed, view);
   const palette = new Palette(ed, () => input.updateStatus());
@@ -82,6 +89,12 @@ async function start(init: InitMessage): Promise<void> {
   view.fit();
   input.updateStatus();
   editor = ed;
+  showPrediction = (p) => {
+    ed.confidence.set(new Uint8Array(p.confidence), p.width, p.height, p.threshold);
+    toolbar.refresh();
+    ed.redrawAll();
+    status.textContent = `Pre-labeled with ${p.provider} in ${Math.round(p.milliseconds)} ms: ${p.changedPixels.toLocaleString()} pixels changed · C toggles the low-confidence hatching`;
+  };
   app.setAttribute('aria-busy', 'false');
 }
 
@@ -102,6 +115,9 @@ function onMessage(message: ToWebviewMessage): void {
       break;
     case MessageType.Reply:
       if (message.error) status.textContent = `Edit refused: ${message.error}`;
+      break;
+    case MessageType.Prediction:
+      if (editor && message.width === editor.grid.width && message.height === editor.grid.height && message.confidence.byteLength === message.width * message.height) showPrediction?.(message);
       break;
   }
 }

@@ -1,4 +1,5 @@
 import type { Rect } from '../../src/core/editing/grid';
+import type { ConfidenceLayer } from './confidenceLayer';
 import type { MaskLayer } from './maskLayer';
 import type { Viewport } from './viewport';
 
@@ -6,8 +7,8 @@ import type { Viewport } from './viewport';
 const GRID_ZOOM = 12;
 
 /**
- * Paints the view canvas: the image, then the mask layer at the chosen opacity, both with
- * nearest-neighbour scaling. A stroke repaints only the screen area of its dirty rectangle.
+ * Paints the view canvas: the image, the mask layer at the chosen opacity and, when shown, the
+ * last prediction's confidence hatching, with nearest-neighbour scaling. A stroke repaints only the screen area of its dirty rectangle.
  */
 export class Renderer {
   opacity = 0.5;
@@ -20,6 +21,7 @@ export class Renderer {
     private readonly image: CanvasImageSource,
     private readonly layer: MaskLayer,
     private readonly vp: Viewport,
+    private readonly confidence?: ConfidenceLayer,
   ) {
     this.ctx = canvas.getContext('2d', { alpha: false })!;
   }
@@ -71,6 +73,8 @@ export class Renderer {
       ctx.drawImage(this.layer.canvas, r.x0, r.y0, w, h, dx, dy, dw, dh);
       ctx.globalAlpha = 1;
     }
+    const hatch = this.confidence?.visible ? this.confidence.canvas : undefined;
+    if (hatch) ctx.drawImage(hatch, r.x0, r.y0, w, h, dx, dy, dw, dh);
     if (vp.scale >= GRID_ZOOM) this.drawGrid(r);
   }
 

@@ -18,10 +18,11 @@ export class Toolbar {
   private readonly protect: HTMLElementTagNameMap['vscode-single-select'];
   private readonly maskToggle: HTMLElementTagNameMap['vscode-toolbar-button'];
   private readonly outline: HTMLElementTagNameMap['vscode-toolbar-button'];
+  private readonly confidence: HTMLElementTagNameMap['vscode-toolbar-button'];
 
   constructor(
     private readonly editor: Editor,
-    actions: { fit(): void; actualSize(): void; toggleMask(): void; toggleOutline(): void },
+    actions: { fit(): void; actualSize(): void; toggleMask(): void; toggleOutline(): void; toggleConfidence(): void },
   ) {
     const tools = el('div', { class: 'group', role: 'group', 'aria-label': 'Tools' });
     for (const t of TOOLS) {
@@ -42,6 +43,7 @@ export class Toolbar {
     });
     this.maskToggle = this.action('eye', 'toggle-mask', 'Show mask (M)', actions.toggleMask, true);
     this.outline = this.action('primitive-square', 'outline', 'Outline only (O)', actions.toggleOutline, true);
+    this.confidence = this.action('layers', 'toggle-confidence', 'Hatch low-confidence pixels of the last pre-label (C)', actions.toggleConfidence, true);
     const tolerance = numberField('Magic wand tolerance', editor.tolerance, 0, 255);
     tolerance.addEventListener('change', () => (editor.tolerance = clamp(Number(tolerance.value) || 0, 0, 255)));
     const rule = select('Polygon fill rule', [['evenodd', 'Even-odd'], ['nonzero', 'Nonzero']], editor.fillRule);
@@ -56,7 +58,7 @@ export class Toolbar {
       { id: 'toolbar', role: 'toolbar', 'aria-label': 'Mask editor tools' },
       tools,
       el('div', { class: 'group', role: 'group', 'aria-label': 'Brush' }, shape, this.size),
-      el('div', { class: 'group', role: 'group', 'aria-label': 'View' }, el('label', { class: 'field' }, 'Opacity', opacity), this.maskToggle, this.outline,
+      el('div', { class: 'group', role: 'group', 'aria-label': 'View' }, el('label', { class: 'field' }, 'Opacity', opacity), this.maskToggle, this.outline, this.confidence,
         this.action('screen-full', 'fit', 'Fit to window (F)', actions.fit), this.action('zoom-in', 'actual-size', 'Actual size 1:1 (Shift+F)', actions.actualSize)),
       el('div', { class: 'group', role: 'group', 'aria-label': 'Options' }, el('label', { class: 'field' }, 'Tolerance', tolerance), rule, this.protect),
     );
@@ -99,5 +101,7 @@ export class Toolbar {
     this.size.value = String(this.editor.brush.size);
     this.maskToggle.checked = this.editor.renderer.showMask;
     this.outline.checked = this.editor.layer.outline;
+    this.confidence.checked = this.editor.confidence.visible;
+    this.confidence.hidden = this.editor.confidence.canvas === undefined;
   }
 }
