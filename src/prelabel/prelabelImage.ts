@@ -16,8 +16,8 @@ import type { ModelRegistry } from './modelRegistry';
 
 export const PRELABEL_IMAGE_COMMAND = 'seglab.prelabelImage';
 export const PRELABEL_EDIT_LABEL = 'Pre-label Image';
-/** Overlay threshold when `seglab.prelabel.minConfidence` is 0: hatch pixels the model is less than even about. */
-const DEFAULT_UNCERTAIN = 0.5;
+/** Overlay threshold when `seglab.prelabel.minConfidence` is 0 (the editor's slider changes it). */
+const DEFAULT_UNCERTAIN = 0.4;
 
 export interface PrelabelSettings {
   replace: boolean;

@@ -73,7 +73,12 @@ test('Pre-label Image applies the prediction as one undoable edit and writes not
     const labeled = SIZE * SIZE - (after.get(0) ?? 0);
     assert.ok(labeled > 1000, `the prediction labeled ${labeled} pixels`);
     await waitDirty(page, true);
+    const slider = editor.frame.locator('#uncertain-below');
+    await slider.waitFor(); // the confidence overlay is shown, with its threshold slider
     await page.screenshot({ path: join(artifactsRoot, 'screenshots', 'prelabel-image.png') });
+    await editor.canvas.focus();
+    await press(page, 'c');
+    await slider.waitFor({ state: 'hidden' });
 
     await page.locator('.tabs-container .tab.active').click();
     await press(page, 'Control+z');

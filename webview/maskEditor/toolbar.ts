@@ -19,6 +19,8 @@ export class Toolbar {
   private readonly maskToggle: HTMLElementTagNameMap['vscode-toolbar-button'];
   private readonly outline: HTMLElementTagNameMap['vscode-toolbar-button'];
   private readonly confidence: HTMLElementTagNameMap['vscode-toolbar-button'];
+  private readonly uncertain: HTMLElement;
+  private readonly uncertainSlider: HTMLInputElement;
 
   constructor(
     private readonly editor: Editor,
@@ -44,6 +46,12 @@ export class Toolbar {
     this.maskToggle = this.action('eye', 'toggle-mask', 'Show mask (M)', actions.toggleMask, true);
     this.outline = this.action('primitive-square', 'outline', 'Outline only (O)', actions.toggleOutline, true);
     this.confidence = this.action('layers', 'toggle-confidence', 'Hatch low-confidence pixels of the last pre-label (C)', actions.toggleConfidence, true);
+    this.uncertainSlider = el('input', { type: 'range', min: '0', max: '100', id: 'uncertain-below', 'aria-label': 'Hatch pixels less confident than (%)', title: 'Hatch pixels less confident than (%)' });
+    this.uncertainSlider.addEventListener('input', () => {
+      editor.confidence.setThreshold(Math.round((Number(this.uncertainSlider.value) / 100) * 255));
+      editor.redrawAll();
+    });
+    this.uncertain = el('label', { class: 'field' }, 'Uncertain below', this.uncertainSlider);
     const tolerance = numberField('Magic wand tolerance', editor.tolerance, 0, 255);
     tolerance.addEventListener('change', () => (editor.tolerance = clamp(Number(tolerance.value) || 0, 0, 255)));
     const rule = select('Polygon fill rule', [['evenodd', 'Even-odd'], ['nonzero', 'Nonzero']], editor.fillRule);
@@ -58,7 +66,7 @@ export class Toolbar {
       { id: 'toolbar', role: 'toolbar', 'aria-label': 'Mask editor tools' },
       tools,
       el('div', { class: 'group', role: 'group', 'aria-label': 'Brush' }, shape, this.size),
-      el('div', { class: 'group', role: 'group', 'aria-label': 'View' }, el('label', { class: 'field' }, 'Opacity', opacity), this.maskToggle, this.outline, this.confidence,
+      el('div', { class: 'group', role: 'group', 'aria-label': 'View' }, el('label', { class: 'field' }, 'Opacity', opacity), this.maskToggle, this.outline, this.confidence, this.uncertain,
         this.action('screen-full', 'fit', 'Fit to window (F)', actions.fit), this.action('zoom-in', 'actual-size', 'Actual size 1:1 (Shift+F)', actions.actualSize)),
       el('div', { class: 'group', role: 'group', 'aria-label': 'Options' }, el('label', { class: 'field' }, 'Tolerance', tolerance), rule, this.protect),
     );
@@ -102,6 +110,9 @@ export class Toolbar {
     this.maskToggle.checked = this.editor.renderer.showMask;
     this.outline.checked = this.editor.layer.outline;
     this.confidence.checked = this.editor.confidence.visible;
-    this.confidence.hidden = this.editor.confidence.canvas === undefined;
+    const { confidence } = this.editor;
+    this.confidence.hidden = confidence.canvas === undefined;
+    this.uncertain.hidden = confidence.canvas === undefined || !confidence.visible;
+    this.uncertainSlider.value = String(Math.round((confidence.threshold / 255) * 100));
   }
 }
