@@ -4,13 +4,13 @@ import type { FrameLocator, Locator, Page } from 'playwright-core';
 import { TIMEOUT } from './harness';
 
 /** F1, type the command's title, Enter on the exact match. */
-export async function runCommand(page: Page, title: string): Promise<void> {
+export async function runCommand(page: Page, title: string, timeout = TIMEOUT.ui): Promise<void> {
   await page.keyboard.press('F1');
   const input = page.locator('.quick-input-widget input');
   await input.waitFor();
   await input.fill(`>${title}`);
   const row = page.locator('.quick-input-widget .monaco-list-row', { hasText: title }).first();
-  await row.waitFor();
+  await row.waitFor({ timeout });
   await page.keyboard.press('Enter');
   await page.locator('.quick-input-widget').waitFor({ state: 'hidden' });
 }
@@ -18,7 +18,8 @@ export async function runCommand(page: Page, title: string): Promise<void> {
 /** Clicks SegLab in the activity bar and waits for its Dataset view. */
 export async function openSegLab(page: Page): Promise<Locator> {
   // The item appears once the extension host has scanned the extensions: slow on a busy machine.
-  await page.locator('.activitybar [role="tab"][aria-label^="SegLab"]').click({ timeout: TIMEOUT.workbench });
+  // Its label sits on the tab or on the link inside it, depending on the item's state.
+  await page.locator('.activitybar .action-item [aria-label^="SegLab"], .activitybar [role="tab"][aria-label^="SegLab"]').first().click({ timeout: TIMEOUT.workbench });
   const view = page.locator('.pane', { has: page.locator('.pane-header .title', { hasText: /^Dataset$/ }) });
   await view.locator('.monaco-list').waitFor({ timeout: TIMEOUT.workbench });
   return view;
