@@ -1,0 +1,111 @@
+// Scenario 7: "SegLab: Start Local Training Backend" runs the packaged trainer with Debian's
+// Python (CPU torch), "SegLab: Fine-tune Model…" with the smallest choices (U-Net, 1 epoch, 256
+// px crops) runs to success, the new model lands in the dataset's models/ with a card whose
+// sha256 is the file's, and the status bar shows it as the active model. No trainer process is
+// left behind once the window has closed.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import type { Page } from 'playwright-core';
+import { freePort, QUIET_SETTINGS, writeUserSettings } from '../../scripts/tools/launch';
+import { artifactsRoot, TIMEOUT, withWorkbench } from './harness';
+import { runCommand } from './workbench';
+
+const PYTHON = '/usr/bin/python3';
+const TRAINING_TIMEOUT = 180_000;
+
+/** This test's trainer processes still running (other sessions may run their own; pgrep exits 1 when none is). */
+function trainerProcesses(port: number): string[] {
+  try {
+    return execFileSync('pgrep', ['-af', `seglab_trainer serve .*--port ${port}`], { encoding: 'utf8' }).trim().split('\n');
+  } catch {
+    return [];
+  }
+}
+
+/** F1 and the command's title, for a command that answers with its own quick pick or input box (runCommand waits for the palette to close). */
+async function startCommand(page: Page, title: string): Promise<void> {
+  await page.keyboard.press('F1');
+  const input = page.locator('.quick-input-widget input');
+  await input.fill(`>${title}`);
+  await page.locator('.quick-input-widget .monaco-list-row', { hasText: title }).first().waitFor();
+  await page.keyboard.press('Enter');
+  await page.locator('.quick-input-widget .monaco-list-row', { hasText: title }).first().waitFor({ state: 'hidden' });
+}
+
+/** Types `text` into the open quick pick and moves the focus to the row labelled exactly `label`. */
+async function pickExactly(page: Page, label: string, text = label): Promise<void> {
+  const widget = page.locator('.quick-input-widget');
+  await widget.locator('.monaco-list-row').first().waitFor({ timeout: TIMEOUT.workbench });
+  await widget.locator('input').fill(text);
+  const focused = widget.locator('.monaco-list-row.focused .label-name');
+  for (let i = 0; (await focused.innerText()).trim() !== label; i++) {
+    if (i > 10) throw new Error(`no quick pick row labelled ${label}`);
+    await page.keyboard.press('Down');
+  }
+  await page.keyboard.press('Enter');
+}
+
+function toast(page: Page, text: string | RegExp) {
+  return page.locator('.notifications-toasts .notification-toast', { hasText: text }).first();
+}
+
+test('Fine-tune on the local CPU backend succeeds and activates the new model', { skip: !existsSync(PYTHON) && `no ${PYTHON}` }, async () => {
+  const port = await freePort();
+  await withWorkbench('fineTune', async ({ page, dataset, userDataDir }) => {
+    const training = { 'seglab.training.python': PYTHON, 'seglab.training.backendUrl': `http://127.0.0.1:${port}` };
+    // Machine-scoped settings: code-server's window is a remote one, so it reads them from the
+    // Machine settings; the User file gets them too, as desktop VS Code would read them there.
+    writeUserSettings(userDataDir, { ...QUIET_SETTINGS, ...training }, true);
+    mkdirSync(join(userDataDir, 'Machine'), { recursive: true });
+    writeFileSync(join(userDataDir, 'Machine', 'settings.json'), JSON.stringify(training, null, 2) + '\n');
+    const models = join(dataset.root, 'models');
+    const modelsBefore = new Set(readdirSync(models));
+
+    // The palette lists SegLab's commands once the extension host has them: wait for its status item.
+    await page.locator('.statusbar-item', { hasText: /No model|demo-/ }).first().waitFor({ timeout: TIMEOUT.workbench });
+    // The settings file watcher needs a moment; the notification names the port that was used.
+    await page.waitForTimeout(2000);
+    await runCommand(page, 'SegLab: Start Local Training Backend');
+    await toast(page, `training backend running at http://127.0.0.1:${port}`).waitFor({ timeout: 120_000 });
+
+    await startCommand(page, 'SegLab: Fine-tune Model');
+    await pickExactly(page, 'U-Net');
+    const input = page.locator('.quick-input-widget input');
+    await page.locator('.quick-input-widget', { hasText: 'Epochs' }).waitFor();
+    await input.fill('1');
+    await page.keyboard.press('Enter');
+    await page.locator('.quick-input-widget .monaco-list-row', { hasText: '1024' }).waitFor();
+    await pickExactly(page, '256');
+
+    const progress = toast(page, 'SegLab training');
+    await progress.waitFor({ timeout: TIMEOUT.workbench });
+    const done = toast(page, /Model .* is in .*\/models and active\./);
+    // A screenshot while an epoch runs, if the job reaches one before it ends.
+    await Promise.race([toast(page, /SegLab training.*[Ee]poch/s).waitFor({ timeout: TRAINING_TIMEOUT }), done.waitFor({ timeout: TRAINING_TIMEOUT })]);
+    await page.screenshot({ path: join(artifactsRoot, 'screenshots', 'fine-tune-progress.png') });
+    await done.waitFor({ timeout: TRAINING_TIMEOUT });
+
+    const added = readdirSync(models).filter((f) => !modelsBefore.has(f)).sort();
+    assert.equal(added.length, 2, `new files in models/: ${added.join(', ')}`);
+    const [card, onnx] = added;
+    const name = onnx.replace(/\.onnx$/, '');
+    assert.deepEqual(added, [`${name}.json`, `${name}.onnx`]);
+    const parsed = JSON.parse(readFileSync(join(models, card), 'utf8')) as { sha256?: string };
+    assert.equal(parsed.sha256, createHash('sha256').update(readFileSync(join(models, onnx))).digest('hex'), 'the card names the file\'s sha256');
+    assert.match((await done.innerText()).replace(/\s+/g, ' '), new RegExp(`Model ${name} \\(val mIoU \\d\\.\\d{3}\\)`));
+    await page.locator('.statusbar-item', { hasText: name }).first().waitFor();
+    await page.screenshot({ path: join(artifactsRoot, 'screenshots', 'fine-tune-done.png') });
+  });
+  // withWorkbench has stopped code-server: the extension host stopped the backend on deactivate.
+  const deadline = Date.now() + 20_000;
+  let left = trainerProcesses(port);
+  while (left.length > 0 && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 500));
+    left = trainerProcesses(port);
+  }
+  assert.deepEqual(left, [], 'no seglab_trainer process is left');
+});
