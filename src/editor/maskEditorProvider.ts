@@ -3,7 +3,7 @@ import { serializeDelta, type MaskDelta } from '../core/editing/delta';
 import { MessageType, parseFromWebview, PROTOCOL_VERSION, toArrayBuffer, type ToWebviewMessage } from '../core/protocol';
 import { baseName } from '../core/paths';
 import { MaskDocument, type MaskChange } from './maskDocument';
-import { maskEditorHtml } from './webviewHtml';
+import { webviewPage } from '../webviewPage';
 
 export const MASK_EDITOR_VIEW_TYPE = 'seglab.maskEditor';
 
@@ -49,7 +49,11 @@ export class MaskEditorProvider implements vscode.CustomEditorProvider<MaskDocum
     const distUri = vscode.Uri.joinPath(this.extensionUri, 'dist');
     const mediaUri = vscode.Uri.joinPath(this.extensionUri, 'media');
     panel.webview.options = { enableScripts: true, localResourceRoots: [distUri, mediaUri, document.rootUri] };
-    panel.webview.html = maskEditorHtml(panel.webview, this.extensionUri);
+    panel.webview.html = webviewPage(panel.webview, this.extensionUri, {
+      bundle: 'maskEditor',
+      title: 'Mask Editor',
+      extraSources: { 'img-src': ['blob:'], 'connect-src': [panel.webview.cspSource] },
+    });
     panel.webview.onDidReceiveMessage((raw: unknown) => this.onMessage(document, panel, raw));
   }
 

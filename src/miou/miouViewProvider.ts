@@ -5,6 +5,7 @@
  * the same), so nothing sent while it was hidden is lost.
  */
 import * as vscode from 'vscode';
+import { webviewPage } from '../webviewPage';
 import { MiouMessageType, MiouProtocolError, parseFromMiouWebview, type FromMiouWebviewMessage, type ToMiouWebviewMessage } from '../core/miouProtocol';
 
 export const MIOU_VIEW_TYPE = 'seglab.miou';
@@ -13,11 +14,6 @@ export interface MiouViewHandler {
   /** The webview is ready (first load or reload): the view should show current results. */
   onReady(): void;
   onMessage(message: Exclude<FromMiouWebviewMessage, { type: MiouMessageType.Ready }>): Promise<void>;
-}
-
-function nonce(): string {
-  const chars = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
-  return Array.from({ length: 32 }, () => chars[Math.floor(Math.random() * chars.length)]).join('');
 }
 
 export class MiouViewProvider implements vscode.WebviewViewProvider {
@@ -43,7 +39,7 @@ export class MiouViewProvider implements vscode.WebviewViewProvider {
       enableScripts: true,
       localResourceRoots: [vscode.Uri.joinPath(this.extensionUri, 'dist'), vscode.Uri.joinPath(this.extensionUri, 'media')],
     };
-    view.webview.html = this.html(view.webview);
+    view.webview.html = webviewPage(view.webview, this.extensionUri, { bundle: 'miouView', title: 'Dataset mIoU' });
     view.webview.onDidReceiveMessage((raw: unknown) => void this.receive(raw));
     view.onDidChangeVisibility(() => {
       if (!view.visible) return;
@@ -87,26 +83,5 @@ export class MiouViewProvider implements vscode.WebviewViewProvider {
       if (id !== undefined) this.post({ type: MiouMessageType.Reply, inReplyTo: id, error: text });
       else void vscode.window.showErrorMessage(vscode.l10n.t('SegLab: {0}', text));
     }
-  }
-
-  private html(webview: vscode.Webview): string {
-    const n = nonce();
-    const script = webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'dist', 'webview', 'miouView.js'));
-    const codicons = webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'dist', 'codicons', 'codicon.css'));
-    const src = webview.cspSource;
-    const csp = [`default-src 'none'`, `img-src ${src} data:`, `style-src ${src}`, `font-src ${src}`, `script-src 'nonce-${n}'`].join('; ');
-    return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${csp}">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link id="vscode-codicon-stylesheet" rel="stylesheet" href="${codicons}">
-<title>Dataset mIoU</title>
-</head>
-<body>
-<script type="module" nonce="${n}" src="${script}"></script>
-</body>
-</html>`;
   }
 }
