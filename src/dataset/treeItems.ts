@@ -95,7 +95,8 @@ function imageItem(node: ImageNode): vscode.TreeItem {
   item.id = `${dataset.key}#image:${entry.image}`;
   item.contextValue = 'seglab.image';
   item.iconPath = STATUS_ICONS[entry.status];
-  item.description = statusLabel(entry.status);
+  // Which models predicted it, so a labeler sees what pre-labeling has covered.
+  item.description = [statusLabel(entry.status), ...entry.predictions].join(' · ');
   item.tooltip = imageTooltip(entry);
   item.command = { command: OPEN_IMAGE_COMMAND, title: vscode.l10n.t('Open Image'), arguments: [node] };
   return item;

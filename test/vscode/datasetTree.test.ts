@@ -29,7 +29,7 @@ describe('Dataset tree', () => {
     assert.equal(byLabel.get('img_0.png')?.description, 'labeled');
     assert.equal(byLabel.get('img_3.png')?.description, 'invalid');
     assert.equal(byLabel.get('img_4.png')?.description, 'unlabeled');
-    assert.equal(byLabel.get('img_5.png')?.description, 'predicted');
+    assert.equal(byLabel.get('img_5.png')?.description, 'predicted · unet', 'the status and the models that predicted it');
     assert.equal(byLabel.get('img_0.png')?.contextValue, 'seglab.image');
   });
 
