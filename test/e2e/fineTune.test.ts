@@ -12,7 +12,7 @@ import { test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { freePort, QUIET_SETTINGS, writeUserSettings } from '../../scripts/tools/launch';
 import { artifactsRoot, TIMEOUT, withWorkbench } from './harness';
-import { runCommand } from './workbench';
+import { runCommand, startCommand } from './workbench';
 
 const PYTHON = '/usr/bin/python3';
 const TRAINING_TIMEOUT = 180_000;
@@ -24,16 +24,6 @@ function trainerProcesses(port: number): string[] {
   } catch {
     return [];
   }
-}
-
-/** F1 and the command's title, for a command that answers with its own quick pick or input box (runCommand waits for the palette to close). */
-async function startCommand(page: Page, title: string): Promise<void> {
-  await page.keyboard.press('F1');
-  const input = page.locator('.quick-input-widget input');
-  await input.fill(`>${title}`);
-  await page.locator('.quick-input-widget .monaco-list-row', { hasText: title }).first().waitFor();
-  await page.keyboard.press('Enter');
-  await page.locator('.quick-input-widget .monaco-list-row', { hasText: title }).first().waitFor({ state: 'hidden' });
 }
 
 /** Types `text` into the open quick pick and moves the focus to the row labelled exactly `label`. */

@@ -10,22 +10,13 @@ import type { Page } from 'playwright-core';
 import { decodeMask } from '../../src/core/mask/codec';
 import { DEMO_CLASSES } from '../../scripts/demo/generate';
 import { artifactsRoot, TIMEOUT, withWorkbench } from './harness';
+import { startCommand } from './workbench';
 
 const MODEL = 'demo-unet';
 const SIZE = 512;
 
 function filesIn(dir: string): Map<string, Buffer> {
   return new Map(readdirSync(dir).map((f) => [f, readFileSync(join(dir, f))]));
-}
-
-/** F1 and the command's title, for a command that answers with its own quick pick or input box (runCommand waits for the palette to close). */
-async function startCommand(page: Page, title: string): Promise<void> {
-  await page.keyboard.press('F1');
-  const input = page.locator('.quick-input-widget input');
-  await input.fill(`>${title}`);
-  await page.locator('.quick-input-widget .monaco-list-row', { hasText: title }).first().waitFor();
-  await page.keyboard.press('Enter');
-  await page.locator('.quick-input-widget .monaco-list-row', { hasText: title }).first().waitFor({ state: 'hidden' });
 }
 
 /** Answers the quick pick that is open with the row showing `label`. */

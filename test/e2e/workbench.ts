@@ -3,8 +3,11 @@
 import type { FrameLocator, Locator, Page } from 'playwright-core';
 import { TIMEOUT } from './harness';
 
-/** F1, type the command's title, Enter on the exact match. */
-export async function runCommand(page: Page, title: string, timeout = TIMEOUT.ui): Promise<void> {
+/**
+ * F1, the command's title, Enter on its row; returns once that row is gone, so it also suits a
+ * command that answers with its own quick pick or input box.
+ */
+export async function startCommand(page: Page, title: string, timeout = TIMEOUT.ui): Promise<void> {
   await page.keyboard.press('F1');
   const input = page.locator('.quick-input-widget input');
   await input.waitFor();
@@ -12,6 +15,12 @@ export async function runCommand(page: Page, title: string, timeout = TIMEOUT.ui
   const row = page.locator('.quick-input-widget .monaco-list-row', { hasText: title }).first();
   await row.waitFor({ timeout });
   await page.keyboard.press('Enter');
+  await row.waitFor({ state: 'hidden' });
+}
+
+/** Runs a command from the palette and waits for the palette to close. */
+export async function runCommand(page: Page, title: string, timeout = TIMEOUT.ui): Promise<void> {
+  await startCommand(page, title, timeout);
   await page.locator('.quick-input-widget').waitFor({ state: 'hidden' });
 }
 
