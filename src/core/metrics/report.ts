@@ -3,6 +3,7 @@
  * One builder, so the CLI, the view and the exported files show the same numbers.
  */
 import type { Evaluation } from '../dataset/evaluate';
+import type { ClassScore } from './scores';
 
 export interface MiouJson {
   miou: number | null;
@@ -10,16 +11,7 @@ export interface MiouJson {
   meanAccuracy: number | null;
   pixels: number;
   ignoredPixels: number;
-  classes: Array<{
-    id: number;
-    name: string;
-    iou: number | null;
-    accuracy: number | null;
-    intersection: number;
-    union: number;
-    gtPixels: number;
-    predPixels: number;
-  }>;
+  classes: ClassScore[];
   images: Array<{ name: string; miou: number | null; pixelAccuracy: number | null }>;
   missing: string[];
 }
