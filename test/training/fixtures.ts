@@ -7,6 +7,7 @@ import { encode as encodePng } from 'fast-png';
 import type { ClassDef } from '../../src/core/classes';
 import { startBackendProcess, type BackendProcess } from '../../src/training/backendProcess';
 import { indexedMask, writeFile } from '../core/dataset/fixtures';
+import { rng } from '../core/metrics/random';
 
 export const CLASSES: ClassDef[] = [
   { id: 0, name: 'background', color: [0, 0, 0] },
@@ -14,18 +15,6 @@ export const CLASSES: ClassDef[] = [
   { id: 2, name: 'blue', color: [0, 0, 200] },
 ];
 const SIZE = 64;
-
-/** Deterministic pseudo-random numbers (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * `labeled` + `unlabeled` 64x64 images: a dark noisy background with a reddish square (class 1)
