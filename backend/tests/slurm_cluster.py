@@ -2,15 +2,14 @@
 import io
 import json
 import os
-import signal
-import socket
 import subprocess
 import sys
 import tarfile
 import time
 
-import httpx
 import pytest
+
+from tests.service_process import ServiceProcess
 
 BACKEND = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CLUSTER_PY = os.path.join(os.path.dirname(BACKEND), "scripts", "slurm", "cluster.py")
@@ -55,8 +54,10 @@ def slurm_cluster(tmp_path_factory):
     cluster.stop()
 
 
-class SlurmService:
+class SlurmService(ServiceProcess):
     """`python -m seglab_trainer serve --executor slurm` on a free port, its data dir inside shared_dir."""
+
+    token = TOKEN
 
     def __init__(self, shared_dir: str, cluster: Cluster, **settings):
         self.data_dir = os.path.join(shared_dir, "service")
@@ -68,32 +69,8 @@ class SlurmService:
         self.proc = None
         self.start()
 
-    def start(self) -> None:
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            self.port = s.getsockname()[1]
-        env = {**os.environ, "SEGLAB_TOKEN": TOKEN, "PYTHONPATH": BACKEND}
-        cmd = [sys.executable, "-m", "seglab_trainer", "serve", "--port", str(self.port), "--data-dir", self.data_dir,
-               "--executor", "slurm", "--executor-config", self.config]
-        self.proc = subprocess.Popen(cmd, cwd=BACKEND, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.client = httpx.Client(base_url=self.url, headers={"Authorization": f"Bearer {TOKEN}"}, timeout=30)
-        deadline = time.time() + 60
-        while time.time() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(self.proc.stderr.read().decode())
-            try:
-                if httpx.get(self.url + "/v1/health").status_code == 200:
-                    return
-            except httpx.TransportError:
-                time.sleep(0.2)
-        raise TimeoutError("service did not start")
-
-    def stop(self, sig=signal.SIGTERM) -> None:
-        self.client.close()
-        self.proc.send_signal(sig)
-        self.proc.wait(timeout=20)
-        self.proc.stderr.close()
+    def serve_args(self) -> list:
+        return ["--executor", "slurm", "--executor-config", self.config]
 
     def upload(self, root: str) -> str:
         buf = io.BytesIO()

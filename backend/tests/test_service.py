@@ -4,9 +4,7 @@ import io
 import json
 import os
 import signal
-import socket
 import subprocess
-import sys
 import tarfile
 import time
 
@@ -15,45 +13,23 @@ import pytest
 httpx = pytest.importorskip("httpx")
 pytest.importorskip("fastapi")
 
+from tests.service_process import ServiceProcess  # noqa: E402
 from tests.synthetic import make_dataset  # noqa: E402
 
-BACKEND = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TOKEN = "test-token-123"
 TINY = {"arch": "unet", "unetBase": 8, "unetDepth": 3, "imageSize": 32, "batchSize": 2}
 
 
-class Service:
+class Service(ServiceProcess):
+    token = TOKEN
+
     def __init__(self, data_dir: str):
         self.data_dir = data_dir
         self.proc = None
         self.start()
 
-    def start(self):
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            self.port = s.getsockname()[1]
-        env = {**os.environ, "SEGLAB_TOKEN": TOKEN, "PYTHONPATH": BACKEND}
-        self.proc = subprocess.Popen([sys.executable, "-m", "seglab_trainer", "serve", "--port", str(self.port),
-                                      "--data-dir", self.data_dir, "--max-upload-mb", "1"], cwd=BACKEND, env=env,
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.client = httpx.Client(base_url=self.url, headers={"Authorization": f"Bearer {TOKEN}"}, timeout=30)
-        deadline = time.time() + 60
-        while time.time() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(self.proc.stderr.read().decode())
-            try:
-                if httpx.get(self.url + "/v1/health").status_code == 200:
-                    return
-            except httpx.TransportError:
-                time.sleep(0.2)
-        raise TimeoutError("service did not start")
-
-    def stop(self, sig=signal.SIGTERM):
-        self.client.close()
-        self.proc.send_signal(sig)
-        self.proc.wait(timeout=20)
-        self.proc.stderr.close()
+    def serve_args(self):
+        return ["--max-upload-mb", "1"]
 
     def wait(self, job_id, until, timeout=90):
         deadline = time.time() + timeout
