@@ -17,6 +17,8 @@ export enum MessageType {
   Reply = 'reply',
   /** A model's prediction was applied (or changed nothing): its confidence, for the overlay. */
   Prediction = 'prediction',
+  /** A model's prediction mask of this image, for the disagreement layer. */
+  Disagreement = 'disagreement',
   //#endregion
   //#region from webview
   Ready = 'ready',
@@ -73,7 +75,17 @@ export interface PredictionMessage {
   changedPixels: number;
 }
 
-export type ToWebviewMessage = InitMessage | ApplyDeltaMessage | ReplaceMaskMessage | ReplyMessage | PredictionMessage;
+export interface DisagreementMessage {
+  type: MessageType.Disagreement;
+  /** The model whose prediction this is (its folder under predictions/). */
+  model: string;
+  width: number;
+  height: number;
+  /** width*height predicted class indices. */
+  prediction: ArrayBuffer;
+}
+
+export type ToWebviewMessage = InitMessage | ApplyDeltaMessage | ReplaceMaskMessage | ReplyMessage | PredictionMessage | DisagreementMessage;
 
 export interface ReadyMessage {
   type: MessageType.Ready;
