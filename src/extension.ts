@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { commandRegistrar } from './commands/safeCommand';
 import { createConfig } from './commands/createConfig';
-import { OPEN_IMAGE_COMMAND, openImage } from './commands/openImage';
+import { OPEN_IMAGE_COMMAND, openImage, type OpenImageOptions } from './commands/openImage';
 import { openDataset } from './commands/openDataset';
 import { refresh } from './commands/refresh';
 import { removeDataset } from './commands/removeDataset';
@@ -13,6 +13,7 @@ import { watchWorkspaceForDatasets } from './dataset/datasetWatcher';
 import { registerPrelabel } from './prelabel/registerPrelabel';
 import { PRELABEL_IMAGE_COMMAND, prelabelImage } from './prelabel/prelabelImage';
 import { registerMaskEditor } from './editor/registerMaskEditor';
+import { SHOW_DISAGREEMENT_COMMAND, showDisagreement } from './editor/showDisagreement';
 import { registerMiouView } from './miou/registerMiouView';
 import { registerTraining } from './training/registerTraining';
 import { useNodeZlib } from './node/zlibCodec';
@@ -42,12 +43,15 @@ export function activate(context: vscode.ExtensionContext): SegLabApi {
     command('seglab.createConfig', (target?: Parameters<typeof createConfig>[2]) => createConfig(registry, log, target)),
     command('seglab.removeDataset', (target?: Parameters<typeof removeDataset>[1]) => removeDataset(registry, target)),
     command('seglab.refresh', (target?: Parameters<typeof refresh>[1]) => refresh(registry, target)),
-    command(OPEN_IMAGE_COMMAND, (target?: Parameters<typeof openImage>[0]) => openImage(target)),
+    command(OPEN_IMAGE_COMMAND, (target?: Parameters<typeof openImage>[1], options?: OpenImageOptions) => openImage(editors, target, options)),
     watchWorkspaceForDatasets(() => void registry.discover()),
   );
 
   const prelabel = registerPrelabel(context, registry, log);
-  context.subscriptions.push(command(PRELABEL_IMAGE_COMMAND, () => prelabelImage(editors, registry, prelabel.models, prelabel.predictor)));
+  context.subscriptions.push(
+    command(PRELABEL_IMAGE_COMMAND, () => prelabelImage(editors, registry, prelabel.models, prelabel.predictor)),
+    command(SHOW_DISAGREEMENT_COMMAND, () => showDisagreement(editors, prelabel.models.activeName)),
+  );
   registerTraining(context, registry, log, prelabel.models);
   void registry.discover();
   return {

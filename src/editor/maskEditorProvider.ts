@@ -1,7 +1,8 @@
 import * as vscode from 'vscode';
 import { serializeDelta, type MaskDelta } from '../core/editing/delta';
-import { MessageType, parseFromWebview, PROTOCOL_VERSION, toArrayBuffer, type ToWebviewMessage } from '../core/protocol';
-import { baseName } from '../core/paths';
+import { decodeMask } from '../core/mask/codec';
+import { MessageType, parseFromWebview, PROTOCOL_VERSION, toArrayBuffer, type DisagreementMessage, type ToWebviewMessage } from '../core/protocol';
+import { baseName, joinPath, stemOf } from '../core/paths';
 import { MaskDocument, type MaskChange } from './maskDocument';
 import { webviewPage } from '../webviewPage';
 
@@ -17,6 +18,10 @@ export class MaskEditorProvider implements vscode.CustomEditorProvider<MaskDocum
   readonly onDidChangeCustomDocument = this.changed.event;
   /** The document of the focused mask editor panel, for commands such as "Pre-label Image". */
   private active: { document: MaskDocument; panel: vscode.WebviewPanel } | undefined;
+  /** Panels whose webview has been initialised (messages before that would be lost). */
+  private readonly ready = new WeakSet<vscode.WebviewPanel>();
+  /** The disagreement layer each document shows, for panels that open or reload later. */
+  private readonly disagreements = new Map<MaskDocument, DisagreementMessage>();
 
   constructor(
     private readonly extensionUri: vscode.Uri,
@@ -30,6 +35,7 @@ export class MaskEditorProvider implements vscode.CustomEditorProvider<MaskDocum
     document.onDidDispose(() => {
       subscriptions.forEach((s) => s.dispose());
       this.panels.delete(document);
+      this.disagreements.delete(document);
     });
     return document;
   }
@@ -78,6 +84,9 @@ export class MaskEditorProvider implements vscode.CustomEditorProvider<MaskDocum
         classes: model.context.config.classes,
         ignoreIndex: model.context.config.ignoreIndex,
       });
+      this.ready.add(panel);
+      const disagreement = this.disagreements.get(document);
+      if (disagreement) this.post(panel, disagreement);
       return;
     }
     try {
@@ -95,6 +104,30 @@ export class MaskEditorProvider implements vscode.CustomEditorProvider<MaskDocum
       this.post(panel, { type: MessageType.Reply, inReplyTo: message.messageId, error: errorText(error) });
       this.post(panel, { type: MessageType.ReplaceMask, mask: toArrayBuffer(document.mask.data) });
     }
+  }
+
+  /** The open document of an image, if any. */
+  documentOf(uri: vscode.Uri): MaskDocument | undefined {
+    return [...this.panels.keys()].find((d) => d.uri.toString() === uri.toString());
+  }
+
+  /**
+   * Shows where `model`'s prediction of the image (predictions/<model>/<stem>.png) and the mask
+   * differ, in every editor of the document; throws a message naming the file when it is missing
+   * or does not fit the image.
+   */
+  async showDisagreement(document: MaskDocument, model: string): Promise<void> {
+    const { context } = document.model;
+    const path = joinPath(context.root, context.config.predictionsDir, model, `${stemOf(baseName(context.imagePath))}.png`);
+    if (!(await document.fs.stat(path))) throw new Error(vscode.l10n.t('{0} has no prediction by {1} ({2} does not exist).', baseName(context.imagePath), model, path));
+    const prediction = decodeMask(await document.fs.readFile(path), { path, classes: context.config.classes, ignoreIndex: context.config.ignoreIndex });
+    const { width, height } = document.mask;
+    if (prediction.width !== width || prediction.height !== height) {
+      throw new Error(`${path}: the prediction is ${prediction.width}x${prediction.height}, the image ${width}x${height}`);
+    }
+    const message: DisagreementMessage = { type: MessageType.Disagreement, model, width, height, prediction: toArrayBuffer(prediction.data) };
+    this.disagreements.set(document, message);
+    for (const panel of this.panels.get(document) ?? []) if (this.ready.has(panel)) this.post(panel, message);
   }
 
   get activeDocument(): MaskDocument | undefined {

@@ -98,6 +98,11 @@ export class ModelRegistry implements vscode.Disposable {
     return stored ? vscode.Uri.parse(stored.uri) : undefined;
   }
 
+  /** The active model's name (its predictions/ folder), without checking that it still exists. */
+  get activeName(): string | undefined {
+    return this.stored?.name;
+  }
+
   /** The active model if it still exists. */
   async active(): Promise<ModelEntry | undefined> {
     const uri = this.activeUri;

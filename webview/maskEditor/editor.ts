@@ -7,6 +7,7 @@ import { emptyRect, includeRect, isEmptyRect, type PixelGrid, type Rect } from '
 import { fillPolygon, type FillRule } from '../../src/core/editing/polygon';
 import { ChangeTracker } from '../../src/core/editing/tracker';
 import { ConfidenceLayer } from './confidenceLayer';
+import { DisagreementLayer } from './disagreementLayer';
 import { MaskLayer } from './maskLayer';
 import { Renderer } from './renderer';
 import { isBrushTool, TOOLS, type ToolId } from './tools';
@@ -31,6 +32,7 @@ export class Editor {
   readonly vp: Viewport;
   readonly renderer: Renderer;
   readonly confidence = new ConfidenceLayer();
+  readonly disagreement = new DisagreementLayer();
   private stroke: { tracker: ChangeTracker; last: Point } | undefined;
   private dirty: Rect | undefined;
   private frame = 0;
@@ -49,7 +51,7 @@ export class Editor {
   ) {
     this.grid = layer.grid;
     this.vp = new Viewport(image.width, image.height);
-    this.renderer = new Renderer(canvas, image, this.layer, this.vp, this.confidence);
+    this.renderer = new Renderer(canvas, image, this.layer, this.vp, [this.disagreement, this.confidence]);
     this.classId = classes.find((c) => c.id !== 0)?.id ?? 0;
   }
 
@@ -138,6 +140,7 @@ export class Editor {
   replaceMask(data: Uint8Array): void {
     this.stroke = undefined;
     this.layer.replace(data);
+    this.disagreement.update(this.grid);
     this.redrawAll();
   }
 
@@ -182,7 +185,9 @@ export class Editor {
     const rect = this.dirty;
     this.dirty = undefined;
     if (!rect || isEmptyRect(rect)) return;
-    this.renderer.draw(this.layer.update(rect));
+    const changed = this.layer.update(rect);
+    this.disagreement.update(this.grid, changed);
+    this.renderer.draw(changed);
     this.onRepaint();
   }
 

@@ -1,7 +1,7 @@
 import { clamp } from './dom';
 import type { Editor } from './editor';
 import type { Palette } from './palette';
-import { MAX_BRUSH, type Toolbar } from './toolbar';
+import { MAX_BRUSH, type Toolbar, type ViewActions } from './toolbar';
 import { isBrushTool, TOOLS } from './tools';
 
 /**
@@ -21,7 +21,7 @@ export class Input {
     private readonly status: HTMLElement,
     private readonly toolbar: Toolbar,
     private readonly palette: Palette,
-    private readonly view: { fit(): void; actualSize(): void; toggleMask(): void; toggleOutline(): void; toggleConfidence(): void },
+    private readonly view: ViewActions,
   ) {
     canvas.addEventListener('pointerdown', (e) => this.down(e));
     canvas.addEventListener('pointermove', (e) => this.move(e));
@@ -103,6 +103,7 @@ export class Input {
     else if (e.key === 'm' || e.key === 'M') this.view.toggleMask();
     else if (e.key === 'o' || e.key === 'O') this.view.toggleOutline();
     else if (e.key === 'c' || e.key === 'C') this.view.toggleConfidence();
+    else if (e.key === 'd' || e.key === 'D') this.view.toggleDisagreement();
     else if (e.key === 'F') this.view.actualSize();
     else if (e.key === 'f') this.view.fit();
     else if (e.key === '/') this.palette.focusSearch();

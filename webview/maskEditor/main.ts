@@ -1,5 +1,6 @@
 import { deserializeDelta, serializeDelta, type MaskDelta } from '../../src/core/editing/delta';
-import { MessageType, PROTOCOL_VERSION, type FromWebviewMessage, type InitMessage, type PredictionMessage, type ToWebviewMessage } from '../../src/core/protocol';
+import { numClassesOf } from '../../src/core/dataset/evaluate';
+import { MessageType, PROTOCOL_VERSION, type DisagreementMessage, type FromWebviewMessage, type InitMessage, type PredictionMessage, type ToWebviewMessage } from '../../src/core/protocol';
 import { cleanupPanel } from './cleanupPanel';
 import { el } from './dom';
 import { Editor } from './editor';
@@ -25,6 +26,7 @@ document.body.append(app);
 let editor: Editor | undefined;
 let nextMessageId = 1;
 let showPrediction: ((message: PredictionMessage) => void) | undefined;
+let showDisagreement: ((message: DisagreementMessage) => void) | undefined;
 
 async function loadImage(uri: string): Promise<ImageBitmap> {
   const response = await fetch(uri);
@@ -71,12 +73,19 @@ async function start(init: InitMessage): Promise<void> {
       toolbar.refresh();
       ed.redrawAll();
     },
+    toggleDisagreement: () => {
+      if (ed.disagreement.count === undefined) return;
+      ed.disagreement.visible = !ed.disagreement.visible;
+      toolbar.refresh();
+      ed.redrawAll();
+    },
   };
   const toolbar = new Toolbar(ed, view);
   const palette = new Palette(ed, () => input.updateStatus());
   const input = new Input(ed, canvas, overlay, status, toolbar, palette, view);
   ed.onRepaint = () => {
     palette.refresh();
+    toolbar.refreshDisagreement();
     input.drawOverlay();
   };
   app.replaceChildren(toolbar.element, el('div', { id: 'main' }, stage, el('aside', { id: 'side' }, palette.element, cleanupPanel(ed))), status);
@@ -95,7 +104,17 @@ async function start(init: InitMessage): Promise<void> {
     ed.redrawAll();
     status.textContent = `Pre-labeled with ${p.provider} in ${Math.round(p.milliseconds)} ms: ${p.changedPixels.toLocaleString()} pixels changed · C toggles the low-confidence hatching`;
   };
+  showDisagreement = (d) => {
+    ed.disagreement.set(d.model, new Uint8Array(d.prediction), ed.grid, numClassesOf(init.classes), init.ignoreIndex);
+    toolbar.refresh();
+    ed.redrawAll();
+  };
   app.setAttribute('aria-busy', 'false');
+}
+
+/** Whether per-pixel data sent for the image has the mask's size. */
+function fits(ed: Editor, size: { width: number; height: number }, pixels: ArrayBuffer): boolean {
+  return size.width === ed.grid.width && size.height === ed.grid.height && pixels.byteLength === size.width * size.height;
 }
 
 function onMessage(message: ToWebviewMessage): void {
@@ -117,7 +136,10 @@ function onMessage(message: ToWebviewMessage): void {
       if (message.error) status.textContent = `Edit refused: ${message.error}`;
       break;
     case MessageType.Prediction:
-      if (editor && message.width === editor.grid.width && message.height === editor.grid.height && message.confidence.byteLength === message.width * message.height) showPrediction?.(message);
+      if (editor && fits(editor, message, message.confidence)) showPrediction?.(message);
+      break;
+    case MessageType.Disagreement:
+      if (editor && fits(editor, message, message.prediction)) showDisagreement?.(message);
       break;
   }
 }

@@ -1,14 +1,19 @@
 import type { Rect } from '../../src/core/editing/grid';
-import type { ConfidenceLayer } from './confidenceLayer';
 import type { MaskLayer } from './maskLayer';
 import type { Viewport } from './viewport';
+
+/** An image-sized layer drawn over the mask while visible (disagreement, confidence hatching). */
+export interface Overlay {
+  readonly canvas: HTMLCanvasElement | undefined;
+  readonly visible: boolean;
+}
 
 /** Zoom from which a grid separates the pixels. */
 const GRID_ZOOM = 12;
 
 /**
- * Paints the view canvas: the image, the mask layer at the chosen opacity and, when shown, the
- * last prediction's confidence hatching, with nearest-neighbour scaling. A stroke repaints only the screen area of its dirty rectangle.
+ * Paints the view canvas: the image, the mask layer at the chosen opacity and the overlays that
+ * are shown, with nearest-neighbour scaling. A stroke repaints only the screen area of its dirty rectangle.
  */
 export class Renderer {
   opacity = 0.5;
@@ -21,7 +26,7 @@ export class Renderer {
     private readonly image: CanvasImageSource,
     private readonly layer: MaskLayer,
     private readonly vp: Viewport,
-    private readonly confidence?: ConfidenceLayer,
+    private readonly overlays: readonly Overlay[] = [],
   ) {
     this.ctx = canvas.getContext('2d', { alpha: false })!;
   }
@@ -73,8 +78,9 @@ export class Renderer {
       ctx.drawImage(this.layer.canvas, r.x0, r.y0, w, h, dx, dy, dw, dh);
       ctx.globalAlpha = 1;
     }
-    const hatch = this.confidence?.visible ? this.confidence.canvas : undefined;
-    if (hatch) ctx.drawImage(hatch, r.x0, r.y0, w, h, dx, dy, dw, dh);
+    for (const overlay of this.overlays) {
+      if (overlay.visible && overlay.canvas) ctx.drawImage(overlay.canvas, r.x0, r.y0, w, h, dx, dy, dw, dh);
+    }
     if (vp.scale >= GRID_ZOOM) this.drawGrid(r);
   }
 

@@ -10,6 +10,16 @@ import { TOOLS, type ToolId } from './tools';
 
 export const MAX_BRUSH = 256;
 
+/** What the view buttons and their keys do. */
+export interface ViewActions {
+  fit(): void;
+  actualSize(): void;
+  toggleMask(): void;
+  toggleOutline(): void;
+  toggleConfidence(): void;
+  toggleDisagreement(): void;
+}
+
 /** The tool bar: tools, brush, view and protect controls. `refresh` re-syncs it with the editor. */
 export class Toolbar {
   readonly element: HTMLElement;
@@ -19,12 +29,14 @@ export class Toolbar {
   private readonly maskToggle: HTMLElementTagNameMap['vscode-toolbar-button'];
   private readonly outline: HTMLElementTagNameMap['vscode-toolbar-button'];
   private readonly confidence: HTMLElementTagNameMap['vscode-toolbar-button'];
+  private readonly disagreement: HTMLElementTagNameMap['vscode-toolbar-button'];
+  private readonly disagreementCount: HTMLElement;
   private readonly uncertain: HTMLElement;
   private readonly uncertainSlider: HTMLInputElement;
 
   constructor(
     private readonly editor: Editor,
-    actions: { fit(): void; actualSize(): void; toggleMask(): void; toggleOutline(): void; toggleConfidence(): void },
+    actions: ViewActions,
   ) {
     const tools = el('div', { class: 'group', role: 'group', 'aria-label': 'Tools' });
     for (const t of TOOLS) {
@@ -46,6 +58,8 @@ export class Toolbar {
     this.maskToggle = this.action('eye', 'toggle-mask', 'Show mask (M)', actions.toggleMask, true);
     this.outline = this.action('primitive-square', 'outline', 'Outline only (O)', actions.toggleOutline, true);
     this.confidence = this.action('layers', 'toggle-confidence', 'Hatch low-confidence pixels of the last pre-label (C)', actions.toggleConfidence, true);
+    this.disagreement = this.action('diff', 'toggle-disagreement', 'Mark pixels where the prediction and the mask differ (D)', actions.toggleDisagreement, true);
+    this.disagreementCount = el('span', { id: 'disagreement-count', class: 'field', role: 'status' });
     this.uncertainSlider = el('input', { type: 'range', min: '0', max: '100', id: 'uncertain-below', 'aria-label': 'Hatch pixels less confident than (%)', title: 'Hatch pixels less confident than (%)' });
     this.uncertainSlider.addEventListener('input', () => {
       editor.confidence.setThreshold(Math.round((Number(this.uncertainSlider.value) / 100) * 255));
@@ -66,7 +80,7 @@ export class Toolbar {
       { id: 'toolbar', role: 'toolbar', 'aria-label': 'Mask editor tools' },
       tools,
       el('div', { class: 'group', role: 'group', 'aria-label': 'Brush' }, shape, this.size),
-      el('div', { class: 'group', role: 'group', 'aria-label': 'View' }, el('label', { class: 'field' }, 'Opacity', opacity), this.maskToggle, this.outline, this.confidence, this.uncertain,
+      el('div', { class: 'group', role: 'group', 'aria-label': 'View' }, el('label', { class: 'field' }, 'Opacity', opacity), this.maskToggle, this.outline, this.disagreement, this.disagreementCount, this.confidence, this.uncertain,
         this.action('screen-full', 'fit', 'Fit to window (F)', actions.fit), this.action('zoom-in', 'actual-size', 'Actual size 1:1 (Shift+F)', actions.actualSize)),
       el('div', { class: 'group', role: 'group', 'aria-label': 'Options' }, el('label', { class: 'field' }, 'Tolerance', tolerance), rule, this.protect),
     );
@@ -114,5 +128,15 @@ export class Toolbar {
     this.confidence.hidden = confidence.canvas === undefined;
     this.uncertain.hidden = confidence.canvas === undefined || !confidence.visible;
     this.uncertainSlider.value = String(Math.round((confidence.threshold / 255) * 100));
+    this.refreshDisagreement();
+  }
+
+  /** The disagreement toggle and count (after every repaint: painting changes the count). */
+  refreshDisagreement(): void {
+    const { disagreement } = this.editor;
+    this.disagreement.checked = disagreement.visible;
+    this.disagreement.hidden = disagreement.count === undefined;
+    this.disagreementCount.hidden = disagreement.count === undefined || !disagreement.visible;
+    this.disagreementCount.textContent = `${(disagreement.count ?? 0).toLocaleString()} pixels disagree with ${disagreement.model}`;
   }
 }
