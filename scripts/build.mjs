@@ -1,6 +1,6 @@
 // Bundles the extension host, the CLI and one ESM bundle per webview entry (webview/<name>/main.ts).
 import * as esbuild from 'esbuild';
-import { cpSync, existsSync, readdirSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 
 const watch = process.argv.includes('--watch');
@@ -33,6 +33,10 @@ function copyOnnxRuntimeNode() {
   for (const p of ['package.json', 'dist/cjs']) copy(join('onnxruntime-common', p), join('node_modules/onnxruntime-common', p));
 }
 copyOnnxRuntimeNode();
+
+// The mask editor's inference engine loads only these ONNX Runtime Web files (webview/prelabel/engine.ts).
+rmSync('dist/ort', { recursive: true, force: true });
+for (const f of JSON.parse(readFileSync('webview/prelabel/ortWebFiles.json', 'utf8'))) cpSync(join('node_modules/onnxruntime-web/dist', f), join('dist/ort', f));
 
 // The webviews load the codicon font through their own resource URIs.
 for (const f of ['codicon.css', 'codicon.ttf']) cpSync(join('node_modules/@vscode/codicons/dist', f), join('dist/codicons', f));

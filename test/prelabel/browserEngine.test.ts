@@ -27,6 +27,8 @@ describe('webview engine in Chromium', { skip: !existsSync(CHROMIUM) && `${CHROM
   let browser: Browser;
   let page: Page;
   let refs: References;
+  /** ONNX Runtime files the page asked for: the build ships ORT_WEB_FILES, so they must be these. */
+  const requested = new Set<string>();
   before(async () => {
     const dir = await testModelsDir();
     refs = readReferences(dir);
@@ -38,8 +40,9 @@ describe('webview engine in Chromium', { skip: !existsSync(CHROMIUM) && `${CHROM
       let type = 'application/octet-stream';
       if (url === '/') [body, type] = [PAGE, 'text/html'];
       else if (url === '/entry.js') [body, type] = [bundle.outputFiles[0].text, 'text/javascript'];
-      else if (url.startsWith('/ort/') && ORT_WEB_FILES.includes(url.slice(5))) {
-        body = readFileSync(join(ortDist, url.slice(5)));
+      else if (url.startsWith('/ort/')) {
+        requested.add(url.slice(5));
+        if (ORT_WEB_FILES.includes(url.slice(5))) body = readFileSync(join(ortDist, url.slice(5)));
         type = url.endsWith('.mjs') ? 'text/javascript' : 'application/wasm';
       } else if (url.startsWith('/models/') && !url.includes('..') && existsSync(join(dir, url.slice(8)))) body = readFileSync(join(dir, url.slice(8)));
       if (body === undefined) res.writeHead(404).end();
@@ -78,6 +81,9 @@ describe('webview engine in Chromium', { skip: !existsSync(CHROMIUM) && `${CHROM
       [width, height] as const,
     );
     assert.deepEqual(r, { provider: 'wasm', leftChanged: 0, rightWrong: 0, undone: true, confidenceLength: width * height });
+  });
+  test('loads only the ONNX Runtime files the build ships (ORT_WEB_FILES)', () => {
+    assert.deepEqual([...requested].sort(), [...ORT_WEB_FILES].sort());
   });
   for (const kind of WEBGPU_KINDS) {
     test(`${kind} on WebGPU (SwiftShader) matches PyTorch`, { skip: !process.env.SEGLAB_TEST_WEBGPU && 'set SEGLAB_TEST_WEBGPU=1 (slow on SwiftShader)' }, () => check(kind, 'webgpu'));

@@ -7,7 +7,8 @@ import { predict } from '../../src/core/model/pipeline';
 import { resolveModel } from '../../src/core/model/resolve';
 import { applyDelta } from '../../src/core/editing/delta';
 import { WebEngine, type WebProvider } from '../../webview/prelabel/engine';
-import { prelabelImage } from '../../webview/prelabel/prelabelImage';
+import { prelabelEdit } from '../../src/core/model/imagePrediction';
+import { runModel } from '../../webview/prelabel/prelabelImage';
 
 const bytes = async (url: string) => new Uint8Array(await (await fetch(url)).arrayBuffer());
 
@@ -41,7 +42,7 @@ async function runReference(kind: string, kase: string, width: number, height: n
 }
 
 /**
- * "Pre-label Image" on an RGBA copy of the reference image whose mask has a labeled left half
+ * "Pre-label Image" (the webview's run, the host's edit rule) on an RGBA copy of the reference image whose mask has a labeled left half
  * (class 1): the edit must leave that half alone and fill the rest with PyTorch's argmax.
  */
 async function runPrelabelImage(kind: string, width: number, height: number) {
@@ -54,8 +55,9 @@ async function runPrelabelImage(kind: string, width: number, height: number) {
   const mask = { width, height, data: new Uint8Array(width * height) };
   for (let y = 0; y < height; y++) mask.data.fill(1, y * width, y * width + width / 2);
   const before = mask.data.slice();
-  const r = await prelabelImage({ engine, model: { path: `${kind}.onnx`, sha256: card.sha256!, bytes: await bytes(`/models/${kind}.onnx`), card }, image: { width, height, channels: 4, data: rgba }, mask, classes: card.classes, ignoreIndex: 255 });
-  applyDelta(mask, r.edit!.delta, 'redo');
+  const r = await runModel({ engine, model: { path: `${kind}.onnx`, sha256: card.sha256!, bytes: await bytes(`/models/${kind}.onnx`), card }, image: { width, height, channels: 4, data: rgba }, classes: card.classes, ignoreIndex: 255 });
+  const edit = prelabelEdit(mask, r, { classes: card.classes, ignoreIndex: 255, replace: false, minConfidence: 0 })!;
+  applyDelta(mask, edit.delta, 'redo');
   const want = new Float32Array((await bytes(`/models/${kind}.even.logits`)).buffer);
   const n = width * height;
   let leftChanged = 0;
@@ -71,7 +73,7 @@ async function runPrelabelImage(kind: string, width: number, height: number) {
       }
     }
   }
-  applyDelta(mask, r.edit!.delta, 'undo');
+  applyDelta(mask, edit.delta, 'undo');
   const undone = mask.data.every((v, i) => v === before[i]);
   await engine.dispose();
   return { provider: r.provider, leftChanged, rightWrong, undone, confidenceLength: r.confidence.length };

@@ -1,33 +1,48 @@
 /**
  * The webview's inference engine: onnxruntime-web's WebGPU build, with the WebGPU execution
  * provider when `navigator.gpu` gives an adapter and its WASM provider otherwise. Sessions are
- * cached per model hash. The .wasm is loaded from `wasmBase` (an `asWebviewUri` URL in VS Code;
- * CSP needs 'wasm-unsafe-eval'), on the page's main thread: no proxy worker, since workers in
- * webviews could not fetch webview resources in VS Code 1.119.
+ * cached per model hash. Only the .wasm is fetched, from `wasmBase` (an `asWebviewUri` URL in VS
+ * Code; CSP needs 'wasm-unsafe-eval'): the bundle embeds its Emscripten glue, which it uses when
+ * `wasmPaths` names the .wasm alone, so no script is loaded from outside the nonce'd bundle. It
+ * runs on the page's main thread: no proxy worker, since workers in webviews could not fetch
+ * webview resources in VS Code 1.119.
  * Not an entry point (no main.ts): the mask editor imports it.
  */
 import * as ort from 'onnxruntime-web/webgpu';
+import ortWebFiles from './ortWebFiles.json';
 import { ortBackend, type InferenceBackend, type OrtSessionLike, type OrtTensorConstructor } from '../../src/core/model/backend';
 
 export type WebProvider = 'webgpu' | 'wasm';
 
 export interface WebEngineOptions {
-  /** URL of the folder holding ort-wasm-simd-threaded.asyncify.{wasm,mjs}, ending in '/'. */
+  /** URL of the folder holding ORT_WEB_FILES, ending in '/'. */
   wasmBase: string;
   /** Default ['webgpu', 'wasm']: the first one available is used. */
   providers?: WebProvider[];
 }
 
-/** The only ONNX Runtime files the webview loads (the package ships ~139 MB; ship these). */
-export const ORT_WEB_FILES = ['ort-wasm-simd-threaded.asyncify.wasm', 'ort-wasm-simd-threaded.asyncify.mjs'];
+/**
+ * The only ONNX Runtime files the webview loads (the package ships ~139 MB): scripts/build.mjs
+ * copies these to dist/ort/, the browser test checks that nothing else is requested.
+ */
+export const ORT_WEB_FILES: readonly string[] = ortWebFiles;
+const ORT_WASM = ORT_WEB_FILES.find((f) => f.endsWith('.wasm'))!;
 
-export async function webGpuAdapter(): Promise<boolean> {
-  const gpu = (navigator as Navigator & { gpu?: { requestAdapter(): Promise<unknown> } }).gpu;
-  if (!gpu) return false;
+interface GpuAdapterLike {
+  info?: { vendor?: string; architecture?: string; description?: string };
+}
+
+/** The WebGPU adapter's name ("" when the browser does not say), or undefined without WebGPU. */
+export async function webGpuAdapter(): Promise<string | undefined> {
+  const gpu = (navigator as Navigator & { gpu?: { requestAdapter(): Promise<GpuAdapterLike | null> } }).gpu;
+  if (!gpu) return undefined;
   try {
-    return (await gpu.requestAdapter()) !== null;
+    const adapter = await gpu.requestAdapter();
+    if (!adapter) return undefined;
+    const { vendor, architecture, description } = adapter.info ?? {};
+    return [vendor, architecture, description].filter((s) => s).join(' ');
   } catch {
-    return false;
+    return undefined;
   }
 }
 
@@ -36,7 +51,7 @@ export class WebEngine {
   private provider?: Promise<WebProvider>;
 
   constructor(private readonly options: WebEngineOptions) {
-    ort.env.wasm.wasmPaths = options.wasmBase;
+    ort.env.wasm.wasmPaths = { wasm: options.wasmBase + ORT_WASM };
     ort.env.wasm.proxy = false;
     // Webviews are not cross-origin isolated: no SharedArrayBuffer, so one WASM thread.
     ort.env.wasm.numThreads = typeof crossOriginIsolated !== 'undefined' && crossOriginIsolated ? Math.min(4, navigator.hardwareConcurrency || 1) : 1;
@@ -46,7 +61,7 @@ export class WebEngine {
   chosenProvider(): Promise<WebProvider> {
     this.provider ??= (async () => {
       for (const p of this.options.providers ?? ['webgpu', 'wasm']) {
-        if (p === 'wasm' || (await webGpuAdapter())) return p;
+        if (p === 'wasm' || (await webGpuAdapter()) !== undefined) return p;
       }
       return 'wasm' as const;
     })();

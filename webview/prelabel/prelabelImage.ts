@@ -1,19 +1,19 @@
 /**
- * "Pre-label Image" in the mask editor webview: the active model on the open image (WebGPU, or
- * WASM), turned into one reversible edit of the current mask. The editor posts the returned
- * delta as an Edit labelled "Pre-label Image" and keeps `confidence` for the overlay.
- * When `engine.chosenProvider()` is 'wasm', the editor should ask the host instead (its
- * HostPredictor runs native ONNX Runtime, several times faster) and pass that prediction to
- * `predictionEdit` directly.
+ * "Pre-label Image" in the mask editor webview: the active model on the image as drawn, with the
+ * WebEngine (WebGPU, or WASM). It returns the prediction only: the host checks it and applies it
+ * through the same edit path as its own CPU run (src/core/model/imagePrediction.ts), so there is
+ * one rule for what a pre-label changes.
  */
 import type { ClassDef } from '../../src/core/classes';
-import type { PixelGrid } from '../../src/core/editing/grid';
-import { predictionEdit, type PredictionEdit } from '../../src/core/model/applyPrediction';
 import type { ModelCard } from '../../src/core/model/card';
 import type { RgbImage } from '../../src/core/model/image';
+import type { ImagePrediction } from '../../src/core/model/imagePrediction';
 import { resolveForBackend } from '../../src/core/model/load';
 import { predict } from '../../src/core/model/pipeline';
 import type { WebEngine } from './engine';
+
+// Kept here for the modules that imported it from the webview side.
+export { backgroundId } from '../../src/core/model/imagePrediction';
 
 export interface WebModel {
   /** Shown in errors (the model's file name). */
@@ -24,46 +24,35 @@ export interface WebModel {
   cardPath?: string;
 }
 
-export interface PrelabelImageArgs {
+export interface RunModelArgs {
   engine: WebEngine;
   model: WebModel;
   /** The image as drawn (canvas ImageData is RGBA: channels 4). */
   image: RgbImage;
-  mask: PixelGrid;
   classes: readonly ClassDef[];
   ignoreIndex: number;
-  /** Overwrite labeled pixels too (default: only background and ignore pixels). */
-  replace?: boolean;
-  /** 0-255; less confident pixels are left as they are. */
-  minConfidence?: number;
   signal?: AbortSignal;
 }
 
-export interface PrelabelImageResult {
-  /** Undefined when the prediction changes no pixel. */
-  edit?: PredictionEdit;
-  confidence: Uint8Array;
-  provider: string;
-  milliseconds: number;
+export interface WebPrediction extends ImagePrediction {
+  /** Defaults the model resolution used (no card, or fields the card leaves out). */
   defaults: string[];
 }
 
-/** The class treated as "unlabeled" besides the ignore index: one named background, else id 0. */
-export function backgroundId(classes: readonly ClassDef[]): number | undefined {
-  return classes.find((c) => c.name.trim().toLowerCase() === 'background')?.id ?? classes.find((c) => c.id === 0)?.id;
-}
-
-export async function prelabelImage(a: PrelabelImageArgs): Promise<PrelabelImageResult> {
+/** Runs the model on the image; `milliseconds` includes creating the session the first time. */
+export async function runModel(a: RunModelArgs): Promise<WebPrediction> {
   const start = performance.now();
   const backend = await a.engine.backend(a.model.sha256, a.model.bytes);
   const found = a.model.card ? { card: a.model.card, path: a.model.cardPath ?? a.model.path } : undefined;
   const model = await resolveForBackend(backend, a.model.path, found, { classes: a.classes, ignoreIndex: a.ignoreIndex, path: 'dataset' });
   const p = await predict(a.image, model, backend, { signal: a.signal });
-  const bg = backgroundId(a.classes);
-  const edit = predictionEdit(a.mask, p.labels, p.confidence, {
-    unlabeledValues: bg === undefined ? [a.ignoreIndex] : [bg, a.ignoreIndex],
-    replace: a.replace,
-    minConfidence: a.minConfidence,
-  });
-  return { edit, confidence: p.confidence, provider: backend.provider, milliseconds: performance.now() - start, defaults: model.defaults };
+  return {
+    width: p.width,
+    height: p.height,
+    labels: p.labels,
+    confidence: p.confidence,
+    provider: backend.provider,
+    milliseconds: performance.now() - start,
+    defaults: model.defaults,
+  };
 }
