@@ -16,6 +16,7 @@ export enum MiouMessageType {
   Results = 'results',
   Empty = 'empty',
   Progress = 'progress',
+  Training = 'training',
   Reply = 'reply',
   //#endregion
   //#region from webview
@@ -101,7 +102,40 @@ export interface MiouReplyMessage {
   error?: string;
 }
 
-export type ToMiouWebviewMessage = ResultsMessage | EmptyMessage | ProgressMessage | MiouReplyMessage;
+export type TrainingState = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+export const TRAINING_STATES: readonly TrainingState[] = ['queued', 'running', 'succeeded', 'failed', 'cancelled'];
+
+/** x is in epochs: epoch n's points sit at x = n, a step's at its fraction of the run (step / steps per epoch). */
+export interface CurvePoint {
+  x: number;
+  y: number;
+}
+
+/** One training run's curves: a job followed in this session, or the per-epoch metrics of a model card. */
+export interface TrainingRun {
+  source: 'job' | 'card';
+  /** The model's name (card) or the job's architecture and short id. */
+  title: string;
+  state: TrainingState;
+  error?: string;
+  /** Planned epochs: the x axis spans them while a job runs. */
+  epochs?: number;
+  /** Mean train loss per epoch; per-step loss (thinned); val mIoU (0-1) per epoch. */
+  loss: CurvePoint[];
+  stepLoss: CurvePoint[];
+  valMiou: CurvePoint[];
+  bestEpoch?: number;
+}
+
+/** The "Training" section: sent when a followed job moves or the selected model changes (replayed like a state). */
+export interface TrainingMessage {
+  type: MiouMessageType.Training;
+  runs: TrainingRun[];
+  /** Why the selected model shows no curves, when it shows none. */
+  note?: string;
+}
+
+export type ToMiouWebviewMessage = ResultsMessage | EmptyMessage | ProgressMessage | TrainingMessage | MiouReplyMessage;
 
 export interface MiouReadyMessage {
   type: MiouMessageType.Ready;
@@ -173,6 +207,51 @@ function selection(value: unknown): Partial<MiouSelection> {
     if (value[key] !== undefined) out[key] = name(value[key], `select: selection.${key}`);
   }
   return out;
+}
+
+/** More would only slow drawing: the host thins step points well below this. */
+export const MAX_CURVE_POINTS = 5000;
+
+function curve(value: unknown, what: string): CurvePoint[] {
+  if (!Array.isArray(value) || value.length > MAX_CURVE_POINTS) throw new MiouProtocolError(`${what} must be an array of at most ${MAX_CURVE_POINTS} points`);
+  return value.map((p: unknown, i) => {
+    if (!isRecord(p) || !Number.isFinite(p.x) || !Number.isFinite(p.y)) throw new MiouProtocolError(`${what}[${i}] must be {x, y} with finite numbers`);
+    return { x: p.x as number, y: p.y as number };
+  });
+}
+
+function optionalEpoch(value: unknown, what: string): number | undefined {
+  if (value === undefined) return undefined;
+  if (!isCount(value) || value === 0) throw new MiouProtocolError(`${what} must be a positive integer`);
+  return value;
+}
+
+function trainingRun(value: unknown, i: number): TrainingRun {
+  const what = `training: runs[${i}]`;
+  if (!isRecord(value)) throw new MiouProtocolError(`${what} must be an object`);
+  if (value.source !== 'job' && value.source !== 'card') throw new MiouProtocolError(`${what}.source must be "job" or "card"`);
+  if (!TRAINING_STATES.includes(value.state as TrainingState)) throw new MiouProtocolError(`${what}.state must be one of ${TRAINING_STATES.join(', ')}`);
+  if (value.error !== undefined && typeof value.error !== 'string') throw new MiouProtocolError(`${what}.error must be a string`);
+  const run: TrainingRun = {
+    source: value.source,
+    title: name(value.title, `${what}.title`),
+    state: value.state as TrainingState,
+    loss: curve(value.loss, `${what}.loss`),
+    stepLoss: curve(value.stepLoss, `${what}.stepLoss`),
+    valMiou: curve(value.valMiou, `${what}.valMiou`),
+  };
+  const epochs = optionalEpoch(value.epochs, `${what}.epochs`);
+  const best = optionalEpoch(value.bestEpoch, `${what}.bestEpoch`);
+  return { ...run, ...(value.error !== undefined ? { error: value.error as string } : {}), ...(epochs ? { epochs } : {}), ...(best ? { bestEpoch: best } : {}) };
+}
+
+/** The webview checks a training message before drawing it (its numbers come from job events and card files). */
+export function parseTrainingMessage(message: unknown): TrainingMessage {
+  if (!isRecord(message) || message.type !== MiouMessageType.Training) throw new MiouProtocolError('training: not a training message');
+  if (!Array.isArray(message.runs) || message.runs.length > 10) throw new MiouProtocolError('training: runs must be an array of at most 10 runs');
+  if (message.note !== undefined && typeof message.note !== 'string') throw new MiouProtocolError('training: note must be a string');
+  const runs = message.runs.map(trainingRun);
+  return message.note === undefined ? { type: MiouMessageType.Training, runs } : { type: MiouMessageType.Training, runs, note: message.note };
 }
 
 /** Checks a message's shape and field types; returns a copy holding only the known fields. */

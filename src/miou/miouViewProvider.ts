@@ -20,6 +20,7 @@ export class MiouViewProvider implements vscode.WebviewViewProvider {
   private view?: vscode.WebviewView;
   private lastState?: ToMiouWebviewMessage;
   private lastProgress?: ToMiouWebviewMessage;
+  private lastTraining?: ToMiouWebviewMessage;
   handler?: MiouViewHandler;
   private readonly becameVisible = new vscode.EventEmitter<void>();
   readonly onDidBecomeVisible = this.becameVisible.event;
@@ -49,15 +50,16 @@ export class MiouViewProvider implements vscode.WebviewViewProvider {
     view.onDidDispose(() => (this.view = undefined));
   }
 
-  /** Sends a message, keeping the last state (and progress) for replay. */
+  /** Sends a message, keeping the last state (and progress, and training curves) for replay. */
   post(message: ToMiouWebviewMessage): void {
     if (message.type === MiouMessageType.Progress) this.lastProgress = message.running ? message : undefined;
+    else if (message.type === MiouMessageType.Training) this.lastTraining = message;
     else if (message.type !== MiouMessageType.Reply) this.lastState = message;
     if (this.view?.visible) void this.view.webview.postMessage(message);
   }
 
   private replay(): void {
-    for (const m of [this.lastState, this.lastProgress]) if (m) void this.view?.webview.postMessage(m);
+    for (const m of [this.lastState, this.lastTraining, this.lastProgress]) if (m) void this.view?.webview.postMessage(m);
   }
 
   private async receive(raw: unknown): Promise<void> {

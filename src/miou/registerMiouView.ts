@@ -11,6 +11,8 @@ import type { DatasetIndex } from '../core/dataset/types';
 import { exportReport } from './exportReport';
 import { MiouSession, type Shown } from './miouSession';
 import { MIOU_VIEW_TYPE, MiouViewProvider } from './miouViewProvider';
+import { TrainingPanel } from './trainingPanel';
+import { trainingRuns } from '../training/trainingRuns';
 import { WorkerPool } from './workerPool';
 
 /** Short: a mask save is one event; prediction runs come in bursts that this joins. */
@@ -20,7 +22,15 @@ const WORST_PICKED = 100;
 export function registerMiouView(context: vscode.ExtensionContext, registry: DatasetRegistry, log: vscode.LogOutputChannel): void {
   const pool = new WorkerPool(vscode.Uri.joinPath(context.extensionUri, 'dist', 'miouWorker.js').fsPath, 2);
   const provider = new MiouViewProvider(context.extensionUri, log);
-  const session = new MiouSession(registry, pool, log, (m) => provider.post(m));
+  const training = new TrainingPanel(trainingRuns, (m) => provider.post(m), (m) => log.warn(m));
+  // The Training section follows the model the view shows (its card's curves).
+  const session = new MiouSession(registry, pool, log, (m) => {
+    provider.post(m);
+    if (m.type !== MiouMessageType.Results && m.type !== MiouMessageType.Empty) return;
+    const dataset = registry.datasets.find((d) => d.key === m.selection?.dataset);
+    const root = dataset?.index?.root;
+    void training.select(dataset && root !== undefined && m.selection?.model ? { fs: dataset.fs, root, model: m.selection.model } : undefined);
+  });
   let stale = true;
   let timer: ReturnType<typeof setTimeout> | undefined;
   const refresh = () => {
@@ -124,6 +134,7 @@ export function registerMiouView(context: vscode.ExtensionContext, registry: Dat
     }),
     command('seglab.exportMiouReport', () => exportReport(session.shown)),
     session,
+    training,
     {
       dispose: () => {
         pool.dispose();

@@ -2,12 +2,15 @@
  * Brings a succeeded job's model into a dataset: downloads the card and the ONNX file, checks the
  * card (core parser) and the file's sha256 against it, and writes both atomically into the
  * dataset's `models/` folder, the ONNX first, so a card never names a file that is not there.
+ * The stored card also records the job and, from the job's history, the per-epoch train loss
+ * (`metrics.trainLoss`), so the mIoU view can draw the model's curves later.
  */
 import { parseModelCard, type ModelCard } from '../core/model/card';
 import { DataError } from '../core/errors';
 import type { FileSystem } from '../core/fileSystem';
 import { joinPath } from '../core/paths';
 import { sha256Hex, type TrainingClient } from './client';
+import { trainLossOf } from './curves';
 
 export const MODELS_FOLDER = 'models';
 
@@ -67,7 +70,9 @@ export async function downloadModel(client: TrainingClient, jobId: string, fs: F
   await fs.createDirectory(folder);
   const name = await freeName(fs, folder, baseName.replace(/[^\w.-]+/g, '-'));
   const training = typeof raw.training === 'object' && raw.training !== null ? raw.training : {};
-  const stored = { ...raw, name, training: { ...training, job: jobId, backend: client.baseUrl } };
+  const metrics = typeof raw.metrics === 'object' && raw.metrics !== null ? (raw.metrics as Record<string, unknown>) : {};
+  const trainLoss = metrics.trainLoss ?? trainLossOf(await client.job(jobId));
+  const stored = { ...raw, name, training: { ...training, job: jobId, backend: client.baseUrl }, metrics: { ...metrics, trainLoss } };
   const onnxPath = joinPath(folder, `${name}.onnx`);
   const cardPath = joinPath(folder, `${name}.json`);
   const text = `${JSON.stringify(stored, null, 2)}\n`;

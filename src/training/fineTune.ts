@@ -20,6 +20,8 @@ export interface FineTuneHooks {
   progress?(phase: Phase, fraction: number, message: string): void;
   /** Called once the job exists (so the caller can offer to cancel it). */
   onJob?(job: JobRecord): void;
+  /** Each progress event of the job (the mIoU view draws its curves from them). */
+  onEvent?(e: ProgressEvent): void;
   signal?: AbortSignal;
 }
 
@@ -50,6 +52,7 @@ export function watchJob(client: TrainingClient, job: JobRecord, hooks: FineTune
     client,
     job.id,
     (e: ProgressEvent) => {
+      hooks.onEvent?.(e);
       const line = describeEvent(e);
       if (line) hooks.log?.(line);
       if (e.type === 'step' && e.totalSteps) {

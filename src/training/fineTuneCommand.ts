@@ -14,6 +14,7 @@ import { TrainingError, type JobParams, type JobRecord, type TrainingClient } fr
 import { downloadModel } from './downloadModel';
 import { startingPoint, submitJob, watchJob, type FineTuneHooks } from './fineTune';
 import { clientFor, requireTrust } from './settings';
+import { trainingRuns } from './trainingRuns';
 
 interface ArchChoice extends vscode.QuickPickItem {
   params: Partial<JobParams>;
@@ -74,14 +75,21 @@ export function followInProgress(client: TrainingClient, output: vscode.LogOutpu
       const hooks: FineTuneHooks = {
         signal: controller.signal,
         log: (line) => output.info(line),
-        onJob: (j) => (current = j),
+        onJob: (j) => {
+          current = j;
+          trainingRuns.start(j);
+        },
+        onEvent: (e) => current && trainingRuns.event(current.id, e),
         // Messages only: the phases (packaging, upload, epochs) have no common scale for one bar.
         progress: (_phase, fraction, message) => progress.report({ message: Number.isFinite(fraction) ? `${message} (${Math.round(fraction * 100)} %)` : message }),
       };
       try {
+        if (typeof job !== 'function') hooks.onJob?.(job);
         const submitted = typeof job === 'function' ? await job(hooks) : job;
         if (controller.signal.aborted) return await client.cancel(submitted.id);
-        return await watchJob(client, submitted, hooks);
+        const ended = await watchJob(client, submitted, hooks);
+        trainingRuns.end(ended);
+        return ended;
       } catch (error) {
         if (controller.signal.aborted && !current) return undefined; // cancelled before the job existed
         throw error;

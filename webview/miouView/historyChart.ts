@@ -4,48 +4,26 @@
  */
 import { compareRecords, type HistoryRecord } from '../../src/core/metrics/history';
 import { el, select } from '../maskEditor/dom';
-import { fitCanvas, pct, themeColor } from './format';
+import { pct, themeColor } from './format';
+import { drawLineChart } from './lineChart';
 
 const SERIES = ['--vscode-charts-blue', '--vscode-charts-orange', '--vscode-charts-green', '--vscode-charts-purple', '--vscode-charts-red', '--vscode-charts-yellow'];
 const FALLBACK = ['#3794ff', '#d18616', '#89d185', '#b180d7', '#f14c4c', '#cca700'];
 
 export function drawHistory(canvas: HTMLCanvasElement, records: readonly HistoryRecord[], width: number): void {
-  const height = 120;
-  const ctx = fitCanvas(canvas, width, height);
-  const fg = themeColor('--vscode-foreground', '#ccc');
-  const grid = themeColor('--vscode-panel-border', 'rgba(128,128,128,0.35)');
-  const pad = { l: 34, r: 8, t: 8, b: 18 };
   const points = records.filter((r) => r.miou !== null);
-  ctx.font = `10px ${themeColor('--vscode-font-family', 'sans-serif')}`;
-  ctx.fillStyle = fg;
-  ctx.strokeStyle = grid;
-  ctx.textBaseline = 'middle';
   const lo = Math.max(0, Math.floor(Math.min(...points.map((r) => r.miou as number), 1) * 10) / 10 - 0.1);
-  const y = (v: number) => pad.t + (1 - (v - lo) / (1 - lo)) * (height - pad.t - pad.b);
-  for (let v = lo; v <= 1.0001; v += (1 - lo) / 4) {
-    ctx.beginPath();
-    ctx.moveTo(pad.l, Math.round(y(v)) + 0.5);
-    ctx.lineTo(width - pad.r, Math.round(y(v)) + 0.5);
-    ctx.stroke();
-    ctx.fillText(`${Math.round(v * 100)}%`, 2, y(v));
-  }
-  const x = (i: number) => pad.l + (points.length <= 1 ? 0.5 : i / (points.length - 1)) * (width - pad.l - pad.r);
   const models = [...new Set(points.map((r) => r.model))];
-  models.forEach((model, m) => {
-    ctx.strokeStyle = ctx.fillStyle = themeColor(SERIES[m % SERIES.length], FALLBACK[m % FALLBACK.length]);
-    ctx.lineWidth = 2;
-    ctx.beginPath();
-    points.forEach((r, i) => r.model === model && (ctx.lineTo(x(i), y(r.miou as number))));
-    ctx.stroke();
-    points.forEach((r, i) => {
-      if (r.model !== model) return;
-      ctx.beginPath();
-      ctx.arc(x(i), y(r.miou as number), 3, 0, 2 * Math.PI);
-      ctx.fill();
-    });
-    ctx.fillText(model, pad.l + 4 + m * 70, height - 6);
+  const color = (m: number) => themeColor(SERIES[m % SERIES.length], FALLBACK[m % FALLBACK.length]);
+  drawLineChart(canvas, {
+    width,
+    height: 120,
+    // Points in date order, evenly spaced; a single one in the middle.
+    x: points.length <= 1 ? { min: -1, max: 1 } : { min: 0, max: points.length - 1 },
+    y: { min: lo, max: 1, ticks: [0, 1, 2, 3, 4].map((k) => lo + (k * (1 - lo)) / 4), format: (v) => `${Math.round(v * 100)}%` },
+    series: models.map((model, m) => ({ color: color(m), points: points.flatMap((r, i) => (r.model === model ? [{ x: i, y: r.miou as number }] : [])) })),
+    legend: models.map((model, m) => ({ text: model, color: color(m) })),
   });
-  ctx.lineWidth = 1;
   canvas.setAttribute('aria-label', `mIoU of ${points.length} recorded model versions: ${points.map((r) => `${r.model} ${pct(r.miou)}`).join(', ')}`);
 }
 

@@ -9,7 +9,7 @@ import '@vscode-elements/elements/dist/vscode-collapsible/index.js';
 import '@vscode-elements/elements/dist/vscode-option/index.js';
 import '@vscode-elements/elements/dist/vscode-single-select/index.js';
 import {
-  MIOU_PROTOCOL_VERSION, MiouMessageType, type EmptyMessage, type FromMiouWebviewMessage, type MiouChoices, type MiouSelection,
+  MIOU_PROTOCOL_VERSION, MiouMessageType, parseTrainingMessage, type EmptyMessage, type FromMiouWebviewMessage, type MiouChoices, type MiouSelection,
   type ReportFormat, type ResultsMessage, type ToMiouWebviewMessage,
 } from '../../src/core/miouProtocol';
 import { el, select } from '../maskEditor/dom';
@@ -18,6 +18,7 @@ import { count, pct } from './format';
 import { Heatmap } from './heatmap';
 import { comparePanel, drawHistory } from './historyChart';
 import css from './miouView.css';
+import { TrainingView } from './trainingChart';
 import { FIRST_PAGE, worstList, type WorstOptions } from './worstList';
 
 interface UiState {
@@ -46,6 +47,7 @@ document.body.append(app);
 
 const heatmap = new Heatmap();
 const historyCanvas = el('canvas', { id: 'history-chart', role: 'img' });
+const training = new TrainingView();
 let current: ResultsMessage | EmptyMessage | undefined;
 let running = false;
 let nextId = 1;
@@ -122,6 +124,7 @@ function renderResults(m: ResultsMessage): void {
       section('matrix', 'Confusion matrix (rows: label, normalised)', heatmap.element),
       section('worst', 'Worst images', worst),
       section('history', 'Model history', ...history),
+      ...trainingSection(),
     ),
     exportRow,
   );
@@ -134,9 +137,15 @@ function resolveCompare(n: number): [number, number] {
   return ui.compare.map((i) => (i < 0 ? n + i : i)).map((i) => Math.max(0, Math.min(n - 1, i))) as [number, number];
 }
 
+/** Loss and val-mIoU curves of the followed job and of the selected model; left out when there are none. */
+function trainingSection(): HTMLElement[] {
+  return training.hasContent ? [section('training', 'Training', training.element)] : [];
+}
+
 function renderEmpty(m: EmptyMessage): void {
-  content.replaceChildren(selectors(m.choices, m.selection), el('div', { id: 'empty', class: `empty ${m.reason}` }, el('p', {}, m.message)));
+  content.replaceChildren(selectors(m.choices, m.selection), el('div', { id: 'empty', class: `empty ${m.reason}` }, el('p', {}, m.message)), ...trainingSection());
   status.textContent = '';
+  redrawCanvases();
 }
 
 function render(): void {
@@ -148,6 +157,7 @@ function render(): void {
 function redrawCanvases(): void {
   requestAnimationFrame(() => {
     heatmap.draw();
+    if (training.hasContent) training.draw();
     if (current?.type === MiouMessageType.Results && current.history.length > 0) drawHistory(historyCanvas, current.history, Math.max(160, historyCanvas.parentElement?.clientWidth ?? 300));
   });
 }
@@ -166,6 +176,21 @@ function onMessage(m: ToMiouWebviewMessage): void {
       progress.value = m.total > 0 ? m.done / m.total : 0;
       if (changed) render();
       if (m.running && m.total > 0) status.textContent = `Computing… ${m.done} of ${m.total} images`;
+      break;
+    }
+    case MiouMessageType.Training: {
+      let parsed;
+      try {
+        parsed = parseTrainingMessage(m);
+      } catch (error) {
+        status.textContent = `Training curves not shown: ${error instanceof Error ? error.message : String(error)}`;
+        break;
+      }
+      const had = training.hasContent;
+      training.update(parsed);
+      // The section appears or goes: render; else it was updated in place.
+      if (had !== training.hasContent) render();
+      else redrawCanvases();
       break;
     }
     case MiouMessageType.Reply:
