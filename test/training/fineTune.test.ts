@@ -19,6 +19,7 @@ import { predict } from '../../src/core/model/pipeline';
 import { NodeFileSystem } from '../../src/node/nodeFileSystem';
 import { createNativeBackend, sha256 } from '../../src/node/onnxBackends';
 import { TrainingClient, TrainingError, type JobParams } from '../../src/training/client';
+import { curvesFromCard } from '../../src/training/curves';
 import { verifyDownload } from '../../src/training/downloadModel';
 import { startBackendProcess } from '../../src/training/backendProcess';
 import { fineTune, startingPoint, submitJob, watchJob } from '../../src/training/fineTune';
@@ -87,6 +88,10 @@ describe('training client', { skip: unavailable }, () => {
     const card = JSON.parse(readFileSync(join(root, 'models', 'tuned.json'), 'utf8')) as { name: string; training: { job: string } };
     assert.equal(card.name, 'tuned');
     assert.equal(card.training.job, tuned.job.id);
+    // The stored card holds both curves per epoch (train loss from the job's history), for the mIoU view.
+    const curves = curvesFromCard(tuned.model.card);
+    assert.deepEqual(curves?.loss.map((p) => p.x), Array.from({ length: 12 }, (_, i) => i + 1));
+    assert.equal(curves?.valMiou.length, 12);
 
     // The stored card records its job: the next run can continue from it with the same options.
     assert.deepEqual(await startingPoint(client, tuned.model.card), { params: { initJob: tuned.job.id, arch: 'unet', unetBase: 8, unetDepth: 2 } });

@@ -104,7 +104,7 @@ export class TrainingView {
       width,
       height: CHART_HEIGHT,
       x: epochAxis(run),
-      y: { min: lo, max: hi, ticks: niceTicks(lo, hi, 3), format: (v) => `${Math.round(v * 100)}%` },
+      y: { min: lo, max: hi, ticks: niceTicks(lo, hi, 4), format: (v) => `${Math.round(v * 100)}%` },
       series: [{ points: run.valMiou, color: themeColor('--vscode-charts-blue', '#3794ff'), dot: run.valMiou.length > 40 ? 0 : 2.5 }],
       ...(best ? { marker: { point: best, label: `best ${pct(best.y)} @ ${best.x}`, color: green } } : {}),
     });
