@@ -22,8 +22,9 @@ export async function openImage(editors: MaskEditorProvider, target: ImageNode |
   }
   await vscode.commands.executeCommand('vscode.openWith', uri, 'seglab.maskEditor');
   if (options?.showDisagreement !== true || typeof options.model !== 'string') return;
-  const document = editors.documentOf(uri);
-  if (document) await editors.showDisagreement(document, options.model);
+  const document = await editors.documentOf(uri);
+  if (!document) throw new Error(vscode.l10n.t('{0} did not open in the mask editor.', uri.fsPath));
+  await editors.showDisagreement(document, options.model);
 }
 
 export function imageUri(target: ImageNode | vscode.Uri | undefined): vscode.Uri | undefined {

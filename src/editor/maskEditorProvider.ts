@@ -15,6 +15,7 @@ export const MASK_EDITOR_VIEW_TYPE = 'seglab.maskEditor';
 export class MaskEditorProvider implements vscode.CustomEditorProvider<MaskDocument> {
   private readonly panels = new Map<MaskDocument, Set<vscode.WebviewPanel>>();
   private readonly changed = new vscode.EventEmitter<vscode.CustomDocumentEditEvent<MaskDocument>>();
+  private readonly resolved = new vscode.EventEmitter<MaskDocument>();
   readonly onDidChangeCustomDocument = this.changed.event;
   /** The document of the focused mask editor panel, for commands such as "Pre-label Image". */
   private active: { document: MaskDocument; panel: vscode.WebviewPanel } | undefined;
@@ -61,6 +62,7 @@ export class MaskEditorProvider implements vscode.CustomEditorProvider<MaskDocum
       extraSources: { 'img-src': ['blob:'], 'connect-src': [panel.webview.cspSource] },
     });
     panel.webview.onDidReceiveMessage((raw: unknown) => this.onMessage(document, panel, raw));
+    this.resolved.fire(document);
   }
 
   private onMessage(document: MaskDocument, panel: vscode.WebviewPanel, raw: unknown): void {
@@ -106,9 +108,20 @@ export class MaskEditorProvider implements vscode.CustomEditorProvider<MaskDocum
     }
   }
 
-  /** The open document of an image, if any. */
-  documentOf(uri: vscode.Uri): MaskDocument | undefined {
-    return [...this.panels.keys()].find((d) => d.uri.toString() === uri.toString());
+  /** The document of an image once an editor shows it (`vscode.openWith` may return before); undefined after `timeoutMs`. */
+  documentOf(uri: vscode.Uri, timeoutMs = 30_000): Promise<MaskDocument | undefined> {
+    const key = uri.toString();
+    const shown = [...this.panels].find(([d, panels]) => d.uri.toString() === key && panels.size > 0)?.[0];
+    if (shown) return Promise.resolve(shown);
+    return new Promise((resolve) => {
+      const done = (document: MaskDocument | undefined) => {
+        clearTimeout(timer);
+        sub.dispose();
+        resolve(document);
+      };
+      const sub = this.resolved.event((d) => d.uri.toString() === key && done(d));
+      const timer = setTimeout(() => done(undefined), timeoutMs);
+    });
   }
 
   /**
@@ -127,6 +140,7 @@ export class MaskEditorProvider implements vscode.CustomEditorProvider<MaskDocum
     }
     const message: DisagreementMessage = { type: MessageType.Disagreement, model, width, height, prediction: toArrayBuffer(prediction.data) };
     this.disagreements.set(document, message);
+    this.log.info(`Mask editor: ${baseName(context.imagePath)} compared with the prediction of ${model}`);
     for (const panel of this.panels.get(document) ?? []) if (this.ready.has(panel)) this.post(panel, message);
   }
 

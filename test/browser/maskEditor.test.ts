@@ -143,6 +143,45 @@ test('classes are reachable by search and arrow keys, brush size by [ and ]', as
   assert.equal(await h.page.getAttribute('[data-tool="brush"]', 'aria-pressed'), 'true');
 });
 
+test('the disagreement layer counts where a prediction differs from the mask, follows painting and toggles with D', async () => {
+  const prediction = Uint8Array.from(host.data);
+  prediction.fill(3, 36 * W); // the bottom rows predicted as "tree"
+  const expected = () => host.data.reduce((n, v, i) => n + (v !== 255 && v < 4 && v !== prediction[i] ? 1 : 0), 0);
+  const shown = async () => {
+    const text = (await h.page.textContent('#disagreement-count')) ?? '';
+    const m = /^([\d,]+) pixels disagree with demo-unet$/.exec(text);
+    assert.ok(m, `count text: ${text}`);
+    return Number(m[1].replace(/,/g, ''));
+  };
+  await h.page.evaluate(
+    ({ bytes, w, h: height }) => window.postMessage({ type: 'disagreement', model: 'demo-unet', width: w, height, prediction: new Uint8Array(bytes).buffer }, '*'),
+    { bytes: Array.from(prediction), w: W, h: H },
+  );
+  await h.page.locator('#disagreement-count').waitFor();
+  const before = expected();
+  assert.ok(before > 0 && before <= (H - 36) * W, `${before} pixels differ`);
+  assert.equal(await shown(), before);
+
+  // Paint "tree" (class 4 in the palette's order) along the bottom: the count follows the mask.
+  await h.page.keyboard.press('4');
+  await h.page.keyboard.press('b');
+  await h.page.mouse.move(...at(2, 42));
+  await h.page.mouse.down();
+  for (let x = 6; x <= 60; x += 4) await h.page.mouse.move(...at(x, 42));
+  await h.page.mouse.up();
+  await nextEdit('Brush stroke');
+  assert.equal(value(30, 42), 3);
+  await h.page.waitForFunction((n) => !document.querySelector('#disagreement-count')?.textContent?.startsWith(String(n)), before);
+  assert.equal(await shown(), expected());
+  assert.ok(expected() < before);
+
+  await h.page.keyboard.press('d');
+  assert.equal(await h.page.locator('#disagreement-count').isHidden(), true);
+  assert.equal(await h.page.getAttribute('[data-action="toggle-disagreement"]', 'aria-pressed') ?? 'false', 'false');
+  await h.page.keyboard.press('d');
+  assert.equal(await shown(), expected());
+});
+
 test('a refused edit is replaced by the host mask, and nothing broke the CSP', async () => {
   await h.page.evaluate((bytes) => window.postMessage({ type: 'replaceMask', mask: new Uint8Array(bytes).buffer }, '*'), Array.from(new Uint8Array(W * H)));
   assert.match(await statusAt(50, 25), /background \(0\)/);

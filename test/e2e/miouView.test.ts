@@ -1,12 +1,15 @@
 // Scenario 6: in code-server, the Dataset mIoU view shows the mIoU of `seglab miou --json`
-// and moves within about a second when a label mask is saved.
+// and moves within about a second when a label mask is saved. Its worst image opens in the mask
+// editor with the disagreement layer on; correcting and saving it moves the count and the view.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { artifactsRoot, repoRoot, withWorkbench } from './harness';
-import { openSegLab, webviewWith, widenSideBar } from './workbench';
+import { readDemoMask, pickClass, strokeThrough, waitDirty, waitForEditor } from './maskEditor';
+import { openSegLab, press, webviewWith, widenSideBar } from './workbench';
+import { Disagreement } from '../../src/core/metrics/disagreement';
 import { decodeMask, encodeMask } from '../../src/core/mask/codec';
 import { DEMO_CLASSES } from '../../scripts/demo/generate';
 
@@ -16,6 +19,16 @@ function shifted(path: string, dx: number): Uint8Array {
   for (let y = 0; y < m.height; y++) for (let x = 0; x < m.width; x++) out[y * m.width + x] = m.data[y * m.width + Math.min(m.width - 1, Math.max(0, x - dx))];
   for (let i = 0; i < out.length; i++) if (out[i] === 255) out[i] = 0;
   return encodeMask({ width: m.width, height: m.height, data: out }, DEMO_CLASSES, 255);
+}
+
+/** Pixels where the label and the prediction differ, as the editor's layer counts them. */
+function disagreeing(root: string, stem: string): number {
+  const label = readDemoMask(root, stem);
+  const path = join(root, 'predictions', 'unet-r1', `${stem}.png`);
+  const prediction = decodeMask(readFileSync(path), { path, classes: DEMO_CLASSES });
+  const d = new Disagreement(prediction.data, label.width, label.height, DEMO_CLASSES.length, 255);
+  d.update(label.data);
+  return d.count;
 }
 
 const cli = (root: string) => JSON.parse(execFileSync(process.execPath, [join(repoRoot, 'dist', 'cli.js'), 'miou', root, '--json'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }));
@@ -49,6 +62,25 @@ test('mIoU view in code-server equals seglab miou --json and follows a saved mas
     // The worst image opens from its link (through seglab.openImage, with the disagreement option).
     const worst = (await frame.locator('#worst-list li a').first().textContent())?.trim() ?? '';
     await frame.locator('#worst-list li a').first().click();
-    await page.locator('.tabs-container .tab', { hasText: `${worst}.jpg` }).waitFor();
+    const editor = await waitForEditor(page, `${worst}.jpg`, 512);
+    const count = editor.frame.locator('#disagreement-count');
+    const shownCount = async () => Number(/^([\d,]+) pixels disagree with unet-r1$/.exec((await count.textContent()) ?? '')?.[1].replace(/,/g, '') ?? NaN);
+    await count.waitFor();
+    const initial = disagreeing(root, worst);
+    assert.equal(await shownCount(), initial);
+    await page.screenshot({ path: join(artifactsRoot, 'screenshots', 'disagreement.png') });
+    // Correct it (a stroke of background across the image) and save: the count and the view follow.
+    await pickClass(editor, 'background');
+    await strokeThrough(page, editor, [[20, 256], [490, 256]]);
+    await waitDirty(page, true);
+    await press(page, 'Control+s');
+    await waitDirty(page, false);
+    const corrected = disagreeing(root, worst);
+    assert.notEqual(corrected, initial);
+    assert.equal(await shownCount(), corrected);
+    const saved = cli(root);
+    const t1 = Date.now();
+    while ((await shown()) !== `${(saved.miou * 100).toFixed(2)}%` && Date.now() - t1 < 15_000) await page.waitForTimeout(50);
+    assert.equal(await shown(), `${(saved.miou * 100).toFixed(2)}%`);
   });
 });

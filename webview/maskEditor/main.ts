@@ -27,6 +27,8 @@ let editor: Editor | undefined;
 let nextMessageId = 1;
 let showPrediction: ((message: PredictionMessage) => void) | undefined;
 let showDisagreement: ((message: DisagreementMessage) => void) | undefined;
+/** Sent right after init, so it may arrive while the image still decodes. */
+let pendingDisagreement: DisagreementMessage | undefined;
 
 async function loadImage(uri: string): Promise<ImageBitmap> {
   const response = await fetch(uri);
@@ -109,6 +111,7 @@ async function start(init: InitMessage): Promise<void> {
     toolbar.refresh();
     ed.redrawAll();
   };
+  if (pendingDisagreement) onMessage(pendingDisagreement);
   app.setAttribute('aria-busy', 'false');
 }
 
@@ -139,7 +142,8 @@ function onMessage(message: ToWebviewMessage): void {
       if (editor && fits(editor, message, message.confidence)) showPrediction?.(message);
       break;
     case MessageType.Disagreement:
-      if (editor && fits(editor, message, message.prediction)) showDisagreement?.(message);
+      if (!editor) pendingDisagreement = message;
+      else if (fits(editor, message, message.prediction)) showDisagreement?.(message);
       break;
   }
 }
