@@ -63,7 +63,15 @@ async function freshDataset(root: string): Promise<DemoSummary> {
   return { root, ...planDemo(JSON.parse(readFileSync(join(root, MARKER_FILE), 'utf8')).count) };
 }
 
-export async function withWorkbench(scenario: string, fn: (wb: Workbench) => Promise<void>): Promise<void> {
+/** Chromium flags that give WebGPU headless, on the CPU through SwiftShader (slow: correctness only). */
+const WEBGPU_ARGS = ['--enable-unsafe-webgpu', '--use-webgpu-adapter=swiftshader', '--enable-features=Vulkan'];
+
+export interface WorkbenchOptions {
+  /** Launch Chromium with WebGPU on SwiftShader (other scenarios run without WebGPU). */
+  webgpu?: boolean;
+}
+
+export async function withWorkbench(scenario: string, fn: (wb: Workbench) => Promise<void>, options: WorkbenchOptions = {}): Promise<void> {
   const lap = stopwatch(scenario);
   const tools = ensureTools();
   const vsix = ensurePackage();
@@ -86,7 +94,7 @@ export async function withWorkbench(scenario: string, fn: (wb: Workbench) => Pro
     lap('code-server up');
     browser = await chromium.launch({
       executablePath: chromiumPath,
-      args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+      args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', ...(options.webgpu ? WEBGPU_ARGS : [])],
     });
     page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
     page.setDefaultTimeout(TIMEOUT.ui);

@@ -5,7 +5,7 @@ import type { FrameLocator, Locator, Page } from 'playwright-core';
 import { DEMO_CLASSES } from '../../scripts/demo/generate';
 import { decodeMask, type Mask } from '../../src/core/mask/codec';
 import { TIMEOUT } from './harness';
-import { treeRow, webviewWith } from './workbench';
+import { runCommand, treeRow, webviewWith } from './workbench';
 
 export interface MaskEditor {
   frame: FrameLocator;
@@ -23,6 +23,19 @@ export async function openFromTree(page: Page, view: Locator, imageLabel: string
   } catch (error) {
     throw new Error(`clicking ${imageLabel} in the Dataset tree did not open the SegLab mask editor: ${error instanceof Error ? error.message : error}`, { cause: error });
   }
+}
+
+/** Quick Open on the image, then "SegLab: Open in Mask Editor" on the active image. */
+export async function openInMaskEditor(page: Page, imageName: string, size: number): Promise<MaskEditor> {
+  await page.keyboard.press('Control+p');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor();
+  await input.fill(imageName);
+  await page.locator('.quick-input-widget .monaco-list-row', { hasText: imageName }).first().waitFor();
+  await page.keyboard.press('Enter');
+  await page.locator('.tabs-container .tab.active', { hasText: imageName }).waitFor({ timeout: TIMEOUT.workbench });
+  await runCommand(page, 'SegLab: Open in Mask Editor');
+  return waitForEditor(page, imageName, size);
 }
 
 /** The active tab is the mask editor on `imageLabel`, initialised. */
@@ -52,6 +65,25 @@ export async function pickClass(editor: MaskEditor, name: string): Promise<void>
   const row = editor.frame.locator('#class-list li', { hasText: name });
   await row.click();
   await row.and(editor.frame.locator('[aria-selected="true"]')).waitFor();
+}
+
+/** Pixel count per class id, as the editor's palette shows them. */
+export async function classCounts(editor: MaskEditor): Promise<Map<number, number>> {
+  const rows = await editor.frame.locator('#class-list li').evaluateAll((lis) =>
+    lis.map((li) => [Number(li.getAttribute('data-class')), Number((li.querySelector('.count')?.textContent ?? '').replace(/\D/g, ''))] as const),
+  );
+  return new Map(rows);
+}
+
+/** Polls the palette's counts until `ok` holds; the error shows the last counts. */
+export async function waitForCounts(editor: MaskEditor, ok: (counts: Map<number, number>) => boolean, what: string): Promise<Map<number, number>> {
+  const deadline = Date.now() + TIMEOUT.ui;
+  while (true) {
+    const counts = await classCounts(editor);
+    if (ok(counts)) return counts;
+    if (Date.now() > deadline) throw new Error(`${what}: class counts are ${JSON.stringify([...counts])}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
 }
 
 /** A mouse stroke through image pixels. */

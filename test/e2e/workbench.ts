@@ -94,3 +94,14 @@ export async function widenSideBar(page: Page, width: number): Promise<void> {
   await page.mouse.move(sidebar.x + width, sash.y, { steps: 5 });
   await page.mouse.up();
 }
+
+/** "SegLab: Select Model", then the model's row in the quick pick that follows; waits for the status bar to name it. */
+export async function selectModel(page: Page, name: string): Promise<void> {
+  await startCommand(page, 'SegLab: Select Model');
+  const input = page.locator('.quick-input-widget input');
+  await page.locator('.quick-input-widget .monaco-list-row', { hasText: name }).first().waitFor({ timeout: TIMEOUT.workbench });
+  await input.fill(name);
+  await page.keyboard.press('Enter');
+  await page.locator('.quick-input-widget').waitFor({ state: 'hidden' });
+  await page.locator('.statusbar-item', { hasText: name }).first().waitFor();
+}
