@@ -53,10 +53,10 @@ export class TrainingPanel {
     this.subscription = runs.onDidChange(() => this.schedule());
   }
 
-  /** The view shows `selected` (undefined: no model); reads its card again when the model changed. */
-  async select(selected: SelectedModel | undefined, reread = false): Promise<void> {
+  /** The view shows `selected` (undefined: no model); reads its card when the model changed. */
+  async select(selected: SelectedModel | undefined): Promise<void> {
     const key = selected ? `${selected.root}\n${selected.model}` : '';
-    if (!reread && this.selected?.key === key) return;
+    if (this.selected?.key === key) return;
     const generation = ++this.generation;
     let state: NonNullable<typeof this.selected> = { key };
     if (selected && selected.model) {

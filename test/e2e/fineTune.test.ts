@@ -1,8 +1,9 @@
 // Scenario 7: "SegLab: Start Local Training Backend" runs the packaged trainer with Debian's
 // Python (CPU torch), "SegLab: Fine-tune Model…" with the smallest choices (U-Net, 1 epoch, 256
 // px crops) runs to success, the new model lands in the dataset's models/ with a card whose
-// sha256 is the file's, and the status bar shows it as the active model. No trainer process is
-// left behind once the window has closed.
+// sha256 is the file's, the status bar shows it as the active model, and the Dataset mIoU view's
+// Training section shows the job's loss and val-mIoU curves. No trainer process is left behind
+// once the window has closed.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -12,7 +13,7 @@ import { test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { freePort, QUIET_SETTINGS, writeUserSettings } from '../../scripts/tools/launch';
 import { artifactsRoot, TIMEOUT, withWorkbench } from './harness';
-import { runCommand, startCommand } from './workbench';
+import { openSegLab, runCommand, startCommand, webviewWith } from './workbench';
 
 const PYTHON = '/usr/bin/python3';
 const TRAINING_TIMEOUT = 180_000;
@@ -89,6 +90,19 @@ test('Fine-tune on the local CPU backend succeeds and activates the new model', 
     assert.match((await done.innerText()).replace(/\s+/g, ' '), new RegExp(`Model ${name} \\(val mIoU \\d\\.\\d{3}\\)`));
     await page.locator('.statusbar-item', { hasText: name }).first().waitFor();
     await page.screenshot({ path: join(artifactsRoot, 'screenshots', 'fine-tune-done.png') });
+
+    // The mIoU view's Training section: the job's curves and its end state.
+    await openSegLab(page);
+    const header = page.locator('.pane-header', { hasText: 'Dataset mIoU' });
+    await header.waitFor();
+    if ((await header.getAttribute('aria-expanded')) === 'false') await header.click();
+    const frame = await webviewWith(page, '.training-run.job[data-state="succeeded"]', 60_000);
+    const job = frame.locator('.training-run.job');
+    assert.match((await job.locator('.run-title').innerText()).trim(), /^unet · job [0-9a-f]{8}$/);
+    assert.match((await job.locator('.training-summary').innerText()).replace(/\s+/g, ' '), /^val mIoU \d+\.\d% at epoch 1 \(best\) · train loss \d\.\d{3} at epoch 1$/);
+    assert.equal(await job.locator('canvas.training-chart').count(), 2, 'train-loss and val-mIoU charts');
+    await frame.locator('#section-training').scrollIntoViewIfNeeded();
+    await page.screenshot({ path: join(artifactsRoot, 'screenshots', 'fine-tune-curves.png') });
   });
   // withWorkbench has stopped code-server: the extension host stopped the backend on deactivate.
   const deadline = Date.now() + 20_000;
