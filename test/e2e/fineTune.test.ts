@@ -40,6 +40,16 @@ async function pickExactly(page: Page, label: string, text = label): Promise<voi
   await page.keyboard.press('Enter');
 }
 
+/** The SegLab side bar with the Dataset mIoU view expanded, once its webview shows `selector`. */
+async function showMiouView(page: Page, selector: string) {
+  const header = page.locator('.pane-header', { hasText: 'Dataset mIoU' });
+  // A second click on the activity bar item would close the side bar again.
+  if (!(await header.isVisible())) await openSegLab(page);
+  await header.waitFor();
+  if ((await header.getAttribute('aria-expanded')) === 'false') await header.click();
+  return webviewWith(page, selector, 60_000);
+}
+
 function toast(page: Page, text: string | RegExp) {
   return page.locator('.notifications-toasts .notification-toast', { hasText: text }).first();
 }
@@ -76,8 +86,19 @@ test('Fine-tune on the local CPU backend succeeds and activates the new model', 
     await progress.waitFor({ timeout: TIMEOUT.workbench });
     const done = toast(page, /Model .* is in .*\/models and active\./);
     // A screenshot while an epoch runs, if the job reaches one before it ends.
-    await Promise.race([toast(page, /SegLab training.*[Ee]poch/s).waitFor({ timeout: TRAINING_TIMEOUT }), done.waitFor({ timeout: TRAINING_TIMEOUT })]);
+    const live = await Promise.race([
+      toast(page, /SegLab training.*[Ee]poch/s).waitFor({ timeout: TRAINING_TIMEOUT }).then(() => true),
+      done.waitFor({ timeout: TRAINING_TIMEOUT }).then(() => false),
+    ]);
     await page.screenshot({ path: join(artifactsRoot, 'screenshots', 'fine-tune-progress.png') });
+    if (live) {
+      // The epoch takes minutes on this CPU: the mIoU view shows the running job's first step losses.
+      const frame = await showMiouView(page, '.training-run.job');
+      const job = frame.locator('.training-run.job');
+      assert.equal(await job.getAttribute('data-state'), 'running');
+      assert.equal((await job.locator('.run-state').innerText()).trim(), 'running, epoch 1 of 1');
+      await page.screenshot({ path: join(artifactsRoot, 'screenshots', 'fine-tune-live-curves.png') });
+    }
     await done.waitFor({ timeout: TRAINING_TIMEOUT });
 
     const added = readdirSync(models).filter((f) => !modelsBefore.has(f)).sort();
@@ -92,11 +113,7 @@ test('Fine-tune on the local CPU backend succeeds and activates the new model', 
     await page.screenshot({ path: join(artifactsRoot, 'screenshots', 'fine-tune-done.png') });
 
     // The mIoU view's Training section: the job's curves and its end state.
-    await openSegLab(page);
-    const header = page.locator('.pane-header', { hasText: 'Dataset mIoU' });
-    await header.waitFor();
-    if ((await header.getAttribute('aria-expanded')) === 'false') await header.click();
-    const frame = await webviewWith(page, '.training-run.job[data-state="succeeded"]', 60_000);
+    const frame = await showMiouView(page, '.training-run.job[data-state="succeeded"]');
     const job = frame.locator('.training-run.job');
     assert.match((await job.locator('.run-title').innerText()).trim(), /^unet · job [0-9a-f]{8}$/);
     assert.match((await job.locator('.training-summary').innerText()).replace(/\s+/g, ' '), /^val mIoU \d+\.\d% at epoch 1 \(best\) · train loss \d\.\d{3} at epoch 1$/);
