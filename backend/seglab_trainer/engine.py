@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import contextlib
 import math
-from typing import Callable, Optional
+from typing import Callable, List
 
 import torch
 import torch.distributed as dist
@@ -83,36 +83,79 @@ def train_step(model: nn.Module, criterion: nn.Module, optimizer, scheduler, pre
     return loss.detach()
 
 
+#: the pre-labeler's defaults (src/core/model/pipeline.ts): larger images run as overlapping tiles
+TILE_SIZE, TILE_OVERLAP = 1024, 128
+
+
+def _round_up(n: int, m: int) -> int:
+    return -(-n // m) * m
+
+
+def tile_origins(length: int, tile: int, overlap: int, m: int) -> List[int]:
+    """Tile origins along one axis, as src/core/model/tiling.ts: 0, s, 2s, ..., length - tile."""
+    if tile >= length:
+        return [0]
+    stride = max(m, (tile - overlap) // m * m)
+    return list(range(0, length - tile, stride)) + [length - tile]
+
+
+def ramp_weights(size: int, overlap: int) -> torch.Tensor:
+    """Blend weight along one tile axis (float32 like the TypeScript Float32Array): 1 in the middle,
+    1/(overlap+1) at the edges."""
+    i = torch.arange(size, dtype=torch.float64)
+    ramp = overlap + 1
+    return torch.minimum(torch.minimum((i + 1) / ramp, (size - i) / ramp), torch.ones(())).float()
+
+
+def _run_padded(model: nn.Module, x: torch.Tensor, th: int, tw: int) -> torch.Tensor:
+    """Logits (C, th, tw) of normalised (1,3,h,w) `x` zero-padded at the bottom/right to th x tw."""
+    h, w = x.shape[-2:]
+    return model(F.pad(x, (0, tw - w, 0, th - h))).float()[0]
+
+
 @torch.no_grad()
-def predict_logits(model: nn.Module, image_u8: torch.Tensor, image_size: int, multiple_of: int,
-                   out_size, precision: Optional[Precision] = None) -> torch.Tensor:
-    """Logits (C, *out_size) for one uint8 3xHxW image: shorter side resized to image_size, padded to a
-    multiple of `multiple_of`, upsampled back to out_size."""
+def predict_logits(model: nn.Module, image_u8: torch.Tensor, multiple_of: int, tile: int = TILE_SIZE,
+                   overlap: int = TILE_OVERLAP) -> torch.Tensor:
+    """Logits (C, H, W) for one uint8 3xHxW image exactly as the extension's pre-labeler computes them for a
+    model with dynamic input: native size, normalised, zero-padded at the bottom/right to a multiple of
+    `multiple_of`, fp32; an image with a padded side above `tile` runs as overlapping tiles of that side
+    blended with linear ramps (same grid, weights and float32 rounding as src/core/model/pipeline.ts), which
+    also bounds memory for huge images."""
     h, w = image_u8.shape[-2:]
-    f = image_size / min(h, w)
-    size = (max(1, round(h * f)), max(1, round(w * f)))
+    m = multiple_of
     x = normalize(image_u8)[None]
-    if size != (h, w):
-        x = F.interpolate(x, size, mode="bilinear", align_corners=False)
-    ph, pw = (-size[0]) % multiple_of, (-size[1]) % multiple_of
-    x = F.pad(x, (0, pw, 0, ph))
-    with (precision.autocast() if precision else contextlib.nullcontext()):
-        logits = model(x)
-    logits = logits.float()[..., :size[0], :size[1]]
-    return F.interpolate(logits, tuple(out_size), mode="bilinear", align_corners=False)[0]
+    ph, pw, t = _round_up(h, m), _round_up(w, m), _round_up(tile, m)
+    if ph <= t and pw <= t:
+        return _run_padded(model, x, ph, pw)[:, :h, :w]
+    th, tw = min(t, ph), min(t, pw)
+    wy, wx = ramp_weights(th, overlap).double(), ramp_weights(tw, overlap).double()
+    band = weight = None
+    for y0 in tile_origins(ph, th, overlap, m):
+        for x0 in tile_origins(pw, tw, overlap, m):
+            vh, vw = min(th, h - y0), min(tw, w - x0)
+            out = _run_padded(model, x[..., y0:y0 + vh, x0:x0 + vw], th, tw)[:, :vh, :vw].double()
+            if band is None:
+                band = torch.zeros((out.shape[0], h, w), dtype=torch.float32, device=out.device)
+                weight = torch.zeros((h, w), dtype=torch.float32, device=out.device)
+            wt = wy[:vh, None] * wx[None, :vw]  # products of float32s: exact in float64, as in JavaScript
+            # float64 arithmetic rounded to float32 at each store, like `+=` into a Float32Array
+            band[:, y0:y0 + vh, x0:x0 + vw] = (band[:, y0:y0 + vh, x0:x0 + vw].double() + out * wt).float()
+            weight[y0:y0 + vh, x0:x0 + vw] = (weight[y0:y0 + vh, x0:x0 + vw].double() + wt).float()
+    return (band.double() / weight.double()).float()
 
 
 @torch.no_grad()
-def evaluate(model: nn.Module, data: InMemoryImages, num_classes: int, image_size: int, multiple_of: int,
-             device: torch.device, precision: Optional[Precision] = None, rank: int = 0, world: int = 1) -> dict:
-    """Dataset-level metrics over `data` (each rank takes every world-th image; matrices are summed)."""
+def evaluate(model: nn.Module, data: InMemoryImages, num_classes: int, multiple_of: int, device: torch.device,
+             rank: int = 0, world: int = 1, tile: int = TILE_SIZE) -> dict:
+    """Dataset-level metrics over `data` at the images' own size (see predict_logits: the figure equals
+    `seglab prelabel` + `seglab miou` on the exported model up to ONNX Runtime's rounding). Each rank takes
+    every world-th image; matrices are summed."""
     was_training = model.training
     model.eval()
     cm = ConfusionMatrix(num_classes, data.ignore_index)
     for i in range(rank, len(data), world):
-        mask = data.masks[i]
-        logits = predict_logits(model, data.images[i].to(device), image_size, multiple_of, mask.shape, precision)
-        cm.update(mask, logits.argmax(0))
+        logits = predict_logits(model, data.images[i].to(device), multiple_of, tile)
+        cm.update(data.masks[i], logits.argmax(0))
     if world > 1:
         t = torch.from_numpy(cm.mat).to(device)
         missed = torch.from_numpy(cm.missed).to(device)

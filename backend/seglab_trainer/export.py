@@ -78,12 +78,12 @@ def check_onnx(model: nn.Module, path: str, sizes=((128, 128), (96, 160))) -> di
     return {"checker": True, "onnxruntime": ort.__version__, "maxAbsDiff": worst}
 
 
-def model_card(*, name: str, arch: str, model_kw: dict, classes: List[dict], multiple_of: int, onnx_path: str,
+def model_card(*, name: str, arch: str, options: dict, classes: List[dict], multiple_of: int, onnx_path: str,
                training: dict, history: List[dict], final: Optional[dict], check: dict) -> dict:
     return {
         "name": name,
         "architecture": arch,
-        "architectureOptions": model_kw,
+        "architectureOptions": options,
         "classes": classes,
         "input": {"name": "image", "mean": list(MEAN), "std": list(STD), "scale": 1 / 255, "order": "RGB",
                   "layout": "NCHW", "dynamic": True, "multipleOf": multiple_of},

@@ -3,7 +3,7 @@ import argparse
 import os
 
 from .export import export_model_dir
-from .models import build_model
+from .models import build_model, resolved_options
 from .runfiles import load_checkpoint
 
 
@@ -21,8 +21,8 @@ def run(argv=None) -> int:
     history = ckpt.get("history", [])
     a = ckpt["args"]
     card = export_model_dir(model, args.out, dict(
-        name=args.name or ckpt["arch"], arch=ckpt["arch"], model_kw=ckpt["model_kw"], classes=classes, history=history,
-        final=history[-1]["val"] if history else None,
+        name=args.name or ckpt["arch"], arch=ckpt["arch"], options=resolved_options(model, ckpt["model_kw"]),
+        classes=classes, history=history, final=history[-1]["val"] if history else None,
         training={"arch": ckpt["arch"], "epochs": a.get("epochs"), "imageSize": a.get("image_size"), "lr": a.get("lr"),
                   "optimizer": a.get("optimizer"), "bestEpoch": ckpt.get("epoch")}))
     print(os.path.join(args.out, "model.onnx"), card["sha256"])

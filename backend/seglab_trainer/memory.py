@@ -8,7 +8,7 @@ flip -> F.interpolate -> crop would. Random numbers come from a CPU generator: r
 """
 from __future__ import annotations
 
-from typing import Dict, List, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 import torch
@@ -18,29 +18,28 @@ from . import MEAN, STD
 from .dataset import DatasetConfig, Sample, read_pair
 
 
-def _limit_size(image: np.ndarray, mask: np.ndarray, max_short: int, resize_mask: bool) -> Tuple[torch.Tensor, torch.Tensor]:
+def _limit_size(image: np.ndarray, mask: np.ndarray, max_short: Optional[int]) -> Tuple[torch.Tensor, torch.Tensor]:
     img = torch.from_numpy(np.ascontiguousarray(image)).permute(2, 0, 1).contiguous()
     m = torch.from_numpy(np.ascontiguousarray(mask))
     h, w = m.shape
-    if min(h, w) > max_short:  # larger images never survive the largest random scale anyway
+    if max_short is not None and min(h, w) > max_short:  # larger images never survive the largest random scale anyway
         f = max_short / min(h, w)
         size = (max(1, round(h * f)), max(1, round(w * f)))
         img = F.interpolate(img[None].float(), size, mode="bilinear", align_corners=False)[0].round().clamp(0, 255).byte()
-        if resize_mask:
-            m = F.interpolate(m[None, None].float(), size, mode="nearest")[0, 0].byte()
+        m = F.interpolate(m[None, None].float(), size, mode="nearest")[0, 0].byte()
     return img, m
 
 
 class InMemoryImages:
     """Decoded images (uint8 3xHxW) and masks (uint8 HxW) of one split. Images whose shorter side exceeds
-    `max_short` are downscaled; masks too unless `resize_masks` is False (validation scores full-size masks).
+    `max_short` are downscaled with their masks; None keeps the native size (validation scores full-size images).
     With `stacked`, all pairs live in one padded canvas (N,3,H,W) / (N,H,W) and images[i] / masks[i] are views."""
 
-    def __init__(self, samples: Sequence[Sample], cfg: DatasetConfig, max_short: int, resize_masks: bool = True,
+    def __init__(self, samples: Sequence[Sample], cfg: DatasetConfig, max_short: Optional[int],
                  stacked: bool = False):
         self.stems = [s.stem for s in samples]
         self.ignore_index = cfg.ignore_index
-        pairs = [_limit_size(*read_pair(s, cfg), max_short, resize_masks) for s in samples]
+        pairs = [_limit_size(*read_pair(s, cfg), max_short) for s in samples]
         self.sizes = torch.tensor([list(m.shape) for _, m in pairs], dtype=torch.long).reshape(-1, 2)
         self.canvas_images = self.canvas_masks = None
         if stacked and pairs:

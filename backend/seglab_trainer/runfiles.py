@@ -20,12 +20,18 @@ class Progress:
             self.f.flush()
 
 
-def load_init(model: torch.nn.Module, path: str) -> dict:
-    """Weights from a previous SegLab checkpoint or model folder; tensors whose shape differs (the classifier,
-    when the class count changed) keep their fresh initialisation."""
+def init_file(path: str) -> str:
+    """The checkpoint of `--init`: the file itself, or a model folder's best.pt (else last.pt, checkpoint.pt)."""
     if os.path.isdir(path):
         path = next((os.path.join(path, f) for f in ("best.pt", "last.pt", "checkpoint.pt")
                      if os.path.isfile(os.path.join(path, f))), path)
+    return path
+
+
+def load_init(model: torch.nn.Module, path: str) -> dict:
+    """Weights from a previous SegLab checkpoint or model folder; tensors whose shape differs (the classifier,
+    when the class count changed) keep their fresh initialisation."""
+    path = init_file(path)
     state = load_checkpoint(path)["model"]
     own = model.state_dict()
     usable = {k: v for k, v in state.items() if k in own and own[k].shape == v.shape}

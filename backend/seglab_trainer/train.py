@@ -22,18 +22,36 @@ from .engine import Precision, evaluate, epoch_indices, make_optimizer, poly_wit
 from .export import export_model_dir
 from .losses import CEDiceLoss
 from .memory import Augmenter, InMemoryImages, place
-from .models import build_model
-from .runfiles import Progress, load_checkpoint, load_init, save_checkpoint
+from .models import build_model, builder_kwargs, card_options, check_options, resolved_options
+from .runfiles import Progress, init_file, load_checkpoint, load_init, save_checkpoint
 
+#: Command-line arguments that are architecture options -> the builder's keyword argument.
+OPTION_ARGS = {"backbone": "backbone", "unet_base": "base", "unet_depth": "depth", "aspp_channels": "aspp_channels",
+               "decoder_channels": "decoder_channels", "width_mult": "width_mult", "reduced_tail": "reduced_tail",
+               "backbone_bn_momentum": "backbone_bn_momentum"}
 #: Arguments that define a run; --resume restores them from the checkpoint.
-RUN_KEYS = ("arch", "backbone", "unet_base", "unet_depth", "image_size", "batch_size", "lr", "optimizer",
-            "weight_decay", "momentum", "warmup_steps", "seed", "ce_weight", "dice_weight", "scale_min", "scale_max")
+RUN_KEYS = ("arch", *OPTION_ARGS, "image_size", "batch_size", "lr", "optimizer", "weight_decay", "momentum",
+            "warmup_steps", "seed", "ce_weight", "dice_weight", "scale_min", "scale_max", "val_tile_size")
 
 
 def model_kwargs(args) -> dict:
-    if args.arch == "unet":
-        return {"base": args.unet_base, "depth": args.unet_depth}
-    return {"backbone": args.backbone} if args.backbone else {}
+    """The architecture options given (unset ones take the architecture's defaults)."""
+    return {kw: getattr(args, a) for a, kw in OPTION_ARGS.items() if getattr(args, a) is not None}
+
+
+def inherit_options(args) -> dict:
+    """`--init` from a model of the same architecture (and backbone, when one is given) rebuilds the same
+    architecture: its options fill those not given on the command line. Returns the options taken."""
+    ckpt = load_checkpoint(init_file(args.init))
+    kw = ckpt.get("model_kw") or {}
+    if ckpt.get("arch") != args.arch or args.backbone not in (None, kw.get("backbone")):
+        return {}
+    taken = {}
+    for a, k in OPTION_ARGS.items():
+        if getattr(args, a) is None and kw.get(k) is not None:
+            setattr(args, a, kw[k])
+            taken[k] = kw[k]
+    return card_options(taken)
 
 
 def setup_distributed(device_arg: str):
@@ -75,6 +93,8 @@ def fit(args, device: torch.device, rank: int, world: int) -> int:
             setattr(args, k, ckpt["args"].get(k, getattr(args, k)))
     if args.lr is None:
         args.lr = engine.default_lr(args.optimizer)
+    inherited = inherit_options(args) if args.init and not ckpt else None
+    check_options(args.arch, **model_kwargs(args))
 
     cfg = load_config(args.data)
     samples = labeled_samples(args.data, cfg)
@@ -82,14 +102,15 @@ def fit(args, device: torch.device, rank: int, world: int) -> int:
         raise DatasetError(os.path.join(args.data, cfg.masks_dir), "no image has a mask: nothing to train on")
     train_s, val_s = split_samples(args.data, cfg, samples)
     train_data = InMemoryImages(train_s, cfg, max_short=round(args.image_size * args.scale_max), stacked=True)
-    val_data = InMemoryImages(val_s, cfg, max_short=round(args.image_size * 2), resize_masks=False)
+    val_data = InMemoryImages(val_s, cfg, max_short=None)  # scored at their own size, as the pre-labeler runs
     data_device = place([train_data, val_data], device)
 
     seed_everything(args.seed)  # same initial weights on every rank and every attempt
     extra = {"backbone_weights": args.backbone_weights} if args.backbone_weights else {}
     model = build_model(args.arch, cfg.num_classes, **model_kwargs(args), **extra)
     imagenet = next((m.weights_file for m in model.modules() if getattr(m, "weights_file", None)), None)
-    init_info = load_init(model, args.init) if args.init and not ckpt else None
+    options = resolved_options(model, model_kwargs(args))
+    init_info = {**load_init(model, args.init), "options": inherited} if args.init and not ckpt else None
     multiple_of = model.multiple_of
     model.to(device)
     channels_last = device.type == "cuda"
@@ -137,7 +158,7 @@ def fit(args, device: torch.device, rank: int, world: int) -> int:
                 progress("step", epoch=epoch + 1, step=step, totalSteps=total, loss=float(loss), lr=scheduler.get_last_lr()[0])
         mean_loss = float(torch.stack(losses).mean())
         seconds = time.time() - t0
-        val = evaluate(raw_model, val_data, cfg.num_classes, args.image_size, multiple_of, device, precision, rank, world)
+        val = evaluate(raw_model, val_data, cfg.num_classes, multiple_of, device, rank, world, args.val_tile_size)
         record = {"epoch": epoch + 1, "loss": mean_loss, "val": val, "seconds": round(seconds, 3),
                   "imagesPerSecond": round(len(batches) * args.batch_size * world / seconds, 2)}
         history.append(record)
@@ -146,7 +167,7 @@ def fit(args, device: torch.device, rank: int, world: int) -> int:
         if rank == 0:
             state = dict(model=raw_model.state_dict(), optimizer=optimizer.state_dict(), scheduler=scheduler.state_dict(),
                          scaler=precision.scaler.state_dict(), epoch=epoch + 1, best_miou=best, history=history,
-                         args=vars(args), classes=classes, arch=args.arch, model_kw=model_kwargs(args))
+                         args=vars(args), classes=classes, arch=args.arch, model_kw=builder_kwargs(options))
             save_checkpoint(os.path.join(args.out, "last.pt"), **state)
             if improved or not os.path.exists(os.path.join(args.out, "best.pt")):
                 save_checkpoint(os.path.join(args.out, "best.pt"), **state)
@@ -157,12 +178,13 @@ def fit(args, device: torch.device, rank: int, world: int) -> int:
 
     if rank == 0 and not args.no_export:
         best_state = load_checkpoint(os.path.join(args.out, "best.pt"))
-        export = build_model(args.arch, cfg.num_classes, **model_kwargs(args))
+        export = build_model(args.arch, cfg.num_classes, **best_state["model_kw"])
         export.load_state_dict(best_state["model"])
         final = best_state["history"][-1]["val"]
         card = export_model_dir(export, args.out, dict(
-            name=f"{cfg.name}-{args.arch}", arch=args.arch, model_kw=model_kwargs(args), classes=classes, history=history,
+            name=f"{cfg.name}-{args.arch}", arch=args.arch, options=options, classes=classes, history=history,
             final=final, training={"arch": args.arch, "epochs": args.epochs, "imageSize": args.image_size,
+                                   "valImageSize": "native", "valTileSize": args.val_tile_size,
                                    "batchSize": args.batch_size, "lr": args.lr, "optimizer": args.optimizer,
                                    "seed": args.seed, "bestEpoch": best_state["epoch"], "train": len(train_data),
                                    "val": len(val_data), "datasetSha256": dataset_sha256(samples, cfg)}))
@@ -181,8 +203,15 @@ def parser() -> argparse.ArgumentParser:
                                       "(deeplabv3 also mobilenet_v3_large)")
     p.add_argument("--backbone-weights", help="ImageNet weights file for the backbone (default: the torchvision cache "
                                               "when it has them, else random init)")
-    p.add_argument("--unet-base", type=int, default=32, help="U-Net width of the first level")
-    p.add_argument("--unet-depth", type=int, default=4, help="U-Net number of downsamplings")
+    p.add_argument("--unet-base", type=int, help="U-Net width of the first level (default 32)")
+    p.add_argument("--unet-depth", type=int, help="U-Net number of downsamplings (default 4)")
+    p.add_argument("--aspp-channels", type=int, help="deeplabv3plus: ASPP width (default 256)")
+    p.add_argument("--decoder-channels", type=int, help="deeplabv3plus: decoder width (default 256)")
+    p.add_argument("--width-mult", type=float, help="deeplabv3plus with mobilenet_v3_large: channel multiplier (default 1.0)")
+    p.add_argument("--reduced-tail", action=argparse.BooleanOptionalAction,
+                   help="deeplabv3plus with mobilenet_v3_large: halve the last stage's channels (default off)")
+    p.add_argument("--backbone-bn-momentum", type=float, help="deeplabv3plus: BatchNorm momentum of the backbone "
+                                                              "(default 0.1, also for MobileNetV3)")
     p.add_argument("--epochs", type=int, required=True)
     p.add_argument("--out", required=True, help="output folder (checkpoints, progress.jsonl, model.onnx, model.json)")
     p.add_argument("--image-size", type=int, default=512, help="training crop size")
@@ -196,8 +225,12 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--dice-weight", type=float, default=0.5)
     p.add_argument("--scale-min", type=float, default=0.5, help="random resize range of the shorter side, x image size")
     p.add_argument("--scale-max", type=float, default=2.0)
-    p.add_argument("--init", help="start from a SegLab checkpoint (.pt) or a model folder holding best.pt")
+    p.add_argument("--init", help="start from a SegLab checkpoint (.pt) or a model folder holding best.pt; a model of "
+                                  "the same architecture also gives the options not set here")
     p.add_argument("--resume", help="continue the run saved in this checkpoint (last.pt)")
+    p.add_argument("--val-tile-size", type=int, default=engine.TILE_SIZE,
+                   help="validation runs on the val images at their own size; larger ones as overlapping tiles of this "
+                        "side, as the pre-labeler does (its default is also 1024)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N")
     p.add_argument("--amp", choices=["auto", "bf16", "fp16", "off"], default="auto")
@@ -209,7 +242,13 @@ def parser() -> argparse.ArgumentParser:
 
 
 def run(argv: Optional[list] = None) -> int:
-    args = parser().parse_args(argv)
+    p = parser()
+    args = p.parse_args(argv)
+    if not args.init and not args.resume:  # (with them, the starting model may supply the backbone)
+        try:
+            check_options(args.arch, **model_kwargs(args))
+        except ValueError as e:
+            p.error(str(e))
     try:
         return main(args)
     except DatasetError as e:

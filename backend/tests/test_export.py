@@ -49,7 +49,7 @@ def test_onnxruntime_matches_pytorch(arch, kw, tmp_path):
 def test_model_dir_card(tmp_path):
     model = build_model("unet", 2, base=4, depth=5)
     card = export_model_dir(model, str(tmp_path), dict(
-        name="t", arch="unet", model_kw={}, classes=[{"id": 0, "name": "a", "color": [0, 0, 0]},
+        name="t", arch="unet", options={}, classes=[{"id": 0, "name": "a", "color": [0, 0, 0]},
                                                            {"id": 1, "name": "b", "color": [1, 2, 3]}],
         history=[{"epoch": 1, "val": {"miou": 0.5}}], final={"miou": 0.5}, training={"arch": "segformer"}))
     on_disk = json.load(open(tmp_path / "model.json"))
@@ -79,7 +79,7 @@ REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 def test_the_pre_labeler_accepts_the_card(tmp_path):
     model = build_model("segformer", 3)
     export_model_dir(model, str(tmp_path), dict(
-        name="t", arch="segformer", model_kw={}, classes=[{"id": i, "name": f"c{i}", "color": [i, 0, 0]} for i in range(3)],
+        name="t", arch="segformer", options={}, classes=[{"id": i, "name": f"c{i}", "color": [i, 0, 0]} for i in range(3)],
         history=[], final=None, training={"arch": "segformer"}))
     script = ("const { parseModelCard } = require('./src/core/model/card');"
               "const fs = require('fs'); const p = process.argv[1];"

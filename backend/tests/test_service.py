@@ -174,6 +174,11 @@ def test_bad_job_requests(service, dataset_id):
     assert service.client.post("/v1/jobs", json={"dataset": "0" * 64, "epochs": 1}).status_code == 404
     assert service.client.post("/v1/jobs", json={"dataset": dataset_id, "arch": "vgg"}).status_code == 422
     assert service.client.post("/v1/jobs", json={"dataset": dataset_id, "epochs": 0}).status_code == 422
+    r = service.client.post("/v1/jobs", json={"dataset": dataset_id, "backbone": "resnet18", "widthMult": 0.5})
+    assert r.status_code == 422 and "widthMult needs backbone mobilenet_v3_large" in r.text
+    r = service.client.post("/v1/jobs", json={"dataset": dataset_id, **TINY, "asppChannels": 64})
+    assert r.status_code == 422 and "architecture unet has no option asppChannels" in r.text
+    assert service.client.post("/v1/jobs", json={"dataset": dataset_id, "decoderChannels": 0}).status_code == 422
     assert service.client.get("/v1/jobs/../../etc").status_code == 404
     assert service.client.get("/v1/jobs/" + "a" * 32).status_code == 404
 

@@ -8,6 +8,9 @@ from torch import nn
 from .weights import load_backbone
 
 WEIGHTS = {"resnet18": "ResNet18_Weights", "resnet50": "ResNet50_Weights", "mobilenet_v3_large": "MobileNet_V3_Large_Weights"}
+#: PyTorch's usual BatchNorm momentum; torchvision builds MobileNetV3 with 0.01, whose running statistics
+#: are still near their initial values after a short fine-tune (validation and export then predict one class).
+BN_MOMENTUM = 0.1
 
 
 def _dilate_last_stage(layer: nn.Sequential, dilation: int = 2) -> None:
@@ -17,6 +20,12 @@ def _dilate_last_stage(layer: nn.Sequential, dilation: int = 2) -> None:
             m.stride = (1, 1)
         if isinstance(m, nn.Conv2d) and m.kernel_size == (3, 3):
             m.dilation, m.padding = (dilation, dilation), (dilation, dilation)
+
+
+def set_bn_momentum(module: nn.Module, momentum: float) -> None:
+    for m in module.modules():
+        if isinstance(m, nn.modules.batchnorm._BatchNorm):
+            m.momentum = momentum
 
 
 class ResNetFeatures(nn.Module):
@@ -40,9 +49,12 @@ class ResNetFeatures(nn.Module):
 
 
 class MobileNetFeatures(nn.Module):
-    def __init__(self, weights_path: Optional[str]):
+    """MobileNetV3-Large, dilated (output stride 16); `width_mult` scales every layer's channels and
+    `reduced_tail` halves the last stage's, as in torchvision (ImageNet weights fit only 1.0 without it)."""
+
+    def __init__(self, weights_path: Optional[str], width_mult: float = 1.0, reduced_tail: bool = False):
         super().__init__()
-        net = tvm.mobilenet_v3_large(weights=None, dilated=True)
+        net = tvm.mobilenet_v3_large(weights=None, dilated=True, width_mult=width_mult, reduced_tail=reduced_tail)
         self.weights_file = load_backbone(net, WEIGHTS["mobilenet_v3_large"], weights_path)
         feats = net.features
         with torch.no_grad():  # the last block still at stride 4 is the low-level skip
@@ -60,9 +72,16 @@ class MobileNetFeatures(nn.Module):
         return low, self.high(low)
 
 
-def build_backbone(name: str, weights_path: Optional[str] = None) -> nn.Module:
+def build_backbone(name: str, weights_path: Optional[str] = None, width_mult: Optional[float] = None,
+                   reduced_tail: Optional[bool] = None, bn_momentum: float = BN_MOMENTUM) -> nn.Module:
+    """`width_mult` and `reduced_tail` exist for MobileNetV3 only; BatchNorm momentum applies to every backbone."""
     if name in ("resnet50", "resnet18"):
-        return ResNetFeatures(name, weights_path)
-    if name == "mobilenet_v3_large":
-        return MobileNetFeatures(weights_path)
-    raise ValueError(f"unknown backbone {name!r} (resnet50, resnet18, mobilenet_v3_large)")
+        if width_mult is not None or reduced_tail is not None:
+            raise ValueError(f"backbone {name} has no width multiplier or reduced tail (mobilenet_v3_large has)")
+        net = ResNetFeatures(name, weights_path)
+    elif name == "mobilenet_v3_large":
+        net = MobileNetFeatures(weights_path, 1.0 if width_mult is None else width_mult, bool(reduced_tail))
+    else:
+        raise ValueError(f"unknown backbone {name!r} (resnet50, resnet18, mobilenet_v3_large)")
+    set_bn_momentum(net, bn_momentum)
+    return net

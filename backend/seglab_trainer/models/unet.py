@@ -18,6 +18,7 @@ class UNet(nn.Module):
         super().__init__()
         widths = [base * 2 ** i for i in range(depth + 1)]
         self.multiple_of = 2 ** depth
+        self.options = {"base": base, "depth": depth}  # the model card's `architectureOptions`
         self.down = nn.ModuleList([DoubleConv(in_channels, widths[0])])
         self.down.extend(DoubleConv(widths[i], widths[i + 1]) for i in range(depth))
         self.pool = nn.MaxPool2d(2)

@@ -17,6 +17,7 @@ from pydantic import VERSION as PYDANTIC_VERSION
 
 from .. import __version__
 from ..export import write_json_atomic
+from ..models import builder_kwargs, check_options
 from .executors import EXECUTORS
 from .jobs import TERMINAL, JobManager
 from .uploads import ID_RE, UploadError, dataset_root, extract, parse_classes, summarize, write_config
@@ -29,6 +30,8 @@ def _pattern(p: str) -> dict:
 
 
 PYDANTIC_V2 = PYDANTIC_VERSION.startswith("2")
+#: job parameters named as in the model card's `architectureOptions` (U-Net's base/depth are unetBase/unetDepth)
+OPTION_PARAMS = ("backbone", "asppChannels", "decoderChannels", "widthMult", "reducedTail", "backboneBnMomentum")
 ARTIFACTS = {"model.onnx": "application/octet-stream", "model.json": "application/json"}
 
 
@@ -45,6 +48,11 @@ class JobRequest(BaseModel):
     seed: int = Field(0, ge=0, le=2 ** 31)
     unetBase: Optional[int] = Field(None, ge=1, le=512)
     unetDepth: Optional[int] = Field(None, ge=1, le=8)
+    asppChannels: Optional[int] = Field(None, ge=8, le=4096, description="deeplabv3plus: ASPP width (default 256)")
+    decoderChannels: Optional[int] = Field(None, ge=8, le=4096, description="deeplabv3plus: decoder width (default 256)")
+    widthMult: Optional[float] = Field(None, gt=0, le=4, description="deeplabv3plus + mobilenet_v3_large (default 1.0)")
+    reducedTail: Optional[bool] = Field(None, description="deeplabv3plus + mobilenet_v3_large (default false)")
+    backboneBnMomentum: Optional[float] = Field(None, gt=0, le=1, description="deeplabv3plus (default 0.1)")
     initJob: Optional[str] = Field(None, description="start from the model of this succeeded job")
     device: Optional[str] = None
 
@@ -172,6 +180,12 @@ def create_app(data_dir: str, token: str, max_upload_bytes: int = 2 << 30, execu
             if init["state"] != "succeeded":
                 raise HTTPException(409, f"job {req.initJob} is {init['state']}: only a succeeded job's model can be a start")
         params = _dump(req)
+        if req.initJob is None:  # from a starting model of the same architecture, its options fill the unset ones
+            try:
+                check_options(req.arch, base=req.unetBase, depth=req.unetDepth,
+                              **builder_kwargs({k: params[k] for k in OPTION_PARAMS}))
+            except ValueError as e:
+                raise HTTPException(422, str(e))
         return manager.submit(req.dataset, {k: v for k, v in params.items() if k not in ("dataset", "initJob", "device")},
                               req.initJob, req.device)
 

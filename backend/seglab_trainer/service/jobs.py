@@ -150,9 +150,13 @@ class JobManager:
                 "--epochs", str(p["epochs"]), "--image-size", str(p["imageSize"]), "--batch-size", str(p["batchSize"]),
                 "--optimizer", p["optimizer"], "--seed", str(p["seed"]), "--device", job["device"]]
         for key, flag in (("lr", "--lr"), ("backbone", "--backbone"), ("unetBase", "--unet-base"),
-                          ("unetDepth", "--unet-depth"), ("weightDecay", "--weight-decay")):
+                          ("unetDepth", "--unet-depth"), ("weightDecay", "--weight-decay"),
+                          ("asppChannels", "--aspp-channels"), ("decoderChannels", "--decoder-channels"),
+                          ("widthMult", "--width-mult"), ("backboneBnMomentum", "--backbone-bn-momentum")):
             if p.get(key) is not None:
                 argv += [flag, str(p[key])]
+        if p.get("reducedTail") is not None:
+            argv.append("--reduced-tail" if p["reducedTail"] else "--no-reduced-tail")
         if job["resume"]:
             argv += ["--resume", os.path.join(out, "last.pt")]
         elif job["initJob"]:
