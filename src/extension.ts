@@ -16,6 +16,7 @@ import { registerMaskEditor } from './editor/registerMaskEditor';
 import { SHOW_DISAGREEMENT_COMMAND, showDisagreement } from './editor/showDisagreement';
 import { registerMiouView } from './miou/registerMiouView';
 import { registerTraining } from './training/registerTraining';
+import { TrainingRuns } from './training/trainingRuns';
 import { useNodeZlib } from './node/zlibCodec';
 
 /** What `activate` returns: used by the extension tests (test/vscode) to read the tree. */
@@ -34,7 +35,8 @@ export function activate(context: vscode.ExtensionContext): SegLabApi {
   );
   const view = createDatasetView(registry);
   context.subscriptions.push(log, registry, view.disposable);
-  registerMiouView(context, registry, log);
+  const trainingRuns = new TrainingRuns();
+  registerMiouView(context, registry, log, trainingRuns);
   const editors = registerMaskEditor(context, log);
 
   const command = commandRegistrar(log);
@@ -52,7 +54,7 @@ export function activate(context: vscode.ExtensionContext): SegLabApi {
     command(PRELABEL_IMAGE_COMMAND, () => prelabelImage(editors, registry, prelabel.models, prelabel.predictor)),
     command(SHOW_DISAGREEMENT_COMMAND, () => showDisagreement(editors, prelabel.models.activeName)),
   );
-  registerTraining(context, registry, log, prelabel.models);
+  registerTraining(context, registry, log, trainingRuns, prelabel.models);
   void registry.discover();
   return {
     get datasets() {

@@ -12,14 +12,14 @@ import { exportReport } from './exportReport';
 import { MiouSession, type Shown } from './miouSession';
 import { MIOU_VIEW_TYPE, MiouViewProvider } from './miouViewProvider';
 import { TrainingPanel } from './trainingPanel';
-import { trainingRuns } from '../training/trainingRuns';
+import type { TrainingRuns } from '../training/trainingRuns';
 import { WorkerPool } from './workerPool';
 
 /** Short: a mask save is one event; prediction runs come in bursts that this joins. */
 const DEBOUNCE_MS = 75;
 const WORST_PICKED = 100;
 
-export function registerMiouView(context: vscode.ExtensionContext, registry: DatasetRegistry, log: vscode.LogOutputChannel): void {
+export function registerMiouView(context: vscode.ExtensionContext, registry: DatasetRegistry, log: vscode.LogOutputChannel, trainingRuns: TrainingRuns): void {
   const pool = new WorkerPool(vscode.Uri.joinPath(context.extensionUri, 'dist', 'miouWorker.js').fsPath, 2);
   const provider = new MiouViewProvider(context.extensionUri, log);
   const training = new TrainingPanel(trainingRuns, (m) => provider.post(m), (m) => log.warn(m));

@@ -14,7 +14,7 @@ import { TrainingError, type JobParams, type JobRecord, type TrainingClient } fr
 import { downloadModel } from './downloadModel';
 import { startingPoint, submitJob, watchJob, type FineTuneHooks } from './fineTune';
 import { clientFor, requireTrust } from './settings';
-import { trainingRuns } from './trainingRuns';
+import type { TrainingRuns } from './trainingRuns';
 
 interface ArchChoice extends vscode.QuickPickItem {
   params: Partial<JobParams>;
@@ -59,7 +59,7 @@ async function askParams(client: TrainingClient, models: ModelRegistry | undefin
 }
 
 /** Follows a job (or submits one first) in a cancellable notification; Cancel asks the backend to cancel it. */
-export function followInProgress(client: TrainingClient, output: vscode.LogOutputChannel, job: JobRecord | ((hooks: FineTuneHooks) => Promise<JobRecord>)): Thenable<JobRecord | undefined> {
+export function followInProgress(client: TrainingClient, output: vscode.LogOutputChannel, runs: TrainingRuns, job: JobRecord | ((hooks: FineTuneHooks) => Promise<JobRecord>)): Thenable<JobRecord | undefined> {
   return vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('SegLab training'), cancellable: true },
     async (progress, token) => {
@@ -77,9 +77,9 @@ export function followInProgress(client: TrainingClient, output: vscode.LogOutpu
         log: (line) => output.info(line),
         onJob: (j) => {
           current = j;
-          trainingRuns.start(j);
+          runs.start(j);
         },
-        onEvent: (e) => current && trainingRuns.event(current.id, e),
+        onEvent: (e) => current && runs.event(current.id, e),
         // Messages only: the phases (packaging, upload, epochs) have no common scale for one bar.
         progress: (_phase, fraction, message) => progress.report({ message: Number.isFinite(fraction) ? `${message} (${Math.round(fraction * 100)} %)` : message }),
       };
@@ -88,7 +88,7 @@ export function followInProgress(client: TrainingClient, output: vscode.LogOutpu
         const submitted = typeof job === 'function' ? await job(hooks) : job;
         if (controller.signal.aborted) return await client.cancel(submitted.id);
         const ended = await watchJob(client, submitted, hooks);
-        trainingRuns.end(ended);
+        runs.end(ended);
         return ended;
       } catch (error) {
         if (controller.signal.aborted && !current) return undefined; // cancelled before the job existed
@@ -125,7 +125,7 @@ export async function installModel(client: TrainingClient, job: JobRecord, datas
   if (choice === prelabel) await vscode.commands.executeCommand('seglab.prelabelDataset', dataset.uri);
 }
 
-export async function fineTuneCommand(registry: DatasetRegistry, models: ModelRegistry | undefined, secrets: vscode.SecretStorage, output: vscode.LogOutputChannel, target?: TreeNode | vscode.Uri): Promise<void> {
+export async function fineTuneCommand(registry: DatasetRegistry, models: ModelRegistry | undefined, secrets: vscode.SecretStorage, output: vscode.LogOutputChannel, runs: TrainingRuns, target?: TreeNode | vscode.Uri): Promise<void> {
   if (!requireTrust()) return;
   const dataset = await pickDataset(registry, target, vscode.l10n.t('Dataset to fine-tune on'));
   const index = dataset?.index;
@@ -138,7 +138,7 @@ export async function fineTuneCommand(registry: DatasetRegistry, models: ModelRe
   if (!params) return;
   output.show(true);
   output.info(`fine-tuning on ${dataset.name} (${labeled} labeled images) at ${client.baseUrl}: ${JSON.stringify(params)}`);
-  const job = await followInProgress(client, output, (hooks) => submitJob(client, dataset.fs, index, params, hooks));
+  const job = await followInProgress(client, output, runs, (hooks) => submitJob(client, dataset.fs, index, params, hooks));
   if (!job) return output.info('cancelled before the job was created');
   await finish(client, job, dataset, models, output);
 }

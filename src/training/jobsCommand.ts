@@ -9,6 +9,7 @@ import type { DatasetRegistry } from '../dataset/datasetRegistry';
 import type { ModelRegistry } from '../prelabel/modelRegistry';
 import type { JobRecord } from './client';
 import { finish, followInProgress } from './fineTuneCommand';
+import type { TrainingRuns } from './trainingRuns';
 import { clientFor, requireTrust } from './settings';
 
 const ICONS: Record<string, string> = { queued: 'clock', running: 'sync~spin', succeeded: 'pass', failed: 'error', cancelled: 'circle-slash' };
@@ -34,7 +35,7 @@ export function describeJob(job: JobRecord): vscode.QuickPickItem {
   };
 }
 
-export async function showJobsCommand(registry: DatasetRegistry, models: ModelRegistry | undefined, secrets: vscode.SecretStorage, output: vscode.LogOutputChannel): Promise<void> {
+export async function showJobsCommand(registry: DatasetRegistry, models: ModelRegistry | undefined, secrets: vscode.SecretStorage, output: vscode.LogOutputChannel, runs: TrainingRuns): Promise<void> {
   const client = await clientFor(secrets);
   const jobs = (await client.jobs()).sort((a, b) => b.createdAt.localeCompare(a.createdAt));
   if (jobs.length === 0) {
@@ -66,7 +67,7 @@ export async function showJobsCommand(registry: DatasetRegistry, models: ModelRe
   if (action !== follow && action !== install && action !== resume) return;
   if (!requireTrust()) return;
   const target = action === resume ? await client.resume(job.id) : job;
-  const ended = action === install ? job : await followInProgress(client, output, target);
+  const ended = action === install ? job : await followInProgress(client, output, runs, target);
   if (!ended) return;
   const dataset = ended.state === 'succeeded' ? await pickDataset(registry, undefined, vscode.l10n.t('Dataset whose models/ folder receives the model')) : undefined;
   await finish(client, ended, dataset, models, output);

@@ -7,20 +7,21 @@ import { fineTuneCommand } from './fineTuneCommand';
 import { showJobsCommand } from './jobsCommand';
 import { LocalBackend } from './localBackend';
 import { setTokenCommand } from './settings';
+import type { TrainingRuns } from './trainingRuns';
 
 /**
- * `models` (registerPrelabel's ModelRegistry) makes a new model active directly; without it the
+ * `runs` records the job being followed for the mIoU view. `models` (registerPrelabel's ModelRegistry) makes a new model active directly; without it the
  * user picks it in "Select Model".
  */
-export function registerTraining(context: vscode.ExtensionContext, registry: DatasetRegistry, log: vscode.LogOutputChannel, models?: ModelRegistry): void {
+export function registerTraining(context: vscode.ExtensionContext, registry: DatasetRegistry, log: vscode.LogOutputChannel, runs: TrainingRuns, models?: ModelRegistry): void {
   const output = vscode.window.createOutputChannel('SegLab Training', { log: true });
   const backend = new LocalBackend(context, output);
   const command = commandRegistrar(log, (error) => output.error(error instanceof Error ? error.message : String(error)));
   context.subscriptions.push(
     output,
     backend,
-    command('seglab.fineTune', (target?: Parameters<typeof fineTuneCommand>[4]) => fineTuneCommand(registry, models, context.secrets, output, target)),
-    command('seglab.showJobs', () => showJobsCommand(registry, models, context.secrets, output)),
+    command('seglab.fineTune', (target?: Parameters<typeof fineTuneCommand>[5]) => fineTuneCommand(registry, models, context.secrets, output, runs, target)),
+    command('seglab.showJobs', () => showJobsCommand(registry, models, context.secrets, output, runs)),
     command('seglab.startBackend', () => backend.start()),
     command('seglab.setTrainingToken', () => setTokenCommand(context.secrets)),
   );

@@ -1,7 +1,6 @@
 /**
  * The job this window follows (fine-tune, or "Show Training Jobs" following one again), for the
- * mIoU view's "Training" section. One module-level instance joins the training commands and the
- * view without either registering the other.
+ * mIoU view's "Training" section. The extension makes one and hands it to both.
  */
 import type { TrainingRun } from '../core/miouProtocol';
 import type { JobRecord } from './client';
@@ -44,5 +43,3 @@ export class TrainingRuns {
     for (const l of this.listeners) l();
   }
 }
-
-export const trainingRuns = new TrainingRuns();
