@@ -18,12 +18,18 @@ export interface HostPrediction {
   seconds: number;
 }
 
+/** How the status line names a host run: "cpu (onnxruntime-node)", or the WASM build hostBackend falls back to. */
+export function hostProviderLabel(provider: string): string {
+  return provider === 'cpu' ? 'cpu (onnxruntime-node)' : `${provider} (onnxruntime-web in the extension host)`;
+}
+
 export class HostPredictor implements vscode.Disposable {
   private session?: { key: string; loaded: Promise<LoadedModel> };
 
   constructor(
     private readonly models: ModelRegistry,
-    private readonly log: vscode.LogOutputChannel,
+    /** SegLab's log, also for the webview path of "Pre-label Image". */
+    readonly log: vscode.LogOutputChannel,
   ) {}
 
   /** Runs the active model on `imagePath` (a path of `dataset.fs`); throws when no model is active. */

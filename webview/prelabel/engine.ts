@@ -68,13 +68,14 @@ export class WebEngine {
     return this.provider;
   }
 
-  /** A session for the model bytes, cached by `sha256`. */
-  backend(sha256: string, bytes: Uint8Array): Promise<InferenceBackend> {
+  /** A session for the model, cached by `sha256`; `bytes` may be a loader, called only on a cache miss. */
+  backend(sha256: string, bytes: Uint8Array | (() => Promise<Uint8Array>)): Promise<InferenceBackend> {
     let session = this.sessions.get(sha256);
     if (!session) {
       session = (async () => {
         const provider = await this.chosenProvider();
-        const s = await ort.InferenceSession.create(bytes, { executionProviders: [provider], graphOptimizationLevel: 'all' });
+        const model = typeof bytes === 'function' ? await bytes() : bytes;
+        const s = await ort.InferenceSession.create(model, { executionProviders: [provider], graphOptimizationLevel: 'all' });
         return ortBackend(s as unknown as OrtSessionLike, ort.Tensor as unknown as OrtTensorConstructor, provider);
       })();
       session.catch(() => this.sessions.delete(sha256));

@@ -19,7 +19,8 @@ export interface WebModel {
   /** Shown in errors (the model's file name). */
   path: string;
   sha256: string;
-  bytes: Uint8Array;
+  /** The .onnx bytes, or a loader called only when no session of `sha256` is cached. */
+  bytes: Uint8Array | (() => Promise<Uint8Array>);
   card?: ModelCard;
   cardPath?: string;
 }
