@@ -107,55 +107,62 @@ def ramp_weights(size: int, overlap: int) -> torch.Tensor:
     return torch.minimum(torch.minimum((i + 1) / ramp, (size - i) / ramp), torch.ones(())).float()
 
 
-def _run_padded(model: nn.Module, x: torch.Tensor, th: int, tw: int) -> torch.Tensor:
-    """Logits (C, th, tw) of normalised (1,3,h,w) `x` zero-padded at the bottom/right to th x tw."""
-    h, w = x.shape[-2:]
-    return model(F.pad(x, (0, tw - w, 0, th - h))).float()[0]
+def _run_padded(model: nn.Module, image_u8: torch.Tensor, th: int, tw: int) -> torch.Tensor:
+    """Logits (C, th, tw) of uint8 3xhxw `image_u8`, normalised and zero-padded at the bottom/right to th x tw."""
+    h, w = image_u8.shape[-2:]
+    return model(F.pad(normalize(image_u8)[None], (0, tw - w, 0, th - h))).float()[0]
 
 
 @torch.no_grad()
-def predict_logits(model: nn.Module, image_u8: torch.Tensor, multiple_of: int, tile: int = TILE_SIZE,
+def predict_labels(model: nn.Module, image_u8: torch.Tensor, multiple_of: int, tile: int = TILE_SIZE,
                    overlap: int = TILE_OVERLAP) -> torch.Tensor:
-    """Logits (C, H, W) for one uint8 3xHxW image exactly as the extension's pre-labeler computes them for a
-    model with dynamic input: native size, normalised, zero-padded at the bottom/right to a multiple of
-    `multiple_of`, fp32; an image with a padded side above `tile` runs as overlapping tiles of that side
-    blended with linear ramps (same grid, weights and float32 rounding as src/core/model/pipeline.ts), which
-    also bounds memory for huge images."""
+    """Class per pixel (H, W) of one uint8 3xHxW image exactly as the extension's pre-labeler predicts it with a
+    dynamic-input model: native size, normalised, zero-padded at the bottom/right to a multiple of
+    `multiple_of`, fp32, argmax (first maximum). An image with a padded side above `tile` runs as overlapping
+    tiles of that side blended with linear ramps, with the grid, weights and float32 rounding of
+    src/core/model/pipeline.ts; like there, one row of tiles is blended at a time, so memory stays bounded."""
     h, w = image_u8.shape[-2:]
     m = multiple_of
-    x = normalize(image_u8)[None]
     ph, pw, t = _round_up(h, m), _round_up(w, m), _round_up(tile, m)
     if ph <= t and pw <= t:
-        return _run_padded(model, x, ph, pw)[:, :h, :w]
+        return _run_padded(model, image_u8, ph, pw)[:, :h, :w].argmax(0)
     th, tw = min(t, ph), min(t, pw)
     wy, wx = ramp_weights(th, overlap).double(), ramp_weights(tw, overlap).double()
-    band = weight = None
-    for y0 in tile_origins(ph, th, overlap, m):
-        for x0 in tile_origins(pw, tw, overlap, m):
+    ys, xs = tile_origins(ph, th, overlap, m), tile_origins(pw, tw, overlap, m)
+    labels = torch.empty((h, w), dtype=torch.long, device=image_u8.device)
+    band = weight = None  # blended logits of rows [y0, y0 + th), as the TypeScript band buffer
+    for r, y0 in enumerate(ys):
+        for x0 in xs:
             vh, vw = min(th, h - y0), min(tw, w - x0)
-            out = _run_padded(model, x[..., y0:y0 + vh, x0:x0 + vw], th, tw)[:, :vh, :vw].double()
+            out = _run_padded(model, image_u8[:, y0:y0 + vh, x0:x0 + vw], th, tw)[:, :vh, :vw].double()
             if band is None:
-                band = torch.zeros((out.shape[0], h, w), dtype=torch.float32, device=out.device)
-                weight = torch.zeros((h, w), dtype=torch.float32, device=out.device)
+                band = torch.zeros((out.shape[0], th, w), dtype=torch.float32, device=out.device)
+                weight = torch.zeros((th, w), dtype=torch.float32, device=out.device)
             wt = wy[:vh, None] * wx[None, :vw]  # products of float32s: exact in float64, as in JavaScript
             # float64 arithmetic rounded to float32 at each store, like `+=` into a Float32Array
-            band[:, y0:y0 + vh, x0:x0 + vw] = (band[:, y0:y0 + vh, x0:x0 + vw].double() + out * wt).float()
-            weight[y0:y0 + vh, x0:x0 + vw] = (weight[y0:y0 + vh, x0:x0 + vw].double() + wt).float()
-    return (band.double() / weight.double()).float()
+            band[:, :vh, x0:x0 + vw] = (band[:, :vh, x0:x0 + vw].double() + out * wt).float()
+            weight[:vh, x0:x0 + vw] = (weight[:vh, x0:x0 + vw].double() + wt).float()
+        # rows [y0, next) are final: no later tile reaches above the next row's origin
+        nxt = ys[r + 1] if r + 1 < len(ys) else y0 + th
+        rows = min(nxt, h) - y0
+        labels[y0:y0 + rows] = (band[:, :rows].double() / weight[:rows].double()).float().argmax(0)
+        shift = nxt - y0
+        band, weight = band.roll(-shift, 1), weight.roll(-shift, 0)
+        band[:, th - shift:], weight[th - shift:] = 0, 0
+    return labels
 
 
 @torch.no_grad()
 def evaluate(model: nn.Module, data: InMemoryImages, num_classes: int, multiple_of: int, device: torch.device,
              rank: int = 0, world: int = 1, tile: int = TILE_SIZE) -> dict:
-    """Dataset-level metrics over `data` at the images' own size (see predict_logits: the figure equals
+    """Dataset-level metrics over `data` at the images' own size (see predict_labels: the figure equals
     `seglab prelabel` + `seglab miou` on the exported model up to ONNX Runtime's rounding). Each rank takes
     every world-th image; matrices are summed."""
     was_training = model.training
     model.eval()
     cm = ConfusionMatrix(num_classes, data.ignore_index)
     for i in range(rank, len(data), world):
-        logits = predict_logits(model, data.images[i].to(device), multiple_of, tile)
-        cm.update(data.masks[i], logits.argmax(0))
+        cm.update(data.masks[i], predict_labels(model, data.images[i].to(device), multiple_of, tile))
     if world > 1:
         t = torch.from_numpy(cm.mat).to(device)
         missed = torch.from_numpy(cm.missed).to(device)
