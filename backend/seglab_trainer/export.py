@@ -94,6 +94,7 @@ def model_card(*, name: str, arch: str, options: dict, classes: List[dict], mult
         "training": {**training, "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
                      "torch": torch.__version__},
         "metrics": {"valMiou": [{"epoch": h["epoch"], "miou": h["val"]["miou"]} for h in history if h.get("val")],
+                    "trainLoss": [{"epoch": h["epoch"], "loss": h["loss"]} for h in history if h.get("loss") is not None],
                     "final": final},
     }
 

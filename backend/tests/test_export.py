@@ -51,12 +51,13 @@ def test_model_dir_card(tmp_path):
     card = export_model_dir(model, str(tmp_path), dict(
         name="t", arch="unet", options={}, classes=[{"id": 0, "name": "a", "color": [0, 0, 0]},
                                                            {"id": 1, "name": "b", "color": [1, 2, 3]}],
-        history=[{"epoch": 1, "val": {"miou": 0.5}}], final={"miou": 0.5}, training={"arch": "segformer"}))
+        history=[{"epoch": 1, "loss": 0.75, "val": {"miou": 0.5}}], final={"miou": 0.5}, training={"arch": "segformer"}))
     on_disk = json.load(open(tmp_path / "model.json"))
     assert on_disk == card and card["input"]["multipleOf"] == 32 and card["input"]["scale"] == 1 / 255
     assert card["input"]["order"] == "RGB" and card["input"]["layout"] == "NCHW" and card["input"]["dynamic"] is True
     assert len(card["sha256"]) == 64 and os.path.getsize(tmp_path / "model.onnx") == card["onnx"]["bytes"]
     assert card["metrics"]["valMiou"] == [{"epoch": 1, "miou": 0.5}]
+    assert card["metrics"]["trainLoss"] == [{"epoch": 1, "loss": 0.75}]
 
 
 def test_export_cli_rebuilds_the_model_from_a_checkpoint(dataset, tmp_path):

@@ -17,6 +17,12 @@ export interface JobParams {
   lr?: number | null;
   unetBase?: number | null;
   unetDepth?: number | null;
+  /** DeepLabV3+ sizes (backend/API.md). */
+  asppChannels?: number | null;
+  decoderChannels?: number | null;
+  widthMult?: number | null;
+  reducedTail?: boolean | null;
+  backboneBnMomentum?: number | null;
   initJob?: string | null;
   device?: string | null;
 }

@@ -76,12 +76,14 @@ export async function fineTune(client: TrainingClient, fs: FileSystem, index: Da
   return { job, model };
 }
 
-const ARCH_KEYS = ['arch', 'backbone', 'unetBase', 'unetDepth'] as const;
+const ARCH_KEYS = ['arch', 'backbone', 'unetBase', 'unetDepth', 'asppChannels', 'decoderChannels', 'widthMult', 'reducedTail', 'backboneBnMomentum'] as const;
+/** The card's `architectureOptions` names for job parameters that differ (U-Net's). */
+const CARD_NAMES: Partial<Record<(typeof ARCH_KEYS)[number], string>> = { unetBase: 'base', unetDepth: 'depth' };
 
 /**
  * Where a run can start from a model: its own job on this backend (`initJob`, same architecture
- * options) when the card records one that still exists and succeeded, else only its architecture;
- * undefined for architectures the trainer does not build.
+ * options) when the card records one that still exists and succeeded, else a fresh model built
+ * with the card's architecture options; undefined for architectures the trainer does not build.
  */
 export async function startingPoint(client: TrainingClient, card: ModelCard): Promise<{ params: Omit<JobParams, 'dataset'> } | undefined> {
   const origin = originOf(card);
@@ -94,6 +96,11 @@ export async function startingPoint(client: TrainingClient, card: ModelCard): Pr
     }
   }
   if (card.architecture === 'other') return undefined;
-  const backbone = (card.training as { backbone?: unknown } | undefined)?.backbone;
-  return { params: { arch: card.architecture, ...(typeof backbone === 'string' ? { backbone } : {}) } };
+  const options = typeof card.architectureOptions === 'object' && card.architectureOptions !== null ? (card.architectureOptions as Record<string, unknown>) : {};
+  const params: Omit<JobParams, 'dataset'> = { arch: card.architecture };
+  for (const k of ARCH_KEYS.slice(1)) {
+    const v = options[CARD_NAMES[k] ?? k];
+    if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') Object.assign(params, { [k]: v });
+  }
+  return { params };
 }

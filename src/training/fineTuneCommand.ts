@@ -23,6 +23,11 @@ interface ArchChoice extends vscode.QuickPickItem {
 const ARCHS: ArchChoice[] = [
   { label: 'DeepLabV3+ (ResNet-50)', params: { arch: 'deeplabv3plus', backbone: 'resnet50' } },
   { label: 'DeepLabV3+ (MobileNetV3-Large)', params: { arch: 'deeplabv3plus', backbone: 'mobilenet_v3_large' } },
+  {
+    label: 'DeepLabV3+ small (MobileNetV3-Large x0.75, 64 channels)',
+    detail: 'About 7 MB: quick on a CPU and in the browser (the demo model)',
+    params: { arch: 'deeplabv3plus', backbone: 'mobilenet_v3_large', widthMult: 0.75, reducedTail: true, asppChannels: 64, decoderChannels: 64 },
+  },
   { label: 'U-Net', params: { arch: 'unet' } },
   { label: 'SegFormer (MiT-B0)', params: { arch: 'segformer' } },
   { label: 'FCN (ResNet-50)', params: { arch: 'fcn', backbone: 'resnet50' } },

@@ -14,6 +14,7 @@ import { decodeMask } from '../../src/core/mask/codec';
 import { ConfusionMatrix } from '../../src/core/metrics/confusion';
 import { computeScores } from '../../src/core/metrics/scores';
 import { decodeImage } from '../../src/core/model/image';
+import { parseModelCard } from '../../src/core/model/card';
 import { loadModel } from '../../src/core/model/load';
 import { predict } from '../../src/core/model/pipeline';
 import { NodeFileSystem } from '../../src/node/nodeFileSystem';
@@ -95,7 +96,12 @@ describe('training client', { skip: unavailable }, () => {
 
     // The stored card records its job: the next run can continue from it with the same options.
     assert.deepEqual(await startingPoint(client, tuned.model.card), { params: { initJob: tuned.job.id, arch: 'unet', unetBase: 8, unetDepth: 2 } });
-    assert.deepEqual(await startingPoint(new TrainingClient('http://127.0.0.1:1', 'x'), tuned.model.card), { params: { arch: 'unet' } });
+    // Without its job (another backend), a fresh model of the same build: the card's options.
+    assert.deepEqual(await startingPoint(new TrainingClient('http://127.0.0.1:1', 'x'), tuned.model.card), { params: { arch: 'unet', unetBase: 8, unetDepth: 2 } });
+    const demoPath = join('scripts', 'demo', 'models', 'demo-deeplabv3plus.json');
+    assert.deepEqual(await startingPoint(client, parseModelCard(readFileSync(demoPath, 'utf8'), demoPath)), {
+      params: { arch: 'deeplabv3plus', backbone: 'mobilenet_v3_large', asppChannels: 64, decoderChannels: 64, widthMult: 0.75, reducedTail: true, backboneBnMomentum: 0.1 },
+    });
 
     const before = await miouOf(index, start.model.onnxPath);
     const afterTuning = await miouOf(index, tuned.model.onnxPath);

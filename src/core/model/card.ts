@@ -38,6 +38,8 @@ export interface ModelCard {
   input: InputSpec;
   output: OutputSpec;
   sha256?: string;
+  /** The trainer's build options (backbone, widths...), kept as written: a fine-tune rebuilds the same model. */
+  architectureOptions?: unknown;
   training?: unknown;
   metrics?: unknown;
 }
@@ -139,6 +141,7 @@ export function parseModelCard(text: string, path: string): ModelCard {
     input: parseInput(raw.input, path),
     output: parseOutput(raw.output, path),
     sha256: raw.sha256 as string | undefined,
+    ...(raw.architectureOptions === undefined ? {} : { architectureOptions: raw.architectureOptions }),
     training: raw.training,
     metrics: raw.metrics,
   };
