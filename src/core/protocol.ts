@@ -4,6 +4,7 @@
  * runs `parseFromWebview` before acting on it.
  */
 import type { ClassDef } from './classes';
+import type { ModelCard } from './model/card';
 
 export const PROTOCOL_VERSION = 1;
 
@@ -19,11 +20,19 @@ export enum MessageType {
   Prediction = 'prediction',
   /** A model's prediction mask of this image, for the disagreement layer. */
   Disagreement = 'disagreement',
+  /** Run a model on the image in the webview (WebGPU); answered by ModelResult. */
+  RunModel = 'runModel',
+  /** The host stopped waiting for a RunModel (the person cancelled). */
+  CancelModel = 'cancelModel',
   //#endregion
   //#region from webview
   Ready = 'ready',
   /** One finished gesture, already shown in the webview. */
   Edit = 'edit',
+  /** Whether WebGPU gives an adapter in the webview; sent once after Ready. */
+  Capabilities = 'capabilities',
+  /** The answer to a RunModel: a prediction or an error. */
+  ModelResult = 'modelResult',
   //#endregion
 }
 
@@ -85,7 +94,26 @@ export interface DisagreementMessage {
   prediction: ArrayBuffer;
 }
 
-export type ToWebviewMessage = InitMessage | ApplyDeltaMessage | ReplaceMaskMessage | ReplyMessage | PredictionMessage | DisagreementMessage;
+export interface RunModelMessage {
+  type: MessageType.RunModel;
+  requestId: number;
+  /** The .onnx file name, for errors. */
+  modelName: string;
+  /** Sessions are cached by it. */
+  sha256: string;
+  /** A webview URI of the .onnx file when the webview may fetch it; else its bytes in `modelBytes`. */
+  modelUri?: string;
+  modelBytes?: ArrayBuffer;
+  card?: ModelCard;
+  cardPath?: string;
+}
+
+export interface CancelModelMessage {
+  type: MessageType.CancelModel;
+  requestId: number;
+}
+
+export type ToWebviewMessage = InitMessage | ApplyDeltaMessage | ReplaceMaskMessage | ReplyMessage | PredictionMessage | DisagreementMessage | RunModelMessage | CancelModelMessage;
 
 export interface ReadyMessage {
   type: MessageType.Ready;
@@ -100,13 +128,40 @@ export interface EditMessage {
   delta: ArrayBuffer;
 }
 
-export type FromWebviewMessage = ReadyMessage | EditMessage;
+export interface CapabilitiesMessage {
+  type: MessageType.Capabilities;
+  webgpu: boolean;
+  /** The adapter's vendor and architecture, when the browser tells. */
+  adapter?: string;
+}
+
+export type ModelResultMessage =
+  | {
+      type: MessageType.ModelResult;
+      requestId: number;
+      width: number;
+      height: number;
+      /** width*height class ids. */
+      labels: ArrayBuffer;
+      /** width*height top-class probabilities, 0-255. */
+      confidence: ArrayBuffer;
+      /** e.g. "webgpu". */
+      provider: string;
+      milliseconds: number;
+      /** Defaults the model resolution used, for the log. */
+      defaults: string[];
+    }
+  | { type: MessageType.ModelResult; requestId: number; error: string };
+
+export type FromWebviewMessage = ReadyMessage | EditMessage | CapabilitiesMessage | ModelResultMessage;
 
 export class ProtocolError extends Error {
   override name = 'ProtocolError';
 }
 
 const MAX_LABEL = 80;
+const MAX_TEXT = 2000;
+const MAX_DEFAULTS = 32;
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -134,9 +189,40 @@ export function parseFromWebview(message: unknown): FromWebviewMessage {
       if (!(delta instanceof ArrayBuffer)) throw new ProtocolError('edit: delta must be an ArrayBuffer');
       return { type: MessageType.Edit, messageId, label, delta };
     }
+    case MessageType.Capabilities: {
+      const { webgpu, adapter } = message;
+      if (typeof webgpu !== 'boolean') throw new ProtocolError('capabilities: webgpu must be a boolean');
+      if (adapter !== undefined && !isText(adapter, MAX_LABEL)) throw new ProtocolError(`capabilities: adapter must be a string of up to ${MAX_LABEL} characters`);
+      return { type: MessageType.Capabilities, webgpu, ...(adapter !== undefined ? { adapter } : {}) };
+    }
+    case MessageType.ModelResult:
+      return parseModelResult(message);
     default:
       throw new ProtocolError(`unknown message type ${JSON.stringify(message.type)}`);
   }
+}
+
+function isText(value: unknown, max: number): value is string {
+  return typeof value === 'string' && value.length <= max;
+}
+
+function parseModelResult(message: Record<string, unknown>): ModelResultMessage {
+  const { requestId, error, width, height, labels, confidence, provider, milliseconds, defaults } = message;
+  if (!isCount(requestId)) throw new ProtocolError('modelResult: requestId must be a non-negative integer');
+  if (error !== undefined) {
+    if (!isText(error, MAX_TEXT)) throw new ProtocolError(`modelResult: error must be a string of up to ${MAX_TEXT} characters`);
+    return { type: MessageType.ModelResult, requestId, error };
+  }
+  if (!isCount(width) || !isCount(height) || width === 0 || height === 0) throw new ProtocolError('modelResult: width and height must be positive integers');
+  for (const [name, buffer] of [['labels', labels], ['confidence', confidence]] as const) {
+    if (!(buffer instanceof ArrayBuffer) || buffer.byteLength !== width * height) throw new ProtocolError(`modelResult: ${name} must be an ArrayBuffer of width*height (${width * height}) bytes`);
+  }
+  if (typeof provider !== 'string' || provider.length === 0 || provider.length > MAX_LABEL) throw new ProtocolError(`modelResult: provider must be a string of 1-${MAX_LABEL} characters`);
+  if (typeof milliseconds !== 'number' || !Number.isFinite(milliseconds) || milliseconds < 0) throw new ProtocolError('modelResult: milliseconds must be a non-negative number');
+  if (!Array.isArray(defaults) || defaults.length > MAX_DEFAULTS || !defaults.every((d) => isText(d, MAX_TEXT))) {
+    throw new ProtocolError(`modelResult: defaults must be up to ${MAX_DEFAULTS} strings`);
+  }
+  return { type: MessageType.ModelResult, requestId, width, height, labels: labels as ArrayBuffer, confidence: confidence as ArrayBuffer, provider, milliseconds, defaults: defaults as string[] };
 }
 
 /** Copies typed-array bytes into a fresh ArrayBuffer (postMessage needs a plain buffer, not a Node Buffer). */

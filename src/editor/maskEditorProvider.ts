@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { serializeDelta, type MaskDelta } from '../core/editing/delta';
 import { decodeMask } from '../core/mask/codec';
-import { MessageType, parseFromWebview, PROTOCOL_VERSION, toArrayBuffer, type DisagreementMessage, type ToWebviewMessage } from '../core/protocol';
+import { MessageType, parseFromWebview, PROTOCOL_VERSION, toArrayBuffer, type CapabilitiesMessage, type ModelResultMessage, type DisagreementMessage, type ToWebviewMessage } from '../core/protocol';
 import { baseName, joinPath, stemOf } from '../core/paths';
 import { MaskDocument, type MaskChange } from './maskDocument';
 import { webviewPage } from '../webviewPage';
@@ -19,6 +19,11 @@ export class MaskEditorProvider implements vscode.CustomEditorProvider<MaskDocum
   readonly onDidChangeCustomDocument = this.changed.event;
   /** The document of the focused mask editor panel, for commands such as "Pre-label Image". */
   private active: { document: MaskDocument; panel: vscode.WebviewPanel } | undefined;
+  /** What each panel's webview can run models on, for "Pre-label Image". */
+  private readonly capabilities = new WeakMap<vscode.WebviewPanel, CapabilitiesMessage>();
+  private readonly modelResults = new vscode.EventEmitter<{ panel: vscode.WebviewPanel; result: ModelResultMessage }>();
+  /** Answers to RunModel messages (src/prelabel/webPrelabel.ts waits for its request id). */
+  readonly onDidReceiveModelResult = this.modelResults.event;
   /** Panels whose webview has been initialised (messages before that would be lost). */
   private readonly ready = new WeakSet<vscode.WebviewPanel>();
   /** The disagreement layer each document shows, for panels that open or reload later. */
@@ -55,11 +60,14 @@ export class MaskEditorProvider implements vscode.CustomEditorProvider<MaskDocum
     });
     const distUri = vscode.Uri.joinPath(this.extensionUri, 'dist');
     const mediaUri = vscode.Uri.joinPath(this.extensionUri, 'media');
-    panel.webview.options = { enableScripts: true, localResourceRoots: [distUri, mediaUri, document.rootUri] };
+    // The workspace folders (VS Code's default roots) let "Pre-label Image" fetch models kept there.
+    const workspaceRoots = (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri);
+    panel.webview.options = { enableScripts: true, localResourceRoots: [distUri, mediaUri, document.rootUri, ...workspaceRoots] };
     panel.webview.html = webviewPage(panel.webview, this.extensionUri, {
       bundle: 'maskEditor',
       title: 'Mask Editor',
-      extraSources: { 'img-src': ['blob:'], 'connect-src': [panel.webview.cspSource] },
+      // 'wasm-unsafe-eval': ONNX Runtime Web's .wasm, for pre-labeling on WebGPU in the editor.
+      extraSources: { 'img-src': ['blob:'], 'connect-src': [panel.webview.cspSource], 'script-src': ["'wasm-unsafe-eval'"] },
     });
     panel.webview.onDidReceiveMessage((raw: unknown) => this.onMessage(document, panel, raw));
     this.resolved.fire(document);
@@ -89,6 +97,15 @@ export class MaskEditorProvider implements vscode.CustomEditorProvider<MaskDocum
       this.ready.add(panel);
       const disagreement = this.disagreements.get(document);
       if (disagreement) this.post(panel, disagreement);
+      return;
+    }
+    if (message.type === MessageType.Capabilities) {
+      this.capabilities.set(panel, message);
+      this.log.info(`Mask editor on ${baseName(document.uri.path)}: ${message.webgpu ? `WebGPU adapter ${message.adapter || '(unnamed)'}` : 'no WebGPU adapter'} in the webview`);
+      return;
+    }
+    if (message.type === MessageType.ModelResult) {
+      this.modelResults.fire({ panel, result: message });
       return;
     }
     try {
@@ -144,6 +161,11 @@ export class MaskEditorProvider implements vscode.CustomEditorProvider<MaskDocum
     for (const panel of this.panels.get(document) ?? []) if (this.ready.has(panel)) this.post(panel, message);
   }
 
+  /** The focused mask editor, with what its webview reported it can run models on. */
+  get activePanel(): { document: MaskDocument; panel: vscode.WebviewPanel; capabilities?: CapabilitiesMessage } | undefined {
+    return this.active && { ...this.active, capabilities: this.capabilities.get(this.active.panel) };
+  }
+
   get activeDocument(): MaskDocument | undefined {
     return this.active?.document;
   }
@@ -169,7 +191,8 @@ export class MaskEditorProvider implements vscode.CustomEditorProvider<MaskDocum
     }
   }
 
-  private post(panel: vscode.WebviewPanel, message: ToWebviewMessage): void {
+  /** Sends a message to one panel's webview. */
+  post(panel: vscode.WebviewPanel, message: ToWebviewMessage): void {
     void panel.webview.postMessage(message);
   }
 

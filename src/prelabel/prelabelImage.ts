@@ -1,18 +1,22 @@
 /**
  * "SegLab: Pre-label Image": the active model on the image of the focused mask editor, applied
- * as one undoable edit of its mask ("Pre-label Image" in Edit > Undo). Runs in the extension
- * host with HostPredictor (native ONNX Runtime); the mask file is only written when the person
- * saves.
+ * as one undoable edit of its mask ("Pre-label Image" in Edit > Undo). It runs on WebGPU in the
+ * editor's webview when the webview reported an adapter, else (or when that run fails) in the
+ * extension host with HostPredictor (native ONNX Runtime: single-threaded WASM in a webview is
+ * several times slower). Both results take the same path: checked against the mask, one edit,
+ * one Prediction message with the provider and time for the status line. The mask file is only
+ * written when the person saves.
  */
 import * as vscode from 'vscode';
-import { predictionEdit } from '../core/model/applyPrediction';
+import { checkPrediction, prelabelEdit, type ImagePrediction } from '../core/model/imagePrediction';
 import { MessageType, toArrayBuffer } from '../core/protocol';
 import type { DatasetRegistry } from '../dataset/datasetRegistry';
+import type { MaskDocument } from '../editor/maskDocument';
 import type { MaskEditorProvider } from '../editor/maskEditorProvider';
 import { baseName } from '../core/paths';
-import { backgroundId } from '../../webview/prelabel/prelabelImage';
-import type { HostPredictor } from './hostPredictor';
-import type { ModelRegistry } from './modelRegistry';
+import { hostProviderLabel, type HostPredictor } from './hostPredictor';
+import type { ModelEntry, ModelRegistry } from './modelRegistry';
+import { predictInWebview } from './webPrelabel';
 
 export const PRELABEL_IMAGE_COMMAND = 'seglab.prelabelImage';
 export const PRELABEL_EDIT_LABEL = 'Pre-label Image';
@@ -32,43 +36,62 @@ export function prelabelSettings(): PrelabelSettings {
 }
 
 export async function prelabelImage(editors: MaskEditorProvider, registry: DatasetRegistry, models: ModelRegistry, predictor: HostPredictor): Promise<void> {
-  const document = editors.activeDocument;
-  if (!document) {
+  const target = editors.activePanel;
+  if (!target) {
     void vscode.window.showInformationMessage(vscode.l10n.t('Open an image in the SegLab Mask Editor to pre-label it.'));
     return;
   }
-  if (!(await models.active())) {
-    const select = vscode.l10n.t('Select Model');
-    const choice = await vscode.window.showWarningMessage(vscode.l10n.t('No model is selected for pre-labeling.'), select);
-    if (choice !== select || !(await vscode.commands.executeCommand('seglab.selectModel'))) return;
-  }
-  const dataset = registry.get(document.rootUri) ?? (await registry.open(document.rootUri));
-  const { config } = document.model.context;
-  const settings = prelabelSettings();
+  const model = (await models.active()) ?? (await askForModel(models));
+  if (!model) return;
+  const { document, panel, capabilities } = target;
   const name = baseName(document.uri.path);
-  const run = await vscode.window.withProgress(
+  const prediction = await vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Pre-labeling {0}', name), cancellable: true },
     async (_progress, token) => {
+      let fallback = '';
+      if (capabilities?.webgpu) {
+        try {
+          const p = await predictInWebview(editors, panel, model, token);
+          for (const d of p.defaults) predictor.log.info(`${model.uri.fsPath}: default used: ${d}`);
+          checkPrediction(p, document.mask, document.model.context.config, `${name} (prediction from the webview)`);
+          models.recordRun({ provider: p.provider, secondsPerImage: p.milliseconds / 1000 });
+          return p;
+        } catch (error) {
+          if (token.isCancellationRequested) return undefined;
+          predictor.log.warn(`Pre-label Image: WebGPU in the editor failed on ${document.uri.fsPath} (${errorText(error)}); running on the CPU in the extension host instead`);
+          fallback = ' after WebGPU failed (see the SegLab log)';
+        }
+      }
       const controller = new AbortController();
       const sub = token.onCancellationRequested(() => controller.abort());
       try {
-        return await predictor.predictImage(dataset, document.uri.path, controller.signal);
+        const dataset = registry.get(document.rootUri) ?? (await registry.open(document.rootUri));
+        const { prediction: p, loaded, seconds } = await predictor.predictImage(dataset, document.uri.path, controller.signal);
+        return { ...p, provider: hostProviderLabel(loaded.backend.provider) + fallback, milliseconds: seconds * 1000 };
+      } catch (error) {
+        if (token.isCancellationRequested) return undefined;
+        throw error;
       } finally {
         sub.dispose();
       }
     },
   );
-  const { prediction, loaded, seconds } = run;
-  const mask = document.mask;
-  if (prediction.width !== mask.width || prediction.height !== mask.height) {
-    throw new Error(`${document.uri.fsPath}: the prediction is ${prediction.width}x${prediction.height}, the mask ${mask.width}x${mask.height}`);
-  }
-  const bg = backgroundId(config.classes);
-  const edit = predictionEdit(mask, prediction.labels, prediction.confidence, {
-    unlabeledValues: bg === undefined ? [config.ignoreIndex] : [bg, config.ignoreIndex],
-    replace: settings.replace,
-    minConfidence: Math.round(settings.minConfidence * 255),
-  });
+  if (prediction) applyImagePrediction(editors, document, prediction, model);
+}
+
+async function askForModel(models: ModelRegistry): Promise<ModelEntry | undefined> {
+  const select = vscode.l10n.t('Select Model');
+  const choice = await vscode.window.showWarningMessage(vscode.l10n.t('No model is selected for pre-labeling.'), select);
+  return choice === select && (await vscode.commands.executeCommand('seglab.selectModel')) ? models.active() : undefined;
+}
+
+/** The one way a prediction reaches the mask: checked, one "Pre-label Image" edit, the confidence to every panel. */
+export function applyImagePrediction(editors: MaskEditorProvider, document: MaskDocument, prediction: ImagePrediction, model: Pick<ModelEntry, 'name'>): void {
+  const { config } = document.model.context;
+  const settings = prelabelSettings();
+  const name = baseName(document.uri.path);
+  checkPrediction(prediction, document.mask, config, document.uri.fsPath);
+  const edit = prelabelEdit(document.mask, prediction, { ...config, replace: settings.replace, minConfidence: Math.round(settings.minConfidence * 255) });
   if (edit) editors.applyHostEdit(document, PRELABEL_EDIT_LABEL, edit.delta);
   editors.postAll(document, {
     type: MessageType.Prediction,
@@ -76,15 +99,19 @@ export async function prelabelImage(editors: MaskEditorProvider, registry: Datas
     height: prediction.height,
     confidence: toArrayBuffer(prediction.confidence),
     threshold: Math.round((settings.minConfidence || DEFAULT_UNCERTAIN) * 255),
-    provider: loaded.backend.provider,
-    milliseconds: seconds * 1000,
+    provider: prediction.provider,
+    milliseconds: prediction.milliseconds,
     changedPixels: edit?.changedPixels ?? 0,
   });
   if (!edit) {
     void vscode.window.showInformationMessage(
       settings.replace
-        ? vscode.l10n.t('{0} already matches the prediction of {1}.', name, loaded.model.name)
-        : vscode.l10n.t('{0}: the prediction of {1} changes no unlabeled pixel (set "seglab.prelabel.replaceLabels" to overwrite labels).', name, loaded.model.name),
+        ? vscode.l10n.t('{0} already matches the prediction of {1}.', name, model.name)
+        : vscode.l10n.t('{0}: the prediction of {1} changes no unlabeled pixel (set "seglab.prelabel.replaceLabels" to overwrite labels).', name, model.name),
     );
   }
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

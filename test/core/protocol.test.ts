@@ -25,6 +25,38 @@ test('malformed messages are refused with the reason', () => {
   for (const [message, reason] of cases) assert.throws(() => parseFromWebview(message), reason);
 });
 
+test('capabilities and model results parse to their typed form, extra fields dropped', () => {
+  assert.deepEqual(parseFromWebview({ type: 'capabilities', webgpu: true, adapter: 'google swiftshader', extra: 1 }), { type: MessageType.Capabilities, webgpu: true, adapter: 'google swiftshader' });
+  assert.deepEqual(parseFromWebview({ type: 'capabilities', webgpu: false }), { type: MessageType.Capabilities, webgpu: false });
+  const labels = new ArrayBuffer(6);
+  const confidence = new ArrayBuffer(6);
+  const result = { type: 'modelResult', requestId: 4, width: 3, height: 2, labels, confidence, provider: 'webgpu', milliseconds: 12.5, defaults: ['mean'] };
+  assert.deepEqual(parseFromWebview({ ...result, extra: true }), { ...result, type: MessageType.ModelResult });
+  assert.deepEqual(parseFromWebview({ type: 'modelResult', requestId: 5, error: 'no adapter' }), { type: MessageType.ModelResult, requestId: 5, error: 'no adapter' });
+});
+
+test('malformed capabilities and model results are refused with the reason', () => {
+  const ok = { type: 'modelResult', requestId: 1, width: 2, height: 2, labels: new ArrayBuffer(4), confidence: new ArrayBuffer(4), provider: 'webgpu', milliseconds: 1, defaults: [] };
+  const cases: Array<[unknown, RegExp]> = [
+    [{ type: 'capabilities', webgpu: 'yes' }, /capabilities: webgpu must be a boolean/],
+    [{ type: 'capabilities', webgpu: true, adapter: 3 }, /adapter/],
+    [{ type: 'capabilities', webgpu: true, adapter: 'x'.repeat(81) }, /adapter/],
+    [{ ...ok, requestId: -1 }, /requestId/],
+    [{ type: 'modelResult', requestId: 1, error: 42 }, /error must be a string/],
+    [{ ...ok, width: 0 }, /width and height/],
+    [{ ...ok, height: 1.5 }, /width and height/],
+    [{ ...ok, labels: new ArrayBuffer(3) }, /labels must be an ArrayBuffer of width\*height \(4\) bytes/],
+    [{ ...ok, labels: new Uint8Array(4) }, /labels must be an ArrayBuffer/],
+    [{ ...ok, confidence: undefined }, /confidence must be an ArrayBuffer/],
+    [{ ...ok, provider: '' }, /provider/],
+    [{ ...ok, milliseconds: Number.NaN }, /milliseconds/],
+    [{ ...ok, milliseconds: -1 }, /milliseconds/],
+    [{ ...ok, defaults: 'mean' }, /defaults/],
+    [{ ...ok, defaults: [1] }, /defaults/],
+  ];
+  for (const [message, reason] of cases) assert.throws(() => parseFromWebview(message), reason);
+});
+
 test('toArrayBuffer copies exactly the view, not its backing buffer', () => {
   const backing = new Uint8Array([9, 1, 2, 3, 9]);
   const buffer = toArrayBuffer(backing.subarray(1, 4));

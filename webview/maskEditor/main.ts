@@ -9,6 +9,7 @@ import { MaskLayer } from './maskLayer';
 import css from './maskEditor.css';
 import { Palette } from './palette';
 import { Toolbar } from './toolbar';
+import { reportCapabilities, WebPrelabeler } from './webPrelabel';
 
 declare function acquireVsCodeApi(): { postMessage(message: unknown): void };
 
@@ -24,6 +25,7 @@ const app = el('div', { id: 'app', 'aria-busy': 'true' }, status);
 document.body.append(app);
 
 let editor: Editor | undefined;
+let prelabeler: WebPrelabeler | undefined;
 let nextMessageId = 1;
 let showPrediction: ((message: PredictionMessage) => void) | undefined;
 let showDisagreement: ((message: DisagreementMessage) => void) | undefined;
@@ -100,6 +102,7 @@ async function start(init: InitMessage): Promise<void> {
   view.fit();
   input.updateStatus();
   editor = ed;
+  prelabeler = new WebPrelabeler(image, init.classes, init.ignoreIndex, post);
   showPrediction = (p) => {
     ed.confidence.set(new Uint8Array(p.confidence), p.width, p.height, p.threshold);
     toolbar.refresh();
@@ -145,8 +148,16 @@ function onMessage(message: ToWebviewMessage): void {
       if (!editor) pendingDisagreement = message;
       else if (fits(editor, message, message.prediction)) showDisagreement?.(message);
       break;
+    case MessageType.RunModel:
+      if (prelabeler) void prelabeler.run(message);
+      else post({ type: MessageType.ModelResult, requestId: message.requestId, error: 'the mask editor is still loading' });
+      break;
+    case MessageType.CancelModel:
+      prelabeler?.cancel(message.requestId);
+      break;
   }
 }
 
 window.addEventListener('message', (event: MessageEvent<ToWebviewMessage>) => onMessage(event.data));
 post({ type: MessageType.Ready, version: PROTOCOL_VERSION });
+void reportCapabilities(post);

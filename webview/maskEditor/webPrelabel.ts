@@ -1,0 +1,79 @@
+/**
+ * The mask editor's side of "Pre-label Image" on WebGPU: it tells the host whether WebGPU gives
+ * an adapter (Capabilities), and answers RunModel with the model's prediction of the image as
+ * drawn (ModelResult). The host applies the result; without WebGPU it runs the model itself
+ * (native ONNX Runtime beats single-threaded WASM in a webview), so the engine here is WebGPU only.
+ */
+import type { ClassDef } from '../../src/core/classes';
+import { MessageType, toArrayBuffer, type FromWebviewMessage, type RunModelMessage } from '../../src/core/protocol';
+import { WebEngine, webGpuAdapter } from '../prelabel/engine';
+import { runModel } from '../prelabel/prelabelImage';
+
+type Post = (message: FromWebviewMessage) => void;
+
+/** dist/ort/ beside this bundle (dist/webview/maskEditor.js), under the same webview resource origin. */
+const WASM_BASE = new URL('../ort/', import.meta.url).href;
+
+export async function reportCapabilities(post: Post): Promise<void> {
+  const adapter = await webGpuAdapter();
+  post({ type: MessageType.Capabilities, webgpu: adapter !== undefined, ...(adapter ? { adapter } : {}) });
+}
+
+async function fetchModel(uri: string): Promise<Uint8Array> {
+  const response = await fetch(uri);
+  if (!response.ok) throw new Error(`cannot load the model (${response.status})`);
+  return new Uint8Array(await response.arrayBuffer());
+}
+
+export class WebPrelabeler {
+  private engine?: WebEngine;
+  private pixels?: ImageData;
+  private readonly running = new Map<number, AbortController>();
+
+  constructor(
+    private readonly image: ImageBitmap,
+    private readonly classes: readonly ClassDef[],
+    private readonly ignoreIndex: number,
+    private readonly post: Post,
+  ) {}
+
+  async run(m: RunModelMessage): Promise<void> {
+    const controller = new AbortController();
+    this.running.set(m.requestId, controller);
+    try {
+      this.engine ??= new WebEngine({ wasmBase: WASM_BASE, providers: ['webgpu'] });
+      if ((await this.engine.chosenProvider()) !== 'webgpu') throw new Error('WebGPU gives no adapter');
+      const p = await runModel({
+        engine: this.engine,
+        model: { path: m.modelName, sha256: m.sha256, bytes: m.modelBytes ? new Uint8Array(m.modelBytes) : () => fetchModel(m.modelUri!), card: m.card, cardPath: m.cardPath },
+        image: { width: this.image.width, height: this.image.height, channels: 4, data: this.imagePixels().data },
+        classes: this.classes,
+        ignoreIndex: this.ignoreIndex,
+        signal: controller.signal,
+      });
+      if (controller.signal.aborted) return;
+      const { width, height, provider, milliseconds, defaults } = p;
+      this.post({ type: MessageType.ModelResult, requestId: m.requestId, width, height, labels: toArrayBuffer(p.labels), confidence: toArrayBuffer(p.confidence), provider, milliseconds, defaults });
+    } catch (error) {
+      if (!controller.signal.aborted) this.post({ type: MessageType.ModelResult, requestId: m.requestId, error: error instanceof Error ? error.message : String(error) });
+    } finally {
+      this.running.delete(m.requestId);
+    }
+  }
+
+  /** The host stopped waiting: skip what is left of the run and send nothing. */
+  cancel(requestId: number): void {
+    this.running.get(requestId)?.abort();
+  }
+
+  /** The image's RGBA pixels as the editor draws them, read once. */
+  private imagePixels(): ImageData {
+    if (!this.pixels) {
+      const canvas = new OffscreenCanvas(this.image.width, this.image.height);
+      const ctx = canvas.getContext('2d', { willReadFrequently: true })!;
+      ctx.drawImage(this.image, 0, 0);
+      this.pixels = ctx.getImageData(0, 0, canvas.width, canvas.height);
+    }
+    return this.pixels;
+  }
+}
