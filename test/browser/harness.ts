@@ -33,7 +33,7 @@ const NONCE = 'testnonce0123456789';
 
 const PAGE = `<!DOCTYPE html>
 <html lang="en"><head><meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src 'self' blob: data:; style-src 'self'; font-src 'self'; connect-src 'self'; script-src 'nonce-${NONCE}'">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src 'self' blob: data:; style-src 'self'; font-src 'self'; connect-src 'self'; script-src 'nonce-${NONCE}' 'wasm-unsafe-eval'">
 <link id="vscode-codicon-stylesheet" rel="stylesheet" href="/codicon.css">
 <title>Mask Editor test</title>
 <script nonce="${NONCE}">

@@ -9,7 +9,7 @@ import { findImageContext } from '../../src/editor/imageContext';
 import { replayJournal, serializeJournal } from '../../src/editor/journal';
 import { loadMask, MaskModel } from '../../src/editor/maskModel';
 import { NodeFileSystem } from '../../src/node/nodeFileSystem';
-import { backgroundId } from '../../webview/prelabel/prelabelImage';
+import { backgroundId } from '../../src/core/model/imagePrediction';
 import { indexedMask, jpegImage, tempDir, writeFile } from '../core/dataset/fixtures';
 
 const fs = new NodeFileSystem();

@@ -13,7 +13,6 @@ import { predict } from '../../src/core/model/pipeline';
 import type { WebEngine } from './engine';
 
 // Kept here for the modules that imported it from the webview side.
-export { backgroundId } from '../../src/core/model/imagePrediction';
 
 export interface WebModel {
   /** Shown in errors (the model's file name). */
