@@ -267,7 +267,7 @@ def trainer_export(out, refs):
     model = build_model("unet", 4, base=8, depth=3).eval()
     folder = os.path.join(out, "trainer")
     os.makedirs(folder, exist_ok=True)
-    export_model_dir(model, folder, dict(name="trainer-unet", arch="unet", model_kw={"base": 8, "depth": 3}, classes=CLASSES,
+    export_model_dir(model, folder, dict(name="trainer-unet", arch="unet", options={"base": 8, "depth": 3}, classes=CLASSES,
                                          training={"arch": "unet"}, history=[], final=None))
     refs["trainer"] = {"multipleOf": model.multiple_of, "stride": 1, "outputs": ["logits"], "cases": {}}
     for k, (case, (h, w)) in enumerate(CASES.items()):
