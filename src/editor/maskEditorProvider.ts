@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { describe } from '../dataset/datasetRegistry';
 import { serializeDelta, type MaskDelta } from '../core/editing/delta';
 import { decodeMask } from '../core/mask/codec';
 import { MessageType, parseFromWebview, PROTOCOL_VERSION, toArrayBuffer, type CapabilitiesMessage, type ModelResultMessage, type DisagreementMessage, type ToWebviewMessage } from '../core/protocol';
@@ -78,7 +79,7 @@ export class MaskEditorProvider implements vscode.CustomEditorProvider<MaskDocum
     try {
       message = parseFromWebview(raw);
     } catch (error) {
-      this.log.error(`Mask editor: refused a message from the webview: ${errorText(error)}`);
+      this.log.error(`Mask editor: refused a message from the webview: ${describe(error)}`);
       return;
     }
     if (message.type === MessageType.Ready) {
@@ -119,8 +120,8 @@ export class MaskEditorProvider implements vscode.CustomEditorProvider<MaskDocum
       this.post(panel, { type: MessageType.Reply, inReplyTo: message.messageId });
     } catch (error) {
       // The webview already shows the refused edit: tell it, then resend the truth.
-      this.log.warn(`Mask editor: refused an edit of ${document.uri.fsPath}: ${errorText(error)}`);
-      this.post(panel, { type: MessageType.Reply, inReplyTo: message.messageId, error: errorText(error) });
+      this.log.warn(`Mask editor: refused an edit of ${document.uri.fsPath}: ${describe(error)}`);
+      this.post(panel, { type: MessageType.Reply, inReplyTo: message.messageId, error: describe(error) });
       this.post(panel, { type: MessageType.ReplaceMask, mask: toArrayBuffer(document.mask.data) });
     }
   }
@@ -213,7 +214,7 @@ export class MaskEditorProvider implements vscode.CustomEditorProvider<MaskDocum
       }
       await document.revert();
     };
-    const handler = () => void onDisk().catch((error: unknown) => this.log.error(`Mask editor: reloading the mask failed: ${errorText(error)}`));
+    const handler = () => void onDisk().catch((error: unknown) => this.log.error(`Mask editor: reloading the mask failed: ${describe(error)}`));
     return vscode.Disposable.from(watcher, watcher.onDidChange(handler), watcher.onDidCreate(handler), watcher.onDidDelete(handler));
   }
 
@@ -232,8 +233,4 @@ export class MaskEditorProvider implements vscode.CustomEditorProvider<MaskDocum
   backupCustomDocument(document: MaskDocument, context: vscode.CustomDocumentBackupContext): Thenable<vscode.CustomDocumentBackup> {
     return document.backup(context.destination);
   }
-}
-
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

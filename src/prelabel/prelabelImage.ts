@@ -10,7 +10,7 @@
 import * as vscode from 'vscode';
 import { checkPrediction, prelabelEdit, type ImagePrediction } from '../core/model/imagePrediction';
 import { MessageType, toArrayBuffer } from '../core/protocol';
-import type { DatasetRegistry } from '../dataset/datasetRegistry';
+import { describe, type DatasetRegistry } from '../dataset/datasetRegistry';
 import type { MaskDocument } from '../editor/maskDocument';
 import type { MaskEditorProvider } from '../editor/maskEditorProvider';
 import { baseName } from '../core/paths';
@@ -58,7 +58,7 @@ export async function prelabelImage(editors: MaskEditorProvider, registry: Datas
           return p;
         } catch (error) {
           if (token.isCancellationRequested) return undefined;
-          predictor.log.warn(`Pre-label Image: WebGPU in the editor failed on ${document.uri.fsPath} (${errorText(error)}); running on the CPU in the extension host instead`);
+          predictor.log.warn(`Pre-label Image: WebGPU in the editor failed on ${document.uri.fsPath} (${describe(error)}); running on the CPU in the extension host instead`);
           fallback = ' after WebGPU failed (see the SegLab log)';
         }
       }
@@ -110,8 +110,4 @@ export function applyImagePrediction(editors: MaskEditorProvider, document: Mask
         : vscode.l10n.t('{0}: the prediction of {1} changes no unlabeled pixel (set "seglab.prelabel.replaceLabels" to overwrite labels).', name, model.name),
     );
   }
-}
-
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

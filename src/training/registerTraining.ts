@@ -1,7 +1,7 @@
 /** Registers the training commands, the "SegLab Training" output channel and the local backend. */
 import * as vscode from 'vscode';
 import { commandRegistrar } from '../commands/safeCommand';
-import type { DatasetRegistry } from '../dataset/datasetRegistry';
+import { describe, type DatasetRegistry } from '../dataset/datasetRegistry';
 import type { ModelRegistry } from '../prelabel/modelRegistry';
 import { fineTuneCommand } from './fineTuneCommand';
 import { showJobsCommand } from './jobsCommand';
@@ -16,7 +16,7 @@ import type { TrainingRuns } from './trainingRuns';
 export function registerTraining(context: vscode.ExtensionContext, registry: DatasetRegistry, log: vscode.LogOutputChannel, runs: TrainingRuns, models?: ModelRegistry): void {
   const output = vscode.window.createOutputChannel('SegLab Training', { log: true });
   const backend = new LocalBackend(context, output);
-  const command = commandRegistrar(log, (error) => output.error(error instanceof Error ? error.message : String(error)));
+  const command = commandRegistrar(log, (error) => output.error(describe(error)));
   context.subscriptions.push(
     output,
     backend,

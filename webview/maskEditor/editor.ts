@@ -191,7 +191,8 @@ export class Editor {
     this.onRepaint();
   }
 
-  private imageRgba(): RgbaImage {
+  /** The image's RGBA pixels as drawn, read once (the wand and pre-labeling on WebGPU share them). */
+  imageRgba(): RgbaImage {
     if (!this.rgba) {
       const canvas = document.createElement('canvas');
       canvas.width = this.image.width;

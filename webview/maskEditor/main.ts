@@ -102,7 +102,7 @@ async function start(init: InitMessage): Promise<void> {
   view.fit();
   input.updateStatus();
   editor = ed;
-  prelabeler = new WebPrelabeler(image, init.classes, init.ignoreIndex, post);
+  prelabeler = new WebPrelabeler(() => ed.imageRgba(), init.classes, init.ignoreIndex, post);
   showPrediction = (p) => {
     ed.confidence.set(new Uint8Array(p.confidence), p.width, p.height, p.threshold);
     toolbar.refresh();

@@ -5,6 +5,8 @@
  * (native ONNX Runtime beats single-threaded WASM in a webview), so the engine here is WebGPU only.
  */
 import type { ClassDef } from '../../src/core/classes';
+import type { RgbaImage } from '../../src/core/editing/fill';
+import type { RgbImage } from '../../src/core/model/image';
 import { MessageType, toArrayBuffer, type FromWebviewMessage, type RunModelMessage } from '../../src/core/protocol';
 import { WebEngine, webGpuAdapter } from '../prelabel/engine';
 import { runModel } from '../prelabel/prelabelImage';
@@ -27,11 +29,11 @@ async function fetchModel(uri: string): Promise<Uint8Array> {
 
 export class WebPrelabeler {
   private engine?: WebEngine;
-  private pixels?: ImageData;
   private readonly running = new Map<number, AbortController>();
 
   constructor(
-    private readonly image: ImageBitmap,
+    /** The editor's pixels of the image as drawn (Editor.imageRgba). */
+    private readonly rgba: () => RgbaImage,
     private readonly classes: readonly ClassDef[],
     private readonly ignoreIndex: number,
     private readonly post: Post,
@@ -46,7 +48,7 @@ export class WebPrelabeler {
       const p = await runModel({
         engine: this.engine,
         model: { path: m.modelName, sha256: m.sha256, bytes: m.modelBytes ? new Uint8Array(m.modelBytes) : () => fetchModel(m.modelUri!), card: m.card, cardPath: m.cardPath },
-        image: { width: this.image.width, height: this.image.height, channels: 4, data: this.imagePixels().data },
+        image: this.image(),
         classes: this.classes,
         ignoreIndex: this.ignoreIndex,
         signal: controller.signal,
@@ -61,19 +63,14 @@ export class WebPrelabeler {
     }
   }
 
+  /** The editor's RGBA pixels as an RgbImage (ImageData's fields are getters: no spreading). */
+  private image(): RgbImage {
+    const { width, height, data } = this.rgba();
+    return { width, height, channels: 4, data };
+  }
+
   /** The host stopped waiting: skip what is left of the run and send nothing. */
   cancel(requestId: number): void {
     this.running.get(requestId)?.abort();
-  }
-
-  /** The image's RGBA pixels as the editor draws them, read once. */
-  private imagePixels(): ImageData {
-    if (!this.pixels) {
-      const canvas = new OffscreenCanvas(this.image.width, this.image.height);
-      const ctx = canvas.getContext('2d', { willReadFrequently: true })!;
-      ctx.drawImage(this.image, 0, 0);
-      this.pixels = ctx.getImageData(0, 0, canvas.width, canvas.height);
-    }
-    return this.pixels;
   }
 }
