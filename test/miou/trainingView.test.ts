@@ -59,20 +59,22 @@ test('a model card\'s curves: the val mIoU chart is drawn and the summary names 
   assert.equal(await h.page.textContent('.run-state'), 'succeeded');
   // The demo card has no per-epoch loss: only the mIoU chart.
   assert.equal(await h.page.locator('#training-loss-0').count(), 0);
-  await h.page.waitForFunction(() => (document.querySelector('#training-miou-0') as HTMLCanvasElement).width > 0);
-  assert.ok((await inked('#training-miou-0')) > 500);
+  // A canvas gets its label when it is drawn, which follows the DOM update.
+  await h.page.waitForSelector('#training-miou-0[aria-label]');
   assert.equal(await h.page.getAttribute('#training-miou-0', 'aria-label'), 'Val mIoU over 20 epochs, best 65.3% at epoch 18');
+  assert.ok((await inked('#training-miou-0')) > 500);
 });
 
 test('a live job: both charts update with each message; the end state shows', async () => {
   await send(training([liveJob(1), demo]));
   await h.page.waitForFunction(() => document.querySelector('#training-summary-0')?.textContent?.includes('epoch 1'));
   assert.equal(await h.page.textContent('.training-run.job .run-state'), 'running, epoch 1 of 4');
-  await h.page.waitForFunction(() => (document.querySelector('#training-loss-0') as HTMLCanvasElement).width > 0);
+  await h.page.waitForFunction(() => document.querySelector('#training-loss-0')?.getAttribute('aria-label')?.startsWith('Train loss over 1 epochs'));
   const before = await inked('#training-loss-0');
   assert.ok(before > 100);
   await send(training([liveJob(3), demo]));
   await h.page.waitForFunction(() => document.querySelector('#training-summary-0')?.textContent === 'val mIoU 60.0% at epoch 3 (best) · train loss 0.333 at epoch 3');
+  await h.page.waitForFunction(() => document.querySelector('#training-loss-0')?.getAttribute('aria-label')?.startsWith('Train loss over 3 epochs'));
   assert.ok((await inked('#training-loss-0')) > before, 'more of the loss curve is drawn');
   assert.equal(await h.page.textContent('#training-summary-1'), 'val mIoU 65.3% at epoch 18 (best) · last 63.0% at epoch 20');
   mkdirSync('.test-artifacts', { recursive: true });
