@@ -4,7 +4,8 @@ For each model two figures with the same compiled model, optimiser and loss as t
   compute  synthetic normalised tensors already on the device (the issue's anchor setting);
   data     the trainer's real data path: a generated JPEG/PNG dataset decoded once into memory (on the GPU
            when it fits) and augmented there each step (random scale, crop, flip).
-With --e2e EPOCHS: a real training process per model instead, timed from launch to exported model.
+With --e2e EPOCHS: a real training process per model instead, timed from launch to exported model; with
+--e2e EPOCHS --service, the round trip through a real local service, from upload to the checked download.
 """
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ import numpy as np
 import torch
 from PIL import Image
 
-from .bench_e2e import run_e2e
+from .bench_e2e import run_e2e, run_service_e2e
 from .dataset import labeled_samples, load_config
 from .engine import Precision, make_optimizer, train_step
 from .losses import CEDiceLoss
@@ -136,8 +137,12 @@ def main(argv=None) -> int:
     p.add_argument("--device", default="auto")
     p.add_argument("--e2e", type=int, metavar="EPOCHS",
                    help="instead: time a real `train` run of EPOCHS epochs per model, launch to exported model")
+    p.add_argument("--service", action="store_true",
+                   help="with --e2e: through a local `serve` (upload, job, events, download) instead of `train`")
     p.add_argument("--quick", action="store_true", help="tiny CPU-sized run: 64 px, batch 2, 2 steps, 3 small models")
     args = p.parse_args(argv)
+    if args.service and not args.e2e:
+        p.error("--service needs --e2e EPOCHS")
     table = MODELS
     if args.quick:
         args.size, args.batch_size, args.steps, args.warmup, args.images = 64, 2, 2, 1, 4
@@ -156,7 +161,9 @@ def main(argv=None) -> int:
         if args.e2e:
             for name in names:
                 arch, kw = table.get(name) or MODELS[name]
-                print(json.dumps(run_e2e(name, arch, kw, root, args, args.e2e, str(device))), flush=True)
+                row = (run_service_e2e(name, arch, kw, root, args, args.e2e) if args.service else
+                       run_e2e(name, arch, kw, root, args, args.e2e, str(device)))
+                print(json.dumps(row), flush=True)
             return 0
         data = InMemoryImages(labeled_samples(root, cfg), cfg, max_short=args.size * 2, stacked=True)
         t2 = time.perf_counter()

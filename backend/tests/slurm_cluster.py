@@ -1,15 +1,12 @@
 """A real Slurm cluster for the tests (scripts/slurm/cluster.py) and the service started with the slurm executor."""
-import io
 import json
 import os
 import subprocess
 import sys
-import tarfile
-import time
 
 import pytest
 
-from tests.service_process import ServiceProcess
+from seglab_trainer.service.client import LocalService
 
 BACKEND = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CLUSTER_PY = os.path.join(os.path.dirname(BACKEND), "scripts", "slurm", "cluster.py")
@@ -54,66 +51,29 @@ def slurm_cluster(tmp_path_factory):
     cluster.stop()
 
 
-class SlurmService(ServiceProcess):
+class SlurmService(LocalService):
     """`python -m seglab_trainer serve --executor slurm` on a free port, its data dir inside shared_dir."""
 
-    token = TOKEN
-
     def __init__(self, shared_dir: str, cluster: Cluster, **settings):
-        self.data_dir = os.path.join(shared_dir, "service")
-        self.config = os.path.join(shared_dir, "slurm.json")
+        config = os.path.join(shared_dir, "slurm.json")
         os.makedirs(shared_dir, exist_ok=True)
-        with open(self.config, "w") as f:
+        with open(config, "w") as f:
             json.dump({"shared_dir": shared_dir, "slurm_conf": cluster.conf, "command_prefix": cluster.prefix,
                        "poll_interval_s": 0.5, **settings}, f)
-        self.proc = None
-        self.start()
-
-    def serve_args(self) -> list:
-        return ["--executor", "slurm", "--executor-config", self.config]
-
-    def upload(self, root: str) -> str:
-        buf = io.BytesIO()
-        with tarfile.open(fileobj=buf, mode="w") as tf:
-            tf.add(root, arcname=".")
-        r = self.client.post("/v1/datasets", content=buf.getvalue(), headers={"Content-Type": "application/x-tar"})
-        assert r.status_code in (200, 201), r.text
-        return r.json()["id"]
+        super().__init__(os.path.join(shared_dir, "service"), TOKEN, ["--executor", "slurm", "--executor-config", config])
 
     def submit(self, dataset: str, **params) -> dict:
-        r = self.client.post("/v1/jobs", json={"dataset": dataset, **TINY, **params})
-        assert r.status_code == 201, r.text
-        return r.json()
+        return super().submit(dataset, **{**TINY, **params})
 
     def wait(self, job_id: str, until, timeout: float = 120) -> dict:
-        deadline = time.time() + timeout
-        while time.time() < deadline:
-            job = self.client.get(f"/v1/jobs/{job_id}").json()
-            if until(job):
-                return job
-            time.sleep(0.3)
-        raise TimeoutError(json.dumps(job))
-
-    def events(self, job_id: str, timeout: float = 120) -> list:
-        """(event, data) pairs of the job's Server-Sent Events, until `end`."""
-        events, kind = [], None
-        with self.client.stream("GET", f"/v1/jobs/{job_id}/events", timeout=timeout) as stream:
-            for line in stream.iter_lines():
-                line = line.rstrip("\r\n")
-                if line.startswith("event: "):
-                    kind = line[7:]
-                elif line.startswith("data: "):
-                    events.append((kind, json.loads(line[6:])))
-                    if kind == "end":
-                        break
-        return events
+        return super().wait(job_id, until, timeout, interval=0.3)
 
     def progress(self, job_id: str) -> list:
         path = os.path.join(self.data_dir, "jobs", job_id, "out", "progress.jsonl")
         with open(path) as f:
             return [json.loads(line) for line in f if line.strip()]
 
-    def close(self) -> None:
+    def shutdown(self) -> None:
         """Cancels what a failed test left running in Slurm, then stops the service."""
         if self.proc and self.proc.poll() is None:
             for job in self.client.get("/v1/jobs").json()["jobs"]:

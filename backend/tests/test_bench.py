@@ -1,5 +1,7 @@
 import json
 
+import pytest
+
 from seglab_trainer import bench
 
 
@@ -14,3 +16,11 @@ def test_quick_end_to_end_run(capsys):
     assert bench.main(["--quick", "--models", "unet", "--e2e", "1"]) == 0
     row = json.loads(capsys.readouterr().out.splitlines()[-1])
     assert row["mode"] == "e2e" and row["epochs"] == 1 and row["seconds"] >= row["trainSeconds"] > 0
+
+
+def test_quick_end_to_end_run_through_the_service(capsys):
+    pytest.importorskip("fastapi")
+    assert bench.main(["--quick", "--models", "unet", "--e2e", "1", "--service"]) == 0
+    row = json.loads(capsys.readouterr().out.splitlines()[-1])
+    assert row["mode"] == "e2e-service" and row["train"] + row["val"] == 4 and row["onnxBytes"] > 0
+    assert row["seconds"] >= row["uploadSeconds"] + row["trainSeconds"] + row["downloadSeconds"]

@@ -1,10 +1,8 @@
 """Against the real service: `python -m seglab_trainer serve` in a subprocess on a free port."""
 import hashlib
 import io
-import json
 import os
 import signal
-import subprocess
 import tarfile
 import time
 
@@ -13,47 +11,18 @@ import pytest
 httpx = pytest.importorskip("httpx")
 pytest.importorskip("fastapi")
 
-from tests.service_process import ServiceProcess  # noqa: E402
+from seglab_trainer.service.client import LocalService, tar_of  # noqa: E402
 from tests.synthetic import make_dataset  # noqa: E402
 
 TOKEN = "test-token-123"
 TINY = {"arch": "unet", "unetBase": 8, "unetDepth": 3, "imageSize": 32, "batchSize": 2}
 
 
-class Service(ServiceProcess):
-    token = TOKEN
-
-    def __init__(self, data_dir: str):
-        self.data_dir = data_dir
-        self.proc = None
-        self.start()
-
-    def serve_args(self):
-        return ["--max-upload-mb", "1"]
-
-    def wait(self, job_id, until, timeout=90):
-        deadline = time.time() + timeout
-        while time.time() < deadline:
-            job = self.client.get(f"/v1/jobs/{job_id}").json()
-            if until(job):
-                return job
-            time.sleep(0.2)
-        raise TimeoutError(json.dumps(job))
-
-
 @pytest.fixture(scope="module")
 def service(tmp_path_factory):
-    svc = Service(str(tmp_path_factory.mktemp("svc") / "data"))
+    svc = LocalService(str(tmp_path_factory.mktemp("svc") / "data"), TOKEN, ["--max-upload-mb", "1"])
     yield svc
-    if svc.proc.poll() is None:
-        svc.stop()
-
-
-def tar_of(folder: str) -> bytes:
-    buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode="w") as tf:
-        tf.add(folder, arcname=".")
-    return buf.getvalue()
+    svc.stop()
 
 
 @pytest.fixture(scope="module")
@@ -136,17 +105,7 @@ def test_job_runs_to_success_with_events_and_artifacts(service, dataset_id):
     r = service.client.post("/v1/jobs", json={"dataset": dataset_id, "epochs": 2, **TINY})
     assert r.status_code == 201, r.text
     job_id = r.json()["id"]
-    events = []
-    with service.client.stream("GET", f"/v1/jobs/{job_id}/events", timeout=120) as stream:
-        kind = None
-        for line in stream.iter_lines():
-            line = line.rstrip("\r\n")  # httpx 0.23 keeps the line ending
-            if line.startswith("event: "):
-                kind = line[7:]
-            elif line.startswith("data: "):
-                events.append((kind, json.loads(line[6:])))
-                if kind == "end":
-                    break
+    events = service.events(job_id)
     types = [e["type"] for k, e in events if k == "progress"]
     assert types[0] == "start" and types.count("epoch") == 2 and "exported" in types
     assert events[-1][0] == "end" and events[-1][1]["state"] == "succeeded"

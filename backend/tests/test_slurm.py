@@ -16,7 +16,7 @@ ACTIVE = ("PENDING", "RUNNING", "COMPLETING", "CONFIGURING")
 def service(slurm_cluster, tmp_path_factory):  # noqa: F811
     svc = SlurmService(str(tmp_path_factory.mktemp("shared")), slurm_cluster, cpus_per_task=1)
     yield svc
-    svc.close()
+    svc.shutdown()
 
 
 @pytest.fixture(scope="module")
@@ -24,7 +24,7 @@ def limited(slurm_cluster, tmp_path_factory):  # noqa: F811
     """A service whose jobs get one minute (Slurm's smallest time limit)."""
     svc = SlurmService(str(tmp_path_factory.mktemp("shared-limited")), slurm_cluster, cpus_per_task=1, time="1")
     yield svc
-    svc.close()
+    svc.shutdown()
 
 
 @pytest.fixture(scope="module")

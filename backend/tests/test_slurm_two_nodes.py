@@ -54,5 +54,5 @@ def test_one_job_trains_across_two_nodes_like_one_node_with_the_same_global_batc
         for name, svc in (("two", two), ("one", one)):
             assert svc.client.get(f"/v1/jobs/{ids[name]}/artifacts/model.onnx").status_code == 200
     finally:
-        two.close()
-        one.close()
+        two.shutdown()
+        one.shutdown()
