@@ -4,6 +4,7 @@
  * a second), and the commands Compute mIoU, Show Worst Images and Export mIoU Report.
  */
 import * as vscode from 'vscode';
+import { commandRegistrar } from '../commands/safeCommand';
 import { miouJson } from '../core/metrics/report';
 import { MiouMessageType } from '../core/miouProtocol';
 import type { DatasetRegistry } from '../dataset/datasetRegistry';
@@ -100,16 +101,7 @@ export function registerMiouView(context: vscode.ExtensionContext, registry: Dat
     if (changed) refresh();
   };
 
-  const command = (id: string, run: () => Promise<unknown>) =>
-    vscode.commands.registerCommand(id, async () => {
-      try {
-        return await run();
-      } catch (error) {
-        log.error(`${id} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-        void vscode.window.showErrorMessage(vscode.l10n.t('SegLab: {0}', error instanceof Error ? error.message : String(error)));
-        return undefined;
-      }
-    });
+  const command = commandRegistrar(log);
 
   context.subscriptions.push(
     vscode.window.registerWebviewViewProvider(MIOU_VIEW_TYPE, provider),

@@ -6,12 +6,11 @@
  */
 import type { FileSystem } from '../core/fileSystem';
 import { MiouMessageType, type TrainingMessage, type TrainingRun } from '../core/miouProtocol';
-import { parseModelCard, type ModelCard } from '../core/model/card';
+import { MODELS_FOLDER, parseModelCard, type ModelCard } from '../core/model/card';
 import { joinPath } from '../core/paths';
 import { curvesFromCard } from '../training/curves';
 import type { TrainingRuns } from '../training/trainingRuns';
 
-const MODELS_FOLDER = 'models';
 const POST_INTERVAL_MS = 250;
 
 /** The card whose `name` is `model` (the predictions folder it writes): `models/<model>.json` first, else any card there. */

@@ -4,7 +4,7 @@
  * file says, asking only for the name, the architecture and the input normalisation.
  */
 import * as vscode from 'vscode';
-import { ARCHITECTURES, formatModelCard, parseModelCard, type ModelCard } from '../core/model/card';
+import { ARCHITECTURES, formatModelCard, MODELS_FOLDER, parseModelCard, type ModelCard } from '../core/model/card';
 import { cardPathFor, loadModel } from '../core/model/load';
 import { guessArchitecture, newCard, NORMALISATIONS, type Normalisation } from '../core/model/newCard';
 import { roundUp } from '../core/model/preprocess';
@@ -16,7 +16,7 @@ import type { TreeNode } from '../dataset/treeNodes';
 import { VscodeFileSystem } from '../dataset/vscodeFileSystem';
 import { sha256 } from '../node/onnxBackends';
 import { hostBackend } from './hostModel';
-import { MODELS_FOLDER, type ModelRegistry } from './modelRegistry';
+import type { ModelRegistry } from './modelRegistry';
 
 const PROBE = 64;
 

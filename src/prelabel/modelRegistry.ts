@@ -4,13 +4,13 @@
  * with the provider and time of the last run.
  */
 import * as vscode from 'vscode';
+import { MODELS_FOLDER } from '../core/model/card';
 import { readCard } from '../core/model/load';
 import { baseName, stemOf } from '../core/paths';
 import type { DatasetRegistry } from '../dataset/datasetRegistry';
 import type { DatasetState } from '../dataset/datasetState';
 import { VscodeFileSystem } from '../dataset/vscodeFileSystem';
 
-export const MODELS_FOLDER = 'models';
 const ACTIVE_KEY = 'seglab.activeModel';
 
 export interface ModelEntry {

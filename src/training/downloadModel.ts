@@ -5,14 +5,13 @@
  * The stored card also records the job and, from the job's history, the per-epoch train loss
  * (`metrics.trainLoss`), so the mIoU view can draw the model's curves later.
  */
-import { parseModelCard, type ModelCard } from '../core/model/card';
+import { MODELS_FOLDER, parseModelCard, type ModelCard } from '../core/model/card';
 import { DataError } from '../core/errors';
 import type { FileSystem } from '../core/fileSystem';
 import { joinPath } from '../core/paths';
 import { sha256Hex, type TrainingClient } from './client';
 import { trainLossOf } from './curves';
 
-export const MODELS_FOLDER = 'models';
 
 export interface StoredModel {
   name: string;

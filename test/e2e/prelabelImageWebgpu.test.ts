@@ -1,13 +1,15 @@
 // Scenario 4b: "SegLab: Pre-label Image" in a browser with WebGPU (Chromium on SwiftShader): the
 // model runs in the mask editor's webview, the status line says webgpu, the prediction is one
-// edit that Ctrl+Z removes, a run cancelled on its progress notification changes nothing, and the saved labels equal the host path's prediction (native ONNX
-// Runtime on the same image) except at near-ties. SwiftShader is a CPU emulation of a GPU: the
+// edit that Ctrl+Z removes, a run cancelled on its progress notification changes nothing, and the
+// saved labels equal the host path's prediction (native ONNX Runtime on the same image) except at
+// near-ties. A model from a `seglab.models` folder outside the editor's resource roots (which the
+// webview cannot fetch) travels as bytes and runs on WebGPU too. SwiftShader is a CPU emulation of a GPU: the
 // demo U-Net takes 130-160 s on a 512x512 demo image there (2 cores), so the scenario pre-labels
 // a 128x128 crop of one (15-25 s); the times it prints are for the closing note, not a speed
 // figure. The crop is a PNG so that the browser and the host decode the same pixels (their JPEG
 // decoders differ by a grey level here and there, which moved 0.5% of this crop's labels).
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { encode as encodePng } from 'fast-png';
 import { test } from 'node:test';
@@ -18,6 +20,7 @@ import { createNativeBackend, sha256 } from '../../src/node/onnxBackends';
 import { NodeFileSystem } from '../../src/node/nodeFileSystem';
 import { DEMO_CLASSES } from '../../scripts/demo/generate';
 import { IGNORE } from '../../scripts/demo/scene';
+import { QUIET_SETTINGS, writeUserSettings } from '../../scripts/tools/launch';
 import { withWorkbench } from './harness';
 import { classCounts, openInMaskEditor, readDemoMask, waitDirty, waitForCounts } from './maskEditor';
 import { press, runCommand, selectModel } from './workbench';
@@ -26,6 +29,8 @@ const DEMO_SIZE = 512;
 /** Side of the crop that is pre-labeled (a multiple of the U-Net's 16). */
 const SIZE = 128;
 const MODEL = 'demo-unet';
+/** The same model in a folder outside the editor's resource roots. */
+const OUTSIDE = 'demo-unet-outside';
 /** First run on SwiftShader, shader compilation included: about 16 s on the loaded 2-core machine. */
 const WEBGPU_RUN_MS = 90_000;
 /** How long a cancelled run is given to (wrongly) land: a warm run took 10-15 s here. */
@@ -63,7 +68,7 @@ async function hostPrediction(root: string, stem: string) {
 test('Pre-label Image runs on WebGPU in the editor, as one undoable edit equal to the host path\'s prediction', async () => {
   await withWorkbench(
     'prelabelImageWebgpu',
-    async ({ page, dataset }) => {
+    async ({ page, dataset, userDataDir }) => {
       const stem = await writeCrop(dataset.root, dataset.unlabeled[0]);
       const editor = await openInMaskEditor(page, `${stem}.png`, SIZE);
       const before = await waitForCounts(editor, (c) => c.get(0) === SIZE * SIZE, 'an unlabeled image is all background');
@@ -112,6 +117,28 @@ test('Pre-label Image runs on WebGPU in the editor, as one undoable edit equal t
       }
       console.log(JSON.stringify({ measurement: 'prelabel-image-webgpu-vs-host', model: MODEL, size: SIZE, webgpuSwiftShaderFirstRunMs: Number(ran![2]), commandWallMs: Math.round(wallMs), hostNativeWarmMs: Math.round(host.milliseconds), differingPixels: differing, widestGap }));
       assert.ok(widestGap < 1e-2, `${differing} of ${n} pixels differ from the host path's prediction, with logit gaps up to ${widestGap}`);
+
+      // The same model from a folder outside the workspace: sent as bytes, still run on WebGPU
+      // (a failed fetch would have fallen back to the host, which the status line would name).
+      const outside = join(userDataDir, '..', 'outside-models');
+      mkdirSync(outside);
+      copyFileSync(join(dataset.root, 'models', `${MODEL}.onnx`), join(outside, `${OUTSIDE}.onnx`));
+      const card = JSON.parse(readFileSync(join(dataset.root, 'models', `${MODEL}.json`), 'utf8'));
+      writeFileSync(join(outside, `${OUTSIDE}.json`), JSON.stringify({ ...card, name: OUTSIDE }));
+      // machine-overridable: code-server's remote window reads it from the Machine settings.
+      writeUserSettings(userDataDir, { ...QUIET_SETTINGS, 'seglab.models': [outside] }, true);
+      mkdirSync(join(userDataDir, 'Machine'), { recursive: true });
+      writeFileSync(join(userDataDir, 'Machine', 'settings.json'), JSON.stringify({ 'seglab.models': [outside] }));
+      await selectModel(page, OUTSIDE);
+      await page.locator('.tabs-container .tab.active').click();
+      await press(page, 'Control+z');
+      await waitForCounts(editor, (c) => c.get(0) === before.get(0), 'undo after the save restores all background');
+      await editor.frame.locator('#status').evaluate((e) => (e.textContent = '')); // the first run's line
+      await runCommand(page, 'SegLab: Pre-label Image');
+      const again = editor.frame.locator('#status', { hasText: 'Pre-labeled with' });
+      await again.waitFor({ timeout: WEBGPU_RUN_MS });
+      assert.match((await again.textContent()) ?? '', /Pre-labeled with webgpu in \d+ ms/);
+      await waitForCounts(editor, (c) => c.get(0) === after.get(0), 'the model sent as bytes labels the same pixels');
     },
     { webgpu: true },
   );

@@ -7,6 +7,9 @@
 import type { ClassDef, Rgb } from '../classes';
 import { DataError } from '../errors';
 
+/** A dataset's own models: `<root>/models/<name>.onnx` with its card `<name>.json`. */
+export const MODELS_FOLDER = 'models';
+
 export const ARCHITECTURES = ['deeplabv3', 'deeplabv3plus', 'unet', 'fcn', 'segformer', 'other'] as const;
 export type Architecture = (typeof ARCHITECTURES)[number];
 
