@@ -30,7 +30,7 @@ const DEMO_SIZE = 512;
 const SIZE = 128;
 const MODEL = 'demo-unet';
 /** The same model in a folder outside the editor's resource roots. */
-const OUTSIDE = 'demo-unet-outside';
+const OUTSIDE = 'outside-unet';
 /** First run on SwiftShader, shader compilation included: about 16 s on the loaded 2-core machine. */
 const WEBGPU_RUN_MS = 90_000;
 /** How long a cancelled run is given to (wrongly) land: a warm run took 10-15 s here. */
@@ -69,6 +69,17 @@ test('Pre-label Image runs on WebGPU in the editor, as one undoable edit equal t
   await withWorkbench(
     'prelabelImageWebgpu',
     async ({ page, dataset, userDataDir }) => {
+      // A `seglab.models` folder outside the workspace with a copy of the model, set up first so
+      // that the settings watcher has long seen it when the model is picked.
+      const outside = join(userDataDir, '..', 'outside-models');
+      mkdirSync(outside);
+      copyFileSync(join(dataset.root, 'models', `${MODEL}.onnx`), join(outside, `${OUTSIDE}.onnx`));
+      const card = JSON.parse(readFileSync(join(dataset.root, 'models', `${MODEL}.json`), 'utf8'));
+      writeFileSync(join(outside, `${OUTSIDE}.json`), JSON.stringify({ ...card, name: OUTSIDE }));
+      // machine-overridable: code-server's remote window reads it from the Machine settings.
+      writeUserSettings(userDataDir, { ...QUIET_SETTINGS, 'seglab.models': [outside] }, true);
+      mkdirSync(join(userDataDir, 'Machine'), { recursive: true });
+      writeFileSync(join(userDataDir, 'Machine', 'settings.json'), JSON.stringify({ 'seglab.models': [outside] }));
       const stem = await writeCrop(dataset.root, dataset.unlabeled[0]);
       const editor = await openInMaskEditor(page, `${stem}.png`, SIZE);
       const before = await waitForCounts(editor, (c) => c.get(0) === SIZE * SIZE, 'an unlabeled image is all background');
@@ -118,21 +129,13 @@ test('Pre-label Image runs on WebGPU in the editor, as one undoable edit equal t
       console.log(JSON.stringify({ measurement: 'prelabel-image-webgpu-vs-host', model: MODEL, size: SIZE, webgpuSwiftShaderFirstRunMs: Number(ran![2]), commandWallMs: Math.round(wallMs), hostNativeWarmMs: Math.round(host.milliseconds), differingPixels: differing, widestGap }));
       assert.ok(widestGap < 1e-2, `${differing} of ${n} pixels differ from the host path's prediction, with logit gaps up to ${widestGap}`);
 
-      // The same model from a folder outside the workspace: sent as bytes, still run on WebGPU
+      // The same model from the folder outside the workspace: sent as bytes, still run on WebGPU
       // (a failed fetch would have fallen back to the host, which the status line would name).
-      const outside = join(userDataDir, '..', 'outside-models');
-      mkdirSync(outside);
-      copyFileSync(join(dataset.root, 'models', `${MODEL}.onnx`), join(outside, `${OUTSIDE}.onnx`));
-      const card = JSON.parse(readFileSync(join(dataset.root, 'models', `${MODEL}.json`), 'utf8'));
-      writeFileSync(join(outside, `${OUTSIDE}.json`), JSON.stringify({ ...card, name: OUTSIDE }));
-      // machine-overridable: code-server's remote window reads it from the Machine settings.
-      writeUserSettings(userDataDir, { ...QUIET_SETTINGS, 'seglab.models': [outside] }, true);
-      mkdirSync(join(userDataDir, 'Machine'), { recursive: true });
-      writeFileSync(join(userDataDir, 'Machine', 'settings.json'), JSON.stringify({ 'seglab.models': [outside] }));
       await selectModel(page, OUTSIDE);
       await page.locator('.tabs-container .tab.active').click();
       await press(page, 'Control+z');
       await waitForCounts(editor, (c) => c.get(0) === before.get(0), 'undo after the save restores all background');
+      await waitDirty(page, true);
       await editor.frame.locator('#status').evaluate((e) => (e.textContent = '')); // the first run's line
       await runCommand(page, 'SegLab: Pre-label Image');
       const again = editor.frame.locator('#status', { hasText: 'Pre-labeled with' });
