@@ -7,18 +7,20 @@
  * - the ratios: WASM / native at the same thread count, and the CPU fallback path (the extension
  *   host runs the whole pipeline on onnxruntime-node when the webview has no WebGPU) / the native
  *   session alone (target: within 1.5x);
- * - whole-dataset throughput (images/s) of the batch pre-labeler on 200 JPEG images.
+ * - whole-dataset throughput (images/s) of the batch pre-labeler on 200 JPEG images;
+ * - JPEG decoding of those images: SegLab's WASM libjpeg-turbo against jpeg-js (its decoder
+ *   before) and Pillow (the trainer's), in the same run.
  * Each configuration runs in its own process (onnxruntime-web's thread count is per process).
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { encode as encodeJpeg } from 'jpeg-js';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { decode as jpegJsDecode, encode as encodeJpeg } from 'jpeg-js';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { indexDataset } from '../src/core/dataset/datasetIndex';
 import { detectDataset } from '../src/core/dataset/detect';
 import { parseModelCard } from '../src/core/model/card';
-import type { RgbImage } from '../src/core/model/image';
+import { decodeImage, type RgbImage } from '../src/core/model/image';
 import { loadModel } from '../src/core/model/load';
 import { predict } from '../src/core/model/pipeline';
 import { prelabelDataset } from '../src/core/model/prelabelDataset';
@@ -108,6 +110,38 @@ async function throughput(path: string, threads: number): Promise<void> {
   console.log(JSON.stringify({ bench: 'prelabel-throughput', file: path.split('/').pop(), provider: 'cpu', threads, images: result.written.length, failed: result.failed.length, seconds: +result.seconds.toFixed(2), imagesPerSecond: +(result.written.length / result.seconds).toFixed(2) }));
 }
 
+/** Best of 3 passes over the dataset's JPEGs, in Mpx/s; Pillow's when /usr/bin/python3 has it. */
+async function jpegDecode(): Promise<void> {
+  const dir = join(datasetRoot(), 'images');
+  const files = readdirSync(dir).filter((f) => f.endsWith('.jpg')).map((f) => join(dir, f));
+  const bytes = files.map((f) => readFileSync(f));
+  const mpx = (files.length * SIZE * SIZE) / 1e6;
+  const bestOf3 = async (decode: (b: Uint8Array, i: number) => unknown) => {
+    let best = Infinity;
+    for (let pass = 0; pass < 4; pass++) {
+      const start = performance.now();
+      for (let i = 0; i < bytes.length; i++) await decode(bytes[i], i);
+      if (pass > 0) best = Math.min(best, (performance.now() - start) / 1000); // the first pass warms up
+    }
+    return +(mpx / best).toFixed(1);
+  };
+  const libjpegTurbo = await bestOf3((b, i) => decodeImage(b, files[i]));
+  const jpegJs = await bestOf3((b) => jpegJsDecode(b, { useTArray: true, formatAsRGBA: false }));
+  const py = spawnSync('/usr/bin/python3', ['-c', `
+import sys, time
+from PIL import Image
+files = sys.argv[1:]
+best = 1e9
+for p in range(4):
+    t = time.perf_counter()
+    for f in files:
+        Image.open(f).convert('RGB').load()
+    if p: best = min(best, time.perf_counter() - t)
+print(best)`, ...files], { encoding: 'utf8' });
+  const pillow = py.status === 0 ? +(mpx / Number(py.stdout)).toFixed(1) : null;
+  console.log(JSON.stringify({ bench: 'jpeg-decode', images: files.length, width: SIZE, height: SIZE, libjpegTurboWasmMpxPerSec: libjpegTurbo, jpegJsMpxPerSec: jpegJs, pillowMpxPerSec: pillow, overJpegJs: +(libjpegTurbo / jpegJs).toFixed(2), overPillow: pillow && +(libjpegTurbo / pillow).toFixed(2) }));
+}
+
 function child(args: string[]): Array<Record<string, number | string>> {
   const r = spawnSync(process.execPath, ['--import', 'tsx', __filename, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
   if (r.status !== 0) throw new Error(`bench child ${args.join(' ')} failed (${r.signal ?? r.status})`);
@@ -120,6 +154,7 @@ async function main(): Promise<void> {
   const [mode, ...rest] = process.argv.slice(2);
   if (mode === '--latency') return latency(rest[0], rest[1] as NodeProvider, Number(rest[2]));
   if (mode === '--throughput') return throughput(rest[0], Number(rest[1]));
+  if (mode === '--jpeg') return jpegDecode();
   const dirs = { test: await testModelsDir(false), bench: await testModelsDir(true) };
   console.error(`load average at start: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
   for (const model of MODELS) {
@@ -137,6 +172,7 @@ async function main(): Promise<void> {
     }
   }
   for (const model of MODELS.slice(0, 2)) child(['--throughput', join(model.bench ? dirs.bench : dirs.test, model.file), '2']);
+  await jpegDecode();
   console.error(`load average at end: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
 }
 

@@ -38,6 +38,10 @@ copyOnnxRuntimeNode();
 rmSync('dist/ort', { recursive: true, force: true });
 for (const f of JSON.parse(readFileSync('webview/prelabel/ortWebFiles.json', 'utf8'))) cpSync(join('node_modules/onnxruntime-web/dist', f), join('dist/ort', f));
 
+// The JPEG decoder's WASM (src/core/model/image.ts): its Emscripten loader reads it beside the
+// bundle that runs it (dist/extension.js, dist/cli.js).
+cpSync('node_modules/@cornerstonejs/codec-libjpeg-turbo-8bit/dist/libjpegturbowasm_decode.wasm', 'dist/libjpegturbowasm_decode.wasm');
+
 // The webviews load the codicon font through their own resource URIs.
 for (const f of ['codicon.css', 'codicon.ttf']) cpSync(join('node_modules/@vscode/codicons/dist', f), join('dist/codicons', f));
 

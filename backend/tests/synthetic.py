@@ -11,9 +11,8 @@ CLASSES = [{"id": 0, "name": "background", "color": [0, 0, 0]},
 
 
 def make_dataset(root: str, count: int = 6, size: int = 64, seed: int = 0, splits: bool = False,
-                 unlabeled: int = 1, mode: str = "P", jpeg: bool = True) -> str:
-    """Images alternate PNG / JPEG unless `jpeg` is False (Pillow and the extension's jpeg-js decode JPEG
-    slightly differently, so tests that compare pixels with the TypeScript side use PNG only)."""
+                 unlabeled: int = 1, mode: str = "P") -> str:
+    """Images alternate PNG / JPEG (the extension decodes JPEG with libjpeg-turbo too, to the same pixels)."""
     rng = np.random.default_rng(seed)
     os.makedirs(os.path.join(root, "images"), exist_ok=True)
     os.makedirs(os.path.join(root, "masks"), exist_ok=True)
@@ -29,7 +28,7 @@ def make_dataset(root: str, count: int = 6, size: int = 64, seed: int = 0, split
         img[mask == 1] = (200, 40, 40)
         img[mask == 2] = (40, 200, 40)
         mask[:2, :] = 255
-        Image.fromarray(img).save(os.path.join(root, "images", f"img{i:03d}.jpg" if i % 2 and jpeg else f"img{i:03d}.png"))
+        Image.fromarray(img).save(os.path.join(root, "images", f"img{i:03d}.jpg" if i % 2 else f"img{i:03d}.png"))
         if i < count:
             m = Image.fromarray(mask, mode="L")
             if mode == "P":

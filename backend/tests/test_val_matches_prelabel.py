@@ -30,12 +30,11 @@ def seglab(*args: str) -> dict:
 @pytest.mark.skipif(shutil.which("node") is None or not os.path.isfile(CLI),
                     reason="needs node and dist/cli.js: run `npm run build` first (npm test builds before pytest)")
 def test_final_val_miou_equals_prelabel_then_miou(tmp_path):
-    # sides not multiples of the U-Net's 8 (padding), above a 64 tile (tiling); PNG only (see make_dataset)
-    root = make_dataset(str(tmp_path / "ds"), count=8, size=100, splits=True, jpeg=False)
-    for folder in ("images", "masks"):  # one non-square val image: 100 wide, 83 high
-        path = os.path.join(root, folder, "img007.png")
-        with Image.open(path) as im:
-            im.crop((0, 0, 100, 83)).save(path)
+    # sides not multiples of the U-Net's 8 (padding), above a 64 tile (tiling); PNG and JPEG images
+    root = make_dataset(str(tmp_path / "ds"), count=8, size=100, splits=True)
+    for path in ("images/img007.jpg", "masks/img007.png"):  # one non-square val image: 100 wide, 83 high
+        with Image.open(os.path.join(root, path)) as im:
+            im.crop((0, 0, 100, 83)).save(os.path.join(root, path))
     out = str(tmp_path / "run")
     assert train.run(["--data", root, "--epochs", "4", "--out", out, "--arch", "unet", "--unet-base", "8",
                       "--unet-depth", "3", "--image-size", "48", "--batch-size", "2", "--lr", "3e-3", "--device", "cpu",

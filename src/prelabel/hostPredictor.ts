@@ -45,7 +45,7 @@ export class HostPredictor implements vscode.Disposable {
     }
     const loaded = await this.session.loaded;
     const start = performance.now();
-    const image = decodeImage(await dataset.fs.readFile(imagePath), imagePath);
+    const image = await decodeImage(await dataset.fs.readFile(imagePath), imagePath);
     const prediction = await predict(image, loaded.model, loaded.backend, { signal });
     const seconds = (performance.now() - start) / 1000;
     this.models.recordRun({ provider: loaded.backend.provider, secondsPerImage: seconds });

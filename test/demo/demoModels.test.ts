@@ -38,7 +38,7 @@ describe('demo models', () => {
   before(async () => {
     const root = join(work, 'data');
     await generateDemoDataset(root, { count: 1 });
-    image = decodeImage(readFileSync(join(root, 'images/cell_000.jpg')), 'cell_000.jpg');
+    image = await decodeImage(readFileSync(join(root, 'images/cell_000.jpg')), 'cell_000.jpg');
     gt = decodeMask(readFileSync(join(root, 'masks/cell_000.png')), { path: 'cell_000.png', classes: DEMO_CLASSES }).data;
     datasetClasses = parseConfig(readFileSync(join(root, 'seglab.json'), 'utf8'), defaultConfig('x'), 'seglab.json').classes;
   });

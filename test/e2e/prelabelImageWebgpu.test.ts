@@ -6,12 +6,12 @@
 // webview cannot fetch) travels as bytes and runs on WebGPU too. SwiftShader is a CPU emulation of a GPU: the
 // demo U-Net takes 130-160 s on a 512x512 demo image there (2 cores), so the scenario pre-labels
 // a 128x128 crop of one (15-25 s); the times it prints are for the closing note, not a speed
-// figure. The crop is a PNG so that the browser and the host decode the same pixels (their JPEG
-// decoders differ by a grey level here and there, which moved 0.5% of this crop's labels).
+// figure. The crop is a JPEG: Chromium in the webview and the host's WASM libjpeg-turbo must decode
+// it to the same pixels (jpeg-js, the host's decoder before, moved 0.5% of this crop's labels).
 import assert from 'node:assert/strict';
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { encode as encodePng } from 'fast-png';
+import { encode as encodeJpeg } from 'jpeg-js';
 import { test } from 'node:test';
 import { decodeImage } from '../../src/core/model/image';
 import { loadModel } from '../../src/core/model/load';
@@ -36,16 +36,18 @@ const WEBGPU_RUN_MS = 90_000;
 /** How long a cancelled run is given to (wrongly) land: a warm run took 10-15 s here. */
 const CANCELLED_WAIT_MS = 20_000;
 
-/** images/<stem>-crop.png: the centre SIZE x SIZE of the demo image, unlabeled like it. */
+/** images/<stem>-crop.jpg: the centre SIZE x SIZE of the demo image, unlabeled like it. */
 async function writeCrop(root: string, stem: string): Promise<string> {
   const fs = new NodeFileSystem();
   const path = join(root, 'images', `${stem}.jpg`);
-  const image = decodeImage(await fs.readFile(path), path);
-  const rgb = new Uint8Array(SIZE * SIZE * 3);
+  const image = await decodeImage(await fs.readFile(path), path);
+  const rgba = new Uint8Array(SIZE * SIZE * 4).fill(255);
   const off = (DEMO_SIZE - SIZE) / 2;
-  for (let y = 0; y < SIZE; y++) rgb.set(image.data.subarray(((y + off) * image.width + off) * 3, ((y + off) * image.width + off + SIZE) * 3), y * SIZE * 3);
+  for (let y = 0; y < SIZE; y++) {
+    for (let x = 0; x < SIZE; x++) for (let c = 0; c < 3; c++) rgba[(y * SIZE + x) * 4 + c] = image.data[((y + off) * image.width + x + off) * 3 + c];
+  }
   const crop = `${stem}-crop`;
-  writeFileSync(join(root, 'images', `${crop}.png`), encodePng({ width: SIZE, height: SIZE, data: rgb, channels: 3, depth: 8 }));
+  writeFileSync(join(root, 'images', `${crop}.jpg`), encodeJpeg({ width: SIZE, height: SIZE, data: rgba }, 90).data);
   return crop;
 }
 
@@ -54,8 +56,8 @@ async function hostPrediction(root: string, stem: string) {
   const fs = new NodeFileSystem();
   const loaded = await loadModel({ fs, sha256, createBackend: (bytes) => createNativeBackend(bytes) }, join(root, 'models', `${MODEL}.onnx`), { classes: DEMO_CLASSES, ignoreIndex: IGNORE, path: root });
   try {
-    const imagePath = join(root, 'images', `${stem}.png`);
-    const image = decodeImage(await fs.readFile(imagePath), imagePath);
+    const imagePath = join(root, 'images', `${stem}.jpg`);
+    const image = await decodeImage(await fs.readFile(imagePath), imagePath);
     await predict(image, loaded.model, loaded.backend); // warm-up, as the extension's session is after its first run
     const start = performance.now();
     const p = await predict(image, loaded.model, loaded.backend, { keepLogits: true });
@@ -81,7 +83,7 @@ test('Pre-label Image runs on WebGPU in the editor, as one undoable edit equal t
       mkdirSync(join(userDataDir, 'Machine'), { recursive: true });
       writeFileSync(join(userDataDir, 'Machine', 'settings.json'), JSON.stringify({ 'seglab.models': [outside] }));
       const stem = await writeCrop(dataset.root, dataset.unlabeled[0]);
-      const editor = await openInMaskEditor(page, `${stem}.png`, SIZE);
+      const editor = await openInMaskEditor(page, `${stem}.jpg`, SIZE);
       const before = await waitForCounts(editor, (c) => c.get(0) === SIZE * SIZE, 'an unlabeled image is all background');
       await selectModel(page, MODEL);
 

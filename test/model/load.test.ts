@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, test } from 'node:test';
 import { DataError } from '../../src/core/errors';
@@ -10,6 +11,7 @@ import { createBackend, sha256 } from '../../src/node/onnxBackends';
 import { jpegImage, pngImage, tempDir } from '../core/dataset/fixtures';
 import { TEST_CLASSES, testModelsDir } from './testModels';
 
+const PYTHON = '/usr/bin/python3';
 const deps = { fs: new NodeFileSystem(), sha256, createBackend: (b: Uint8Array) => createBackend('cpu', b, { threads: 1 }) };
 const dataset = { classes: TEST_CLASSES, ignoreIndex: 255, path: 'd' };
 let models: string;
@@ -42,10 +44,40 @@ test('a card-less model whose channel count is symbolic is probed with one run',
   await m.backend.release();
 });
 
-test('decodeImage reads JPEG and PNG to RGB and names the file otherwise', () => {
-  const jpg = decodeImage(jpegImage(12, 8), 'a.jpg');
+test('decodeImage reads JPEG and PNG to RGB and names the file otherwise', async () => {
+  const jpg = await decodeImage(jpegImage(12, 8), 'a.jpg');
   assert.deepEqual([jpg.width, jpg.height, jpg.channels, jpg.data.length], [12, 8, 3, 12 * 8 * 3]);
-  const png = decodeImage(pngImage(5, 4), 'b.png');
+  const png = await decodeImage(pngImage(5, 4), 'b.png');
   assert.deepEqual([...png.data.subarray(0, 3)], [0, 13, 26]);
-  assert.throws(() => decodeImage(new Uint8Array([1, 2, 3, 4]), 'c.bmp'), /^DataError: c\.bmp: not a JPEG or PNG image/);
+  await assert.rejects(decodeImage(new Uint8Array([1, 2, 3, 4]), 'c.bmp'), /^DataError: c\.bmp: not a JPEG or PNG image/);
+  const truncated = jpegImage(64, 64).subarray(0, 300);
+  await assert.rejects(decodeImage(truncated, 'd.jpg'), /^DataError: d\.jpg: cannot decode image/);
+  // The decoder still works after an error.
+  assert.equal((await decodeImage(jpegImage(12, 8), 'a.jpg')).width, 12);
+});
+
+test('a JPEG decodes to exactly Pillow\'s pixels (the trainer\'s decoder): RGB 4:2:0, 4:4:4 progressive, grayscale; CMYK is refused by name', { skip: !existsSync(PYTHON) && `no ${PYTHON}` }, async (t) => {
+  const dir = tempDir(t);
+  // Each JPEG with Pillow's own decode of it beside it (raw RGB).
+  execFileSync(PYTHON, ['-c', `
+import numpy as np, sys
+from PIL import Image
+rng = np.random.default_rng(1)
+y, x = np.mgrid[0:61, 0:83]
+rgb = np.stack([(x * 3) % 256, (y * 4) % 256, (x * y) % 256], -1).astype(np.uint8)
+rgb = np.clip(rgb.astype(int) + rng.integers(-20, 20, rgb.shape), 0, 255).astype(np.uint8)
+d = sys.argv[1]
+Image.fromarray(rgb).save(d + '/rgb420.jpg', quality=85)
+Image.fromarray(rgb).save(d + '/rgb444p.jpg', quality=92, subsampling=0, progressive=True)
+Image.fromarray(rgb[..., 0]).save(d + '/gray.jpg', quality=90)
+Image.fromarray(rgb).convert('CMYK').save(d + '/cmyk.jpg')
+for n in ('rgb420', 'rgb444p', 'gray'):
+    open(d + '/' + n + '.rgb', 'wb').write(np.asarray(Image.open(d + '/' + n + '.jpg').convert('RGB')).tobytes())
+`, dir]);
+  for (const name of ['rgb420', 'rgb444p', 'gray']) {
+    const image = await decodeImage(readFileSync(join(dir, `${name}.jpg`)), `${name}.jpg`);
+    assert.deepEqual([image.width, image.height], [83, 61], name);
+    assert.ok(Buffer.from(image.data).equals(readFileSync(join(dir, `${name}.rgb`))), `${name}: the same pixels as Pillow`);
+  }
+  await assert.rejects(decodeImage(readFileSync(join(dir, 'cmyk.jpg')), 'cmyk.jpg'), /^DataError: cmyk\.jpg: 4-channel \(CMYK\) JPEG images are not supported/);
 });

@@ -36,7 +36,7 @@ async function miouOf(index: DatasetIndex, onnxPath: string): Promise<number> {
   try {
     const cm = new ConfusionMatrix(CLASSES.length, 255);
     for (const e of index.images.filter((i) => i.mask)) {
-      const image = decodeImage(await fs.readFile(join(index.root, e.image)), e.image);
+      const image = await decodeImage(await fs.readFile(join(index.root, e.image)), e.image);
       const pred = await predict(image, loaded.model, loaded.backend);
       const gt = decodeMask(await fs.readFile(join(index.root, e.mask ?? '')), { path: e.mask ?? '', classes: CLASSES });
       cm.accumulate(gt.data, pred.labels);

@@ -91,7 +91,7 @@ export async function prelabelDataset(fs: FileSystem, index: DatasetIndex, loade
       const imagePath = joinPath(index.root, entry.image);
       try {
         if (labelMasks.has(normal(target))) throw new DataError(target, 'is a label mask; not overwritten');
-        const image = decodeImage(await fs.readFile(imagePath), imagePath);
+        const image = await decodeImage(await fs.readFile(imagePath), imagePath);
         const p = await predict(image, loaded.model, loaded.backend, { ...options.predict, signal: options.signal });
         const png = encodeMask({ width: p.width, height: p.height, data: p.labels }, config.classes, config.ignoreIndex);
         if (options.signal?.aborted) throw options.signal.reason;
