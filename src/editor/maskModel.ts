@@ -64,7 +64,7 @@ export class MaskModel {
 export async function loadMask(fs: FileSystem, context: ImageContext): Promise<Mask> {
   const size = await readImageFileSize(fs, context.imagePath);
   const { maskPath, config } = context;
-  if (!(await fs.stat(maskPath))) return { ...size, data: new Uint8Array(size.width * size.height) };
+  if (!(await fs.stat(maskPath))) return { width: size.width, height: size.height, data: new Uint8Array(size.width * size.height) };
   const mask = decodeMask(await fs.readFile(maskPath), { path: maskPath, classes: config.classes, ignoreIndex: config.ignoreIndex });
   if (mask.width !== size.width || mask.height !== size.height) {
     throw new DataError(maskPath, `mask is ${mask.width}x${mask.height} but its image ${context.imagePath} is ${size.width}x${size.height}`);

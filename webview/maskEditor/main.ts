@@ -10,6 +10,7 @@ import css from './maskEditor.css';
 import { Palette } from './palette';
 import { Toolbar } from './toolbar';
 import { reportCapabilities, WebPrelabeler } from './webPrelabel';
+import { storedImage } from './storedImage';
 
 declare function acquireVsCodeApi(): { postMessage(message: unknown): void };
 
@@ -35,7 +36,7 @@ let pendingDisagreement: DisagreementMessage | undefined;
 async function loadImage(uri: string): Promise<ImageBitmap> {
   const response = await fetch(uri);
   if (!response.ok) throw new Error(`cannot load the image (${response.status})`);
-  return createImageBitmap(await response.blob());
+  return storedImage(new Uint8Array(await response.arrayBuffer()));
 }
 
 async function start(init: InitMessage): Promise<void> {

@@ -5,7 +5,7 @@
 import { DataError, type Problem } from '../errors';
 import type { FileSystem } from '../fileSystem';
 import { decodeMask } from '../mask/codec';
-import { readImageSize } from '../mask/imageSize';
+import { readImageSize, type ImageSize } from '../mask/imageSize';
 import { countUnknownValues } from '../mask/values';
 import { joinPath } from '../paths';
 import type { DatasetIndex, ImageEntry } from './types';
@@ -14,7 +14,7 @@ import { forEachLimited, type ProgressOptions } from './forEachLimited';
 /** JPEG sizes sit after the metadata segments; 64 KiB covers typical EXIF blocks. */
 const IMAGE_HEAD_BYTES = 64 * 1024;
 /** Width and height from the image's header, reading the whole file when the head is not enough. */
-export async function readImageFileSize(fs: FileSystem, path: string): Promise<{ width: number; height: number }> {
+export async function readImageFileSize(fs: FileSystem, path: string): Promise<ImageSize> {
   const head = await fs.readHead(path, IMAGE_HEAD_BYTES);
   try {
     return readImageSize(head, path);
