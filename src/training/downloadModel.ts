@@ -12,7 +12,6 @@ import { joinPath } from '../core/paths';
 import { sha256Hex, type TrainingClient } from './client';
 import { trainLossOf } from './curves';
 
-
 export interface StoredModel {
   name: string;
   onnxPath: string;

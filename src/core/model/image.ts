@@ -60,7 +60,7 @@ async function decodeJpeg(bytes: Uint8Array, path: string): Promise<RgbImage> {
       throw new DataError(path, 'cannot decode image (corrupt or truncated JPEG data)');
     }
     const samples = decoder.getDecodedBuffer();
-    if (componentCount === 3) return { width, height, channels: 3, data: samples.slice() };
+    if (components === 3) return { width, height, channels: 3, data: samples.slice() };
     const rgb = new Uint8Array(width * height * 3);
     for (let i = 0; i < samples.length; i++) rgb[i * 3] = rgb[i * 3 + 1] = rgb[i * 3 + 2] = samples[i];
     return { width, height, channels: 3, data: rgb };
