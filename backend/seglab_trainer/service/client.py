@@ -68,7 +68,9 @@ class Client:
         """(event, data) pairs of the job's Server-Sent Events, until `end` (whose data is the final job record)."""
         events, kind = [], None
         with self.client.stream("GET", f"/v1/jobs/{job_id}/events", timeout=timeout) as stream:
-            self._ok(stream, 200)
+            if stream.status_code != 200:
+                stream.read()  # the error's body, for the message
+                self._ok(stream, 200)
             for line in stream.iter_lines():
                 line = line.rstrip("\r\n")  # httpx 0.23 (Debian's) keeps the line ending
                 if line.startswith("event: "):
