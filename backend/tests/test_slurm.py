@@ -2,6 +2,7 @@
 started by scripts/slurm/cluster.py unless it runs already), through the service's HTTP API."""
 import hashlib
 import signal
+import time
 
 import pytest
 
@@ -66,15 +67,23 @@ def test_a_failing_trainer_fails_the_job_with_its_own_error(service, dataset, sl
 
 
 def test_a_requeued_job_resumes_from_its_checkpoint(service, dataset, slurm_cluster):  # noqa: F811
+    def nodes_idle():
+        states = slurm_cluster.run("sinfo", "-h", "-o", "%T").stdout.split()
+        return bool(states) and all(s == "idle" for s in states)
+
     job_id = service.submit(dataset, epochs=5000)["id"]
     before = service.wait(job_id, lambda j: j["state"] == "running" and j["epoch"] >= 2)
     slurm_id = before["executor"]["jobId"]
     r = slurm_cluster.run("scontrol", "requeue", slurm_id)  # what a node failure or a preemption does
     assert r.returncode == 0, r.stderr
+    requeued = time.time()
 
     def resumed(job):
-        if job["executor"]["state"] == "PENDING" and job["executor"]["reason"] == "BeginTime":
-            # Slurm holds a requeued job back for two minutes; let it go now
+        held = job["executor"]["state"] == "PENDING" and job["executor"]["reason"] == "BeginTime"
+        if held and time.time() - requeued > 2 and nodes_idle():
+            # Slurm holds a requeued job back for two minutes; let it go now. Not while the killed run's node is
+            # still completing, nor within the second of the requeue (credentials have 1 s resolution): the job
+            # would fail to start ("Killing non-startable batch job: Job credential revoked", seen in CI).
             slurm_cluster.run("scontrol", "update", f"jobid={slurm_id}", "starttime=now")
         return any(e["type"] == "start" and e["resumed"] for e in service.progress(job_id))
     service.wait(job_id, resumed)

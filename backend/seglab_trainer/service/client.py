@@ -94,8 +94,8 @@ class LocalService(Client):
     """`python -m seglab_trainer serve` on a free port of 127.0.0.1 with the given token and data dir. `start()`
     after `stop()` starts it again (on a new port) over the same data dir."""
 
-    def __init__(self, data_dir: str, token: str, serve_args: Sequence[str] = (), env: Optional[dict] = None):
-        self.data_dir, self.token, self.serve_args, self.env = data_dir, token, list(serve_args), env or {}
+    def __init__(self, data_dir: str, token: str, serve_args: Sequence[str] = ()):
+        self.data_dir, self.token, self.serve_args = data_dir, token, list(serve_args)
         self.proc: Optional[subprocess.Popen] = None
         self.start()
 
@@ -103,17 +103,21 @@ class LocalService(Client):
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             port = s.getsockname()[1]
-        env = {**os.environ, **self.env, "SEGLAB_TOKEN": self.token}
-        env["PYTHONPATH"] = PACKAGE_PARENT + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+        env = {**os.environ, "SEGLAB_TOKEN": self.token}
         cmd = [sys.executable, "-m", "seglab_trainer", "serve", "--port", str(port), "--data-dir", self.data_dir,
                *self.serve_args]
-        self.proc = subprocess.Popen(cmd, cwd=PACKAGE_PARENT, env=env, stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.PIPE)
+        # its log goes to a file: a pipe nobody reads would stall a long run once full
+        os.makedirs(self.data_dir, exist_ok=True)
+        log = os.path.join(self.data_dir, "service.log")
+        with open(log, "ab") as out:
+            # `-m seglab_trainer` from the package's parent folder; the service puts it on its trainers' PYTHONPATH
+            self.proc = subprocess.Popen(cmd, cwd=PACKAGE_PARENT, env=env, stdout=subprocess.DEVNULL, stderr=out)
         super().__init__(f"http://127.0.0.1:{port}", self.token)
         deadline = time.time() + timeout
         while time.time() < deadline:
             if self.proc.poll() is not None:
-                raise ServiceError(f"the service exited: {self.proc.stderr.read().decode()[-2000:]}")
+                with open(log, errors="replace") as f:
+                    raise ServiceError(f"the service exited: {f.read()[-2000:]}")
             try:
                 if httpx.get(self.url + "/v1/health").status_code == 200:
                     return
@@ -127,5 +131,3 @@ class LocalService(Client):
         if self.proc and self.proc.poll() is None:
             self.proc.send_signal(sig)
             self.proc.wait(timeout=20)
-        if self.proc:
-            self.proc.stderr.close()

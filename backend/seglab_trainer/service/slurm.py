@@ -16,8 +16,6 @@ from .slurm_script import SlurmConfigError, load_settings, render, with_device
 #: Slurm states in which the job is still on its way (waiting, running, being requeued)
 ACTIVE = {"PENDING", "CONFIGURING", "RUNNING", "COMPLETING", "SUSPENDED", "REQUEUED", "REQUEUE_HOLD", "REQUEUE_FED",
           "RESIZING", "SIGNALING", "STAGE_OUT", "STOPPED", "SPECIAL_EXIT"}
-#: how long after a requeue (Restarts going up) an ended-looking state is not taken as the job's end
-REQUEUE_GRACE_S = 30
 #: why a job that the trainer did not end itself has ended, as the job record's error says it
 ENDINGS = {
     "TIMEOUT": "time limit reached",
@@ -122,16 +120,9 @@ class SlurmExecutor(Executor):
             handle["nodeList"] = info["NodeList"]
             r = self._run("scontrol", "show", "hostnames", info["NodeList"])
             handle["nodes"] = r.stdout.split() if r.returncode == 0 else [info["NodeList"]]
-        restarts = int(info.get("Restarts", "0") or 0)
-        if restarts > handle.get("restarts", 0):
-            handle["requeuedAt"] = time.time()
         handle.update(state=state, reason=None if info.get("Reason") in (None, "None") else info["Reason"],
-                      restarts=restarts)
+                      restarts=int(info.get("Restarts", "0") or 0))
         if state in ACTIVE:
-            return None
-        # the killed run of a requeued job can show as FAILED before the job is PENDING again
-        just_requeued = time.time() - handle.get("requeuedAt", 0) < REQUEUE_GRACE_S
-        if state != "COMPLETED" and just_requeued and not handle.get("cancelRequested"):
             return None
         self.seen.pop(slurm_id, None)
         code = int(info.get("ExitCode", "1:0").split(":")[0] or 0)
