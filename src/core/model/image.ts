@@ -35,6 +35,8 @@ const tooLarge = (path: string, width: number, height: number) =>
   new DataError(path, `${width}x${height} is more than ${MAX_IMAGE_PIXELS / 1e6} megapixels; pre-labeling refuses larger images`);
 
 let jpegCodec: Promise<LibJpegTurbo> | undefined;
+/** WASM memory only grows: after a photo this large the module is dropped, so its memory can be freed. */
+const KEEP_CODEC_MAX_PIXELS = 16e6;
 
 /**
  * libjpeg-turbo (WASM), the decoder of Pillow (the trainer) and of Chromium (the editor): the host,
@@ -59,6 +61,7 @@ async function decodeJpeg(bytes: Uint8Array, path: string): Promise<RgbImage> {
     } catch {
       throw new DataError(path, 'cannot decode image (corrupt or truncated JPEG data)');
     }
+    if (width * height > KEEP_CODEC_MAX_PIXELS) jpegCodec = undefined;
     const samples = decoder.getDecodedBuffer();
     if (components === 3) return { width, height, channels: 3, data: samples.slice() };
     const rgb = new Uint8Array(width * height * 3);
