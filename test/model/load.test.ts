@@ -71,6 +71,7 @@ Image.fromarray(rgb).save(d + '/rgb420.jpg', quality=85)
 Image.fromarray(rgb).save(d + '/rgb444p.jpg', quality=92, subsampling=0, progressive=True)
 Image.fromarray(rgb[..., 0]).save(d + '/gray.jpg', quality=90)
 Image.fromarray(rgb).convert('CMYK').save(d + '/cmyk.jpg')
+Image.new('RGB', (4100, 4000), (10, 200, 30)).save(d + '/big.jpg')
 for n in ('rgb420', 'rgb444p', 'gray'):
     open(d + '/' + n + '.rgb', 'wb').write(np.asarray(Image.open(d + '/' + n + '.jpg').convert('RGB')).tobytes())
 `, dir]);
@@ -80,4 +81,9 @@ for n in ('rgb420', 'rgb444p', 'gray'):
     assert.ok(Buffer.from(image.data).equals(readFileSync(join(dir, `${name}.rgb`))), `${name}: the same pixels as Pillow`);
   }
   await assert.rejects(decodeImage(readFileSync(join(dir, 'cmyk.jpg')), 'cmyk.jpg'), /^DataError: cmyk\.jpg: 4-channel \(CMYK\) JPEG images are not supported/);
+  // Over 16 Mpx the decoder's module is dropped after the image (to free its memory); the next one loads it again.
+  const big = await decodeImage(readFileSync(join(dir, 'big.jpg')), 'big.jpg');
+  assert.deepEqual([big.width, big.height, ...big.data.subarray(0, 3)], [4100, 4000, 10, 200, 30]);
+  const again = await decodeImage(readFileSync(join(dir, 'rgb420.jpg')), 'rgb420.jpg');
+  assert.ok(Buffer.from(again.data).equals(readFileSync(join(dir, 'rgb420.rgb'))));
 });
