@@ -65,9 +65,6 @@ class SlurmService(LocalService):
     def submit(self, dataset: str, **params) -> dict:
         return super().submit(dataset, **{**TINY, **params})
 
-    def wait(self, job_id: str, until, timeout: float = 120) -> dict:
-        return super().wait(job_id, until, timeout, interval=0.3)
-
     def progress(self, job_id: str) -> list:
         path = os.path.join(self.data_dir, "jobs", job_id, "out", "progress.jsonl")
         with open(path) as f:

@@ -67,7 +67,9 @@ export async function prelabelImage(editors: MaskEditorProvider, registry: Datas
       try {
         const dataset = registry.get(document.rootUri) ?? (await registry.open(document.rootUri));
         const { prediction: p, loaded, seconds } = await predictor.predictImage(dataset, document.uri.path, controller.signal);
-        return { ...p, provider: hostProviderLabel(loaded.backend.provider) + fallback, milliseconds: seconds * 1000 };
+        const host = { ...p, provider: hostProviderLabel(loaded.backend.provider) + fallback, milliseconds: seconds * 1000 };
+        checkPrediction(host, document.mask, document.model.context.config, document.uri.fsPath);
+        return host;
       } catch (error) {
         if (token.isCancellationRequested) return undefined;
         throw error;
@@ -85,12 +87,11 @@ async function askForModel(models: ModelRegistry): Promise<ModelEntry | undefine
   return choice === select && (await vscode.commands.executeCommand('seglab.selectModel')) ? models.active() : undefined;
 }
 
-/** The one way a prediction reaches the mask: checked, one "Pre-label Image" edit, the confidence to every panel. */
-export function applyImagePrediction(editors: MaskEditorProvider, document: MaskDocument, prediction: ImagePrediction, model: Pick<ModelEntry, 'name'>): void {
+/** The one way a checked prediction reaches the mask: one "Pre-label Image" edit, the confidence to every panel. */
+function applyImagePrediction(editors: MaskEditorProvider, document: MaskDocument, prediction: ImagePrediction, model: Pick<ModelEntry, 'name'>): void {
   const { config } = document.model.context;
   const settings = prelabelSettings();
   const name = baseName(document.uri.path);
-  checkPrediction(prediction, document.mask, config, document.uri.fsPath);
   const edit = prelabelEdit(document.mask, prediction, { ...config, replace: settings.replace, minConfidence: Math.round(settings.minConfidence * 255) });
   if (edit) editors.applyHostEdit(document, PRELABEL_EDIT_LABEL, edit.delta);
   editors.postAll(document, {

@@ -12,8 +12,6 @@ import { resolveForBackend } from '../../src/core/model/load';
 import { predict } from '../../src/core/model/pipeline';
 import type { WebEngine } from './engine';
 
-// Kept here for the modules that imported it from the webview side.
-
 export interface WebModel {
   /** Shown in errors (the model's file name). */
   path: string;

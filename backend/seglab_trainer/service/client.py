@@ -17,9 +17,6 @@ import httpx
 
 from .executors import PACKAGE_PARENT
 
-FINAL_STATES = ("succeeded", "failed", "cancelled")
-
-
 def tar_of(folder: str) -> bytes:
     """A dataset folder as the upload body: a plain tar with the folder's content at its root."""
     buf = io.BytesIO()
@@ -63,8 +60,7 @@ class Client:
                 raise TimeoutError(json.dumps(job))
             time.sleep(interval)
 
-    def events(self, job_id: str, timeout: float = 120,
-               on_event: Optional[Callable[[str, dict], None]] = None) -> List[Tuple[str, dict]]:
+    def events(self, job_id: str, timeout: float = 120) -> List[Tuple[str, dict]]:
         """(event, data) pairs of the job's Server-Sent Events, until `end` (whose data is the final job record)."""
         events, kind = [], None
         with self.client.stream("GET", f"/v1/jobs/{job_id}/events", timeout=timeout) as stream:
@@ -77,8 +73,6 @@ class Client:
                     kind = line[7:]
                 elif line.startswith("data: "):
                     events.append((kind, json.loads(line[6:])))
-                    if on_event:
-                        on_event(kind, events[-1][1])
                     if kind == "end":
                         break
         return events
