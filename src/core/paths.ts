@@ -26,3 +26,13 @@ export function extensionOf(name: string): string {
   const dot = base.lastIndexOf('.');
   return dot <= 0 ? '' : base.slice(dot + 1).toLowerCase();
 }
+
+/** Forward slashes, no trailing slash: for comparing paths that may come in either style. */
+export function normalPath(path: string): string {
+  return path.replace(/\\/g, '/').replace(/\/+$/, '');
+}
+
+/** Whether `path` is `folder` or lies below it. */
+export function isInside(path: string, folder: string): boolean {
+  return normalPath(path) === normalPath(folder) || normalPath(path).startsWith(normalPath(folder) + '/');
+}

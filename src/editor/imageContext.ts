@@ -2,7 +2,7 @@ import { detectDataset } from '../core/dataset/detect';
 import type { DatasetConfig } from '../core/dataset/types';
 import { DataError } from '../core/errors';
 import type { FileSystem } from '../core/fileSystem';
-import { baseName, dirName, joinPath, stemOf } from '../core/paths';
+import { baseName, dirName, extensionOf, isInside, joinPath, stemOf } from '../core/paths';
 
 /** Where an image's dataset and mask are: everything the editor needs besides the pixels. */
 export interface ImageContext {
@@ -28,11 +28,31 @@ export async function findImageContext(fs: FileSystem, imagePath: string): Promi
     });
     if (detection) {
       const { config } = detection;
-      return { imagePath, root: folder, config, maskPath: joinPath(folder, config.masksDir, `${stemOf(baseName(imagePath))}.png`) };
+      const maskPath = joinPath(folder, config.masksDir, `${stemOf(baseName(imagePath))}.png`);
+      // Painting a mask or a prediction "as an image" would edit a label over its own picture.
+      if (maskPath === imagePath) throw new DataError(imagePath, `is a mask of the dataset at ${folder}, not an image: open its image instead`);
+      if (isInside(imagePath, joinPath(folder, config.predictionsDir))) throw new DataError(imagePath, `is a prediction of the dataset at ${folder}, not an image`);
+      return { imagePath, root: folder, config, maskPath };
     }
     const parent = dirName(folder);
     if (parent === folder) break;
     folder = parent;
   }
   throw new DataError(imagePath, 'not inside a SegLab dataset (no seglab.json, images/ + masks/, or VOC/CVAT folders above it)');
+}
+
+/**
+ * Why "Save As" must not write the mask to `path`, or undefined when it may: masks are PNGs, and
+ * one written among the dataset's images (the dialog proposes the image itself) would destroy or
+ * shadow an image.
+ */
+export function saveAsProblem(context: ImageContext, path: string): string | undefined {
+  if (extensionOf(path) !== 'png') return `${path}: a mask is saved as a PNG; choose a file name ending in .png`;
+  if (path === context.imagePath) return `${path} is the image being labeled; choose another file for its mask`;
+  const { root, config } = context;
+  const images = joinPath(root, config.imagesDir);
+  if (isInside(path, images) && !isInside(path, joinPath(root, config.masksDir))) {
+    return `${path} is in the dataset's images folder (${images}), where a mask would be read as an image; choose another folder`;
+  }
+  return undefined;
 }

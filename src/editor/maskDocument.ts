@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import type { MaskDelta } from '../core/editing/delta';
 import type { Mask } from '../core/mask/codec';
 import { VscodeFileSystem } from '../dataset/vscodeFileSystem';
-import { findImageContext } from './imageContext';
+import { findImageContext, saveAsProblem } from './imageContext';
 import { replayJournal, serializeJournal } from './journal';
 import { loadMask, MaskModel } from './maskModel';
 import { baseName } from '../core/paths';
@@ -84,12 +84,20 @@ export class MaskDocument implements vscode.CustomDocument {
     this.changed.fire({ kind: 'delta', delta, direction });
   }
 
-  async save(destination?: vscode.Uri): Promise<void> {
-    if (destination) {
-      await this.model.save(new VscodeFileSystem(destination), destination.path);
-      return;
-    }
+  async save(): Promise<void> {
     this.lastDiskBytes = await this.model.save(this.fs);
+    this.dirty = false;
+  }
+
+  /**
+   * Writes the mask to another PNG; throws, writing nothing, where that would overwrite an image.
+   * VS Code then counts the document as saved and opens `destination` in its default editor.
+   */
+  async saveAs(destination: vscode.Uri): Promise<void> {
+    if (destination.toString() === this.maskUri.toString()) return this.save();
+    const problem = saveAsProblem(this.model.context, destination.path);
+    if (problem) throw new Error(problem);
+    await this.model.save(new VscodeFileSystem(destination), destination.path);
     this.dirty = false;
   }
 

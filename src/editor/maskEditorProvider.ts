@@ -211,6 +211,7 @@ export class MaskEditorProvider implements vscode.CustomEditorProvider<MaskDocum
           vscode.l10n.t('Keep My Changes'),
         );
         if (choice !== reload) return;
+        if (await this.revertThroughVscode(document)) return;
       }
       await document.revert();
     };
@@ -218,12 +219,34 @@ export class MaskEditorProvider implements vscode.CustomEditorProvider<MaskDocum
     return vscode.Disposable.from(watcher, watcher.onDidChange(handler), watcher.onDidCreate(handler), watcher.onDidDelete(handler));
   }
 
+  /**
+   * Reverts through VS Code, whose dirty state only follows its own revert: on one of the
+   * document's editors, brought to the front first, since the command acts on the active editor
+   * (never run it while another editor, maybe a dirty text file, is active). False when no editor
+   * of the document came to the front within a second.
+   */
+  private async revertThroughVscode(document: MaskDocument): Promise<boolean> {
+    const panel = [...(this.panels.get(document) ?? [])][0];
+    if (!panel) return false;
+    const isFront = () => {
+      const input = vscode.window.tabGroups.activeTabGroup.activeTab?.input;
+      return panel.active && input instanceof vscode.TabInputCustom && input.viewType === MASK_EDITOR_VIEW_TYPE && input.uri.toString() === document.uri.toString();
+    };
+    panel.reveal(panel.viewColumn, false);
+    for (let waited = 0; !isFront(); waited += 50) {
+      if (waited >= 1000) return false;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    await vscode.commands.executeCommand('workbench.action.files.revert');
+    return true;
+  }
+
   async saveCustomDocument(document: MaskDocument): Promise<void> {
     await document.save();
   }
 
   async saveCustomDocumentAs(document: MaskDocument, destination: vscode.Uri): Promise<void> {
-    await document.save(destination);
+    await document.saveAs(destination);
   }
 
   async revertCustomDocument(document: MaskDocument): Promise<void> {

@@ -13,7 +13,7 @@ import { test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { freePort, QUIET_SETTINGS, writeUserSettings } from '../../scripts/tools/launch';
 import { artifactsRoot, TIMEOUT, withWorkbench } from './harness';
-import { openSegLab, runCommand, startCommand, webviewWith } from './workbench';
+import { notification, openSegLab, runCommand, startCommand, webviewWith } from './workbench';
 
 const PYTHON = '/usr/bin/python3';
 const TRAINING_TIMEOUT = 180_000;
@@ -50,10 +50,6 @@ async function showMiouView(page: Page, selector: string) {
   return webviewWith(page, selector, 60_000);
 }
 
-function toast(page: Page, text: string | RegExp) {
-  return page.locator('.notifications-toasts .notification-toast', { hasText: text }).first();
-}
-
 test('Fine-tune on the local CPU backend succeeds and activates the new model', { skip: !existsSync(PYTHON) && `no ${PYTHON}` }, async () => {
   const port = await freePort();
   await withWorkbench('fineTune', async ({ page, dataset, userDataDir }) => {
@@ -71,7 +67,7 @@ test('Fine-tune on the local CPU backend succeeds and activates the new model', 
     // The settings file watcher needs a moment; the notification names the port that was used.
     await page.waitForTimeout(2000);
     await runCommand(page, 'SegLab: Start Local Training Backend');
-    await toast(page, `training backend running at http://127.0.0.1:${port}`).waitFor({ timeout: 120_000 });
+    await notification(page, `training backend running at http://127.0.0.1:${port}`).waitFor({ timeout: 120_000 });
 
     await startCommand(page, 'SegLab: Fine-tune Model');
     await pickExactly(page, 'U-Net');
@@ -82,12 +78,12 @@ test('Fine-tune on the local CPU backend succeeds and activates the new model', 
     await page.locator('.quick-input-widget .monaco-list-row', { hasText: '1024' }).waitFor();
     await pickExactly(page, '256');
 
-    const progress = toast(page, 'SegLab training');
+    const progress = notification(page, 'SegLab training');
     await progress.waitFor({ timeout: TIMEOUT.workbench });
-    const done = toast(page, /Model .* is in .*\/models and active\./);
+    const done = notification(page, /Model .* is in .*\/models and active\./);
     // A screenshot while an epoch runs, if the job reaches one before it ends.
     const live = await Promise.race([
-      toast(page, /SegLab training.*[Ee]poch/s).waitFor({ timeout: TRAINING_TIMEOUT }).then(() => true),
+      notification(page, /SegLab training.*[Ee]poch/s).waitFor({ timeout: TRAINING_TIMEOUT }).then(() => true),
       done.waitFor({ timeout: TRAINING_TIMEOUT }).then(() => false),
     ]);
     await page.screenshot({ path: join(artifactsRoot, 'screenshots', 'fine-tune-progress.png') });

@@ -94,9 +94,9 @@ export async function strokeThrough(page: Page, editor: MaskEditor, pixels: Arra
   await page.mouse.up();
 }
 
-/** Waits for the active tab's dirty marker to be `dirty`. */
+/** Waits for the active tab's dirty marker to be `dirty` (the first group's, when the editor is split). */
 export async function waitDirty(page: Page, dirty: boolean): Promise<void> {
-  await page.locator(`.tabs-container .tab.active${dirty ? '.dirty' : ':not(.dirty)'}`).waitFor();
+  await page.locator(`.tabs-container .tab.active${dirty ? '.dirty' : ':not(.dirty)'}`).first().waitFor();
 }
 
 export function readDemoMask(root: string, stem: string): Mask {

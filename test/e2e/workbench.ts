@@ -57,21 +57,33 @@ export function treeRow(view: Locator, label: string): Locator {
 }
 
 /**
- * The webview whose document shows `selector`, waiting for it. VS Code nests each webview twice:
- * an outer iframe (marked `ready` once loaded) and the extension's document in `#active-frame`;
- * several can exist at once (views, editors, the built-in image preview).
+ * The webviews whose document shows `selector`, once there are `count` of them. VS Code nests each
+ * webview twice: an outer iframe (marked `ready` once loaded) and the extension's document in
+ * `#active-frame`; several can exist at once (views, editors, the built-in image preview).
  */
-export async function webviewWith(page: Page, selector: string, timeout = TIMEOUT.ui): Promise<FrameLocator> {
+export async function webviewsWith(page: Page, selector: string, count: number, timeout = TIMEOUT.ui): Promise<FrameLocator[]> {
   const deadline = Date.now() + timeout;
   while (true) {
     const names = await page.locator('iframe.webview.ready').evaluateAll((els) => els.map((e) => e.getAttribute('name') ?? ''));
+    const frames: FrameLocator[] = [];
     for (const name of names) {
       const frame = page.frameLocator(`iframe.webview.ready[name="${name}"]`).frameLocator('#active-frame');
-      if ((await frame.locator(selector).count()) > 0) return frame;
+      if ((await frame.locator(selector).count()) > 0) frames.push(frame);
     }
-    if (Date.now() > deadline) throw new Error(`no webview showed ${selector} within ${timeout / 1000} s`);
+    if (frames.length >= count) return frames;
+    if (Date.now() > deadline) throw new Error(`${frames.length} webviews, not ${count}, showed ${selector} within ${timeout / 1000} s`);
     await page.waitForTimeout(250);
   }
+}
+
+/** The (first) webview whose document shows `selector`, waiting for it. */
+export async function webviewWith(page: Page, selector: string, timeout = TIMEOUT.ui): Promise<FrameLocator> {
+  return (await webviewsWith(page, selector, 1, timeout))[0];
+}
+
+/** The notification toast showing `text`. */
+export function notification(page: Page, text: string | RegExp): Locator {
+  return page.locator('.notifications-toasts .notification-toast', { hasText: text }).first();
 }
 
 /** A key chord sent to whatever has focus (the webview, when it was clicked last). */

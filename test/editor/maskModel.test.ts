@@ -6,7 +6,7 @@ import { strokeSegment } from '../../src/core/editing/brush';
 import { serializeDelta } from '../../src/core/editing/delta';
 import { ChangeTracker } from '../../src/core/editing/tracker';
 import { decodeMask } from '../../src/core/mask/codec';
-import { findImageContext } from '../../src/editor/imageContext';
+import { findImageContext, saveAsProblem } from '../../src/editor/imageContext';
 import { loadMask, MaskModel } from '../../src/editor/maskModel';
 import { NodeFileSystem } from '../../src/node/nodeFileSystem';
 import { indexedMask, jpegImage, pngImage, tempDir, writeFile } from '../core/dataset/fixtures';
@@ -37,6 +37,24 @@ test('an image finds its dataset root and mask path from any depth', async (t) =
   const b = await findImageContext(fs, join(root, 'images', 'sub', 'b.png'));
   assert.equal(b.maskPath, join(root, 'masks', 'b.png'));
   await assert.rejects(findImageContext(fs, join(tempDir(t), 'x.jpg')), /not inside a SegLab dataset/);
+});
+
+test('a mask or a prediction is not opened as an image', async (t) => {
+  const root = dataset(t);
+  writeFile(join(root, 'predictions', 'm', 'a.png'), indexedMask(8, 6, new Uint8Array(48)));
+  await assert.rejects(findImageContext(fs, join(root, 'masks', 'a.png')), (e: Error) => e.message.includes(join(root, 'masks', 'a.png')) && /is a mask of the dataset/.test(e.message));
+  await assert.rejects(findImageContext(fs, join(root, 'predictions', 'm', 'a.png')), /is a prediction of the dataset/);
+});
+
+test('Save As refuses the image itself, the images folder and non-PNG names', async (t) => {
+  const root = dataset(t);
+  const context = await findImageContext(fs, join(root, 'images', 'a.jpg'));
+  assert.match(saveAsProblem(context, join(root, 'images', 'a.jpg')) ?? '', /a mask is saved as a PNG/);
+  assert.match(saveAsProblem(context, join(root, 'images', 'sub', 'b.png')) ?? '', /in the dataset's images folder/);
+  const png = await findImageContext(fs, join(root, 'images', 'sub', 'b.png'));
+  assert.match(saveAsProblem(png, join(root, 'images', 'sub', 'b.png')) ?? '', /is the image being labeled/);
+  assert.equal(saveAsProblem(context, join(root, 'masks', 'a-copy.png')), undefined);
+  assert.equal(saveAsProblem(context, join(root, '..', 'export', 'a.PNG')), undefined);
 });
 
 test('an edit is applied, undone, redone and saved atomically; the first save creates the mask', async (t) => {

@@ -169,6 +169,7 @@ export class Editor {
   private commit(label: string, delta: MaskDelta): void {
     this.layer.countDelta(delta, 'redo');
     this.onEdit(label, delta);
+    this.onRepaint(); // a stroke's last repaint came before its counts changed
   }
 
   /** Schedules a repaint of an image rectangle, merged with others until the next frame. */

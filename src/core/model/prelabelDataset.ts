@@ -8,7 +8,7 @@ import type { DatasetIndex } from '../dataset/types';
 import { DataError } from '../errors';
 import type { FileSystem } from '../fileSystem';
 import { encodeMask } from '../mask/codec';
-import { joinPath } from '../paths';
+import { isInside, joinPath, normalPath } from '../paths';
 import { decodeImage } from './image';
 import type { LoadedModel } from './load';
 import { confidenceStats, readManifest, writeManifest } from './manifest';
@@ -45,16 +45,13 @@ export interface PrelabelResult {
 
 const MANIFEST_SAVE_MS = 2000;
 
-const normal = (p: string) => p.replace(/\\/g, '/').replace(/\/+$/, '');
-const inside = (path: string, folder: string) => normal(path) === normal(folder) || normal(path).startsWith(normal(folder) + '/');
-
 /** Predictions must stay out of the label masks and images folders. */
 export function checkOutDir(index: DatasetIndex, outDir: string): void {
   const { root, config } = index;
   for (const [dir, what] of [[config.masksDir, 'label masks'], [config.imagesDir, 'images']] as const) {
     if (dir === '' || dir === '.') continue; // files in the root itself: guarded per file below
     const abs = joinPath(root, dir);
-    if (inside(outDir, abs)) {
+    if (isInside(outDir, abs)) {
       throw new DataError(outDir, `is inside the dataset's ${what} folder (${abs}); predictions are written elsewhere so they never replace labels`);
     }
   }
@@ -66,7 +63,7 @@ export async function prelabelDataset(fs: FileSystem, index: DatasetIndex, loade
   const { config } = index;
   const outDir = options.outDir ?? joinPath(index.root, config.predictionsDir, loaded.model.name);
   checkOutDir(index, outDir);
-  const labelMasks = new Set(index.images.filter((e) => e.mask).map((e) => normal(joinPath(index.root, e.mask!))));
+  const labelMasks = new Set(index.images.filter((e) => e.mask).map((e) => normalPath(joinPath(index.root, e.mask!))));
   const entries = index.images.filter((e) => !options.onlyUnlabeled || !e.mask);
   await fs.createDirectory(outDir);
   const manifest = await readManifest(fs, outDir, loaded.model.name, loaded.sha256);
@@ -90,7 +87,7 @@ export async function prelabelDataset(fs: FileSystem, index: DatasetIndex, loade
       const t0 = now();
       const imagePath = joinPath(index.root, entry.image);
       try {
-        if (labelMasks.has(normal(target))) throw new DataError(target, 'is a label mask; not overwritten');
+        if (labelMasks.has(normalPath(target))) throw new DataError(target, 'is a label mask; not overwritten');
         const image = await decodeImage(await fs.readFile(imagePath), imagePath);
         const p = await predict(image, loaded.model, loaded.backend, { ...options.predict, signal: options.signal });
         const png = encodeMask({ width: p.width, height: p.height, data: p.labels }, config.classes, config.ignoreIndex);
