@@ -66,17 +66,14 @@ def test_a_failing_trainer_fails_the_job_with_its_own_error(service, dataset, sl
     assert slurm_cluster.job(job["executor"]["jobId"])["JobState"] == "FAILED"
 
 
-def test_a_requeued_job_resumes_from_its_checkpoint(service, dataset, slurm_cluster):  # noqa: F811
+def _resumes_after_requeue(service, slurm_cluster, job_id, before):  # noqa: F811
+    """Waits until the requeued job runs again from its checkpoint and trains on; then cancels it."""
+    slurm_id = before["executor"]["jobId"]
+    requeued = time.time()
+
     def nodes_idle():
         states = slurm_cluster.run("sinfo", "-h", "-o", "%T").stdout.split()
         return bool(states) and all(s == "idle" for s in states)
-
-    job_id = service.submit(dataset, epochs=5000)["id"]
-    before = service.wait(job_id, lambda j: j["state"] == "running" and j["epoch"] >= 2)
-    slurm_id = before["executor"]["jobId"]
-    r = slurm_cluster.run("scontrol", "requeue", slurm_id)  # what a node failure or a preemption does
-    assert r.returncode == 0, r.stderr
-    requeued = time.time()
 
     def resumed(job):
         held = job["executor"]["state"] == "PENDING" and job["executor"]["reason"] == "BeginTime"
@@ -86,13 +83,37 @@ def test_a_requeued_job_resumes_from_its_checkpoint(service, dataset, slurm_clus
             # would fail to start ("Killing non-startable batch job: Job credential revoked", seen in CI).
             slurm_cluster.run("scontrol", "update", f"jobid={slurm_id}", "starttime=now")
         return any(e["type"] == "start" and e["resumed"] for e in service.progress(job_id))
-    service.wait(job_id, resumed)
+    service.wait(job_id, resumed, timeout=180)
     start = [e for e in service.progress(job_id) if e["type"] == "start"][-1]
     assert start["startEpoch"] >= 2
     job = service.wait(job_id, lambda j: j["executor"]["restarts"] >= 1 and j["step"] > before["step"])
     assert job["state"] == "running" and job["executor"]["jobId"] == slurm_id
     service.client.post(f"/v1/jobs/{job_id}/cancel")
     assert service.wait(job_id, lambda j: j["state"] != "running", timeout=30)["state"] == "cancelled"
+
+
+def test_a_requeued_job_resumes_from_its_checkpoint(service, dataset, slurm_cluster):  # noqa: F811
+    job_id = service.submit(dataset, epochs=5000)["id"]
+    before = service.wait(job_id, lambda j: j["state"] == "running" and j["epoch"] >= 2)
+    r = slurm_cluster.run("scontrol", "requeue", before["executor"]["jobId"])  # what a node failure does
+    assert r.returncode == 0, r.stderr
+    _resumes_after_requeue(service, slurm_cluster, job_id, before)
+
+
+def test_a_job_preempted_by_a_higher_priority_partition_resumes(service, dataset, slurm_cluster, tmp_path):  # noqa: F811
+    job_id = service.submit(dataset, epochs=5000)["id"]
+    before = service.wait(job_id, lambda j: j["state"] == "running" and j["epoch"] >= 2)
+    # A whole-node job in the "urgent" partition (PriorityTier 10 against 1): Slurm requeues SegLab's job for it.
+    r = slurm_cluster.run("sbatch", "--parsable", "--partition=urgent", "--exclusive", "--nodes=1",
+                          f"--output={tmp_path}/urgent.out", "--wrap", "sleep 2")
+    assert r.returncode == 0, r.stderr
+    urgent = r.stdout.strip().split(";")[0]
+    deadline = time.time() + 60
+    while slurm_cluster.job(urgent).get("JobState") != "COMPLETED":
+        assert time.time() < deadline, slurm_cluster.job(urgent)
+        time.sleep(0.5)
+    assert int(slurm_cluster.job(before["executor"]["jobId"])["Restarts"]) >= 1  # it made room by a requeue
+    _resumes_after_requeue(service, slurm_cluster, job_id, before)
 
 
 def test_a_restarted_service_follows_its_slurm_job_and_cancel_ends_it(service, dataset, slurm_cluster):  # noqa: F811

@@ -87,11 +87,14 @@ def render_conf(p: dict, nodes: list, ctl_addr: str, ports: tuple, hardware: str
         # a job over its --time is signalled at once and killed 2 s later (tests wait for it)
         "OverTimeLimit=0", "KillWait=2", "InactiveLimit=0", "SlurmdTimeout=60", "SlurmctldTimeout=60",
         "JobRequeue=1",
+        # a job in a higher PriorityTier partition requeues the jobs in its way (tests preempt SegLab's jobs)
+        "PreemptType=preempt/partition_prio", "PreemptMode=REQUEUE",
         f"PlugStackConfig={p['run']}/plugstack.conf",
     ]
     for name, addr in nodes:
         lines.append(f"NodeName={name} NodeHostname={name} NodeAddr={addr} {hardware} State=UNKNOWN")
-    lines.append("PartitionName=debug Nodes=ALL Default=YES MaxTime=INFINITE State=UP OverSubscribe=NO")
+    lines.append("PartitionName=debug Nodes=ALL Default=YES MaxTime=INFINITE State=UP OverSubscribe=NO PriorityTier=1")
+    lines.append("PartitionName=urgent Nodes=ALL MaxTime=INFINITE State=UP OverSubscribe=NO PriorityTier=10")
     return "\n".join(lines) + "\n"
 
 
@@ -299,7 +302,8 @@ class Cluster:
     def status(self) -> dict:
         info = self.info()
         up = self.running()
-        nodes = self.slurm("sinfo", "-h", "-N", "-o", "%N %T").stdout.split("\n") if up else []
+        # a node is listed once per partition
+        nodes = list(dict.fromkeys(self.slurm("sinfo", "-h", "-N", "-o", "%N %T").stdout.split("\n"))) if up else []
         return {"running": up, "state": self.state, "conf": self.p["conf"], "prefix": self.prefix(),
                 "nodes": [n for n in nodes if n], "netns": info.get("netns") or []}
 
