@@ -1,0 +1,41 @@
+// Scenario: moving through a dataset from the mask editor. Alt+PageDown saves the painted mask and
+// opens the next image in the same tab; "Next Unlabeled Image" (Alt+Shift+PageDown, here from the
+// palette) skips labeled images; Alt+PageUp goes back. One editor tab throughout.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { Page } from 'playwright-core';
+import { withWorkbench } from './harness';
+import { changedPixels, openFromTree, readDemoMask, strokeThrough, waitDirty, waitForEditor } from './maskEditor';
+import { openSegLab, press, runCommand } from './workbench';
+
+const SIZE = 512;
+
+async function editorTabs(page: Page): Promise<string[]> {
+  return page.locator('.tabs-container .tab').evaluateAll((tabs) => tabs.map((t) => t.getAttribute('aria-label') ?? ''));
+}
+
+test('Next Image saves and moves on in the same tab; Next Unlabeled skips labeled images; Previous goes back', async () => {
+  await withWorkbench('navigateImages', async ({ page, dataset }) => {
+    const [first, second] = dataset.stems;
+    const before = readDemoMask(dataset.root, first);
+    const view = await openSegLab(page);
+    const editor = await openFromTree(page, view, `${first}.jpg`, SIZE);
+    await strokeThrough(page, editor, [[60, 300], [260, 340]]);
+    await waitDirty(page, true);
+
+    await press(page, 'Alt+PageDown');
+    await waitForEditor(page, `${second}.jpg`, SIZE);
+    const painted = changedPixels(before, readDemoMask(dataset.root, first));
+    assert.ok(painted.length > 100, `the first image's stroke was saved on the way (${painted.length} pixels)`);
+    assert.deepEqual(await editorTabs(page), [`${second}.jpg`], 'the next image took the tab');
+
+    const unlabeled = dataset.stems.find((s, i) => i > dataset.stems.indexOf(second) && dataset.unlabeled.includes(s))!;
+    await runCommand(page, 'SegLab: Next Unlabeled Image');
+    await waitForEditor(page, `${unlabeled}.jpg`, SIZE);
+
+    await press(page, 'Alt+PageUp');
+    const previous = dataset.stems[dataset.stems.indexOf(unlabeled) - 1];
+    await waitForEditor(page, `${previous}.jpg`, SIZE);
+    assert.deepEqual(await editorTabs(page), [`${previous}.jpg`], 'one editor tab throughout');
+  });
+});
