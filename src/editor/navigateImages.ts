@@ -27,7 +27,8 @@ export async function navigate(editors: MaskEditorProvider, registry: DatasetReg
   // The tree's index (kept fresh by its watcher), or the dataset read now if the tree does not show it.
   const index = registry.datasets.find((d) => d.index?.root === root)?.index ?? (await loadDataset(document.fs, root));
   const from = index.images.findIndex((e) => joinPath(root, e.image) === imagePath);
-  const target = from < 0 ? undefined : stepFrom(index.images, from, step);
+  if (from < 0) throw new Error(vscode.l10n.t('{0} is not among the images of {1}; refresh the dataset ("SegLab: Refresh Dataset").', imagePath, index.config.name));
+  const target = stepFrom(index.images, from, step);
   if (!target) {
     const name = index.config.name;
     void vscode.window.showInformationMessage(
