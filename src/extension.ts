@@ -14,6 +14,7 @@ import { registerPrelabel } from './prelabel/registerPrelabel';
 import { PRELABEL_IMAGE_COMMAND, prelabelImage } from './prelabel/prelabelImage';
 import { registerMaskEditor } from './editor/registerMaskEditor';
 import { navigate, NAVIGATION_COMMANDS } from './editor/navigateImages';
+import { showImagePosition } from './editor/imagePosition';
 import type { Step } from './core/dataset/navigate';
 import { SHOW_DISAGREEMENT_COMMAND, showDisagreement } from './editor/showDisagreement';
 import { registerMiouView } from './miou/registerMiouView';
@@ -49,6 +50,7 @@ export function activate(context: vscode.ExtensionContext): SegLabApi {
     command('seglab.refresh', (target?: Parameters<typeof refresh>[1]) => refresh(registry, target)),
     command(OPEN_IMAGE_COMMAND, (target?: Parameters<typeof openImage>[1], options?: OpenImageOptions) => openImage(editors, target, options)),
     ...Object.entries(NAVIGATION_COMMANDS).map(([step, id]) => command(id, () => navigate(editors, registry, step as Step))),
+    showImagePosition(editors, registry),
     watchWorkspaceForDatasets(() => void registry.discover()),
   );
 

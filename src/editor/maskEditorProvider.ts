@@ -20,6 +20,9 @@ export class MaskEditorProvider implements vscode.CustomEditorProvider<MaskDocum
   readonly onDidChangeCustomDocument = this.changed.event;
   /** The document of the focused mask editor panel, for commands such as "Pre-label Image". */
   private active: { document: MaskDocument; panel: vscode.WebviewPanel } | undefined;
+  private readonly activeChanged = new vscode.EventEmitter<void>();
+  /** Fires when another mask editor (or none) becomes the active one. */
+  readonly onDidChangeActive = this.activeChanged.event;
   /** What each panel's webview can run models on, for "Pre-label Image". */
   private readonly capabilities = new WeakMap<vscode.WebviewPanel, CapabilitiesMessage>();
   private readonly modelResults = new vscode.EventEmitter<{ panel: vscode.WebviewPanel; result: ModelResultMessage }>();
@@ -50,14 +53,18 @@ export class MaskEditorProvider implements vscode.CustomEditorProvider<MaskDocum
   async resolveCustomEditor(document: MaskDocument, panel: vscode.WebviewPanel): Promise<void> {
     this.panels.get(document)?.add(panel);
     const track = (): void => {
+      const before = this.active;
       if (panel.active) this.active = { document, panel };
       else if (this.active?.panel === panel) this.active = undefined;
+      if (this.active?.panel !== before?.panel) this.activeChanged.fire();
     };
     track();
     panel.onDidChangeViewState(track);
     panel.onDidDispose(() => {
       this.panels.get(document)?.delete(panel);
-      if (this.active?.panel === panel) this.active = undefined;
+      if (this.active?.panel !== panel) return;
+      this.active = undefined;
+      this.activeChanged.fire();
     });
     const distUri = vscode.Uri.joinPath(this.extensionUri, 'dist');
     const mediaUri = vscode.Uri.joinPath(this.extensionUri, 'media');

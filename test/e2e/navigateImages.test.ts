@@ -1,6 +1,7 @@
 // Scenario: moving through a dataset from the mask editor. Alt+PageDown saves the painted mask and
 // opens the next image in the same tab; "Next Unlabeled Image" (Alt+Shift+PageDown, here from the
-// palette) skips labeled images; Alt+PageUp goes back. One editor tab throughout.
+// palette) skips labeled images; Alt+PageUp goes back. One editor tab throughout, and the status
+// bar says where the image is in the dataset.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Page } from 'playwright-core';
@@ -20,6 +21,9 @@ test('Next Image saves and moves on in the same tab; Next Unlabeled skips labele
     const before = readDemoMask(dataset.root, first);
     const view = await openSegLab(page);
     const editor = await openFromTree(page, view, `${first}.jpg`, SIZE);
+    const total = dataset.stems.length;
+    const position = (at: number) => page.locator('.statusbar-item', { hasText: `${at} / ${total} · ${dataset.unlabeled.length} unlabeled` }).first().waitFor();
+    await position(1);
     await strokeThrough(page, editor, [[60, 300], [260, 340]]);
     await waitDirty(page, true);
 
@@ -28,6 +32,7 @@ test('Next Image saves and moves on in the same tab; Next Unlabeled skips labele
     const painted = changedPixels(before, readDemoMask(dataset.root, first));
     assert.ok(painted.length > 100, `the first image's stroke was saved on the way (${painted.length} pixels)`);
     assert.deepEqual(await editorTabs(page), [`${second}.jpg`], 'the next image took the tab');
+    await position(2);
 
     const unlabeled = dataset.stems.find((s, i) => i > dataset.stems.indexOf(second) && dataset.unlabeled.includes(s))!;
     await runCommand(page, 'SegLab: Next Unlabeled Image');
@@ -36,6 +41,7 @@ test('Next Image saves and moves on in the same tab; Next Unlabeled skips labele
     await press(page, 'Alt+PageUp');
     const previous = dataset.stems[dataset.stems.indexOf(unlabeled) - 1];
     await waitForEditor(page, `${previous}.jpg`, SIZE);
+    await position(dataset.stems.indexOf(previous) + 1);
     assert.deepEqual(await editorTabs(page), [`${previous}.jpg`], 'one editor tab throughout');
   });
 });
