@@ -50,7 +50,7 @@ export function activate(context: vscode.ExtensionContext): SegLabApi {
     command('seglab.refresh', (target?: Parameters<typeof refresh>[1]) => refresh(registry, target)),
     command(OPEN_IMAGE_COMMAND, (target?: Parameters<typeof openImage>[1], options?: OpenImageOptions) => openImage(editors, target, options)),
     ...Object.entries(NAVIGATION_COMMANDS).map(([step, id]) => command(id, () => navigate(editors, registry, step as Step))),
-    showImagePosition(editors, registry),
+    showImagePosition(editors, registry, view.view),
     watchWorkspaceForDatasets(() => void registry.discover()),
   );
 

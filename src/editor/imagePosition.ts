@@ -1,26 +1,46 @@
 import * as vscode from 'vscode';
-import { joinPath } from '../core/paths';
 import type { DatasetRegistry } from '../dataset/datasetRegistry';
+import type { TreeNode } from '../dataset/treeNodes';
+import { imageInDataset } from './imageInDataset';
 import type { MaskEditorProvider } from './maskEditorProvider';
 import { NAVIGATION_COMMANDS } from './navigateImages';
 
-/** A status bar item while a mask editor is active: where its image is in the dataset, and how many are left to label. */
-export function showImagePosition(editors: MaskEditorProvider, registry: DatasetRegistry): vscode.Disposable {
+/**
+ * Where the active mask editor's image is: a status bar item with its place in the dataset and how
+ * many images are left to label, and its row selected in the Dataset tree when that is visible
+ * (as the Explorer follows the active file).
+ */
+export function showImagePosition(editors: MaskEditorProvider, registry: DatasetRegistry, tree: vscode.TreeView<TreeNode>): vscode.Disposable {
   const item = vscode.window.createStatusBarItem('seglab.imagePosition', vscode.StatusBarAlignment.Right, 100);
   item.name = vscode.l10n.t('SegLab Image Position');
   item.command = NAVIGATION_COMMANDS.nextUnlabeled;
   const update = (): void => {
     const context = editors.activeDocument?.model.context;
-    const index = context && registry.datasets.find((d) => d.index?.root === context.root)?.index;
-    const at = index ? index.images.findIndex((e) => joinPath(index.root, e.image) === context.imagePath) : -1;
-    if (!index || at < 0) {
+    const found = context && imageInDataset(registry, context);
+    if (!found) {
       item.hide();
       return;
     }
+    const { dataset, index, position } = found;
     const unlabeled = index.images.filter((e) => !e.mask).length;
-    item.text = vscode.l10n.t('$(file-media) {0} / {1} · {2} unlabeled', at + 1, index.images.length, unlabeled);
-    item.tooltip = vscode.l10n.t('Image {0} of {1} in {2}. Click or press Alt+Shift+PageDown for the next unlabeled image; Alt+PageDown / Alt+PageUp for the next / previous.', at + 1, index.images.length, index.config.name);
+    item.text = vscode.l10n.t('$(file-media) {0} / {1} · {2} unlabeled', position + 1, index.images.length, unlabeled);
+    item.tooltip = vscode.l10n.t('Image {0} of {1} in {2}. Click or press Alt+Shift+PageDown for the next unlabeled image; Alt+PageDown / Alt+PageUp for the next / previous.', position + 1, index.images.length, index.config.name);
     item.show();
   };
-  return vscode.Disposable.from(item, editors.onDidChangeActive(update), registry.onDidChange(update));
+  const reveal = (): void => {
+    const context = editors.activeDocument?.model.context;
+    const found = tree.visible && context && imageInDataset(registry, context);
+    if (!found) return;
+    const node: TreeNode = { kind: 'image', dataset: found.dataset, entry: found.index.images[found.position], position: found.position };
+    // The tree may be re-rendering after a save; a reveal that loses that race is harmless.
+    tree.reveal(node, { select: true, focus: false }).then(undefined, () => undefined);
+  };
+  return vscode.Disposable.from(
+    item,
+    editors.onDidChangeActive(() => {
+      update();
+      reveal();
+    }),
+    registry.onDidChange(update),
+  );
 }

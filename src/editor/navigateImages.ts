@@ -8,6 +8,7 @@ import { loadDataset } from '../core/dataset/datasetIndex';
 import { stepFrom, type Step } from '../core/dataset/navigate';
 import { joinPath } from '../core/paths';
 import type { DatasetRegistry } from '../dataset/datasetRegistry';
+import { imageInDataset, positionOf } from './imageInDataset';
 import { MASK_EDITOR_VIEW_TYPE, type MaskEditorProvider } from './maskEditorProvider';
 
 export const NAVIGATION_COMMANDS: Record<Step, string> = {
@@ -25,8 +26,8 @@ export async function navigate(editors: MaskEditorProvider, registry: DatasetReg
   const { document, panel } = active;
   const { root, imagePath } = document.model.context;
   // The tree's index (kept fresh by its watcher), or the dataset read now if the tree does not show it.
-  const index = registry.datasets.find((d) => d.index?.root === root)?.index ?? (await loadDataset(document.fs, root));
-  const from = index.images.findIndex((e) => joinPath(root, e.image) === imagePath);
+  const index = imageInDataset(registry, document.model.context)?.index ?? (await loadDataset(document.fs, root));
+  const from = positionOf(index, imagePath);
   if (from < 0) throw new Error(vscode.l10n.t('{0} is not among the images of {1}; refresh the dataset ("SegLab: Refresh Dataset").', imagePath, index.config.name));
   const target = stepFrom(index.images, from, step);
   if (!target) {

@@ -1,7 +1,7 @@
 // Scenario: moving through a dataset from the mask editor. Alt+PageDown saves the painted mask and
 // opens the next image in the same tab; "Next Unlabeled Image" (Alt+Shift+PageDown, here from the
-// palette) skips labeled images; Alt+PageUp goes back. One editor tab throughout, and the status
-// bar says where the image is in the dataset.
+// palette) skips labeled images; Alt+PageUp goes back. One editor tab throughout; the status bar
+// says where the image is in the dataset, and the Dataset tree selects its row.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Page } from 'playwright-core';
@@ -22,7 +22,11 @@ test('Next Image saves and moves on in the same tab; Next Unlabeled skips labele
     const view = await openSegLab(page);
     const editor = await openFromTree(page, view, `${first}.jpg`, SIZE);
     const total = dataset.stems.length;
-    const position = (at: number) => page.locator('.statusbar-item', { hasText: `${at} / ${total} · ${dataset.unlabeled.length} unlabeled` }).first().waitFor();
+    /** The status bar names the image's place, and the Dataset tree has its row selected. */
+    const position = async (at: number) => {
+      await page.locator('.statusbar-item', { hasText: `${at} / ${total} · ${dataset.unlabeled.length} unlabeled` }).first().waitFor();
+      await view.locator('.monaco-list-row.selected', { hasText: `${dataset.stems[at - 1]}.jpg` }).waitFor();
+    };
     await position(1);
     await strokeThrough(page, editor, [[60, 300], [260, 340]]);
     await waitDirty(page, true);
