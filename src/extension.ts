@@ -12,6 +12,7 @@ import { createDatasetView, type DatasetTreeProvider } from './dataset/datasetTr
 import { watchWorkspaceForDatasets } from './dataset/datasetWatcher';
 import { registerPrelabel } from './prelabel/registerPrelabel';
 import { PRELABEL_IMAGE_COMMAND, prelabelImage } from './prelabel/prelabelImage';
+import { prelabelOnOpen } from './prelabel/prelabelOnOpen';
 import { registerMaskEditor } from './editor/registerMaskEditor';
 import { navigate, NAVIGATION_COMMANDS } from './editor/navigateImages';
 import { showImagePosition } from './editor/imagePosition';
@@ -58,6 +59,7 @@ export function activate(context: vscode.ExtensionContext): SegLabApi {
   context.subscriptions.push(
     command(PRELABEL_IMAGE_COMMAND, () => prelabelImage(editors, registry, prelabel.models, prelabel.predictor)),
     command(SHOW_DISAGREEMENT_COMMAND, () => showDisagreement(editors, prelabel.models.activeName)),
+    prelabelOnOpen(editors, registry, prelabel.models, prelabel.predictor),
   );
   registerTraining(context, registry, log, trainingRuns, prelabel.models);
   void registry.discover();

@@ -29,7 +29,7 @@ export enum MessageType {
   Ready = 'ready',
   /** One finished gesture, already shown in the webview. */
   Edit = 'edit',
-  /** Whether WebGPU gives an adapter in the webview; sent once after Ready. */
+  /** Whether WebGPU gives an adapter in the webview; sent once the editor has loaded the image and mask. */
   Capabilities = 'capabilities',
   /** The answer to a RunModel: a prediction or an error. */
   ModelResult = 'modelResult',

@@ -25,6 +25,9 @@ export class MaskEditorProvider implements vscode.CustomEditorProvider<MaskDocum
   readonly onDidChangeActive = this.activeChanged.event;
   /** What each panel's webview can run models on, for "Pre-label Image". */
   private readonly capabilities = new WeakMap<vscode.WebviewPanel, CapabilitiesMessage>();
+  private readonly reported = new vscode.EventEmitter<{ document: MaskDocument; panel: vscode.WebviewPanel; capabilities: CapabilitiesMessage }>();
+  /** A panel's webview is initialised and has said what it can run models on. */
+  readonly onDidReportCapabilities = this.reported.event;
   private readonly modelResults = new vscode.EventEmitter<{ panel: vscode.WebviewPanel; result: ModelResultMessage }>();
   /** Answers to RunModel messages (src/prelabel/webPrelabel.ts waits for its request id). */
   readonly onDidReceiveModelResult = this.modelResults.event;
@@ -110,6 +113,7 @@ export class MaskEditorProvider implements vscode.CustomEditorProvider<MaskDocum
     if (message.type === MessageType.Capabilities) {
       this.capabilities.set(panel, message);
       this.log.info(`Mask editor on ${baseName(document.uri.path)}: ${message.webgpu ? `WebGPU adapter ${message.adapter || '(unnamed)'}` : 'no WebGPU adapter'} in the webview`);
+      this.reported.fire({ document, panel, capabilities: message });
       return;
     }
     if (message.type === MessageType.ModelResult) {

@@ -9,7 +9,7 @@
  */
 import * as vscode from 'vscode';
 import { checkPrediction, prelabelEdit, type ImagePrediction } from '../core/model/imagePrediction';
-import { MessageType, toArrayBuffer } from '../core/protocol';
+import { MessageType, toArrayBuffer, type CapabilitiesMessage } from '../core/protocol';
 import { describe, type DatasetRegistry } from '../dataset/datasetRegistry';
 import type { MaskDocument } from '../editor/maskDocument';
 import type { MaskEditorProvider } from '../editor/maskEditorProvider';
@@ -42,7 +42,18 @@ export async function prelabelImage(editors: MaskEditorProvider, registry: Datas
     return;
   }
   const model = (await models.active()) ?? (await askForModel(models));
-  if (!model) return;
+  if (model) await prelabelPanel(editors, registry, models, predictor, target, model);
+}
+
+/** Runs `model` on the image of one mask editor panel and applies the prediction as one edit. */
+export async function prelabelPanel(
+  editors: MaskEditorProvider,
+  registry: DatasetRegistry,
+  models: ModelRegistry,
+  predictor: HostPredictor,
+  target: { document: MaskDocument; panel: vscode.WebviewPanel; capabilities?: CapabilitiesMessage },
+  model: ModelEntry,
+): Promise<void> {
   const { document, panel, capabilities } = target;
   const name = baseName(document.uri.path);
   const prediction = await vscode.window.withProgress(

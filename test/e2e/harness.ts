@@ -69,6 +69,8 @@ const WEBGPU_ARGS = ['--enable-unsafe-webgpu', '--use-webgpu-adapter=swiftshader
 export interface WorkbenchOptions {
   /** Launch Chromium with WebGPU on SwiftShader (other scenarios run without WebGPU). */
   webgpu?: boolean;
+  /** User settings besides the quiet defaults, in place before the workbench starts. */
+  settings?: Record<string, unknown>;
 }
 
 export async function withWorkbench(scenario: string, fn: (wb: Workbench) => Promise<void>, options: WorkbenchOptions = {}): Promise<void> {
@@ -87,7 +89,7 @@ export async function withWorkbench(scenario: string, fn: (wb: Workbench) => Pro
   try {
     const dataset = await freshDataset(join(temp, 'demo'));
     lap('demo dataset');
-    writeUserSettings(dirs.userDataDir, QUIET_SETTINGS);
+    writeUserSettings(dirs.userDataDir, { ...QUIET_SETTINGS, ...options.settings });
     installExtension(tools, vsix, dirs);
     lap('extension installed');
     server = await startCodeServer({ tools, port: await freePort(), ...dirs, folder: dataset.root, logFile });

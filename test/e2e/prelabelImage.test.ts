@@ -7,8 +7,8 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { artifactsRoot, TIMEOUT, withWorkbench } from './harness';
-import { openInMaskEditor, waitDirty, waitForCounts } from './maskEditor';
-import { press, runCommand, selectModel } from './workbench';
+import { openFromTree, openInMaskEditor, readDemoMask, waitDirty, waitForCounts, waitForEditor } from './maskEditor';
+import { openSegLab, press, runCommand, selectModel } from './workbench';
 
 const SIZE = 512;
 const MODEL = 'demo-unet';
@@ -41,4 +41,30 @@ test('Pre-label Image applies the prediction as one undoable edit and writes not
     await waitDirty(page, false);
     assert.ok(!existsSync(maskFile), `nothing was written to ${maskFile}`);
   });
+});
+
+test('with seglab.prelabel.onOpen, each unlabeled image is pre-labeled as it opens; Next Unlabeled saves it and moves on', async () => {
+  await withWorkbench(
+    'prelabelOnOpen',
+    async ({ page, dataset }) => {
+      const [first, second] = dataset.unlabeled;
+      // The palette lists SegLab's commands once the extension host has them: wait for its status item.
+      await page.locator('.statusbar-item', { hasText: /No model|demo-/ }).first().waitFor({ timeout: TIMEOUT.workbench });
+      await selectModel(page, MODEL);
+      const editor = await openFromTree(page, await openSegLab(page), `${first}.jpg`, SIZE);
+      await editor.frame.locator('#status', { hasText: 'Pre-labeled with cpu (onnxruntime-node)' }).waitFor({ timeout: TIMEOUT.workbench });
+      const predicted = await waitForCounts(editor, (c) => (c.get(0) ?? 0) < SIZE * SIZE, 'the prediction labels some pixels');
+      await waitDirty(page, true);
+      assert.ok(!existsSync(join(dataset.root, 'masks', `${first}.png`)), 'pre-labeling on open writes nothing');
+
+      await press(page, 'Alt+Shift+PageDown');
+      await page.locator('.tabs-container .tab', { hasText: `${first}.jpg` }).waitFor({ state: 'detached' }); // its webview too
+      const next = await waitForEditor(page, `${second}.jpg`, SIZE);
+      const saved = readDemoMask(dataset.root, first);
+      assert.equal(saved.data.filter((v) => v === 0).length, predicted.get(0), 'the first image was saved with its prediction');
+      await next.frame.locator('#status', { hasText: 'Pre-labeled with' }).waitFor({ timeout: TIMEOUT.workbench });
+      await waitDirty(page, true);
+    },
+    { settings: { 'seglab.prelabel.onOpen': true } },
+  );
 });

@@ -30,8 +30,8 @@ let prelabeler: WebPrelabeler | undefined;
 let nextMessageId = 1;
 let showPrediction: ((message: PredictionMessage) => void) | undefined;
 let showDisagreement: ((message: DisagreementMessage) => void) | undefined;
-/** Sent right after init, so it may arrive while the image still decodes. */
-let pendingDisagreement: DisagreementMessage | undefined;
+/** Mask messages that arrive while the image still decodes (a host edit or a disagreement layer right after init): applied in order once the editor exists. */
+const pending: MaskMessage[] = [];
 
 async function loadImage(uri: string): Promise<ImageBitmap> {
   const response = await fetch(uri);
@@ -115,8 +115,10 @@ async function start(init: InitMessage): Promise<void> {
     toolbar.refresh();
     ed.redrawAll();
   };
-  if (pendingDisagreement) onMessage(pendingDisagreement);
+  for (const message of pending.splice(0)) applyToMask(ed, message);
   app.setAttribute('aria-busy', 'false');
+  // Only now: the host takes this message to mean the editor is ready (e.g. to pre-label on open).
+  void reportCapabilities(post);
 }
 
 /** Whether per-pixel data sent for the image has the mask's size. */
@@ -124,7 +126,16 @@ function fits(ed: Editor, size: { width: number; height: number }, pixels: Array
   return size.width === ed.grid.width && size.height === ed.grid.height && pixels.byteLength === size.width * size.height;
 }
 
+type MaskMessage = Extract<ToWebviewMessage, { type: MessageType.ApplyDelta | MessageType.ReplaceMask | MessageType.Prediction | MessageType.Disagreement }>;
+const MASK_MESSAGES: ReadonlySet<MessageType> = new Set([MessageType.ApplyDelta, MessageType.ReplaceMask, MessageType.Prediction, MessageType.Disagreement]);
+const isMaskMessage = (message: ToWebviewMessage): message is MaskMessage => MASK_MESSAGES.has(message.type);
+
 function onMessage(message: ToWebviewMessage): void {
+  if (isMaskMessage(message)) {
+    if (editor) applyToMask(editor, message);
+    else pending.push(message);
+    return;
+  }
   switch (message.type) {
     case MessageType.Init:
       if (editor) return; // a reloaded webview gets a fresh page, so a second init is a duplicate
@@ -133,21 +144,8 @@ function onMessage(message: ToWebviewMessage): void {
         app.setAttribute('aria-busy', 'false');
       });
       break;
-    case MessageType.ApplyDelta:
-      editor?.applyRemote(deserializeDelta(message.delta, editor.grid.width, editor.grid.height), message.direction);
-      break;
-    case MessageType.ReplaceMask:
-      editor?.replaceMask(new Uint8Array(message.mask));
-      break;
     case MessageType.Reply:
       if (message.error) status.textContent = `Edit refused: ${message.error}`;
-      break;
-    case MessageType.Prediction:
-      if (editor && fits(editor, message, message.confidence)) showPrediction?.(message);
-      break;
-    case MessageType.Disagreement:
-      if (!editor) pendingDisagreement = message;
-      else if (fits(editor, message, message.prediction)) showDisagreement?.(message);
       break;
     case MessageType.RunModel:
       if (prelabeler) void prelabeler.run(message);
@@ -159,6 +157,22 @@ function onMessage(message: ToWebviewMessage): void {
   }
 }
 
+function applyToMask(ed: Editor, message: MaskMessage): void {
+  switch (message.type) {
+    case MessageType.ApplyDelta:
+      ed.applyRemote(deserializeDelta(message.delta, ed.grid.width, ed.grid.height), message.direction);
+      break;
+    case MessageType.ReplaceMask:
+      ed.replaceMask(new Uint8Array(message.mask));
+      break;
+    case MessageType.Prediction:
+      if (fits(ed, message, message.confidence)) showPrediction?.(message);
+      break;
+    case MessageType.Disagreement:
+      if (fits(ed, message, message.prediction)) showDisagreement?.(message);
+      break;
+  }
+}
+
 window.addEventListener('message', (event: MessageEvent<ToWebviewMessage>) => onMessage(event.data));
 post({ type: MessageType.Ready, version: PROTOCOL_VERSION });
-void reportCapabilities(post);

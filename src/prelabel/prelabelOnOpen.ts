@@ -1,0 +1,30 @@
+/**
+ * Setting `seglab.prelabel.onOpen`: an unlabeled image that opens in the mask editor is pre-labeled
+ * at once by the active model, as one undoable edit that nothing saves until the person does. With
+ * "Next Unlabeled Image" this makes the loop one key per image: open, correct, save and move on.
+ */
+import * as vscode from 'vscode';
+import { describe, type DatasetRegistry } from '../dataset/datasetRegistry';
+import type { MaskDocument } from '../editor/maskDocument';
+import type { MaskEditorProvider } from '../editor/maskEditorProvider';
+import type { HostPredictor } from './hostPredictor';
+import type { ModelRegistry } from './modelRegistry';
+import { prelabelPanel } from './prelabelImage';
+
+export function prelabelOnOpen(editors: MaskEditorProvider, registry: DatasetRegistry, models: ModelRegistry, predictor: HostPredictor): vscode.Disposable {
+  /** Documents pre-labeled already: a second editor on the same image does not run the model again. */
+  const done = new WeakSet<MaskDocument>();
+  return editors.onDidReportCapabilities(async (target) => {
+    const { document } = target;
+    if (!vscode.workspace.getConfiguration('seglab.prelabel').get<boolean>('onOpen', false) || done.has(document) || document.dirty) return;
+    done.add(document);
+    try {
+      if (await document.fs.stat(document.model.context.maskPath)) return; // labeled: the person's mask stays as it is
+      const model = await models.active();
+      if (model) await prelabelPanel(editors, registry, models, predictor, target, model);
+    } catch (error) {
+      predictor.log.error(`Pre-label on open failed on ${document.uri.fsPath}: ${describe(error)}`);
+      void vscode.window.showErrorMessage(vscode.l10n.t('SegLab: {0}', describe(error)));
+    }
+  });
+}
