@@ -3,6 +3,8 @@
 // palette) skips labeled images; Alt+PageUp goes back. One editor tab throughout; the status bar
 // says where the image is in the dataset, and the Dataset tree selects its row.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { withWorkbench } from './harness';
@@ -48,4 +50,23 @@ test('Next Image saves and moves on in the same tab; Next Unlabeled skips labele
     await position(dataset.stems.indexOf(previous) + 1);
     assert.deepEqual(await editorTabs(page), [`${previous}.jpg`], 'one editor tab throughout');
   });
+});
+
+test('with seglab.editor.saveOnNavigate off, Next Image leaves the unsaved image in its own tab, unwritten', async () => {
+  await withWorkbench(
+    'navigateWithoutSaving',
+    async ({ page, dataset }) => {
+      const [first, second] = dataset.stems;
+      const before = readFileSync(join(dataset.root, 'masks', `${first}.png`));
+      const editor = await openFromTree(page, await openSegLab(page), `${first}.jpg`, SIZE);
+      await strokeThrough(page, editor, [[60, 300], [260, 340]]);
+      await waitDirty(page, true);
+      await press(page, 'Alt+PageDown');
+      await waitForEditor(page, `${second}.jpg`, SIZE);
+      assert.deepEqual(await editorTabs(page), [`${first}.jpg`, `${second}.jpg`], 'the unsaved image keeps its tab');
+      await page.locator('.tabs-container .tab.dirty', { hasText: `${first}.jpg` }).waitFor();
+      assert.ok(readFileSync(join(dataset.root, 'masks', `${first}.png`)).equals(before), 'its mask file is untouched');
+    },
+    { settings: { 'seglab.editor.saveOnNavigate': false } },
+  );
 });

@@ -27,7 +27,12 @@ function* shownStrings(value: unknown, path: string, shown = false): Generator<[
 test('every string the manifest shows comes from package.nls.json, and every key there is used', () => {
   const manifest = readJson('package.json');
   const nls: Record<string, string> = readJson('package.nls.json');
-  const strings = [...shownStrings(manifest.contributes, 'contributes'), ['displayName', manifest.displayName], ['description', manifest.description]];
+  const strings = [
+    ...shownStrings(manifest.contributes, 'contributes'),
+    ...shownStrings(manifest.capabilities, 'capabilities'), // what Restricted Mode and virtual workspaces say
+    ['displayName', manifest.displayName],
+    ['description', manifest.description],
+  ];
   const used = new Set<string>();
   for (const [path, value] of strings) {
     const key = /^%([^%]+)%$/.exec(value)?.[1];
