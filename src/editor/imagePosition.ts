@@ -21,7 +21,7 @@ export function showImagePosition(editors: MaskEditorProvider, registry: Dataset
       item.hide();
       return;
     }
-    const { dataset, index, position } = found;
+    const { index, position } = found;
     const unlabeled = index.images.filter((e) => !e.mask).length;
     item.text = vscode.l10n.t('$(file-media) {0} / {1} · {2} unlabeled', position + 1, index.images.length, unlabeled);
     item.tooltip = vscode.l10n.t('Image {0} of {1} in {2}. Click or press Alt+Shift+PageDown for the next unlabeled image; Alt+PageDown / Alt+PageUp for the next / previous.', position + 1, index.images.length, index.config.name);
