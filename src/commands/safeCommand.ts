@@ -11,10 +11,15 @@ export function commandRegistrar(log: vscode.LogOutputChannel, also?: (error: un
       try {
         return await run(...args);
       } catch (error) {
-        log.error(`${id} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
         also?.(error);
-        void vscode.window.showErrorMessage(vscode.l10n.t('SegLab: {0}', describe(error)));
+        reportFailure(log, `${id} failed`, error);
         return undefined;
       }
     });
+}
+
+/** A failure the person should see: its stack in the log, its message (naming the file when there is one) in a notification. */
+export function reportFailure(log: vscode.LogOutputChannel, what: string, error: unknown): void {
+  log.error(`${what}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+  void vscode.window.showErrorMessage(vscode.l10n.t('SegLab: {0}', describe(error)));
 }

@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import type { DatasetRegistry } from '../dataset/datasetRegistry';
 import type { TreeNode } from '../dataset/treeNodes';
-import { imageInDataset } from './imageInDataset';
+import { imageInDataset, type ImageInDataset } from './imageInDataset';
 import type { MaskEditorProvider } from './maskEditorProvider';
 import { NAVIGATION_COMMANDS } from './navigateImages';
 
@@ -14,9 +14,12 @@ export function showImagePosition(editors: MaskEditorProvider, registry: Dataset
   const item = vscode.window.createStatusBarItem('seglab.imagePosition', vscode.StatusBarAlignment.Right, 100);
   item.name = vscode.l10n.t('SegLab Image Position');
   item.command = NAVIGATION_COMMANDS.nextUnlabeled;
-  const update = (): void => {
+  /** Where the active editor's image is in the tree's index, if the tree shows it. */
+  const locate = () => {
     const context = editors.activeDocument?.model.context;
-    const found = context && imageInDataset(registry, context);
+    return context && imageInDataset(registry, context);
+  };
+  const update = (found: ImageInDataset | undefined): void => {
     if (!found) {
       item.hide();
       return;
@@ -27,20 +30,18 @@ export function showImagePosition(editors: MaskEditorProvider, registry: Dataset
     item.tooltip = vscode.l10n.t('Image {0} of {1} in {2}. Click or press Alt+Shift+PageDown for the next unlabeled image; Alt+PageDown / Alt+PageUp for the next / previous.', position + 1, index.images.length, index.config.name);
     item.show();
   };
-  const reveal = (): void => {
-    const context = editors.activeDocument?.model.context;
-    const found = tree.visible && context && imageInDataset(registry, context);
-    if (!found) return;
-    const node: TreeNode = { kind: 'image', dataset: found.dataset, entry: found.index.images[found.position], position: found.position };
+  const reveal = ({ dataset, index, position }: ImageInDataset): void => {
+    const node: TreeNode = { kind: 'image', dataset, entry: index.images[position], position };
     // The tree may be re-rendering after a save; a reveal that loses that race is harmless.
     tree.reveal(node, { select: true, focus: false }).then(undefined, () => undefined);
   };
   return vscode.Disposable.from(
     item,
     editors.onDidChangeActive(() => {
-      update();
-      reveal();
+      const found = locate();
+      update(found);
+      if (found && tree.visible) reveal(found);
     }),
-    registry.onDidChange(update),
+    registry.onDidChange(() => update(locate())),
   );
 }

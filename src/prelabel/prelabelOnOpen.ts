@@ -4,7 +4,8 @@
  * "Next Unlabeled Image" this makes the loop one key per image: open, correct, save and move on.
  */
 import * as vscode from 'vscode';
-import { describe, type DatasetRegistry } from '../dataset/datasetRegistry';
+import { reportFailure } from '../commands/safeCommand';
+import type { DatasetRegistry } from '../dataset/datasetRegistry';
 import type { MaskDocument } from '../editor/maskDocument';
 import type { MaskEditorProvider } from '../editor/maskEditorProvider';
 import type { HostPredictor } from './hostPredictor';
@@ -23,8 +24,7 @@ export function prelabelOnOpen(editors: MaskEditorProvider, registry: DatasetReg
       const model = await models.active();
       if (model) await prelabelPanel(editors, registry, models, predictor, target, model);
     } catch (error) {
-      predictor.log.error(`Pre-label on open failed on ${document.uri.fsPath}: ${describe(error)}`);
-      void vscode.window.showErrorMessage(vscode.l10n.t('SegLab: {0}', describe(error)));
+      reportFailure(predictor.log, `Pre-label on open failed on ${document.uri.fsPath}`, error);
     }
   });
 }

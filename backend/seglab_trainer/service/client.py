@@ -17,6 +17,7 @@ import httpx
 
 from .executors import PACKAGE_PARENT
 
+
 def tar_of(folder: str) -> bytes:
     """A dataset folder as the upload body: a plain tar with the folder's content at its root."""
     buf = io.BytesIO()
