@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# GPU machine check: pytest on the installed PyTorch (with onnxruntime when present), a short CUDA training
-# run (compile + bf16 + export), the issue's end-to-end round trip through a local service (200 images, 20 epochs,
-# DeepLabV3+-R50; E2E_EPOCHS=0 skips it) and the benchmark at 512x512. Results go to $OUT (default ./device-out).
+# GPU machine check: pytest on the installed PyTorch (with onnxruntime when present; SKIP_PYTEST=1 skips it), a
+# short CUDA training run (compile + bf16 + export; SKIP_TRAIN=1 skips it), the issue's end-to-end round trip through
+# a local service (200 images, 20 epochs, DeepLabV3+-R50; E2E_EPOCHS=0 skips it) and the benchmark at 512x512. Results go to $OUT (default ./device-out).
 # Without FastAPI on the machine, run scripts/vendor_service.sh here first and carry .vendor.
 set -u
 cd "$(dirname "$0")/.."
@@ -24,12 +24,13 @@ if [ -z "${SKIP_PYTEST:-}" ]; then
     --ignore=tests/test_slurm_two_nodes.py > "$OUT/pytest.txt" 2>&1
   echo "pytest rc=$?" >> "$OUT/pytest.txt"
 fi
-$PY -c "
-from seglab_trainer.bench import make_images; make_images('/tmp/seglab-ds', 64, 512)" > "$OUT/train.txt" 2>&1
-timeout "${TRAIN_S:-150}" $PY -m seglab_trainer train --data /tmp/seglab-ds --arch unet --epochs ${TRAIN_EPOCHS:-3} --image-size 512 \
-  --batch-size 16 --out "$OUT/train" >> "$OUT/train.txt" 2>&1
-echo "train rc=$?" >> "$OUT/train.txt"
-rm -f "$OUT"/train/*.pt "$OUT"/train/model.onnx
+if [ -z "${SKIP_TRAIN:-}" ]; then
+  $PY -c "from seglab_trainer.bench import make_images; make_images('/tmp/seglab-ds', 64, 512)" > "$OUT/train.txt" 2>&1
+  timeout "${TRAIN_S:-150}" $PY -m seglab_trainer train --data /tmp/seglab-ds --arch unet --epochs ${TRAIN_EPOCHS:-3} --image-size 512 \
+    --batch-size 16 --out "$OUT/train" >> "$OUT/train.txt" 2>&1
+  echo "train rc=$?" >> "$OUT/train.txt"
+  rm -f "$OUT"/train/*.pt "$OUT"/train/model.onnx
+fi
 if [ "${E2E_EPOCHS:-20}" != 0 ]; then
   timeout "${E2E_S:-300}" $PY -m seglab_trainer.bench --e2e "${E2E_EPOCHS:-20}" --service --models deeplabv3plus-resnet50 \
     --images 200 ${BENCH_ARGS:-} > "$OUT/e2e.jsonl" 2> "$OUT/e2e.err"

@@ -21,7 +21,7 @@ from PIL import Image
 
 from .bench_e2e import run_e2e, run_service_e2e
 from .dataset import labeled_samples, load_config
-from .engine import Precision, make_optimizer, train_step
+from .engine import Precision, make_optimizer, should_compile, train_step
 from .losses import CEDiceLoss
 from .memory import Augmenter, InMemoryImages, place
 from .models import build_model
@@ -73,7 +73,7 @@ def bench_model(name, arch, kw, args, device, data, num_classes) -> None:
     channels_last = device.type == "cuda"
     if channels_last:
         model.to(memory_format=torch.channels_last)
-    use_compile = args.compile == "on" or (args.compile == "auto" and device.type == "cuda" and hasattr(torch, "compile"))
+    use_compile = should_compile(args.compile, device)
     step_model = torch.compile(model) if use_compile else model
     precision = Precision(device, args.amp)
     opt = make_optimizer(model, args.optimizer, 1e-3 if args.optimizer == "adamw" else 1e-2, 1e-4)

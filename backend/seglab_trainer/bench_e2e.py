@@ -34,6 +34,8 @@ def summarize(events: list, submitted: float) -> dict:
             "firstStepSeconds": round(first["time"] - start["time"], 2),
             "trainSeconds": round(epoch_lines[-1]["time"] - start["time"], 2),
             "exportSeconds": round(exported["time"] - epoch_lines[-1]["time"], 2),
+            "valSeconds": round(sum(e["valSeconds"] for e in epoch_lines), 2),
+            "checkpointSeconds": round(sum(e["checkpointSeconds"] for e in epoch_lines), 2),
             "epochImagesPerSecondMedian": steady[len(steady) // 2], "bestMiou": events[-1].get("bestMiou"),
             "precision": start["precision"], "compile": start["compile"], "device": start["device"]}
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import time
 
 import torch
@@ -49,3 +50,17 @@ def save_checkpoint(path: str, **state) -> None:
     tmp = f"{path}.tmp"
     torch.save(state, tmp)
     os.replace(tmp, path)
+
+
+def link_checkpoint(src: str, dst: str) -> None:
+    """`dst` becomes the checkpoint `src` holds now, atomically, without writing it again (a DeepLabV3+-R50
+    checkpoint with its AdamW state is 485 MB): a hard link, which `src`'s next save (a new file) leaves alone;
+    a copy where the filesystem has no hard links."""
+    tmp = f"{dst}.tmp"
+    if os.path.lexists(tmp):
+        os.remove(tmp)
+    try:
+        os.link(src, tmp)
+    except OSError:
+        shutil.copyfile(src, tmp)
+    os.replace(tmp, dst)

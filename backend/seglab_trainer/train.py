@@ -18,12 +18,13 @@ import torch.distributed as dist
 
 from . import engine
 from .dataset import DatasetError, dataset_sha256, labeled_samples, load_config, split_samples
-from .engine import Precision, evaluate, epoch_indices, make_optimizer, poly_with_warmup, steps_per_epoch, train_step
+from .engine import (Precision, evaluate, epoch_indices, make_optimizer, poly_with_warmup, should_compile, steps_per_epoch,
+                     train_step)
 from .export import export_model_dir
 from .losses import CEDiceLoss
 from .memory import Augmenter, InMemoryImages, place
 from .models import build_model, builder_kwargs, card_options, check_options, resolved_options
-from .runfiles import Progress, init_file, load_checkpoint, load_init, save_checkpoint
+from .runfiles import Progress, init_file, link_checkpoint, load_checkpoint, load_init, save_checkpoint
 
 #: Command-line arguments that are architecture options -> the builder's keyword argument.
 OPTION_ARGS = {"backbone": "backbone", "unet_base": "base", "unet_depth": "depth", "aspp_channels": "aspp_channels",
@@ -119,11 +120,10 @@ def fit(args, device: torch.device, rank: int, world: int) -> int:
     raw_model = model
     if world > 1:
         model = torch.nn.parallel.DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None)
-    use_compile = args.compile == "on" or (args.compile == "auto" and device.type == "cuda" and hasattr(torch, "compile"))
-    step_model = torch.compile(model) if use_compile else model
-
     spe = steps_per_epoch(len(train_data), args.batch_size, world)
     total = spe * args.epochs
+    use_compile = should_compile(args.compile, device, (total - spe * (ckpt["epoch"] if ckpt else 0)) * args.batch_size * world)
+    step_model = torch.compile(model) if use_compile else model
     warmup = args.warmup_steps if args.warmup_steps is not None else min(total // 10, 200)
     optimizer = make_optimizer(raw_model, args.optimizer, args.lr, args.weight_decay, args.momentum)
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, poly_with_warmup(total, warmup))
@@ -160,18 +160,20 @@ def fit(args, device: torch.device, rank: int, world: int) -> int:
         seconds = time.time() - t0
         val = evaluate(raw_model, val_data, cfg.num_classes, multiple_of, device, rank, world, args.val_tile_size)
         record = {"epoch": epoch + 1, "loss": mean_loss, "val": val, "seconds": round(seconds, 3),
-                  "imagesPerSecond": round(len(batches) * args.batch_size * world / seconds, 2)}
+                  "imagesPerSecond": round(len(batches) * args.batch_size * world / seconds, 2),
+                  "valSeconds": round(time.time() - t0 - seconds, 3)}
         history.append(record)
         improved = val["miou"] is not None and val["miou"] > best
         best = val["miou"] if improved else best
         if rank == 0:
+            t1 = time.time()
             state = dict(model=raw_model.state_dict(), optimizer=optimizer.state_dict(), scheduler=scheduler.state_dict(),
                          scaler=precision.scaler.state_dict(), epoch=epoch + 1, best_miou=best, history=history,
                          args=vars(args), classes=classes, arch=args.arch, model_kw=builder_kwargs(options))
             save_checkpoint(os.path.join(args.out, "last.pt"), **state)
             if improved or not os.path.exists(os.path.join(args.out, "best.pt")):
-                save_checkpoint(os.path.join(args.out, "best.pt"), **state)
-            progress("epoch", **record, best=improved, step=(epoch + 1) * spe)
+                link_checkpoint(os.path.join(args.out, "last.pt"), os.path.join(args.out, "best.pt"))
+            progress("epoch", **record, best=improved, step=(epoch + 1) * spe, checkpointSeconds=round(time.time() - t1, 3))
         if args.stop_after_epoch and epoch + 1 >= args.stop_after_epoch and epoch + 1 < args.epochs:
             progress("stopped", epoch=epoch + 1)
             return 0
@@ -234,7 +236,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N")
     p.add_argument("--amp", choices=["auto", "bf16", "fp16", "off"], default="auto")
-    p.add_argument("--compile", choices=["auto", "on", "off"], default="auto", help="torch.compile (auto: on CUDA with PyTorch 2)")
+    p.add_argument("--compile", choices=["auto", "on", "off"], default="auto", help="torch.compile (auto: on CUDA with PyTorch 2, for runs of at least "
+                   f"{engine.COMPILE_MIN_IMAGES:,} training images, where the speed-up repays the compilation)")
     p.add_argument("--log-every", type=int, default=10, help="write a step line every N steps")
     p.add_argument("--stop-after-epoch", type=int, help="end the process after this epoch (checkpoint kept), e.g. for a time slot")
     p.add_argument("--no-export", action="store_true", help="skip the ONNX export and model card")

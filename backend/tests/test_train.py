@@ -4,7 +4,8 @@ import os
 import torch
 
 from seglab_trainer import train
-from seglab_trainer.runfiles import load_checkpoint
+from seglab_trainer.engine import COMPILE_MIN_IMAGES, should_compile
+from seglab_trainer.runfiles import link_checkpoint, load_checkpoint, save_checkpoint
 
 TINY = ["--arch", "unet", "--unet-base", "8", "--unet-depth", "3", "--image-size", "48", "--batch-size", "2",
         "--log-every", "1", "--device", "cpu"]
@@ -23,6 +24,9 @@ def test_train_writes_progress_checkpoints_and_model(dataset, tmp_path):
     assert kinds[0] == "start" and kinds[-2:] == ["exported", "done"] and kinds.count("epoch") == 2
     epoch = next(e for e in events if e["type"] == "epoch")
     assert set(epoch["val"]) >= {"miou", "pixelAccuracy", "iou"} and epoch["step"] == 3
+    assert epoch["valSeconds"] >= 0 and epoch["checkpointSeconds"] > 0
+    best_epoch = max((e for e in events if e["type"] == "epoch"), key=lambda e: e["val"]["miou"])["epoch"]
+    assert load_checkpoint(os.path.join(out, "best.pt"))["epoch"] == best_epoch
     ckpt = load_checkpoint(os.path.join(out, "last.pt"))
     assert set(ckpt) >= {"model", "optimizer", "scheduler", "epoch", "args", "best_miou"} and ckpt["epoch"] == 2
     card = json.load(open(os.path.join(out, "model.json")))
@@ -31,6 +35,25 @@ def test_train_writes_progress_checkpoints_and_model(dataset, tmp_path):
     assert [c["name"] for c in card["classes"]] == ["background", "box", "disc"]
     assert len(card["metrics"]["valMiou"]) == 2 and len(card["metrics"]["final"]["iou"]) == 3
     assert len(card["training"]["datasetSha256"]) == 64 and card["training"]["epochs"] == 2
+
+
+def test_best_checkpoint_is_linked_not_rewritten(tmp_path):
+    last, best = str(tmp_path / "last.pt"), str(tmp_path / "best.pt")
+    save_checkpoint(last, epoch=1)
+    link_checkpoint(last, best)
+    assert os.path.samefile(last, best)
+    save_checkpoint(last, epoch=2)  # the next epoch's save replaces last.pt and leaves best.pt as it was
+    assert load_checkpoint(best)["epoch"] == 1 and load_checkpoint(last)["epoch"] == 2
+    link_checkpoint(last, best)
+    assert load_checkpoint(best)["epoch"] == 2 and not os.path.exists(best + ".tmp")
+
+
+def test_compile_auto_only_for_runs_that_repay_it():
+    cuda, cpu = torch.device("cuda"), torch.device("cpu")
+    has = hasattr(torch, "compile")
+    assert should_compile("auto", cuda, COMPILE_MIN_IMAGES) == has and should_compile("auto", cuda) == has
+    assert not should_compile("auto", cuda, 200 * 20) and not should_compile("auto", cpu, 10 ** 9)
+    assert should_compile("on", cpu, 1) and not should_compile("off", cuda, 10 ** 9)
 
 
 def test_resume_continues_the_same_run(dataset, tmp_path):
