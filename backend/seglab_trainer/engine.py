@@ -39,9 +39,10 @@ def poly_with_warmup(total_steps: int, warmup_steps: int, power: float = 0.9) ->
     return factor
 
 
-#: On an H100 (BENCHMARKS.md, DeepLabV3+-R50), compiling made the first step 47 s longer and raised training from
-#: 361 to 407 img/s, which repays itself after about 150,000 images; under "auto" shorter runs stay eager.
-COMPILE_MIN_IMAGES = 150_000
+#: On an H100 (BENCHMARKS.md) compiling adds 25-50 s to the first step and trains 9-38 % faster (DeepLabV3+-R50
+#: least, U-Net most), so it repays itself after 21,000 to 150,000 images. "auto" compiles runs from this many
+#: training images on, where the worst loss either way is the same, about 30 s.
+COMPILE_MIN_IMAGES = 50_000
 
 
 def should_compile(mode: str, device: torch.device, images: Optional[int] = None) -> bool:
