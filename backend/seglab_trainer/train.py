@@ -122,7 +122,8 @@ def fit(args, device: torch.device, rank: int, world: int) -> int:
         model = torch.nn.parallel.DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None)
     spe = steps_per_epoch(len(train_data), args.batch_size, world)
     total = spe * args.epochs
-    use_compile = should_compile(args.compile, device, (total - spe * (ckpt["epoch"] if ckpt else 0)) * args.batch_size * world)
+    images_left = (total - spe * (ckpt["epoch"] if ckpt else 0)) * args.batch_size * world
+    use_compile = should_compile(args.compile, device, images_left)
     step_model = torch.compile(model) if use_compile else model
     warmup = args.warmup_steps if args.warmup_steps is not None else min(total // 10, 200)
     optimizer = make_optimizer(raw_model, args.optimizer, args.lr, args.weight_decay, args.momentum)
@@ -236,8 +237,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N")
     p.add_argument("--amp", choices=["auto", "bf16", "fp16", "off"], default="auto")
-    p.add_argument("--compile", choices=["auto", "on", "off"], default="auto", help="torch.compile (auto: on CUDA with PyTorch 2, for runs of at least "
-                   f"{engine.COMPILE_MIN_IMAGES:,} training images, where the speed-up repays the compilation)")
+    p.add_argument("--compile", choices=["auto", "on", "off"], default="auto",
+                   help=f"torch.compile (auto: on CUDA with PyTorch 2, for runs of at least {engine.COMPILE_MIN_IMAGES:,} "
+                        "training images, where the speed-up repays the compilation)")
     p.add_argument("--log-every", type=int, default=10, help="write a step line every N steps")
     p.add_argument("--stop-after-epoch", type=int, help="end the process after this epoch (checkpoint kept), e.g. for a time slot")
     p.add_argument("--no-export", action="store_true", help="skip the ONNX export and model card")
