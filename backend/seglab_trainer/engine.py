@@ -39,7 +39,7 @@ def poly_with_warmup(total_steps: int, warmup_steps: int, power: float = 0.9) ->
     return factor
 
 
-#: On an H100 (BENCHMARKS.md) compiling adds 25-50 s to the first step and trains 9-38 % faster (DeepLabV3+-R50
+#: On an H100 (BENCHMARKS.md) compiling adds 25-70 s to the first step and trains 9-38 % faster (DeepLabV3+-R50
 #: least, U-Net most), so it repays itself after 21,000 to 150,000 images. "auto" compiles runs from this many
 #: training images on, where the worst loss either way is the same, about 30 s.
 COMPILE_MIN_IMAGES = 50_000
