@@ -107,12 +107,24 @@ export async function widenSideBar(page: Page, width: number): Promise<void> {
   await page.mouse.up();
 }
 
-/** "SegLab: Select Model", then the model's row in the quick pick that follows; waits for the status bar to name it. */
+/**
+ * "SegLab: Select Model", then the model's row in the quick pick that follows; waits for the status bar to name it.
+ * A quick pick closes when it loses focus; on the loaded CI machine one closed once before the name could be typed
+ * (after a WebGPU run, with nothing on screen to show why), so a pick that closes unchosen is asked for again, once.
+ */
 export async function selectModel(page: Page, name: string): Promise<void> {
-  await startCommand(page, 'SegLab: Select Model');
-  const input = page.locator('.quick-input-widget input');
-  await page.locator('.quick-input-widget .monaco-list-row', { hasText: name }).first().waitFor({ timeout: TIMEOUT.workbench });
-  await input.fill(name);
+  for (let attempt = 1; ; attempt++) {
+    await startCommand(page, 'SegLab: Select Model');
+    const input = page.locator('.quick-input-widget input');
+    try {
+      await page.locator('.quick-input-widget .monaco-list-row', { hasText: name }).first().waitFor({ timeout: TIMEOUT.workbench });
+      await input.fill(name, { timeout: 15_000 });
+      break;
+    } catch (e) {
+      if (attempt > 1 || (await input.isVisible())) throw e;
+      console.log(`[e2e] selectModel: the quick pick closed before ${name} was chosen; asking again`);
+    }
+  }
   await page.keyboard.press('Enter');
   await page.locator('.quick-input-widget').waitFor({ state: 'hidden' });
   await page.locator('.statusbar-item', { hasText: name }).first().waitFor();
