@@ -5,7 +5,7 @@ import type { FrameLocator, Locator, Page } from 'playwright-core';
 import { DEMO_CLASSES } from '../../scripts/demo/generate';
 import { decodeMask, type Mask } from '../../src/core/mask/codec';
 import { TIMEOUT } from './harness';
-import { runCommand, treeRow, webviewWith } from './workbench';
+import { againIfClosed, FILL_MS, runCommand, treeRow, webviewWith } from './workbench';
 
 export interface MaskEditor {
   frame: FrameLocator;
@@ -27,11 +27,13 @@ export async function openFromTree(page: Page, view: Locator, imageLabel: string
 
 /** Quick Open on the image, then "SegLab: Open in Mask Editor" on the active image. */
 export async function openInMaskEditor(page: Page, imageName: string, size: number): Promise<MaskEditor> {
-  await page.keyboard.press('Control+p');
-  const input = page.locator('.quick-input-widget input');
-  await input.waitFor();
-  await input.fill(imageName);
-  await page.locator('.quick-input-widget .monaco-list-row', { hasText: imageName }).first().waitFor();
+  await againIfClosed(page, `Go to File ${imageName}`, async () => {
+    await page.keyboard.press('Control+p');
+    const input = page.locator('.quick-input-widget input');
+    await input.waitFor();
+    await input.fill(imageName, { timeout: FILL_MS });
+    await page.locator('.quick-input-widget .monaco-list-row', { hasText: imageName }).first().waitFor();
+  });
   await page.keyboard.press('Enter');
   await page.locator('.tabs-container .tab.active', { hasText: imageName }).waitFor({ timeout: TIMEOUT.workbench });
   await runCommand(page, 'SegLab: Open in Mask Editor');
