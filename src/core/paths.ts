@@ -34,5 +34,6 @@ export function normalPath(path: string): string {
 
 /** Whether `path` is `folder` or lies below it. */
 export function isInside(path: string, folder: string): boolean {
-  return normalPath(path) === normalPath(folder) || normalPath(path).startsWith(normalPath(folder) + '/');
+  const [p, f] = [normalPath(path), normalPath(folder)];
+  return p === f || p.startsWith(`${f}/`);
 }
