@@ -11,6 +11,9 @@ if ! /usr/bin/python3 -c 'import torch, torchvision, onnx, numpy, PIL, fastapi, 
   need+=(python3-torch python3-torchvision python3-onnx python3-numpy python3-pil python3-fastapi
          python3-uvicorn python3-pytest python3-httpx python3-multipart)
 fi
+# the backend's formatter and linter (npm test's python-lint stage)
+command -v black >/dev/null || need+=(black)
+command -v flake8 >/dev/null || need+=(flake8)
 # code-server (from npm, for the VS Code tests) compiles VS Code's native modules with node-gyp
 { command -v make >/dev/null && command -v g++ >/dev/null; } || need+=(build-essential)
 [ -f /usr/include/gssapi/gssapi.h ] || need+=(libkrb5-dev)
