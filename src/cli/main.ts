@@ -1,5 +1,5 @@
 /** `seglab`: dataset info, mIoU and layout conversion from the command line. */
-import { DataError } from '../core/errors';
+import { DataError, errorStack } from '../core/errors';
 import { useNodeZlib } from '../node/zlibCodec';
 import { parse, UsageError } from './args';
 import type { Command } from './command';
@@ -43,7 +43,7 @@ async function main(argv: string[], io: Io = processIo): Promise<number> {
       return 2;
     }
     // DataError messages start with the file concerned.
-    io.err(err instanceof DataError ? err.message : `seglab ${name}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    io.err(err instanceof DataError ? err.message : `seglab ${name}: ${errorStack(err)}`);
     return 1;
   }
 }

@@ -1,9 +1,10 @@
 import * as vscode from 'vscode';
 import { CONFIG_FILE, configToJson } from '../core/dataset/config';
 import { joinPath } from '../core/paths';
-import { describe, type DatasetRegistry } from '../dataset/datasetRegistry';
+import type { DatasetRegistry } from '../dataset/datasetRegistry';
 import type { TreeNode } from '../dataset/treeNodes';
 import { pickDataset } from './pickDataset';
+import { errorMessage } from '../core/errors';
 
 /**
  * "Create Dataset Config": writes seglab.json with what was detected (layout folders, classes,
@@ -37,8 +38,8 @@ export async function createConfig(
     }
     await dataset.fs.writeFileAtomic(path, new TextEncoder().encode(configToJson(index.config)));
   } catch (error) {
-    log.error(`Writing ${uri.toString()} failed: ${describe(error)}`);
-    void vscode.window.showErrorMessage(vscode.l10n.t('SegLab: {0}', describe(error)));
+    log.error(`Writing ${uri.toString()} failed: ${errorMessage(error)}`);
+    void vscode.window.showErrorMessage(vscode.l10n.t('SegLab: {0}', errorMessage(error)));
     return undefined;
   }
   log.info(`Wrote ${uri.toString()}`);

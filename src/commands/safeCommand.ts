@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { describe } from '../dataset/datasetRegistry';
+import { errorMessage, errorStack } from '../core/errors';
 
 /**
  * Registers a command whose failures are logged and shown (naming the file when there is one),
@@ -20,6 +20,6 @@ export function commandRegistrar(log: vscode.LogOutputChannel, also?: (error: un
 
 /** A failure the person should see: its stack in the log, its message (naming the file when there is one) in a notification. */
 export function reportFailure(log: vscode.LogOutputChannel, what: string, error: unknown): void {
-  log.error(`${what}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-  void vscode.window.showErrorMessage(vscode.l10n.t('SegLab: {0}', describe(error)));
+  log.error(`${what}: ${errorStack(error)}`);
+  void vscode.window.showErrorMessage(vscode.l10n.t('SegLab: {0}', errorMessage(error)));
 }

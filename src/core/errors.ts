@@ -23,3 +23,18 @@ export interface Problem {
     | 'bad-split';
   message: string;
 }
+
+/** The text of anything thrown: an Error's message, any other value as a string. */
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** For a log: an Error's stack where it has one, otherwise its text. */
+export function errorStack(error: unknown): string {
+  return error instanceof Error ? (error.stack ?? error.message) : String(error);
+}
+
+/** The text of an error about one file, without the path a DataError's message starts with. */
+export function errorDetail(error: unknown): string {
+  return error instanceof DataError ? error.detail : errorMessage(error);
+}

@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import type { DatasetIndex, ImageEntry } from '../core/dataset/types';
 import { validateDataset } from '../core/dataset/validate';
-import type { Problem } from '../core/errors';
+import { errorMessage, type Problem } from '../core/errors';
 import { DATASET_VIEW } from './datasetTree';
 import type { DatasetState } from './datasetState';
 
@@ -70,7 +70,7 @@ export async function validateInBackground(
         declined.add(dataset);
         log.info(`Checking masks of ${dataset.uri.toString()} was cancelled; the masks checked so far keep their status`);
       } else {
-        log.error(`Checking masks of ${dataset.uri.toString()} failed: ${error instanceof Error ? error.message : String(error)}`);
+        log.error(`Checking masks of ${dataset.uri.toString()} failed: ${errorMessage(error)}`);
       }
     }
   }

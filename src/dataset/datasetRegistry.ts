@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import { loadDataset } from '../core/dataset/datasetIndex';
 import { findDatasets } from '../core/dataset/detect';
 import type { DatasetIndex } from '../core/dataset/types';
-import { DataError } from '../core/errors';
+import { DataError, errorMessage, errorStack } from '../core/errors';
 import type { ValidationRequest } from './backgroundValidation';
 import { DatasetState } from './datasetState';
 import { watchDataset, watchGlob } from './datasetWatcher';
@@ -58,7 +58,7 @@ export class DatasetRegistry implements vscode.Disposable {
 
   /** Loads and discoveries never reject: what fails is logged (and kept on the dataset when it is one). */
   private track(work: Promise<void>): Promise<void> {
-    const promise = work.catch((error: unknown) => this.log.error(error instanceof Error ? (error.stack ?? error.message) : String(error)));
+    const promise = work.catch((error: unknown) => this.log.error(errorStack(error)));
     this.pending.add(promise);
     void promise.finally(() => this.pending.delete(promise));
     return promise;
@@ -86,7 +86,7 @@ export class DatasetRegistry implements vscode.Disposable {
           wanted.set(uri.toString(), this.states.get(uri.toString()) ?? new DatasetState(uri, 'workspace'));
         }
       } catch (error) {
-        this.log.error(`Looking for datasets in ${folder.uri.toString()} failed: ${describe(error)}`);
+        this.log.error(`Looking for datasets in ${folder.uri.toString()} failed: ${errorMessage(error)}`);
       }
     }
     for (const text of this.memento.get<string[]>(OPENED_KEY, [])) {
@@ -150,8 +150,8 @@ export class DatasetRegistry implements vscode.Disposable {
       dataset.index = undefined;
       // The file at fault, when it is not the dataset folder itself (a tree click opens it).
       const file = error instanceof DataError && error.path !== dataset.uri.path ? dataset.resolve(error.path) : undefined;
-      dataset.error = { message: describe(error), file };
-      this.log.error(`Cannot read dataset ${dataset.uri.toString()}: ${describe(error)}`);
+      dataset.error = { message: errorMessage(error), file };
+      this.log.error(`Cannot read dataset ${dataset.uri.toString()}: ${errorMessage(error)}`);
       if (trigger === 'user') void vscode.window.showErrorMessage(vscode.l10n.t('SegLab: {0}', dataset.error.message));
     } finally {
       if (this.generations.get(dataset.key) === generation) {
@@ -196,8 +196,4 @@ export class DatasetRegistry implements vscode.Disposable {
     for (const key of [...this.states.keys()]) this.remove(key);
     this.changed.dispose();
   }
-}
-
-export function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { DataError } from '../core/errors';
+import { DataError, errorMessage } from '../core/errors';
 import type { EntryType, FileSystem } from '../core/fileSystem';
 import { baseName, dirName, joinPath } from '../core/paths';
 import { NodeFileSystem } from '../node/nodeFileSystem';
@@ -109,7 +109,7 @@ function toDataError(path: string, error: unknown): DataError {
   if (error instanceof DataError) return error;
   const code = errorCode(error);
   const reason = typeof code === 'string' ? REASONS[code] : undefined;
-  return new DataError(path, reason ?? (error instanceof Error ? error.message : String(error)));
+  return new DataError(path, reason ?? (errorMessage(error)));
 }
 
 async function guard<T>(path: string, action: () => Thenable<T>): Promise<T> {

@@ -6,6 +6,7 @@ import { findImageContext, saveAsProblem } from './imageContext';
 import { replayJournal, serializeJournal } from './journal';
 import { loadMask, MaskModel } from './maskModel';
 import { baseName } from '../core/paths';
+import { errorMessage } from '../core/errors';
 
 /** What the open editors of a document must show next. */
 export type MaskChange =
@@ -38,7 +39,7 @@ export class MaskDocument implements vscode.CustomDocument {
         doc.dirty = true;
       } catch (error) {
         void vscode.window.showWarningMessage(
-          vscode.l10n.t('Unsaved changes to the mask of {0} could not be restored: {1}', baseName(uri.path), error instanceof Error ? error.message : String(error)),
+          vscode.l10n.t('Unsaved changes to the mask of {0} could not be restored: {1}', baseName(uri.path), errorMessage(error)),
         );
       }
     }

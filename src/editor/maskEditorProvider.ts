@@ -1,11 +1,11 @@
 import * as vscode from 'vscode';
-import { describe } from '../dataset/datasetRegistry';
 import { serializeDelta, type MaskDelta } from '../core/editing/delta';
 import { decodeMask } from '../core/mask/codec';
 import { MessageType, parseFromWebview, PROTOCOL_VERSION, toArrayBuffer, type CapabilitiesMessage, type ModelResultMessage, type DisagreementMessage, type ToWebviewMessage } from '../core/protocol';
 import { baseName, joinPath, stemOf } from '../core/paths';
 import { MaskDocument, type MaskChange } from './maskDocument';
 import { webviewPage } from '../webviewPage';
+import { errorMessage } from '../core/errors';
 
 export const MASK_EDITOR_VIEW_TYPE = 'seglab.maskEditor';
 
@@ -89,7 +89,7 @@ export class MaskEditorProvider implements vscode.CustomEditorProvider<MaskDocum
     try {
       message = parseFromWebview(raw);
     } catch (error) {
-      this.log.error(`Mask editor: refused a message from the webview: ${describe(error)}`);
+      this.log.error(`Mask editor: refused a message from the webview: ${errorMessage(error)}`);
       return;
     }
     if (message.type === MessageType.Ready) {
@@ -131,8 +131,8 @@ export class MaskEditorProvider implements vscode.CustomEditorProvider<MaskDocum
       this.post(panel, { type: MessageType.Reply, inReplyTo: message.messageId });
     } catch (error) {
       // The webview already shows the refused edit: tell it, then resend the truth.
-      this.log.warn(`Mask editor: refused an edit of ${document.uri.fsPath}: ${describe(error)}`);
-      this.post(panel, { type: MessageType.Reply, inReplyTo: message.messageId, error: describe(error) });
+      this.log.warn(`Mask editor: refused an edit of ${document.uri.fsPath}: ${errorMessage(error)}`);
+      this.post(panel, { type: MessageType.Reply, inReplyTo: message.messageId, error: errorMessage(error) });
       this.post(panel, { type: MessageType.ReplaceMask, mask: toArrayBuffer(document.mask.data) });
     }
   }
@@ -226,7 +226,7 @@ export class MaskEditorProvider implements vscode.CustomEditorProvider<MaskDocum
       }
       await document.revert();
     };
-    const handler = () => void onDisk().catch((error: unknown) => this.log.error(`Mask editor: reloading the mask failed: ${describe(error)}`));
+    const handler = () => void onDisk().catch((error: unknown) => this.log.error(`Mask editor: reloading the mask failed: ${errorMessage(error)}`));
     return vscode.Disposable.from(watcher, watcher.onDidChange(handler), watcher.onDidCreate(handler), watcher.onDidDelete(handler));
   }
 

@@ -15,6 +15,7 @@ import type { DatasetRegistry } from '../dataset/datasetRegistry';
 import type { DatasetState } from '../dataset/datasetState';
 import { ALL_SPLITS, emptyState, evaluateDataset, modelsOf, resultsMessage, settingsOf, splitPairs, splitsOf } from './miouResults';
 import type { WorkerPool } from './workerPool';
+import { errorMessage, errorStack } from '../core/errors';
 
 /** Fewer jobs than this are scored in this thread: starting workers would cost more. */
 const POOL_THRESHOLD = 32;
@@ -82,8 +83,8 @@ export class MiouSession implements vscode.Disposable {
 
   private chainWork(work: () => Promise<void>): Promise<void> {
     this.chain = this.chain.then(work).catch((error: unknown) => {
-      this.log.error(`mIoU: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-      this.postEmpty('error', `The mIoU could not be computed: ${error instanceof Error ? error.message : String(error)}`, this.choices());
+      this.log.error(`mIoU: ${errorStack(error)}`);
+      this.postEmpty('error', `The mIoU could not be computed: ${errorMessage(error)}`, this.choices());
     });
     return this.chain;
   }
@@ -176,7 +177,7 @@ export class MiouSession implements vscode.Disposable {
     clearTimeout(this.saves.get(key)?.timer);
     const run = () => {
       this.saves.delete(key);
-      saveMatrixCache(dataset.fs, path, cache).catch((error: unknown) => this.log.warn(`mIoU cache not saved: ${error instanceof Error ? error.message : String(error)}`));
+      saveMatrixCache(dataset.fs, path, cache).catch((error: unknown) => this.log.warn(`mIoU cache not saved: ${errorMessage(error)}`));
     };
     this.saves.set(key, { timer: setTimeout(run, CACHE_SAVE_DELAY_MS), run });
   }
@@ -225,7 +226,7 @@ export class MiouSession implements vscode.Disposable {
     try {
       cache = await loadMatrixCache(dataset.fs, path, s.numClasses, s.ignoreIndex, fingerprint);
     } catch (error) {
-      this.log.warn(`mIoU cache ignored: ${error instanceof Error ? error.message : String(error)}`);
+      this.log.warn(`mIoU cache ignored: ${errorMessage(error)}`);
       cache = new MatrixCache(s.numClasses, s.ignoreIndex, fingerprint);
     }
     this.caches.set(key, cache);
@@ -240,7 +241,7 @@ export class MiouSession implements vscode.Disposable {
       const hash = await modelHash(e.images.map((i) => [i.name, cache.get(i.name)?.pred ?? '']));
       return await appendHistory(dataset.fs, path, historyRecord(model, hash, ALL_SPLITS, e.scores, e.images.length));
     } catch (error) {
-      this.log.warn(`mIoU history: ${error instanceof Error ? error.message : String(error)}`);
+      this.log.warn(`mIoU history: ${errorMessage(error)}`);
       return [];
     }
   }

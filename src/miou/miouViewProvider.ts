@@ -7,6 +7,7 @@
 import * as vscode from 'vscode';
 import { webviewPage } from '../webviewPage';
 import { MiouMessageType, MiouProtocolError, parseFromMiouWebview, type FromMiouWebviewMessage, type ToMiouWebviewMessage } from '../core/miouProtocol';
+import { errorMessage } from '../core/errors';
 
 export const MIOU_VIEW_TYPE = 'seglab.miou';
 
@@ -80,7 +81,7 @@ export class MiouViewProvider implements vscode.WebviewViewProvider {
       await this.handler?.onMessage(message);
       if (id !== undefined) this.post({ type: MiouMessageType.Reply, inReplyTo: id });
     } catch (error) {
-      const text = error instanceof Error ? error.message : String(error);
+      const text = errorMessage(error);
       this.log.error(`mIoU view: ${message.type} failed: ${text}`);
       if (id !== undefined) this.post({ type: MiouMessageType.Reply, inReplyTo: id, error: text });
       else void vscode.window.showErrorMessage(vscode.l10n.t('SegLab: {0}', text));

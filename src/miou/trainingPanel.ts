@@ -10,6 +10,7 @@ import { MODELS_FOLDER, parseModelCard, type ModelCard } from '../core/model/car
 import { joinPath } from '../core/paths';
 import { curvesFromCard } from '../training/curves';
 import type { TrainingRuns } from '../training/trainingRuns';
+import { errorMessage } from '../core/errors';
 
 const POST_INTERVAL_MS = 250;
 
@@ -67,7 +68,7 @@ export class TrainingPanel {
           ? { key, run, jobId: typeof job === 'string' ? job : undefined }
           : { key, note: card ? `The card of ${selected.model} has no training metrics (it was not trained by SegLab).` : `${selected.model} has no model card in ${MODELS_FOLDER}/, so no training curves.` };
       } catch (error) {
-        this.warn(`training curves of ${selected.model}: ${error instanceof Error ? error.message : String(error)}`);
+        this.warn(`training curves of ${selected.model}: ${errorMessage(error)}`);
       }
     }
     if (generation !== this.generation) return;

@@ -9,6 +9,7 @@ import { scoreJob, type ScoreResult } from '../core/metrics/evaluateIncremental'
 import { NodeFileSystem } from '../node/nodeFileSystem';
 import { useNodeZlib } from '../node/zlibCodec';
 import type { BatchReply, BatchRequest } from './workerMessages';
+import { errorMessage } from '../core/errors';
 
 useNodeZlib();
 const nodeFs = new NodeFileSystem();
@@ -33,5 +34,5 @@ parentPort?.on('message', (request: BatchRequest) => {
       results.push(await scoreJob(fs, job, request.settings));
     }
     parentPort?.postMessage({ id: request.id, results } satisfies BatchReply);
-  })().catch((err: unknown) => parentPort?.postMessage({ id: request.id, error: err instanceof Error ? err.message : String(err) } satisfies BatchReply));
+  })().catch((err: unknown) => parentPort?.postMessage({ id: request.id, error: errorMessage(err) } satisfies BatchReply));
 });

@@ -9,12 +9,13 @@ import { loadModel, type LoadedModel } from '../core/model/load';
 import type { DatasetState } from '../dataset/datasetState';
 import { createNativeBackend, createWasmBackend, sha256 } from '../node/onnxBackends';
 import type { ModelEntry } from './modelRegistry';
+import { errorMessage } from '../core/errors';
 
 export async function hostBackend(bytes: Uint8Array, log: vscode.LogOutputChannel): Promise<InferenceBackend> {
   try {
     return await createNativeBackend(bytes);
   } catch (error) {
-    log.warn(`onnxruntime-node could not start (${error instanceof Error ? error.message : String(error)}); using onnxruntime-web's WASM build in the extension host`);
+    log.warn(`onnxruntime-node could not start (${errorMessage(error)}); using onnxruntime-web's WASM build in the extension host`);
     return createWasmBackend(bytes);
   }
 }

@@ -10,6 +10,7 @@ import { baseName, stemOf } from '../core/paths';
 import type { DatasetRegistry } from '../dataset/datasetRegistry';
 import type { DatasetState } from '../dataset/datasetState';
 import { VscodeFileSystem } from '../dataset/vscodeFileSystem';
+import { errorMessage } from '../core/errors';
 
 const ACTIVE_KEY = 'seglab.activeModel';
 
@@ -45,7 +46,7 @@ async function modelsIn(folder: vscode.Uri, dataset: DatasetState | undefined, l
     try {
       card = await readCard(fs, path);
     } catch (error) {
-      log.warn(`${error instanceof Error ? error.message : String(error)} (the model is listed without its card until this is fixed)`);
+      log.warn(`${errorMessage(error)} (the model is listed without its card until this is fixed)`);
     }
     entries.push({ uri: vscode.Uri.joinPath(folder, n), name: card?.card.name ?? stemOf(baseName(n)), fs, path, hasCard: card !== undefined, dataset });
   }

@@ -10,13 +10,14 @@
 import * as vscode from 'vscode';
 import { checkPrediction, prelabelEdit, type ImagePrediction } from '../core/model/imagePrediction';
 import { MessageType, toArrayBuffer, type CapabilitiesMessage } from '../core/protocol';
-import { describe, type DatasetRegistry } from '../dataset/datasetRegistry';
+import type { DatasetRegistry } from '../dataset/datasetRegistry';
 import type { MaskDocument } from '../editor/maskDocument';
 import type { MaskEditorProvider } from '../editor/maskEditorProvider';
 import { baseName } from '../core/paths';
 import { hostProviderLabel, type HostPredictor } from './hostPredictor';
 import type { ModelEntry, ModelRegistry } from './modelRegistry';
 import { predictInWebview } from './webPrelabel';
+import { errorMessage } from '../core/errors';
 
 export const PRELABEL_IMAGE_COMMAND = 'seglab.prelabelImage';
 export const PRELABEL_EDIT_LABEL = 'Pre-label Image';
@@ -69,7 +70,7 @@ export async function prelabelPanel(
           return p;
         } catch (error) {
           if (token.isCancellationRequested) return undefined;
-          predictor.log.warn(`Pre-label Image: WebGPU in the editor failed on ${document.uri.fsPath} (${describe(error)}); running on the CPU in the extension host instead`);
+          predictor.log.warn(`Pre-label Image: WebGPU in the editor failed on ${document.uri.fsPath} (${errorMessage(error)}); running on the CPU in the extension host instead`);
           fallback = ' after WebGPU failed (see the SegLab log)';
         }
       }

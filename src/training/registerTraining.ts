@@ -1,13 +1,14 @@
 /** Registers the training commands, the "SegLab Training" output channel and the local backend. */
 import * as vscode from 'vscode';
 import { commandRegistrar } from '../commands/safeCommand';
-import { describe, type DatasetRegistry } from '../dataset/datasetRegistry';
+import type { DatasetRegistry } from '../dataset/datasetRegistry';
 import type { ModelRegistry } from '../prelabel/modelRegistry';
 import { fineTuneCommand } from './fineTuneCommand';
 import { showJobsCommand } from './jobsCommand';
 import { LocalBackend } from './localBackend';
 import { setTokenCommand } from './settings';
 import type { TrainingRuns } from './trainingRuns';
+import { errorMessage } from '../core/errors';
 
 /**
  * `runs` records the job being followed for the mIoU view. `models` (registerPrelabel's ModelRegistry) makes a new model active directly; without it the
@@ -16,7 +17,7 @@ import type { TrainingRuns } from './trainingRuns';
 export function registerTraining(context: vscode.ExtensionContext, registry: DatasetRegistry, log: vscode.LogOutputChannel, runs: TrainingRuns, models?: ModelRegistry): void {
   const output = vscode.window.createOutputChannel('SegLab Training', { log: true });
   const backend = new LocalBackend(context, output);
-  const command = commandRegistrar(log, (error) => output.error(describe(error)));
+  const command = commandRegistrar(log, (error) => output.error(errorMessage(error)));
   context.subscriptions.push(
     output,
     backend,

@@ -11,6 +11,7 @@ import { Palette } from './palette';
 import { Toolbar } from './toolbar';
 import { reportCapabilities, WebPrelabeler } from './webPrelabel';
 import { storedImage } from './storedImage';
+import { errorMessage } from '../../src/core/errors';
 
 declare function acquireVsCodeApi(): { postMessage(message: unknown): void };
 
@@ -140,7 +141,7 @@ function onMessage(message: ToWebviewMessage): void {
     case MessageType.Init:
       if (editor) return; // a reloaded webview gets a fresh page, so a second init is a duplicate
       start(message).catch((error: unknown) => {
-        status.textContent = `Cannot open the mask editor: ${error instanceof Error ? error.message : String(error)}`;
+        status.textContent = `Cannot open the mask editor: ${errorMessage(error)}`;
         app.setAttribute('aria-busy', 'false');
       });
       break;

@@ -10,6 +10,7 @@ import type { RgbImage } from '../../src/core/model/image';
 import { MessageType, toArrayBuffer, type FromWebviewMessage, type RunModelMessage } from '../../src/core/protocol';
 import { WebEngine, webGpuAdapter } from '../prelabel/engine';
 import { runModel } from '../prelabel/prelabelImage';
+import { errorMessage } from '../../src/core/errors';
 
 type Post = (message: FromWebviewMessage) => void;
 
@@ -57,7 +58,7 @@ export class WebPrelabeler {
       const { width, height, provider, milliseconds, defaults } = p;
       this.post({ type: MessageType.ModelResult, requestId: m.requestId, width, height, labels: toArrayBuffer(p.labels), confidence: toArrayBuffer(p.confidence), provider, milliseconds, defaults });
     } catch (error) {
-      if (!controller.signal.aborted) this.post({ type: MessageType.ModelResult, requestId: m.requestId, error: error instanceof Error ? error.message : String(error) });
+      if (!controller.signal.aborted) this.post({ type: MessageType.ModelResult, requestId: m.requestId, error: errorMessage(error) });
     } finally {
       this.running.delete(m.requestId);
     }

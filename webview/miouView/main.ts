@@ -20,6 +20,7 @@ import { comparePanel, drawHistory } from './historyChart';
 import css from './miouView.css';
 import { TrainingView } from './trainingChart';
 import { FIRST_PAGE, worstList, type WorstOptions } from './worstList';
+import { errorMessage } from '../../src/core/errors';
 
 interface UiState {
   sort: Sort;
@@ -183,7 +184,7 @@ function onMessage(m: ToMiouWebviewMessage): void {
       try {
         parsed = parseTrainingMessage(m);
       } catch (error) {
-        status.textContent = `Training curves not shown: ${error instanceof Error ? error.message : String(error)}`;
+        status.textContent = `Training curves not shown: ${errorMessage(error)}`;
         break;
       }
       const had = training.hasContent;

@@ -5,7 +5,7 @@
  * for labelmap.txt, another ignore index) goes into a seglab.json, so nothing is lost.
  */
 import { defaultClasses, formatLabelmap, type ClassDef } from '../classes';
-import { DataError, type Problem } from '../errors';
+import { DataError, errorDetail, type Problem } from '../errors';
 import type { FileSystem } from '../fileSystem';
 import { decodeMask, encodeMask } from '../mask/codec';
 import { baseName, joinPath } from '../paths';
@@ -88,7 +88,7 @@ export async function convertDataset(
         const mask = decodeMask(await fs.readFile(path), { path, classes: src.classes, ignoreIndex: src.ignoreIndex });
         bytes = encodeMask(mask, src.classes, src.ignoreIndex);
       } catch (err) {
-        const message = `${err instanceof DataError ? err.detail : String(err)}; mask not converted`;
+        const message = `${errorDetail(err)}; mask not converted`;
         result.problems.push({ path, kind: 'unreadable-mask', message });
         return;
       }

@@ -3,7 +3,7 @@
  * dataset's: shared by `seglab miou` and the extension's mIoU view.
  */
 import type { ClassDef } from '../classes';
-import { DataError, type Problem } from '../errors';
+import { errorDetail, type Problem } from '../errors';
 import type { FileSystem } from '../fileSystem';
 import { decodeMask, type Mask } from '../mask/codec';
 import { ConfusionMatrix } from '../metrics/confusion';
@@ -52,8 +52,6 @@ export function numClassesOf(classes: readonly ClassDef[]): number {
   return Math.max(...classes.map((c) => c.id)) + 1;
 }
 
-const detail = (err: unknown) => (err instanceof DataError ? err.detail : err instanceof Error ? err.message : String(err));
-
 /** Reads a label and its prediction; a file that cannot be read is the pair's problem. */
 export async function readPair(fs: Pick<FileSystem, 'readFile'>, gt: string, pred: string): Promise<[Uint8Array, Uint8Array] | Problem> {
   const out: Uint8Array[] = [];
@@ -61,7 +59,7 @@ export async function readPair(fs: Pick<FileSystem, 'readFile'>, gt: string, pre
     try {
       out.push(await fs.readFile(path));
     } catch (err) {
-      return { path, kind: 'unreadable-mask', message: detail(err) };
+      return { path, kind: 'unreadable-mask', message: errorDetail(err) };
     }
   }
   return [out[0], out[1]];
@@ -78,7 +76,7 @@ export function countPair(paths: { gt: string; pred: string }, bytes: readonly [
     try {
       masks.push(decodeMask(data, { path, classes, ignoreIndex }));
     } catch (err) {
-      return { path, kind: 'unreadable-mask', message: detail(err) };
+      return { path, kind: 'unreadable-mask', message: errorDetail(err) };
     }
   }
   const [gt, p] = masks;

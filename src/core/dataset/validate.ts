@@ -2,7 +2,7 @@
  * Validation: the pass that opens files. Each mask is decoded and each labeled image's size is
  * read from its header only; entries with a broken mask are marked 'invalid'.
  */
-import { DataError, type Problem } from '../errors';
+import { errorDetail, type Problem } from '../errors';
 import type { FileSystem } from '../fileSystem';
 import { decodeMask } from '../mask/codec';
 import { readImageSize, type ImageSize } from '../mask/imageSize';
@@ -24,7 +24,6 @@ export async function readImageFileSize(fs: FileSystem, path: string): Promise<I
   }
 }
 
-const message = (err: unknown) => (err instanceof DataError ? err.detail : err instanceof Error ? err.message : String(err));
 
 async function validateEntry(fs: FileSystem, index: DatasetIndex, entry: ImageEntry): Promise<Problem[]> {
   if (entry.mask === undefined) return [];
@@ -35,7 +34,7 @@ async function validateEntry(fs: FileSystem, index: DatasetIndex, entry: ImageEn
   try {
     mask = decodeMask(await fs.readFile(maskPath), { path: maskPath, classes: config.classes, ignoreIndex: config.ignoreIndex });
   } catch (err) {
-    return [{ path: maskPath, kind: 'unreadable-mask', message: message(err) }];
+    return [{ path: maskPath, kind: 'unreadable-mask', message: errorDetail(err) }];
   }
   const problems: Problem[] = [];
   try {
@@ -48,7 +47,7 @@ async function validateEntry(fs: FileSystem, index: DatasetIndex, entry: ImageEn
       });
     }
   } catch (err) {
-    problems.push({ path: imagePath, kind: 'unreadable-image', message: message(err) });
+    problems.push({ path: imagePath, kind: 'unreadable-image', message: errorDetail(err) });
   }
   const unknown = countUnknownValues(mask, config.classes, config.ignoreIndex);
   if (unknown.size > 0) {

@@ -4,7 +4,7 @@
  * ~4x slower: the zlib is swappable (zlib.ts) and the rows are unfiltered in one pass in place.
  */
 import type { Rgb } from '../classes';
-import { DataError } from '../errors';
+import { DataError, errorMessage } from '../errors';
 import { crc32 } from './crc32';
 import { ColorType, type PngHeader } from './pngHeader';
 import { maskZlib, type ZlibLevel } from './zlib';
@@ -24,7 +24,7 @@ export function readBytePixels(bytes: Uint8Array, header: PngHeader, path: strin
   try {
     raw = maskZlib().inflate(concatenated(bytes, header.dataChunks), expected);
   } catch (e) {
-    throw new DataError(path, `corrupt PNG: the image data does not inflate (${e instanceof Error ? e.message : String(e)})`);
+    throw new DataError(path, `corrupt PNG: the image data does not inflate (${errorMessage(e)})`);
   }
   if (raw.length !== expected) {
     const got = raw.length < expected ? `${raw.length} bytes, less` : 'more';

@@ -1,6 +1,6 @@
 import { decode, type DecodedPng } from 'fast-png';
 import { paletteFor, type ClassDef } from '../classes';
-import { DataError } from '../errors';
+import { DataError, errorMessage } from '../errors';
 import { isBytePng, readBytePixels, writeIndexedPng } from './bytePng';
 import { colorsToClasses } from './colorMap';
 import { ColorType, colorTypeName, readPngHeader, type PngHeader } from './pngHeader';
@@ -51,7 +51,7 @@ export function decodeMask(bytes: Uint8Array, opts: DecodeOptions): Mask {
   try {
     png = decode(bytes); // readPngHeader checked the CRCs
   } catch (e) {
-    throw new DataError(path, `corrupt PNG: ${e instanceof Error ? e.message : String(e)}`);
+    throw new DataError(path, `corrupt PNG: ${errorMessage(e)}`);
   }
   const rowBytes = Math.ceil((width * depth * png.channels) / 8);
   if (png.width !== width || png.height !== height || png.data.length * (depth === 16 ? 2 : 1) !== rowBytes * height) {

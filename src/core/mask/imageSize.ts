@@ -1,5 +1,5 @@
 import { imageSize } from 'image-size';
-import { DataError } from '../errors';
+import { DataError, errorMessage } from '../errors';
 
 export interface ImageSize {
   /** As stored, before any EXIF rotation: the grid of the image's mask. */
@@ -19,7 +19,7 @@ export function readImageSize(head: Uint8Array, path: string): ImageSize {
   try {
     size = imageSize(head);
   } catch (e) {
-    throw new DataError(path, `cannot read the image size: ${e instanceof Error ? e.message : String(e)}`);
+    throw new DataError(path, `cannot read the image size: ${errorMessage(e)}`);
   }
   const { width, height, orientation } = size;
   if (!width || !height) throw new DataError(path, 'cannot read the image size from the file header');

@@ -4,7 +4,7 @@
  * `.seglab/` folder as sparse counts (most cells of an image's matrix are zero).
  */
 import type { ClassDef } from '../classes';
-import { DataError } from '../errors';
+import { DataError, errorMessage } from '../errors';
 import type { FileSystem } from '../fileSystem';
 import { dirName } from '../paths';
 import { ConfusionMatrix } from './confusion';
@@ -90,7 +90,7 @@ export class MatrixCache {
     try {
       file = JSON.parse(text) as CacheFile;
     } catch (err) {
-      throw new DataError(path, `not valid JSON (${err instanceof Error ? err.message : String(err)})`);
+      throw new DataError(path, `not valid JSON (${errorMessage(err)})`);
     }
     if (typeof file !== 'object' || file === null || file.version !== CACHE_VERSION || file.fingerprint !== fingerprint) return cache;
     const size = numClasses * (numClasses + 1);
@@ -108,7 +108,7 @@ export class MatrixCache {
         const matrix = ConfusionMatrix.fromJSON({ numClasses, ignoreIndex, ignoredPixels: e.ignored, unknownGtPixels: e.unknown, counts });
         cache.set(name, e, matrix);
       } catch (err) {
-        throw new DataError(path, `entry "${name}": ${err instanceof Error ? err.message : String(err)}`);
+        throw new DataError(path, `entry "${name}": ${errorMessage(err)}`);
       }
     }
     return cache;

@@ -3,7 +3,7 @@
  * date, mIoU, per-class IoU), kept in the dataset's `.seglab/miou-history.json` so the effect of
  * each fine-tuning round stays visible, and two versions can be compared class by class.
  */
-import { DataError } from '../errors';
+import { DataError, errorMessage } from '../errors';
 import type { FileSystem } from '../fileSystem';
 import { dirName } from '../paths';
 import { sha256Hex } from './cache';
@@ -61,7 +61,7 @@ export function parseHistory(text: string, path: string): HistoryRecord[] {
   try {
     file = JSON.parse(text) as typeof file;
   } catch (err) {
-    throw new DataError(path, `not valid JSON (${err instanceof Error ? err.message : String(err)})`);
+    throw new DataError(path, `not valid JSON (${errorMessage(err)})`);
   }
   if (file?.version !== HISTORY_VERSION || !Array.isArray(file.records)) {
     throw new DataError(path, `expected {"version": ${HISTORY_VERSION}, "records": [...]}`);

@@ -5,7 +5,7 @@
  * onnx) are kept as they are.
  */
 import type { ClassDef, Rgb } from '../classes';
-import { DataError } from '../errors';
+import { DataError, errorMessage } from '../errors';
 
 /** A dataset's own models: `<root>/models/<name>.onnx` with its card `<name>.json`. */
 export const MODELS_FOLDER = 'models';
@@ -128,7 +128,7 @@ export function parseModelCard(text: string, path: string): ModelCard {
   try {
     raw = JSON.parse(text);
   } catch (error) {
-    throw new DataError(path, `not valid JSON (${error instanceof Error ? error.message : String(error)})`);
+    throw new DataError(path, `not valid JSON (${errorMessage(error)})`);
   }
   if (!isObject(raw)) throw new DataError(path, `expected a JSON object, got ${show(raw)}`);
   if (typeof raw.name !== 'string' || raw.name.trim() === '' || /[/\\]/.test(raw.name)) {

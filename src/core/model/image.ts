@@ -1,7 +1,7 @@
 /** Decoded images for pre-labeling: 8-bit RGB or RGBA, row-major (canvas ImageData is RGBA). */
 import libjpegTurbo, { type LibJpegTurbo } from '@cornerstonejs/codec-libjpeg-turbo-8bit/decodewasmjs';
 import { decode as decodePng } from 'fast-png';
-import { DataError } from '../errors';
+import { DataError, errorMessage } from '../errors';
 
 export interface RgbImage {
   width: number;
@@ -24,7 +24,7 @@ export async function decodeImage(bytes: Uint8Array, path: string): Promise<RgbI
   try {
     png = decodePng(bytes);
   } catch (error) {
-    throw new DataError(path, `cannot decode image (${error instanceof Error ? error.message : String(error)})`);
+    throw new DataError(path, `cannot decode image (${errorMessage(error)})`);
   }
   if (png.depth < 8) throw new DataError(path, `${png.depth}-bit PNG images are not supported for pre-labeling (8 or 16 bits are)`);
   if (png.width * png.height > MAX_IMAGE_PIXELS) throw tooLarge(path, png.width, png.height);

@@ -4,7 +4,7 @@
  * dataset. Hashing and session creation are passed in, so this runs in Node and in a webview.
  */
 import type { FileSystem } from '../fileSystem';
-import { DataError } from '../errors';
+import { DataError, errorMessage } from '../errors';
 import { baseName, dirName, joinPath, stemOf } from '../paths';
 import type { InferenceBackend } from './backend';
 import { parseModelCard, type ModelCard } from './card';
@@ -45,7 +45,7 @@ export async function loadModel(deps: ModelLoaderDeps, path: string, dataset: Da
   try {
     backend = await deps.createBackend(bytes, path);
   } catch (error) {
-    throw new DataError(path, `cannot load the ONNX model (${error instanceof Error ? error.message : String(error)})`);
+    throw new DataError(path, `cannot load the ONNX model (${errorMessage(error)})`);
   }
   try {
     const model = await resolveForBackend(backend, path, found, dataset);

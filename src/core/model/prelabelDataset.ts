@@ -5,7 +5,7 @@
  * stops between images (or tiles) and leaves only complete files.
  */
 import type { DatasetIndex } from '../dataset/types';
-import { DataError } from '../errors';
+import { DataError, errorDetail } from '../errors';
 import type { FileSystem } from '../fileSystem';
 import { encodeMask } from '../mask/codec';
 import { isInside, joinPath, normalPath } from '../paths';
@@ -102,7 +102,7 @@ export async function prelabelDataset(fs: FileSystem, index: DatasetIndex, loade
           result.cancelled = true;
           break;
         }
-        result.failed.push({ path: error instanceof DataError ? error.path : imagePath, message: error instanceof DataError ? error.detail : error instanceof Error ? error.message : String(error) });
+        result.failed.push({ path: error instanceof DataError ? error.path : imagePath, message: errorDetail(error) });
       }
       if (now() - lastSave > MANIFEST_SAVE_MS) {
         await writeManifest(fs, outDir, manifest);
