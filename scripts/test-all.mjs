@@ -8,6 +8,7 @@ const stages = [
   ['build', 'npm run build'],
   ['unit', 'npm run test:unit'],
   ['python', 'npm run test:py'],
+  ['python-lint', 'cd backend && black --check . && flake8 && npx pyright'],
   ['tools', 'npm run tools'],
   ['vscode', 'npm run test:vscode'],
   ['e2e', 'npm run test:e2e'],
