@@ -25,7 +25,7 @@ import { loadModel } from '../src/core/model/load';
 import { predict } from '../src/core/model/pipeline';
 import { prelabelDataset } from '../src/core/model/prelabelDataset';
 import { NodeFileSystem } from '../src/node/nodeFileSystem';
-import { createBackend, sha256, type NodeProvider } from '../src/node/onnxBackends';
+import { createBackend, type NodeProvider } from '../src/node/onnxBackends';
 import { testModelsDir } from '../test/model/testModels';
 
 const SIZE = 512;
@@ -53,7 +53,7 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 
 async function load(path: string, provider: NodeProvider, threads: number) {
   const card = parseModelCard(readFileSync(path.replace(/\.onnx$/, '.json'), 'utf8'), path);
-  return loadModel({ fs, sha256, createBackend: (b) => createBackend(provider, b, { threads }) }, path, { classes: card.classes, ignoreIndex: 255, path: 'bench' });
+  return loadModel({ fs, createBackend: (b) => createBackend(provider, b, { threads }) }, path, { classes: card.classes, ignoreIndex: 255, path: 'bench' });
 }
 
 /** One configuration: warm runs until 5 runs and 4 s (at most 10). */

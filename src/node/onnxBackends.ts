@@ -3,7 +3,6 @@
  * extension host, the batch command and the CLI use) and onnxruntime-web's WASM build (the
  * webview's CPU engine, run in Node for tests and the benchmark).
  */
-import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
@@ -61,8 +60,4 @@ export async function createWasmBackend(bytes: Uint8Array, options: BackendOptio
 
 export function createBackend(provider: NodeProvider, bytes: Uint8Array, options: BackendOptions = {}): Promise<InferenceBackend> {
   return provider === 'cpu' ? createNativeBackend(bytes, options) : createWasmBackend(bytes, options);
-}
-
-export async function sha256(bytes: Uint8Array): Promise<string> {
-  return createHash('sha256').update(bytes).digest('hex');
 }

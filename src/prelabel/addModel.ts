@@ -14,7 +14,7 @@ import { pickDataset } from '../commands/pickDataset';
 import type { DatasetRegistry } from '../dataset/datasetRegistry';
 import type { TreeNode } from '../dataset/treeNodes';
 import { VscodeFileSystem } from '../dataset/vscodeFileSystem';
-import { sha256 } from '../node/onnxBackends';
+import { sha256Hex } from '../core/hash';
 import { hostBackend } from './hostModel';
 import type { ModelRegistry } from './modelRegistry';
 
@@ -28,7 +28,7 @@ export async function addModel(registry: DatasetRegistry, models: ModelRegistry,
   if (!dataset?.index) return;
   const sourceFs = new VscodeFileSystem(file);
   const bytes = await sourceFs.readFile(file.path);
-  const hash = await sha256(bytes);
+  const hash = await sha256Hex(bytes);
   let card: ModelCard | undefined;
   const sourceCard = cardPathFor(file.path);
   if (await sourceFs.stat(sourceCard)) card = parseModelCard(new TextDecoder().decode(await sourceFs.readFile(sourceCard)), sourceCard);
@@ -48,7 +48,7 @@ export async function addModel(registry: DatasetRegistry, models: ModelRegistry,
   // Check it the way pre-labeling will use it (class matching included) before making it active.
   const entry = (await models.list()).find((m) => m.uri.toString() === dataset.resolve(modelPath).toString());
   if (!entry) throw new Error(`${modelPath}: written but not found among the models`);
-  const loaded = await loadModel({ fs: entry.fs, sha256, createBackend: (b) => hostBackend(b, log) }, entry.path, { classes: dataset.index.config.classes, ignoreIndex: dataset.index.config.ignoreIndex, path: dataset.uri.fsPath });
+  const loaded = await loadModel({ fs: entry.fs, createBackend: (b) => hostBackend(b, log) }, entry.path, { classes: dataset.index.config.classes, ignoreIndex: dataset.index.config.ignoreIndex, path: dataset.uri.fsPath });
   await loaded.backend.release();
   await models.setActive(entry);
   void vscode.window.showInformationMessage(vscode.l10n.t('Model {0} added to {1} and selected.', card.name, dataset.name));

@@ -7,7 +7,7 @@ import type * as vscode from 'vscode';
 import type { InferenceBackend } from '../core/model/backend';
 import { loadModel, type LoadedModel } from '../core/model/load';
 import type { DatasetState } from '../dataset/datasetState';
-import { createNativeBackend, createWasmBackend, sha256 } from '../node/onnxBackends';
+import { createNativeBackend, createWasmBackend } from '../node/onnxBackends';
 import type { ModelEntry } from './modelRegistry';
 import { errorMessage } from '../core/errors';
 
@@ -25,7 +25,7 @@ export async function loadForDataset(model: ModelEntry, dataset: DatasetState, l
   const index = dataset.index;
   if (!index) throw new Error(`${dataset.uri.fsPath}: the dataset is not loaded${dataset.error ? ` (${dataset.error.message})` : ''}`);
   const loaded = await loadModel(
-    { fs: model.fs, sha256, createBackend: (bytes) => hostBackend(bytes, log) },
+    { fs: model.fs, createBackend: (bytes) => hostBackend(bytes, log) },
     model.path,
     { classes: index.config.classes, ignoreIndex: index.config.ignoreIndex, path: dataset.uri.fsPath },
   );

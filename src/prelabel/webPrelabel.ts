@@ -11,7 +11,7 @@ import { readCard } from '../core/model/load';
 import { baseName } from '../core/paths';
 import { MessageType, toArrayBuffer, type ModelResultMessage, type RunModelMessage } from '../core/protocol';
 import type { MaskEditorProvider } from '../editor/maskEditorProvider';
-import { sha256 } from '../node/onnxBackends';
+import { sha256Hex } from '../core/hash';
 import type { ModelEntry } from './modelRegistry';
 
 export interface WebviewPrediction extends ImagePrediction {
@@ -33,7 +33,7 @@ export function underRoots(uri: vscode.Uri, roots: readonly vscode.Uri[]): boole
 async function runModelMessage(panel: vscode.WebviewPanel, model: ModelEntry): Promise<RunModelMessage> {
   const found = await readCard(model.fs, model.path);
   const bytes = await model.fs.readFile(model.path);
-  const hash = await sha256(bytes);
+  const hash = await sha256Hex(bytes);
   if (found?.card.sha256 && found.card.sha256 !== hash) throw new Error(`${found.path}: the card's sha256 does not match ${baseName(model.path)}`);
   const fetchable = underRoots(model.uri, panel.webview.options.localResourceRoots ?? []);
   return {

@@ -2,7 +2,7 @@
  * Client for the training service's HTTP API (backend/API.md): bearer token, JSON errors turned
  * into messages that say what to do, content-addressed dataset upload with progress.
  */
-import { createHash } from 'node:crypto';
+import { sha256Hex } from '../core/hash';
 
 export type JobState = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
 export const FINAL_STATES: readonly JobState[] = ['succeeded', 'failed', 'cancelled'];
@@ -79,8 +79,6 @@ export class TrainingError extends Error {
   }
 }
 
-export const sha256Hex = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
-
 /** Upload chunk size: progress is reported after each. */
 const CHUNK = 1 << 20;
 
@@ -128,7 +126,7 @@ export class TrainingClient {
 
   /** Uploads a tar archive unless the service already has the same bytes; `onProgress(sentBytes, total)`. */
   async uploadDataset(archive: Uint8Array, onProgress?: (sent: number, total: number) => void, signal?: AbortSignal): Promise<DatasetSummary> {
-    const id = sha256Hex(archive);
+    const id = await sha256Hex(archive);
     const known = await this.request(`/v1/datasets/${id}`, { signal }, [404]);
     if (known.ok) {
       onProgress?.(archive.byteLength, archive.byteLength);

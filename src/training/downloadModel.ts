@@ -8,8 +8,9 @@
 import { MODELS_FOLDER, parseModelCard, type ModelCard } from '../core/model/card';
 import { DataError } from '../core/errors';
 import type { FileSystem } from '../core/fileSystem';
+import { sha256Hex } from '../core/hash';
 import { joinPath } from '../core/paths';
-import { sha256Hex, type TrainingClient } from './client';
+import type { TrainingClient } from './client';
 import { trainLossOf } from './curves';
 
 export interface StoredModel {
@@ -34,12 +35,12 @@ export function originOf(card: ModelCard): TrainingOrigin | undefined {
  * Checks downloaded bytes: the card must parse and carry a sha256 (top level, and `onnx.sha256`
  * when present) equal to the ONNX file's. Returns the card's raw object and the parsed card.
  */
-export function verifyDownload(cardBytes: Uint8Array, onnx: Uint8Array, label: string): { raw: Record<string, unknown>; card: ModelCard } {
+export async function verifyDownload(cardBytes: Uint8Array, onnx: Uint8Array, label: string): Promise<{ raw: Record<string, unknown>; card: ModelCard }> {
   const cardPath = `${label}/model.json`;
   const text = new TextDecoder().decode(cardBytes);
   const card = parseModelCard(text, cardPath);
   const raw = JSON.parse(text) as Record<string, unknown>;
-  const actual = sha256Hex(onnx);
+  const actual = await sha256Hex(onnx);
   const declared = [card.sha256, (raw.onnx as { sha256?: unknown } | undefined)?.sha256];
   if (card.sha256 === undefined) throw new DataError(cardPath, 'sha256: missing, so the downloaded model.onnx cannot be checked');
   for (const d of declared) {
@@ -63,7 +64,7 @@ export async function downloadModel(client: TrainingClient, jobId: string, fs: F
   const label = `${client.baseUrl}/v1/jobs/${jobId}/artifacts`;
   const cardBytes = await client.artifact(jobId, 'model.json', signal);
   const onnx = await client.artifact(jobId, 'model.onnx', signal);
-  const { raw } = verifyDownload(cardBytes, onnx, label);
+  const { raw } = await verifyDownload(cardBytes, onnx, label);
   const folder = joinPath(datasetRoot, MODELS_FOLDER);
   await fs.createDirectory(folder);
   const name = await freeName(fs, folder, baseName.replace(/[^\w.-]+/g, '-'));

@@ -16,7 +16,7 @@ import { decodeImage, type RgbImage } from '../../src/core/model/image';
 import { loadModel } from '../../src/core/model/load';
 import { predict } from '../../src/core/model/pipeline';
 import { NodeFileSystem } from '../../src/node/nodeFileSystem';
-import { createBackend, sha256 } from '../../src/node/onnxBackends';
+import { createBackend } from '../../src/node/onnxBackends';
 
 const MODELS = resolve(__dirname, '../../scripts/demo/models');
 const NAMES = ['demo-unet', 'demo-deeplabv3plus'];
@@ -55,7 +55,7 @@ describe('demo models', () => {
 
     test(`${name}: prediction on a demo image beats an all-background mask`, async () => {
       const dataset = { classes: DEMO_CLASSES, ignoreIndex: IGNORE, path: 'demo' };
-      const m = await loadModel({ fs: new NodeFileSystem(), sha256, createBackend: (b) => createBackend('cpu', b, { threads: 2 }) }, join(MODELS, `${name}.onnx`), dataset);
+      const m = await loadModel({ fs: new NodeFileSystem(), createBackend: (b) => createBackend('cpu', b, { threads: 2 }) }, join(MODELS, `${name}.onnx`), dataset);
       try {
         const { labels } = await predict(image, m.model, m.backend);
         const blank = miou(gt, new Uint8Array(gt.length));

@@ -16,7 +16,7 @@ import { test } from 'node:test';
 import { decodeImage } from '../../src/core/model/image';
 import { loadModel } from '../../src/core/model/load';
 import { predict } from '../../src/core/model/pipeline';
-import { createNativeBackend, sha256 } from '../../src/node/onnxBackends';
+import { createNativeBackend } from '../../src/node/onnxBackends';
 import { NodeFileSystem } from '../../src/node/nodeFileSystem';
 import { DEMO_CLASSES } from '../../scripts/demo/generate';
 import { IGNORE } from '../../scripts/demo/scene';
@@ -54,7 +54,7 @@ async function writeCrop(root: string, stem: string): Promise<string> {
 /** The host path's prediction (HostPredictor's code: native ONNX Runtime, the image decoded in Node) and its time. */
 async function hostPrediction(root: string, stem: string) {
   const fs = new NodeFileSystem();
-  const loaded = await loadModel({ fs, sha256, createBackend: (bytes) => createNativeBackend(bytes) }, join(root, 'models', `${MODEL}.onnx`), { classes: DEMO_CLASSES, ignoreIndex: IGNORE, path: root });
+  const loaded = await loadModel({ fs, createBackend: (bytes) => createNativeBackend(bytes) }, join(root, 'models', `${MODEL}.onnx`), { classes: DEMO_CLASSES, ignoreIndex: IGNORE, path: root });
   try {
     const imagePath = join(root, 'images', `${stem}.jpg`);
     const image = await decodeImage(await fs.readFile(imagePath), imagePath);

@@ -7,12 +7,12 @@ import { DataError } from '../../src/core/errors';
 import { decodeImage } from '../../src/core/model/image';
 import { loadModel } from '../../src/core/model/load';
 import { NodeFileSystem } from '../../src/node/nodeFileSystem';
-import { createBackend, sha256 } from '../../src/node/onnxBackends';
+import { createBackend } from '../../src/node/onnxBackends';
 import { jpegImage, pngImage, tempDir } from '../core/dataset/fixtures';
 import { TEST_CLASSES, testModelsDir } from './testModels';
 
 const PYTHON = '/usr/bin/python3';
-const deps = { fs: new NodeFileSystem(), sha256, createBackend: (b: Uint8Array) => createBackend('cpu', b, { threads: 1 }) };
+const deps = { fs: new NodeFileSystem(), createBackend: (b: Uint8Array) => createBackend('cpu', b, { threads: 1 }) };
 const dataset = { classes: TEST_CLASSES, ignoreIndex: 255, path: 'd' };
 let models: string;
 before(async () => {

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { loadModel, type LoadedModel } from '../../src/core/model/load';
 import { predict } from '../../src/core/model/pipeline';
-import { createBackend, sha256, type NodeProvider } from '../../src/node/onnxBackends';
+import { createBackend, type NodeProvider } from '../../src/node/onnxBackends';
 import { NodeFileSystem } from '../../src/node/nodeFileSystem';
 import { MODEL_KINDS, readReferences, referenceImage, referenceLogits, TEST_CLASSES, testModelsDir, type References } from './testModels';
 
@@ -40,7 +40,7 @@ for (const provider of ['cpu', 'wasm'] as NodeProvider[]) {
       for (const m of loaded) await m.backend.release();
     });
     const checkModel = async (folder: string, file: string, refName: string) => {
-      const m = await loadModel({ fs: new NodeFileSystem(), sha256, createBackend: (b) => createBackend(provider, b, { threads: 1 }) }, join(folder, `${file}.onnx`), dataset);
+      const m = await loadModel({ fs: new NodeFileSystem(), createBackend: (b) => createBackend(provider, b, { threads: 1 }) }, join(folder, `${file}.onnx`), dataset);
       loaded.push(m);
       assert.deepEqual(m.model.defaults, []);
       assert.equal(m.model.input.multipleOf, refs[refName].multipleOf);

@@ -5,7 +5,7 @@ import { loadModel, type LoadedModel } from '../../src/core/model/load';
 import { predict } from '../../src/core/model/pipeline';
 import { rampWeights, tileGrid, tileOrigins } from '../../src/core/model/tiling';
 import { NodeFileSystem } from '../../src/node/nodeFileSystem';
-import { createBackend, sha256 } from '../../src/node/onnxBackends';
+import { createBackend } from '../../src/node/onnxBackends';
 import { TEST_CLASSES, testModelsDir } from './testModels';
 
 /**
@@ -20,7 +20,7 @@ const TOLERANCE = 1e-4;
 let m: LoadedModel;
 before(async () => {
   const dir = await testModelsDir();
-  m = await loadModel({ fs: new NodeFileSystem(), sha256, createBackend: (b) => createBackend('cpu', b, { threads: 1 }) }, join(dir, 'unet.onnx'), { classes: TEST_CLASSES, ignoreIndex: 255, path: 'd' });
+  m = await loadModel({ fs: new NodeFileSystem(), createBackend: (b) => createBackend('cpu', b, { threads: 1 }) }, join(dir, 'unet.onnx'), { classes: TEST_CLASSES, ignoreIndex: 255, path: 'd' });
 });
 after(() => m.backend.release());
 

@@ -10,7 +10,7 @@ import { loadModel } from '../../src/core/model/load';
 import { MANIFEST_FILE } from '../../src/core/model/manifest';
 import { prelabelDataset } from '../../src/core/model/prelabelDataset';
 import { NodeFileSystem } from '../../src/node/nodeFileSystem';
-import { createBackend, sha256 } from '../../src/node/onnxBackends';
+import { createBackend } from '../../src/node/onnxBackends';
 import { tempDir, writeFile } from '../core/dataset/fixtures';
 import { TEST_CLASSES, testModelsDir } from '../model/testModels';
 import { copyModel, makeDataset } from './fixtures';
@@ -22,7 +22,7 @@ async function open(root: string) {
 }
 
 async function load(path: string) {
-  return loadModel({ fs, sha256, createBackend: (b) => createBackend('cpu', b, { threads: 1 }) }, path, { classes: TEST_CLASSES, ignoreIndex: 255, path: 'dataset' });
+  return loadModel({ fs, createBackend: (b) => createBackend('cpu', b, { threads: 1 }) }, path, { classes: TEST_CLASSES, ignoreIndex: 255, path: 'dataset' });
 }
 
 const snapshot = (dir: string) => Object.fromEntries(readdirSync(dir).map((f) => [f, readFileSync(join(dir, f)).toString('base64')]));

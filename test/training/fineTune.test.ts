@@ -18,7 +18,7 @@ import { parseModelCard } from '../../src/core/model/card';
 import { loadModel } from '../../src/core/model/load';
 import { predict } from '../../src/core/model/pipeline';
 import { NodeFileSystem } from '../../src/node/nodeFileSystem';
-import { createNativeBackend, sha256 } from '../../src/node/onnxBackends';
+import { createNativeBackend } from '../../src/node/onnxBackends';
 import { TrainingClient, TrainingError, type JobParams } from '../../src/training/client';
 import { curvesFromCard } from '../../src/training/curves';
 import { verifyDownload } from '../../src/training/downloadModel';
@@ -32,7 +32,7 @@ const TINY: Omit<JobParams, 'dataset'> = { arch: 'unet', unetBase: 8, unetDepth:
 
 /** Dataset-level mIoU of a stored model's predictions on the labeled images (core metrics). */
 async function miouOf(index: DatasetIndex, onnxPath: string): Promise<number> {
-  const loaded = await loadModel({ fs, sha256, createBackend: (b) => createNativeBackend(b, { threads: 1 }) }, onnxPath, { classes: index.config.classes, ignoreIndex: 255, path: index.root });
+  const loaded = await loadModel({ fs, createBackend: (b) => createNativeBackend(b, { threads: 1 }) }, onnxPath, { classes: index.config.classes, ignoreIndex: 255, path: index.root });
   try {
     const cm = new ConfusionMatrix(CLASSES.length, 255);
     for (const e of index.images.filter((i) => i.mask)) {
@@ -112,13 +112,13 @@ describe('training client', { skip: unavailable }, () => {
     // A tampered download is refused before anything is written.
     const cardBytes = await client.artifact(tuned.job.id, 'model.json');
     const onnx = await client.artifact(tuned.job.id, 'model.onnx');
-    assert.doesNotThrow(() => verifyDownload(cardBytes, onnx, 'job'));
+    await assert.doesNotReject(verifyDownload(cardBytes, onnx, 'job'));
     const tampered = onnx.slice();
     tampered[tampered.length - 1] ^= 1;
-    assert.throws(() => verifyDownload(cardBytes, tampered, 'job'), /job\/model\.onnx: sha256 .* does not match/);
+    await assert.rejects(verifyDownload(cardBytes, tampered, 'job'), /job\/model\.onnx: sha256 .* does not match/);
     const noHash = JSON.parse(new TextDecoder().decode(cardBytes)) as Record<string, unknown>;
     delete noHash.sha256;
-    assert.throws(() => verifyDownload(new TextEncoder().encode(JSON.stringify(noHash)), onnx, 'job'), /sha256: missing/);
+    await assert.rejects(verifyDownload(new TextEncoder().encode(JSON.stringify(noHash)), onnx, 'job'), /sha256: missing/);
     assert.ok(!existsSync(join(root, 'models', 'tuned-2.onnx')));
   });
 

@@ -1,7 +1,11 @@
-"""Bearer token: SEGLAB_TOKEN, else one generated on first start and kept (mode 0600) in the data dir."""
+"""Bearer token: SEGLAB_TOKEN, else one generated on first start and kept (mode 0600) in the data dir; and the
+check every route but /v1/health depends on."""
+import hmac
 import os
 import secrets
 from typing import Tuple
+
+from fastapi import HTTPException, Request
 
 
 def load_or_create_token(data_dir: str) -> Tuple[str, bool]:
@@ -23,3 +27,11 @@ def load_or_create_token(data_dir: str) -> Tuple[str, bool]:
         f.write(token + "\n")
     os.chmod(path, 0o600)
     return token, True
+
+
+def require_token(request: Request) -> None:
+    """FastAPI dependency: the app's token (app.state.token) as `Authorization: Bearer <token>`."""
+    scheme, _, value = request.headers.get("authorization", "").partition(" ")
+    token: str = request.app.state.token
+    if scheme.lower() != "bearer" or not hmac.compare_digest(value.strip().encode(), token.encode()):
+        raise HTTPException(401, "missing or wrong bearer token", headers={"WWW-Authenticate": "Bearer"})

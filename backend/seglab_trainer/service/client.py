@@ -99,8 +99,17 @@ class LocalService(Client):
             s.bind(("127.0.0.1", 0))
             port = s.getsockname()[1]
         env = {**os.environ, "SEGLAB_TOKEN": self.token}
-        cmd = [sys.executable, "-m", "seglab_trainer", "serve", "--port", str(port), "--data-dir", self.data_dir,
-               *self.serve_args]
+        cmd = [
+            sys.executable,
+            "-m",
+            "seglab_trainer",
+            "serve",
+            "--port",
+            str(port),
+            "--data-dir",
+            self.data_dir,
+            *self.serve_args,
+        ]
         # its log goes to a file: a pipe nobody reads would stall a long run once full
         os.makedirs(self.data_dir, exist_ok=True)
         log = os.path.join(self.data_dir, "service.log")

@@ -1,5 +1,5 @@
-"""Where a job's training process runs. `local` starts it as a subprocess of the service; issue 8 adds `slurm`
-(sbatch + srun/torchrun), which implements the same four calls."""
+"""Where a job's training process runs. `local` starts it as a subprocess of the service; slurm.py's `slurm`
+(sbatch + srun/torchrun) implements the same four calls."""
 from __future__ import annotations
 
 import os
@@ -67,8 +67,15 @@ class LocalExecutor(Executor):
 
     def start(self, job_id: str, argv: List[str], log_path: str, cwd: str) -> dict:
         with open(log_path, "ab") as log:
-            proc = subprocess.Popen([sys.executable, "-m", "seglab_trainer", "train", *argv], cwd=cwd, env=trainer_env(self.cache_dir),
-                                    stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "seglab_trainer", "train", *argv],
+                cwd=cwd,
+                env=trainer_env(self.cache_dir),
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
         self.procs[proc.pid] = proc
         return {"kind": self.kind, "pid": proc.pid}
 
@@ -77,7 +84,11 @@ class LocalExecutor(Executor):
         if proc is None:
             return -1
         code = proc.poll()
-        if code is None and handle["pid"] in self.term_sent and time.time() - self.term_sent[handle["pid"]] > self.grace_s:
+        if (
+            code is None
+            and handle["pid"] in self.term_sent
+            and time.time() - self.term_sent[handle["pid"]] > self.grace_s
+        ):
             self._signal(handle["pid"], signal.SIGKILL)
         if code is not None:
             self.procs.pop(handle["pid"], None)
@@ -109,11 +120,3 @@ def _is_trainer(pid: int) -> bool:
             return b"seglab_trainer" in f.read()
     except OSError:
         return False
-
-
-def _slurm(cache_dir: str, **options) -> Executor:
-    from .slurm import SlurmExecutor  # imported on demand: it builds on this module
-    return SlurmExecutor(cache_dir, **options)
-
-
-EXECUTORS = {"local": LocalExecutor, "slurm": _slurm}

@@ -14,7 +14,6 @@ from ..export import write_json_atomic
 from .executors import Executor
 
 JOB_ID_RE = re.compile(r"^[0-9a-f]{32}$")
-TERMINAL = ("succeeded", "failed", "cancelled")
 LOST = "the service stopped while the job was running; resume it with POST /v1/jobs/{id}/resume"
 
 
@@ -52,8 +51,12 @@ class JobManager:
             with open(path, encoding="utf-8") as f:
                 job = json.load(f)
             if job["state"] == "running" and not self.executor.reattach(job.get("executor") or {}):
-                job.update(state="failed", error=LOST.format(id=job["id"]), finishedAt=now(),
-                           resumable=self._has_checkpoint(job["id"]))
+                job.update(
+                    state="failed",
+                    error=LOST.format(id=job["id"]),
+                    finishedAt=now(),
+                    resumable=self._has_checkpoint(job["id"]),
+                )
                 self._save(job)
             self.jobs[job["id"]] = job
 
@@ -72,15 +75,36 @@ class JobManager:
     def submit(self, dataset: str, params: dict, init_job: Optional[str], device: Optional[str]) -> dict:
         with self.lock:
             if device is None:  # the device with the shortest queue
-                load = {d: sum(1 for j in self.jobs.values() if j["device"] == d and j["state"] in ("queued", "running"))
-                        for d in self.devices}
+                load = {
+                    d: sum(1 for j in self.jobs.values() if j["device"] == d and j["state"] in ("queued", "running"))
+                    for d in self.devices
+                }
                 device = min(self.devices, key=lambda d: load[d])
             job_id = uuid.uuid4().hex
             os.makedirs(os.path.join(self.job_dir(job_id), "out"))
-            job = {"id": job_id, "state": "queued", "createdAt": now(), "startedAt": None, "finishedAt": None,
-                   "dataset": dataset, "params": params, "initJob": init_job, "device": device, "executor": None,
-                   "epoch": 0, "epochs": params["epochs"], "step": 0, "totalSteps": None, "loss": None, "metrics": None,
-                   "history": [], "error": None, "resumable": False, "resume": False, "attempts": 0}
+            job = {
+                "id": job_id,
+                "state": "queued",
+                "createdAt": now(),
+                "startedAt": None,
+                "finishedAt": None,
+                "dataset": dataset,
+                "params": params,
+                "initJob": init_job,
+                "device": device,
+                "executor": None,
+                "epoch": 0,
+                "epochs": params["epochs"],
+                "step": 0,
+                "totalSteps": None,
+                "loss": None,
+                "metrics": None,
+                "history": [],
+                "error": None,
+                "resumable": False,
+                "resume": False,
+                "attempts": 0,
+            }
             self.jobs[job_id] = job
             self._save(job)
             return dict(job)
@@ -101,9 +125,11 @@ class JobManager:
         with self.lock:
             job = self.jobs[job_id]
             if job["state"] not in ("failed", "cancelled") or not self._has_checkpoint(job_id):
-                raise ValueError(f"job {job_id} is {job['state']} and has "
-                                 f"{'a' if self._has_checkpoint(job_id) else 'no'} checkpoint: only a failed or cancelled "
-                                 "job with a checkpoint can be resumed")
+                raise ValueError(
+                    f"job {job_id} is {job['state']} and has "
+                    f"{'a' if self._has_checkpoint(job_id) else 'no'} checkpoint: only a failed or cancelled "
+                    "job with a checkpoint can be resumed"
+                )
             job.update(state="queued", resume=True, error=None, finishedAt=None, cancelRequested=False)
             self._save(job)
             return dict(job)
@@ -127,8 +153,12 @@ class JobManager:
                 time.sleep(0.1)
             for job in self.jobs.values():
                 if job["state"] == "running" and not self.executor.survives_service:
-                    job.update(state="failed", error=LOST.format(id=job["id"]), finishedAt=now(),
-                               resumable=self._has_checkpoint(job["id"]))
+                    job.update(
+                        state="failed",
+                        error=LOST.format(id=job["id"]),
+                        finishedAt=now(),
+                        resumable=self._has_checkpoint(job["id"]),
+                    )
                     self._save(job)
 
     def _loop(self) -> None:
@@ -146,13 +176,37 @@ class JobManager:
 
     def argv(self, job: dict) -> List[str]:
         p, out = job["params"], os.path.join(self.job_dir(job["id"]), "out")
-        argv = ["--data", os.path.join(self.datasets_dir, job["dataset"]), "--out", out, "--arch", p["arch"],
-                "--epochs", str(p["epochs"]), "--image-size", str(p["imageSize"]), "--batch-size", str(p["batchSize"]),
-                "--optimizer", p["optimizer"], "--seed", str(p["seed"]), "--device", job["device"]]
-        for key, flag in (("lr", "--lr"), ("backbone", "--backbone"), ("unetBase", "--unet-base"),
-                          ("unetDepth", "--unet-depth"), ("weightDecay", "--weight-decay"),
-                          ("asppChannels", "--aspp-channels"), ("decoderChannels", "--decoder-channels"),
-                          ("widthMult", "--width-mult"), ("backboneBnMomentum", "--backbone-bn-momentum")):
+        argv = [
+            "--data",
+            os.path.join(self.datasets_dir, job["dataset"]),
+            "--out",
+            out,
+            "--arch",
+            p["arch"],
+            "--epochs",
+            str(p["epochs"]),
+            "--image-size",
+            str(p["imageSize"]),
+            "--batch-size",
+            str(p["batchSize"]),
+            "--optimizer",
+            p["optimizer"],
+            "--seed",
+            str(p["seed"]),
+            "--device",
+            job["device"],
+        ]
+        for key, flag in (
+            ("lr", "--lr"),
+            ("backbone", "--backbone"),
+            ("unetBase", "--unet-base"),
+            ("unetDepth", "--unet-depth"),
+            ("weightDecay", "--weight-decay"),
+            ("asppChannels", "--aspp-channels"),
+            ("decoderChannels", "--decoder-channels"),
+            ("widthMult", "--width-mult"),
+            ("backboneBnMomentum", "--backbone-bn-momentum"),
+        ):
             if p.get(key) is not None:
                 argv += [flag, str(p[key])]
         if p.get("reducedTail") is not None:
@@ -234,6 +288,12 @@ def apply_event(job: dict, e: dict) -> None:
     elif kind == "epoch":
         job.update(epoch=e["epoch"], step=e["step"], metrics=e["val"])
         job["history"] = [h for h in job["history"] if h["epoch"] < e["epoch"]] + [
-            {"epoch": e["epoch"], "loss": e["loss"], "miou": e["val"]["miou"], "imagesPerSecond": e.get("imagesPerSecond")}]
+            {
+                "epoch": e["epoch"],
+                "loss": e["loss"],
+                "miou": e["val"]["miou"],
+                "imagesPerSecond": e.get("imagesPerSecond"),
+            }
+        ]
     elif kind == "error":
         job["error"] = e["message"]

@@ -14,8 +14,21 @@ from .executors import Executor, trainer_env
 from .slurm_script import SlurmConfigError, load_settings, render, with_device
 
 #: Slurm states in which the job is still on its way (waiting, running, being requeued)
-ACTIVE = {"PENDING", "CONFIGURING", "RUNNING", "COMPLETING", "SUSPENDED", "REQUEUED", "REQUEUE_HOLD", "REQUEUE_FED",
-          "RESIZING", "SIGNALING", "STAGE_OUT", "STOPPED", "SPECIAL_EXIT"}
+ACTIVE = {
+    "PENDING",
+    "CONFIGURING",
+    "RUNNING",
+    "COMPLETING",
+    "SUSPENDED",
+    "REQUEUED",
+    "REQUEUE_HOLD",
+    "REQUEUE_FED",
+    "RESIZING",
+    "SIGNALING",
+    "STAGE_OUT",
+    "STOPPED",
+    "SPECIAL_EXIT",
+}
 #: why a job that the trainer did not end itself has ended, as the job record's error says it
 ENDINGS = {
     "TIMEOUT": "time limit reached",
@@ -45,15 +58,22 @@ class SlurmExecutor(Executor):
         self.settings = load_settings(config)
         shared = self.settings.shared_dir and os.path.realpath(self.settings.shared_dir)
         if shared and os.path.commonpath([shared, os.path.realpath(cache_dir)]) != shared:
-            raise SlurmConfigError(f"the service's data dir {os.path.dirname(cache_dir)} is not inside shared_dir "
-                                   f"{shared}: the cluster's nodes would not see its datasets and job folders")
+            raise SlurmConfigError(
+                f"the service's data dir {os.path.dirname(cache_dir)} is not inside shared_dir "
+                f"{shared}: the cluster's nodes would not see its datasets and job folders"
+            )
         self.seen: Dict[str, float] = {}  # Slurm job id -> when scontrol was last asked
 
     def devices(self) -> List[dict]:
         s = self.settings
         where = f"partition {s.partition}" if s.partition else "default partition"
-        return [{"name": "slurm", "label": f"Slurm ({where}): {s.nodes} node(s) x "
-                 f"{s.gpus_per_node or 'no'} GPU(s)", "memory": None}]
+        return [
+            {
+                "name": "slurm",
+                "label": f"Slurm ({where}): {s.nodes} node(s) x " f"{s.gpus_per_node or 'no'} GPU(s)",
+                "memory": None,
+            }
+        ]
 
     # ---- Slurm's commands ----------------------------------------------------------------------
     def _env(self) -> Dict[str, str]:
@@ -66,8 +86,14 @@ class SlurmExecutor(Executor):
 
     def _run(self, *cmd: str, timeout: float = 15) -> subprocess.CompletedProcess:
         try:
-            return subprocess.run([*self.settings.command_prefix, *cmd], capture_output=True, text=True,
-                                  env=self._env(), timeout=timeout, stdin=subprocess.DEVNULL)
+            return subprocess.run(
+                [*self.settings.command_prefix, *cmd],
+                capture_output=True,
+                text=True,
+                env=self._env(),
+                timeout=timeout,
+                stdin=subprocess.DEVNULL,
+            )
         except subprocess.TimeoutExpired:
             raise SlurmError(f"{cmd[0]} did not answer in {timeout:.0f} s")
         except FileNotFoundError as e:
@@ -99,8 +125,15 @@ class SlurmExecutor(Executor):
         slurm_id = r.stdout.strip().split(";")[0]
         if not slurm_id.isdigit():
             raise SlurmError(f"sbatch answered {r.stdout.strip()!r}, not a job id")
-        return {"kind": self.kind, "jobId": slurm_id, "script": script, "state": "PENDING", "reason": None,
-                "nodes": [], "restarts": 0}
+        return {
+            "kind": self.kind,
+            "jobId": slurm_id,
+            "script": script,
+            "state": "PENDING",
+            "reason": None,
+            "nodes": [],
+            "restarts": 0,
+        }
 
     def poll(self, handle: dict) -> Optional[int]:
         slurm_id = handle["jobId"]
@@ -120,8 +153,11 @@ class SlurmExecutor(Executor):
             handle["nodeList"] = info["NodeList"]
             r = self._run("scontrol", "show", "hostnames", info["NodeList"])
             handle["nodes"] = r.stdout.split() if r.returncode == 0 else [info["NodeList"]]
-        handle.update(state=state, reason=None if info.get("Reason") in (None, "None") else info["Reason"],
-                      restarts=int(info.get("Restarts", "0") or 0))
+        handle.update(
+            state=state,
+            reason=None if info.get("Reason") in (None, "None") else info["Reason"],
+            restarts=int(info.get("Restarts", "0") or 0),
+        )
         if state in ACTIVE:
             return None
         self.seen.pop(slurm_id, None)
@@ -153,8 +189,11 @@ class SlurmExecutor(Executor):
                 return int(code)
         except (OSError, ValueError):
             pass
-        self._report(handle, f"Slurm no longer knows job {handle['jobId']} and it left no exit status "
-                             "(killed by a time limit, scancel, a node failure or preemption while nobody watched)")
+        self._report(
+            handle,
+            f"Slurm no longer knows job {handle['jobId']} and it left no exit status "
+            "(killed by a time limit, scancel, a node failure or preemption while nobody watched)",
+        )
         return 1
 
     def _report(self, handle: dict, message: str) -> None:

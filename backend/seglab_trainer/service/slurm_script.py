@@ -40,27 +40,38 @@ class SlurmSettings:
         names = {f.name: f for f in dataclasses.fields(cls)}
         unknown = sorted(set(raw) - set(names))
         if unknown:
-            raise SlurmConfigError(f"{source}: unknown Slurm setting(s) {', '.join(unknown)}; "
-                                   f"known: {', '.join(names)}")
+            raise SlurmConfigError(
+                f"{source}: unknown Slurm setting(s) {', '.join(unknown)}; " f"known: {', '.join(names)}"
+            )
         s = cls(**raw)
         lines = isinstance(s.extra_sbatch, list) and all(isinstance(x, str) and "\n" not in x for x in s.extra_sbatch)
-        checks = [(isinstance(s.nodes, int) and s.nodes >= 1, "nodes must be an integer >= 1"),
-                  (isinstance(s.gpus_per_node, int) and s.gpus_per_node >= 0, "gpus_per_node must be an integer >= 0"),
-                  (s.cpus_per_task is None or (isinstance(s.cpus_per_task, int) and s.cpus_per_task >= 1),
-                   "cpus_per_task must be an integer >= 1"),
-                  (lines, "extra_sbatch must be a list of one-line strings"),
-                  (isinstance(s.setup, list) and all(isinstance(x, str) for x in s.setup),
-                   "setup must be a list of strings"),
-                  (isinstance(s.env, dict) and all(k.isidentifier() and isinstance(v, str) for k, v in s.env.items()),
-                   "env must map variable names to strings"),
-                  (isinstance(s.command_prefix, list) and all(isinstance(x, str) for x in s.command_prefix),
-                   "command_prefix must be a list of strings"),
-                  (isinstance(s.poll_interval_s, (int, float)) and s.poll_interval_s > 0,
-                   "poll_interval_s must be > 0")]
+        checks = [
+            (isinstance(s.nodes, int) and s.nodes >= 1, "nodes must be an integer >= 1"),
+            (isinstance(s.gpus_per_node, int) and s.gpus_per_node >= 0, "gpus_per_node must be an integer >= 0"),
+            (
+                s.cpus_per_task is None or (isinstance(s.cpus_per_task, int) and s.cpus_per_task >= 1),
+                "cpus_per_task must be an integer >= 1",
+            ),
+            (lines, "extra_sbatch must be a list of one-line strings"),
+            (isinstance(s.setup, list) and all(isinstance(x, str) for x in s.setup), "setup must be a list of strings"),
+            (
+                isinstance(s.env, dict) and all(k.isidentifier() and isinstance(v, str) for k, v in s.env.items()),
+                "env must map variable names to strings",
+            ),
+            (
+                isinstance(s.command_prefix, list) and all(isinstance(x, str) for x in s.command_prefix),
+                "command_prefix must be a list of strings",
+            ),
+            (isinstance(s.poll_interval_s, (int, float)) and s.poll_interval_s > 0, "poll_interval_s must be > 0"),
+        ]
         for key in ("partition", "account", "mem", "time"):
             value = getattr(s, key)
-            checks.append((value is None or (isinstance(value, str) and value and not any(c.isspace() for c in value)),
-                           f"{key} must be a string without spaces"))
+            checks.append(
+                (
+                    value is None or (isinstance(value, str) and value and not any(c.isspace() for c in value)),
+                    f"{key} must be a string without spaces",
+                )
+            )
         for ok, message in checks:
             if not ok:
                 raise SlurmConfigError(f"{source}: {message}")
@@ -78,6 +89,7 @@ def load_settings(config) -> SlurmSettings:
             data = f.read()
         if config.endswith(".toml"):
             import tomllib
+
             raw = tomllib.loads(data.decode("utf-8"))
         else:
             raw = json.loads(data)
@@ -103,12 +115,28 @@ def render(s: SlurmSettings, job_id: str, argv: List[str], job_dir: str, log_pat
     the job's last checkpoint and resumes from it."""
     q = shlex.quote
     procs = s.gpus_per_node or 1
-    opts = [f"--job-name=seglab-{job_id[:8]}", f"--chdir={job_dir}", f"--output={log_path}", "--open-mode=append",
-            f"--nodes={s.nodes}", "--ntasks-per-node=1", "--requeue"]
-    opts += [f"--{key.replace('_', '-')}={value}" for key, value in
-             (("cpus_per_task", s.cpus_per_task), ("gpus_per_node", s.gpus_per_node or None), ("mem", s.mem),
-              ("time", s.time), ("partition", s.partition), ("account", s.account)) if value is not None]
-    opts += [x[len("#SBATCH"):].strip() if x.startswith("#SBATCH") else x for x in s.extra_sbatch]
+    opts = [
+        f"--job-name=seglab-{job_id[:8]}",
+        f"--chdir={job_dir}",
+        f"--output={log_path}",
+        "--open-mode=append",
+        f"--nodes={s.nodes}",
+        "--ntasks-per-node=1",
+        "--requeue",
+    ]
+    opts += [
+        f"--{key.replace('_', '-')}={value}"
+        for key, value in (
+            ("cpus_per_task", s.cpus_per_task),
+            ("gpus_per_node", s.gpus_per_node or None),
+            ("mem", s.mem),
+            ("time", s.time),
+            ("partition", s.partition),
+            ("account", s.account),
+        )
+        if value is not None
+    ]
+    opts += [x[len("#SBATCH") :].strip() if x.startswith("#SBATCH") else x for x in s.extra_sbatch]
     if s.cpus_per_task and "OMP_NUM_THREADS" not in env:  # the allocation, not the whole node (no CPU binding)
         env = {**env, "OMP_NUM_THREADS": str(max(1, s.cpus_per_task // procs))}
     out = argv[argv.index("--out") + 1]
@@ -117,27 +145,36 @@ def render(s: SlurmSettings, job_id: str, argv: List[str], job_dir: str, log_pat
         launch = f"srun --ntasks=1 {q(s.python)} -m seglab_trainer train"
     else:
         # one port per job, so that jobs sharing a first node do not meet at the same rendezvous
-        endpoint = "--standalone" if s.nodes == 1 else \
-            f"--rdzv_backend=c10d --rdzv_endpoint=\"$first:$(({s.rdzv_port} + SLURM_JOB_ID % 1000))\""
-        launch = (f"srun --kill-on-bad-exit=1 --ntasks-per-node=1 {q(s.python)} -m torch.distributed.run "
-                  f"--nnodes=\"$SLURM_NNODES\" --nproc_per_node={procs} --rdzv_id=\"$SLURM_JOB_ID\" {endpoint} "
-                  # workers' stdout also kept in the job folder; a plain "0" (no redirect) is what torch < 2.0
-                  # on Python 3.11 cannot parse (Std.NONE is not iterated), so it would not start
-                  "--redirects=1 --tee=1 --log_dir=\"torchrun-$SLURM_JOB_ID-${SLURM_RESTART_COUNT:-0}\" "
-                  "-m seglab_trainer train")
-    lines = ["#!/bin/bash", *(f"#SBATCH {o}" for o in opts),
-             f"# SegLab training job {job_id}, rendered by the training service (executor: slurm).",
-             "set -uo pipefail",
-             *(f"export {k}={q(v)}" for k, v in sorted(env.items())),
-             *s.setup,
-             f"args=({' '.join(q(a) for a in argv)})",
-             "# a requeued run (node failure, preemption) continues from its checkpoint",
-             f"if [ -f {q(last)} ] && [[ \" ${{args[*]}} \" != *' --resume '* ]]; then args+=(--resume {q(last)}); fi",
-             "first=$(scontrol show hostnames \"$SLURM_JOB_NODELIST\" | head -n 1)",
-             "echo \"seglab: Slurm job $SLURM_JOB_ID on $SLURM_JOB_NODELIST, first node $first,\" \\",
-             "     \"restart ${SLURM_RESTART_COUNT:-0}\"",
-             f"{launch} \"${{args[@]}}\"",
-             "rc=$?",
-             "echo \"$SLURM_JOB_ID $rc\" > slurm-exit.tmp && mv slurm-exit.tmp slurm-exit",
-             "exit $rc", ""]
+        endpoint = (
+            "--standalone"
+            if s.nodes == 1
+            else f'--rdzv_backend=c10d --rdzv_endpoint="$first:$(({s.rdzv_port} + SLURM_JOB_ID % 1000))"'
+        )
+        launch = (
+            f"srun --kill-on-bad-exit=1 --ntasks-per-node=1 {q(s.python)} -m torch.distributed.run "
+            f'--nnodes="$SLURM_NNODES" --nproc_per_node={procs} --rdzv_id="$SLURM_JOB_ID" {endpoint} '
+            # workers' stdout also kept in the job folder; a plain "0" (no redirect) is what torch < 2.0
+            # on Python 3.11 cannot parse (Std.NONE is not iterated), so it would not start
+            '--redirects=1 --tee=1 --log_dir="torchrun-$SLURM_JOB_ID-${SLURM_RESTART_COUNT:-0}" '
+            "-m seglab_trainer train"
+        )
+    lines = [
+        "#!/bin/bash",
+        *(f"#SBATCH {o}" for o in opts),
+        f"# SegLab training job {job_id}, rendered by the training service (executor: slurm).",
+        "set -uo pipefail",
+        *(f"export {k}={q(v)}" for k, v in sorted(env.items())),
+        *s.setup,
+        f"args=({' '.join(q(a) for a in argv)})",
+        "# a requeued run (node failure, preemption) continues from its checkpoint",
+        f"if [ -f {q(last)} ] && [[ \" ${{args[*]}} \" != *' --resume '* ]]; then args+=(--resume {q(last)}); fi",
+        'first=$(scontrol show hostnames "$SLURM_JOB_NODELIST" | head -n 1)',
+        'echo "seglab: Slurm job $SLURM_JOB_ID on $SLURM_JOB_NODELIST, first node $first," \\',
+        '     "restart ${SLURM_RESTART_COUNT:-0}"',
+        f'{launch} "${{args[@]}}"',
+        "rc=$?",
+        'echo "$SLURM_JOB_ID $rc" > slurm-exit.tmp && mv slurm-exit.tmp slurm-exit',
+        "exit $rc",
+        "",
+    ]
     return "\n".join(lines)

@@ -2,14 +2,18 @@
 following a path outside the staging folder, stored under its sha256."""
 from __future__ import annotations
 
+import asyncio
+import hashlib
 import json
 import os
 import re
 import shutil
 import tarfile
-from typing import List, Optional
+import uuid
+from typing import AsyncIterator, List, Optional, Tuple
 
 from ..dataset import DatasetError, labeled_samples, load_config
+from ..export import write_json_atomic
 
 ID_RE = re.compile(r"^[0-9a-f]{64}$")
 MAX_MEMBERS = 200_000
@@ -111,3 +115,71 @@ def parse_classes(raw: Optional[str]) -> Optional[List[dict]]:
     if not isinstance(classes, list) or not classes:
         raise UploadError(400, "classes: expected a non-empty list of {id, name, color}")
     return classes
+
+
+class DatasetStore:
+    """<data-dir>/datasets/<id>/ (extracted) and <id>.json (its summary, written last: it marks the dataset
+    complete); uploads are staged in <data-dir>/tmp/, emptied at start."""
+
+    def __init__(self, data_dir: str, max_upload_bytes: int):
+        self.datasets_dir, self.tmp_dir = os.path.join(data_dir, "datasets"), os.path.join(data_dir, "tmp")
+        self.max_upload_bytes = max_upload_bytes
+        os.makedirs(self.datasets_dir, exist_ok=True)
+        shutil.rmtree(self.tmp_dir, ignore_errors=True)  # half-finished uploads of a previous run
+        os.makedirs(self.tmp_dir)
+
+    def meta_path(self, dataset_id: str) -> str:
+        """The summary's path ("" for a malformed id)."""
+        return os.path.join(self.datasets_dir, f"{dataset_id}.json") if ID_RE.match(dataset_id) else ""
+
+    def exists(self, dataset_id: str) -> bool:
+        return bool(self.meta_path(dataset_id)) and os.path.isfile(self.meta_path(dataset_id))
+
+    def get(self, dataset_id: str) -> Optional[dict]:
+        if not self.exists(dataset_id):
+            return None
+        with open(self.meta_path(dataset_id), encoding="utf-8") as f:
+            return json.load(f)
+
+    async def upload(self, body: AsyncIterator[bytes], classes: Optional[str]) -> Tuple[dict, bool]:
+        """Stores a tar stream; answers (summary, created). Id = sha256 of the body, or of body sha256 + class list."""
+        class_list = parse_classes(classes)
+        work = os.path.join(self.tmp_dir, uuid.uuid4().hex)
+        os.makedirs(work)
+        try:
+            digest, size = await self._receive(body, os.path.join(work, "upload.tar"))
+            if class_list is not None:
+                digest = hashlib.sha256((digest + json.dumps(class_list, sort_keys=True)).encode()).hexdigest()
+            known = self.get(digest)
+            if known is not None:
+                return known, False
+            staging = os.path.join(work, "data")
+            await asyncio.get_running_loop().run_in_executor(
+                None, extract, os.path.join(work, "upload.tar"), staging, self.max_upload_bytes * 4
+            )
+            if class_list is not None and not os.path.exists(os.path.join(staging, "seglab.json")):
+                write_config(staging, class_list)
+            root = dataset_root(staging)
+            info = {"id": digest, "bytes": size, **summarize(root)}
+            # no await from here to the return, so concurrent uploads of the same bytes cannot interleave
+            known = self.get(digest)
+            if known is not None:
+                return known, False
+            final = os.path.join(self.datasets_dir, digest)
+            shutil.rmtree(final, ignore_errors=True)
+            os.rename(root, final)
+            write_json_atomic(self.meta_path(digest), info)
+            return info, True
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+
+    async def _receive(self, body: AsyncIterator[bytes], path: str) -> Tuple[str, int]:
+        h, size = hashlib.sha256(), 0
+        with open(path, "wb") as f:
+            async for chunk in body:
+                size += len(chunk)
+                if size > self.max_upload_bytes:
+                    raise UploadError(413, f"upload larger than the limit of {self.max_upload_bytes} bytes")
+                h.update(chunk)
+                f.write(chunk)
+        return h.hexdigest(), size

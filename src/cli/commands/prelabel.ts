@@ -2,7 +2,7 @@ import { loadModel } from '../../core/model/load';
 import { prelabelDataset, type PrelabelResult } from '../../core/model/prelabelDataset';
 import type { LoadedModel } from '../../core/model/load';
 import { NodeFileSystem } from '../../node/nodeFileSystem';
-import { createBackend, sha256, type NodeProvider } from '../../node/onnxBackends';
+import { createBackend, type NodeProvider } from '../../node/onnxBackends';
 import { intOption, stringOption, UsageError, type Parsed } from '../args';
 import { openDataset, type Command } from '../command';
 import { count, json, type Io } from '../output';
@@ -76,7 +76,7 @@ run was interrupted, 2 usage error.`,
     if ((await fs.stat(modelPath))?.type !== 'file') throw new UsageError(`${modelPath}: no such file (--model)`);
     const index = await openDataset(fs, parsed.positionals[0]);
     const loaded = await loadModel(
-      { fs, sha256, createBackend: (bytes) => createBackend(provider, bytes, { threads }) },
+      { fs, createBackend: (bytes) => createBackend(provider, bytes, { threads }) },
       modelPath,
       { classes: index.config.classes, ignoreIndex: index.config.ignoreIndex, path: index.root },
     );

@@ -8,7 +8,8 @@ import { countPair, readPair, unknownValuesProblem, type EvalPair, type Evaluati
 import { forEachLimited, type ProgressOptions } from '../dataset/forEachLimited';
 import type { Problem } from '../errors';
 import type { FileSystem } from '../fileSystem';
-import { sha256Hex, type MatrixCache, type PairHashes } from './cache';
+import { sha256Hex } from '../hash';
+import type { MatrixCache, PairHashes } from './cache';
 import { ConfusionMatrix, type ConfusionMatrixJson } from './confusion';
 import { computeScores } from './scores';
 

@@ -6,7 +6,7 @@
 import { DataError, errorMessage } from '../errors';
 import type { FileSystem } from '../fileSystem';
 import { dirName } from '../paths';
-import { sha256Hex } from './cache';
+import { sha256Hex } from '../hash';
 import type { Scores } from './scores';
 
 export interface HistoryRecord {

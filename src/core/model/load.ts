@@ -1,10 +1,11 @@
 /**
  * Opening a model file: its card `<stem>.json` when there is one, the session, the channel count
  * (probed with one small run when the file leaves it symbolic) and the resolution against the
- * dataset. Hashing and session creation are passed in, so this runs in Node and in a webview.
+ * dataset. Session creation is passed in, so this runs in Node and in a webview.
  */
 import type { FileSystem } from '../fileSystem';
 import { DataError, errorMessage } from '../errors';
+import { sha256Hex } from '../hash';
 import { baseName, dirName, joinPath, stemOf } from '../paths';
 import type { InferenceBackend } from './backend';
 import { parseModelCard, type ModelCard } from './card';
@@ -21,7 +22,6 @@ export interface LoadedModel {
 
 export interface ModelLoaderDeps {
   fs: FileSystem;
-  sha256(bytes: Uint8Array): Promise<string>;
   createBackend(bytes: Uint8Array, path: string): Promise<InferenceBackend>;
 }
 
@@ -36,7 +36,7 @@ export async function readCard(fs: FileSystem, onnxPath: string): Promise<{ card
 
 export async function loadModel(deps: ModelLoaderDeps, path: string, dataset: DatasetClasses): Promise<LoadedModel> {
   const bytes = await deps.fs.readFile(path);
-  const sha256 = await deps.sha256(bytes);
+  const sha256 = await sha256Hex(bytes);
   const found = await readCard(deps.fs, path);
   if (found?.card.sha256 && found.card.sha256 !== sha256) {
     throw new DataError(found.path, `sha256 ${found.card.sha256.slice(0, 12)}… does not match ${baseName(path)} (${sha256.slice(0, 12)}…): the card was written for another export`);
