@@ -1,49 +1,46 @@
 /**
- * Writing a dataset in another layout. Images are copied, masks decoded and re-encoded as
- * indexed PNGs (values unchanged, palette = class colours), predictions copied. Whatever the
- * target layout cannot express (class names and colours outside VOC's, ids that are not 0..n-1
- * for labelmap.txt, another ignore index) goes into a seglab.json, so nothing is lost.
+ * Writing a dataset in one of SegLab's own layouts. Images are copied, masks encoded as indexed
+ * PNGs (values unchanged, palette = class colours), predictions copied. Whatever the target
+ * layout cannot express (class names and colours outside VOC's, ids that are not 0..n-1 for
+ * labelmap.txt, another ignore index) goes into a seglab.json, so nothing is lost.
  */
 import { defaultClasses, formatLabelmap, type ClassDef } from '../classes';
-import { DataError, errorDetail, type Problem } from '../errors';
+import { DataError } from '../errors';
 import type { FileSystem } from '../fileSystem';
-import { decodeMask, encodeMask } from '../mask/codec';
-import { baseName, joinPath } from '../paths';
+import { indexSource, type LabelSource } from '../formats/source';
+import { writeItems, type ConvertResult } from '../formats/writeItems';
+import { encodeMask } from '../mask/codec';
+import { joinPath } from '../paths';
 import { CONFIG_FILE, configToJson } from './config';
+import type { ProgressOptions } from './forEachLimited';
 import type { DatasetConfig, DatasetIndex } from './types';
-import { forEachLimited, type ProgressOptions } from './forEachLimited';
 
 export type TargetLayout = 'voc' | 'cvat' | 'plain';
 export const TARGET_LAYOUTS: readonly TargetLayout[] = ['voc', 'cvat', 'plain'];
-
-export interface ConvertResult {
-  images: number;
-  masks: number;
-  /** Masks that could not be decoded (their images are still copied). */
-  problems: Problem[];
-}
 
 const sameClasses = (a: readonly ClassDef[], b: readonly ClassDef[]) =>
   a.length === b.length && a.every((c, i) => c.id === b[i].id && c.name === b[i].name && c.color.join() === b[i].color.join());
 
 /** The target's config, and whether its layout alone (without seglab.json) would say as much. */
-function targetConfig(config: DatasetConfig, to: TargetLayout): { config: DatasetConfig; needsJson: boolean } {
+function targetConfig(source: LabelSource, to: TargetLayout): { config: DatasetConfig; needsJson: boolean } {
   const splitsDir = to === 'plain' ? 'splits' : 'ImageSets/Segmentation';
-  const splitNames = Object.keys(config.splits);
+  const splitNames = [...source.splits];
   // A CVAT export always lists its images; `default` is CVAT's name for the one subset.
   if (to === 'cvat' && splitNames.length === 0) splitNames.push('default');
-  const target: DatasetConfig = {
-    ...config,
+  const config: DatasetConfig = {
+    name: source.name,
+    classes: source.classes,
+    ignoreIndex: source.ignoreIndex,
     imagesDir: to === 'plain' ? 'images' : 'JPEGImages',
     masksDir: to === 'plain' ? 'masks' : 'SegmentationClass',
     predictionsDir: 'predictions',
     splits: Object.fromEntries(splitNames.map((s) => [s, `${splitsDir}/${s}.txt`])),
   };
-  const classes = config.classes;
+  const classes = source.classes;
   const expressible =
-    config.ignoreIndex === 255 &&
+    source.ignoreIndex === 255 &&
     (to === 'voc' ? sameClasses(classes, defaultClasses()) : to === 'cvat' && classes.every((c, i) => c.id === i));
-  return { config: target, needsJson: !expressible };
+  return { config, needsJson: !expressible };
 }
 
 /** Throws DataError unless `dst` is missing or an empty folder. */
@@ -56,55 +53,39 @@ export async function ensureEmptyFolder(fs: FileSystem, dst: string): Promise<vo
 
 const text = (s: string) => new TextEncoder().encode(s);
 
-export async function convertDataset(
-  fs: FileSystem,
-  index: DatasetIndex,
-  dst: string,
-  to: TargetLayout,
-  options: ProgressOptions = {},
-): Promise<ConvertResult> {
+/** Writes any source (a native dataset or an import) into `dst` in a native layout. */
+export async function writeLayout(fs: FileSystem, source: LabelSource, dst: string, to: TargetLayout, options: ProgressOptions = {}): Promise<ConvertResult> {
   await ensureEmptyFolder(fs, dst);
-  const src = index.config;
-  const { config, needsJson } = targetConfig(src, to);
-  const models = [...new Set(index.images.flatMap((e) => e.predictions))];
+  const { config, needsJson } = targetConfig(source, to);
+  const models = [...new Set(source.items.flatMap((item) => Object.keys(item.predictions ?? {})))];
   for (const dir of [config.imagesDir, config.masksDir, ...models.map((m) => `${config.predictionsDir}/${m}`)]) {
     await fs.createDirectory(joinPath(dst, dir));
   }
-
-  const result: ConvertResult = { images: 0, masks: 0, problems: [] };
-  const copy = async (from: string, to: string) => fs.writeFileAtomic(joinPath(dst, to), await fs.readFile(joinPath(index.root, from)));
-  await forEachLimited(
-    index.images,
-    async (entry) => {
-      await copy(entry.image, `${config.imagesDir}/${baseName(entry.image)}`);
-      result.images++;
-      for (const model of entry.predictions) {
-        await copy(`${src.predictionsDir}/${model}/${entry.stem}.png`, `${config.predictionsDir}/${model}/${entry.stem}.png`);
+  const copy = async (from: string, to: string) => fs.writeFileAtomic(joinPath(dst, to), await fs.readFile(from));
+  const result = await writeItems(
+    source.items,
+    async (item, mask) => {
+      await copy(item.image, `${config.imagesDir}/${item.imageName}`);
+      for (const [model, path] of Object.entries(item.predictions ?? {})) {
+        await copy(path, `${config.predictionsDir}/${model}/${item.stem}.png`);
       }
-      if (entry.mask === undefined) return;
-      const path = joinPath(index.root, entry.mask);
-      let bytes: Uint8Array;
-      try {
-        const mask = decodeMask(await fs.readFile(path), { path, classes: src.classes, ignoreIndex: src.ignoreIndex });
-        bytes = encodeMask(mask, src.classes, src.ignoreIndex);
-      } catch (err) {
-        const message = `${errorDetail(err)}; mask not converted`;
-        result.problems.push({ path, kind: 'unreadable-mask', message });
-        return;
-      }
-      await fs.writeFileAtomic(joinPath(dst, `${config.masksDir}/${entry.stem}.png`), bytes);
-      result.masks++;
+      if (mask) await fs.writeFileAtomic(joinPath(dst, `${config.masksDir}/${item.stem}.png`), encodeMask(mask, source.classes, source.ignoreIndex));
     },
     options,
   );
 
   for (const [split, file] of Object.entries(config.splits)) {
-    const all = !(split in src.splits); // cvat's `default` when the source had no splits
-    const stems = index.images.filter((e) => all || e.splits.includes(split)).map((e) => e.stem);
+    const all = !source.splits.includes(split); // cvat's `default` when the source had no splits
+    const stems = source.items.filter((item) => all || item.splits.includes(split)).map((item) => item.stem);
     await fs.createDirectory(joinPath(dst, file.slice(0, file.lastIndexOf('/'))));
     await fs.writeFileAtomic(joinPath(dst, file), text(stems.map((s) => `${s}\n`).join('')));
   }
-  if (to === 'cvat') await fs.writeFileAtomic(joinPath(dst, 'labelmap.txt'), text(formatLabelmap(src.classes)));
+  if (to === 'cvat') await fs.writeFileAtomic(joinPath(dst, 'labelmap.txt'), text(formatLabelmap(source.classes)));
   if (to === 'plain' || needsJson) await fs.writeFileAtomic(joinPath(dst, CONFIG_FILE), text(configToJson(config)));
   return result;
+}
+
+/** A native dataset in another native layout. */
+export function convertDataset(fs: FileSystem, index: DatasetIndex, dst: string, to: TargetLayout, options: ProgressOptions = {}): Promise<ConvertResult> {
+  return writeLayout(fs, indexSource(fs, index), dst, to, options);
 }

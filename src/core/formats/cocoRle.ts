@@ -97,6 +97,7 @@ export function encodeLabelMap(data: Uint8Array, width: number, height: number):
   if (n > 0) close(value, start, n);
   const result = new Map<number, RleCounts>();
   runs.forEach((counts, v) => {
+    if (counts === undefined) return;
     if (ends[v] < n) counts.push(n - ends[v]);
     result.set(v, counts);
   });

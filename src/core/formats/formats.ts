@@ -1,0 +1,66 @@
+/**
+ * Every conversion is a read into a LabelSource and a write from one, so any format converts to
+ * any other and the CLI and the extension run the same code. `native` is SegLab's own layouts
+ * (VOC, CVAT, plain, seglab.json), found by dataset detection.
+ */
+import { detectDataset } from '../dataset/detect';
+import { indexDataset } from '../dataset/datasetIndex';
+import { TARGET_LAYOUTS, writeLayout, type TargetLayout } from '../dataset/convert';
+import type { ProgressOptions } from '../dataset/forEachLimited';
+import { DataError } from '../errors';
+import type { FileSystem } from '../fileSystem';
+import { joinPath } from '../paths';
+import type { OverlapRule } from './cocoJson';
+import { writeCoco } from './cocoExport';
+import { readCoco } from './cocoImport';
+import { indexSource, type LabelSource } from './source';
+import type { ConvertResult } from './writeItems';
+
+export type SourceFormat = 'native' | 'coco';
+export const SOURCE_FORMATS: readonly SourceFormat[] = ['native', 'coco'];
+export type TargetFormat = TargetLayout | 'coco';
+export const TARGET_FORMATS: readonly TargetFormat[] = [...TARGET_LAYOUTS, 'coco'];
+
+export interface ReadOptions {
+  /** COCO: how overlapping annotations are resolved. */
+  overlap?: OverlapRule;
+}
+
+const isDir = async (fs: FileSystem, path: string) => (await fs.stat(path))?.type === 'directory';
+
+/**
+ * The format of `src` when its files say so unambiguously: a SegLab dataset, or a folder with
+ * COCO's annotations/*.json; undefined otherwise.
+ */
+export async function detectFormat(fs: FileSystem, src: string): Promise<SourceFormat | undefined> {
+  const st = await fs.stat(src);
+  if (st?.type === 'file') return src.toLowerCase().endsWith('.json') ? 'coco' : undefined;
+  if (st?.type !== 'directory') return undefined;
+  if (await detectDataset(fs, src)) return 'native';
+  if (await isDir(fs, joinPath(src, 'annotations'))) {
+    const names = (await fs.readDirectory(joinPath(src, 'annotations'))).map(([n]) => n);
+    if (names.some((n) => /^(?:instances|stuff)_.+\.json$/.test(n))) return 'coco';
+  }
+  return undefined;
+}
+
+export async function readSource(fs: FileSystem, src: string, from: SourceFormat, options: ReadOptions = {}): Promise<LabelSource> {
+  switch (from) {
+    case 'native': {
+      const detection = await detectDataset(fs, src);
+      if (!detection) throw new DataError(src, 'not a SegLab dataset (expected seglab.json, JPEGImages/ + SegmentationClass/, or images/ + masks/)');
+      return indexSource(fs, await indexDataset(fs, src, detection));
+    }
+    case 'coco':
+      return readCoco(fs, src, options.overlap ?? 'later');
+  }
+}
+
+export function writeTarget(fs: FileSystem, source: LabelSource, dst: string, to: TargetFormat, options: ProgressOptions = {}): Promise<ConvertResult> {
+  switch (to) {
+    case 'coco':
+      return writeCoco(fs, source, dst, options);
+    default:
+      return writeLayout(fs, source, dst, to, options);
+  }
+}
