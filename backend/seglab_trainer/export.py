@@ -27,11 +27,20 @@ def sha256_file(path: str) -> str:
 
 
 def write_json_atomic(path: str, data) -> None:
+    """Durable too: the file is fsynced before the rename and its folder after, so a crash leaves the old
+    content or the new one (job records depend on it)."""
     tmp = f"{path}.tmp{os.getpid()}"
     with open(tmp, "w", encoding="utf-8") as f:
         json.dump(data, f, indent=2)
         f.write("\n")
+        f.flush()
+        os.fsync(f.fileno())
     os.replace(tmp, path)
+    folder = os.open(os.path.dirname(path) or ".", os.O_RDONLY)
+    try:
+        os.fsync(folder)
+    finally:
+        os.close(folder)
 
 
 def export_onnx(model: nn.Module, path: str, size: int = 128) -> None:
