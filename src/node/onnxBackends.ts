@@ -26,7 +26,7 @@ type OrtWeb = typeof import('onnxruntime-web');
  * resolves to node_modules; the packaged extension has none and loads the copy that
  * scripts/build.mjs puts in dist/onnxruntime-node (linux-x64 CPU build).
  */
-function requireRuntime<T>(name: string): T {
+export function requireRuntime<T>(name: string): T {
   const require = createRequire(__filename);
   try {
     return require(name) as T;

@@ -1,6 +1,7 @@
 /**
  * The small PyTorch-made models (scripts/models/build_test_models.py), generated once into
- * .test-artifacts/models/<script hash>/ and shared by test files running in parallel.
+ * .test-artifacts/models/<script hash>/ (the promptable pair: .test-artifacts/promptable/) and shared
+ * by test files running in parallel.
  */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -9,6 +10,7 @@ import { join, resolve } from 'node:path';
 import type { RgbImage } from '../../src/core/model/image';
 
 const SCRIPT = resolve(__dirname, '../../scripts/models/build_test_models.py');
+const PROMPTABLE_SCRIPT = resolve(__dirname, '../../scripts/models/build_promptable_models.py');
 const ROOT = resolve(__dirname, '../../.test-artifacts/models');
 
 export const MODEL_KINDS = ['unet', 'deeplabv3plus', 'deeplabv3_mnv3', 'fcn', 'segformer'] as const;
@@ -20,12 +22,24 @@ export interface References {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** The folder with every model, building it first if needed (about 10 s); `bench`: the benchmark-sized models. */
-export async function testModelsDir(bench = false): Promise<string> {
-  const hash = createHash('sha256').update(readFileSync(SCRIPT)).digest('hex').slice(0, 16);
-  const dir = join(ROOT, bench ? `${hash}-bench` : hash);
-  const marker = bench ? 'bench.json' : 'references.json';
+export function testModelsDir(bench = false): Promise<string> {
+  return builtOnce(SCRIPT, ROOT, bench ? '-bench' : '', bench ? ['--bench'] : [], bench ? 'bench.json' : 'references.json');
+}
+
+/** The known-answer promptable pair (scripts/models/build_promptable_models.py): sam_test.{encoder,decoder}.onnx. */
+export function promptableModelsDir(): Promise<string> {
+  return builtOnce(PROMPTABLE_SCRIPT, resolve(ROOT, '../promptable'), '', [], 'sam_test.decoder.onnx');
+}
+
+/**
+ * Runs `script OUT_DIR ...args` once into <root>/<script hash><suffix>/, under a lock shared by
+ * test files running in parallel; folders of earlier versions of the script are removed.
+ */
+async function builtOnce(script: string, root: string, suffix: string, args: string[], marker: string): Promise<string> {
+  const hash = createHash('sha256').update(readFileSync(script)).digest('hex').slice(0, 16);
+  const dir = join(root, hash + suffix);
   const lock = `${dir}.lock`;
-  mkdirSync(ROOT, { recursive: true });
+  mkdirSync(root, { recursive: true });
   for (;;) {
     if (existsSync(join(dir, marker))) return dir;
     try {
@@ -39,10 +53,10 @@ export async function testModelsDir(bench = false): Promise<string> {
     try {
       const tmp = `${dir}.tmp${process.pid}`;
       rmSync(tmp, { recursive: true, force: true });
-      execFileSync('/usr/bin/python3', [SCRIPT, tmp, ...(bench ? ['--bench'] : [])], { stdio: ['ignore', 'ignore', 'pipe'] });
+      execFileSync('/usr/bin/python3', [script, tmp, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
       renameSync(tmp, dir);
       // Models of earlier versions of the script are dead weight (the DeepLabV3 alone is 44 MB).
-      for (const old of readdirSync(ROOT)) if (/^[0-9a-f]{16}(-bench)?$/.test(old) && !old.startsWith(hash)) rmSync(join(ROOT, old), { recursive: true, force: true });
+      for (const old of readdirSync(root)) if (/^[0-9a-f]{16}(-bench)?$/.test(old) && !old.startsWith(hash)) rmSync(join(root, old), { recursive: true, force: true });
       return dir;
     } finally {
       rmSync(lock, { recursive: true, force: true });

@@ -1,0 +1,60 @@
+/**
+ * Opening a promptable model from its card: both ONNX files (next to the card), their sha256
+ * checked against the card's, both sessions, and the tensor names checked against the card.
+ * Hashing and session creation are passed in, so this runs in Node and in a webview.
+ */
+import { DataError, errorMessage } from '../../errors';
+import type { FileSystem } from '../../fileSystem';
+import { dirName, joinPath } from '../../paths';
+import { parsePromptableCard, type PromptableCard } from './card';
+import { checkPromptableIo } from './predictor';
+import type { MultiSession } from './session';
+
+export interface PromptableModel {
+  card: PromptableCard;
+  cardPath: string;
+  /** The encoder file's sha256: with an image's, the key of its embeddings. */
+  encoderSha256: string;
+  encoder: MultiSession;
+  decoder: MultiSession;
+}
+
+export interface PromptableLoaderDeps {
+  fs: FileSystem;
+  sha256(bytes: Uint8Array): Promise<string>;
+  createSession(bytes: Uint8Array, path: string): Promise<MultiSession>;
+}
+
+async function openPart(deps: PromptableLoaderDeps, cardPath: string, part: 'encoder' | 'decoder', card: PromptableCard): Promise<{ session: MultiSession; sha256: string }> {
+  const { file, sha256: expected } = card[part];
+  const path = joinPath(dirName(cardPath), file);
+  if ((await deps.fs.stat(path))?.type !== 'file') throw new DataError(cardPath, `${part}.file: ${path} does not exist`);
+  const bytes = await deps.fs.readFile(path);
+  const sha256 = await deps.sha256(bytes);
+  if (expected && expected !== sha256) throw new DataError(cardPath, `${part}.sha256 ${expected.slice(0, 12)}… does not match ${file} (${sha256.slice(0, 12)}…): the card was written for another export`);
+  try {
+    return { session: await deps.createSession(bytes, path), sha256 };
+  } catch (error) {
+    throw new DataError(path, `cannot load the ONNX model (${errorMessage(error)})`);
+  }
+}
+
+export async function loadPromptableModel(deps: PromptableLoaderDeps, cardPath: string): Promise<PromptableModel> {
+  const card = parsePromptableCard(new TextDecoder().decode(await deps.fs.readFile(cardPath)), cardPath);
+  const encoder = await openPart(deps, cardPath, 'encoder', card);
+  let decoder: { session: MultiSession } | undefined;
+  try {
+    decoder = await openPart(deps, cardPath, 'decoder', card);
+    checkPromptableIo(card, cardPath, encoder.session, decoder.session);
+    return { card, cardPath, encoderSha256: encoder.sha256, encoder: encoder.session, decoder: decoder.session };
+  } catch (error) {
+    await encoder.session.release();
+    await decoder?.session.release();
+    throw error;
+  }
+}
+
+export async function releasePromptableModel(model: PromptableModel): Promise<void> {
+  await model.encoder.release();
+  await model.decoder.release();
+}

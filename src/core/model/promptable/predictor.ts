@@ -1,0 +1,103 @@
+/**
+ * Smart Select's two steps, shared by the host, the CLI and the webview: `encodeImage` runs the
+ * encoder once per image; `decodePrompt` runs the decoder per prompt on those embeddings and
+ * returns the candidate masks at the image's size, best first, each with the low-resolution
+ * logits that go back in as the next prompt's mask_input (as SamPredictor does).
+ */
+import { DataError } from '../../errors';
+import type { RgbImage } from '../image';
+import type { PromptableCard } from './card';
+import { encoderInput } from './encoderInput';
+import { promptTensors, rankCandidates, samFrame, thresholdMask, type Prompt } from './sam';
+import type { FloatTensor, MultiSession } from './session';
+
+/** The encoder's outputs for one image, keyed by the decoder input each feeds. */
+export interface Embeddings {
+  width: number;
+  height: number;
+  tensors: Record<string, FloatTensor>;
+}
+
+export interface Candidate {
+  /** 0/1, row-major, the image's size. */
+  mask: Uint8Array;
+  score: number;
+  /** [size/4]² logits: the next prompt's mask_input. */
+  lowRes: Float32Array;
+}
+
+export interface Selection {
+  width: number;
+  height: number;
+  /** Best first. */
+  candidates: Candidate[];
+}
+
+/** Checks that both files have the tensors the card names; errors name the card and the field. */
+export function checkPromptableIo(card: PromptableCard, cardPath: string, encoder: MultiSession, decoder: MultiSession): void {
+  const has = (list: { name: string }[], name: string) => list.some((t) => t.name === name);
+  const names = (list: { name: string }[]) => list.map((t) => t.name).join(', ');
+  if (!has(encoder.io.inputs, card.encoder.input.name)) {
+    throw new DataError(cardPath, `encoder.input.name: ${card.encoder.file} has no input "${card.encoder.input.name}" (it has ${names(encoder.io.inputs)})`);
+  }
+  for (const [decoderInput, encoderOutput] of Object.entries(card.embeddings)) {
+    if (!has(encoder.io.outputs, encoderOutput)) throw new DataError(cardPath, `embeddings.${decoderInput}: ${card.encoder.file} has no output "${encoderOutput}" (it has ${names(encoder.io.outputs)})`);
+    if (!has(decoder.io.inputs, decoderInput)) throw new DataError(cardPath, `embeddings.${decoderInput}: ${card.decoder.file} has no input "${decoderInput}" (it has ${names(decoder.io.inputs)})`);
+  }
+  for (const [role, name] of Object.entries(card.decoder.inputs)) {
+    if (!has(decoder.io.inputs, name)) throw new DataError(cardPath, `decoder.inputs.${role}: ${card.decoder.file} has no input "${name}" (it has ${names(decoder.io.inputs)})`);
+  }
+  for (const [role, name] of Object.entries(card.decoder.outputs)) {
+    if (!has(decoder.io.outputs, name)) throw new DataError(cardPath, `decoder.outputs.${role}: ${card.decoder.file} has no output "${name}" (it has ${names(decoder.io.outputs)})`);
+  }
+  const fed = new Set([...Object.keys(card.embeddings), ...Object.values(card.decoder.inputs)]);
+  const unfed = decoder.io.inputs.filter((t) => !fed.has(t.name)).map((t) => t.name);
+  if (unfed.length > 0) throw new DataError(cardPath, `decoder: ${card.decoder.file} needs inputs the card does not feed: ${unfed.join(', ')} (map them in "embeddings" or "decoder.inputs")`);
+}
+
+export async function encodeImage(card: PromptableCard, encoder: MultiSession, image: RgbImage): Promise<Embeddings> {
+  const feeds = { [card.encoder.input.name]: encoderInput(image, card.encoder.input) };
+  const outputs = await encoder.run(feeds, [...new Set(Object.values(card.embeddings))]);
+  const tensors = Object.fromEntries(Object.entries(card.embeddings).map(([decoderInput, encoderOutput]) => [decoderInput, outputs[encoderOutput]]));
+  return { width: image.width, height: image.height, tensors };
+}
+
+/**
+ * One prompt. `previous`: the low-resolution logits of the mask being refined (a candidate's
+ * `lowRes`), or undefined for a first prompt. `source` names the prompt's origin in errors.
+ */
+export async function decodePrompt(card: PromptableCard, decoder: MultiSession, embeddings: Embeddings, prompt: Prompt, previous: Float32Array | undefined, source: string): Promise<Selection> {
+  const { width, height } = embeddings;
+  const side = card.encoder.input.size / 4;
+  const frame = samFrame(width, height, card.encoder.input.size);
+  const p = promptTensors(frame, prompt, source);
+  if (previous && previous.length !== side * side) throw new DataError(source, `the previous mask has ${previous.length} low-resolution values, expected ${side}x${side}`);
+  const { inputs, outputs } = card.decoder;
+  const feeds = {
+    ...Object.fromEntries(Object.entries(embeddings.tensors).map(([name, t]) => [name, { type: 'float32' as const, ...t }])),
+    [inputs.pointCoords]: { type: 'float32' as const, data: p.coords, dims: [1, p.count, 2] },
+    [inputs.pointLabels]: { type: 'float32' as const, data: p.labels, dims: [1, p.count] },
+    [inputs.maskInput]: { type: 'float32' as const, data: previous ?? new Float32Array(side * side), dims: [1, 1, side, side] },
+    [inputs.hasMaskInput]: { type: 'float32' as const, data: Float32Array.of(previous ? 1 : 0), dims: [1] },
+    [inputs.origImSize]: { type: 'float32' as const, data: Float32Array.of(height, width), dims: [2] },
+  };
+  const out = await decoder.run(feeds, [outputs.masks, outputs.scores, outputs.lowResMasks]);
+  const masks = out[outputs.masks];
+  const scores = out[outputs.scores];
+  const lowRes = out[outputs.lowResMasks];
+  const k = scores.data.length;
+  const expect = (t: FloatTensor, dims: number[], role: string) => {
+    if (t.dims.length !== dims.length || t.dims.some((d, i) => d !== dims[i])) {
+      throw new DataError(card.decoder.file, `output ${role} has shape [${t.dims.join(', ')}], expected [${dims.join(', ')}]`);
+    }
+  };
+  expect(masks, [1, k, height, width], `"${outputs.masks}" (masks at orig_im_size)`);
+  expect(lowRes, [1, k, side, side], `"${outputs.lowResMasks}" (low_res_masks)`);
+  const pixels = width * height;
+  const candidates = rankCandidates(scores.data, p.count).map((i) => ({
+    mask: thresholdMask(masks.data, i, pixels),
+    score: scores.data[i],
+    lowRes: lowRes.data.slice(i * side * side, (i + 1) * side * side),
+  }));
+  return { width, height, candidates };
+}
