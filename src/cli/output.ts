@@ -1,5 +1,6 @@
 /** Text output helpers: aligned tables, percentages, progress on a terminal, problem lines. */
 import type { Problem } from '../core/errors';
+import { escapeControlCharacters, quotedName } from '../core/paths';
 
 /** Console-like sinks, so commands can be run in-process by tests. */
 export interface Io {
@@ -34,9 +35,9 @@ export function count(n: number): string {
   return n.toLocaleString('en-US');
 }
 
-/** One stderr line per problem, each starting with the file concerned. */
+/** One stderr line per problem, each starting with the file concerned (quoted when its name holds a tab, newline...). */
 export function reportProblems(io: Io, problems: readonly Problem[]): void {
-  for (const p of problems) io.err(`${p.path}: ${p.kind}: ${p.message}`);
+  for (const p of problems) io.err(`${quotedName(p.path)}: ${p.kind}: ${escapeControlCharacters(p.message)}`);
 }
 
 /** A progress callback that redraws one stderr line at most every 200 ms, on a terminal only. */

@@ -20,7 +20,11 @@ export interface Problem {
     | 'unknown-values'
     | 'unreadable-image'
     | 'bad-config'
-    | 'bad-split';
+    | 'bad-split'
+    /** A symbolic link whose real path is outside the dataset: not followed. */
+    | 'outside-link'
+    /** A file name with control characters (tab, newline): ignored. */
+    | 'bad-name';
   message: string;
 }
 

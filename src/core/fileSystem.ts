@@ -15,4 +15,14 @@ export interface FileSystem {
   stat(path: string): Promise<{ type: EntryType; size: number; mtime: number } | undefined>;
   createDirectory(path: string): Promise<void>;
   delete(path: string): Promise<void>;
+  /**
+   * `path` with every symbolic link on it resolved; undefined when nothing is there, a link
+   * dangles, or the file system cannot resolve links.
+   */
+  realPath(path: string): Promise<string | undefined>;
+  /**
+   * The symbolic links among the entries of `folder`, by name, each with its real path (undefined
+   * when it dangles or cannot be resolved): a folder usually has none, so this costs one listing.
+   */
+  linksIn(folder: string): Promise<Map<string, string | undefined>>;
 }

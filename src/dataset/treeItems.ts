@@ -140,6 +140,10 @@ export function problemKindLabel(kind: Problem['kind']): string {
       return vscode.l10n.t('bad config');
     case 'bad-split':
       return vscode.l10n.t('bad split');
+    case 'outside-link':
+      return vscode.l10n.t('link outside the dataset');
+    case 'bad-name':
+      return vscode.l10n.t('control characters in name');
   }
 }
 

@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import { DataError, errorMessage } from '../core/errors';
 import type { EntryType, FileSystem } from '../core/fileSystem';
 import { baseName, dirName, joinPath } from '../core/paths';
-import { NodeFileSystem } from '../node/nodeFileSystem';
+import { NodeFileSystem, refuseSystemFolder } from '../node/nodeFileSystem';
 
 /**
  * Core's FileSystem over `vscode.workspace.fs`, so datasets in Remote-SSH, WSL, Codespaces and
@@ -12,7 +12,13 @@ import { NodeFileSystem } from '../node/nodeFileSystem';
  * One exception: reads (files, listings, stats) of `file:` URIs go straight to the disk. The
  * extension runs as a workspace extension, on the machine that holds `file:` URIs (remotely too),
  * so it is the same disk that workspace.fs would reach, without one round trip per call: checking
- * masks ran 3.6x faster that way in code-server. Writes stay on workspace.fs, so VS Code sees them.
+ * masks ran 3.6x faster that way in code-server. Writes stay on workspace.fs, so VS Code sees them;
+ * those of `file:` URIs are refused in /proc, /sys and /dev first, as the CLI's are.
+ *
+ * Symbolic links (the rule that keeps reads inside a dataset, core/dataset/bounds.ts): `file:` URIs
+ * resolve them on the disk (realpath). `workspace.fs` has no real-path call, so on other schemes
+ * an entry that is itself a link (FileType.SymbolicLink) counts as one that cannot be resolved
+ * and is not followed; a link higher up, among its parent folders, is the provider's to resolve.
  */
 export class VscodeFileSystem implements FileSystem {
   /** Reads of `file:` URIs, by their local path. */
@@ -39,6 +45,7 @@ export class VscodeFileSystem implements FileSystem {
   }
 
   async writeFileAtomic(path: string, data: Uint8Array): Promise<void> {
+    await this.refuseSystemFolder(path);
     // Same folder, so the rename stays on one file system and replaces the file in one step.
     const random = Math.random().toString(36).slice(2, 10);
     const temp = this.uri(joinPath(dirName(path), `.${baseName(path)}.${random}.tmp`));
@@ -71,11 +78,41 @@ export class VscodeFileSystem implements FileSystem {
   }
 
   async createDirectory(path: string): Promise<void> {
+    await this.refuseSystemFolder(path);
     await guard(path, () => vscode.workspace.fs.createDirectory(this.uri(path)));
   }
 
   async delete(path: string): Promise<void> {
+    await this.refuseSystemFolder(path);
     await guard(path, () => vscode.workspace.fs.delete(this.uri(path), { recursive: true, useTrash: false }));
+  }
+
+  async realPath(path: string): Promise<string | undefined> {
+    if (this.disk) {
+      const real = await this.disk.realPath(this.uri(path).fsPath);
+      return real === undefined ? undefined : vscode.Uri.file(real).path;
+    }
+    const s = await vscode.workspace.fs.stat(this.uri(path)).then(
+      (stat) => stat,
+      (error: unknown) => {
+        if (isFileNotFound(error)) return undefined;
+        throw toDataError(path, error);
+      },
+    );
+    return s === undefined || s.type & vscode.FileType.SymbolicLink ? undefined : path;
+  }
+
+  async linksIn(folder: string): Promise<Map<string, string | undefined>> {
+    if (this.disk) {
+      const links = await this.disk.linksIn(this.uri(folder).fsPath);
+      return new Map([...links].map(([name, real]) => [name, real === undefined ? undefined : vscode.Uri.file(real).path]));
+    }
+    const entries = await guard(folder, () => vscode.workspace.fs.readDirectory(this.uri(folder)));
+    return new Map(entries.filter(([, type]) => type & vscode.FileType.SymbolicLink).map(([name]) => [name, undefined]));
+  }
+
+  private async refuseSystemFolder(path: string): Promise<void> {
+    if (this.disk) await refuseSystemFolder(this.uri(path).fsPath);
   }
 }
 

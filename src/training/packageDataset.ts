@@ -5,6 +5,7 @@
  * service's content address (sha256 of the body) lets a re-upload be skipped.
  */
 import { pack } from 'tar-stream';
+import { datasetBounds, readInside, type DatasetBounds } from '../core/dataset/bounds';
 import { configToJson } from '../core/dataset/config';
 import type { DatasetIndex, ImageEntry } from '../core/dataset/types';
 import type { FileSystem } from '../core/fileSystem';
@@ -50,8 +51,8 @@ export function splitLabeled(index: DatasetIndex): Split {
 }
 
 /** Colour masks become indexed PNGs (the trainer reads class ids); others go as they are. */
-async function maskBytes(fs: FileSystem, index: DatasetIndex, path: string): Promise<Uint8Array> {
-  const bytes = await fs.readFile(path);
+async function maskBytes(fs: FileSystem, bounds: DatasetBounds, index: DatasetIndex, path: string): Promise<Uint8Array> {
+  const bytes = await readInside(fs, bounds, path);
   const { colorType } = readPngHeader(bytes, path, Number.MAX_SAFE_INTEGER);
   if (colorType !== ColorType.Rgb && colorType !== ColorType.Rgba) return bytes;
   const { classes, ignoreIndex } = index.config;
@@ -63,7 +64,10 @@ export function memberPaths(entry: ImageEntry): { image: string; mask: string } 
   return { image: `images/${entry.stem}.${extensionOf(baseName(entry.image)).toLowerCase()}`, mask: `masks/${entry.stem}.png` };
 }
 
-/** Builds the tar in memory (labeling datasets are small); `onProgress` after each image. */
+/**
+ * Builds the tar in memory (labeling datasets are small); `onProgress` after each image. A file
+ * whose real path is outside the dataset (a link made since it was indexed) fails the upload.
+ */
 export async function packageDataset(fs: FileSystem, index: DatasetIndex, split: Split, onProgress?: (p: PackageProgress) => void): Promise<Uint8Array> {
   const archive = pack();
   const chunks: Uint8Array[] = [];
@@ -82,11 +86,12 @@ export async function packageDataset(fs: FileSystem, index: DatasetIndex, split:
   await add('train.txt', split.train.map((e) => `${e.stem}\n`).join(''));
   await add('val.txt', split.val.map((e) => `${e.stem}\n`).join(''));
   const entries = [...new Set([...split.train, ...split.val])];
+  const bounds = await datasetBounds(fs, index.root);
   let done = 0;
   for (const entry of entries) {
     const paths = memberPaths(entry);
-    await add(paths.image, await fs.readFile(joinPath(index.root, entry.image)));
-    await add(paths.mask, await maskBytes(fs, index, joinPath(index.root, entry.mask ?? '')));
+    await add(paths.image, await readInside(fs, bounds, joinPath(index.root, entry.image)));
+    await add(paths.mask, await maskBytes(fs, bounds, index, joinPath(index.root, entry.mask ?? '')));
     onProgress?.({ done: ++done, total: entries.length });
   }
   archive.finalize();

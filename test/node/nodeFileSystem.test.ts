@@ -65,3 +65,47 @@ test('createDirectory is recursive, stat reports size and type, delete removes f
   await fs.delete(join(dir, 'a'));
   assert.equal(await fs.stat(join(dir, 'a')), undefined);
 });
+
+test('nothing is created or written in /proc, /sys or /dev, also through a link; the error names the path', async (t) => {
+  const dir = tempDir(t);
+  symlinkSync('/proc/self', join(dir, 'proc'));
+  const cases = [
+    ['/proc/x/JPEGImages', /^\/proc\/x\/JPEGImages: is in \/proc, a system folder; SegLab writes nothing there$/],
+    ['/sys/x', /is in \/sys, a system folder/],
+    ['/dev/shm/seglab-x', /is in \/dev, a system folder/],
+    [join(dir, 'proc', 'x'), /is in \/proc \(its real path is \/proc\/\d+\/x\), a system folder/],
+  ] as const;
+  for (const [path, message] of cases) {
+    await assert.rejects(fs.createDirectory(path), (e: DataError) => e.path === path && message.test(e.message));
+    await assert.rejects(fs.writeFileAtomic(join(path, 'a.png'), new Uint8Array([1])), /a system folder/);
+  }
+});
+
+test('createDirectory under a dangling link fails once instead of retrying forever', { timeout: 10_000 }, async (t) => {
+  const dir = tempDir(t);
+  symlinkSync(join(dir, 'missing'), join(dir, 'dangling'));
+  // Node's recursive mkdir spins here: mkdir(dangling/out) ENOENT, mkdir(dangling) EEXIST, again.
+  await assert.rejects(fs.createDirectory(join(dir, 'dangling', 'out')), DataError);
+  writeFileSync(join(dir, 'file'), 'x');
+  await assert.rejects(fs.createDirectory(join(dir, 'file', 'sub')), (e: DataError) => /not a folder/.test(e.message));
+  await fs.createDirectory(join(dir, 'a', 'b', 'c'));
+  await fs.createDirectory(join(dir, 'a', 'b', 'c'));
+  assert.deepEqual(readdirSync(join(dir, 'a', 'b')), ['c']);
+});
+
+test('realPath resolves links (undefined when nothing is there); linksIn lists a folder\'s links with their real paths', async (t) => {
+  const dir = tempDir(t);
+  writeFileSync(join(dir, 'target'), 'x');
+  symlinkSync(join(dir, 'target'), join(dir, 'link'));
+  symlinkSync(join(dir, 'missing'), join(dir, 'dangling'));
+  const real = await fs.realPath(join(dir, 'target'));
+  assert.equal(await fs.realPath(join(dir, 'link')), real);
+  assert.equal(await fs.realPath(join(dir, 'dangling')), undefined);
+  assert.deepEqual(
+    [...(await fs.linksIn(dir))].sort(),
+    [
+      ['dangling', undefined],
+      ['link', real],
+    ],
+  );
+});

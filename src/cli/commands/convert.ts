@@ -1,6 +1,8 @@
 import { DataError } from '../../core/errors';
 import { convertDataset, ensureEmptyFolder, TARGET_LAYOUTS, type TargetLayout } from '../../core/dataset/convert';
-import { NodeFileSystem } from '../../node/nodeFileSystem';
+import { validateDataset } from '../../core/dataset/validate';
+import { quotedName } from '../../core/paths';
+import { NodeFileSystem, refuseSystemFolder } from '../../node/nodeFileSystem';
 import { expectPositionals, stringOption, UsageError, type Parsed } from '../args';
 import { openDataset, type Command } from '../command';
 import { count, progress, reportProblems, type Io } from '../output';
@@ -21,6 +23,9 @@ Options:
   --to <layout>  voc, cvat or plain
   -h, --help     show this help
 
+Problems are found as \`seglab info\` finds them (every mask decoded and checked), so both exit
+1 on the same data. A destination in /proc, /sys or /dev is refused.
+
 Exit codes: 0 converted, 1 problems found (listed on stderr; the rest is converted), 2 usage error.`,
   options: { to: { type: 'string' } },
   async run(parsed: Parsed, io: Io): Promise<number> {
@@ -30,13 +35,19 @@ Exit codes: 0 converted, 1 problems found (listed on stderr; the rest is convert
       throw new UsageError(`--to expects one of ${TARGET_LAYOUTS.join(', ')}, got ${to === undefined ? 'nothing' : `"${to}"`}`);
     }
     const fs = new NodeFileSystem();
-    await ensureEmptyFolder(fs, dst).catch((err) => {
-      throw err instanceof DataError ? new UsageError(err.message) : err;
-    });
+    await refuseSystemFolder(dst)
+      .then(() => ensureEmptyFolder(fs, dst))
+      .catch((err) => {
+        throw err instanceof DataError ? new UsageError(err.message) : err;
+      });
     const index = await openDataset(fs, src);
+    // The checks of `info`, so that both exit 1 on the same data.
+    await validateDataset(fs, index, { onProgress: progress(io, 'validating') });
     const result = await convertDataset(fs, index, dst, to as TargetLayout, { onProgress: progress(io, 'converting') });
-    io.out(`${dst}: ${to} dataset with ${count(result.images)} images and ${count(result.masks)} masks`);
-    const problems = [...index.problems, ...result.problems];
+    io.out(`${quotedName(dst)}: ${to} dataset with ${count(result.images)} images and ${count(result.masks)} masks`);
+    // A mask that could not be converted is reported once, by convert ("...; mask not converted").
+    const notConverted = new Set(result.problems.map((p) => p.path));
+    const problems = [...index.problems.filter((p) => !notConverted.has(p.path)), ...result.problems];
     reportProblems(io, problems);
     return problems.length > 0 ? 1 : 0;
   },

@@ -1,5 +1,6 @@
 import { validateDataset } from '../../core/dataset/validate';
 import type { DatasetIndex, ImageStatus } from '../../core/dataset/types';
+import { quotedName } from '../../core/paths';
 import { NodeFileSystem } from '../../node/nodeFileSystem';
 import { expectPositionals, type Parsed } from '../args';
 import { openDataset, type Command } from '../command';
@@ -31,7 +32,7 @@ function infoText(index: DatasetIndex): string {
     [0],
   );
   return [
-    `dataset   ${index.config.name} (${index.root})`,
+    `dataset   ${quotedName(index.config.name)} (${quotedName(index.root)})`,
     `layout    ${info.layout}`,
     `images    ${count(info.images)}: ${count(info.labeled)} labeled, ${count(info.unlabeled)} unlabeled, ` +
       `${count(info.predicted)} predicted, ${count(invalid)} invalid`,

@@ -1,11 +1,12 @@
 /**
  * The dataset index: which images exist, their masks, predictions and splits. Built from folder
- * listings and split files only (no file is decoded or stat'ed), so it stays fast at 100,000
- * images; validate.ts is the slower pass that opens files.
+ * listings and split files only (no file is decoded or stat'ed; only symbolic links are resolved,
+ * see bounds.ts), so it stays fast at 100,000 images; validate.ts is the slower pass that opens files.
  */
 import { DataError, type Problem } from '../errors';
-import type { FileSystem } from '../fileSystem';
-import { extensionOf, joinPath, stemOf } from '../paths';
+import type { EntryType, FileSystem } from '../fileSystem';
+import { controlCharactersIn, extensionOf, joinPath, stemOf } from '../paths';
+import { datasetBounds, outsideLinkProblem, outsideProblem, readInside, type DatasetBounds } from './bounds';
 import { detectDataset, type Detection } from './detect';
 import type { DatasetIndex, ImageEntry, ImageStatus } from './types';
 
@@ -20,21 +21,31 @@ export function statusOf(entry: Pick<ImageEntry, 'mask' | 'predictions'>): Image
   return entry.predictions.length > 0 ? 'predicted' : 'unlabeled';
 }
 
-/** Sorted names of the files in `folder`, or undefined when the folder does not exist. */
-async function listFiles(fs: FileSystem, folder: string): Promise<string[] | undefined> {
+/**
+ * Sorted names of the entries of `type` in `folder` (hidden ones left out), or undefined when the
+ * folder does not exist. Names with control characters and links leading outside the dataset are
+ * Problems and left out too.
+ */
+async function listEntries(fs: FileSystem, bounds: DatasetBounds, folder: string, type: EntryType, problems: Problem[]): Promise<string[] | undefined> {
   if ((await fs.stat(folder))?.type !== 'directory') return undefined;
-  const names: string[] = [];
-  for (const [name, type] of await fs.readDirectory(folder)) {
-    if (type === 'file' && !name.startsWith('.')) names.push(name);
+  const outside = await outsideProblem(fs, bounds, folder);
+  if (outside) {
+    problems.push(outside);
+    return [];
   }
-  return names.sort(byCodeUnits);
-}
-
-async function listFolders(fs: FileSystem, folder: string): Promise<string[]> {
-  if ((await fs.stat(folder))?.type !== 'directory') return [];
+  const links = await fs.linksIn(folder);
   const names: string[] = [];
-  for (const [name, type] of await fs.readDirectory(folder)) {
-    if (type === 'directory' && !name.startsWith('.')) names.push(name);
+  for (const [name, entryType] of await fs.readDirectory(folder)) {
+    if (entryType !== type || name.startsWith('.')) continue;
+    const path = joinPath(folder, name);
+    const control = controlCharactersIn(name);
+    const problem: Problem | undefined = control
+      ? { path, kind: 'bad-name', message: `the name has control characters (${control}); ignored` }
+      : links.has(name)
+        ? outsideLinkProblem(bounds, path, links.get(name))
+        : undefined;
+    if (problem) problems.push(problem);
+    else names.push(name);
   }
   return names.sort(byCodeUnits);
 }
@@ -55,8 +66,10 @@ export async function indexDataset(fs: FileSystem, root: string, { layout, confi
   const problems: Problem[] = [];
   const entries = new Map<string, ImageEntry>();
   const abs = (rel: string) => joinPath(root, rel);
+  const bounds = await datasetBounds(fs, root);
+  const listFiles = (folder: string) => listEntries(fs, bounds, folder, 'file', problems);
 
-  const imageNames = await listFiles(fs, abs(config.imagesDir));
+  const imageNames = await listFiles(abs(config.imagesDir));
   if (imageNames === undefined) {
     problems.push({ path: abs(config.imagesDir), kind: 'bad-config', message: `images folder "${config.imagesDir}" does not exist` });
   }
@@ -74,7 +87,7 @@ export async function indexDataset(fs: FileSystem, root: string, { layout, confi
 
   // A dataset being labeled from scratch may not have its masks folder yet: no problem.
   const maskStems = new Map<string, string>();
-  for (const name of (await listFiles(fs, abs(config.masksDir))) ?? []) {
+  for (const name of (await listFiles(abs(config.masksDir))) ?? []) {
     const ext = extensionOf(name);
     const mask = `${config.masksDir}/${name}`;
     if (!MASK_EXTENSIONS.has(ext)) {
@@ -93,9 +106,9 @@ export async function indexDataset(fs: FileSystem, root: string, { layout, confi
     else problems.push({ path: abs(mask), kind: 'orphan-mask', message: `mask without an image (no ${config.imagesDir}/${stem}.*)` });
   }
 
-  for (const model of await listFolders(fs, abs(config.predictionsDir))) {
+  for (const model of (await listEntries(fs, bounds, abs(config.predictionsDir), 'directory', problems)) ?? []) {
     const folder = `${config.predictionsDir}/${model}`;
-    for (const name of (await listFiles(fs, abs(folder))) ?? []) {
+    for (const name of (await listFiles(abs(folder))) ?? []) {
       if (!MASK_EXTENSIONS.has(extensionOf(name))) continue;
       const entry = entries.get(stemOf(name));
       // Entries keep only model names, so a prediction's path must be <model>/<stem>.png.
@@ -110,7 +123,7 @@ export async function indexDataset(fs: FileSystem, root: string, { layout, confi
   }
 
   for (const [split, file] of Object.entries(config.splits)) {
-    await readSplit(fs, abs(file), split, entries, problems);
+    await readSplit(fs, bounds, abs(file), split, entries, problems);
   }
 
   const images = [...entries.values()];
@@ -119,10 +132,10 @@ export async function indexDataset(fs: FileSystem, root: string, { layout, confi
 }
 
 /** Adds `split` to the entries its list file names; one Problem per line naming no image. */
-async function readSplit(fs: FileSystem, path: string, split: string, entries: Map<string, ImageEntry>, problems: Problem[]) {
+async function readSplit(fs: FileSystem, bounds: DatasetBounds, path: string, split: string, entries: Map<string, ImageEntry>, problems: Problem[]) {
   let text: string;
   try {
-    text = new TextDecoder().decode(await fs.readFile(path));
+    text = new TextDecoder().decode(await readInside(fs, bounds, path));
   } catch (err) {
     problems.push({ path, kind: 'bad-split', message: `split "${split}": cannot read its list file (${(err as Error).message})` });
     return;

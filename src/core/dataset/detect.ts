@@ -9,6 +9,7 @@
 import { parseLabelmap } from '../classes';
 import type { EntryType, FileSystem } from '../fileSystem';
 import { baseName, joinPath, stemOf } from '../paths';
+import { datasetBounds, readInside } from './bounds';
 import { checkClasses, CONFIG_FILE, defaultConfig, parseConfig } from './config';
 import type { DatasetConfig, Layout } from './types';
 
@@ -59,6 +60,7 @@ function datasetName(root: string): string {
  */
 export async function detectDataset(fs: FileSystem, root: string): Promise<Detection | undefined> {
   const top = await listing(fs, root);
+  const readText = async (path: string) => new TextDecoder().decode(await readInside(fs, await datasetBounds(fs, root), path));
   const layout = folderLayout(top);
   let config = defaultConfig(datasetName(root));
   if (layout === 'voc' || layout === 'cvat') {
@@ -66,12 +68,12 @@ export async function detectDataset(fs: FileSystem, root: string): Promise<Detec
   }
   if (layout === 'cvat') {
     const path = joinPath(root, 'labelmap.txt');
-    config.classes = parseLabelmap(new TextDecoder().decode(await fs.readFile(path)), path);
+    config.classes = parseLabelmap(await readText(path), path);
     checkClasses(config.classes, config.ignoreIndex, path);
   }
   if (top.get(CONFIG_FILE) === 'file') {
     const path = joinPath(root, CONFIG_FILE);
-    return { layout: 'seglab', config: parseConfig(new TextDecoder().decode(await fs.readFile(path)), config, path) };
+    return { layout: 'seglab', config: parseConfig(await readText(path), config, path) };
   }
   return layout ? { layout, config } : undefined;
 }
