@@ -24,7 +24,7 @@ type OrtWeb = typeof import('onnxruntime-web');
  * ONNX Runtime stays out of the esbuild bundles (native binaries, .wasm files next to their
  * JS): it is loaded through createRequire, which esbuild does not follow. In the repository it
  * resolves to node_modules; the packaged extension has none and loads the copy that
- * scripts/build.mjs puts in dist/onnxruntime-node (linux-x64 CPU build).
+ * scripts/build.mjs puts in dist/onnxruntime-node (the CPU build of the package's platform).
  */
 export function requireRuntime<T>(name: string): T {
   const require = createRequire(__filename);
@@ -40,6 +40,10 @@ export function requireRuntime<T>(name: string): T {
 }
 
 export async function createNativeBackend(bytes: Uint8Array, options: BackendOptions = {}): Promise<InferenceBackend> {
+  // onnxruntime-node writes a device id and a telemetry queue under
+  // ~/.cache/Microsoft/DeveloperTools/.onnxruntime/ unless this is set before it loads; every
+  // native session, in the CLI and in the extension host, starts here.
+  process.env.ORT_DISABLE_TELEMETRY = '1';
   const ort = requireRuntime<OrtNode>('onnxruntime-node');
   const session = await ort.InferenceSession.create(bytes, {
     executionProviders: ['cpu'],
