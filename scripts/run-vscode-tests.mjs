@@ -5,9 +5,11 @@
 //  1. VSCODE_EXECUTABLE: the Electron executable of an installed desktop VS Code
 //     (e.g. /usr/share/code/code), through @vscode/test-electron;
 //  2. a desktop VS Code that @vscode/test-electron downloads (needs the internet);
-//  3. code-server from the tools folder (.tools, or SEGLAB_TOOLS_DIR; `npm run demo` installs it):
+//  3. code-server from the tools folder (.tools, or SEGLAB_TOOLS_DIR; installed when missing):
 //     the same suite in code-server's extension host, with the workbench in headless Chromium.
-// `--code-server` skips 1 and 2. Exit codes: 0 passed, 1 tests failed, 2 no VS Code to run them in.
+// `--code-server` skips 1 and 2. The Debian packages code-server and Chromium need are installed
+// first when missing (scripts/setup-system.sh vscode). The run stops after SEGLAB_VSCODE_TIMEOUT
+// seconds (default 20 minutes). Exit codes: 0 passed, 1 tests failed, 2 no VS Code to run them in.
 import { downloadAndUnzipVSCode, runTests } from '@vscode/test-electron';
 import * as esbuild from 'esbuild';
 import { spawnSync } from 'node:child_process';
@@ -28,6 +30,16 @@ function fail(message, code = 1) {
 }
 
 if (process.env.VSCODE_EXECUTABLE && !existsSync(process.env.VSCODE_EXECUTABLE)) fail(`VSCODE_EXECUTABLE=${process.env.VSCODE_EXECUTABLE} does not exist`, 2);
+// setup-system.sh prints its own one-line reason
+if (spawnSync('bash', [join(root, 'scripts', 'setup-system.sh'), 'vscode'], { stdio: 'inherit' }).status !== 0) process.exit(1);
+
+/** Stopped when the run is past its limit or interrupted: the code-server and browser it started. */
+let stopRunning = async () => {};
+const limitSeconds = Number(process.env.SEGLAB_VSCODE_TIMEOUT) || 20 * 60;
+setTimeout(() => {
+  console.error(`test:vscode: did not finish within ${limitSeconds} s`);
+  void stopRunning().finally(() => process.exit(1));
+}, limitSeconds * 1000).unref();
 
 const build = spawnSync(process.execPath, [join(root, 'scripts', 'build.mjs')], { cwd: root, stdio: 'inherit' });
 if (build.status !== 0) fail('npm run build failed');
@@ -51,13 +63,18 @@ const resultsFile = join(fixtureDir, 'results.json');
 // The extension host inherits these (test-electron passes extensionTestsEnv; code-server its own environment).
 const testEnv = { SEGLAB_TEST_OUTSIDE: outside, SEGLAB_TEST_RESULTS: resultsFile };
 
-const passed =
-  process.argv.includes('--code-server') ? await inCodeServer() : ((await inDesktopVsCode()) ?? (await inCodeServer()));
+// One line for what went wrong (a code-server or browser that did not start, …), no stack trace.
+const codeServerRun = () =>
+  inCodeServer().catch(async (error) => {
+    await stopRunning();
+    fail(`${error instanceof Error ? error.message : error}; fixture and logs kept in ${fixtureDir}`);
+  });
+const passed = process.argv.includes('--code-server') ? await codeServerRun() : ((await inDesktopVsCode()) ?? (await codeServerRun()));
 if (passed === undefined) {
   rmSync(fixtureDir, { recursive: true, force: true });
   fail(
     'no VS Code to run the extension tests in: set VSCODE_EXECUTABLE to the executable of an installed desktop VS Code ' +
-      '(e.g. /usr/share/code/code), or allow @vscode/test-electron to download one, or install code-server with `npm run demo`.',
+      '(e.g. /usr/share/code/code), or allow @vscode/test-electron to download one, or give code-server a Chromium (CHROMIUM_PATH).',
     2,
   );
 }
@@ -111,10 +128,9 @@ async function inCodeServer() {
     outfile: join(out, 'tools.mjs'),
     format: 'esm',
   });
-  const { toolsPaths, toolsInstalled, freePort, startCodeServer, writeUserSettings, QUIET_SETTINGS } = await import(join(out, 'tools.mjs'));
-  const tools = toolsPaths(process.env.SEGLAB_TOOLS_DIR ?? join(root, '.tools'));
+  const { toolsPaths, ensureTools, freePort, startCodeServer, writeUserSettings, QUIET_SETTINGS } = await import(join(out, 'tools.mjs'));
+  const tools = ensureTools(toolsPaths(process.env.SEGLAB_TOOLS_DIR ?? join(root, '.tools')));
   const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-  if (!toolsInstalled(tools)) return undefined;
   if (!existsSync(chromiumPath)) {
     console.log(`test:vscode: code-server is installed but there is no Chromium at ${chromiumPath} (set CHROMIUM_PATH)`);
     return undefined;
@@ -133,13 +149,16 @@ async function inCodeServer() {
     logFile: join(fixtureDir, 'code-server.log'),
   });
   const { chromium } = require('playwright-core');
+  stopRunning = () => server.stop();
   const browser = await chromium.launch({
     executablePath: chromiumPath,
+    timeout: 30_000,
     // The patched page counts as a public address space; without this, Chromium refuses its
     // WebSocket to 127.0.0.1 (local network access checks).
     args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-features=LocalNetworkAccessChecks'],
   });
   try {
+    stopRunning = () => browser.close().finally(() => server.stop());
     const page = await browser.newPage();
     const isWorkbench = (url) => url.pathname === '/' && url.searchParams.has('folder');
     await page.route(isWorkbench, async (route) => {

@@ -7,6 +7,7 @@ import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ensureTools, toolsInstalled, toolsPaths } from '../tools/codeServer';
 import { QUIET_SETTINGS, freePort, startCodeServer, writeUserSettings } from '../tools/launch';
+import { SetupFailed } from '../tools/system';
 import { GENERATOR_VERSION, MARKER_FILE, generateDemoDataset } from './generate';
 
 const repo = resolve(__dirname, '..', '..');
@@ -58,8 +59,9 @@ async function main(): Promise<void> {
     return;
   }
 
-  if (!toolsInstalled(toolsPaths())) console.log('[demo] installing Node 24 and code-server into .tools/ (first run only: a few minutes, about 800 MB)');
-  const tools = ensureTools();
+  const paths = toolsPaths();
+  if (!toolsInstalled(paths)) console.log(`[demo] installing Node 24 and code-server into ${paths.dir} (first run only: a few minutes, about 800 MB)`);
+  const tools = ensureTools(paths);
   const userDataDir = join(cache, 'code-server', 'user-data');
   const extensionsDir = join(cache, 'code-server', 'extensions');
   if (!existsSync(join(userDataDir, 'User', 'settings.json'))) writeUserSettings(userDataDir, QUIET_SETTINGS);
@@ -82,6 +84,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((e) => {
-  console.error(e instanceof Error ? e.message : e);
+  if (!(e instanceof SetupFailed)) console.error(`[demo] ${e instanceof Error ? e.message : e}`);
   process.exit(1);
 });

@@ -1,8 +1,11 @@
 // Installs Node 24 and code-server from npm into a tools folder (default `<repo>/.tools`), for
 // `npm run demo` and the end-to-end tests. code-server needs Node 24; both come from npm.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { delimiter, join, resolve } from 'node:path';
+import { isolatedArgs } from './config';
+import { ensureSystemPackages } from './system';
 
 export const CODE_SERVER_VERSION = '4.139.1';
 export const NODE_MAJOR = 24;
@@ -40,7 +43,8 @@ export function toolsInstalled(tools: Tools): boolean {
 /** Installs what is missing; returns the paths. Idempotent: a complete install is left alone. */
 export function ensureTools(tools = toolsPaths(), log: (line: string) => void = console.log): Tools {
   if (toolsInstalled(tools)) return tools;
-  checkBuildPrerequisites();
+  // code-server's install compiles VS Code's native modules (kerberos, spdlog, …) with node-gyp.
+  ensureSystemPackages('tools');
   rmSync(markerOf(tools), { force: true });
   mkdirSync(tools.dir, { recursive: true });
   const pkgPath = join(tools.dir, 'package.json');
@@ -73,30 +77,32 @@ export function ensureTools(tools = toolsPaths(), log: (line: string) => void = 
   npm(['rebuild', 'node']);
   if (!nodeOk(tools.node)) throw new Error(`${tools.node}: Node ${NODE_MAJOR} did not install`);
   npm(['rebuild', 'argon2', 'code-server']);
-  const r = spawnSync(tools.node, [tools.codeServerEntry, '--version'], { encoding: 'utf8', timeout: 60_000 });
-  const version = r.status === 0 ? r.stdout.trim().split(/\s+/)[0] : undefined;
-  if (version !== CODE_SERVER_VERSION) throw new Error(`${tools.codeServerEntry}: code-server ${CODE_SERVER_VERSION} did not start (got ${version ?? r.stderr})`);
+  const version = installedVersion(tools);
+  if (version !== CODE_SERVER_VERSION) throw new Error(`${tools.codeServerEntry}: code-server ${CODE_SERVER_VERSION} did not install (found ${version ?? 'none'})`);
+  checkStarts(tools);
   writeFileSync(markerOf(tools), JSON.stringify({ codeServer: version }) + '\n');
   log(`[tools] code-server ${version} with Node ${execFileSync(tools.node, ['--version'], { encoding: 'utf8' }).trim()} in ${tools.dir}`);
   return tools;
 }
 
-/**
- * code-server's install compiles VS Code's native modules (kerberos, spdlog, sqlite3, …) with
- * node-gyp: say what is missing before a long install fails on it.
- */
-function checkBuildPrerequisites(): void {
-  if (process.platform !== 'linux') return;
-  const onPath = (cmd: string) => spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
-  const missing = [
-    ...['make', 'g++', 'python3'].filter((cmd) => !onPath(cmd)),
-    ...(existsSync('/usr/include/gssapi/gssapi.h') ? [] : ['Kerberos headers']),
-  ];
-  if (missing.length > 0) {
-    throw new Error(
-      `code-server builds native modules and needs ${missing.join(', ')}. ` +
-        'On Debian/Ubuntu: sudo apt-get install -y build-essential python3 libkrb5-dev',
-    );
+/** From its package.json: code-server's output is a log, whose first lines vary between runs. */
+function installedVersion(tools: Tools): string | undefined {
+  try {
+    return JSON.parse(readFileSync(join(tools.dir, 'node_modules', 'code-server', 'package.json'), 'utf8')).version;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Runs `code-server --version` with a config and user-data folder of its own: a broken build exits non-zero. */
+function checkStarts(tools: Tools): void {
+  const temp = mkdtempSync(join(tmpdir(), 'seglab-code-server-'));
+  try {
+    const args = [tools.codeServerEntry, ...isolatedArgs(temp), '--version'];
+    const r = spawnSync(tools.node, args, { encoding: 'utf8', timeout: 60_000 });
+    if (r.status !== 0) throw new Error(`${tools.codeServerEntry}: code-server does not start (${r.error?.message ?? `exit ${r.status ?? r.signal}`}): ${r.stderr.trim()}`);
+  } finally {
+    rmSync(temp, { recursive: true, force: true });
   }
 }
 

@@ -1,9 +1,10 @@
 // Starting and stopping code-server (from the tools folder) for the demo and the e2e tests.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, openSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import type { Tools } from './codeServer';
+import { configArgs } from './config';
 
 export interface CodeServerOptions {
   tools: Tools;
@@ -64,6 +65,7 @@ export function freePort(): Promise<number> {
 }
 
 const baseArgs = (o: Pick<CodeServerOptions, 'userDataDir' | 'extensionsDir'>) => [
+  ...configArgs(o.userDataDir),
   '--user-data-dir', o.userDataDir,
   '--extensions-dir', o.extensionsDir,
   '--disable-telemetry',
@@ -92,9 +94,14 @@ export async function startCodeServer(o: CodeServerOptions): Promise<RunningCode
   const log = o.logFile ? openSync(o.logFile, 'a') : undefined;
   // Its own process group, so that stop() also ends the extension host and other children.
   const child = spawn(o.tools.node, args, { detached: true, stdio: log === undefined ? 'inherit' : ['ignore', log, log] });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  // Why it ended before answering: a spawn error (no such executable) or its exit.
+  let ended: string | undefined;
+  const exited = new Promise<void>((resolve) => {
+    child.once('error', (e) => ((ended = e.message), resolve()));
+    child.once('exit', (code, signal) => ((ended ??= `exited with ${code ?? signal}`), resolve()));
+  });
   const stop = async () => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
+    if (ended !== undefined) return;
     killGroup(child, 'SIGTERM');
     const timer = setTimeout(() => killGroup(child, 'SIGKILL'), 5_000);
     await exited;
@@ -103,10 +110,11 @@ export async function startCodeServer(o: CodeServerOptions): Promise<RunningCode
   };
   const base = `http://127.0.0.1:${o.port}`;
   try {
-    await waitForHttp(`${base}/healthz`, 60_000, child);
+    await waitForHttp(`${base}/healthz`, 60_000, () => ended);
   } catch (e) {
     await stop();
-    throw e;
+    const tail = o.logFile && existsSync(o.logFile) ? readFileSync(o.logFile, 'utf8').trim().split('\n').slice(-5) : [];
+    throw new Error(`code-server ${(e as Error).message}${tail.length > 0 ? `; the end of ${o.logFile}:\n${tail.join('\n')}` : ''}`, { cause: e });
   }
   return { process: child, url: `${base}/?folder=${encodeURIComponent(o.folder)}`, stop };
 }
@@ -119,16 +127,17 @@ function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
   }
 }
 
-async function waitForHttp(url: string, timeoutMs: number, child: ChildProcess): Promise<void> {
+async function waitForHttp(url: string, timeoutMs: number, ended: () => string | undefined): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`code-server exited with ${child.exitCode} before answering ${url}`);
+    const why = ended();
+    if (why !== undefined) throw new Error(`${why} before answering ${url}`);
     try {
-      if ((await fetch(url)).ok) return;
+      if ((await fetch(url, { signal: AbortSignal.timeout(5_000) })).ok) return;
     } catch {
       // not listening yet
     }
     await new Promise((r) => setTimeout(r, 250));
   }
-  throw new Error(`code-server did not answer ${url} within ${timeoutMs / 1000} s`);
+  throw new Error(`did not answer ${url} within ${timeoutMs / 1000} s`);
 }

@@ -11,6 +11,8 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 
+/** Debian's Chromium, or SEGLAB_CHROMIUM. */
+export const CHROMIUM_PATH = process.env.SEGLAB_CHROMIUM ?? '/usr/bin/chromium';
 export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 
 /** Bundles webview/maskEditor/main.ts the way scripts/build.mjs does, in memory. */
@@ -79,20 +81,30 @@ export async function openHarness(
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS, headless: true });
-  const page = await browser.newPage({ viewport });
-  await page.goto(`${url}/`);
-  await page.waitForFunction(() => (window as unknown as { posted: Array<{ type: string }> }).posted.some((m) => m.type === 'ready'));
-  return {
-    browser,
-    page,
-    server,
-    url,
-    close: async () => {
-      await browser.close();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
+  const closeServer = () => new Promise<void>((resolve) => server.close(() => resolve()));
+  let browser: Browser | undefined;
+  try {
+    // A browser that cannot start fails here within seconds, and the server must not keep the process alive.
+    browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS, headless: true, timeout: 30_000 });
+    const page = await browser.newPage({ viewport });
+    await page.goto(`${url}/`);
+    await page.waitForFunction(() => (window as unknown as { posted: Array<{ type: string }> }).posted.some((m) => m.type === 'ready'));
+    const opened = browser;
+    return {
+      browser: opened,
+      page,
+      server,
+      url,
+      close: async () => {
+        await opened.close();
+        await closeServer();
+      },
+    };
+  } catch (error) {
+    await browser?.close();
+    await closeServer();
+    throw error;
+  }
 }
 
 /** Sends the init message (mask bytes become an ArrayBuffer in the page) and waits for the editor. */
