@@ -1,10 +1,11 @@
-import { applyDelta, deltaMatches, deserializeDelta, type MaskDelta } from '../core/editing/delta';
+import { applyDelta, checkDeltaValues, deltaMatches, deserializeDelta, type MaskDelta } from '../core/editing/delta';
 import type { ImageContext } from './imageContext';
 import type { JournalEntry } from './journal';
 import { readImageFileSize } from '../core/dataset/validate';
 import { DataError } from '../core/errors';
 import type { FileSystem } from '../core/fileSystem';
 import { decodeMask, encodeMask, type Mask } from '../core/mask/codec';
+import { knownValues } from '../core/mask/values';
 import { dirName } from '../core/paths';
 
 /**
@@ -20,9 +21,13 @@ export class MaskModel {
     public mask: Mask,
   ) {}
 
-  /** Applies a serialized delta from a webview; throws (changing nothing) if it is malformed or stale. */
+  /**
+   * Applies a serialized delta from a webview; throws (changing nothing) if it is malformed, outside
+   * the mask, writes a value that is no class id nor the ignore index, or is stale.
+   */
   applyEdit(buffer: ArrayBuffer): MaskDelta {
     const delta = deserializeDelta(buffer, this.mask.width, this.mask.height);
+    checkDeltaValues(delta, knownValues(this.context.config.classes, this.context.config.ignoreIndex));
     this.apply(delta);
     return delta;
   }

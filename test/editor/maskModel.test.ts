@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { strokeSegment } from '../../src/core/editing/brush';
-import { serializeDelta } from '../../src/core/editing/delta';
+import { deserializeDelta, serializeDelta } from '../../src/core/editing/delta';
 import { ChangeTracker } from '../../src/core/editing/tracker';
 import { decodeMask } from '../../src/core/mask/codec';
 import { findImageContext, saveAsProblem } from '../../src/editor/imageContext';
@@ -98,4 +98,31 @@ test('a broken seglab.json is reported, not skipped', async (t) => {
   const root = dataset(t);
   writeFile(join(root, 'seglab.json'), '{ not json');
   await assert.rejects(findImageContext(fs, join(root, 'images', 'a.jpg')), (error: Error) => error.message.startsWith(join(root, 'seglab.json')));
+});
+
+test('an edit that writes a value that is no class id nor the ignore index is refused like an out-of-bounds one', async (t) => {
+  const root = tempDir(t);
+  writeFile(join(root, 'seglab.json'), JSON.stringify({ classes: [{ id: 0, name: 'bg', color: [0, 0, 0] }, { id: 1, name: 'fg', color: [255, 0, 0] }] }));
+  writeFile(join(root, 'images', 'a.png'), pngImage(8, 6));
+  // One pixel already holds 9 (found by validation): editing around it stays possible.
+  writeFile(join(root, 'masks', 'a.png'), indexedMask(8, 6, new Uint8Array(48).map((_, i) => (i === 47 ? 9 : 1))));
+  const context = await findImageContext(fs, join(root, 'images', 'a.png'));
+  const model = new MaskModel(context, await loadMask(fs, context));
+  const paint = (value: number, from = { x: 0, y: 0 }, to = { x: 7, y: 0 }) => {
+    const copy = { ...model.mask, data: model.mask.data.slice() };
+    const tracker = new ChangeTracker(copy);
+    strokeSegment(copy, tracker, from, to, { shape: 'square', size: 1 }, { value });
+    return serializeDelta(tracker.finish()!);
+  };
+  const before = model.mask.data.slice();
+  assert.throws(() => model.applyEdit(paint(7)), /delta: pixel 0,0 would become 7, which is no class id nor the ignore index/);
+  assert.throws(() => model.applyEdit(paint(2)), /would become 2/);
+  assert.deepEqual(model.mask.data, before);
+  model.applyEdit(paint(255));
+  const around = deserializeDelta(paint(0, { x: 7, y: 4 }, { x: 0, y: 5 }), 8, 6);
+  assert.deepEqual(around.rect, { x0: 0, y0: 4, x1: 8, y1: 6 }); // holds the 9, leaves it
+  model.applyEdit(serializeDelta(around));
+  assert.equal(model.mask.data[0], 255);
+  assert.equal(model.mask.data[40], 0);
+  assert.equal(model.mask.data[47], 9);
 });

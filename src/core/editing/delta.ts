@@ -72,6 +72,24 @@ export function deserializeDelta(buffer: ArrayBuffer, width: number, height: num
   return { rect: { x0, y0, x1, y1 }, before, after };
 }
 
+/**
+ * Throws unless every pixel the delta changes gets one of `values` (a class id or the ignore
+ * index): a webview cannot write 7 into a 2-class mask. Pixels it leaves as they were may hold
+ * anything, so a mask that already has unknown values can still be edited.
+ */
+export function checkDeltaValues(delta: MaskDelta, values: ReadonlySet<number>): void {
+  const { x0, y0, x1, y1 } = delta.rect;
+  const area = (x1 - x0) * (y1 - y0);
+  const before = decodeRle(delta.before, area);
+  const after = decodeRle(delta.after, area);
+  for (let i = 0; i < area; i++) {
+    if (after[i] !== before[i] && !values.has(after[i])) {
+      const [x, y] = [x0 + (i % (x1 - x0)), y0 + Math.floor(i / (x1 - x0))];
+      throw new Error(`delta: pixel ${x},${y} would become ${after[i]}, which is no class id nor the ignore index`);
+    }
+  }
+}
+
 /** True when the mask's pixels in the delta's rectangle equal its `before` side (a precondition for redo). */
 export function deltaMatches(grid: PixelGrid, delta: MaskDelta, side: 'before' | 'after'): boolean {
   const current = rectPixels(grid, delta.rect);
