@@ -8,6 +8,11 @@ export interface ClassDef {
   color: Rgb;
 }
 
+/** C for a class list: values 0..C-1 are classes; ids need not be contiguous. */
+export function numClassesOf(classes: readonly ClassDef[]): number {
+  return Math.max(...classes.map((c) => c.id)) + 1;
+}
+
 /** Pascal VOC's 256-entry colormap: the bits of the index interleaved into r, g, b. */
 export function vocColor(index: number): Rgb {
   let r = 0;

@@ -3,7 +3,8 @@
  * empty states, the evaluation through a cache and a scorer, and the results message. The
  * extension test and test/miou compare these numbers with `seglab miou --json`.
  */
-import { datasetPairs, numClassesOf, type EvalPair } from '../core/dataset/evaluate';
+import { numClassesOf } from '../core/classes';
+import { datasetPairs, type EvalPair } from '../core/dataset/evaluate';
 import type { DatasetIndex } from '../core/dataset/types';
 import type { FileSystem } from '../core/fileSystem';
 import { evaluateIncremental, restrictTo, type DatasetEvaluation, type Scorer, type ScoreSettings } from '../core/metrics/evaluateIncremental';

@@ -1,5 +1,5 @@
 import { deserializeDelta, serializeDelta, type MaskDelta } from '../../src/core/editing/delta';
-import { numClassesOf } from '../../src/core/dataset/evaluate';
+import { numClassesOf } from '../../src/core/classes';
 import { MessageType, PROTOCOL_VERSION, type DisagreementMessage, type FromWebviewMessage, type InitMessage, type PredictionMessage, type ToWebviewMessage } from '../../src/core/protocol';
 import { cleanupPanel } from './cleanupPanel';
 import { el } from './dom';

@@ -1,6 +1,7 @@
-import { defaultClasses } from '../../core/classes';
-import { datasetPairs, evaluatePairs, folderPairs, numClassesOf, type EvalPair, type Evaluation } from '../../core/dataset/evaluate';
+import { defaultClasses, numClassesOf } from '../../core/classes';
+import { datasetPairs, folderPairs, type EvalPair, type Evaluation } from '../../core/dataset/evaluate';
 import type { FileSystem } from '../../core/fileSystem';
+import { evaluateFresh } from '../../core/metrics/evaluateIncremental';
 import { miouJson } from '../../core/metrics/report';
 import { joinPath } from '../../core/paths';
 import { NodeFileSystem } from '../../node/nodeFileSystem';
@@ -126,7 +127,7 @@ Exit codes: 0 scored, 1 problems found (unreadable or mismatched masks, nothing 
   async run(parsed: Parsed, io: Io): Promise<number> {
     const fs = new NodeFileSystem();
     const run = parsed.values.gt !== undefined ? await folderRun(fs, parsed) : await datasetRun(fs, parsed);
-    const evaluation = await evaluatePairs(fs, run.pairs, { ...run, onProgress: progress(io, 'scoring') });
+    const evaluation = await evaluateFresh(fs, run.pairs, run, { onProgress: progress(io, 'scoring') });
     io.out(parsed.values.json ? json(miouJson(evaluation)) : miouText(evaluation));
     reportProblems(io, evaluation.problems);
     if (evaluation.missing.length > 0) {

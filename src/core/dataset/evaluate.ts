@@ -1,16 +1,16 @@
 /**
- * Scoring prediction masks against label masks, one confusion matrix per image merged into the
- * dataset's: shared by `seglab miou` and the extension's mIoU view.
+ * What scoring prediction masks against label masks starts from: the pairs (a dataset's, or two
+ * folders'), reading and counting one pair into its own confusion matrix. `evaluateIncremental`
+ * merges them, for `seglab miou` and the extension's mIoU view alike.
  */
 import type { ClassDef } from '../classes';
 import { errorDetail, type Problem } from '../errors';
 import type { FileSystem } from '../fileSystem';
 import { decodeMask, type Mask } from '../mask/codec';
 import { ConfusionMatrix } from '../metrics/confusion';
-import { computeScores, type Scores } from '../metrics/scores';
+import type { Scores } from '../metrics/scores';
 import { extensionOf, joinPath, stemOf } from '../paths';
 import type { DatasetIndex } from './types';
-import { forEachLimited, type ProgressOptions } from './forEachLimited';
 
 /** One image to score; paths are absolute (as the FileSystem takes them). */
 export interface EvalPair {
@@ -43,13 +43,6 @@ export interface ScoreSettings {
   /** C: values 0..C-1 are classes. */
   numClasses: number;
   ignoreIndex: number;
-}
-
-export interface EvalOptions extends ProgressOptions, ScoreSettings {}
-
-/** C for a class list: ids need not be contiguous. */
-export function numClassesOf(classes: readonly ClassDef[]): number {
-  return Math.max(...classes.map((c) => c.id)) + 1;
 }
 
 /** Reads a label and its prediction; a file that cannot be read is the pair's problem. */
@@ -94,43 +87,6 @@ export function unknownValuesProblem(cm: ConfusionMatrix, gtPath: string): Probl
   if (cm.unknownGtPixels === 0) return undefined;
   const message = `${cm.unknownGtPixels} pixels hold values that are no class id nor the ignore index ${cm.ignoreIndex}; they are not scored`;
   return { path: gtPath, kind: 'unknown-values', message };
-}
-
-interface PairResult {
-  score?: ImageScore;
-  problems: Problem[];
-}
-
-async function scorePair(fs: FileSystem, pair: EvalPair, pred: string, options: EvalOptions, total: ConfusionMatrix): Promise<PairResult> {
-  const read = await readPair(fs, pair.gt, pred);
-  const cm = Array.isArray(read) ? countPair({ gt: pair.gt, pred }, read, options) : read;
-  if (!(cm instanceof ConfusionMatrix)) return { problems: [cm] };
-  total.merge(cm);
-  const s = computeScores(cm, options.classes);
-  const unknown = unknownValuesProblem(cm, pair.gt);
-  return { score: { name: pair.name, miou: s.miou, pixelAccuracy: s.pixelAccuracy }, problems: unknown ? [unknown] : [] };
-}
-
-/** Scores every pair that has a prediction; pairs without one are listed in `missing`. */
-export async function evaluatePairs(fs: FileSystem, pairs: readonly EvalPair[], options: EvalOptions): Promise<Evaluation> {
-  const total = new ConfusionMatrix(options.numClasses, options.ignoreIndex);
-  const results = new Map<EvalPair, PairResult>();
-  const scored = pairs.filter((p) => p.pred !== undefined);
-  await forEachLimited(scored, async (pair) => void results.set(pair, await scorePair(fs, pair, pair.pred as string, options, total)), options);
-  const images: ImageScore[] = [];
-  const problems: Problem[] = [];
-  for (const pair of scored) {
-    const result = results.get(pair) as PairResult;
-    if (result.score) images.push(result.score);
-    problems.push(...result.problems);
-  }
-  return {
-    scores: computeScores(total, options.classes),
-    matrix: total,
-    images,
-    missing: pairs.filter((p) => p.pred === undefined).map((p) => p.name),
-    problems,
-  };
 }
 
 export interface DatasetPairsOptions {

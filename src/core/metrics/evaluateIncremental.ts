@@ -1,15 +1,15 @@
 /**
  * The mIoU view's evaluation: one confusion matrix per image, cached by the content hashes of
  * both masks, merged into the dataset's. Only images whose files changed are decoded again;
- * the merge of cached matrices equals a full run of `evaluatePairs` (the same semantics as
- * `seglab miou`). Scoring itself is pluggable: in this thread (`localScorer`) or a worker pool.
+ * the merge of cached matrices equals a fresh run (`evaluateFresh`, which is `seglab miou`).
+ * Scoring itself is pluggable: in this thread (`localScorer`) or a worker pool.
  */
 import { countPair, readPair, unknownValuesProblem, type EvalPair, type Evaluation, type ImageScore, type ScoreSettings } from '../dataset/evaluate';
 import { forEachLimited, type ProgressOptions } from '../dataset/forEachLimited';
 import type { Problem } from '../errors';
 import type { FileSystem } from '../fileSystem';
 import { sha256Hex } from '../hash';
-import type { MatrixCache, PairHashes } from './cache';
+import { MatrixCache, type PairHashes } from './cache';
 import { ConfusionMatrix, type ConfusionMatrixJson } from './confusion';
 import { computeScores } from './scores';
 
@@ -87,6 +87,12 @@ export async function evaluateIncremental(pairs: readonly EvalPair[], cache: Mat
   }
   cache.retain(new Set(scored.map((p) => p.name)));
   return assemble(pairs, (name) => cache.get(name)?.matrix, failed, settings, jobs.length);
+}
+
+/** One run with nothing cached, every pair read and scored in this thread: `seglab miou`. */
+export function evaluateFresh(fs: FileSystem, pairs: readonly EvalPair[], settings: ScoreSettings, progress: ProgressOptions = {}): Promise<DatasetEvaluation> {
+  const cache = new MatrixCache(settings.numClasses, settings.ignoreIndex, '');
+  return evaluateIncremental(pairs, cache, localScorer(fs, settings), { ...progress, settings });
 }
 
 /** The evaluation of a subset of the pairs (a split) from a full one, without reading any file. */
