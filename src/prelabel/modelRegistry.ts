@@ -10,6 +10,7 @@ import { baseName, stemOf } from '../core/paths';
 import type { DatasetRegistry } from '../dataset/datasetRegistry';
 import type { DatasetState } from '../dataset/datasetState';
 import { VscodeFileSystem } from '../dataset/vscodeFileSystem';
+import { restrictedValue } from '../restrictedSettings';
 import { errorMessage } from '../core/errors';
 
 const ACTIVE_KEY = 'seglab.activeModel';
@@ -53,9 +54,12 @@ async function modelsIn(folder: vscode.Uri, dataset: DatasetState | undefined, l
   return entries;
 }
 
-/** Folders named by `seglab.models`: absolute paths, `~/...`, or relative to the first workspace folder. */
+/**
+ * Folders named by `seglab.models`: absolute paths, `~/...`, or relative to the first workspace
+ * folder. In Restricted Mode only the user's value counts (restrictedSettings.ts).
+ */
 function settingFolders(): vscode.Uri[] {
-  const folders = vscode.workspace.getConfiguration('seglab').get<string[]>('models', []);
+  const folders = restrictedValue<string[]>(vscode.workspace.getConfiguration('seglab'), 'models', [], vscode.workspace.isTrusted);
   const home = process.env.HOME ?? process.env.USERPROFILE ?? '';
   const base = vscode.workspace.workspaceFolders?.[0]?.uri;
   return folders.flatMap((f) => {

@@ -2,10 +2,12 @@
  * Setting `seglab.prelabel.onOpen`: an unlabeled image that opens in the mask editor is pre-labeled
  * at once by the active model, as one undoable edit that nothing saves until the person does. With
  * "Next Unlabeled Image" this makes the loop one key per image: open, correct, save and move on.
+ * A workspace cannot turn it on in Restricted Mode (restrictedSettings.ts).
  */
 import * as vscode from 'vscode';
 import { reportFailure } from '../commands/safeCommand';
 import type { DatasetRegistry } from '../dataset/datasetRegistry';
+import { restrictedValue } from '../restrictedSettings';
 import type { MaskDocument } from '../editor/maskDocument';
 import type { MaskEditorProvider } from '../editor/maskEditorProvider';
 import type { HostPredictor } from './hostPredictor';
@@ -17,7 +19,8 @@ export function prelabelOnOpen(editors: MaskEditorProvider, registry: DatasetReg
   const done = new WeakSet<MaskDocument>();
   return editors.onDidReportCapabilities(async (target) => {
     const { document } = target;
-    if (!vscode.workspace.getConfiguration('seglab.prelabel').get<boolean>('onOpen', false) || done.has(document) || document.dirty) return;
+    const onOpen = restrictedValue(vscode.workspace.getConfiguration('seglab'), 'prelabel.onOpen', false, vscode.workspace.isTrusted);
+    if (!onOpen || done.has(document) || document.dirty) return;
     done.add(document);
     try {
       if (await document.fs.stat(document.model.context.maskPath)) return; // labeled: the person's mask stays as it is

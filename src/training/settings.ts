@@ -1,20 +1,24 @@
 /**
  * Where the training backend is and how to reach it. The URL and the Python path are
  * machine-scoped settings (package.json), so a cloned workspace cannot send a user's images to
- * another server or run another program; the token lives in SecretStorage.
+ * another server or run another program, and restricted ones besides (restrictedSettings.ts); the
+ * token lives in SecretStorage.
  */
 import * as vscode from 'vscode';
+import { restrictedValue, type RestrictedKey } from '../restrictedSettings';
 import { TrainingClient } from './client';
 
 const TOKEN_KEY = 'seglab.training.token';
 export const DEFAULT_BACKEND_URL = 'http://127.0.0.1:8765';
 
+const setting = (key: RestrictedKey, fallback: string) => restrictedValue(vscode.workspace.getConfiguration('seglab'), key, fallback, vscode.workspace.isTrusted) || fallback;
+
 export function backendUrl(): string {
-  return vscode.workspace.getConfiguration('seglab.training').get<string>('backendUrl', DEFAULT_BACKEND_URL) || DEFAULT_BACKEND_URL;
+  return setting('training.backendUrl', DEFAULT_BACKEND_URL);
 }
 
 export function pythonPath(): string {
-  return vscode.workspace.getConfiguration('seglab.training').get<string>('python', 'python3') || 'python3';
+  return setting('training.python', 'python3');
 }
 
 export function getToken(secrets: vscode.SecretStorage): Thenable<string | undefined> {
