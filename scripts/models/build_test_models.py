@@ -10,6 +10,11 @@ CHW logits at the image's size) and an entry in references.json. The reference p
 one SegLab implements: RGB/255, ImageNet mean/std, zero padding (bottom/right) to the model's
 multiple-of, model, bilinear upsampling (align_corners=False) of the logits to the padded size,
 crop to the image.
+
+compat/ holds the compatibility suite (compat_models): tiny hand-written ONNX graphs, one per
+model convention (sigmoid with and without the Sigmoid, argmax inside the graph, NHWC, uint8,
+float16, fixed-size stretch, superset classes with a class map) whose right prediction follows
+from the pixel values by hand; the TypeScript tests hold those answers.
 """
 import argparse
 import hashlib
@@ -278,6 +283,76 @@ def trainer_export(out, refs):
         refs["trainer"]["cases"][case] = {"height": h, "width": w, "channels": int(logits.shape[0])}
 
 
+COMPAT_CLASSES = {c: {"id": i, "name": c, "color": [i * 60, i * 60, i * 60]} for i, c in enumerate(["background", "red", "green", "blue"])}
+RGB_CLASSES = [{"id": i, "name": n, "color": [0, 0, 0]} for i, n in enumerate(["red", "green", "blue"])]
+UNIT = {"mean": [0, 0, 0], "std": [1, 1, 1], "scale": 1 / 255}
+
+
+def compat_models(out):
+    """Known-answer models of each convention, as ONNX graphs written by hand (compat/<name>.onnx + .json)."""
+    from onnx import TensorProto, helper, numpy_helper, save
+    import numpy as np
+
+    folder = os.path.join(out, "compat")
+    os.makedirs(folder, exist_ok=True)
+    f32, f16, u8, i64 = TensorProto.FLOAT, TensorProto.FLOAT16, TensorProto.UINT8, TensorProto.INT64
+    const = lambda name, value, dtype=np.float32: numpy_helper.from_array(np.array(value, dtype=dtype), name)
+    red = [helper.make_node("Slice", ["input", "c0", "c1", "axis1"], ["red"])]
+    red_consts = [const("c0", [0], np.int64), const("c1", [1], np.int64), const("axis1", [1], np.int64)]
+    nchw, nhwc = ["batch", 3, "height", "width"], ["batch", "height", "width", 3]
+
+    def write(name, nodes, consts, in_type, in_shape, out_type, out_shape, classes, input_spec, output_spec, class_map=None):
+        graph = helper.make_graph(nodes, name, [helper.make_tensor_value_info("input", in_type, in_shape)],
+                                  [helper.make_tensor_value_info("output", out_type, out_shape)], consts)
+        model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)])
+        model.ir_version = 7
+        path = os.path.join(folder, f"{name}.onnx")
+        save(model, path)
+        card = {"name": name, "architecture": "other", "classes": classes, "input": {"name": "input", "order": "RGB", **input_spec},
+                "output": {"name": "output", "stride": 1, **output_spec}, "sha256": sha256(path)}
+        if class_map is not None:
+            card["classMap"] = class_map
+        with open(os.path.join(folder, f"{name}.json"), "w") as f:
+            json.dump(card, f, indent=2)
+
+    binary = [COMPAT_CLASSES["background"], COMPAT_CLASSES["red"]]
+    logit = red + [helper.make_node("Sub", ["red", "half"], ["centred"]), helper.make_node("Mul", ["centred", "twenty"], ["z"])]
+    logit_consts = red_consts + [const("half", 0.5), const("twenty", 20.0)]
+    # sigmoid(20 (r - 0.5)) with r = R / 255: red where R > 127.5.
+    write("sigmoid_applied", logit + [helper.make_node("Sigmoid", ["z"], ["output"])], logit_consts, f32, nchw, f32, ["batch", 1, "height", "width"],
+          binary, UNIT, {"kind": "sigmoid", "activation": "applied"})
+    # The same logit without the Sigmoid, threshold 0.7: red where R > 138.3.
+    write("sigmoid_logits", [*logit[:-1], helper.make_node("Mul", ["centred", "twenty"], ["output"])], logit_consts, f32, nchw, f32,
+          ["batch", 1, "height", "width"], binary, UNIT, {"kind": "sigmoid", "activation": "none", "threshold": 0.7})
+    # argmax over R, G, B inside the graph (int64 [1,1,H,W]); model classes red/green/blue mapped by name.
+    write("argmax_int64", [helper.make_node("ArgMax", ["input"], ["output"], axis=1, keepdims=1)], [], f32, nchw, i64, ["batch", 1, "height", "width"],
+          RGB_CLASSES, UNIT, {"kind": "labels"}, "byName")
+    # NHWC in and out (a Keras export): logits 10 R, 10 G, 10 B.
+    write("nhwc", [helper.make_node("Mul", ["input", "ten"], ["output"])], [const("ten", 10.0)], f32, nhwc, f32, ["batch", "height", "width", 3],
+          RGB_CLASSES, {**UNIT, "layout": "NHWC"}, {"kind": "logits"}, "byName")
+    # uint8 input, normalisation (v - 128) / 256 in the graph; logits (-r, r): red where R > 128.
+    write("uint8", [helper.make_node("Cast", ["input"], ["f"], to=f32), helper.make_node("Sub", ["f", "c128"], ["g"]), helper.make_node("Div", ["g", "c256"], ["n"]),
+                    helper.make_node("Slice", ["n", "c0", "c1", "axis1"], ["r"]), helper.make_node("Neg", ["r"], ["neg"]),
+                    helper.make_node("Concat", ["neg", "r"], ["output"], axis=1)],
+          [const("c128", 128.0), const("c256", 256.0), *red_consts[:3]], u8, nchw, f32, ["batch", 2, "height", "width"],
+          binary, {"mean": [0, 0, 0], "std": [1, 1, 1], "scale": 1, "dtype": "uint8"}, {"kind": "logits"})
+    # float16 in and out: logits 10 R, 10 G, 10 B.
+    write("fp16", [helper.make_node("Mul", ["input", "ten"], ["output"])], [const("ten", 10.0, np.float16)], f16, nchw, f16, ["batch", 3, "height", "width"],
+          RGB_CLASSES, UNIT, {"kind": "logits"}, "byName")
+    # Fixed 32x32, stretched: class red on the tensor's top 16 rows whatever the image, background below.
+    top = np.where(np.arange(32)[:, None] < 16, 1.0, -1.0).repeat(32, 1).reshape(1, 1, 32, 32).astype(np.float32)
+    write("stretch", [*red, helper.make_node("Mul", ["red", "zero"], ["zeros"]), helper.make_node("Add", ["zeros", "top"], ["side"]),
+                      helper.make_node("Concat", ["zeros", "side"], ["output"], axis=1)],
+          [*red_consts, const("zero", 0.0), numpy_helper.from_array(top, "top")], f32, [1, 3, 32, 32], f32, [1, 2, 32, 32],
+          binary, {**UNIT, "dynamic": False, "size": [32, 32], "resize": "stretch"}, {"kind": "logits"})
+    # Five model classes (R, G, B logits, then "cat" and "dog" at -1): red -> 1, green -> 2; blue, cat, dog unmapped.
+    write("superset", [*red, helper.make_node("Mul", ["red", "zero"], ["zeros"]), helper.make_node("Sub", ["zeros", "one"], ["low"]),
+                       helper.make_node("Concat", ["input", "low", "low"], ["output"], axis=1)],
+          [*red_consts, const("zero", 0.0), const("one", 1.0)], f32, nchw, f32, ["batch", 5, "height", "width"],
+          RGB_CLASSES + [{"id": 3, "name": "cat", "color": [0, 0, 0]}, {"id": 4, "name": "dog", "color": [0, 0, 0]}], UNIT, {"kind": "logits"},
+          {"0": 1, "1": 2})
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("out")
@@ -309,6 +384,7 @@ def main():
         print(f"{name}: {os.path.getsize(path) / 1e6:.2f} MB", file=sys.stderr)
     if not args.bench and not args.only:
         trainer_export(args.out, refs)
+        compat_models(args.out)
     with open(os.path.join(args.out, "bench.json" if args.bench else "references.json"), "w") as f:
         json.dump(refs, f, indent=2)
 

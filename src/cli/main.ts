@@ -1,15 +1,17 @@
-/** `seglab`: dataset info, mIoU and layout conversion from the command line. */
+/** `seglab`: dataset info, mIoU, layout conversion, pre-labeling and model cards from the command line. */
 import { DataError, errorStack } from '../core/errors';
 import { useNodeZlib } from '../node/zlibCodec';
 import { parse, UsageError } from './args';
 import type { Command } from './command';
+import { cardCommand } from './commands/card';
 import { convertCommand } from './commands/convert';
 import { infoCommand } from './commands/info';
 import { miouCommand } from './commands/miou';
 import { prelabelCommand } from './commands/prelabel';
-import { processIo, type Io } from './output';
+import { exitCodeFor, failureJson } from './failure';
+import { json, processIo, type Io } from './output';
 
-const COMMANDS: Command[] = [infoCommand, miouCommand, convertCommand, prelabelCommand];
+const COMMANDS: Command[] = [infoCommand, miouCommand, convertCommand, prelabelCommand, cardCommand];
 
 const HELP = `Usage: seglab <command> [options]
 
@@ -17,7 +19,8 @@ Commands:
 ${COMMANDS.map((c) => `  ${c.name.padEnd(9)} ${c.summary}`).join('\n')}
 
 Run "seglab <command> --help" for a command's options.
-Exit codes: 0 success, 1 problems found in the data, 2 usage error.`;
+Exit codes: 0 success, 1 problems found in the data, 2 usage error (the command line, a model
+card or an option must change).`;
 
 async function main(argv: string[], io: Io = processIo): Promise<number> {
   useNodeZlib();
@@ -38,13 +41,11 @@ async function main(argv: string[], io: Io = processIo): Promise<number> {
   try {
     return await command.run(parse(rest, command.options), io);
   } catch (err) {
-    if (err instanceof UsageError) {
-      io.err(`seglab ${name}: ${err.message}\nRun "seglab ${name} --help" for usage.`);
-      return 2;
-    }
+    if (err instanceof UsageError) io.err(`seglab ${name}: ${err.message}\nRun "seglab ${name} --help" for usage.`);
     // DataError messages start with the file concerned.
-    io.err(err instanceof DataError ? err.message : `seglab ${name}: ${errorStack(err)}`);
-    return 1;
+    else io.err(err instanceof DataError ? err.message : `seglab ${name}: ${errorStack(err)}`);
+    if (rest.includes('--json') && 'json' in command.options) io.out(json(failureJson(err, name)));
+    return exitCodeFor(err);
   }
 }
 

@@ -9,6 +9,23 @@ export class DataError extends Error {
   }
 }
 
+/**
+ * A file that says something SegLab cannot honour (a model card, a model that needs one, an
+ * option): the user must change it, so the CLI exits 2 as for a usage error. `hint` says what to
+ * write instead.
+ */
+export class ConfigError extends DataError {
+  constructor(
+    path: string,
+    /** What is wrong, without the hint. */
+    readonly problem: string,
+    readonly hint?: string,
+  ) {
+    super(path, hint ? `${problem}; ${hint}` : problem);
+    this.name = 'ConfigError';
+  }
+}
+
 /** A problem found in a dataset; reported, never silently dropped. */
 export interface Problem {
   path: string;

@@ -1,14 +1,14 @@
 /**
  * "SegLab: Add Model…": imports an .onnx into a dataset's models/ folder with a card. An existing
- * card next to the file is copied (and checked); otherwise the card is written from what the
- * file says, asking only for the name, the architecture and the input normalisation.
+ * card next to the file is copied (and checked); otherwise the card `seglab card` would write is
+ * proposed, asking only for the name, the architecture, the input normalisation and, for a
+ * fixed-size model, letterbox or stretch.
  */
 import * as vscode from 'vscode';
 import { ARCHITECTURES, formatModelCard, MODELS_FOLDER, parseModelCard, type ModelCard } from '../core/model/card';
-import { cardPathFor, loadModel } from '../core/model/load';
-import { guessArchitecture, newCard, NORMALISATIONS, type Normalisation } from '../core/model/newCard';
-import { roundUp } from '../core/model/preprocess';
-import { declaredChannels, defaultOutputName, DEFAULT_MULTIPLE_OF } from '../core/model/resolve';
+import { cardPathFor, loadModel, probe } from '../core/model/load';
+import { NORMALISATIONS, probeInput, proposeCard, type Normalisation } from '../core/model/newCard';
+import { defaultOutputName } from '../core/model/resolve';
 import { joinPath, stemOf, baseName } from '../core/paths';
 import { pickDataset } from '../commands/pickDataset';
 import type { DatasetRegistry } from '../dataset/datasetRegistry';
@@ -17,8 +17,6 @@ import { VscodeFileSystem } from '../dataset/vscodeFileSystem';
 import { sha256Hex } from '../core/hash';
 import { hostBackend } from './hostModel';
 import type { ModelRegistry } from './modelRegistry';
-
-const PROBE = 64;
 
 export async function addModel(registry: DatasetRegistry, models: ModelRegistry, log: vscode.LogOutputChannel, target?: TreeNode | vscode.Uri): Promise<void> {
   const [file] =
@@ -54,39 +52,48 @@ export async function addModel(registry: DatasetRegistry, models: ModelRegistry,
   void vscode.window.showInformationMessage(vscode.l10n.t('Model {0} added to {1} and selected.', card.name, dataset.name));
 }
 
-/** Reads names and shapes from the file, probes the output stride and channels, asks the rest. */
+/** Reads the file and a probe run, proposes the card (src/core/model/newCard.ts), asks only the name, architecture, normalisation and, for a fixed size, letterbox or stretch. */
 async function askCard(bytes: Uint8Array, file: vscode.Uri, hash: string, classes: ModelCard['classes'], log: vscode.LogOutputChannel): Promise<ModelCard | undefined> {
   const backend = await hostBackend(bytes, log);
   try {
     const io = backend.io;
-    const outputName = defaultOutputName(io);
-    const shape = io.inputs[0]?.shape;
-    const fixed = shape && typeof shape[2] === 'number' && typeof shape[3] === 'number' ? [shape[2], shape[3]] : undefined;
-    const [h, w] = fixed ?? [roundUp(PROBE, DEFAULT_MULTIPLE_OF), roundUp(PROBE, DEFAULT_MULTIPLE_OF)];
-    const probe = await backend.run(new Float32Array(3 * h * w), [1, 3, h, w], outputName);
-    const channels = declaredChannels(io, outputName) ?? probe.dims[1];
-    const stride = Math.max(1, Math.round(h / probe.dims[2]));
-    if (channels !== classes.length) {
-      throw new Error(`${file.fsPath}: output "${outputName}" has ${channels} channels but the dataset has ${classes.length} classes; write a card (${stemOf(baseName(file.path))}.json next to the model) listing the model's classes`);
+    const shape = probeInput(io);
+    const probeRun = await probe(backend, { ...shape, multipleOf: 1 }, defaultOutputName(io));
+    const draft = proposeCard({ name: stemOf(baseName(file.path)), io, probe: probeRun, sha256: hash, datasetClasses: classes });
+    if (draft.card.classes.some((c) => !classes.some((d) => d.id === c.id && d.name === c.name))) {
+      throw new Error(`${file.fsPath}: the model's ${draft.card.classes.length} classes are not the dataset's ${classes.length}; write a card (${stemOf(baseName(file.path))}.json next to the model) listing the model's classes, with a classMap for those the dataset lacks (seglab card writes a starting point)`);
     }
     const name = await vscode.window.showInputBox({
       prompt: vscode.l10n.t('Model name (names its predictions folder)'),
-      value: stemOf(baseName(file.path)),
+      value: draft.card.name,
       validateInput: (v) => (v.trim() === '' || /[/\\]/.test(v) ? vscode.l10n.t('A name without slashes') : undefined),
     });
     if (!name) return undefined;
-    const guess = guessArchitecture(io, stride);
+    const guess = draft.card.architecture;
     const arch = await vscode.window.showQuickPick(
       ARCHITECTURES.map((a) => ({ label: a, description: a === guess ? vscode.l10n.t('guessed from the outputs') : undefined })).sort((a, b) => Number(b.label === guess) - Number(a.label === guess)),
       { placeHolder: vscode.l10n.t('Architecture of {0}', name) },
     );
     if (!arch) return undefined;
+    const proposed: Normalisation = shape.dtype === 'uint8' ? 'none' : 'imagenet';
     const norm = await vscode.window.showQuickPick(
-      (Object.keys(NORMALISATIONS) as Normalisation[]).map((k) => ({ label: NORMALISATIONS[k].label, description: k === 'imagenet' ? vscode.l10n.t('default') : undefined, key: k })),
+      (Object.keys(NORMALISATIONS) as Normalisation[]).filter((k) => shape.dtype !== 'uint8' || k === 'none').map((k) => ({ label: NORMALISATIONS[k].label, description: k === proposed ? vscode.l10n.t('default') : undefined, key: k })),
       { placeHolder: vscode.l10n.t('Input normalisation the model was trained with') },
     );
     if (!norm) return undefined;
-    return newCard({ name: name.trim(), architecture: arch.label, io, outputName, classes, normalisation: norm.key, multipleOf: DEFAULT_MULTIPLE_OF, stride, sha256: hash });
+    let resize: 'letterbox' | 'stretch' | undefined;
+    if (shape.fixed) {
+      const pick = await vscode.window.showQuickPick(
+        [
+          { label: vscode.l10n.t('Letterbox: scale keeping the aspect ratio, pad the rest'), value: 'letterbox' as const },
+          { label: vscode.l10n.t('Stretch: scale the image to fill {0}x{1}', shape.size[0], shape.size[1]), value: 'stretch' as const },
+        ],
+        { placeHolder: vscode.l10n.t('How the model was trained to see images of other sizes') },
+      );
+      if (!pick) return undefined;
+      resize = pick.value;
+    }
+    return proposeCard({ name: name.trim(), io, probe: probeRun, sha256: hash, datasetClasses: classes, architecture: arch.label, normalisation: norm.key, resize }).card;
   } finally {
     await backend.release();
   }

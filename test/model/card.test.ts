@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { DataError } from '../../src/core/errors';
 import { formatModelCard, parseModelCard } from '../../src/core/model/card';
-import { guessArchitecture, newCard } from '../../src/core/model/newCard';
+import { guessArchitecture, proposeCard } from '../../src/core/model/newCard';
 import { resolveModel } from '../../src/core/model/resolve';
 import { TEST_CLASSES, testModelsDir } from './testModels';
 
@@ -67,10 +67,18 @@ describe('model card', () => {
     rejects({ ...trainerCard(), classes: [{ id: 300, name: 'a' }] }, /classes\[0\]\.id: expected an integer 0-255/);
     rejects({ ...trainerCard(), input: { mean: [0, 0], std: [1, 1, 1] } }, /input\.mean: expected three numbers/);
     rejects({ ...trainerCard(), input: { mean: [0, 0, 0], std: [1, 0, 1] } }, /input\.std: expected three positive numbers/);
-    rejects({ ...trainerCard(), input: { mean: [0, 0, 0], std: [1, 1, 1], layout: 'NHWC' } }, /input\.layout: only "NCHW"/);
+    rejects({ ...trainerCard(), input: { mean: [0, 0, 0], std: [1, 1, 1], layout: 'NWHC' } }, /input\.layout: expected "NCHW" or "NHWC"/);
+    rejects({ ...trainerCard(), input: { mean: [0, 0, 0], std: [1, 1, 1], dtype: 'int8' } }, /input\.dtype: expected "float32" or "float16" or "uint8"/);
+    rejects({ ...trainerCard(), input: { mean: [0, 0, 0], std: [1, 1, 1], resize: 'crop' } }, /input\.resize: expected "letterbox" or "stretch" or "tiles"/);
+    rejects({ ...trainerCard(), output: { kind: 'sigmoid' } }, /output\.activation: a "sigmoid" output needs "applied"/);
+    rejects({ ...trainerCard(), classes: TEST_CLASSES.slice(0, 2), output: { kind: 'sigmoid', activation: 'none', threshold: 1 } }, /output\.threshold: expected a probability between 0 and 1/);
+    rejects({ ...trainerCard(), output: { kind: 'sigmoid', activation: 'none' } }, /classes: a "sigmoid" output has two classes \(below and above the threshold\), the card lists 4/);
+    rejects({ ...trainerCard(), output: { kind: 'logits', threshold: 0.3 } }, /output\.threshold: only a "sigmoid" output has one/);
+    rejects({ ...trainerCard(), classMap: { 9: 1 } }, /classMap\["9"\]: not a class id of the card's classes/);
+    rejects({ ...trainerCard(), classMap: { 1: 'cell' } }, /classMap\["1"\]: expected a dataset class id \(0-255\) or null/);
     rejects({ ...trainerCard(), input: { mean: [0, 0, 0], std: [1, 1, 1], dynamic: false } }, /input\.size: a fixed-size model needs \[height, width\]/);
     rejects({ ...trainerCard(), input: { mean: [0, 0, 0], std: [1, 1, 1], multipleOf: 0 } }, /input\.multipleOf: expected a positive integer/);
-    rejects({ ...trainerCard(), output: { kind: 'softmax' } }, /output\.kind: expected "logits" or "probabilities"/);
+    rejects({ ...trainerCard(), output: { kind: 'softmax' } }, /output\.kind: expected "logits" or "probabilities" or "sigmoid" or "labels"/);
     rejects({ ...trainerCard(), output: { stride: 2.5 } }, /output\.stride: expected a positive integer/);
     rejects({ ...trainerCard(), sha256: 'xyz' }, /sha256: expected 64 lowercase hex digits/);
   });
@@ -121,17 +129,46 @@ describe('resolveModel', () => {
   });
 });
 
-describe('newCard (Add Model…)', () => {
-  test('writes what the file says plus the answers, and parses back', () => {
-    const tvIo = { inputs: [{ name: 'input', shape: ['batch', 3, 'h', 'w'] }], outputs: [{ name: 'out', shape: [] }, { name: 'aux', shape: [] }] };
+describe('proposeCard (Add Model… and seglab card)', () => {
+  const probe = (dims: number[], values: number[] = [0], type = 'float32') => ({ dims, data: Float32Array.from(values), type });
+  const propose = (io: Parameters<typeof proposeCard>[0]['io'], p: ReturnType<typeof probe>, extra = {}) => proposeCard({ name: 'm', io, probe: p, sha256: 'b'.repeat(64), datasetClasses: TEST_CLASSES, ...extra });
+
+  test('a dynamic multi-class model: the dataset classes, ImageNet, logits; each default listed; parses back', () => {
+    const tvIo = { inputs: [{ name: 'input', shape: ['batch', 3, 'h', 'w'], type: 'float32' }], outputs: [{ name: 'out', shape: [] }, { name: 'aux', shape: [] }] };
     assert.equal(guessArchitecture(tvIo, 1), 'deeplabv3');
     assert.equal(guessArchitecture(io, 4), 'segformer');
     assert.equal(guessArchitecture(io, 1), 'other');
-    const card = newCard({ name: 'tv', architecture: 'deeplabv3', io: tvIo, outputName: 'out', classes: TEST_CLASSES, normalisation: 'imagenet', multipleOf: 32, stride: 1, sha256: 'b'.repeat(64) });
+    const { card, defaults } = propose(tvIo, probe([1, 4, 16, 16]));
     assert.deepEqual(parseModelCard(formatModelCard(card), PATH), { ...card, metrics: undefined });
-    assert.equal(card.input.name, 'input');
-    assert.equal(card.input.size, undefined);
-    const fixed = newCard({ name: 'f', architecture: 'other', io: { ...io, inputs: [{ name: 'x', shape: [1, 3, 256, 256] }] }, outputName: 'logits', classes: TEST_CLASSES, normalisation: 'raw', multipleOf: 32, stride: 1, sha256: 'b'.repeat(64) });
-    assert.deepEqual([fixed.input.size, fixed.input.multipleOf, fixed.input.scale], [[256, 256], 1, 1]);
+    assert.deepEqual([card.input.name, card.input.size, card.input.multipleOf, card.output.name, card.output.kind, card.output.stride, card.architecture], ['input', undefined, 32, 'out', 'logits', 4, 'segformer']);
+    assert.deepEqual(card.classes, TEST_CLASSES);
+    assert.match(defaults.join('\n'), /ImageNet mean\/std/);
+    assert.match(defaults.join('\n'), /output\.name "out" \(of out, aux\)/);
+  });
+
+  test('one channel -> sigmoid (activation from the probe values); integer output -> labels; NHWC -> NHWC; uint8 -> no normalisation', () => {
+    const nhwc = { inputs: [{ name: 'x', shape: [1, 'h', 'w', 3], type: 'uint8' }], outputs: [{ name: 'y', shape: [] }] };
+    const applied = propose(nhwc, probe([1, 64, 64, 1], [0.2, 0.9]), { datasetClasses: TEST_CLASSES.slice(0, 2) });
+    assert.deepEqual(applied.card.output, { name: 'y', kind: 'sigmoid', stride: 1, activation: 'applied', threshold: 0.5, layout: 'NHWC' });
+    assert.deepEqual([applied.card.input.layout, applied.card.input.dtype, applied.card.input.scale, applied.card.input.mean], ['NHWC', 'uint8', 1, [0, 0, 0]]);
+    assert.deepEqual(applied.card.classes, TEST_CLASSES.slice(0, 2));
+    const logits = propose({ ...nhwc, inputs: [{ name: 'x', shape: [1, 3, 'h', 'w'], type: 'float32' }] }, probe([1, 1, 64, 64], [-3, 2]));
+    assert.deepEqual([logits.card.output.kind, logits.card.output.activation, logits.card.classes.map((c) => c.name)], ['sigmoid', 'none', ['background', 'foreground']]);
+    const labels = propose(io, probe([1, 64, 64], [0, 3], 'int64'));
+    assert.equal(labels.card.output.kind, 'labels');
+    assert.equal(labels.card.classes.length, 4);
+  });
+
+  test('a fixed size: letterbox by default (listed), stretch on request; other class counts get generic names', () => {
+    const fixedIo = { ...io, inputs: [{ name: 'x', shape: [1, 3, 256, 320], type: 'float32' }] };
+    const lb = propose(fixedIo, probe([1, 21, 256, 320]));
+    assert.deepEqual([lb.card.input.size, lb.card.input.resize, lb.card.input.multipleOf], [[256, 320], 'letterbox', 1]);
+    assert.match(lb.defaults.join('\n'), /input\.resize "letterbox" \(the input is a fixed 256x320/);
+    assert.match(lb.defaults.join('\n'), /classes: 21 generic names/);
+    assert.equal(lb.card.classes[20].name, 'class20');
+    const st = propose(fixedIo, probe([1, 4, 256, 320]), { resize: 'stretch', normalisation: 'centered' });
+    assert.equal(st.card.input.resize, 'stretch');
+    assert.deepEqual([st.card.input.scale, st.card.input.mean, st.card.input.std], [1 / 256, [0.5, 0.5, 0.5], [1, 1, 1]]);
+    assert.doesNotMatch(st.defaults.join('\n'), /resize|normalisation/);
   });
 });

@@ -27,7 +27,7 @@ after(() => m.backend.release());
 test('tile origins are aligned, cover the padded side and end at it', () => {
   assert.deepEqual(tileOrigins(640, 256, 32, 8), [0, 224, 384]);
   assert.deepEqual(tileOrigins(200, 256, 32, 8), [0]);
-  assert.deepEqual(tileGrid(500, 100, 256, 64, 32), { tileHeight: 128, tileWidth: 256, ys: [0], xs: [0, 192, 256] });
+  assert.deepEqual(tileGrid(500, 100, 256, 64, 32), { tileHeight: 128, tileWidth: 256, ys: [0], xs: [0, 192, 256], overlap: 64 });
   const w = rampWeights(8, 3);
   assert.deepEqual([...w], [0.25, 0.5, 0.75, 1, 1, 0.75, 0.5, 0.25]);
 });

@@ -1,3 +1,4 @@
+import { describeMapping } from '../../core/model/classMapping';
 import { loadModel } from '../../core/model/load';
 import { prelabelDataset, type PrelabelResult } from '../../core/model/prelabelDataset';
 import type { LoadedModel } from '../../core/model/load';
@@ -10,7 +11,7 @@ import { count, json, type Io } from '../output';
 /** The `--json` shape of `seglab prelabel`. */
 export function prelabelJson(m: LoadedModel, r: PrelabelResult) {
   return {
-    model: { name: m.model.name, file: m.path, card: m.cardPath ?? null, sha256: m.sha256, provider: m.backend.provider, defaults: m.model.defaults },
+    model: { name: m.model.name, file: m.path, card: m.cardPath ?? null, sha256: m.sha256, provider: m.backend.provider, defaults: m.model.defaults, mapping: m.model.mapping },
     outDir: r.outDir,
     total: r.total,
     written: r.written,
@@ -19,6 +20,7 @@ export function prelabelJson(m: LoadedModel, r: PrelabelResult) {
     cancelled: r.cancelled,
     seconds: r.seconds,
     imagesPerSecond: r.seconds > 0 ? r.written.length / r.seconds : null,
+    warnings: r.warnings,
   };
 }
 
@@ -37,10 +39,13 @@ export const prelabelCommand: Command = {
 
 Runs the model on every image (native ONNX Runtime, CPU) and writes one indexed PNG per image to
 <predictions>/<model name>/ (or --out <dir>); label masks are never written. The model card
-<file>.json next to the model gives its classes (matched to the dataset's by id and name),
-normalisation and output; without a card, ImageNet mean/std on 0-1 RGB input and the dataset's
-classes are assumed when the class counts agree. Images already predicted by the same model file
-(same sha256) are skipped. Large images run as overlapping tiles.
+<file>.json next to the model gives its classes (matched to the dataset's by id and name, or
+through its classMap; model classes the dataset lacks become unlabeled), input (normalisation,
+layout, type, resize) and output (logits, probabilities, sigmoid or class labels); without a
+card, ImageNet mean/std on 0-1 RGB input and the dataset's classes are assumed when the class
+counts agree ("seglab card" proposes a card). Images already predicted by the same model file
+(same sha256) are skipped. Large images run as overlapping tiles. A run whose predictions are
+one class on every pixel ends with a warning.
 
 Options:
   --model <file.onnx>   the model (required)
@@ -50,11 +55,12 @@ Options:
   --tile N              tile side for large images (default 1024)
   --provider cpu|wasm   onnxruntime-node (default) or onnxruntime-web's WASM build
   --json                print {model, outDir, total, written, skipped, failed, cancelled, seconds,
-                        imagesPerSecond}
+                        imagesPerSecond, warnings}; on failure {error, file, hint}
   -h, --help            show this help
 
 Exit codes: 0 all images predicted or skipped, 1 some images failed (each named on stderr) or the
-run was interrupted, 2 usage error.`,
+run was interrupted, 2 usage error (options, or a model card to change: the message names the
+file and the field).`,
   options: {
     model: { type: 'string' },
     out: { type: 'string' },
@@ -81,6 +87,7 @@ run was interrupted, 2 usage error.`,
       { classes: index.config.classes, ignoreIndex: index.config.ignoreIndex, path: index.root },
     );
     for (const d of loaded.model.defaults) io.err(`seglab prelabel: default: ${d}`);
+    if (loaded.model.mapping.rule !== 'id') io.err(`seglab prelabel: classes: ${describeMapping(loaded.model.mapping, index.config)}`);
     const interrupt = abortOnSigint();
     let result: PrelabelResult;
     try {
@@ -99,6 +106,7 @@ run was interrupted, 2 usage error.`,
     }
     if (io.errIsTty) process.stderr.write('\r\x1b[K');
     for (const f of result.failed) io.err(`${f.path}: ${f.message}`);
+    for (const w of result.warnings) io.err(`seglab prelabel: warning: ${w}`);
     if (parsed.values.json) io.out(json(prelabelJson(loaded, result)));
     else {
       const rate = result.seconds > 0 ? ` (${(result.written.length / result.seconds).toFixed(2)} images/s, ${loaded.backend.provider})` : '';

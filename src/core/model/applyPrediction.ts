@@ -14,6 +14,8 @@ export interface ApplyPredictionOptions {
   replace?: boolean;
   /** 0-255: pixels with a lower confidence stay as they are (default 0: all change). */
   minConfidence?: number;
+  /** A predicted value that changes nothing: the ignore index, where a model class the dataset lacks was predicted. */
+  unlabeledPrediction?: number;
 }
 
 export interface PredictionEdit {
@@ -36,7 +38,7 @@ export function predictionEdit(mask: PixelGrid, labels: Uint8Array, confidence: 
   let changed = 0;
   for (let y = 0; y < height; y++) {
     for (let x = 0, i = y * width; x < width; x++, i++) {
-      if (labels[i] === data[i] || confidence[i] < min || (!replace && !unlabeled[data[i]])) continue;
+      if (labels[i] === data[i] || labels[i] === options.unlabeledPrediction || confidence[i] < min || (!replace && !unlabeled[data[i]])) continue;
       after[i] = labels[i];
       changed++;
       if (x < rect.x0) rect.x0 = x;

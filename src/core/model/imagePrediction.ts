@@ -57,5 +57,6 @@ export function prelabelEdit(mask: PixelGrid, p: ImagePrediction, rules: Prelabe
     unlabeledValues: bg === undefined ? [rules.ignoreIndex] : [bg, rules.ignoreIndex],
     replace: rules.replace,
     minConfidence: rules.minConfidence,
+    unlabeledPrediction: rules.ignoreIndex,
   });
 }

@@ -10,7 +10,8 @@ import { baseName, dirName, joinPath, stemOf } from '../paths';
 import type { InferenceBackend } from './backend';
 import { parseModelCard, type ModelCard } from './card';
 import { roundUp } from './preprocess';
-import { declaredChannels, defaultOutputName, DEFAULT_MULTIPLE_OF, resolveModel, type DatasetClasses, type ResolvedModel } from './resolve';
+import { declaredChannels, defaultOutputName, DEFAULT_MULTIPLE_OF, resolveInput, resolveModel, type DatasetClasses, type ResolvedInput, type ResolvedModel } from './resolve';
+import { encodeInput } from './tensors';
 
 export interface LoadedModel {
   path: string;
@@ -59,15 +60,19 @@ export async function loadModel(deps: ModelLoaderDeps, path: string, dataset: Da
 /** Resolves a model whose session is open (node or webview); probes the channel count if the file leaves it symbolic. */
 export async function resolveForBackend(backend: InferenceBackend, path: string, found: { card: ModelCard; path: string } | undefined, dataset: DatasetClasses): Promise<ResolvedModel> {
   const outputName = found?.card.output.name ?? defaultOutputName(backend.io);
-  // An unknown output name is reported by resolveModel, naming the card.
+  // An unknown output name (or an input the card gets wrong) is reported by resolveModel, naming the card.
   const known = backend.io.outputs.some((o) => o.name === outputName);
-  const channels = !known ? 0 : (declaredChannels(backend.io, outputName) ?? (await probeChannels(backend, outputName, found?.card)));
+  let channels = 0;
+  if (known && found?.card.output.kind !== 'labels') {
+    const input = resolveInput(backend.io, path, found?.card, found?.path ?? path, []);
+    const layout = found?.card.output.layout ?? input.layout;
+    channels = declaredChannels(backend.io, outputName, layout) ?? (await probe(backend, input, outputName)).dims[layout === 'NHWC' ? 3 : 1];
+  }
   return resolveModel({ modelPath: path, card: found?.card, cardPath: found?.path, io: backend.io, channels, dataset });
 }
 
-/** One run on a small zero image to learn the channel count the file leaves symbolic. */
-async function probeChannels(backend: InferenceBackend, outputName: string, card?: ModelCard): Promise<number> {
-  const [h, w] = card?.input.size ?? [64, 64].map((s) => roundUp(s, card?.input.multipleOf ?? DEFAULT_MULTIPLE_OF));
-  const out = await backend.run(new Float32Array(3 * h * w), [1, 3, h, w], outputName);
-  return out.dims[1];
+/** One run on a small zero image (what the file leaves symbolic: channels, output stride). */
+export async function probe(backend: InferenceBackend, input: Pick<ResolvedInput, 'size' | 'multipleOf' | 'layout' | 'dtype'>, outputName: string): ReturnType<InferenceBackend['run']> {
+  const [h, w] = input.size ?? [64, 64].map((s) => roundUp(s, input.multipleOf ?? DEFAULT_MULTIPLE_OF));
+  return backend.run(encodeInput(new Float32Array(3 * h * w), h, w, input.layout, input.dtype), outputName);
 }

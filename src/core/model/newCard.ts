@@ -1,17 +1,21 @@
 /**
- * A card for an imported .onnx ("SegLab: Add Model…"): what the file says (input/output names,
- * fixed size, channels, output stride from a probe run) plus the few answers the user gave.
+ * The card proposed for an .onnx without one ("SegLab: Add Model…" and `seglab card`): what the
+ * file says (input/output names, layout, types, fixed size; channels, value range and output
+ * stride from a probe run) plus the answers given. Every field filled by a default rather than
+ * by the file or an answer is listed, so the CLI can print them and the editor need not ask.
  */
 import type { ClassDef } from '../classes';
-import type { ModelIo } from './backend';
-import type { Architecture, InputSpec, ModelCard } from './card';
-import { IMAGENET_MEAN, IMAGENET_STD } from './resolve';
+import type { InferenceOutput, ModelIo } from './backend';
+import type { Architecture, InputSpec, ModelCard, OutputSpec } from './card';
+import { DEFAULT_MULTIPLE_OF, defaultOutputName, IMAGENET_MEAN, IMAGENET_STD, isIntegerType, shapeLayout } from './resolve';
+import { INPUT_DTYPES, type InputDtype } from './tensors';
 
 export const NORMALISATIONS = {
   imagenet: { label: 'ImageNet mean/std on 0-1 RGB', mean: IMAGENET_MEAN, std: IMAGENET_STD, scale: 1 / 255 },
   unit: { label: '0-1 RGB, no normalisation', mean: [0, 0, 0], std: [1, 1, 1], scale: 1 / 255 },
   symmetric: { label: '-1 to 1 RGB (mean 0.5, std 0.5)', mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5], scale: 1 / 255 },
-  raw: { label: '0-255 RGB, no normalisation', mean: [0, 0, 0], std: [1, 1, 1], scale: 1 },
+  centered: { label: '(v - 128) / 256', mean: [0.5, 0.5, 0.5], std: [1, 1, 1], scale: 1 / 256 },
+  none: { label: 'none: 0-255 values as they are (uint8 inputs)', mean: [0, 0, 0], std: [1, 1, 1], scale: 1 },
 } satisfies Record<string, Pick<InputSpec, 'mean' | 'std' | 'scale'> & { label: string }>;
 export type Normalisation = keyof typeof NORMALISATIONS;
 
@@ -21,30 +25,84 @@ export function guessArchitecture(io: ModelIo, stride: number): Architecture {
   return io.outputs.some((o) => o.name === 'aux') ? 'deeplabv3' : 'other';
 }
 
-export interface NewCardArgs {
-  name: string;
-  architecture: Architecture;
-  io: ModelIo;
-  outputName: string;
-  classes: readonly ClassDef[];
-  normalisation: Normalisation;
-  multipleOf: number;
-  /** Input side / output side, from a probe run. */
-  stride: number;
-  sha256: string;
+/** The input side of a probe run: the fixed size, or 64 rounded to the default multiple-of. */
+export function probeInput(io: ModelIo): { size: [number, number]; fixed: boolean; layout: 'NCHW' | 'NHWC'; dtype: InputDtype } {
+  const { shape, type } = io.inputs[0];
+  const layout = shapeLayout(shape) ?? 'NCHW';
+  const [h, w] = layout === 'NHWC' ? [shape?.[1], shape?.[2]] : [shape?.[2], shape?.[3]];
+  const fixed = typeof h === 'number' && typeof w === 'number' && h > 0 && w > 0;
+  const dtype = INPUT_DTYPES.includes(type as InputDtype) ? (type as InputDtype) : 'float32';
+  return { size: fixed ? [h, w] : [DEFAULT_MULTIPLE_OF * 2, DEFAULT_MULTIPLE_OF * 2], fixed, layout, dtype };
 }
 
-export function newCard(a: NewCardArgs): ModelCard {
-  const shape = a.io.inputs[0].shape;
-  const size = shape && typeof shape[2] === 'number' && typeof shape[3] === 'number' ? ([shape[2], shape[3]] as [number, number]) : undefined;
-  const { mean, std, scale } = NORMALISATIONS[a.normalisation];
+export interface ProposeArgs {
+  name: string;
+  io: ModelIo;
+  /** The output of `probeInput`'s run on a zero image. */
+  probe: InferenceOutput;
+  sha256: string;
+  /** The dataset's classes, used when they fit the output. */
+  datasetClasses?: readonly ClassDef[];
+  /** Answers; each one left out is a listed default. */
+  architecture?: Architecture;
+  normalisation?: Normalisation;
+  resize?: 'letterbox' | 'stretch';
+}
+
+const generic = (n: number): ClassDef[] => Array.from({ length: n }, (_, i) => ({ id: i, name: `class${i}`, color: [i, i, i] }));
+
+/** The model's classes: the dataset's when they fit, else generic names (listed). */
+function proposeClasses(count: number, kind: OutputSpec['kind'], dataset: readonly ClassDef[] | undefined, defaults: string[]): ClassDef[] {
+  const sorted = [...(dataset ?? [])].sort((a, b) => a.id - b.id);
+  const want = kind === 'sigmoid' ? 2 : count;
+  if (sorted.length === want || (kind === 'labels' && sorted.length > 0)) return sorted.map((c) => ({ ...c }));
+  if (kind === 'sigmoid') {
+    defaults.push('classes: "background" (below the threshold) and "foreground" (above); rename them to your dataset\'s, or add a classMap');
+    return [{ id: 0, name: 'background', color: [0, 0, 0] }, { id: 1, name: 'foreground', color: [255, 255, 255] }];
+  }
+  defaults.push(`classes: ${count} generic names (class0...); name them in channel order and add a classMap for the dataset's classes`);
+  return generic(count);
+}
+
+export function proposeCard(a: ProposeArgs): { card: ModelCard; defaults: string[] } {
+  const defaults: string[] = [];
+  const { size, fixed, layout, dtype } = probeInput(a.io);
+  const inputInfo = a.io.inputs[0];
+  if (!shapeLayout(inputInfo.shape)) defaults.push('input.layout "NCHW" (the input shape does not tell)');
+  if (!inputInfo.type) defaults.push('input.dtype "float32" (the file does not say)');
+  const normalisation = a.normalisation ?? (dtype === 'uint8' ? 'none' : 'imagenet');
+  if (!a.normalisation && dtype !== 'uint8') defaults.push(`input normalisation: ${NORMALISATIONS.imagenet.label}`);
+  const resize = fixed ? (a.resize ?? 'letterbox') : 'letterbox';
+  if (fixed && !a.resize) defaults.push(`input.resize "letterbox" (the input is a fixed ${size[0]}x${size[1]}; "stretch" if the model was trained on images scaled to fill it)`);
+  if (!fixed) defaults.push(`input.multipleOf ${DEFAULT_MULTIPLE_OF} (the input takes any size)`);
+  const outputName = defaultOutputName(a.io);
+  if (a.io.outputs.length > 1) defaults.push(`output.name "${outputName}" (of ${a.io.outputs.map((o) => o.name).join(', ')})`);
+  const { dims, data, type } = a.probe;
+  const nhwc = layout === 'NHWC' && dims.length === 4;
+  const channels = dims.length === 4 ? dims[nhwc ? 3 : 1] : 1;
+  const outH = dims.length === 4 ? dims[nhwc ? 1 : 2] : dims[dims.length - 2];
+  const stride = Math.max(1, Math.round(size[0] / outH));
+  const output: OutputSpec = { name: outputName, kind: 'logits', stride };
+  if (isIntegerType(type)) output.kind = 'labels';
+  else if (channels === 1) {
+    const probabilities = data.every((v) => v >= 0 && v <= 1);
+    Object.assign(output, { kind: 'sigmoid', activation: probabilities ? 'applied' : 'none', threshold: 0.5 });
+    defaults.push(`output.activation "${output.activation}" (a probe run's values are ${probabilities ? 'all within 0-1: the graph seems to end in a Sigmoid' : 'outside 0-1: logits'}), output.threshold 0.5`);
+  } else defaults.push('output.kind "logits" ("probabilities" if the graph ends in a Softmax)');
+  if (nhwc) output.layout = 'NHWC';
+  const architecture = a.architecture ?? guessArchitecture(a.io, stride);
+  if (!a.architecture) defaults.push(`architecture "${architecture}"`);
+  const { mean, std, scale } = NORMALISATIONS[normalisation];
   return {
-    name: a.name,
-    architecture: a.architecture,
-    classes: a.classes.map((c) => ({ ...c })),
-    input: { name: a.io.inputs[0].name, mean: [...mean] as InputSpec['mean'], std: [...std] as InputSpec['std'], scale, order: 'RGB', size, multipleOf: size ? 1 : a.multipleOf },
-    output: { name: a.outputName, kind: 'logits', stride: a.stride },
-    sha256: a.sha256,
-    training: { note: 'imported with SegLab: Add Model…; provenance unknown' },
+    card: {
+      name: a.name,
+      architecture,
+      classes: proposeClasses(channels, output.kind, a.datasetClasses, defaults),
+      input: { name: inputInfo.name, layout, dtype, mean: [...mean] as InputSpec['mean'], std: [...std] as InputSpec['std'], scale, order: 'RGB', size: fixed ? size : undefined, multipleOf: fixed ? 1 : DEFAULT_MULTIPLE_OF, resize },
+      output,
+      sha256: a.sha256,
+      training: { note: 'card proposed by SegLab from the .onnx; provenance unknown' },
+    },
+    defaults,
   };
 }

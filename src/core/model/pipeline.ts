@@ -1,13 +1,15 @@
 /**
  * One image through one model: pre-processing, inference on any InferenceBackend,
- * post-processing; sliding-window tiles with blended logits for images larger than `tileSize`.
+ * post-processing; sliding-window tiles with blended logits for images larger than `tileSize`
+ * (dynamic models) or in tiles of the model's size (fixed-size models with `resize: "tiles"`).
  */
 import type { InferenceBackend } from './backend';
 import type { RgbImage } from './image';
-import { argmaxConfidence, resizeLogits } from './postprocess';
+import { classify, decodeOutput, resizeLogits } from './postprocess';
 import { planInput, roundUp, toInputTensor, type InputPlan } from './preprocess';
 import type { ResolvedModel } from './resolve';
-import { rampWeights, tileGrid } from './tiling';
+import { encodeInput } from './tensors';
+import { rampWeights, tileGrid, tileOrigins, type TileGrid } from './tiling';
 
 export interface PredictOptions {
   /** Dynamic models: images with a side above this run as tiles of this size (default 1024). */
@@ -24,9 +26,9 @@ export interface Prediction {
   height: number;
   /** Class id per pixel. */
   labels: Uint8Array;
-  /** Top class probability per pixel, 0-255. */
+  /** Top class probability (sigmoid: distance from the threshold) per pixel, 0-255. */
   confidence: Uint8Array;
-  /** CHW logits at image resolution, with `keepLogits`. */
+  /** CHW output values (`model.channels` of them) at image resolution, with `keepLogits`. */
   logits?: Float32Array;
   tiles: number;
 }
@@ -37,30 +39,35 @@ export const DEFAULT_OVERLAP = 128;
 /** Runs one input; returns CHW logits resized to the plan's tensor size and cropped to its valid area. */
 async function runPlan(backend: InferenceBackend, model: ResolvedModel, tensor: Float32Array, plan: InputPlan): Promise<Float32Array> {
   const { tensorHeight: th, tensorWidth: tw } = plan;
-  const out = await backend.run(tensor, [1, 3, th, tw], model.output.name);
-  const [n, c, oh, ow] = out.dims;
-  if (out.dims.length !== 4 || n !== 1 || c !== model.labels.length) {
-    throw new Error(`model output "${model.output.name}" has shape [${out.dims.join(', ')}]; expected [1, ${model.labels.length}, H, W]`);
+  const out = decodeOutput(await backend.run(encodeInput(tensor, th, tw, model.input.layout, model.input.dtype), model.output.name), model);
+  return resizeLogits(out.data, model.channels, out.height, out.width, th, tw, plan.validHeight, plan.validWidth);
+}
+
+/** Tiles of the fixed model's size (overlap at most a quarter of a side), or the dynamic grid; undefined when one run covers the image. */
+function tilesFor(model: ResolvedModel, width: number, height: number, tile: number, overlap: number): TileGrid | undefined {
+  const { size, resize, multipleOf: m } = model.input;
+  if (size) {
+    if (resize !== 'tiles') return undefined;
+    const o = Math.min(overlap, Math.floor(Math.min(...size) / 4));
+    return { tileHeight: size[0], tileWidth: size[1], ys: tileOrigins(height, size[0], o, 1), xs: tileOrigins(width, size[1], o, 1), overlap: o };
   }
-  return resizeLogits(out.data, c, oh, ow, th, tw, plan.validHeight, plan.validWidth);
+  if (roundUp(width, m) <= roundUp(tile, m) && roundUp(height, m) <= roundUp(tile, m)) return undefined;
+  return tileGrid(width, height, tile, overlap, m);
 }
 
 export async function predict(image: RgbImage, model: ResolvedModel, backend: InferenceBackend, options: PredictOptions = {}): Promise<Prediction> {
   const { width, height } = image;
-  const tile = options.tileSize ?? DEFAULT_TILE_SIZE;
-  const m = model.input.multipleOf;
-  if (!model.input.size && (roundUp(width, m) > roundUp(tile, m) || roundUp(height, m) > roundUp(tile, m))) {
-    return predictTiled(image, model, backend, tile, options);
-  }
+  const grid = tilesFor(model, width, height, options.tileSize ?? DEFAULT_TILE_SIZE, options.overlap ?? DEFAULT_OVERLAP);
+  if (grid) return predictTiled(image, model, backend, grid, options);
   options.signal?.throwIfAborted();
   const plan = planInput(width, height, model.input);
   let logits = await runPlan(backend, model, toInputTensor(image, model.input, plan), plan);
   if (plan.validHeight !== height || plan.validWidth !== width) {
-    logits = resizeLogits(logits, model.labels.length, plan.validHeight, plan.validWidth, height, width);
+    logits = resizeLogits(logits, model.channels, plan.validHeight, plan.validWidth, height, width);
   }
   const labels = new Uint8Array(width * height);
   const confidence = new Uint8Array(width * height);
-  argmaxConfidence(logits, model.labels.length, width * height, model.labels, model.output.kind, labels, confidence);
+  classify(logits, width * height, model, labels, confidence);
   return { width, height, labels, confidence, logits: options.keepLogits ? logits : undefined, tiles: 1 };
 }
 
@@ -69,17 +76,15 @@ export async function predict(image: RgbImage, model: ResolvedModel, backend: In
  * (channels x tile height x padded width), and the rows no later tile touches are finished
  * (argmax) before the band moves down, so memory stays bounded for very large images.
  */
-async function predictTiled(image: RgbImage, model: ResolvedModel, backend: InferenceBackend, tile: number, options: PredictOptions): Promise<Prediction> {
+async function predictTiled(image: RgbImage, model: ResolvedModel, backend: InferenceBackend, grid: TileGrid, options: PredictOptions): Promise<Prediction> {
   const { width, height } = image;
-  const m = model.input.multipleOf;
-  const channels = model.labels.length;
-  const grid = tileGrid(width, height, tile, options.overlap ?? DEFAULT_OVERLAP, m);
-  const { tileHeight: th, tileWidth: tw, ys, xs } = grid;
-  const pw = roundUp(width, m);
+  const channels = model.channels;
+  const { tileHeight: th, tileWidth: tw, ys, xs, overlap } = grid;
+  const pw = roundUp(width, model.input.multipleOf);
   const band = new Float32Array(channels * th * pw);
   const weight = new Float32Array(th * pw);
-  const wy = rampWeights(th, options.overlap ?? DEFAULT_OVERLAP);
-  const wx = rampWeights(tw, options.overlap ?? DEFAULT_OVERLAP);
+  const wy = rampWeights(th, overlap);
+  const wx = rampWeights(tw, overlap);
   const labels = new Uint8Array(width * height);
   const confidence = new Uint8Array(width * height);
   const logits = options.keepLogits ? new Float32Array(channels * width * height) : undefined;
@@ -125,6 +130,6 @@ function finishRows(
       for (let c = 0; c < channels; c++) blended[c * n + y * width + x] = band[c * th * pw + b] / w;
     }
   }
-  argmaxConfidence(blended, channels, n, model.labels, model.output.kind, labels, confidence, y0 * width);
+  classify(blended, n, model, labels, confidence, y0 * width);
   if (logits) for (let c = 0; c < channels; c++) logits.set(blended.subarray(c * n, (c + 1) * n), c * width * height + y0 * width);
 }

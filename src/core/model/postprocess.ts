@@ -1,8 +1,39 @@
 /**
- * Model output -> mask: bilinear upsampling of the logits (torch's align_corners=False rule),
- * argmax, and the top softmax probability as an 8-bit confidence (255 = certain).
+ * Model output -> mask: the output as CHW float (NHWC transposed, a label map made one-hot),
+ * bilinear upsampling (torch's align_corners=False rule), then per pixel the class and an 8-bit
+ * confidence (255 = certain): argmax with the top softmax probability, or for a sigmoid output
+ * the side of the threshold with the distance from it.
  */
+import type { InferenceOutput } from './backend';
 import { bilinearTaps } from './preprocess';
+import type { ResolvedModel } from './resolve';
+import { hwcToChw } from './tensors';
+
+/** The output as CHW float32 with `model.channels` channels; a shape that does not fit is an error naming the output. */
+export function decodeOutput(out: InferenceOutput, model: Pick<ResolvedModel, 'output' | 'channels'>): { data: Float32Array; height: number; width: number } {
+  const { dims, data } = out;
+  const { name, kind, layout } = model.output;
+  const k = model.channels;
+  const shape = `[${dims.join(', ')}]`;
+  if (kind === 'labels') {
+    const hw = dims.length === 3 && dims[0] === 1 ? dims.slice(1) : dims.length === 4 && dims[0] === 1 && (dims[1] === 1 || dims[3] === 1) ? (dims[1] === 1 ? dims.slice(2) : dims.slice(1, 3)) : undefined;
+    if (!hw) throw new Error(`model output "${name}" has shape ${shape}; a label map is [1, H, W] or [1, 1, H, W]`);
+    const plane = hw[0] * hw[1];
+    const oneHot = new Float32Array(k * plane);
+    for (let i = 0; i < plane; i++) {
+      const v = data[i];
+      if (!(Number.isInteger(v) && v >= 0 && v < k)) throw new Error(`model output "${name}" holds ${v}, which is not a class index of the card's ${k} classes (0-${k - 1})`);
+      oneHot[v * plane + i] = 1;
+    }
+    return { data: oneHot, height: hw[0], width: hw[1] };
+  }
+  const nhwc = layout === 'NHWC';
+  const [c, h, w] = nhwc ? [dims[3], dims[1], dims[2]] : [dims[1], dims[2], dims[3]];
+  if (dims.length !== 4 || dims[0] !== 1 || c !== k) {
+    throw new Error(`model output "${name}" has shape ${shape}; expected ${nhwc ? `[1, H, W, ${k}]` : `[1, ${k}, H, W]`} (${layout})`);
+  }
+  return { data: nhwc ? hwcToChw(data, h, w, c) : data, height: h, width: w };
+}
 
 /**
  * Resizes CHW `src` (inH x inW) to fullH x fullW and returns its top-left outH x outW part
@@ -97,4 +128,37 @@ export function argmaxConfidence(
     outLabels[at + i] = labels[best[i]];
     outConfidence[at + i] = Math.round(Math.min(1, Math.max(0, p[i])) * 255);
   }
+}
+
+/**
+ * One sigmoid channel: labels[1] where the probability is above `threshold`, else labels[0];
+ * confidence 0.5 at the threshold rising linearly to 1 at probability 1 (above) or 0 (below),
+ * which is the top softmax probability when the threshold is 0.5.
+ */
+export function thresholdConfidence(
+  values: Float32Array,
+  labels: Uint8Array,
+  activation: 'applied' | 'none',
+  threshold: number,
+  outLabels: Uint8Array,
+  outConfidence: Uint8Array,
+  at = 0,
+  from = 0,
+  count = values.length - from,
+): void {
+  for (let i = 0; i < count; i++) {
+    const v = values[from + i];
+    const p = activation === 'none' ? 1 / (1 + Math.exp(-v)) : Math.min(1, Math.max(0, v));
+    const above = p > threshold;
+    const c = above ? 0.5 + (0.5 * (p - threshold)) / (1 - threshold) : 0.5 + (0.5 * (threshold - p)) / threshold;
+    outLabels[at + i] = labels[above ? 1 : 0];
+    outConfidence[at + i] = Math.round(c * 255);
+  }
+}
+
+/** The class and confidence of pixels [from, from + count) of CHW `values` by the model's output kind. */
+export function classify(values: Float32Array, plane: number, model: Pick<ResolvedModel, 'output' | 'channels' | 'labels'>, outLabels: Uint8Array, outConfidence: Uint8Array, at = 0, from = 0, count = plane - from): void {
+  const { kind, activation, threshold } = model.output;
+  if (kind === 'sigmoid') thresholdConfidence(values, model.labels, activation!, threshold ?? 0.5, outLabels, outConfidence, at, from, count);
+  else argmaxConfidence(values, model.channels, plane, model.labels, kind === 'logits' ? 'logits' : 'probabilities', outLabels, outConfidence, at, from, count);
 }

@@ -5,7 +5,7 @@
  * stops between images (or tiles) and leaves only complete files.
  */
 import type { DatasetIndex } from '../dataset/types';
-import { DataError, errorDetail } from '../errors';
+import { ConfigError, DataError, errorDetail } from '../errors';
 import type { FileSystem } from '../fileSystem';
 import { encodeMask } from '../mask/codec';
 import { isInside, joinPath, normalPath } from '../paths';
@@ -41,6 +41,8 @@ export interface PrelabelResult {
   failed: Array<{ path: string; message: string }>;
   cancelled: boolean;
   seconds: number;
+  /** Whole-run findings, e.g. one class on every pixel of every prediction (a model read the wrong way). */
+  warnings: string[];
 }
 
 const MANIFEST_SAVE_MS = 2000;
@@ -52,7 +54,7 @@ export function checkOutDir(index: DatasetIndex, outDir: string): void {
     if (dir === '' || dir === '.') continue; // files in the root itself: guarded per file below
     const abs = joinPath(root, dir);
     if (isInside(outDir, abs)) {
-      throw new DataError(outDir, `is inside the dataset's ${what} folder (${abs}); predictions are written elsewhere so they never replace labels`);
+      throw new ConfigError(outDir, `is inside the dataset's ${what} folder (${abs})`, 'predictions are written elsewhere so they never replace labels');
     }
   }
 }
@@ -68,7 +70,8 @@ export async function prelabelDataset(fs: FileSystem, index: DatasetIndex, loade
   await fs.createDirectory(outDir);
   const manifest = await readManifest(fs, outDir, loaded.model.name, loaded.sha256);
   manifest.sha256 = loaded.sha256;
-  const result: PrelabelResult = { outDir, total: entries.length, written: [], skipped: [], failed: [], cancelled: false, seconds: 0 };
+  const result: PrelabelResult = { outDir, total: entries.length, written: [], skipped: [], failed: [], cancelled: false, seconds: 0, warnings: [] };
+  const seen = new Uint8Array(256);
   let lastSave = now();
   let predicted = 0;
   let busy = 0;
@@ -94,6 +97,7 @@ export async function prelabelDataset(fs: FileSystem, index: DatasetIndex, loade
         if (options.signal?.aborted) throw options.signal.reason;
         await fs.writeFileAtomic(target, png);
         manifest.images[entry.stem] = { sha256: loaded.sha256, ...confidenceStats(p.confidence) };
+        markValues(p.labels, seen);
         result.written.push(entry.stem);
         predicted++;
         busy += now() - t0;
@@ -113,6 +117,16 @@ export async function prelabelDataset(fs: FileSystem, index: DatasetIndex, loade
     await writeManifest(fs, outDir, manifest);
   }
   result.seconds = (now() - start) / 1000;
+  const only = seen.indexOf(1);
+  if (result.written.length > 1 && seen.lastIndexOf(1) === only) {
+    const name = config.classes.find((c) => c.id === only)?.name ?? (only === config.ignoreIndex ? 'unlabeled' : '?');
+    result.warnings.push(`every pixel of all ${result.written.length} predictions is class ${only} (${name}): check the model card (output.kind, normalisation, classes)`);
+  }
   options.onProgress?.({ done: result.cancelled ? result.written.length + result.skipped.length + result.failed.length : entries.length, total: entries.length });
   return result;
+}
+
+/** Sets seen[v] for each value in `labels`. */
+function markValues(labels: Uint8Array, seen: Uint8Array): void {
+  for (let i = 0; i < labels.length; i++) seen[labels[i]] = 1;
 }

@@ -1,7 +1,8 @@
 /**
- * Image -> model input: optional resize keeping the aspect ratio (fixed-size models), zero
- * padding at the bottom/right up to the model's size or multiple-of, value scale, mean/std
- * normalisation, NCHW float32. Resampling is bilinear with torch's align_corners=False rule.
+ * Image -> model input: for fixed-size models a resize keeping the aspect ratio (letterbox) or
+ * filling the input (stretch), zero padding at the bottom/right up to the model's size or
+ * multiple-of, value scale, mean/std normalisation, NCHW float32 (tensors.ts converts it to the
+ * model's layout and type). Resampling is bilinear with torch's align_corners=False rule.
  */
 import type { RgbImage } from './image';
 import type { InputSpec } from './card';
@@ -17,9 +18,10 @@ export interface InputPlan {
 
 export const roundUp = (n: number, m: number) => Math.ceil(n / m) * m;
 
-export function planInput(width: number, height: number, input: Pick<InputSpec, 'size' | 'multipleOf'>): InputPlan {
+export function planInput(width: number, height: number, input: Pick<InputSpec, 'size' | 'multipleOf'> & { resize?: InputSpec['resize'] }): InputPlan {
   if (input.size) {
     const [th, tw] = input.size;
+    if (input.resize === 'stretch') return { tensorHeight: th, tensorWidth: tw, validHeight: th, validWidth: tw };
     const s = Math.min(th / height, tw / width);
     return {
       tensorHeight: th,

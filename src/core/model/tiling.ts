@@ -7,6 +7,8 @@
 import { roundUp } from './preprocess';
 
 export interface TileGrid {
+  /** Pixels shared by neighbouring tiles (blended). */
+  overlap: number;
   /** Tile side along each axis (the padded image side when it is smaller than the tile). */
   tileHeight: number;
   tileWidth: number;
@@ -31,7 +33,7 @@ export function tileGrid(width: number, height: number, tile: number, overlap: n
   const t = roundUp(tile, m);
   const tileHeight = Math.min(t, ph);
   const tileWidth = Math.min(t, pw);
-  return { tileHeight, tileWidth, ys: tileOrigins(ph, tileHeight, overlap, m), xs: tileOrigins(pw, tileWidth, overlap, m) };
+  return { tileHeight, tileWidth, ys: tileOrigins(ph, tileHeight, overlap, m), xs: tileOrigins(pw, tileWidth, overlap, m), overlap };
 }
 
 /** Blend weight along one tile axis: 1 in the middle, falling linearly to 1/(overlap+1) at the edges. */
