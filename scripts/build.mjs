@@ -2,6 +2,7 @@
 import * as esbuild from 'esbuild';
 import { cpSync, existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { ORT_DIST, copyOnnxRuntimeNode, onnxRuntimeTargets } from './onnxRuntimeNode.mjs';
 
 const watch = process.argv.includes('--watch');
 const production = process.argv.includes('--production');
@@ -23,16 +24,11 @@ if (webviewEntries.length > 0) {
 }
 
 // onnxruntime-node cannot be bundled (native binary; src/node/onnxBackends.ts imports it by a
-// variable name). The packaged extension has no node_modules, so it loads this copy of its
-// linux-x64 CPU build: JS, the N-API binding and libonnxruntime, and onnxruntime-common.
-function copyOnnxRuntimeNode() {
-  const dst = 'dist/onnxruntime-node';
-  const copy = (from, to) => cpSync(join('node_modules', from), join(dst, to), { recursive: true, filter: (src) => !/\.(map|d\.ts)$/.test(src) });
-  rmSync(dst, { recursive: true, force: true });
-  for (const p of ['package.json', 'dist', 'bin/napi-v6/linux/x64']) copy(join('onnxruntime-node', p), p);
-  for (const p of ['package.json', 'dist/cjs']) copy(join('onnxruntime-common', p), join('node_modules/onnxruntime-common', p));
-}
-copyOnnxRuntimeNode();
+// variable name): dist/ gets a copy with this machine's native files (`npm run package` swaps in
+// each target's). On a machine it has no binaries for, the copy is left out.
+const hostTarget = `${process.platform}-${process.arch}`;
+if (onnxRuntimeTargets().includes(hostTarget)) copyOnnxRuntimeNode(hostTarget);
+else rmSync(ORT_DIST, { recursive: true, force: true });
 
 // The mask editor's inference engine loads only these ONNX Runtime Web files (webview/prelabel/engine.ts).
 rmSync('dist/ort', { recursive: true, force: true });

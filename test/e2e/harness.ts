@@ -32,15 +32,28 @@ export interface Workbench {
 }
 
 let packaged: string | undefined;
-/** `npm run package` once per test process; SEGLAB_E2E_VSIX names a ready .vsix to test instead. */
+/**
+ * This machine's package (`npm run package -- linux-x64` on Linux x64) once per test process;
+ * SEGLAB_E2E_VSIX names a ready .vsix to test instead.
+ */
 export function ensurePackage(): string {
   if (process.env.SEGLAB_E2E_VSIX) return resolve(process.env.SEGLAB_E2E_VSIX);
   if (!packaged) {
-    execFileSync('npm', ['run', '--silent', 'package'], { cwd: repoRoot, stdio: ['ignore', 'ignore', 'inherit'] });
-    packaged = join(repoRoot, 'seglab.vsix');
+    const target = `${process.platform}-${process.arch}`;
+    execFileSync('npm', ['run', '--silent', 'package', '--', target], { cwd: repoRoot, stdio: ['ignore', 'ignore', 'inherit'] });
+    packaged = join(repoRoot, 'out', 'vsix', `seglab-${target}.vsix`);
   }
   return packaged;
 }
+
+/**
+ * What a scenario has started, stopped on SIGTERM too: test/e2e/run.ts sends it to the whole
+ * run when the run is past its time limit.
+ */
+const running = new Set<() => Promise<void>>();
+process.once('SIGTERM', () => {
+  void Promise.all([...running].map((stop) => stop())).finally(() => process.exit(143));
+});
 
 /** Prints how long each step took, so slow steps show up in the CI log. */
 function stopwatch(scenario: string): (step: string) => void {
@@ -86,6 +99,11 @@ export async function withWorkbench(scenario: string, fn: (wb: Workbench) => Pro
   let browser: Browser | undefined;
   let page: Page | undefined;
   const consoleLines: string[] = [];
+  const stopAll = async () => {
+    await browser?.close().catch(() => undefined);
+    await server?.stop();
+  };
+  running.add(stopAll);
   try {
     const dataset = await freshDataset(join(temp, 'demo'));
     lap('demo dataset');
@@ -96,6 +114,7 @@ export async function withWorkbench(scenario: string, fn: (wb: Workbench) => Pro
     lap('code-server up');
     browser = await chromium.launch({
       executablePath: chromiumPath,
+      timeout: 30_000,
       args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', ...(options.webgpu ? WEBGPU_ARGS : [])],
     });
     page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
@@ -113,8 +132,8 @@ export async function withWorkbench(scenario: string, fn: (wb: Workbench) => Pro
     console.error(`[e2e] ${scenario} failed; screenshot and logs in ${artifacts}`);
     throw error;
   } finally {
-    await browser?.close().catch(() => undefined);
-    await server?.stop();
+    running.delete(stopAll);
+    await stopAll();
     rmSync(temp, { recursive: true, force: true });
   }
 }
