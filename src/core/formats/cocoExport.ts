@@ -9,10 +9,9 @@ import { ensureEmptyFolder } from '../dataset/convert';
 import type { ProgressOptions } from '../dataset/forEachLimited';
 import type { FileSystem } from '../fileSystem';
 import type { Mask } from '../mask/codec';
-import { readImageSize } from '../mask/imageSize';
 import { joinPath } from '../paths';
 import { countsToString, encodeLabelMap, rleBox } from './cocoRle';
-import type { LabelItem, LabelSource } from './source';
+import { imageSizeOf, type LabelItem, type LabelSource } from './source';
 import { writeItems, type ConvertResult } from './writeItems';
 
 export interface CocoSegment {
@@ -39,8 +38,6 @@ export function semanticAnnotations(mask: Mask, classIds: ReadonlySet<number>, i
   }
   return { segments, unknown };
 }
-
-const HEAD_BYTES = 64 * 1024;
 
 interface Record {
   item: LabelItem;
@@ -70,7 +67,7 @@ export async function writeCoco(fs: FileSystem, source: LabelSource, dst: string
     source.items,
     async (item, mask) => {
       await fs.writeFileAtomic(joinPath(dst, 'images', item.imageName), await fs.readFile(item.image));
-      const size = mask ?? readImageSize(await fs.readHead(item.image, HEAD_BYTES), item.image);
+      const size = mask ?? (await imageSizeOf(fs, item.image));
       const { segments, unknown } = mask ? semanticAnnotations(mask, classIds, source.ignoreIndex) : { segments: [], unknown: [] };
       if (unknown.length > 0) unknownValues.push([item, unknown]);
       records.set(item, { item, width: size.width, height: size.height, segments });
@@ -78,7 +75,11 @@ export async function writeCoco(fs: FileSystem, source: LabelSource, dst: string
     options,
   );
   for (const [item, values] of unknownValues) {
-    result.problems.push({ path: item.image, kind: 'unknown-values', message: `mask values ${values.join(', ')} are no class; left out of the COCO annotations` });
+    result.problems.push({
+      path: item.image,
+      kind: 'unknown-values',
+      message: `mask values ${values.join(', ')} are no class; left out of the COCO annotations`,
+    });
   }
 
   // Ids in item order, whatever order the items finished in.

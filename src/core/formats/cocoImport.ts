@@ -11,15 +11,12 @@ import { checkClasses } from '../dataset/config';
 import { forEachLimited } from '../dataset/forEachLimited';
 import { DataError } from '../errors';
 import type { FileSystem } from '../fileSystem';
-import { readImageSize } from '../mask/imageSize';
 import { baseName, dirName, joinPath, stemOf } from '../paths';
 import { parseCocoFile, rasterizeImage, type CocoAnnotation, type CocoImage, type OverlapRule } from './cocoJson';
-import type { LabelItem, LabelSource } from './source';
+import { expectImageSize, type LabelItem, type LabelSource } from './source';
 
 const ANNOTATION_FILE = /^(?:instances|stuff)_(.+)\.json$/;
 const IGNORE = 255;
-/** Enough of a JPEG's head for its size after EXIF (as the dataset validation reads). */
-const HEAD_BYTES = 64 * 1024;
 
 interface Found {
   json: string;
@@ -40,7 +37,10 @@ async function annotationFiles(fs: FileSystem, src: string): Promise<{ root: str
   }
   const folder = joinPath(src, 'annotations');
   const names = (await fs.stat(folder))?.type === 'directory' ? await fs.readDirectory(folder) : [];
-  const files = names.filter(([n, t]) => t === 'file' && ANNOTATION_FILE.test(n)).map(([n]) => joinPath(folder, n)).sort();
+  const files = names
+    .filter(([n, t]) => t === 'file' && ANNOTATION_FILE.test(n))
+    .map(([n]) => joinPath(folder, n))
+    .sort();
   if (files.length === 0) throw new DataError(src, 'no COCO annotations: expected annotations/instances_<split>.json or annotations/stuff_<split>.json');
   return { root: src, files };
 }
@@ -77,7 +77,10 @@ export async function readCoco(fs: FileSystem, src: string, overlap: OverlapRule
         continue;
       }
       if (seen.image.file_name !== image.file_name || seen.image.width !== image.width || seen.image.height !== image.height) {
-        throw new DataError(json, `image ${image.id} "${image.file_name}" (${image.width} x ${image.height}) has the stem of image ${seen.image.id} "${seen.image.file_name}" (${seen.image.width} x ${seen.image.height}) in ${seen.json}`);
+        throw new DataError(
+          json,
+          `image ${image.id} "${image.file_name}" (${image.width} x ${image.height}) has the stem of image ${seen.image.id} "${seen.image.file_name}" (${seen.image.width} x ${seen.image.height}) in ${seen.json}`,
+        );
       }
       seen.annotations.push(...annotations);
       if (split && !seen.splits.includes(split)) seen.splits.push(split);
@@ -106,10 +109,7 @@ export async function readCoco(fs: FileSystem, src: string, overlap: OverlapRule
           annotations.length === 0
             ? undefined
             : async () => {
-                const size = readImageSize(await fs.readHead(path, HEAD_BYTES), path);
-                if (size.width !== image.width || size.height !== image.height) {
-                  throw new DataError(path, `is ${size.width} x ${size.height} but image ${image.id} in ${json} says ${image.width} x ${image.height}`);
-                }
+                await expectImageSize(fs, path, image.width, image.height, `image ${image.id} in ${json}`);
                 const data = rasterizeImage(image, annotations, { overlap, unannotated, ignoreIndex: IGNORE });
                 return { width: image.width, height: image.height, data };
               },

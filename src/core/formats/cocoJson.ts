@@ -180,7 +180,11 @@ export function rasterizeImage(
   const data = new Uint8Array(width * height).fill(opts.unannotated);
   for (const a of annotations) if (a.crowd) paintShape(a.shape, data, width, height, opts.ignoreIndex);
   let order = annotations.filter((a) => !a.crowd);
-  if (opts.overlap === 'smaller') order = order.map((a) => ({ a, area: shapeArea(a.shape) })).sort((p, q) => q.area - p.area).map((p) => p.a);
+  if (opts.overlap === 'smaller')
+    order = order
+      .map((a) => ({ a, area: shapeArea(a.shape) }))
+      .sort((p, q) => q.area - p.area)
+      .map((p) => p.a);
   for (const a of order) paintShape(a.shape, data, width, height, a.categoryId);
   return data;
 }

@@ -10,16 +10,18 @@ import type { ProgressOptions } from '../dataset/forEachLimited';
 import { DataError } from '../errors';
 import type { FileSystem } from '../fileSystem';
 import { joinPath } from '../paths';
+import { readAde20k } from './ade20k';
+import { readCityscapes, writeCityscapes } from './cityscapes';
 import type { OverlapRule } from './cocoJson';
 import { writeCoco } from './cocoExport';
 import { readCoco } from './cocoImport';
 import { indexSource, type LabelSource } from './source';
 import type { ConvertResult } from './writeItems';
 
-export type SourceFormat = 'native' | 'coco';
-export const SOURCE_FORMATS: readonly SourceFormat[] = ['native', 'coco'];
-export type TargetFormat = TargetLayout | 'coco';
-export const TARGET_FORMATS: readonly TargetFormat[] = [...TARGET_LAYOUTS, 'coco'];
+export type SourceFormat = 'native' | 'coco' | 'cityscapes' | 'ade20k';
+export const SOURCE_FORMATS: readonly SourceFormat[] = ['native', 'coco', 'cityscapes', 'ade20k'];
+export type TargetFormat = TargetLayout | 'coco' | 'cityscapes';
+export const TARGET_FORMATS: readonly TargetFormat[] = [...TARGET_LAYOUTS, 'coco', 'cityscapes'];
 
 export interface ReadOptions {
   /** COCO: how overlapping annotations are resolved. */
@@ -29,14 +31,18 @@ export interface ReadOptions {
 const isDir = async (fs: FileSystem, path: string) => (await fs.stat(path))?.type === 'directory';
 
 /**
- * The format of `src` when its files say so unambiguously: a SegLab dataset, or a folder with
- * COCO's annotations/*.json; undefined otherwise.
+ * The format of `src` when its files say so unambiguously: a SegLab dataset, Cityscapes'
+ * leftImg8bit/ + gtFine/, ADE20K's images/training/ + annotations/training/, a folder with COCO's
+ * annotations/{instances,stuff}_*.json or a .json file; undefined otherwise.
  */
 export async function detectFormat(fs: FileSystem, src: string): Promise<SourceFormat | undefined> {
   const st = await fs.stat(src);
   if (st?.type === 'file') return src.toLowerCase().endsWith('.json') ? 'coco' : undefined;
   if (st?.type !== 'directory') return undefined;
   if (await detectDataset(fs, src)) return 'native';
+  const dirs = async (...paths: string[]) => (await Promise.all(paths.map((p) => isDir(fs, joinPath(src, p))))).every(Boolean);
+  if (await dirs('leftImg8bit', 'gtFine')) return 'cityscapes';
+  if (await dirs('images/training', 'annotations/training')) return 'ade20k';
   if (await isDir(fs, joinPath(src, 'annotations'))) {
     const names = (await fs.readDirectory(joinPath(src, 'annotations'))).map(([n]) => n);
     if (names.some((n) => /^(?:instances|stuff)_.+\.json$/.test(n))) return 'coco';
@@ -53,6 +59,10 @@ export async function readSource(fs: FileSystem, src: string, from: SourceFormat
     }
     case 'coco':
       return readCoco(fs, src, options.overlap ?? 'later');
+    case 'cityscapes':
+      return readCityscapes(fs, src);
+    case 'ade20k':
+      return readAde20k(fs, src);
   }
 }
 
@@ -60,6 +70,8 @@ export function writeTarget(fs: FileSystem, source: LabelSource, dst: string, to
   switch (to) {
     case 'coco':
       return writeCoco(fs, source, dst, options);
+    case 'cityscapes':
+      return writeCityscapes(fs, source, dst, options);
     default:
       return writeLayout(fs, source, dst, to, options);
   }

@@ -9,7 +9,9 @@ import type { ClassDef } from '../classes';
 import type { Problem } from '../errors';
 import type { FileSystem } from '../fileSystem';
 import type { DatasetIndex } from '../dataset/types';
+import { DataError } from '../errors';
 import { decodeMask, type Mask } from '../mask/codec';
+import { readImageSize } from '../mask/imageSize';
 import { baseName, joinPath } from '../paths';
 
 export interface LabelItem {
@@ -47,9 +49,41 @@ export function indexSource(fs: FileSystem, index: DatasetIndex): LabelSource {
       image: joinPath(root, entry.image),
       imageName: baseName(entry.image),
       splits: entry.splits,
-      mask: maskPath === undefined ? undefined : (async () => decodeMask(await fs.readFile(maskPath), { path: maskPath, classes: config.classes, ignoreIndex: config.ignoreIndex })),
+      mask:
+        maskPath === undefined
+          ? undefined
+          : async () => decodeMask(await fs.readFile(maskPath), { path: maskPath, classes: config.classes, ignoreIndex: config.ignoreIndex }),
       predictions: Object.fromEntries(entry.predictions.map((m) => [m, joinPath(root, `${config.predictionsDir}/${m}/${entry.stem}.png`)])),
     };
   });
-  return { name: config.name, classes: config.classes, ignoreIndex: config.ignoreIndex, splits: Object.keys(config.splits), items, problems: [...index.problems] };
+  return {
+    name: config.name,
+    classes: config.classes,
+    ignoreIndex: config.ignoreIndex,
+    splits: Object.keys(config.splits),
+    items,
+    problems: [...index.problems],
+  };
+}
+
+/** Enough of a JPEG's head for its size after EXIF (as the dataset validation reads). */
+const HEAD_BYTES = 64 * 1024;
+
+export async function imageSizeOf(fs: FileSystem, image: string): Promise<{ width: number; height: number }> {
+  return readImageSize(await fs.readHead(image, HEAD_BYTES), image);
+}
+
+/** Throws DataError naming the image unless it is width x height, as `claim` (the label's file and id) says. */
+export async function expectImageSize(fs: FileSystem, image: string, width: number, height: number, claim: string): Promise<void> {
+  const size = await imageSizeOf(fs, image);
+  if (size.width !== width || size.height !== height) {
+    throw new DataError(image, `is ${size.width} x ${size.height} but ${claim} is ${width} x ${height}`);
+  }
+}
+
+/** Sorted names of the files or folders in `folder` (hidden ones left out); [] when it does not exist. */
+export async function listNames(fs: FileSystem, folder: string, type: 'file' | 'directory'): Promise<string[]> {
+  if ((await fs.stat(folder))?.type !== 'directory') return [];
+  const names = (await fs.readDirectory(folder)).filter(([n, t]) => t === type && !n.startsWith('.')).map(([n]) => n);
+  return names.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 }

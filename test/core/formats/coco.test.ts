@@ -26,7 +26,10 @@ function maskFiles(folder: string): Record<string, string> {
 // A 4 x 3 image (width 4, height 3) and its annotations.
 const image = { id: 7, file_name: 'a.png', width: 4, height: 3 };
 function cocoFolder(root: string, annotations: unknown[], extra: { images?: unknown[]; categories?: unknown[] } = {}): void {
-  const categories = extra.categories ?? [{ id: 1, name: 'cat' }, { id: 2, name: 'dog', color: [1, 2, 3] }];
+  const categories = extra.categories ?? [
+    { id: 1, name: 'cat' },
+    { id: 2, name: 'dog', color: [1, 2, 3] },
+  ];
   const images = extra.images ?? [image, { id: 8, file_name: 'b.png', width: 4, height: 3 }];
   writeFile(join(root, 'annotations', 'instances_train.json'), JSON.stringify({ images, annotations, categories }));
   writeFile(join(root, 'images', 'train', 'a.png'), pngImage(4, 3));
@@ -53,7 +56,13 @@ describe('COCO in', () => {
       { id: 2, name: 'dog', color: [1, 2, 3] },
     ]);
     assert.deepEqual(source.splits, ['train']);
-    assert.deepEqual(source.items.map((i) => [i.stem, i.splits, i.mask !== undefined]), [['a', ['train'], true], ['b', ['train'], false]]);
+    assert.deepEqual(
+      source.items.map((i) => [i.stem, i.splits, i.mask !== undefined]),
+      [
+        ['a', ['train'], true],
+        ['b', ['train'], false],
+      ],
+    );
     assert.deepEqual(rows((await labelMaps(source)).a), ['0 1 2 0', '0 1 2 0', '0 1 0 2']);
   });
 
@@ -69,7 +78,13 @@ describe('COCO in', () => {
         { id: 3, image_id: 7, category_id: 1, iscrowd: 1, segmentation: { size: [3, 4], counts: [2, 1, 9] } }, // pixel (0, 2)
         { id: 4, image_id: 8, category_id: 1, iscrowd: 1, segmentation: { size: [3, 4], counts: [2, 1, 9] } },
       ],
-      { categories: [{ id: 0, name: 'bg' }, { id: 1, name: 'cat' }, { id: 2, name: 'dog' }] },
+      {
+        categories: [
+          { id: 0, name: 'bg' },
+          { id: 1, name: 'cat' },
+          { id: 2, name: 'dog' },
+        ],
+      },
     );
     const later = await labelMaps(await readSource(fs, dir, 'coco', { overlap: 'later' }));
     assert.deepEqual(rows(later.a), ['1 1 1 1', '1 1 1 1', '1 1 1 1']);
@@ -80,10 +95,26 @@ describe('COCO in', () => {
   });
 
   const bad: Array<[string, unknown[], RegExp, { images?: unknown[]; categories?: unknown[] }?]> = [
-    ['unknown category', [{ id: 5, image_id: 7, category_id: 9, segmentation: [[0, 0, 1, 0, 1, 1]] }], /instances_train\.json: annotation 5: unknown category 9/],
-    ['RLE size', [{ id: 6, image_id: 7, category_id: 1, segmentation: { size: [4, 3], counts: [12] } }], /annotation 6: RLE size \[4, 3\] \(height, width\) differs from image 7's 3 x 4/],
-    ['RLE sum', [{ id: 7, image_id: 7, category_id: 1, segmentation: { size: [3, 4], counts: [5, 5] } }], /annotation 7: RLE counts add up to 10 pixels, the size says 12/],
-    ['RLE string', [{ id: 8, image_id: 7, category_id: 1, segmentation: { size: [3, 4], counts: '1 ' } }], /annotation 8: RLE compressed counts: character " "/],
+    [
+      'unknown category',
+      [{ id: 5, image_id: 7, category_id: 9, segmentation: [[0, 0, 1, 0, 1, 1]] }],
+      /instances_train\.json: annotation 5: unknown category 9/,
+    ],
+    [
+      'RLE size',
+      [{ id: 6, image_id: 7, category_id: 1, segmentation: { size: [4, 3], counts: [12] } }],
+      /annotation 6: RLE size \[4, 3\] \(height, width\) differs from image 7's 3 x 4/,
+    ],
+    [
+      'RLE sum',
+      [{ id: 7, image_id: 7, category_id: 1, segmentation: { size: [3, 4], counts: [5, 5] } }],
+      /annotation 7: RLE counts add up to 10 pixels, the size says 12/,
+    ],
+    [
+      'RLE string',
+      [{ id: 8, image_id: 7, category_id: 1, segmentation: { size: [3, 4], counts: '1 ' } }],
+      /annotation 8: RLE compressed counts: character " "/,
+    ],
     ['polygon', [{ id: 9, image_id: 7, category_id: 1, segmentation: [[0, 0, 1]] }], /annotation 9: polygon 0 must be/],
     ['image id', [{ id: 10, image_id: 99, category_id: 1, segmentation: [] }], /annotation 10: image_id 99 is not in "images"/],
     ['missing image', [], /image 9: "c.png" is not in/, { images: [{ id: 9, file_name: 'c.png', width: 4, height: 3 }] }],
@@ -102,7 +133,7 @@ describe('COCO in', () => {
     cocoFolder(dir, [{ id: 1, image_id: 7, category_id: 1, segmentation: [[0, 0, 1, 0, 1, 1]] }]);
     writeFile(join(dir, 'images', 'train', 'a.png'), pngImage(5, 3));
     const source = await readSource(fs, dir, 'coco');
-    await assert.rejects(source.items[0].mask!(), /a\.png: is 5 x 3 but image 7 in .*instances_train\.json says 4 x 3/);
+    await assert.rejects(source.items[0].mask!(), /a\.png: is 5 x 3 but image 7 in .*instances_train\.json is 4 x 3/);
   });
 });
 
@@ -121,11 +152,21 @@ describe('COCO out and back', () => {
     assert.equal(val.categories.length, 21);
 
     const back = await readSource(fs, join(dir, 'coco'), 'coco');
-    assert.deepEqual(back.items.map((i) => [i.stem, i.splits, i.mask !== undefined]), [['a', ['train'], true], ['b', ['val'], true], ['c', ['train'], false]]);
+    assert.deepEqual(
+      back.items.map((i) => [i.stem, i.splits, i.mask !== undefined]),
+      [
+        ['a', ['train'], true],
+        ['b', ['val'], true],
+        ['c', ['train'], false],
+      ],
+    );
     await writeTarget(fs, back, join(dir, 'back'), 'plain');
     assert.deepEqual(maskFiles(join(dir, 'back', 'masks')), maskFiles(join(dir, 'plain', 'masks')));
     const [was, now] = [await loadDataset(fs, join(dir, 'plain')), await loadDataset(fs, join(dir, 'back'))];
     assert.deepEqual(now.config.classes, was.config.classes);
-    assert.deepEqual(now.images.map((e) => [e.stem, e.splits, e.status]), was.images.map((e) => [e.stem, e.splits, e.status]));
+    assert.deepEqual(
+      now.images.map((e) => [e.stem, e.splits, e.status]),
+      was.images.map((e) => [e.stem, e.splits, e.status]),
+    );
   });
 });
