@@ -1,13 +1,14 @@
 /**
  * "SegLab: Start Local Training Backend": runs the bundled trainer service on the port of the
  * backend URL with the configured Python, a fresh token kept in SecretStorage and its output in
- * the "SegLab Training" channel; stopped with the extension.
+ * the "SegLab Training" channel; stopped with the extension. A port that something else already
+ * answers on is an error (backendProcess.ts): the token is only ever stored for the child it started.
  */
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { startBackendProcess, type BackendProcess } from './backendProcess';
-import { TrainingClient, TrainingError } from './client';
+import { TrainingError } from './client';
 import { backendUrl, pythonPath, requireTrust, storeToken } from './settings';
 
 const LOCAL_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
@@ -26,8 +27,8 @@ export class LocalBackend implements vscode.Disposable {
     if (!LOCAL_HOSTS.has(url.hostname) || url.protocol !== 'http:') {
       throw new TrainingError(`"seglab.training.backendUrl" is ${url.origin}, not this machine: the local backend serves http://127.0.0.1:<port>`);
     }
-    if (await new TrainingClient(url.origin, undefined).health().then(() => true, () => false)) {
-      void vscode.window.showInformationMessage(vscode.l10n.t('SegLab: a training backend already answers at {0}.', url.origin));
+    if (this.process) {
+      void vscode.window.showInformationMessage(vscode.l10n.t('SegLab: the training backend is already running at {0}.', this.process.url));
       return;
     }
     const port = Number(url.port || 80);
