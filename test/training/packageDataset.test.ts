@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
+import { rmSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { extract } from 'tar-stream';
 import { loadDataset } from '../../src/core/dataset/datasetIndex';
+import { DataError } from '../../src/core/errors';
 import { decodeMask } from '../../src/core/mask/codec';
 import { ColorType, readPngHeader } from '../../src/core/mask/pngHeader';
 import { NodeFileSystem } from '../../src/node/nodeFileSystem';
@@ -84,4 +86,25 @@ test('a single labeled image is both train and val; none gives an empty split', 
   const empty = tempDir(t, 'seglab-pack-');
   makeShapesDataset(empty, 0, 2);
   assert.equal(splitLabeled(await loadDataset(fs, empty)).train.length, 0);
+});
+
+test('files whose real path is outside the dataset are never packaged: left out when indexed, refused when linked since', async (t) => {
+  const root = tempDir(t, 'seglab-pack-');
+  const outside = tempDir(t, 'seglab-outside-');
+  makeShapesDataset(root, 3, 0);
+  writeFile(join(outside, 'secret.png'), 'private bytes');
+  symlinkSync(join(outside, 'secret.png'), join(root, 'images', 'leak.png'));
+  symlinkSync(join(outside, 'secret.png'), join(root, 'masks', 'leak.png'));
+  const index = await loadDataset(fs, root);
+  assert.deepEqual(
+    index.problems.map((p) => p.kind),
+    ['outside-link', 'outside-link'],
+  );
+  const files = await members(await packageDataset(fs, index, splitLabeled(index)));
+  assert.ok(![...files.values()].some((data) => data.toString() === 'private bytes'));
+  // A labeled image replaced by a link after the index was read.
+  const image = join(root, index.images[0].image);
+  rmSync(image);
+  symlinkSync(join(outside, 'secret.png'), image);
+  await assert.rejects(packageDataset(fs, index, splitLabeled(index)), (e: DataError) => e.path === image && /outside the dataset; not followed/.test(e.message));
 });
