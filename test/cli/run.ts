@@ -4,15 +4,16 @@
  * starts as fast as the shipped dist/cli.js.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after } from 'node:test';
 import { build } from 'esbuild';
 
 const ROOT = join(__dirname, '..', '..');
 
-const dir = mkdtempSync(join(tmpdir(), 'seglab-cli-'));
+// Inside the repository, so the bundle finds ONNX Runtime in node_modules as dist/cli.js does.
+mkdirSync(join(ROOT, '.test-artifacts'), { recursive: true });
+const dir = mkdtempSync(join(ROOT, '.test-artifacts', 'cli-'));
 // Registered at load time so it runs once, after every test of the file.
 after(() => rmSync(dir, { recursive: true, force: true }));
 
