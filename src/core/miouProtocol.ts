@@ -5,6 +5,7 @@
  * untrusted: the host runs `parseFromMiouWebview` before acting on it.
  */
 import type { ClassDef } from './classes';
+import { checkVersion, isCount, isRecord, ProtocolError } from './messages';
 import type { HistoryRecord } from './metrics/history';
 import type { ClassScore } from './metrics/scores';
 import type { RankedImage } from './metrics/worstImages';
@@ -174,34 +175,22 @@ export interface ExportMessage {
 
 export type FromMiouWebviewMessage = MiouReadyMessage | ComputeMessage | CancelMessage | SelectMessage | OpenImageMessage | ExportMessage;
 
-export class MiouProtocolError extends Error {
-  override name = 'MiouProtocolError';
-}
-
 const MAX_NAME = 1024;
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function isCount(value: unknown): value is number {
-  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
-}
 
 function name(value: unknown, what: string): string {
   if (typeof value !== 'string' || value.length === 0 || value.length > MAX_NAME) {
-    throw new MiouProtocolError(`${what} must be a string of 1-${MAX_NAME} characters`);
+    throw new ProtocolError(`${what} must be a string of 1-${MAX_NAME} characters`);
   }
   return value;
 }
 
 function messageId(message: Record<string, unknown>): number {
-  if (!isCount(message.messageId)) throw new MiouProtocolError(`${String(message.type)}: messageId must be a non-negative integer`);
+  if (!isCount(message.messageId)) throw new ProtocolError(`${String(message.type)}: messageId must be a non-negative integer`);
   return message.messageId;
 }
 
 function selection(value: unknown): Partial<MiouSelection> {
-  if (!isRecord(value)) throw new MiouProtocolError('select: selection must be an object');
+  if (!isRecord(value)) throw new ProtocolError('select: selection must be an object');
   const out: Partial<MiouSelection> = {};
   for (const key of ['dataset', 'model', 'split'] as const) {
     if (value[key] !== undefined) out[key] = name(value[key], `select: selection.${key}`);
@@ -213,25 +202,25 @@ function selection(value: unknown): Partial<MiouSelection> {
 export const MAX_CURVE_POINTS = 5000;
 
 function curve(value: unknown, what: string): CurvePoint[] {
-  if (!Array.isArray(value) || value.length > MAX_CURVE_POINTS) throw new MiouProtocolError(`${what} must be an array of at most ${MAX_CURVE_POINTS} points`);
+  if (!Array.isArray(value) || value.length > MAX_CURVE_POINTS) throw new ProtocolError(`${what} must be an array of at most ${MAX_CURVE_POINTS} points`);
   return value.map((p: unknown, i) => {
-    if (!isRecord(p) || !Number.isFinite(p.x) || !Number.isFinite(p.y)) throw new MiouProtocolError(`${what}[${i}] must be {x, y} with finite numbers`);
+    if (!isRecord(p) || !Number.isFinite(p.x) || !Number.isFinite(p.y)) throw new ProtocolError(`${what}[${i}] must be {x, y} with finite numbers`);
     return { x: p.x as number, y: p.y as number };
   });
 }
 
 function optionalEpoch(value: unknown, what: string): number | undefined {
   if (value === undefined) return undefined;
-  if (!isCount(value) || value === 0) throw new MiouProtocolError(`${what} must be a positive integer`);
+  if (!isCount(value) || value === 0) throw new ProtocolError(`${what} must be a positive integer`);
   return value;
 }
 
 function trainingRun(value: unknown, i: number): TrainingRun {
   const what = `training: runs[${i}]`;
-  if (!isRecord(value)) throw new MiouProtocolError(`${what} must be an object`);
-  if (value.source !== 'job' && value.source !== 'card') throw new MiouProtocolError(`${what}.source must be "job" or "card"`);
-  if (!TRAINING_STATES.includes(value.state as TrainingState)) throw new MiouProtocolError(`${what}.state must be one of ${TRAINING_STATES.join(', ')}`);
-  if (value.error !== undefined && typeof value.error !== 'string') throw new MiouProtocolError(`${what}.error must be a string`);
+  if (!isRecord(value)) throw new ProtocolError(`${what} must be an object`);
+  if (value.source !== 'job' && value.source !== 'card') throw new ProtocolError(`${what}.source must be "job" or "card"`);
+  if (!TRAINING_STATES.includes(value.state as TrainingState)) throw new ProtocolError(`${what}.state must be one of ${TRAINING_STATES.join(', ')}`);
+  if (value.error !== undefined && typeof value.error !== 'string') throw new ProtocolError(`${what}.error must be a string`);
   const run: TrainingRun = {
     source: value.source,
     title: name(value.title, `${what}.title`),
@@ -247,21 +236,19 @@ function trainingRun(value: unknown, i: number): TrainingRun {
 
 /** The webview checks a training message before drawing it (its numbers come from job events and card files). */
 export function parseTrainingMessage(message: unknown): TrainingMessage {
-  if (!isRecord(message) || message.type !== MiouMessageType.Training) throw new MiouProtocolError('training: not a training message');
-  if (!Array.isArray(message.runs) || message.runs.length > 10) throw new MiouProtocolError('training: runs must be an array of at most 10 runs');
-  if (message.note !== undefined && typeof message.note !== 'string') throw new MiouProtocolError('training: note must be a string');
+  if (!isRecord(message) || message.type !== MiouMessageType.Training) throw new ProtocolError('training: not a training message');
+  if (!Array.isArray(message.runs) || message.runs.length > 10) throw new ProtocolError('training: runs must be an array of at most 10 runs');
+  if (message.note !== undefined && typeof message.note !== 'string') throw new ProtocolError('training: note must be a string');
   const runs = message.runs.map(trainingRun);
   return message.note === undefined ? { type: MiouMessageType.Training, runs } : { type: MiouMessageType.Training, runs, note: message.note };
 }
 
 /** Checks a message's shape and field types; returns a copy holding only the known fields. */
 export function parseFromMiouWebview(message: unknown): FromMiouWebviewMessage {
-  if (!isRecord(message)) throw new MiouProtocolError('message is not an object');
+  if (!isRecord(message)) throw new ProtocolError('message is not an object');
   switch (message.type) {
     case MiouMessageType.Ready:
-      if (message.version !== MIOU_PROTOCOL_VERSION) {
-        throw new MiouProtocolError(`webview speaks protocol ${String(message.version)}, the host ${MIOU_PROTOCOL_VERSION}`);
-      }
+      checkVersion(message.version, MIOU_PROTOCOL_VERSION);
       return { type: MiouMessageType.Ready, version: MIOU_PROTOCOL_VERSION };
     case MiouMessageType.Compute:
       return { type: MiouMessageType.Compute, messageId: messageId(message) };
@@ -270,14 +257,14 @@ export function parseFromMiouWebview(message: unknown): FromMiouWebviewMessage {
     case MiouMessageType.Select:
       return { type: MiouMessageType.Select, messageId: messageId(message), selection: selection(message.selection) };
     case MiouMessageType.OpenImage:
-      if (typeof message.showDisagreement !== 'boolean') throw new MiouProtocolError('openImage: showDisagreement must be a boolean');
+      if (typeof message.showDisagreement !== 'boolean') throw new ProtocolError('openImage: showDisagreement must be a boolean');
       return { type: MiouMessageType.OpenImage, name: name(message.name, 'openImage: name'), showDisagreement: message.showDisagreement };
     case MiouMessageType.Export:
       if (message.format !== 'markdown' && message.format !== 'csv' && message.format !== 'json') {
-        throw new MiouProtocolError('export: format must be "markdown", "csv" or "json"');
+        throw new ProtocolError('export: format must be "markdown", "csv" or "json"');
       }
       return { type: MiouMessageType.Export, format: message.format };
     default:
-      throw new MiouProtocolError(`unknown message type ${JSON.stringify(message.type)}`);
+      throw new ProtocolError(`unknown message type ${JSON.stringify(message.type)}`);
   }
 }

@@ -4,6 +4,7 @@
  * runs `parseFromWebview` before acting on it.
  */
 import type { ClassDef } from './classes';
+import { checkVersion, isCount, isRecord, isText, ProtocolError } from './messages';
 import type { ModelCard } from './model/card';
 
 export const PROTOCOL_VERSION = 1;
@@ -155,30 +156,16 @@ export type ModelResultMessage =
 
 export type FromWebviewMessage = ReadyMessage | EditMessage | CapabilitiesMessage | ModelResultMessage;
 
-export class ProtocolError extends Error {
-  override name = 'ProtocolError';
-}
-
 const MAX_LABEL = 80;
 const MAX_TEXT = 2000;
 const MAX_DEFAULTS = 32;
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function isCount(value: unknown): value is number {
-  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
-}
 
 /** Checks a message's shape and field types (sizes of pixel data are checked where it is decoded). */
 export function parseFromWebview(message: unknown): FromWebviewMessage {
   if (!isRecord(message)) throw new ProtocolError('message is not an object');
   switch (message.type) {
     case MessageType.Ready:
-      if (message.version !== PROTOCOL_VERSION) {
-        throw new ProtocolError(`webview speaks protocol ${String(message.version)}, the host ${PROTOCOL_VERSION}`);
-      }
+      checkVersion(message.version, PROTOCOL_VERSION);
       return { type: MessageType.Ready, version: PROTOCOL_VERSION };
     case MessageType.Edit: {
       const { messageId, label, delta } = message;
@@ -200,10 +187,6 @@ export function parseFromWebview(message: unknown): FromWebviewMessage {
     default:
       throw new ProtocolError(`unknown message type ${JSON.stringify(message.type)}`);
   }
-}
-
-function isText(value: unknown, max: number): value is string {
-  return typeof value === 'string' && value.length <= max;
 }
 
 function parseModelResult(message: Record<string, unknown>): ModelResultMessage {

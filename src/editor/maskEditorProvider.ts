@@ -1,7 +1,9 @@
 import * as vscode from 'vscode';
 import { serializeDelta, type MaskDelta } from '../core/editing/delta';
 import { decodeMask } from '../core/mask/codec';
-import { MessageType, parseFromWebview, PROTOCOL_VERSION, toArrayBuffer, type CapabilitiesMessage, type ModelResultMessage, type DisagreementMessage, type ToWebviewMessage } from '../core/protocol';
+import { unhandled } from '../core/messages';
+import { MessageType, parseFromWebview, PROTOCOL_VERSION, toArrayBuffer, type CapabilitiesMessage, type EditMessage, type ModelResultMessage, type DisagreementMessage, type RunModelMessage, type ToWebviewMessage } from '../core/protocol';
+import { RequestTracker } from '../core/requestTracker';
 import { baseName, joinPath, stemOf } from '../core/paths';
 import { MaskDocument, type MaskChange } from './maskDocument';
 import { webviewPage } from '../webviewPage';
@@ -28,9 +30,8 @@ export class MaskEditorProvider implements vscode.CustomEditorProvider<MaskDocum
   private readonly reported = new vscode.EventEmitter<{ document: MaskDocument; panel: vscode.WebviewPanel; capabilities: CapabilitiesMessage }>();
   /** A panel's webview is initialised and has said what it can run models on. */
   readonly onDidReportCapabilities = this.reported.event;
-  private readonly modelResults = new vscode.EventEmitter<{ panel: vscode.WebviewPanel; result: ModelResultMessage }>();
-  /** Answers to RunModel messages (src/prelabel/webPrelabel.ts waits for its request id). */
-  readonly onDidReceiveModelResult = this.modelResults.event;
+  /** Each panel's RunModel requests that wait for their ModelResult. */
+  private readonly modelRuns = new WeakMap<vscode.WebviewPanel, RequestTracker<ModelResultMessage>>();
   /** Panels whose webview has been initialised (messages before that would be lost). */
   private readonly ready = new WeakSet<vscode.WebviewPanel>();
   /** The disagreement layer each document shows, for panels that open or reload later. */
@@ -55,6 +56,8 @@ export class MaskEditorProvider implements vscode.CustomEditorProvider<MaskDocum
 
   async resolveCustomEditor(document: MaskDocument, panel: vscode.WebviewPanel): Promise<void> {
     this.panels.get(document)?.add(panel);
+    const modelRuns = new RequestTracker<ModelResultMessage>();
+    this.modelRuns.set(panel, modelRuns);
     const track = (): void => {
       const before = this.active;
       if (panel.active) this.active = { document, panel };
@@ -65,6 +68,8 @@ export class MaskEditorProvider implements vscode.CustomEditorProvider<MaskDocum
     panel.onDidChangeViewState(track);
     panel.onDidDispose(() => {
       this.panels.get(document)?.delete(panel);
+      this.modelRuns.delete(panel);
+      modelRuns.dispose(new Error('the mask editor was closed while the model ran'));
       if (this.active?.panel !== panel) return;
       this.active = undefined;
       this.activeChanged.fire();
@@ -92,34 +97,45 @@ export class MaskEditorProvider implements vscode.CustomEditorProvider<MaskDocum
       this.log.error(`Mask editor: refused a message from the webview: ${errorMessage(error)}`);
       return;
     }
-    if (message.type === MessageType.Ready) {
-      const { mask, model } = document;
-      this.post(panel, {
-        type: MessageType.Init,
-        version: PROTOCOL_VERSION,
-        imageUri: panel.webview.asWebviewUri(document.uri).toString(),
-        imageName: baseName(document.uri.path),
-        width: mask.width,
-        height: mask.height,
-        mask: toArrayBuffer(mask.data),
-        classes: model.context.config.classes,
-        ignoreIndex: model.context.config.ignoreIndex,
-      });
-      this.ready.add(panel);
-      const disagreement = this.disagreements.get(document);
-      if (disagreement) this.post(panel, disagreement);
-      return;
+    switch (message.type) {
+      case MessageType.Ready:
+        this.init(document, panel);
+        break;
+      case MessageType.Capabilities:
+        this.capabilities.set(panel, message);
+        this.log.info(`Mask editor on ${baseName(document.uri.path)}: ${message.webgpu ? `WebGPU adapter ${message.adapter || '(unnamed)'}` : 'no WebGPU adapter'} in the webview`);
+        this.reported.fire({ document, panel, capabilities: message });
+        break;
+      case MessageType.ModelResult:
+        this.modelRuns.get(panel)?.settle(message.requestId, message);
+        break;
+      case MessageType.Edit:
+        this.edit(document, panel, message);
+        break;
+      default:
+        unhandled(message);
     }
-    if (message.type === MessageType.Capabilities) {
-      this.capabilities.set(panel, message);
-      this.log.info(`Mask editor on ${baseName(document.uri.path)}: ${message.webgpu ? `WebGPU adapter ${message.adapter || '(unnamed)'}` : 'no WebGPU adapter'} in the webview`);
-      this.reported.fire({ document, panel, capabilities: message });
-      return;
-    }
-    if (message.type === MessageType.ModelResult) {
-      this.modelResults.fire({ panel, result: message });
-      return;
-    }
+  }
+
+  private init(document: MaskDocument, panel: vscode.WebviewPanel): void {
+    const { mask, model } = document;
+    this.post(panel, {
+      type: MessageType.Init,
+      version: PROTOCOL_VERSION,
+      imageUri: panel.webview.asWebviewUri(document.uri).toString(),
+      imageName: baseName(document.uri.path),
+      width: mask.width,
+      height: mask.height,
+      mask: toArrayBuffer(mask.data),
+      classes: model.context.config.classes,
+      ignoreIndex: model.context.config.ignoreIndex,
+    });
+    this.ready.add(panel);
+    const disagreement = this.disagreements.get(document);
+    if (disagreement) this.post(panel, disagreement);
+  }
+
+  private edit(document: MaskDocument, panel: vscode.WebviewPanel, message: EditMessage): void {
     try {
       const delta = document.applyEdit(message.delta, panel);
       this.changed.fire({
@@ -134,6 +150,27 @@ export class MaskEditorProvider implements vscode.CustomEditorProvider<MaskDocum
       this.log.warn(`Mask editor: refused an edit of ${document.uri.fsPath}: ${errorMessage(error)}`);
       this.post(panel, { type: MessageType.Reply, inReplyTo: message.messageId, error: errorMessage(error) });
       this.post(panel, { type: MessageType.ReplaceMask, mask: toArrayBuffer(document.mask.data) });
+    }
+  }
+
+  /**
+   * Runs a model in the panel's webview (RunModel) and resolves with its ModelResult. When `token`
+   * fires, the webview is told to stop (CancelModel) and this rejects with a CancellationError.
+   */
+  async runModel(panel: vscode.WebviewPanel, request: Omit<RunModelMessage, 'requestId'>, token: vscode.CancellationToken): Promise<ModelResultMessage> {
+    const modelRuns = this.modelRuns.get(panel);
+    if (!modelRuns) throw new Error('the mask editor was closed while the model ran');
+    if (token.isCancellationRequested) throw new vscode.CancellationError();
+    const { id, reply } = modelRuns.open();
+    const cancelling = token.onCancellationRequested(() => {
+      this.post(panel, { type: MessageType.CancelModel, requestId: id });
+      modelRuns.cancel(id, new vscode.CancellationError());
+    });
+    try {
+      this.post(panel, { ...request, requestId: id });
+      return await reply;
+    } finally {
+      cancelling.dispose();
     }
   }
 

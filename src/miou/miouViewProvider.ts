@@ -6,7 +6,7 @@
  */
 import * as vscode from 'vscode';
 import { webviewPage } from '../webviewPage';
-import { MiouMessageType, MiouProtocolError, parseFromMiouWebview, type FromMiouWebviewMessage, type ToMiouWebviewMessage } from '../core/miouProtocol';
+import { MiouMessageType, parseFromMiouWebview, type FromMiouWebviewMessage, type ToMiouWebviewMessage } from '../core/miouProtocol';
 import { errorMessage } from '../core/errors';
 
 export const MIOU_VIEW_TYPE = 'seglab.miou';
@@ -68,7 +68,7 @@ export class MiouViewProvider implements vscode.WebviewViewProvider {
     try {
       message = parseFromMiouWebview(raw);
     } catch (error) {
-      this.log.error(`mIoU view: ${error instanceof MiouProtocolError ? error.message : String(error)}`);
+      this.log.error(`mIoU view: ${errorMessage(error)}`);
       return;
     }
     if (message.type === MiouMessageType.Ready) {

@@ -6,6 +6,7 @@
 import * as vscode from 'vscode';
 import { commandRegistrar } from '../commands/safeCommand';
 import { miouJson } from '../core/metrics/report';
+import { unhandled } from '../core/messages';
 import { MiouMessageType } from '../core/miouProtocol';
 import type { DatasetRegistry } from '../dataset/datasetRegistry';
 import type { DatasetIndex } from '../core/dataset/types';
@@ -64,6 +65,8 @@ export function registerMiouView(context: vscode.ExtensionContext, registry: Dat
           return open(session.shown, m.name, m.showDisagreement);
         case MiouMessageType.Export:
           return exportReport(session.shown, m.format);
+        default:
+          return unhandled(m);
       }
     },
   };

@@ -1,15 +1,15 @@
 /**
- * "Pre-label Image" on WebGPU in the mask editor's webview: the host sends RunModel and waits for
- * the ModelResult with the same request id. The model travels as a webview URI when its folder is
- * one of the panel's resource roots (the dataset, the workspace folders), else as bytes (a
- * `seglab.models` folder elsewhere). Cancelling posts CancelModel and stops waiting; a late answer
- * is dropped.
+ * "Pre-label Image" on WebGPU in the mask editor's webview: MaskEditorProvider.runModel sends
+ * RunModel and waits for the ModelResult with the same request id. The model travels as a webview
+ * URI when its folder is one of the panel's resource roots (the dataset, the workspace folders),
+ * else as bytes (a `seglab.models` folder elsewhere). Cancelling posts CancelModel and stops
+ * waiting; a late answer is dropped.
  */
 import * as vscode from 'vscode';
 import type { ImagePrediction } from '../core/model/imagePrediction';
 import { readCard } from '../core/model/load';
 import { baseName } from '../core/paths';
-import { MessageType, toArrayBuffer, type ModelResultMessage, type RunModelMessage } from '../core/protocol';
+import { MessageType, toArrayBuffer, type RunModelMessage } from '../core/protocol';
 import type { MaskEditorProvider } from '../editor/maskEditorProvider';
 import { sha256Hex } from '../core/hash';
 import type { ModelEntry } from './modelRegistry';
@@ -17,8 +17,6 @@ import type { ModelEntry } from './modelRegistry';
 export interface WebviewPrediction extends ImagePrediction {
   defaults: string[];
 }
-
-let lastRequest = 0;
 
 /** Whether the webview may fetch `uri` (it lies in one of its localResourceRoots). */
 export function underRoots(uri: vscode.Uri, roots: readonly vscode.Uri[]): boolean {
@@ -30,7 +28,7 @@ export function underRoots(uri: vscode.Uri, roots: readonly vscode.Uri[]): boole
  * webview's session cache never serves a replaced file; a card written for another export is
  * left to the host path, whose loader reports it.
  */
-async function runModelMessage(panel: vscode.WebviewPanel, model: ModelEntry): Promise<RunModelMessage> {
+async function runModelMessage(panel: vscode.WebviewPanel, model: ModelEntry): Promise<Omit<RunModelMessage, 'requestId'>> {
   const found = await readCard(model.fs, model.path);
   const bytes = await model.fs.readFile(model.path);
   const hash = await sha256Hex(bytes);
@@ -38,7 +36,6 @@ async function runModelMessage(panel: vscode.WebviewPanel, model: ModelEntry): P
   const fetchable = underRoots(model.uri, panel.webview.options.localResourceRoots ?? []);
   return {
     type: MessageType.RunModel,
-    requestId: ++lastRequest,
     modelName: baseName(model.path),
     sha256: hash,
     ...(fetchable ? { modelUri: panel.webview.asWebviewUri(model.uri).toString() } : { modelBytes: toArrayBuffer(bytes) }),
@@ -48,26 +45,8 @@ async function runModelMessage(panel: vscode.WebviewPanel, model: ModelEntry): P
 
 /** Runs `model` in the panel's webview; throws the webview's error, or a CancellationError when `token` fires. */
 export async function predictInWebview(editors: MaskEditorProvider, panel: vscode.WebviewPanel, model: ModelEntry, token: vscode.CancellationToken): Promise<WebviewPrediction> {
-  const request = await runModelMessage(panel, model);
-  const { requestId } = request;
-  const subscriptions: vscode.Disposable[] = [];
-  try {
-    const result = await new Promise<ModelResultMessage>((resolve, reject) => {
-      subscriptions.push(
-        editors.onDidReceiveModelResult((e) => e.panel === panel && e.result.requestId === requestId && resolve(e.result)),
-        panel.onDidDispose(() => reject(new Error('the mask editor was closed while the model ran'))),
-        token.onCancellationRequested(() => {
-          editors.post(panel, { type: MessageType.CancelModel, requestId });
-          reject(new vscode.CancellationError());
-        }),
-      );
-      if (token.isCancellationRequested) reject(new vscode.CancellationError());
-      else editors.post(panel, request);
-    });
-    if ('error' in result) throw new Error(result.error);
-    const { width, height, provider, milliseconds, defaults } = result;
-    return { width, height, labels: new Uint8Array(result.labels), confidence: new Uint8Array(result.confidence), provider, milliseconds, defaults };
-  } finally {
-    subscriptions.forEach((s) => s.dispose());
-  }
+  const result = await editors.runModel(panel, await runModelMessage(panel, model), token);
+  if ('error' in result) throw new Error(result.error);
+  const { width, height, provider, milliseconds, defaults } = result;
+  return { width, height, labels: new Uint8Array(result.labels), confidence: new Uint8Array(result.confidence), provider, milliseconds, defaults };
 }

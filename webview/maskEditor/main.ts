@@ -12,6 +12,7 @@ import { Toolbar } from './toolbar';
 import { reportCapabilities, WebPrelabeler } from './webPrelabel';
 import { storedImage } from './storedImage';
 import { errorMessage } from '../../src/core/errors';
+import { unhandled } from '../../src/core/messages';
 
 declare function acquireVsCodeApi(): { postMessage(message: unknown): void };
 
@@ -155,6 +156,8 @@ function onMessage(message: ToWebviewMessage): void {
     case MessageType.CancelModel:
       prelabeler?.cancel(message.requestId);
       break;
+    default:
+      unhandled(message);
   }
 }
 
@@ -172,6 +175,8 @@ function applyToMask(ed: Editor, message: MaskMessage): void {
     case MessageType.Disagreement:
       if (fits(ed, message, message.prediction)) showDisagreement?.(message);
       break;
+    default:
+      unhandled(message);
   }
 }
 

@@ -21,6 +21,7 @@ import css from './miouView.css';
 import { TrainingView } from './trainingChart';
 import { FIRST_PAGE, worstList, type WorstOptions } from './worstList';
 import { errorMessage } from '../../src/core/errors';
+import { unhandled } from '../../src/core/messages';
 
 interface UiState {
   sort: Sort;
@@ -197,6 +198,8 @@ function onMessage(m: ToMiouWebviewMessage): void {
     case MiouMessageType.Reply:
       if (m.error) status.textContent = `Failed: ${m.error}`;
       break;
+    default:
+      unhandled(m);
   }
 }
 
