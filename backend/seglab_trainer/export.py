@@ -108,11 +108,35 @@ def model_card(*, name: str, arch: str, options: dict, classes: List[dict], mult
     }
 
 
-def export_model_dir(model: nn.Module, out_dir: str, card_fields: dict) -> dict:
-    """Write model.onnx and model.json into out_dir; returns the card."""
+class BinarySigmoidHead(nn.Module):
+    """A two-class model as one channel, l1 - l0: its sigmoid is the softmax probability of class 1, so a
+    "sigmoid" card (activation "none", threshold 0.5) predicts what the two-channel model does."""
+
+    def __init__(self, model: nn.Module):
+        super().__init__()
+        self.model = model
+
+    def forward(self, x):
+        logits = self.model(x)
+        return logits[:, 1:2] - logits[:, 0:1]
+
+
+SIGMOID_OUTPUT = {"name": "logits", "kind": "sigmoid", "activation": "none", "threshold": 0.5, "stride": 1}
+
+
+def export_model_dir(model: nn.Module, out_dir: str, card_fields: dict, sigmoid: bool = False) -> dict:
+    """Write model.onnx and model.json into out_dir; returns the card. `sigmoid`: a two-class model is exported
+    as one channel with a "sigmoid" card (SegLab issue 17)."""
+    multiple_of = getattr(model, "multiple_of", 1)
+    if sigmoid:
+        if len(card_fields["classes"]) != 2:
+            raise ValueError(f"a sigmoid export needs two classes, the model has {len(card_fields['classes'])}")
+        model = BinarySigmoidHead(model)
     onnx_path = os.path.join(out_dir, "model.onnx")
     export_onnx(model, onnx_path)
     check = check_onnx(model, onnx_path)
-    card = model_card(onnx_path=onnx_path, check=check, multiple_of=getattr(model, "multiple_of", 1), **card_fields)
+    card = model_card(onnx_path=onnx_path, check=check, multiple_of=multiple_of, **card_fields)
+    if sigmoid:
+        card["output"] = dict(SIGMOID_OUTPUT)
     write_json_atomic(os.path.join(out_dir, "model.json"), card)
     return card

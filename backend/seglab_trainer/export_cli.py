@@ -12,6 +12,7 @@ def run(argv=None) -> int:
     p.add_argument("--checkpoint", required=True, help="a SegLab checkpoint (best.pt / last.pt)")
     p.add_argument("--out", required=True, help="folder for model.onnx and model.json")
     p.add_argument("--name", help="model name in the card (default: <arch> of the checkpoint)")
+    p.add_argument("--sigmoid", action="store_true", help='a two-class model as one channel with a "sigmoid" card')
     args = p.parse_args(argv)
     ckpt = load_checkpoint(args.checkpoint)
     classes = ckpt["classes"]
@@ -24,6 +25,6 @@ def run(argv=None) -> int:
         name=args.name or ckpt["arch"], arch=ckpt["arch"], options=resolved_options(model, ckpt["model_kw"]),
         classes=classes, history=history, final=history[-1]["val"] if history else None,
         training={"arch": ckpt["arch"], "epochs": a.get("epochs"), "imageSize": a.get("image_size"), "lr": a.get("lr"),
-                  "optimizer": a.get("optimizer"), "bestEpoch": ckpt.get("epoch")}))
+                  "optimizer": a.get("optimizer"), "bestEpoch": ckpt.get("epoch")}), sigmoid=args.sigmoid)
     print(os.path.join(args.out, "model.onnx"), card["sha256"])
     return 0
