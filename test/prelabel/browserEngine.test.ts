@@ -3,7 +3,9 @@
  * shared pipeline on onnxruntime-web's WebGPU build matches PyTorch's logits within 1e-3 with
  * identical argmax, on the WASM provider for every model kind and on WebGPU (SwiftShader, slow:
  * correctness only, 40-60 s a model on this 2-core machine, so only with SEGLAB_TEST_WEBGPU=1)
- * for the U-Net and the SegFormer. The page has a webview-like CSP.
+ * for the U-Net and the SegFormer; and the compatibility suite's known-answer models (sigmoid,
+ * label maps, NHWC, uint8, float16, stretch, class maps) through the webview's run. The page has
+ * a webview-like CSP.
  */
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
@@ -14,6 +16,7 @@ import { after, before, describe, test } from 'node:test';
 import * as esbuild from 'esbuild';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { ORT_WEB_FILES } from '../../webview/prelabel/engine';
+import { COMPAT_MODELS, COMPAT_SIZES, compatImage, wrongPixels } from '../model/compatModels';
 import { MODEL_KINDS, readReferences, testModelsDir, type References } from '../model/testModels';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -82,6 +85,19 @@ describe('webview engine in Chromium', { skip: !existsSync(CHROMIUM) && `${CHROM
     );
     assert.deepEqual(r, { provider: 'wasm', leftChanged: 0, rightWrong: 0, undone: true, confidenceLength: width * height });
   });
+  for (const name of COMPAT_MODELS) {
+    test(`compatibility suite: ${name} on WASM gives the known answer on odd-sized images`, async () => {
+      for (const [width, height] of COMPAT_SIZES) {
+        const r = await page.evaluate(
+          ([n, w, h]) => (window as unknown as { runCompat(n: string, w: number, h: number): Promise<{ provider: string; labels: number[] }> }).runCompat(n, w, h),
+          [name, width, height] as const,
+        );
+        assert.equal(r.provider, 'wasm');
+        const { wrong, first } = wrongPixels(name, compatImage(width, height), r.labels);
+        assert.equal(wrong, 0, `${name} ${width}x${height}: ${first.join('; ')}`);
+      }
+    });
+  }
   test('loads only the ONNX Runtime files the build ships (ORT_WEB_FILES)', () => {
     assert.deepEqual([...requested].sort(), [...ORT_WEB_FILES].sort());
   });

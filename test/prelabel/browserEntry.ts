@@ -9,6 +9,7 @@ import { applyDelta } from '../../src/core/editing/delta';
 import { WebEngine, type WebProvider } from '../../webview/prelabel/engine';
 import { prelabelEdit } from '../../src/core/model/imagePrediction';
 import { runModel } from '../../webview/prelabel/prelabelImage';
+import { COMPAT_CLASSES, compatImage, IGNORE } from '../model/compatModels';
 
 const bytes = async (url: string) => new Uint8Array(await (await fetch(url)).arrayBuffer());
 
@@ -79,4 +80,14 @@ async function runPrelabelImage(kind: string, width: number, height: number) {
   return { provider: r.provider, leftChanged, rightWrong, undone, confidenceLength: r.confidence.length };
 }
 
-Object.assign(window, { runReference, runPrelabelImage });
+/** A compatibility-suite model (compat/<name>) through the webview's "Pre-label Image" run on the compat image: its labels. */
+async function runCompat(name: string, width: number, height: number) {
+  const engine = new WebEngine({ wasmBase: new URL('/ort/', location.href).href, providers: ['wasm'] });
+  const card = parseModelCard(await (await fetch(`/models/compat/${name}.json`)).text(), `${name}.json`);
+  const model = { path: `${name}.onnx`, sha256: card.sha256!, bytes: await bytes(`/models/compat/${name}.onnx`), card };
+  const r = await runModel({ engine, model, image: compatImage(width, height), classes: COMPAT_CLASSES, ignoreIndex: IGNORE });
+  await engine.dispose();
+  return { provider: r.provider, labels: Array.from(r.labels) };
+}
+
+Object.assign(window, { runReference, runPrelabelImage, runCompat });
