@@ -3,15 +3,20 @@
  * and modification time), the decoder per request, the best candidate written as an 8-bit PNG
  * of 0 and 1. The low-resolution logits of each written mask are kept, so a later request whose
  * `previous` is that file refines it exactly as SamPredictor does; another mask file is converted.
+ * With an embedding cache, embeddings also persist on disk, keyed by encoder and image sha256.
  */
 import { DataError } from '../core/errors';
 import type { FileSystem } from '../core/fileSystem';
 import { decodeMask, encodeMask } from '../core/mask/codec';
+import { sha256Hex } from '../core/hash';
 import { decodeImage } from '../core/model/image';
+import { embeddingKey, type EmbeddingCache } from '../core/model/promptable/embeddingCache';
 import type { PromptableModel } from '../core/model/promptable/load';
 import { decodePrompt, encodeImage, type Embeddings } from '../core/model/promptable/predictor';
 import { binaryMaskInput, samFrame } from '../core/model/promptable/sam';
 import type { ClickRequest } from './clickRequest';
+
+export type EmbeddingSource = 'encoder' | 'memory' | 'disk';
 
 export interface ClickAnswer {
   out: string;
@@ -20,6 +25,8 @@ export interface ClickAnswer {
   /** Encoder time of this request (0 when its embeddings were in memory) and decoder time. */
   encodeMs: number;
   decodeMs: number;
+  /** Where the image's embeddings came from. */
+  embeddings: EmbeddingSource;
   /** Every candidate's score, best first (the written mask is the first). */
   scores: number[];
 }
@@ -46,12 +53,13 @@ export class ClickRunner {
   constructor(
     private readonly model: PromptableModel,
     private readonly fs: FileSystem,
+    private readonly cache?: EmbeddingCache,
     private readonly now: () => number = () => performance.now(),
   ) {}
 
   async click(request: ClickRequest, source: string): Promise<ClickAnswer> {
     const start = this.now();
-    const { embeddings, encodeMs } = await this.embeddingsOf(request.image);
+    const { embeddings, encodeMs, source: embeddingSource } = await this.embeddingsOf(request.image);
     const previous = request.previous === undefined ? undefined : await this.previousOf(request.previous, embeddings);
     const t = this.now();
     const { card, decoder } = this.model;
@@ -61,24 +69,32 @@ export class ClickRunner {
     const png = encodeMask({ width: selection.width, height: selection.height, data: best.mask }, MASK_CLASSES, 255);
     await this.fs.writeFileAtomic(request.out, png);
     remember(this.lowRes, request.out, best.lowRes, KEEP_MASKS);
-    return { out: request.out, score: best.score, ms: this.now() - start, encodeMs, decodeMs, scores: selection.candidates.map((c) => c.score) };
+    return { out: request.out, score: best.score, ms: this.now() - start, encodeMs, decodeMs, embeddings: embeddingSource, scores: selection.candidates.map((c) => c.score) };
   }
 
-  private async embeddingsOf(path: string): Promise<{ embeddings: Embeddings; encodeMs: number }> {
+  private async embeddingsOf(path: string): Promise<{ embeddings: Embeddings; encodeMs: number; source: EmbeddingSource }> {
     const stat = await this.fs.stat(path);
     if (stat?.type !== 'file') throw new DataError(path, 'no such image');
     const key = `${stat.mtime}:${stat.size}:${path}`;
     const kept = this.images.get(key);
     if (kept) {
       remember(this.images, key, kept, KEEP_IMAGES);
-      return { embeddings: kept, encodeMs: 0 };
+      return { embeddings: kept, encodeMs: 0, source: 'memory' };
     }
-    const image = await decodeImage(await this.fs.readFile(path), path);
+    const bytes = await this.fs.readFile(path);
+    const diskKey = this.cache && embeddingKey(this.model.encoderSha256, this.model.card.encoder.input, await sha256Hex(bytes));
+    const stored = diskKey === undefined ? undefined : await this.cache?.get(diskKey);
+    if (stored) {
+      remember(this.images, key, stored, KEEP_IMAGES);
+      return { embeddings: stored, encodeMs: 0, source: 'disk' };
+    }
+    const image = await decodeImage(bytes, path);
     const t = this.now();
     const embeddings = await encodeImage(this.model.card, this.model.encoder, image);
     const encodeMs = this.now() - t;
     remember(this.images, key, embeddings, KEEP_IMAGES);
-    return { embeddings, encodeMs };
+    if (diskKey !== undefined) await this.cache?.put(diskKey, embeddings);
+    return { embeddings, encodeMs, source: 'encoder' };
   }
 
   private async previousOf(path: string, embeddings: Embeddings): Promise<Float32Array> {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, test } from 'node:test';
 import { encode } from 'fast-png';
@@ -131,4 +131,21 @@ test('seglab click --session: one answer line per request, embeddings kept, bad 
   assert.ok(answers[2].score > answers[0].score, JSON.stringify(answers));
   assert.equal(mismatches(readMask(out('a.png')).data, expectedMask(301, 517, [[100, 50, 1]], RADII[1])), 0);
   assert.equal(mismatches(readMask(out('b.png')).data, expectedMask(301, 517, [[150, 300, 1]], RADII[1])), 0);
+});
+
+test('seglab click --cache: a second process finds the embeddings on disk; the size limit evicts the least recent', async (t) => {
+  const dir = tempDir(t);
+  const card = await samTestCard(dir);
+  const cache = join(dir, 'cache');
+  const [a, b] = [writeImage(dir, 517, 301), writeImage(dir, 301, 517)];
+  const run = async (image: string, mb = '100') => JSON.parse((await click(image, '--model', card, '--points', '10,10,1', '--out', join(dir, 'm.png'), '--json', '--cache', cache, '--cache-mb', mb)).stdout);
+  assert.equal((await run(a)).embeddings, 'encoder');
+  const again = await run(a);
+  assert.equal(again.embeddings, 'disk');
+  assert.equal(again.encodeMs, 0);
+  assert.equal(readdirSync(cache).filter((f) => f.endsWith('.emb')).length, 1);
+  // One embedding is 4.2 MB: a 5 MB limit keeps only the latest image.
+  assert.equal((await run(b, '5')).embeddings, 'encoder');
+  assert.equal(readdirSync(cache).filter((f) => f.endsWith('.emb')).length, 1);
+  assert.equal((await run(a, '5')).embeddings, 'encoder');
 });

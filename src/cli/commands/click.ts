@@ -1,15 +1,20 @@
 import { createInterface } from 'node:readline';
 import { errorMessage } from '../../core/errors';
+import { EmbeddingCache } from '../../core/model/promptable/embeddingCache';
 import { releasePromptableModel } from '../../core/model/promptable/load';
+import { folderEmbeddingStore } from '../../node/embeddingStore';
 import { NodeFileSystem } from '../../node/nodeFileSystem';
 import { loadNativePromptable } from '../../node/promptableSessions';
 import { intOption, stringOption, UsageError, type Parsed } from '../args';
 import { parseBoxOption, parsePointsOption, parseRequestLine, RequestError } from '../clickRequest';
-import { ClickRunner } from '../clickRunner';
+import { ClickRunner, type ClickAnswer } from '../clickRunner';
 import type { Command } from '../command';
 import { json, type Io } from '../output';
 
 const round = (ms: number) => Math.round(ms * 10) / 10;
+const answerJson = (a: ClickAnswer) => ({ out: a.out, score: a.score, ms: round(a.ms), encodeMs: round(a.encodeMs), decodeMs: round(a.decodeMs), embeddings: a.embeddings, scores: a.scores });
+
+const DEFAULT_CACHE_MB = 2048;
 
 /** One JSON line per request line; a bad request gets {"line", "error"} and the session goes on. */
 export async function session(runner: ClickRunner, lines: AsyncIterable<string>, io: Io): Promise<void> {
@@ -19,7 +24,7 @@ export async function session(runner: ClickRunner, lines: AsyncIterable<string>,
     if (line.trim() === '') continue;
     try {
       const a = await runner.click(parseRequestLine(line), `request line ${n}`);
-      io.out(JSON.stringify({ line: n, out: a.out, score: a.score, ms: round(a.ms), encodeMs: round(a.encodeMs), decodeMs: round(a.decodeMs), scores: a.scores }));
+      io.out(JSON.stringify({ line: n, ...answerJson(a) }));
     } catch (error) {
       io.out(JSON.stringify({ line: n, error: errorMessage(error) }));
     }
@@ -42,7 +47,7 @@ logits go back in as SAM's mask_input). The card is written by "seglab card <enc
 With --session, reads one JSON request a line on stdin:
   {"image": "a.jpg", "points": [[x, y, 1], ...], "box": [x0, y0, x1, y1], "previous": "m.png", "out": "m.png"}
 (box and previous optional) and answers one JSON line each, {line, out, score, ms, encodeMs,
-decodeMs, scores}, or {line, error} for a request that fails; the session goes on. Embeddings
+decodeMs, embeddings ("encoder", "memory" or "disk"), scores}, or {line, error} for a request that fails; the session goes on. Embeddings
 stay in memory, so later clicks on an image skip the encoder; a "previous" that this session
 wrote is refined from its exact low-resolution logits.
 
@@ -54,7 +59,9 @@ Options:
   --out <mask.png>      where to write the mask (required)
   --session             read requests from stdin instead
   --threads N           inference threads (default: cores, at most 4)
-  --json                print {out, score, ms, encodeMs, decodeMs, scores}
+  --cache <dir>         keep embeddings on disk there, keyed by encoder and image sha256
+  --cache-mb N          the cache's size limit; least recently used entries go (default 2048)
+  --json                print {out, score, ms, encodeMs, decodeMs, embeddings, scores}
   -h, --help            show this help
 
 Exit codes: 0 mask written (or the session ended), 1 the model, image or a mask cannot be used,
@@ -67,6 +74,8 @@ Exit codes: 0 mask written (or the session ended), 1 the model, image or a mask 
     out: { type: 'string' },
     session: { type: 'boolean' },
     threads: { type: 'string' },
+    cache: { type: 'string' },
+    'cache-mb': { type: 'string' },
     json: { type: 'boolean' },
   },
   async run(parsed: Parsed, io: Io): Promise<number> {
@@ -95,13 +104,15 @@ Exit codes: 0 mask written (or the session ended), 1 the model, image or a mask 
     if ((await fs.stat(cardPath))?.type !== 'file') throw new UsageError(`${cardPath}: no such file (--model)`);
     const model = await loadNativePromptable(cardPath, intOption(parsed, 'threads', 1, 64));
     try {
-      const runner = new ClickRunner(model, fs);
+      const cacheDir = stringOption(parsed, 'cache');
+      const cacheMb = intOption(parsed, 'cache-mb', 1, 1_000_000) ?? DEFAULT_CACHE_MB;
+      const runner = new ClickRunner(model, fs, cacheDir === undefined ? undefined : new EmbeddingCache(folderEmbeddingStore(cacheDir), cacheMb * 1e6));
       if (!request) {
         await session(runner, createInterface({ input: process.stdin, crlfDelay: Infinity }), io);
         return 0;
       }
       const a = await runner.click(request, 'the command line');
-      if (parsed.values.json) io.out(json({ out: a.out, score: a.score, ms: round(a.ms), encodeMs: round(a.encodeMs), decodeMs: round(a.decodeMs), scores: a.scores }));
+      if (parsed.values.json) io.out(json(answerJson(a)));
       else io.out(`${a.out}: score ${a.score.toFixed(3)}, ${round(a.ms)} ms`);
       return 0;
     } finally {
