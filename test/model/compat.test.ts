@@ -6,7 +6,9 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { before, describe, test } from 'node:test';
-import { loadModel } from '../../src/core/model/load';
+import { readFileSync } from 'node:fs';
+import { parseModelCard } from '../../src/core/model/card';
+import { loadModel, resolveForBackend } from '../../src/core/model/load';
 import { predict } from '../../src/core/model/pipeline';
 import { NodeFileSystem } from '../../src/node/nodeFileSystem';
 import { createBackend, type NodeProvider } from '../../src/node/onnxBackends';
@@ -40,3 +42,27 @@ for (const provider of ['cpu', 'wasm'] as NodeProvider[]) {
     }
   });
 }
+
+test('a fixed-size model under each resize mode: stretch, letterbox and tiles each give their own known answer', async () => {
+  const dir = join(await testModelsDir(), 'compat');
+  const bytes = readFileSync(join(dir, 'stretch.onnx'));
+  const backend = await createBackend('cpu', bytes, { threads: 1 });
+  try {
+    // The model marks the top 16 of its 32 rows; on a 37x23 image the boundary falls at image row
+    // 11 stretched (23 rows fill 32), 17.9 letterboxed (23 rows become 20), 16 in 32x32 tiles.
+    const firstBackgroundRow = { stretch: 12, letterbox: 18, tiles: 16 };
+    for (const [resize, row] of Object.entries(firstBackgroundRow)) {
+      const raw = JSON.parse(readFileSync(join(dir, 'stretch.json'), 'utf8'));
+      raw.input.resize = resize;
+      const model = await resolveForBackend(backend, 'stretch.onnx', { card: parseModelCard(JSON.stringify(raw), 'stretch.json'), path: 'stretch.json' }, dataset);
+      const p = await predict(compatImage(37, 23), model, backend);
+      const rows = Array.from({ length: 23 }, (_, y) => p.labels[y * 37]);
+      const want = rows.map((_, y) => (y < row ? 1 : 0));
+      if (resize === 'stretch') want[11] = rows[11]; // the tie row
+      assert.deepEqual(rows, want, resize);
+      for (let y = 0; y < 23; y++) assert.ok(p.labels.subarray(y * 37, y * 37 + 37).every((v) => v === rows[y]), `${resize}: row ${y} is not uniform`);
+    }
+  } finally {
+    await backend.release();
+  }
+});
