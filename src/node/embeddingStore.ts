@@ -23,7 +23,7 @@ export function folderEmbeddingStore(folder: string): EmbeddingStore {
     },
     read: (key) => fsp.readFile(file(key)).then((b) => new Uint8Array(b.buffer, b.byteOffset, b.byteLength), (error: unknown) => (missing(error) ? undefined : Promise.reject(error))),
     async write(key, bytes) {
-      await fsp.mkdir(folder, { recursive: true });
+      await fs.createDirectory(folder); // not fsp.mkdir's `recursive`, which spins on /proc (nodeFileSystem.ts)
       await fs.writeFileAtomic(file(key), bytes);
     },
     async touch(key) {

@@ -3,6 +3,7 @@ import { readdirSync, readFileSync, symlinkSync, writeFileSync, mkdirSync } from
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { DataError } from '../../src/core/errors';
+import { folderEmbeddingStore } from '../../src/node/embeddingStore';
 import { NodeFileSystem } from '../../src/node/nodeFileSystem';
 import { tempDir } from '../core/dataset/fixtures';
 
@@ -108,4 +109,8 @@ test('realPath resolves links (undefined when nothing is there); linksIn lists a
       ['link', real],
     ],
   );
+});
+
+test('the embedding cache (seglab click --cache) writes through the same rules: a cache in /proc fails at once', { timeout: 10_000 }, async () => {
+  await assert.rejects(folderEmbeddingStore('/proc/seglab-cache').write('k', new Uint8Array([1])), /\/proc\/seglab-cache: is in \/proc, a system folder/);
 });
