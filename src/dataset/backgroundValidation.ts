@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import type { DatasetIndex, ImageEntry } from '../core/dataset/types';
 import { validateDataset } from '../core/dataset/validate';
 import { errorMessage, type Problem } from '../core/errors';
+import type { ValidationRequest } from './datasetRegistry';
 import { DATASET_VIEW } from './datasetTree';
 import type { DatasetState } from './datasetState';
 
@@ -9,15 +10,6 @@ import type { DatasetState } from './datasetState';
 const CHUNK = 500;
 /** Below this many masks to check, progress shows in the view only; above, as a cancellable notification. */
 const NOTIFY_FROM = 200;
-
-export interface ValidationRequest {
-  /** 'user': check every mask again; 'watcher': reuse earlier results for masks that did not change. */
-  trigger: 'user' | 'watcher';
-  /** Files the watcher reported since the previous load. */
-  changed: readonly vscode.Uri[];
-  /** Aborted when a newer load of the same dataset starts. */
-  signal: AbortSignal;
-}
 
 /** What checking one mask found, and the files it depends on (so a change to either re-checks it). */
 interface CachedResult {

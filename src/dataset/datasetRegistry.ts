@@ -3,7 +3,6 @@ import { loadDataset } from '../core/dataset/datasetIndex';
 import { findDatasets } from '../core/dataset/detect';
 import type { DatasetIndex } from '../core/dataset/types';
 import { DataError, errorMessage, errorStack } from '../core/errors';
-import type { ValidationRequest } from './backgroundValidation';
 import { DatasetState } from './datasetState';
 import { watchDataset, watchGlob } from './datasetWatcher';
 import { VscodeFileSystem } from './vscodeFileSystem';
@@ -14,6 +13,16 @@ const SEARCH_DEPTH = 3;
 const OPENED_KEY = 'seglab.openedDatasets';
 
 export type Trigger = 'user' | 'watcher';
+
+export interface ValidationRequest {
+  /** 'user': check every mask again; 'watcher': reuse earlier results for masks that did not change. */
+  trigger: Trigger;
+  /** Files the watcher reported since the previous load. */
+  changed: readonly vscode.Uri[];
+  /** Aborted when a newer load of the same dataset starts. */
+  signal: AbortSignal;
+}
+
 /** Checks a freshly loaded index in the background (see backgroundValidation.ts); never throws. */
 export type Validator = (dataset: DatasetState, index: DatasetIndex, request: ValidationRequest) => Promise<void>;
 

@@ -3,7 +3,7 @@ import type { MaskDelta } from '../core/editing/delta';
 import type { Mask } from '../core/mask/codec';
 import { VscodeFileSystem } from '../dataset/vscodeFileSystem';
 import { findImageContext, saveAsProblem } from './imageContext';
-import { replayJournal, serializeJournal } from './journal';
+import { replayJournal, serializeJournal } from '../core/editing/journal';
 import { loadMask, MaskModel } from './maskModel';
 import { baseName } from '../core/paths';
 import { errorMessage } from '../core/errors';

@@ -1,6 +1,6 @@
 import { applyDelta, checkDeltaValues, deltaMatches, deserializeDelta, type MaskDelta } from '../core/editing/delta';
 import type { ImageContext } from './imageContext';
-import type { JournalEntry } from './journal';
+import type { JournalEntry } from '../core/editing/journal';
 import { readImageFileSize } from '../core/dataset/validate';
 import { DataError } from '../core/errors';
 import type { FileSystem } from '../core/fileSystem';

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { predictionEdit } from '../../src/core/model/applyPrediction';
 import { findImageContext } from '../../src/editor/imageContext';
-import { replayJournal, serializeJournal } from '../../src/editor/journal';
+import { replayJournal, serializeJournal } from '../../src/core/editing/journal';
 import { loadMask, MaskModel } from '../../src/editor/maskModel';
 import { NodeFileSystem } from '../../src/node/nodeFileSystem';
 import { backgroundId } from '../../src/core/model/imagePrediction';

@@ -7,7 +7,14 @@
 import type { ClassDef } from '../classes';
 import { ConfigError } from '../errors';
 import type { ClassMap } from './card';
-import type { DatasetClasses } from './resolve';
+
+/** The classes a model's output is mapped onto. */
+export interface DatasetClasses {
+  classes: readonly ClassDef[];
+  ignoreIndex: number;
+  /** Named in class mismatch errors (the dataset folder or its seglab.json). */
+  path: string;
+}
 
 export interface ClassMapping {
   /** "id": same ids and names; "name": classMap "byName"; "classMap": the card's explicit map. */

@@ -9,7 +9,7 @@ import type { ClassDef } from '../classes';
 import { ConfigError } from '../errors';
 import type { ModelIo } from './backend';
 import type { Architecture, InputSpec, ModelCard, OutputSpec } from './card';
-import { mapClasses, type ClassMapping } from './classMapping';
+import { mapClasses, type ClassMapping, type DatasetClasses } from './classMapping';
 import { INPUT_DTYPES, type InputDtype, type Layout } from './tensors';
 
 export const IMAGENET_MEAN: [number, number, number] = [0.485, 0.456, 0.406];
@@ -34,12 +34,7 @@ export interface ResolvedModel {
   defaults: string[];
 }
 
-export interface DatasetClasses {
-  classes: readonly ClassDef[];
-  ignoreIndex: number;
-  /** Named in class mismatch errors (the dataset folder or its seglab.json). */
-  path: string;
-}
+export type { DatasetClasses };
 
 export interface ResolveArgs {
   /** The .onnx file; named in errors about a card-less model. */

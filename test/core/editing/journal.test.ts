@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { strokeSegment } from '../../src/core/editing/brush';
-import { applyDelta, type MaskDelta } from '../../src/core/editing/delta';
-import { ChangeTracker } from '../../src/core/editing/tracker';
-import { isJournal, replayJournal, serializeJournal, type JournalEntry } from '../../src/editor/journal';
+import { strokeSegment } from '../../../src/core/editing/brush';
+import { applyDelta, type MaskDelta } from '../../../src/core/editing/delta';
+import { ChangeTracker } from '../../../src/core/editing/tracker';
+import { isJournal, replayJournal, serializeJournal, type JournalEntry } from '../../../src/core/editing/journal';
 
 function grid() {
   return { width: 16, height: 8, data: new Uint8Array(128) };

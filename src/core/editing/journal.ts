@@ -1,5 +1,5 @@
-import { applyDelta, deltaMatches, deserializeDelta, serializeDelta, type MaskDelta } from '../core/editing/delta';
-import type { PixelGrid } from '../core/editing/grid';
+import { applyDelta, deltaMatches, deserializeDelta, serializeDelta, type MaskDelta } from './delta';
+import type { PixelGrid } from './grid';
 
 /** One step applied to the mask since it was loaded or saved. */
 export interface JournalEntry {
