@@ -57,7 +57,7 @@ test('a fixed-size model under each resize mode: stretch, letterbox and tiles ea
       const model = await resolveForBackend(backend, 'stretch.onnx', { card: parseModelCard(JSON.stringify(raw), 'stretch.json'), path: 'stretch.json' }, dataset);
       const p = await predict(compatImage(37, 23), model, backend);
       const rows = Array.from({ length: 23 }, (_, y) => p.labels[y * 37]);
-      const want = rows.map((_, y) => (y < row ? 1 : 0));
+      const want: number[] = rows.map((_, y) => (y < row ? 1 : 0));
       if (resize === 'stretch') want[11] = rows[11]; // the tie row
       assert.deepEqual(rows, want, resize);
       for (let y = 0; y < 23; y++) assert.ok(p.labels.subarray(y * 37, y * 37 + 37).every((v) => v === rows[y]), `${resize}: row ${y} is not uniform`);

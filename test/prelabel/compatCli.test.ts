@@ -2,7 +2,8 @@
  * The compatibility suite through the CLI as a process: `seglab prelabel` gives each
  * convention's known answer on odd-sized PNG images; every refusal exits 2 naming the file and
  * the field (and prints {error, file, hint} with --json); a run that predicts one class
- * everywhere ends with a warning; `seglab card` proposes what the file says.
+ * everywhere ends with a warning; prelabel and miou say how classes were mapped; `seglab card`
+ * proposes what the file says.
  */
 import assert from 'node:assert/strict';
 import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
@@ -11,7 +12,7 @@ import { before, describe, test } from 'node:test';
 import { decode as decodePng, encode as encodePng } from 'fast-png';
 import type { ClassDef } from '../../src/core/classes';
 import { seglab } from '../cli/run';
-import { tempDir, writeFile } from '../core/dataset/fixtures';
+import { indexedMask, tempDir, writeFile } from '../core/dataset/fixtures';
 import { COMPAT_CLASSES, COMPAT_MODELS, COMPAT_SIZES, compatImage, wrongPixels } from '../model/compatModels';
 import { testModelsDir } from '../model/testModels';
 
@@ -72,6 +73,11 @@ describe('seglab prelabel: the compatibility suite', { concurrency: 2 }, () => {
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stderr, /classes: classMap: red \(0\) -> red \(1\), green \(1\) -> green \(2\), blue \(2\) -> unlabeled, cat \(3\) -> unlabeled, dog \(4\) -> unlabeled/);
     assert.deepEqual(JSON.parse(r.stdout).model.mapping.classes.map((c: { to: number | null }) => c.to), [1, 2, null, null, null]);
+    writeFile(join(root, 'masks', 'img5x3.png'), indexedMask(5, 3, new Uint8Array(15).fill(1)));
+    const miou = await seglab('miou', root, '--model', 'superset', '--json');
+    assert.equal(miou.code, 0, miou.stderr);
+    assert.match(miou.stderr, /the predictions' classes: classMap: red \(0\) -> red \(1\)/);
+    assert.equal(JSON.parse(miou.stdout).classMapping.rule, 'classMap');
   });
 
   test('a run that predicts one class on every pixel ends with a warning', async (t) => {

@@ -3,6 +3,8 @@ import { datasetPairs, folderPairs, type EvalPair, type Evaluation } from '../..
 import type { FileSystem } from '../../core/fileSystem';
 import { evaluateFresh } from '../../core/metrics/evaluateIncremental';
 import { miouJson } from '../../core/metrics/report';
+import { describeMapping, type ClassMapping } from '../../core/model/classMapping';
+import { readManifest } from '../../core/model/manifest';
 import { joinPath } from '../../core/paths';
 import { NodeFileSystem } from '../../node/nodeFileSystem';
 import { intOption, stringOption, UsageError, type Parsed } from '../args';
@@ -15,6 +17,8 @@ interface Run {
   classes: ClassDef[];
   numClasses: number;
   ignoreIndex: number;
+  /** How the model that wrote the predictions mapped its classes (from the folder's pre-label manifest). */
+  mapping?: ClassMapping;
 }
 
 async function requireFolder(fs: FileSystem, path: string, what: string): Promise<void> {
@@ -61,11 +65,13 @@ async function datasetRun(fs: FileSystem, parsed: Parsed): Promise<Run> {
   if (split !== undefined && !(split in config.splits)) {
     throw new UsageError(`unknown split "${split}" (splits: ${Object.keys(config.splits).join(', ') || 'none'})`);
   }
+  const { mapping } = await readManifest(fs, predDir ?? joinPath(index.root, config.predictionsDir, model!), model ?? '', '');
   return {
     pairs: await datasetPairs(fs, index, { model, predDir, split }),
     classes: config.classes,
     numClasses: numClassesOf(config.classes),
     ignoreIndex: config.ignoreIndex,
+    mapping,
   };
 }
 
@@ -110,11 +116,13 @@ Options:
   --num-classes N       classes 0..N-1 (with --gt)
   --ignore-index V      label value to skip (with --gt; default 255)
   --json                print {miou, pixelAccuracy, meanAccuracy, pixels, ignoredPixels, classes,
-                        images, missing}
+                        images, missing}, and classMapping for predictions seglab prelabel wrote
   -h, --help            show this help
 
 Exit codes: 0 scored, 1 problems found (unreadable or mismatched masks, nothing to score),
-2 usage error. Labels without a prediction are listed in "missing" (a note on stderr).`,
+2 usage error. Labels without a prediction are listed in "missing" (a note on stderr). For
+predictions written by seglab prelabel, stderr says how the model's classes were mapped onto
+the dataset's (pixels of unmapped model classes are unlabeled: counted as misses).`,
   options: {
     pred: { type: 'string' },
     model: { type: 'string' },
@@ -128,7 +136,8 @@ Exit codes: 0 scored, 1 problems found (unreadable or mismatched masks, nothing 
     const fs = new NodeFileSystem();
     const run = parsed.values.gt !== undefined ? await folderRun(fs, parsed) : await datasetRun(fs, parsed);
     const evaluation = await evaluateFresh(fs, run.pairs, run, { onProgress: progress(io, 'scoring') });
-    io.out(parsed.values.json ? json(miouJson(evaluation)) : miouText(evaluation));
+    io.out(parsed.values.json ? json({ ...miouJson(evaluation), ...(run.mapping ? { classMapping: run.mapping } : {}) }) : miouText(evaluation));
+    if (run.mapping) io.err(`seglab miou: the predictions' classes: ${describeMapping(run.mapping, run)}`);
     reportProblems(io, evaluation.problems);
     if (evaluation.missing.length > 0) {
       io.err(`seglab miou: ${evaluation.missing.length} labeled images have no prediction (listed in "missing")`);

@@ -5,6 +5,7 @@
  */
 import type { FileSystem } from '../fileSystem';
 import { joinPath } from '../paths';
+import type { ClassMapping } from './classMapping';
 
 export const MANIFEST_FILE = '.seglab-model.json';
 
@@ -22,6 +23,8 @@ export interface PredictionManifest {
   model: string;
   /** The model that wrote last. */
   sha256: string;
+  /** How that model's classes became the dataset's (seglab miou says it). */
+  mapping?: ClassMapping;
   images: Record<string, ImageRecord>;
 }
 
@@ -33,7 +36,7 @@ export async function readManifest(fs: FileSystem, folder: string, model: string
   try {
     const raw = JSON.parse(new TextDecoder().decode(await fs.readFile(path))) as Partial<PredictionManifest>;
     if (raw.version !== 1 || typeof raw.images !== 'object' || raw.images === null) return empty;
-    return { ...empty, images: raw.images };
+    return { ...empty, images: raw.images, ...(raw.mapping ? { mapping: raw.mapping } : {}) };
   } catch {
     return empty;
   }

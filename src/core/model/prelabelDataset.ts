@@ -70,6 +70,7 @@ export async function prelabelDataset(fs: FileSystem, index: DatasetIndex, loade
   await fs.createDirectory(outDir);
   const manifest = await readManifest(fs, outDir, loaded.model.name, loaded.sha256);
   manifest.sha256 = loaded.sha256;
+  manifest.mapping = loaded.model.mapping;
   const result: PrelabelResult = { outDir, total: entries.length, written: [], skipped: [], failed: [], cancelled: false, seconds: 0, warnings: [] };
   const seen = new Uint8Array(256);
   let lastSave = now();
