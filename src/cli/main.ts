@@ -4,6 +4,7 @@ import { useNodeZlib } from '../node/zlibCodec';
 import { parse, UsageError } from './args';
 import type { Command } from './command';
 import { cardCommand } from './commands/card';
+import { clickCommand } from './commands/click';
 import { convertCommand } from './commands/convert';
 import { infoCommand } from './commands/info';
 import { miouCommand } from './commands/miou';
@@ -11,7 +12,7 @@ import { prelabelCommand } from './commands/prelabel';
 import { exitCodeFor, failureJson } from './failure';
 import { json, processIo, type Io } from './output';
 
-const COMMANDS: Command[] = [infoCommand, miouCommand, convertCommand, prelabelCommand, cardCommand];
+const COMMANDS: Command[] = [infoCommand, miouCommand, convertCommand, prelabelCommand, cardCommand, clickCommand];
 
 const HELP = `Usage: seglab <command> [options]
 

@@ -14,6 +14,7 @@ import { NodeFileSystem } from '../../src/node/nodeFileSystem';
 import { loadNativePromptable } from '../../src/node/promptableSessions';
 import { useNodeZlib } from '../../src/node/zlibCodec';
 import { tempDir } from '../core/dataset/fixtures';
+import { seglab, seglabWithInput } from './run';
 import { expectedMask, mismatches, RADII, samTestCard, uniformImage, type Pt } from '../model/promptable/fixtures';
 import { promptableModelsDir } from '../model/testModels';
 
@@ -148,4 +149,29 @@ test('seglab click --cache: a second process finds the embeddings on disk; the s
   assert.equal((await run(b, '5')).embeddings, 'encoder');
   assert.equal(readdirSync(cache).filter((f) => f.endsWith('.emb')).length, 1);
   assert.equal((await run(a, '5')).embeddings, 'encoder');
+});
+
+test('the real CLI: seglab card <encoder> <decoder> --out, then seglab click --session over stdin', async (t) => {
+  const dir = tempDir(t);
+  await samTestCard(dir);
+  const card = join(dir, 'pair.json');
+  const made = await seglab('card', join(dir, 'sam_test.encoder.onnx'), join(dir, 'sam_test.decoder.onnx'), '--out', card);
+  assert.equal(made.code, 0, made.stderr);
+  const image = writeImage(dir, 517, 301);
+  const requests = [
+    JSON.stringify({ image, points: [[100, 50, 1]], out: join(dir, 'a.png') }),
+    'not json',
+    JSON.stringify({ image, points: [[100, 50, 1], [110, 60, 0]], previous: join(dir, 'a.png'), out: join(dir, 'b.png') }),
+  ];
+  const r = await seglabWithInput(requests.join('\n') + '\n', 'click', '--session', '--model', card, '--threads', '1');
+  assert.equal(r.code, 0, r.stderr);
+  const answers = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+  assert.equal(answers.length, 3);
+  assert.equal(answers[0].embeddings, 'encoder');
+  assert.match(answers[1].error, /^not valid JSON/);
+  assert.equal(answers[2].embeddings, 'memory');
+  assert.equal(mismatches(readMask(join(dir, 'b.png')).data, expectedMask(517, 301, [[100, 50, 1], [110, 60, 0]], RADII[1])), 0);
+  const bad = await seglab('click', image, '--model', card, '--points', '600,3,1', '--out', join(dir, 'c.png'), '--json');
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /the command line: point \(600, 3\) is outside the 517x301 image/);
 });

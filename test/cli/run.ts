@@ -34,11 +34,17 @@ export interface CliResult {
   stderr: string;
 }
 
-export async function seglab(...args: string[]): Promise<CliResult> {
+export function seglab(...args: string[]): Promise<CliResult> {
+  return seglabWithInput(undefined, ...args);
+}
+
+/** The CLI with `input` written to its stdin (then closed). */
+export async function seglabWithInput(input: string | undefined, ...args: string[]): Promise<CliResult> {
   const cli = await cliBundle();
   return new Promise((resolve) => {
-    execFile(process.execPath, [cli, ...args], { cwd: ROOT }, (err, stdout, stderr) => {
+    const child = execFile(process.execPath, [cli, ...args], { cwd: ROOT }, (err, stdout, stderr) => {
       resolve({ code: err ? Number(err.code ?? 1) : 0, stdout, stderr });
     });
+    child.stdin?.end(input ?? '');
   });
 }

@@ -10,11 +10,13 @@ import { createBackend } from '../../node/onnxBackends';
 import { expectPositionals, stringOption, UsageError, type Parsed } from '../args';
 import { openDataset, type Command } from '../command';
 import type { Io } from '../output';
+import { writePromptableCard } from './promptableCard';
 
 export const cardCommand: Command = {
   name: 'card',
   summary: 'write the model card "Add Model…" would propose for an ONNX file',
   help: `Usage: seglab card <model.onnx> [--out <card.json>] [--classes-from <dataset>] [--name <name>]
+       seglab card <encoder.onnx> <decoder.onnx> [--out <card.json>] [--name <name>]
 
 Reads the model (input and output names, layout, types, fixed size) and runs it once on a zero
 image (channels, value range, output stride), then prints the card SegLab proposes for it, as
@@ -24,6 +26,10 @@ default, listed on stderr. One output channel gives a "sigmoid" card, an integer
 --classes-from, the dataset's classes are used when they fit the output, and the card is
 checked against the dataset (what still needs editing is printed). Save it as <model>.json next
 to the model.
+
+With two files, a promptable (Smart Select) pair in SAM's ONNX format: the SAM signature is
+recognised from the names, shapes and types, and the card gets SAM's preprocessing. It names the
+two files relative to itself, so it goes in their folder.
 
 Options:
   --out <card.json>        write the card there instead of stdout
@@ -38,6 +44,9 @@ Exit codes: 0 card written, 1 the model cannot be read, 2 usage error.`,
     name: { type: 'string' },
   },
   async run(parsed: Parsed, io: Io): Promise<number> {
+    if (parsed.positionals.length === 2 && parsed.values['classes-from'] === undefined) {
+      return writePromptableCard(parsed.positionals[0], parsed.positionals[1], stringOption(parsed, 'name'), stringOption(parsed, 'out'), io);
+    }
     const [modelPath] = expectPositionals(parsed, ['model.onnx']);
     const fs = new NodeFileSystem();
     if ((await fs.stat(modelPath))?.type !== 'file') throw new UsageError(`${modelPath}: no such file`);

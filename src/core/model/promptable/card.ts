@@ -5,7 +5,7 @@
  * which tensor names play SAM's roles, so renamed exports are described rather than special-cased.
  * Parsing checks every field and names the card in each error.
  */
-import { DataError, errorMessage } from '../../errors';
+import { ConfigError, errorMessage } from '../../errors';
 
 export const PROMPTABLE_KIND = 'promptable';
 export const FAMILIES = ['sam'] as const;
@@ -56,54 +56,54 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 export const isPromptableCardJson = (raw: unknown): boolean => isObject(raw) && raw.kind === PROMPTABLE_KIND;
 
 function text(v: unknown, field: string, path: string): string {
-  if (typeof v !== 'string' || v.trim() === '') throw new DataError(path, `${field}: expected a non-empty string, got ${show(v)}`);
+  if (typeof v !== 'string' || v.trim() === '') throw new ConfigError(path, `${field}: expected a non-empty string, got ${show(v)}`);
   return v;
 }
 
 function triple(v: unknown, field: string, path: string, positive: boolean): [number, number, number] {
   if (!Array.isArray(v) || v.length !== 3 || !v.every((x) => typeof x === 'number' && Number.isFinite(x) && (!positive || x > 0))) {
-    throw new DataError(path, `${field}: expected three ${positive ? 'positive ' : ''}numbers, got ${show(v)}`);
+    throw new ConfigError(path, `${field}: expected three ${positive ? 'positive ' : ''}numbers, got ${show(v)}`);
   }
   return [v[0], v[1], v[2]];
 }
 
 function oneOf<T extends string>(v: unknown, allowed: readonly T[], field: string, path: string): T {
-  if (!(allowed as readonly unknown[]).includes(v)) throw new DataError(path, `${field}: expected one of ${allowed.map((a) => `"${a}"`).join(', ')}, got ${show(v)}`);
+  if (!(allowed as readonly unknown[]).includes(v)) throw new ConfigError(path, `${field}: expected one of ${allowed.map((a) => `"${a}"`).join(', ')}, got ${show(v)}`);
   return v as T;
 }
 
 function sha(v: unknown, field: string, path: string): string | undefined {
-  if (v !== undefined && (typeof v !== 'string' || !/^[0-9a-f]{64}$/.test(v))) throw new DataError(path, `${field}: expected 64 lowercase hex digits, got ${show(v)}`);
+  if (v !== undefined && (typeof v !== 'string' || !/^[0-9a-f]{64}$/.test(v))) throw new ConfigError(path, `${field}: expected 64 lowercase hex digits, got ${show(v)}`);
   return v;
 }
 
 /** A relative file name next to the card (no folders: the card travels with its two files). */
 function fileName(v: unknown, field: string, path: string): string {
   const name = text(v, field, path);
-  if (/[/\\]/.test(name)) throw new DataError(path, `${field}: expected a file name next to the card, without folders, got ${show(v)}`);
+  if (/[/\\]/.test(name)) throw new ConfigError(path, `${field}: expected a file name next to the card, without folders, got ${show(v)}`);
   return name;
 }
 
 function names<K extends string>(v: unknown, defaults: Record<K, string>, field: string, path: string): Record<K, string> {
   if (v === undefined) return { ...defaults };
-  if (!isObject(v)) throw new DataError(path, `${field}: expected an object, got ${show(v)}`);
-  for (const key of Object.keys(v)) if (!(key in defaults)) throw new DataError(path, `${field}.${key}: unknown role (expected ${Object.keys(defaults).join(', ')})`);
+  if (!isObject(v)) throw new ConfigError(path, `${field}: expected an object, got ${show(v)}`);
+  for (const key of Object.keys(v)) if (!(key in defaults)) throw new ConfigError(path, `${field}.${key}: unknown role (expected ${Object.keys(defaults).join(', ')})`);
   const out = { ...defaults };
   for (const key of Object.keys(defaults) as K[]) if (v[key] !== undefined) out[key] = text(v[key], `${field}.${key}`, path);
   return out;
 }
 
 function parseEncoderInput(v: unknown, path: string): EncoderInputSpec {
-  if (!isObject(v)) throw new DataError(path, `encoder.input: expected an object, got ${show(v)}`);
+  if (!isObject(v)) throw new ConfigError(path, `encoder.input: expected an object, got ${show(v)}`);
   const size = v.size ?? SAM_FRAME;
   if (!Number.isInteger(size) || (size as number) < 16 || (size as number) % 4 !== 0) {
-    throw new DataError(path, `encoder.input.size: expected a multiple of 4 (SAM: 1024), got ${show(v.size)}`);
+    throw new ConfigError(path, `encoder.input.size: expected a multiple of 4 (SAM: 1024), got ${show(v.size)}`);
   }
   const dtype = oneOf(v.dtype ?? 'float32', ['float32', 'uint8'] as const, 'encoder.input.dtype', path);
   const mean = v.mean === undefined ? (dtype === 'uint8' ? [0, 0, 0] : SAM_MEAN) : triple(v.mean, 'encoder.input.mean', path, false);
   const std = v.std === undefined ? (dtype === 'uint8' ? [1, 1, 1] : SAM_STD) : triple(v.std, 'encoder.input.std', path, true);
   if (dtype === 'uint8' && (mean.some((m) => m !== 0) || std.some((s) => s !== 1))) {
-    throw new DataError(path, `encoder.input: a uint8 input takes the 0-255 pixels as they are (the model normalises them), so mean must be [0, 0, 0] and std [1, 1, 1], got ${show(mean)} / ${show(std)}`);
+    throw new ConfigError(path, `encoder.input: a uint8 input takes the 0-255 pixels as they are (the model normalises them), so mean must be [0, 0, 0] and std [1, 1, 1], got ${show(mean)} / ${show(std)}`);
   }
   return {
     name: text(v.name, 'encoder.input.name', path),
@@ -116,25 +116,25 @@ function parseEncoderInput(v: unknown, path: string): EncoderInputSpec {
 }
 
 function parseEmbeddings(v: unknown, path: string): Record<string, string> {
-  if (!isObject(v) || Object.keys(v).length === 0) throw new DataError(path, `embeddings: expected {"<decoder input>": "<encoder output>", ...}, got ${show(v)}`);
+  if (!isObject(v) || Object.keys(v).length === 0) throw new ConfigError(path, `embeddings: expected {"<decoder input>": "<encoder output>", ...}, got ${show(v)}`);
   for (const [key, value] of Object.entries(v)) text(value, `embeddings.${key}`, path);
   return { ...(v as Record<string, string>) };
 }
 
-/** Parses and checks a promptable card; every error is a DataError naming `path`. */
+/** Parses and checks a promptable card; every error is a ConfigError naming `path`. */
 export function parsePromptableCard(source: string, path: string): PromptableCard {
   let raw: unknown;
   try {
     raw = JSON.parse(source);
   } catch (error) {
-    throw new DataError(path, `not valid JSON (${errorMessage(error)})`);
+    throw new ConfigError(path, `not valid JSON (${errorMessage(error)})`);
   }
-  if (!isObject(raw)) throw new DataError(path, `expected a JSON object, got ${show(raw)}`);
-  if (raw.kind !== PROMPTABLE_KIND) throw new DataError(path, `kind: expected "${PROMPTABLE_KIND}" (a Smart Select model card), got ${show(raw.kind)}`);
+  if (!isObject(raw)) throw new ConfigError(path, `expected a JSON object, got ${show(raw)}`);
+  if (raw.kind !== PROMPTABLE_KIND) throw new ConfigError(path, `kind: expected "${PROMPTABLE_KIND}" (a Smart Select model card), got ${show(raw.kind)}`);
   const family = oneOf(raw.family, FAMILIES, 'family', path);
   const name = text(raw.name, 'name', path);
-  if (!isObject(raw.encoder)) throw new DataError(path, `encoder: expected {file, input}, got ${show(raw.encoder)}`);
-  if (!isObject(raw.decoder)) throw new DataError(path, `decoder: expected {file, inputs?, outputs?}, got ${show(raw.decoder)}`);
+  if (!isObject(raw.encoder)) throw new ConfigError(path, `encoder: expected {file, input}, got ${show(raw.encoder)}`);
+  if (!isObject(raw.decoder)) throw new ConfigError(path, `decoder: expected {file, inputs?, outputs?}, got ${show(raw.decoder)}`);
   const { encoder, decoder } = raw;
   return {
     kind: PROMPTABLE_KIND,

@@ -3,7 +3,7 @@
  * checked against the card's, both sessions, and the tensor names checked against the card.
  * Hashing and session creation are passed in, so this runs in Node and in a webview.
  */
-import { DataError, errorMessage } from '../../errors';
+import { ConfigError, DataError, errorMessage } from '../../errors';
 import type { FileSystem } from '../../fileSystem';
 import { dirName, joinPath } from '../../paths';
 import { parsePromptableCard, type PromptableCard } from './card';
@@ -28,10 +28,10 @@ export interface PromptableLoaderDeps {
 async function openPart(deps: PromptableLoaderDeps, cardPath: string, part: 'encoder' | 'decoder', card: PromptableCard): Promise<{ session: MultiSession; sha256: string }> {
   const { file, sha256: expected } = card[part];
   const path = joinPath(dirName(cardPath), file);
-  if ((await deps.fs.stat(path))?.type !== 'file') throw new DataError(cardPath, `${part}.file: ${path} does not exist`);
+  if ((await deps.fs.stat(path))?.type !== 'file') throw new ConfigError(cardPath, `${part}.file: ${path} does not exist`);
   const bytes = await deps.fs.readFile(path);
   const sha256 = await deps.sha256(bytes);
-  if (expected && expected !== sha256) throw new DataError(cardPath, `${part}.sha256 ${expected.slice(0, 12)}… does not match ${file} (${sha256.slice(0, 12)}…): the card was written for another export`);
+  if (expected && expected !== sha256) throw new ConfigError(cardPath, `${part}.sha256 ${expected.slice(0, 12)}… does not match ${file} (${sha256.slice(0, 12)}…): the card was written for another export`);
   try {
     return { session: await deps.createSession(bytes, path), sha256 };
   } catch (error) {

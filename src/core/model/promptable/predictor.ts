@@ -4,7 +4,7 @@
  * returns the candidate masks at the image's size, best first, each with the low-resolution
  * logits that go back in as the next prompt's mask_input (as SamPredictor does).
  */
-import { DataError } from '../../errors';
+import { ConfigError, DataError } from '../../errors';
 import type { RgbImage } from '../image';
 import type { PromptableCard } from './card';
 import { encoderInput } from './encoderInput';
@@ -38,21 +38,21 @@ export function checkPromptableIo(card: PromptableCard, cardPath: string, encode
   const has = (list: { name: string }[], name: string) => list.some((t) => t.name === name);
   const names = (list: { name: string }[]) => list.map((t) => t.name).join(', ');
   if (!has(encoder.io.inputs, card.encoder.input.name)) {
-    throw new DataError(cardPath, `encoder.input.name: ${card.encoder.file} has no input "${card.encoder.input.name}" (it has ${names(encoder.io.inputs)})`);
+    throw new ConfigError(cardPath, `encoder.input.name: ${card.encoder.file} has no input "${card.encoder.input.name}" (it has ${names(encoder.io.inputs)})`);
   }
   for (const [decoderInput, encoderOutput] of Object.entries(card.embeddings)) {
-    if (!has(encoder.io.outputs, encoderOutput)) throw new DataError(cardPath, `embeddings.${decoderInput}: ${card.encoder.file} has no output "${encoderOutput}" (it has ${names(encoder.io.outputs)})`);
-    if (!has(decoder.io.inputs, decoderInput)) throw new DataError(cardPath, `embeddings.${decoderInput}: ${card.decoder.file} has no input "${decoderInput}" (it has ${names(decoder.io.inputs)})`);
+    if (!has(encoder.io.outputs, encoderOutput)) throw new ConfigError(cardPath, `embeddings.${decoderInput}: ${card.encoder.file} has no output "${encoderOutput}" (it has ${names(encoder.io.outputs)})`);
+    if (!has(decoder.io.inputs, decoderInput)) throw new ConfigError(cardPath, `embeddings.${decoderInput}: ${card.decoder.file} has no input "${decoderInput}" (it has ${names(decoder.io.inputs)})`);
   }
   for (const [role, name] of Object.entries(card.decoder.inputs)) {
-    if (!has(decoder.io.inputs, name)) throw new DataError(cardPath, `decoder.inputs.${role}: ${card.decoder.file} has no input "${name}" (it has ${names(decoder.io.inputs)})`);
+    if (!has(decoder.io.inputs, name)) throw new ConfigError(cardPath, `decoder.inputs.${role}: ${card.decoder.file} has no input "${name}" (it has ${names(decoder.io.inputs)})`);
   }
   for (const [role, name] of Object.entries(card.decoder.outputs)) {
-    if (!has(decoder.io.outputs, name)) throw new DataError(cardPath, `decoder.outputs.${role}: ${card.decoder.file} has no output "${name}" (it has ${names(decoder.io.outputs)})`);
+    if (!has(decoder.io.outputs, name)) throw new ConfigError(cardPath, `decoder.outputs.${role}: ${card.decoder.file} has no output "${name}" (it has ${names(decoder.io.outputs)})`);
   }
   const fed = new Set([...Object.keys(card.embeddings), ...Object.values(card.decoder.inputs)]);
   const unfed = decoder.io.inputs.filter((t) => !fed.has(t.name)).map((t) => t.name);
-  if (unfed.length > 0) throw new DataError(cardPath, `decoder: ${card.decoder.file} needs inputs the card does not feed: ${unfed.join(', ')} (map them in "embeddings" or "decoder.inputs")`);
+  if (unfed.length > 0) throw new ConfigError(cardPath, `decoder: ${card.decoder.file} needs inputs the card does not feed: ${unfed.join(', ')} (map them in "embeddings" or "decoder.inputs")`);
 }
 
 export async function encodeImage(card: PromptableCard, encoder: MultiSession, image: RgbImage): Promise<Embeddings> {

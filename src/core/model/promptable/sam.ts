@@ -6,7 +6,7 @@
  * corners are labels 2 and 3 after the points; without a box a padding point (0, 0) labelled -1
  * is appended. The decoder's masks are logits at the original size, thresholded at 0.
  */
-import { DataError } from '../../errors';
+import { ConfigError } from '../../errors';
 
 export interface SamFrame {
   width: number;
@@ -54,15 +54,15 @@ export interface PromptTensors {
 export function promptTensors(frame: SamFrame, prompt: Prompt, source: string): PromptTensors {
   const { width, height } = frame;
   const inside = (x: number, y: number) => Number.isFinite(x) && Number.isFinite(y) && x >= 0 && y >= 0 && x <= width && y <= height;
-  if (prompt.points.length === 0 && !prompt.box) throw new DataError(source, 'a prompt needs at least one point or a box');
+  if (prompt.points.length === 0 && !prompt.box) throw new ConfigError(source, 'a prompt needs at least one point or a box');
   const pts: Array<[number, number, number]> = [];
   for (const p of prompt.points) {
-    if (!inside(p.x, p.y)) throw new DataError(source, `point (${p.x}, ${p.y}) is outside the ${width}x${height} image`);
+    if (!inside(p.x, p.y)) throw new ConfigError(source, `point (${p.x}, ${p.y}) is outside the ${width}x${height} image`);
     pts.push([p.x, p.y, p.positive ? 1 : 0]);
   }
   if (prompt.box) {
     const { x0, y0, x1, y1 } = prompt.box;
-    if (!inside(x0, y0) || !inside(x1, y1)) throw new DataError(source, `box (${x0}, ${y0}, ${x1}, ${y1}) reaches outside the ${width}x${height} image`);
+    if (!inside(x0, y0) || !inside(x1, y1)) throw new ConfigError(source, `box (${x0}, ${y0}, ${x1}, ${y1}) reaches outside the ${width}x${height} image`);
     pts.push([Math.min(x0, x1), Math.min(y0, y1), 2], [Math.max(x0, x1), Math.max(y0, y1), 3]);
   } else {
     pts.push([0, 0, -1]);
