@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
+import { decodeMask } from '../../src/core/mask/codec';
 import { makeVoc, pngImage, tempDir, writeFile } from '../core/dataset/fixtures';
 import { seglab } from './run';
 
@@ -25,11 +26,20 @@ describe('seglab convert between formats', { concurrency: true }, () => {
     assert.match(toVoc.stdout, /voc dataset with 1 images and 1 masks/);
     const info = await seglab('info', join(dir, 'voc'), '--json');
     assert.equal(info.code, 0, info.stderr);
-    assert.deepEqual(JSON.parse(info.stdout).classes.map((c: { name: string }) => c.name), ['background', 'cell']);
+    assert.deepEqual(
+      JSON.parse(info.stdout).classes.map((c: { name: string }) => c.name),
+      ['background', 'cell'],
+    );
     const back = await seglab('convert', join(dir, 'voc'), join(dir, 'coco2'), '--from', 'native', '--to', 'coco');
     assert.equal(back.code, 0, back.stderr);
     const json = JSON.parse(readFileSync(join(dir, 'coco2', 'annotations', 'stuff_val.json'), 'utf8'));
-    assert.deepEqual(json.annotations.map((a: { category_id: number; area: number }) => [a.category_id, a.area]), [[0, 8], [1, 4]]);
+    assert.deepEqual(
+      json.annotations.map((a: { category_id: number; area: number }) => [a.category_id, a.area]),
+      [
+        [0, 8],
+        [1, 4],
+      ],
+    );
   });
 
   test('a VOC dataset -> cityscapes writes the real file names', async (t) => {
@@ -68,4 +78,19 @@ describe('seglab convert between formats', { concurrency: true }, () => {
       assert.match(c.stderr, message);
     }
   });
+});
+
+test('seglab convert: a VOC dataset -> Label Studio -> voc keeps the masks', async (t) => {
+  const dir = tempDir(t);
+  makeVoc(join(dir, 'voc'), [{ stem: 'a' }, { stem: 'b' }]);
+  const out = await seglab('convert', join(dir, 'voc'), join(dir, 'ls'), '--to', 'labelstudio');
+  assert.equal(out.code, 0, out.stderr);
+  const back = await seglab('convert', join(dir, 'ls', 'tasks.json'), join(dir, 'voc2'), '--to', 'voc');
+  assert.equal(back.code, 0, back.stderr);
+  assert.match(back.stdout, /voc dataset with 2 images and 2 masks/);
+  for (const stem of ['a', 'b']) {
+    const path = (root: string) => join(dir, root, 'SegmentationClass', `${stem}.png`);
+    const values = (root: string) => [...decodeMask(readFileSync(path(root)), { path: path(root), classes: [] }).data];
+    assert.deepEqual(values('voc2'), values('voc'));
+  }
 });

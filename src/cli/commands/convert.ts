@@ -40,6 +40,8 @@ Sources (--from; detected when left out and the files say so):
   native      a SegLab dataset: VOC, CVAT, plain or seglab.json (masks validated as info does)
   coco        a folder with annotations/instances_<split>.json or stuff_<split>.json, or one
               such file; images in images/<split>/, <split>/, images/ or beside the JSON
+  labelstudio a Label Studio JSON export (or its folder, images in images/ beside it), with
+              labeling_config.xml beside it when there is one (brush and polygon labels)
   cityscapes  leftImg8bit/<split>/<city>/ + gtFine/<split>/<city>/*_gtFine_labelIds.png
   ade20k      ADEChallengeData2016: images/<split>/ + annotations/<split>/
 Targets (--to):
@@ -47,6 +49,7 @@ Targets (--to):
   cvat        the same plus labelmap.txt (ImageSets/Segmentation/default.txt when there are no splits)
   plain       images/, masks/, splits/<split>.txt and a seglab.json
   coco        images/ and annotations/stuff_<split>.json: one compressed RLE per class per image
+  labelstudio images/, tasks.json (one brush result per class per image), labeling_config.xml
   cityscapes  leftImg8bit/<split>/<city>/ and gtFine/<split>/<city>/*_gtFine_labelTrainIds.png
 voc and cvat get a seglab.json too when their layout cannot hold the classes or ignore index.
 The class mapping and overlap rules of each format are in the README ("Formats").

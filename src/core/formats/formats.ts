@@ -15,13 +15,15 @@ import { readCityscapes, writeCityscapes } from './cityscapes';
 import type { OverlapRule } from './cocoJson';
 import { writeCoco } from './cocoExport';
 import { readCoco } from './cocoImport';
+import { writeLabelStudio } from './labelStudioExport';
+import { LABEL_CONFIG_FILE, readLabelStudio } from './labelStudioImport';
 import { indexSource, type LabelSource } from './source';
 import type { ConvertResult } from './writeItems';
 
-export type SourceFormat = 'native' | 'coco' | 'cityscapes' | 'ade20k';
-export const SOURCE_FORMATS: readonly SourceFormat[] = ['native', 'coco', 'cityscapes', 'ade20k'];
-export type TargetFormat = TargetLayout | 'coco' | 'cityscapes';
-export const TARGET_FORMATS: readonly TargetFormat[] = [...TARGET_LAYOUTS, 'coco', 'cityscapes'];
+export type SourceFormat = 'native' | 'coco' | 'labelstudio' | 'cityscapes' | 'ade20k';
+export const SOURCE_FORMATS: readonly SourceFormat[] = ['native', 'coco', 'labelstudio', 'cityscapes', 'ade20k'];
+export type TargetFormat = TargetLayout | 'coco' | 'labelstudio' | 'cityscapes';
+export const TARGET_FORMATS: readonly TargetFormat[] = [...TARGET_LAYOUTS, 'coco', 'labelstudio', 'cityscapes'];
 
 export interface ReadOptions {
   /** COCO: how overlapping annotations are resolved. */
@@ -33,16 +35,23 @@ const isDir = async (fs: FileSystem, path: string) => (await fs.stat(path))?.typ
 /**
  * The format of `src` when its files say so unambiguously: a SegLab dataset, Cityscapes'
  * leftImg8bit/ + gtFine/, ADE20K's images/training/ + annotations/training/, a folder with COCO's
- * annotations/{instances,stuff}_*.json or a .json file; undefined otherwise.
+ * annotations/{instances,stuff}_*.json, a .json file (a JSON array is Label Studio's export, an
+ * object COCO's) or a folder with labeling_config.xml (Label Studio); undefined otherwise.
  */
 export async function detectFormat(fs: FileSystem, src: string): Promise<SourceFormat | undefined> {
   const st = await fs.stat(src);
-  if (st?.type === 'file') return src.toLowerCase().endsWith('.json') ? 'coco' : undefined;
+  if (st?.type === 'file') {
+    if (!src.toLowerCase().endsWith('.json')) return undefined;
+    // The first non-blank character: Label Studio exports a list of tasks, COCO an object.
+    const head = new TextDecoder().decode(await fs.readHead(src, 64)).trimStart();
+    return head.startsWith('[') ? 'labelstudio' : 'coco';
+  }
   if (st?.type !== 'directory') return undefined;
   if (await detectDataset(fs, src)) return 'native';
   const dirs = async (...paths: string[]) => (await Promise.all(paths.map((p) => isDir(fs, joinPath(src, p))))).every(Boolean);
   if (await dirs('leftImg8bit', 'gtFine')) return 'cityscapes';
   if (await dirs('images/training', 'annotations/training')) return 'ade20k';
+  if ((await fs.stat(joinPath(src, LABEL_CONFIG_FILE)))?.type === 'file') return 'labelstudio';
   if (await isDir(fs, joinPath(src, 'annotations'))) {
     const names = (await fs.readDirectory(joinPath(src, 'annotations'))).map(([n]) => n);
     if (names.some((n) => /^(?:instances|stuff)_.+\.json$/.test(n))) return 'coco';
@@ -59,6 +68,8 @@ export async function readSource(fs: FileSystem, src: string, from: SourceFormat
     }
     case 'coco':
       return readCoco(fs, src, options.overlap ?? 'later');
+    case 'labelstudio':
+      return readLabelStudio(fs, src);
     case 'cityscapes':
       return readCityscapes(fs, src);
     case 'ade20k':
@@ -70,6 +81,8 @@ export function writeTarget(fs: FileSystem, source: LabelSource, dst: string, to
   switch (to) {
     case 'coco':
       return writeCoco(fs, source, dst, options);
+    case 'labelstudio':
+      return writeLabelStudio(fs, source, dst, options);
     case 'cityscapes':
       return writeCityscapes(fs, source, dst, options);
     default:

@@ -1,0 +1,108 @@
+/**
+ * Label Studio's brush RLE (the rle-pack format that label-studio-converter's brush.py reads and
+ * writes). It packs a flat array of `num` words, here the RGBA bytes of a width x height image
+ * (row-major, 4 values a pixel), as a big-endian bit stream:
+ *   header: num (32 bits), word size - 1 (5 bits), four run-length field sizes - 1 (4 bits each)
+ *   then blocks until num words are out: 1 bit (1 = a run of one word, 0 = literal words),
+ *   2 bits choosing a field size, that many bits holding the block length - 1, then one word
+ *   (run) or length words (literals).
+ * SegLab writes a class as white pixels with alpha 255 on transparent black (runs only, field
+ * sizes 3, 4, 8, 16 as brush.py does) and reads a pixel as painted when its alpha is >= 128.
+ */
+
+const RUN_FIELDS = [3, 4, 8, 16] as const;
+const MAX_RUN = 1 << 16;
+
+class BitWriter {
+  private bytes = new Uint8Array(1024);
+  private bit = 0;
+
+  write(value: number, bits: number): void {
+    if ((this.bit + bits + 7) >> 3 > this.bytes.length) {
+      const grown = new Uint8Array(this.bytes.length * 2 + bits);
+      grown.set(this.bytes);
+      this.bytes = grown;
+    }
+    for (let b = bits - 1; b >= 0; b--) {
+      if ((value >>> b) & 1) this.bytes[this.bit >> 3] |= 0x80 >> (this.bit & 7);
+      this.bit++;
+    }
+  }
+
+  done(): Uint8Array {
+    return this.bytes.slice(0, (this.bit + 7) >> 3);
+  }
+}
+
+class BitReader {
+  private bit = 0;
+  constructor(private readonly bytes: ArrayLike<number>) {}
+
+  read(bits: number): number {
+    if (this.bit + bits > this.bytes.length * 8) throw new Error('brush RLE ends in the middle of a block');
+    let value = 0;
+    for (let i = 0; i < bits; i++, this.bit++) value = value * 2 + ((this.bytes[this.bit >> 3] >> (7 - (this.bit & 7))) & 1);
+    return value;
+  }
+}
+
+/** Label Studio brush RLE of the pixels where `inside(i)` holds (i = row-major pixel index). */
+export function encodeBrush(pixels: number, inside: (i: number) => boolean): number[] {
+  const out = new BitWriter();
+  out.write(pixels * 4, 32);
+  out.write(8 - 1, 5);
+  for (const size of RUN_FIELDS) out.write(size - 1, 4);
+  const run = (value: number, words: number) => {
+    for (; words > 0; words -= MAX_RUN) {
+      const length = Math.min(words, MAX_RUN);
+      const field = RUN_FIELDS.findIndex((size) => length <= 1 << size);
+      out.write(1, 1);
+      out.write(field, 2);
+      out.write(length - 1, RUN_FIELDS[field]);
+      out.write(value, 8);
+    }
+  };
+  let start = 0;
+  let state = pixels > 0 && inside(0);
+  for (let i = 1; i <= pixels; i++) {
+    const now = i < pixels && inside(i);
+    if (i < pixels && now === state) continue;
+    // A pixel is 4 equal words (r, g, b, a), so a run of pixels is one run of 4x the words.
+    run(state ? 255 : 0, (i - start) * 4);
+    start = i;
+    state = now;
+  }
+  return Array.from(out.done());
+}
+
+/** The painted pixels (alpha >= 128) of a brush RLE for an image of `pixels` pixels; throws Error saying what is wrong. */
+export function decodeBrush(rle: ArrayLike<number>, pixels: number): Uint8Array {
+  for (let i = 0; i < rle.length; i++) {
+    if (!Number.isInteger(rle[i]) || rle[i] < 0 || rle[i] > 255) throw new Error(`rle[${i}] is ${rle[i]}, not a byte`);
+  }
+  const input = new BitReader(rle);
+  const num = input.read(32);
+  const wordSize = input.read(5) + 1;
+  const fields = [0, 0, 0, 0].map(() => input.read(4) + 1);
+  if (num !== pixels * 4) throw new Error(`brush RLE holds ${num} values, the image needs ${pixels * 4} (4 per pixel)`);
+  // Words are bytes of RGBA; wider words would be scaled, so only alpha's byte order matters.
+  const alphaAt = (word: number) => (wordSize > 8 ? word >>> (wordSize - 8) : word);
+  const painted = new Uint8Array(pixels);
+  for (let i = 0; i < num;) {
+    const isRun = input.read(1);
+    const end = i + 1 + input.read(fields[input.read(2)]);
+    if (end > num) throw new Error(`brush RLE runs past its ${num} values`);
+    if (isRun) {
+      const alpha = alphaAt(input.read(wordSize)) >= 128 ? 1 : 0;
+      // Only every 4th word is an alpha; fill those between i and end.
+      for (let k = i + ((3 - (i % 4) + 4) % 4); k < end; k += 4) painted[k >> 2] = alpha;
+      i = end;
+    } else {
+      for (; i < end; i++) {
+        const word = input.read(wordSize);
+        if (i % 4 === 3) painted[i >> 2] = alphaAt(word) >= 128 ? 1 : 0;
+      }
+    }
+  }
+  return painted;
+}
