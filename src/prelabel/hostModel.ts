@@ -5,6 +5,7 @@
  */
 import type * as vscode from 'vscode';
 import type { InferenceBackend } from '../core/model/backend';
+import { describeMapping } from '../core/model/classMapping';
 import { loadModel, type LoadedModel } from '../core/model/load';
 import type { DatasetState } from '../dataset/datasetState';
 import { createNativeBackend, createWasmBackend } from '../node/onnxBackends';
@@ -30,5 +31,6 @@ export async function loadForDataset(model: ModelEntry, dataset: DatasetState, l
     { classes: index.config.classes, ignoreIndex: index.config.ignoreIndex, path: dataset.uri.fsPath },
   );
   for (const d of loaded.model.defaults) log.info(`${model.uri.fsPath}: default used: ${d}`);
+  if (loaded.model.mapping.rule !== 'id') log.info(`${model.uri.fsPath}: classes: ${describeMapping(loaded.model.mapping, index.config)}`);
   return loaded;
 }

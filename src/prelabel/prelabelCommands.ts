@@ -79,7 +79,9 @@ export async function prelabelDatasetCommand(registry: DatasetRegistry, models: 
     log.info(`Pre-label ${dataset.uri.fsPath} with ${model.uri.fsPath} (${loaded.backend.provider}): ${result.written.length} written, ${result.skipped.length} skipped, ${result.failed.length} failed, ${result.seconds.toFixed(1)} s${result.cancelled ? ', cancelled' : ''}`);
     const summary = vscode.l10n.t('{0}: {1} predictions written, {2} already up to date, {3} failed.', loaded.model.name, result.written.length, result.skipped.length, result.failed.length);
     const defaults = loaded.model.defaults.length > 0 ? ` ${vscode.l10n.t('Defaults used (no complete card): {0}.', loaded.model.defaults.join('; '))}` : '';
-    if (result.failed.length > 0) void vscode.window.showWarningMessage(summary + defaults + ' ' + vscode.l10n.t('See the SegLab output for the failed images.'));
+    for (const w of result.warnings) log.warn(`${model.uri.fsPath}: ${w}`);
+    const warnings = result.warnings.length > 0 ? ` ${vscode.l10n.t('Warning: {0}.', result.warnings.join('; '))}` : '';
+    if (result.failed.length > 0 || warnings) void vscode.window.showWarningMessage(summary + warnings + defaults + (result.failed.length > 0 ? ' ' + vscode.l10n.t('See the SegLab output for the failed images.') : ''));
     else void vscode.window.showInformationMessage((result.cancelled ? vscode.l10n.t('Cancelled. ') : '') + summary + defaults);
   } finally {
     await loaded.backend.release();
