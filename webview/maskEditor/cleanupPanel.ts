@@ -1,5 +1,5 @@
 import '@vscode-elements/elements/dist/vscode-button/index.js';
-import { clamp, el, numberField, select } from './dom';
+import { clamp, el, numberField, select } from '../shared/dom';
 import type { Editor } from './editor';
 
 /** Whole-mask operations: replace class A by B, remove small islands, grow/shrink the current class. */

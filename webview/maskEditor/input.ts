@@ -1,4 +1,4 @@
-import { clamp } from './dom';
+import { clamp } from '../shared/dom';
 import type { Editor } from './editor';
 import type { Palette } from './palette';
 import { MAX_BRUSH, type Toolbar, type ViewActions } from './toolbar';

@@ -2,7 +2,8 @@ import { deserializeDelta, serializeDelta, type MaskDelta } from '../../src/core
 import { numClassesOf } from '../../src/core/classes';
 import { MessageType, PROTOCOL_VERSION, type DisagreementMessage, type FromWebviewMessage, type InitMessage, type PredictionMessage, type ToWebviewMessage } from '../../src/core/protocol';
 import { cleanupPanel } from './cleanupPanel';
-import { el } from './dom';
+import { el } from '../shared/dom';
+import { adoptStylesheet, vscodeApi } from '../shared/page';
 import { Editor } from './editor';
 import { Input } from './input';
 import { MaskLayer } from './maskLayer';
@@ -14,14 +15,9 @@ import { storedImage } from './storedImage';
 import { errorMessage } from '../../src/core/errors';
 import { unhandled } from '../../src/core/messages';
 
-declare function acquireVsCodeApi(): { postMessage(message: unknown): void };
-
-const vscode = acquireVsCodeApi();
+const vscode = vscodeApi<FromWebviewMessage>();
 const post = (message: FromWebviewMessage): void => vscode.postMessage(message);
-
-const sheet = new CSSStyleSheet();
-sheet.replaceSync(css);
-document.adoptedStyleSheets = [...document.adoptedStyleSheets, sheet];
+adoptStylesheet(css);
 
 const status = el('div', { id: 'status', role: 'status', 'aria-live': 'polite' }, 'Loading…');
 const app = el('div', { id: 'app', 'aria-busy': 'true' }, status);

@@ -1,6 +1,6 @@
 import '@vscode-elements/elements/dist/vscode-textfield/index.js';
 import type { ClassDef } from '../../src/core/classes';
-import { el } from './dom';
+import { el } from '../shared/dom';
 import type { Editor } from './editor';
 
 /**

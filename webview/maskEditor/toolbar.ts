@@ -4,7 +4,7 @@ import '@vscode-elements/elements/dist/vscode-textfield/index.js';
 import '@vscode-elements/elements/dist/vscode-toolbar-button/index.js';
 import type { BrushShape } from '../../src/core/editing/brush';
 import type { FillRule } from '../../src/core/editing/polygon';
-import { clamp, el, numberField, select } from './dom';
+import { clamp, el, numberField, select } from '../shared/dom';
 import type { Editor } from './editor';
 import { TOOLS, type ToolId } from './tools';
 

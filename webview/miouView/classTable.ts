@@ -1,7 +1,7 @@
 /** Per-class table: IoU (with a bar), accuracy, ground-truth and predicted pixel share; sortable by any column. */
 import type { ClassDef } from '../../src/core/classes';
 import type { ClassScore } from '../../src/core/metrics/scores';
-import { el } from '../maskEditor/dom';
+import { el } from '../shared/dom';
 import { pct } from './format';
 
 export type SortKey = 'id' | 'name' | 'iou' | 'accuracy' | 'gt' | 'pred';

@@ -4,7 +4,7 @@
  * count and share of the row.
  */
 import type { ClassDef } from '../../src/core/classes';
-import { el } from '../maskEditor/dom';
+import { el } from '../shared/dom';
 import { count, fitCanvas, themeColor } from './format';
 
 export interface MatrixData {

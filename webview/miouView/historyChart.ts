@@ -3,7 +3,7 @@
  * class-by-class comparison of two recorded versions.
  */
 import { compareRecords, type HistoryRecord } from '../../src/core/metrics/history';
-import { el, select } from '../maskEditor/dom';
+import { el, select } from '../shared/dom';
 import { pct, themeColor } from './format';
 import { drawLineChart } from './lineChart';
 

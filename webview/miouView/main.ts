@@ -12,7 +12,8 @@ import {
   MIOU_PROTOCOL_VERSION, MiouMessageType, parseTrainingMessage, type EmptyMessage, type FromMiouWebviewMessage, type MiouChoices, type MiouSelection,
   type ReportFormat, type ResultsMessage, type ToMiouWebviewMessage,
 } from '../../src/core/miouProtocol';
-import { el, select } from '../maskEditor/dom';
+import { el, select } from '../shared/dom';
+import { adoptStylesheet, vscodeApi } from '../shared/page';
 import { classTable, type Sort } from './classTable';
 import { count, pct } from './format';
 import { Heatmap } from './heatmap';
@@ -30,16 +31,12 @@ interface UiState {
   closed: string[];
 }
 
-declare function acquireVsCodeApi(): { postMessage(message: unknown): void; getState(): UiState | undefined; setState(state: UiState): void };
-
-const vscode = acquireVsCodeApi();
+const vscode = vscodeApi<FromMiouWebviewMessage, UiState>();
 const post = (message: FromMiouWebviewMessage): void => vscode.postMessage(message);
 const ui: UiState = { sort: { key: 'iou', descending: false }, worst: { classFilter: '', shown: FIRST_PAGE, showDisagreement: true }, compare: [-2, -1], closed: [], ...vscode.getState() };
 const save = () => vscode.setState(ui);
 
-const sheet = new CSSStyleSheet();
-sheet.replaceSync(css);
-document.adoptedStyleSheets = [...document.adoptedStyleSheets, sheet];
+adoptStylesheet(css);
 
 const status = el('div', { id: 'status', role: 'status', 'aria-live': 'polite' });
 const progress = el('progress', { id: 'progress', max: '1', hidden: '' });

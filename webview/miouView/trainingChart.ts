@@ -5,7 +5,7 @@
  * summary that screen readers (and tests) can read.
  */
 import type { CurvePoint, TrainingMessage, TrainingRun } from '../../src/core/miouProtocol';
-import { el } from '../maskEditor/dom';
+import { el } from '../shared/dom';
 import { pct, themeColor } from './format';
 import { drawLineChart, niceTicks } from './lineChart';
 

@@ -1,7 +1,7 @@
 /** The images worst first (by mIoU, or by one class's IoU), each a link that opens it in the mask editor. */
 import type { ClassDef } from '../../src/core/classes';
 import { rankWorst, type RankedImage } from '../../src/core/metrics/worstImages';
-import { el, select } from '../maskEditor/dom';
+import { el, select } from '../shared/dom';
 import { applyInlineSizes } from './classTable';
 import { pct } from './format';
 
