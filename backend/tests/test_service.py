@@ -158,8 +158,11 @@ def test_cancel_stops_a_running_job(service, dataset_id):
 def test_restart_keeps_jobs_and_reports_a_lost_running_job(service, dataset_id):
     before = {j["id"]: j["state"] for j in service.client.get("/v1/jobs").json()["jobs"]}
     job_id = service.client.post("/v1/jobs", json={"dataset": dataset_id, "epochs": 5000, **TINY}).json()["id"]
-    service.wait(job_id, lambda j: j["state"] == "running" and j["epoch"] >= 1 and j["history"])
-    service.stop(signal.SIGKILL)  # the service dies; its training child is orphaned
+    pid = service.wait(job_id, lambda j: j["state"] == "running" and j["epoch"] >= 1 and j["history"])["executor"][
+        "pid"
+    ]
+    service.stop(signal.SIGKILL)  # the service dies, and its training child with it (a machine crash)
+    os.killpg(pid, signal.SIGKILL)
     service.start()
     after = {j["id"]: j for j in service.client.get("/v1/jobs").json()["jobs"]}
     assert {k: after[k]["state"] for k in before} == before
@@ -188,6 +191,7 @@ def test_a_stopping_service_stops_its_local_jobs(service, dataset_id):
 
 def test_generated_token_is_kept_private(tmp_path, monkeypatch):
     from seglab_trainer.service.auth import load_or_create_token
+
     monkeypatch.delenv("SEGLAB_TOKEN", raising=False)
     token, generated = load_or_create_token(str(tmp_path))
     assert generated and len(token) >= 32
@@ -195,3 +199,66 @@ def test_generated_token_is_kept_private(tmp_path, monkeypatch):
     assert load_or_create_token(str(tmp_path)) == (token, False)
     monkeypatch.setenv("SEGLAB_TOKEN", "from-env")
     assert load_or_create_token(str(tmp_path)) == ("from-env", False)
+
+
+COERCED = {
+    "epochs as text": {"epochs": "2"},
+    "epochs true": {"epochs": True},
+    "epochs 1.9": {"epochs": 1.9},
+    "backbone with a newline": {"backbone": "resnet50\n"},
+    "lr as text": {"lr": "0.01"},
+    "reducedTail 1": {"reducedTail": 1},
+    "unknown field": {"epoch": 2},
+    "dataset a number": {"dataset": 5},
+}
+
+
+@pytest.mark.parametrize("name", list(COERCED))
+def test_job_requests_are_not_coerced(service, dataset_id, name):
+    r = service.client.post("/v1/jobs", json={"dataset": dataset_id, **TINY, **COERCED[name]})
+    assert r.status_code == 422, r.text
+    field = next(iter(COERCED[name]))
+    assert any(e["loc"][-1] == field for e in r.json()["detail"]), r.text
+
+
+def test_malformed_requests_are_4xx_never_500(service, dataset_id):
+    deep = "[" * 3000 + "]" * 3000
+    assert (
+        service.client.post("/v1/jobs", content=deep, headers={"Content-Type": "application/json"}).status_code == 400
+    )
+    assert service.client.post("/v1/datasets?classes=" + "[" * 3000, content=b"").status_code == 400
+    assert service.client.get("/v1/jobs/" + "a/" * 3000).status_code == 404
+    job_id = service.client.get("/v1/jobs").json()["jobs"][0]["id"]
+    r = service.client.get(f"/v1/jobs/{job_id}/events", headers={"Last-Event-ID": "9" * 5000})
+    assert r.status_code == 400 and "Last-Event-ID" in r.json()["detail"]
+    assert service.client.get(f"/v1/jobs/{job_id}/events?since=" + "9" * 5000).status_code == 422
+    assert service.client.post("/v1/jobs", json={"dataset": dataset_id, "lr": 0, **TINY}).status_code == 422
+
+
+def test_api_docs_are_off_by_default(service):
+    for path in ("/v1/docs", "/v1/openapi.json", "/docs", "/redoc", "/openapi.json"):
+        assert service.client.get(path).status_code == 404, path
+
+
+def test_api_docs_when_enabled_need_the_token_and_load_nothing_from_elsewhere(tmp_path):
+    svc = LocalService(str(tmp_path / "data"), TOKEN, ["--api-docs"])
+    try:
+        assert httpx.get(svc.url + "/v1/docs").status_code == 401
+        assert httpx.get(svc.url + "/v1/openapi.json").status_code == 401
+        page = svc.client.get("/v1/docs")
+        assert page.status_code == 200 and "/v1/jobs" in page.text
+        assert "<script" not in page.text and "http" not in page.text
+        assert "/v1/jobs" in svc.client.get("/v1/openapi.json").json()["paths"]
+    finally:
+        svc.stop()
+
+
+def test_everything_in_the_data_dir_is_owner_only(service, dataset_id):
+    """Run after a job and an upload: datasets, job folders, records, checkpoints, models, logs."""
+    assert service.client.get("/v1/jobs").json()["jobs"]  # something was written
+    loose = []
+    for folder, dirs, files in os.walk(service.data_dir):
+        for path in [folder] + [os.path.join(folder, f) for f in files]:
+            if os.lstat(path).st_mode & 0o077:
+                loose.append((path, oct(os.lstat(path).st_mode & 0o777)))
+    assert loose == []

@@ -12,6 +12,7 @@ from .. import __version__
 from .executors import Executor, LocalExecutor
 from .jobs import JobManager
 from .routes_datasets import router as datasets_router
+from .routes_docs import router as docs_router
 from .routes_events import router as events_router
 from .routes_jobs import router as jobs_router
 from .slurm import SlurmExecutor
@@ -42,15 +43,16 @@ def create_app(
     executor: str = "local",
     devices: Optional[List[dict]] = None,
     executor_options: Optional[dict] = None,
+    max_uploads: int = 2,
+    api_docs: bool = False,
 ) -> FastAPI:
     data_dir = os.path.realpath(data_dir)
-    store = DatasetStore(data_dir, max_upload_bytes)
+    store = DatasetStore(data_dir, max_upload_bytes, max_uploads)
     runner: Executor = EXECUTORS[executor](os.path.join(data_dir, "cache"), **(executor_options or {}))
     devices = devices or runner.devices() or detect_devices()
     manager = JobManager(data_dir, [d["name"] for d in devices], runner)
-    app = FastAPI(
-        title="SegLab training service", version=__version__, docs_url="/v1/docs", openapi_url="/v1/openapi.json"
-    )
+    # FastAPI's own docs routes need no token and load their scripts from a CDN: routes_docs replaces them
+    app = FastAPI(title="SegLab training service", version=__version__, docs_url=None, redoc_url=None, openapi_url=None)
     app.state.token, app.state.store, app.state.manager = token, store, manager
     app.add_event_handler("startup", manager.start)
     app.add_event_handler("shutdown", manager.stop)
@@ -60,6 +62,7 @@ def create_app(
     def health() -> dict:
         import torch
         import torchvision
+        from torch.version import cuda
 
         return {
             "status": "ok",
@@ -67,16 +70,17 @@ def create_app(
             "version": __version__,
             "torch": torch.__version__,
             "torchvision": torchvision.__version__,
-            "cuda": getattr(torch.version, "cuda", None),
+            "cuda": cuda,
             "devices": devices,
             "executor": executor,
         }
 
-    for router in (datasets_router, jobs_router, events_router):
+    for router in (datasets_router, jobs_router, events_router, *([docs_router] if api_docs else [])):
         app.include_router(router)
     return app
 
 
 async def _upload_error(_request: Request, e: Exception) -> JSONResponse:
     assert isinstance(e, UploadError)
-    return JSONResponse({"detail": e.detail}, status_code=e.status)
+    files = {"files": e.files} if e.files is not None else {}
+    return JSONResponse({"detail": e.detail, **files}, status_code=e.status)

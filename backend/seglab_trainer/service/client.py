@@ -113,7 +113,7 @@ class LocalService(Client):
         # its log goes to a file: a pipe nobody reads would stall a long run once full
         os.makedirs(self.data_dir, exist_ok=True)
         log = os.path.join(self.data_dir, "service.log")
-        with open(log, "ab") as out:
+        with os.fdopen(os.open(log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600), "ab") as out:
             # `-m seglab_trainer` from the package's parent folder; the service puts it on its trainers' PYTHONPATH
             self.proc = subprocess.Popen(cmd, cwd=PACKAGE_PARENT, env=env, stdout=subprocess.DEVNULL, stderr=out)
         super().__init__(f"http://127.0.0.1:{port}", self.token)

@@ -3,6 +3,7 @@ trainer's progress.jsonl. A background thread starts queued jobs and watches run
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 import threading
@@ -12,9 +13,14 @@ from typing import Dict, List, Optional
 
 from ..export import write_json_atomic
 from .executors import Executor
+from .schema import JOB_STATES
 
 JOB_ID_RE = re.compile(r"^[0-9a-f]{32}$")
 LOST = "the service stopped while the job was running; resume it with POST /v1/jobs/{id}/resume"
+#: fields every job record has (a record without them cannot be served)
+RECORD_FIELDS = ("id", "state", "createdAt", "dataset", "params", "device", "history", "resume", "attempts")
+log = logging.getLogger("seglab_trainer.service")
+ABSOLUTE_PATH_RE = re.compile(r"(?<![\w.])/(?:[^\s/'\"():,]+/)+([^\s/'\"():,]+)")
 
 
 def now() -> str:
@@ -25,7 +31,7 @@ class JobManager:
     def __init__(self, data_dir: str, devices: List[str], executor: Executor, poll_s: float = 0.3):
         self.jobs_dir = os.path.join(data_dir, "jobs")
         self.datasets_dir = os.path.join(data_dir, "datasets")
-        os.makedirs(self.jobs_dir, exist_ok=True)
+        os.makedirs(self.jobs_dir, mode=0o700, exist_ok=True)
         self.devices, self.executor, self.poll_s = devices, executor, poll_s
         self.lock = threading.RLock()
         self.jobs: Dict[str, dict] = {}
@@ -48,20 +54,48 @@ class JobManager:
             path = os.path.join(self.jobs_dir, name, "job.json")
             if not JOB_ID_RE.match(name) or not os.path.isfile(path):
                 continue
-            with open(path, encoding="utf-8") as f:
-                job = json.load(f)
+            try:
+                job = _read_record(path, name)
+            except ValueError as e:
+                self._set_aside(name, e)
+                continue
             if job["state"] == "running" and not self.executor.reattach(job.get("executor") or {}):
-                job.update(
-                    state="failed",
-                    error=LOST.format(id=job["id"]),
-                    finishedAt=now(),
-                    resumable=self._has_checkpoint(job["id"]),
-                )
+                self._ended_unwatched(job)
                 self._save(job)
             self.jobs[job["id"]] = job
 
+    def _set_aside(self, name: str, problem: Exception) -> None:
+        """A record that cannot be read must not stop the service: its folder moves to jobs/<id>.corrupt-<time>."""
+        aside = os.path.join(self.jobs_dir, f"{name}.corrupt-{time.strftime('%Y%m%dT%H%M%S', time.gmtime())}")
+        os.replace(os.path.join(self.jobs_dir, name), aside)
+        log.warning(
+            "job record %s: %s; its folder was moved to %s",
+            os.path.join(self.jobs_dir, name, "job.json"),
+            problem,
+            aside,
+        )
+
+    def _ended_unwatched(self, job: dict) -> None:
+        """A running job that nobody follows any more: its trainer may have finished while the service was down,
+        so the record is rebuilt from progress.jsonl and the exported files before it is called lost."""
+        job.update(history=[], error=None)
+        self.offsets[job["id"]] = 0
+        self._read_progress(job)
+        if os.path.isfile(self._out(job["id"], "model.json")) and os.path.isfile(self._out(job["id"], "model.onnx")):
+            job.update(state="succeeded", finishedAt=now(), resumable=False)
+        else:
+            job.update(
+                state="failed",
+                error=LOST.format(id=job["id"]),
+                finishedAt=now(),
+                resumable=self._has_checkpoint(job["id"]),
+            )
+
+    def _out(self, job_id: str, name: str) -> str:
+        return os.path.join(self.job_dir(job_id), "out", name)
+
     def _has_checkpoint(self, job_id: str) -> bool:
-        return os.path.isfile(os.path.join(self.job_dir(job_id), "out", "last.pt"))
+        return os.path.isfile(self._out(job_id, "last.pt"))
 
     def get(self, job_id: str) -> dict:
         with self.lock:
@@ -81,7 +115,7 @@ class JobManager:
                 }
                 device = min(self.devices, key=lambda d: load[d])
             job_id = uuid.uuid4().hex
-            os.makedirs(os.path.join(self.job_dir(job_id), "out"))
+            os.makedirs(os.path.join(self.job_dir(job_id), "out"), mode=0o700)
             job = {
                 "id": job_id,
                 "state": "queued",
@@ -223,7 +257,7 @@ class JobManager:
         try:
             handle = self.executor.start(job["id"], self.argv(job), os.path.join(folder, "train.log"), folder)
         except OSError as e:
-            job.update(state="failed", error=f"could not start the trainer: {e}", finishedAt=now())
+            job.update(state="failed", error=self._public(job, f"could not start the trainer: {e}"), finishedAt=now())
         else:
             job.update(state="running", executor=handle, startedAt=now(), attempts=job["attempts"] + 1)
         self._save(job)
@@ -245,7 +279,7 @@ class JobManager:
             elif code == 0 and done:
                 job.update(state="succeeded")
             else:
-                job.update(state="failed", error=job.get("error") or self._log_tail(job["id"], code))
+                job.update(state="failed", error=job.get("error") or self._public(job, self._log_tail(job["id"], code)))
             job.update(finishedAt=now(), resumable=job["state"] != "succeeded" and self._has_checkpoint(job["id"]))
             changed = True
         if changed:
@@ -266,7 +300,14 @@ class JobManager:
                 apply_event(job, json.loads(line))
             except (ValueError, KeyError):
                 continue
+        if job.get("error"):
+            job["error"] = self._public(job, job["error"])
         return end > 0
+
+    def _public(self, job: dict, text: str) -> str:
+        """Error text without the server's paths: dataset files by their path in the dataset, others by name."""
+        text = text.replace(os.path.join(self.datasets_dir, job["dataset"]) + os.sep, "")
+        return ABSOLUTE_PATH_RE.sub(lambda m: m.group(1), text)
 
     def _log_tail(self, job_id: str, code: int) -> str:
         try:
@@ -297,3 +338,18 @@ def apply_event(job: dict, e: dict) -> None:
         ]
     elif kind == "error":
         job["error"] = e["message"]
+
+
+def _read_record(path: str, folder: str) -> dict:
+    """A job.json; ValueError for one that is empty, not JSON, not this folder's job or missing a field."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            job = json.load(f)
+    except (ValueError, OSError, RecursionError) as e:
+        raise ValueError(f"unreadable ({str(e)[:200] or type(e).__name__})")
+    if not isinstance(job, dict) or job.get("id") != folder:
+        raise ValueError("not the record of the job of its folder")
+    missing = [k for k in RECORD_FIELDS if k not in job]
+    if missing or job["state"] not in JOB_STATES:
+        raise ValueError(f"missing {', '.join(missing)}" if missing else f"unknown state {job['state']!r}")
+    return job

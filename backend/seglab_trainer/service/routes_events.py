@@ -5,7 +5,7 @@ import asyncio
 import json
 import os
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import StreamingResponse
 
 from .auth import require_token
@@ -14,15 +14,19 @@ from .routes_jobs import job_or_404, manager_of
 from .schema import TERMINAL
 
 router = APIRouter(prefix="/v1/jobs", dependencies=[Depends(require_token)])
+#: a progress line number: far above any run, far below what int() or the client would choke on
+MAX_LINE = 10**9
 
 
 @router.get("/{job_id}/events")
-async def events(job_id: str, request: Request, since: int = 0):
+async def events(job_id: str, request: Request, since: int = Query(0, ge=0, le=MAX_LINE)):
     """One `progress` event per progress line (id = line number), then `end`."""
     manager = manager_of(request)
     job_or_404(manager, job_id)
     last = request.headers.get("last-event-id")
-    start = int(last) + 1 if last and last.isdigit() else since
+    if last is not None and not (len(last) <= 10 and last.isascii() and last.isdigit() and int(last) <= MAX_LINE):
+        raise HTTPException(400, f"Last-Event-ID must be a line number 0-{MAX_LINE}, got {last[:40]!r}")
+    start = int(last) + 1 if last else since
     path = os.path.join(manager.job_dir(job_id), "out", "progress.jsonl")
     return StreamingResponse(
         follow(manager, job_id, path, start),

@@ -1,37 +1,42 @@
-"""The job contract shared with the extension: the request body of POST /v1/jobs and the job states."""
+"""The job contract shared with the extension: the request body of POST /v1/jobs and the job states.
+`python -m seglab_trainer.service.schema` writes both to backend/job-contract.schema.json, which the
+TypeScript client's test reads (a test here fails when the file is stale)."""
 from __future__ import annotations
 
-from typing import Optional
+import json
+import os
+import sys
+from typing import Any, Optional
 
-from pydantic import VERSION as PYDANTIC_VERSION
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, validator
 
 from ..models import ARCHS
 
-PYDANTIC_V2 = PYDANTIC_VERSION.startswith("2")
 JOB_STATES = ("queued", "running", "succeeded", "failed", "cancelled")
 TERMINAL = JOB_STATES[2:]
 BACKBONES = ("resnet18", "resnet50", "resnet101", "mobilenet_v3_large")
+OPTIMIZERS = ("adamw", "sgd")
 #: job parameters named as in the model card's `architectureOptions` (U-Net's base/depth are unetBase/unetDepth)
 OPTION_PARAMS = ("backbone", "asppChannels", "decoderChannels", "widthMult", "reducedTail", "backboneBnMomentum")
-
-
-def _one_of(choices) -> dict:
-    """pydantic 1 calls it `regex`, pydantic 2 `pattern`."""
-    p = f"^({'|'.join(choices)})$"
-    return {"pattern": p} if PYDANTIC_V2 else {"regex": p}
+#: what each declared type accepts from JSON: integers are numbers too, booleans are not integers
+JSON_TYPES = {bool: (bool,), int: (int,), float: (int, float), str: (str,)}
+SCHEMA_FILE = os.path.join(
+    os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "job-contract.schema.json"
+)
 
 
 class JobRequest(BaseModel):
-    dataset: str = Field(..., description="dataset id (sha256) returned by POST /v1/datasets")
-    arch: str = Field("deeplabv3plus", **_one_of(ARCHS))
-    backbone: Optional[str] = Field(None, **_one_of(BACKBONES))
+    """Strict: no field is coerced (`"2"`, `true` or `1.9` is no epoch count) and unknown fields are refused."""
+
+    dataset: str = Field(..., max_length=64, description="dataset id (sha256) returned by POST /v1/datasets")
+    arch: str = Field("deeplabv3plus", enum=list(ARCHS))
+    backbone: Optional[str] = Field(None, enum=list(BACKBONES))
     epochs: int = Field(20, ge=1, le=10000)
     imageSize: int = Field(512, ge=32, le=4096)
     batchSize: int = Field(8, ge=1, le=1024)
     lr: Optional[float] = Field(None, gt=0, lt=10)
     weightDecay: Optional[float] = Field(None, ge=0, lt=1)
-    optimizer: str = Field("adamw", **_one_of(("adamw", "sgd")))
+    optimizer: str = Field("adamw", enum=list(OPTIMIZERS))
     seed: int = Field(0, ge=0, le=2**31)
     unetBase: Optional[int] = Field(None, ge=1, le=512)
     unetDepth: Optional[int] = Field(None, ge=1, le=8)
@@ -42,8 +47,51 @@ class JobRequest(BaseModel):
     widthMult: Optional[float] = Field(None, gt=0, le=4, description="deeplabv3plus + mobilenet_v3_large (default 1.0)")
     reducedTail: Optional[bool] = Field(None, description="deeplabv3plus + mobilenet_v3_large (default false)")
     backboneBnMomentum: Optional[float] = Field(None, gt=0, le=1, description="deeplabv3plus (default 0.1)")
-    initJob: Optional[str] = Field(None, description="start from the model of this succeeded job")
-    device: Optional[str] = None
+    initJob: Optional[str] = Field(None, max_length=32, description="start from the model of this succeeded job")
+    device: Optional[str] = Field(None, max_length=64, description="one of /v1/health's device names")
+
+    class Config:
+        extra = "forbid"
+
+    @validator("arch", "backbone", "optimizer")
+    def _one_of(cls, value: Optional[str], field: Any) -> Optional[str]:
+        choices = field.field_info.extra["enum"]
+        if value is not None and value not in choices:  # exact: "resnet50\n" is not resnet50
+            raise ValueError(f"{value!r} is not one of {', '.join(choices)}")
+        return value
+
+    @validator("*", pre=True)
+    def _strict(cls, value: Any, field: Any) -> Any:
+        """pydantic 1 would coerce "2", true and 1.9 into an epoch count: the JSON type must be the field's."""
+        declared = next(t for t in JSON_TYPES if issubclass(field.type_, t))  # a constrained int is an int
+        accepted = JSON_TYPES[declared]
+        if value is not None and (
+            not isinstance(value, accepted) or (declared is not bool and isinstance(value, bool))
+        ):
+            raise ValueError(f"expected {declared.__name__}, got {json.dumps(value)[:40]}")
+        return value
 
     def dump(self) -> dict:
-        return self.model_dump() if PYDANTIC_V2 else self.dict()  # type: ignore[attr-defined]
+        return self.dict()
+
+
+def contract() -> dict:
+    """The JSON schema of JobRequest, with the job states under definitions.JobState."""
+    schema = JobRequest.schema()
+    schema.setdefault("definitions", {})["JobState"] = {"type": "string", "enum": list(JOB_STATES)}
+    return schema
+
+
+def contract_text() -> str:
+    return json.dumps(contract(), indent=2) + "\n"
+
+
+def main() -> int:
+    with open(SCHEMA_FILE, "w", encoding="utf-8") as f:
+        f.write(contract_text())
+    print(f"wrote {SCHEMA_FILE}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -2,6 +2,7 @@
 import argparse
 import os
 import sys
+from typing import Any, cast
 
 
 def run(argv=None) -> int:
@@ -14,6 +15,8 @@ def run(argv=None) -> int:
         help="datasets, jobs, artifacts and the token live here; nothing is written elsewhere",
     )
     p.add_argument("--max-upload-mb", type=int, default=2048)
+    p.add_argument("--max-uploads", type=int, default=2, help="uploads accepted at once (more get 429)")
+    p.add_argument("--api-docs", action="store_true", help="serve /v1/docs and /v1/openapi.json (token needed)")
     p.add_argument(
         "--executor", default="local", choices=["local", "slurm"], help="where jobs run (slurm: see SLURM.md)"
     )
@@ -21,7 +24,10 @@ def run(argv=None) -> int:
         "--executor-config", help="the executor's settings, a JSON or TOML file (slurm: partition, nodes, ...)"
     )
     args = p.parse_args(argv)
+    # owner-only: uploaded images, models and the token are nobody else's business (the trainers inherit it)
+    os.umask(0o077)
     os.makedirs(args.data_dir, exist_ok=True)
+    os.chmod(args.data_dir, 0o700)
     import uvicorn
 
     from .app import create_app
@@ -38,11 +44,14 @@ def run(argv=None) -> int:
             max_upload_bytes=args.max_upload_mb << 20,
             executor=args.executor,
             executor_options=options,
+            max_uploads=args.max_uploads,
+            api_docs=args.api_docs,
         )
     except ValueError as e:  # a bad executor config
         print(f"error: {e}", file=sys.stderr)
         return 2
-    uvicorn.run(app, host=args.host, port=args.port, log_level="info", access_log=False)
+    # cast: Debian's uvicorn and starlette declare the ASGI scope types differently; the app is a plain ASGI app
+    uvicorn.run(cast(Any, app), host=args.host, port=args.port, log_level="info", access_log=False)
     return 0
 
 

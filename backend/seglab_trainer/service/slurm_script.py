@@ -68,7 +68,7 @@ class SlurmSettings:
             value = getattr(s, key)
             checks.append(
                 (
-                    value is None or (isinstance(value, str) and value and not any(c.isspace() for c in value)),
+                    value is None or (isinstance(value, str) and value != "" and not any(c.isspace() for c in value)),
                     f"{key} must be a string without spaces",
                 )
             )

@@ -1,5 +1,6 @@
-"""Dataset uploads: a tar stream (optionally gzip) validated member by member, extracted without ever
-following a path outside the staging folder, stored under its sha256."""
+"""Dataset uploads: a tar stream (optionally gzip) read by tarstream.TarReader within limits, extracted into a
+fresh staging folder without ever following a path outside it, checked (upload_checks.py), stored under its
+sha256. A fixed number of uploads run at once."""
 from __future__ import annotations
 
 import asyncio
@@ -8,74 +9,50 @@ import json
 import os
 import re
 import shutil
-import tarfile
 import uuid
 from typing import AsyncIterator, List, Optional, Tuple
 
 from ..dataset import DatasetError, labeled_samples, load_config
 from ..export import write_json_atomic
+from .tarstream import TarError, TarReader
+from .upload_checks import MAX_CONFIG_BYTES, ConfigProblem, check_config_text, describe, pair_problems
 
 ID_RE = re.compile(r"^[0-9a-f]{64}$")
 MAX_MEMBERS = 200_000
+#: the archive may expand to this many times the upload limit (images and masks are compressed already)
+EXPANSION = 4
 
 
 class UploadError(Exception):
-    def __init__(self, status: int, detail: str):
+    """An upload refused with `status`; `files` ([{file, problem}]) lists the bad files of a 422."""
+
+    def __init__(self, status: int, detail: str, files: Optional[List[dict]] = None):
         super().__init__(detail)
-        self.status, self.detail = status, detail
-
-
-def _member_path(m: tarfile.TarInfo) -> str:
-    name = m.name
-    if not name or "\0" in name or "\\" in name:
-        raise UploadError(400, f"archive member {name!r}: empty name, NUL or backslash")
-    if name.startswith("/") or re.match(r"^[A-Za-z]:", name):
-        raise UploadError(400, f"archive member {name!r}: absolute paths are not allowed")
-    parts = [p for p in name.split("/") if p not in ("", ".")]
-    if ".." in parts:
-        raise UploadError(400, f"archive member {name!r}: '..' is not allowed")
-    if not (m.isfile() or m.isdir()):
-        kind = "link" if (m.issym() or m.islnk()) else "special file"
-        raise UploadError(400, f"archive member {name!r}: {kind}s are not allowed (regular files and folders only)")
-    return "/".join(parts)
+        self.status, self.detail, self.files = status, detail, files
 
 
 def extract(tar_path: str, dest: str, max_bytes: int) -> None:
-    """Validate every member first, then extract regular files and folders into `dest` (which must not exist)."""
+    """Regular files and folders into `dest` (which must not exist); links, devices, `..` and absolute paths are
+    refused (tarstream). Files are created with O_EXCL, so a duplicate path fails instead of overwriting."""
+    os.makedirs(dest, mode=0o700)
     try:
-        with tarfile.open(tar_path, mode="r:*") as tf:
-            members = []
-            seen, total = set(), 0
-            for m in tf:
-                path = _member_path(m)
-                if not path:
+        with open(tar_path, "rb") as f:
+            reader = TarReader(f, max_bytes, MAX_MEMBERS)
+            for m in reader:
+                target = os.path.join(dest, m.path)
+                if m.is_dir:
+                    os.makedirs(target, mode=0o700, exist_ok=True)
                     continue
-                if path in seen:
-                    raise UploadError(400, f"archive member {m.name!r}: duplicate path")
-                seen.add(path)
-                total += m.size
-                if total > max_bytes:
-                    raise UploadError(413, f"archive expands to more than {max_bytes} bytes")
-                if len(members) >= MAX_MEMBERS:
-                    raise UploadError(413, f"archive has more than {MAX_MEMBERS} members")
-                members.append((path, m))
-            os.makedirs(dest)
-            root = os.path.realpath(dest)
-            for path, m in members:
-                target = os.path.realpath(os.path.join(root, path))
-                if not target.startswith(root + os.sep):
-                    raise UploadError(400, f"archive member {m.name!r}: resolves outside the dataset")
-                if m.isdir():
-                    os.makedirs(target, exist_ok=True)
-                    continue
-                os.makedirs(os.path.dirname(target), exist_ok=True)
-                src = tf.extractfile(m)
-                with src, open(target, "xb") as out:  # "x": never overwrite, never follow an existing link
-                    shutil.copyfileobj(src, out, 1 << 20)
-    except (tarfile.TarError, EOFError, OSError, UnicodeError) as e:
-        if isinstance(e, FileExistsError):
-            raise UploadError(400, f"archive member collides with another path: {e.filename}")
-        raise UploadError(400, f"not a readable tar archive: {e}")
+                os.makedirs(os.path.dirname(target), mode=0o700, exist_ok=True)
+                fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+                with os.fdopen(fd, "wb") as out:
+                    for chunk in reader.read_data():
+                        out.write(chunk)
+    except TarError as e:
+        raise UploadError(e.status, e.detail)
+    except (FileExistsError, NotADirectoryError, IsADirectoryError) as e:
+        name = os.path.relpath(e.filename, dest) if e.filename else "?"
+        raise UploadError(400, f"archive member {name!r}: duplicate path (or a file where a folder is)")
 
 
 def dataset_root(folder: str) -> str:
@@ -93,15 +70,24 @@ def write_config(folder: str, classes: List[dict]) -> None:
         json.dump({"name": "upload", "classes": classes}, f)
 
 
-def summarize(root: str) -> dict:
-    """Check the dataset the way the trainer reads it; a clear 422 when it cannot train."""
+def summarize(root: str, archive_root: str) -> dict:
+    """Check the dataset the way the CLI and the trainer read it; a 422 naming archive paths when it cannot train."""
+    config = os.path.join(root, "seglab.json")
+    config_name = os.path.relpath(config, archive_root)
     try:
+        with open(config, "rb") as f:
+            check_config_text(f.read(MAX_CONFIG_BYTES + 1))  # one byte more: too large
         cfg = load_config(root)
         samples = labeled_samples(root, cfg)
+    except ConfigProblem as e:
+        raise UploadError(422, f"{config_name}: {e}", [{"file": config_name, "problem": str(e)}])
     except DatasetError as e:
-        raise UploadError(422, str(e).replace(root + os.sep, ""))
+        raise UploadError(422, str(e).replace(os.path.realpath(archive_root) + os.sep, ""))
     if not samples:
         raise UploadError(422, f"no image in {cfg.images_dir}/ has a mask in {cfg.masks_dir}/: nothing to train on")
+    problems = pair_problems(samples, cfg, archive_root)
+    if problems:
+        raise UploadError(422, describe(problems), problems)
     return {"name": cfg.name, "classes": [c.to_json() for c in cfg.classes], "labeled": len(samples)}
 
 
@@ -110,8 +96,8 @@ def parse_classes(raw: Optional[str]) -> Optional[List[dict]]:
         return None
     try:
         classes = json.loads(raw)
-    except json.JSONDecodeError as e:
-        raise UploadError(400, f"classes: invalid JSON: {e}")
+    except (ValueError, RecursionError) as e:
+        raise UploadError(400, f"classes: invalid JSON: {str(e)[:200]}")
     if not isinstance(classes, list) or not classes:
         raise UploadError(400, "classes: expected a non-empty list of {id, name, color}")
     return classes
@@ -119,14 +105,15 @@ def parse_classes(raw: Optional[str]) -> Optional[List[dict]]:
 
 class DatasetStore:
     """<data-dir>/datasets/<id>/ (extracted) and <id>.json (its summary, written last: it marks the dataset
-    complete); uploads are staged in <data-dir>/tmp/, emptied at start."""
+    complete); uploads are staged in <data-dir>/tmp/, emptied at start. At most `max_uploads` run at once: each
+    holds a decoder and up to 4x its size on disk."""
 
-    def __init__(self, data_dir: str, max_upload_bytes: int):
+    def __init__(self, data_dir: str, max_upload_bytes: int, max_uploads: int = 2):
         self.datasets_dir, self.tmp_dir = os.path.join(data_dir, "datasets"), os.path.join(data_dir, "tmp")
-        self.max_upload_bytes = max_upload_bytes
-        os.makedirs(self.datasets_dir, exist_ok=True)
+        self.max_upload_bytes, self.max_uploads, self.uploads = max_upload_bytes, max_uploads, 0
+        os.makedirs(self.datasets_dir, mode=0o700, exist_ok=True)
         shutil.rmtree(self.tmp_dir, ignore_errors=True)  # half-finished uploads of a previous run
-        os.makedirs(self.tmp_dir)
+        os.makedirs(self.tmp_dir, mode=0o700)
 
     def meta_path(self, dataset_id: str) -> str:
         """The summary's path ("" for a malformed id)."""
@@ -142,10 +129,25 @@ class DatasetStore:
             return json.load(f)
 
     async def upload(self, body: AsyncIterator[bytes], classes: Optional[str]) -> Tuple[dict, bool]:
-        """Stores a tar stream; answers (summary, created). Id = sha256 of the body, or of body sha256 + class list."""
+        """Stores a tar stream; answers (summary, created). The slot count is checked and taken without an await
+        in between, so the event loop cannot let two requests take the last slot."""
+        if self.uploads >= self.max_uploads:
+            raise UploadError(
+                429,
+                f"{self.uploads} uploads are in progress, the most this service runs at once: "
+                "retry when one has finished",
+            )
+        self.uploads += 1
+        try:
+            return await self._upload(body, classes)
+        finally:
+            self.uploads -= 1
+
+    async def _upload(self, body: AsyncIterator[bytes], classes: Optional[str]) -> Tuple[dict, bool]:
+        """Id = sha256 of the body, or of body sha256 + class list."""
         class_list = parse_classes(classes)
         work = os.path.join(self.tmp_dir, uuid.uuid4().hex)
-        os.makedirs(work)
+        os.makedirs(work, mode=0o700)
         try:
             digest, size = await self._receive(body, os.path.join(work, "upload.tar"))
             if class_list is not None:
@@ -154,13 +156,15 @@ class DatasetStore:
             if known is not None:
                 return known, False
             staging = os.path.join(work, "data")
+            limit = self.max_upload_bytes * EXPANSION
             await asyncio.get_running_loop().run_in_executor(
-                None, extract, os.path.join(work, "upload.tar"), staging, self.max_upload_bytes * 4
+                None, extract, os.path.join(work, "upload.tar"), staging, limit
             )
             if class_list is not None and not os.path.exists(os.path.join(staging, "seglab.json")):
                 write_config(staging, class_list)
             root = dataset_root(staging)
-            info = {"id": digest, "bytes": size, **summarize(root)}
+            summary = await asyncio.get_running_loop().run_in_executor(None, summarize, root, staging)
+            info = {"id": digest, "bytes": size, **summary}
             # no await from here to the return, so concurrent uploads of the same bytes cannot interleave
             known = self.get(digest)
             if known is not None:
@@ -175,7 +179,8 @@ class DatasetStore:
 
     async def _receive(self, body: AsyncIterator[bytes], path: str) -> Tuple[str, int]:
         h, size = hashlib.sha256(), 0
-        with open(path, "wb") as f:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as f:
             async for chunk in body:
                 size += len(chunk)
                 if size > self.max_upload_bytes:
