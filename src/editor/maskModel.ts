@@ -1,6 +1,7 @@
 import { applyDelta, checkDeltaValues, deltaMatches, deserializeDelta, type MaskDelta } from '../core/editing/delta';
 import type { ImageContext } from './imageContext';
 import type { JournalEntry } from '../core/editing/journal';
+import { checkInside, datasetBounds, readInside } from '../core/dataset/bounds';
 import { readImageFileSize } from '../core/dataset/validate';
 import { DataError } from '../core/errors';
 import type { FileSystem } from '../core/fileSystem';
@@ -65,12 +66,17 @@ export class MaskModel {
   }
 }
 
-/** The mask file's content, or an empty mask (all background) when there is none yet. Its size must equal the image's. */
+/**
+ * The mask file's content, or an empty mask (all background) when there is none yet. Its size must
+ * equal the image's. Neither is read when its real path is outside the dataset (core/dataset/bounds.ts).
+ */
 export async function loadMask(fs: FileSystem, context: ImageContext): Promise<Mask> {
+  const bounds = await datasetBounds(fs, context.root);
+  await checkInside(fs, bounds, context.imagePath);
   const size = await readImageFileSize(fs, context.imagePath);
   const { maskPath, config } = context;
   if (!(await fs.stat(maskPath))) return { width: size.width, height: size.height, data: new Uint8Array(size.width * size.height) };
-  const mask = decodeMask(await fs.readFile(maskPath), { path: maskPath, classes: config.classes, ignoreIndex: config.ignoreIndex });
+  const mask = decodeMask(await readInside(fs, bounds, maskPath), { path: maskPath, classes: config.classes, ignoreIndex: config.ignoreIndex });
   if (mask.width !== size.width || mask.height !== size.height) {
     throw new DataError(maskPath, `mask is ${mask.width}x${mask.height} but its image ${context.imagePath} is ${size.width}x${size.height}`);
   }

@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { strokeSegment } from '../../src/core/editing/brush';
 import { deserializeDelta, serializeDelta } from '../../src/core/editing/delta';
 import { ChangeTracker } from '../../src/core/editing/tracker';
+import { DataError } from '../../src/core/errors';
 import { decodeMask } from '../../src/core/mask/codec';
 import { findImageContext, saveAsProblem } from '../../src/editor/imageContext';
 import { loadMask, MaskModel } from '../../src/editor/maskModel';
@@ -125,4 +126,17 @@ test('an edit that writes a value that is no class id nor the ignore index is re
   assert.equal(model.mask.data[0], 255);
   assert.equal(model.mask.data[40], 0);
   assert.equal(model.mask.data[47], 9);
+});
+
+test('an image or mask whose real path is outside the dataset is not opened', async (t) => {
+  const root = dataset(t);
+  const outside = tempDir(t);
+  writeFile(join(outside, 'x.png'), pngImage(8, 6));
+  writeFile(join(outside, 'm.png'), indexedMask(8, 6, new Uint8Array(48)));
+  symlinkSync(join(outside, 'x.png'), join(root, 'images', 'leak.png'));
+  const leak = await findImageContext(fs, join(root, 'images', 'leak.png'));
+  await assert.rejects(loadMask(fs, leak), (e: DataError) => e.path === join(root, 'images', 'leak.png') && /outside the dataset; not followed/.test(e.message));
+  symlinkSync(join(outside, 'm.png'), join(root, 'masks', 'b.png'));
+  const b = await findImageContext(fs, join(root, 'images', 'sub', 'b.png'));
+  await assert.rejects(loadMask(fs, b), (e: DataError) => e.path === join(root, 'masks', 'b.png') && /outside the dataset/.test(e.message));
 });

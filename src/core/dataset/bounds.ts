@@ -40,9 +40,14 @@ export async function outsideProblem(fs: FileSystem, bounds: DatasetBounds, path
   return outsideLinkProblem(bounds, path, real);
 }
 
-/** Reads a file of the dataset, checking its real path first; throws DataError when it lies outside. */
-export async function readInside(fs: FileSystem, bounds: DatasetBounds, path: string): Promise<Uint8Array> {
+/** Throws DataError when the file or folder at `path` lies outside the dataset. */
+export async function checkInside(fs: FileSystem, bounds: DatasetBounds, path: string): Promise<void> {
   const problem = await outsideProblem(fs, bounds, path);
   if (problem) throw new DataError(path, problem.message);
+}
+
+/** Reads a file of the dataset, checking its real path first; throws DataError when it lies outside. */
+export async function readInside(fs: FileSystem, bounds: DatasetBounds, path: string): Promise<Uint8Array> {
+  await checkInside(fs, bounds, path);
   return fs.readFile(path);
 }
