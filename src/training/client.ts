@@ -3,10 +3,12 @@
  * into messages that say what to do, content-addressed dataset upload with progress.
  */
 import { sha256Hex } from '../core/hash';
+import type { TrainingState } from '../core/miouProtocol';
 
-export type JobState = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
-export const FINAL_STATES: readonly JobState[] = ['succeeded', 'failed', 'cancelled'];
+/** The service's job states: the one list is core's (backend/job-contract.schema.json; test/training/jobContract.test.ts). */
+export type JobState = TrainingState;
 
+/** POST /v1/jobs: the service's JobRequest (backend/job-contract.schema.json, checked by test/training/jobContract.test.ts). */
 export interface JobParams {
   dataset: string;
   arch?: string;
@@ -15,6 +17,9 @@ export interface JobParams {
   imageSize?: number;
   batchSize?: number;
   lr?: number | null;
+  weightDecay?: number | null;
+  optimizer?: string;
+  seed?: number;
   unetBase?: number | null;
   unetDepth?: number | null;
   /** DeepLabV3+ sizes (backend/API.md). */
