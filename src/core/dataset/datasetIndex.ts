@@ -35,6 +35,7 @@ async function listEntries(fs: FileSystem, bounds: DatasetBounds, folder: string
   }
   const links = await fs.linksIn(folder);
   const names: string[] = [];
+  const refused: Problem[] = [];
   for (const [name, entryType] of await fs.readDirectory(folder)) {
     if (entryType !== type || name.startsWith('.')) continue;
     const path = joinPath(folder, name);
@@ -44,9 +45,10 @@ async function listEntries(fs: FileSystem, bounds: DatasetBounds, folder: string
       : links.has(name)
         ? outsideLinkProblem(bounds, path, links.get(name))
         : undefined;
-    if (problem) problems.push(problem);
+    if (problem) refused.push(problem);
     else names.push(name);
   }
+  problems.push(...refused.sort((a, b) => byCodeUnits(a.path, b.path)));
   return names.sort(byCodeUnits);
 }
 
