@@ -5,7 +5,6 @@
  * about them. What cannot give a right answer is refused with a ConfigError naming the card (or
  * the model) and the field to change: no combination of fields yields a silent wrong answer.
  */
-import type { ClassDef } from '../classes';
 import { ConfigError } from '../errors';
 import type { ModelIo } from './backend';
 import type { Architecture, InputSpec, ModelCard, OutputSpec } from './card';
