@@ -7,7 +7,7 @@ const stages = [
   ['typecheck', 'npm run typecheck'],
   ['build', 'npm run build'],
   ['unit', 'npm run test:unit'],
-  ['python', 'npm run test:py'],
+  ['python', 'npm run test:py -- -rs'],
   ['python-lint', 'cd backend && black --check . && flake8 && npx pyright'],
   ['tools', 'npm run tools'],
   ['vscode', 'npm run test:vscode'],
@@ -41,9 +41,18 @@ function counts(output) {
   };
 }
 
+/** Skipped tests and why: node's spec reporter (`﹣ name (1.2ms) # reason`) and pytest -rs (`SKIPPED [1] file:line: reason`). */
+function skips(output) {
+  const text = output.replace(/\x1b\[[0-9;]*m/g, '');
+  const node = [...text.matchAll(/^\s*\u{fe63} (.+?) \([\d.]+m?s\) # (.+)$/gmu)].map((m) => `${m[1].trim()}: ${m[2]}`);
+  const pytest = [...text.matchAll(/^SKIPPED \[\d+\] (.+)$/gm)].map((m) => m[1]);
+  return [...node, ...pytest];
+}
+
 let passed = 0;
 let failed = 0;
 const failedStages = [];
+const skipped = [];
 for (const [name, command] of stages) {
   if (only.length > 0 && !only.includes(name)) continue;
   console.log(`\n=== ${name}: ${command}`);
@@ -51,11 +60,13 @@ for (const [name, command] of stages) {
   const c = counts(output);
   passed += c.passed;
   failed += c.failed;
+  skipped.push(...skips(output).map((s) => `${name}: ${s}`));
   if (code !== 0) {
     failedStages.push(name);
     if (c.failed === 0) failed += 1; // a stage that failed outside any test (lint, build, a crash)
   }
 }
+if (skipped.length > 0) console.log(`\nSkipped (${skipped.length}), with why:\n${skipped.map((s) => `  ${s}`).join('\n')}`);
 if (failedStages.length > 0) console.log(`\nFailed stages: ${failedStages.join(', ')}`);
 console.log(`${passed} passed, ${failed} failed`);
 process.exit(failedStages.length > 0 ? 1 : 0);

@@ -45,6 +45,8 @@ describe('Commands', () => {
 
   it('Remove Dataset from View takes out opened datasets only', async () => {
     const folder = vscode.Uri.joinPath(workspaceFolder(), FIXTURE.notDataset.folder);
+    // Opened here, not by the test before: each test runs on its own.
+    await vscode.commands.executeCommand('seglab.openDataset', folder);
     assert.equal(await vscode.commands.executeCommand('seglab.removeDataset', folder), true);
     assert.ok(!api.datasets.some((d) => d.uri.toString() === folder.toString()));
     assert.equal(await vscode.commands.executeCommand('seglab.removeDataset', datasetNode(api, FIXTURE.voc.folder)), false);
@@ -52,6 +54,8 @@ describe('Commands', () => {
   });
 
   it('a broken seglab.json is reported on the dataset with the file', async () => {
+    await vscode.commands.executeCommand('seglab.openDataset', outsideFolder());
+    await api.whenIdle();
     const config = vscode.Uri.joinPath(outsideFolder(), 'seglab.json');
     const good = await vscode.workspace.fs.readFile(config);
     await vscode.workspace.fs.writeFile(config, new TextEncoder().encode('{ "name": "x", "ignoreindex": 3 }'));
@@ -82,10 +86,14 @@ describe('Commands', () => {
   });
 
   it('Refresh Dataset re-reads every dataset', async () => {
-    const before = api.datasets.map((d) => d.key).sort();
+    await api.whenIdle();
+    // A re-read gives each dataset a new index: the same object afterwards means it was not read.
+    const before = new Map(api.datasets.map((d) => [d.key, d.index]));
+    assert.ok([...before.values()].filter(Boolean).length >= 2, 'at least two datasets were read');
     await vscode.commands.executeCommand('seglab.refresh');
     await api.whenIdle();
-    assert.deepEqual(api.datasets.map((d) => d.key).sort(), before);
+    assert.deepEqual(api.datasets.map((d) => d.key).sort(), [...before.keys()].sort());
     assert.ok(api.datasets.every((d) => !d.loading));
+    for (const d of api.datasets) if (before.get(d.key)) assert.notEqual(d.index, before.get(d.key), `${d.name} was not read again`);
   });
 });
