@@ -38,10 +38,6 @@ export function applyDelta(grid: PixelGrid, delta: MaskDelta, direction: 'redo' 
   }
 }
 
-export function deltaByteSize(delta: MaskDelta): number {
-  return delta.before.byteLength + delta.after.byteLength + 64;
-}
-
 const HEADER_WORDS = 6;
 
 /** The wire and backup form: six little-endian u32 (x0, y0, x1, y1, before length, after length), then the bytes. */
