@@ -118,6 +118,13 @@ describe('seglab prelabel: refusals exit 2 naming the file and the field', { con
   test('a classMap onto a class id the dataset lacks', (t) => refuses(t, 'superset', (c) => Object.assign(c, { classMap: { 0: 9 } }), /classMap\["0"\]: 9 is not a class id of the dataset/));
   test('a card field SegLab does not know how to honour', (t) => refuses(t, 'stretch', (c) => Object.assign(c, { output: { name: 'output', kind: 'softmax' } }), /output\.kind: expected/));
   test('a uint8 input with a normalisation', (t) => refuses(t, 'uint8', (c) => Object.assign(c, { input: { ...(c.input as object), scale: 1 / 255 } }), /input\.scale: a uint8 input takes the pixel values 0-255 as they are/));
+  test('a usage error with --json: {error, file: null, hint}', async (t) => {
+    const root = tempDir(t);
+    compatDataset(root);
+    const r = await seglab('prelabel', root, '--json');
+    assert.equal(r.code, 2, r.stderr);
+    assert.deepEqual(JSON.parse(r.stdout), { error: '--model <file.onnx> is required', file: null, hint: 'run "seglab prelabel --help" for usage' });
+  });
   test('--out inside the label masks folder', async (t) => {
     const root = tempDir(t);
     compatDataset(root);
