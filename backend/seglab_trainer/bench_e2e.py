@@ -15,8 +15,11 @@ import time
 from .service.executors import PACKAGE_PARENT
 
 # bench option -> (train CLI flag, job request field)
-OPTIONS = {"backbone": ("--backbone", "backbone"), "base": ("--unet-base", "unetBase"),
-           "depth": ("--unet-depth", "unetDepth")}
+OPTIONS = {
+    "backbone": ("--backbone", "backbone"),
+    "base": ("--unet-base", "unetBase"),
+    "depth": ("--unet-depth", "unetDepth"),
+}
 
 
 def model_flags(kw: dict) -> list:
@@ -30,21 +33,52 @@ def summarize(events: list, submitted: float) -> dict:
     epoch_lines = [e for e in events if e["type"] == "epoch"]
     exported = next(e for e in events if e["type"] == "exported")
     steady = sorted(e["imagesPerSecond"] for e in epoch_lines[1:]) or [epoch_lines[0]["imagesPerSecond"]]
-    return {"train": start["train"], "val": start["val"], "startupSeconds": round(start["time"] - submitted, 2),
-            "firstStepSeconds": round(first["time"] - start["time"], 2),
-            "trainSeconds": round(epoch_lines[-1]["time"] - start["time"], 2),
-            "exportSeconds": round(exported["time"] - epoch_lines[-1]["time"], 2),
-            "valSeconds": round(sum(e["valSeconds"] for e in epoch_lines), 2),
-            "checkpointSeconds": round(sum(e["checkpointSeconds"] for e in epoch_lines), 2),
-            "epochImagesPerSecondMedian": steady[len(steady) // 2], "bestMiou": events[-1].get("bestMiou"),
-            "precision": start["precision"], "compile": start["compile"], "device": start["device"]}
+    return {
+        "train": start["train"],
+        "val": start["val"],
+        "startupSeconds": round(start["time"] - submitted, 2),
+        "firstStepSeconds": round(first["time"] - start["time"], 2),
+        "trainSeconds": round(epoch_lines[-1]["time"] - start["time"], 2),
+        "exportSeconds": round(exported["time"] - epoch_lines[-1]["time"], 2),
+        "valSeconds": round(sum(e["valSeconds"] for e in epoch_lines), 2),
+        "checkpointSeconds": round(sum(e["checkpointSeconds"] for e in epoch_lines), 2),
+        "epochImagesPerSecondMedian": steady[len(steady) // 2],
+        "bestMiou": events[-1].get("bestMiou"),
+        "precision": start["precision"],
+        "compile": start["compile"],
+        "device": start["device"],
+    }
 
 
 def run_e2e(name: str, arch: str, kw: dict, root: str, args, epochs: int, device: str) -> dict:
     with tempfile.TemporaryDirectory(prefix="seglab-e2e-") as out:
-        argv = [sys.executable, "-m", "seglab_trainer", "train", "--data", root, "--arch", arch, "--epochs", str(epochs),
-                "--image-size", str(args.size), "--batch-size", str(args.batch_size), "--out", out, "--device", device,
-                "--compile", args.compile, "--amp", args.amp, *model_flags(kw)]
+        argv = [
+            sys.executable,
+            "-m",
+            "seglab_trainer",
+            "train",
+            "--data",
+            root,
+            "--arch",
+            arch,
+            "--epochs",
+            str(epochs),
+            "--image-size",
+            str(args.size),
+            "--batch-size",
+            str(args.batch_size),
+            "--out",
+            out,
+            "--device",
+            device,
+            "--compile",
+            args.compile,
+            "--amp",
+            args.amp,
+            "--patience",
+            "0",  # a timed run of exactly the epochs asked for
+            *model_flags(kw),
+        ]
         env = {**os.environ, "PYTHONPATH": PACKAGE_PARENT + os.pathsep + os.environ.get("PYTHONPATH", "")}
         t0 = time.time()
         done = subprocess.run(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
@@ -61,8 +95,13 @@ def run_service_e2e(name: str, arch: str, kw: dict, root: str, args, epochs: int
     the checked download. The service picks the device (the GPU when there is one) and its own precision."""
     from .service.client import LocalService  # needs httpx, which only this mode does
 
-    params = {"arch": arch, "epochs": epochs, "imageSize": args.size, "batchSize": args.batch_size,
-              **{OPTIONS[key][1]: value for key, value in kw.items()}}
+    params = {
+        "arch": arch,
+        "epochs": epochs,
+        "imageSize": args.size,
+        "batchSize": args.batch_size,
+        **{OPTIONS[key][1]: value for key, value in kw.items()},
+    }
     with tempfile.TemporaryDirectory(prefix="seglab-e2e-service-") as data:
         service = LocalService(os.path.join(data, "service"), secrets.token_hex(16))
         try:
@@ -83,6 +122,13 @@ def run_service_e2e(name: str, arch: str, kw: dict, root: str, args, epochs: int
     if hashlib.sha256(onnx).hexdigest() != card["sha256"]:
         raise RuntimeError(f"{name}: the downloaded model.onnx does not match its card's sha256")
     progress = [data for kind, data in events if kind == "progress"]
-    return {"model": name, "mode": "e2e-service", "epochs": epochs, "seconds": round(t3 - t0, 2),
-            "uploadSeconds": round(t1 - t0, 2), "downloadSeconds": round(t3 - t2, 2), "onnxBytes": len(onnx),
-            **summarize(progress, t1)}
+    return {
+        "model": name,
+        "mode": "e2e-service",
+        "epochs": epochs,
+        "seconds": round(t3 - t0, 2),
+        "uploadSeconds": round(t1 - t0, 2),
+        "downloadSeconds": round(t3 - t2, 2),
+        "onnxBytes": len(onnx),
+        **summarize(progress, t1),
+    }

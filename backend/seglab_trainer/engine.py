@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import contextlib
 import math
-from typing import Callable, List, Optional
+from typing import List, Optional
 
 import torch
 import torch.distributed as dist
@@ -29,14 +29,19 @@ def make_optimizer(model: nn.Module, name: str, lr: float, weight_decay: float, 
     raise ValueError(f"unknown optimizer {name!r} (adamw, sgd)")
 
 
-def poly_with_warmup(total_steps: int, warmup_steps: int, power: float = 0.9) -> Callable[[int], float]:
-    """Linear warm-up from 1 % to 100 %, then polynomial decay to 0 at `total_steps`."""
-    def factor(step: int) -> float:
-        if step < warmup_steps:
-            return 0.01 + 0.99 * step / max(warmup_steps, 1)
-        t = (step - warmup_steps) / max(total_steps - warmup_steps, 1)
-        return max(1.0 - t, 0.0) ** power
-    return factor
+class PolyWithWarmup:
+    """LambdaLR factor: linear warm-up from 1 % to 100 %, then polynomial decay to 0 at `total` steps. An object,
+    not a closure, so a time-budget run can move `total` as it plans its epochs, and LambdaLR's state_dict keeps it.
+    """
+
+    def __init__(self, total: int, warmup: int, power: float = 0.9):
+        self.total, self.warmup, self.power = total, warmup, power
+
+    def __call__(self, step: int) -> float:
+        if step < self.warmup:
+            return 0.01 + 0.99 * step / max(self.warmup, 1)
+        t = (step - self.warmup) / max(self.total - self.warmup, 1)
+        return max(1.0 - t, 0.0) ** self.power
 
 
 #: On an H100 (BENCHMARKS.md) compiling adds 25-70 s to the first step and trains 9-38 % faster (DeepLabV3+-R50
@@ -80,8 +85,16 @@ class Precision:
         return torch.autocast(device_type="cuda", dtype=self.dtype)
 
 
-def train_step(model: nn.Module, criterion: nn.Module, optimizer, scheduler, precision: Precision,
-               images: torch.Tensor, masks: torch.Tensor, channels_last: bool) -> torch.Tensor:
+def train_step(
+    model: nn.Module,
+    criterion: nn.Module,
+    optimizer,
+    scheduler,
+    precision: Precision,
+    images: torch.Tensor,
+    masks: torch.Tensor,
+    channels_last: bool,
+) -> torch.Tensor:
     """One optimisation step; returns the loss as a tensor (no GPU sync here)."""
     if channels_last:
         images = images.contiguous(memory_format=torch.channels_last)
@@ -128,8 +141,9 @@ def _run_padded(model: nn.Module, image_u8: torch.Tensor, th: int, tw: int) -> t
 
 
 @torch.no_grad()
-def predict_labels(model: nn.Module, image_u8: torch.Tensor, multiple_of: int, tile: int = TILE_SIZE,
-                   overlap: int = TILE_OVERLAP) -> torch.Tensor:
+def predict_labels(
+    model: nn.Module, image_u8: torch.Tensor, multiple_of: int, tile: int = TILE_SIZE, overlap: int = TILE_OVERLAP
+) -> torch.Tensor:
     """Class per pixel (H, W) of one uint8 3xHxW image exactly as the extension's pre-labeler predicts it with a
     dynamic-input model: native size, normalised, zero-padded at the bottom/right to a multiple of
     `multiple_of`, fp32, argmax (first maximum). An image with a padded side above `tile` runs as overlapping
@@ -148,27 +162,35 @@ def predict_labels(model: nn.Module, image_u8: torch.Tensor, multiple_of: int, t
     for r, y0 in enumerate(ys):
         for x0 in xs:
             vh, vw = min(th, h - y0), min(tw, w - x0)
-            out = _run_padded(model, image_u8[:, y0:y0 + vh, x0:x0 + vw], th, tw)[:, :vh, :vw].double()
+            out = _run_padded(model, image_u8[:, y0 : y0 + vh, x0 : x0 + vw], th, tw)[:, :vh, :vw].double()
             if band is None:
                 band = torch.zeros((out.shape[0], th, w), dtype=torch.float32, device=out.device)
                 weight = torch.zeros((th, w), dtype=torch.float32, device=out.device)
             wt = wy[:vh, None] * wx[None, :vw]  # products of float32s: exact in float64, as in JavaScript
             # float64 arithmetic rounded to float32 at each store, like `+=` into a Float32Array
-            band[:, :vh, x0:x0 + vw] = (band[:, :vh, x0:x0 + vw].double() + out * wt).float()
-            weight[:vh, x0:x0 + vw] = (weight[:vh, x0:x0 + vw].double() + wt).float()
+            band[:, :vh, x0 : x0 + vw] = (band[:, :vh, x0 : x0 + vw].double() + out * wt).float()
+            weight[:vh, x0 : x0 + vw] = (weight[:vh, x0 : x0 + vw].double() + wt).float()
         # rows [y0, next) are final: no later tile reaches above the next row's origin
         nxt = ys[r + 1] if r + 1 < len(ys) else y0 + th
         rows = min(nxt, h) - y0
-        labels[y0:y0 + rows] = (band[:, :rows].double() / weight[:rows].double()).float().argmax(0)
+        labels[y0 : y0 + rows] = (band[:, :rows].double() / weight[:rows].double()).float().argmax(0)
         shift = nxt - y0
         band, weight = band.roll(-shift, 1), weight.roll(-shift, 0)
-        band[:, th - shift:], weight[th - shift:] = 0, 0
+        band[:, th - shift :], weight[th - shift :] = 0, 0
     return labels
 
 
 @torch.no_grad()
-def evaluate(model: nn.Module, data: InMemoryImages, num_classes: int, multiple_of: int, device: torch.device,
-             rank: int = 0, world: int = 1, tile: int = TILE_SIZE) -> dict:
+def evaluate(
+    model: nn.Module,
+    data: InMemoryImages,
+    num_classes: int,
+    multiple_of: int,
+    device: torch.device,
+    rank: int = 0,
+    world: int = 1,
+    tile: int = TILE_SIZE,
+) -> dict:
     """Dataset-level metrics over `data` at the images' own size (see predict_labels: the figure equals
     `seglab prelabel` + `seglab miou` on the exported model up to ONNX Runtime's rounding). Each rank takes
     every world-th image; matrices are summed."""
@@ -201,4 +223,4 @@ def epoch_indices(n: int, batch: int, world: int, rank: int, seed: int, epoch: i
     need = steps * batch * world
     perm = torch.cat([torch.randperm(n, generator=g) for _ in range(math.ceil(need / n))])[:need].tolist()
     mine = perm[rank::world]
-    return [mine[s * batch:(s + 1) * batch] for s in range(steps)]
+    return [mine[s * batch : (s + 1) * batch] for s in range(steps)]

@@ -1,10 +1,11 @@
 """The whole dataset decoded once into uint8 tensors (on the GPU when it fits), augmented there per batch.
 
 Joint image/mask geometry as in torchvision's references/segmentation: horizontal flip, random resize of the
-shorter side to [lo, hi] x crop size, random crop padded with the ignore index (masks resized NEAREST). The
-training images sit in one zero-padded uint8 canvas, so a whole batch is augmented by a few batched kernels
-(a gather, one grid_sample for the images, one index gather for the masks) that sample exactly where
-flip -> F.interpolate -> crop would. Random numbers come from a CPU generator: reproducible, no GPU sync.
+shorter side to [lo, hi] x crop size (or of the image by [lo, hi] x its own size), random crop padded with the
+ignore index (masks resized NEAREST). The training images sit in one zero-padded uint8 canvas, so a whole batch
+is augmented by a few batched kernels (a gather, one grid_sample for the images, one index gather for the masks)
+that sample exactly where flip -> F.interpolate -> crop would. Random numbers come from a CPU generator:
+reproducible, no GPU sync.
 """
 from __future__ import annotations
 
@@ -25,7 +26,9 @@ def _limit_size(image: np.ndarray, mask: np.ndarray, max_short: Optional[int]) -
     if max_short is not None and min(h, w) > max_short:  # larger images never survive the largest random scale anyway
         f = max_short / min(h, w)
         size = (max(1, round(h * f)), max(1, round(w * f)))
-        img = F.interpolate(img[None].float(), size, mode="bilinear", align_corners=False)[0].round().clamp(0, 255).byte()
+        img = (
+            F.interpolate(img[None].float(), size, mode="bilinear", align_corners=False)[0].round().clamp(0, 255).byte()
+        )
         m = F.interpolate(m[None, None].float(), size, mode="nearest")[0, 0].byte()
     return img, m
 
@@ -35,8 +38,7 @@ class InMemoryImages:
     `max_short` are downscaled with their masks; None keeps the native size (validation scores full-size images).
     With `stacked`, all pairs live in one padded canvas (N,3,H,W) / (N,H,W) and images[i] / masks[i] are views."""
 
-    def __init__(self, samples: Sequence[Sample], cfg: DatasetConfig, max_short: Optional[int],
-                 stacked: bool = False):
+    def __init__(self, samples: Sequence[Sample], cfg: DatasetConfig, max_short: Optional[int], stacked: bool = False):
         self.stems = [s.stem for s in samples]
         self.ignore_index = cfg.ignore_index
         pairs = [_limit_size(*read_pair(s, cfg), max_short) for s in samples]
@@ -47,8 +49,8 @@ class InMemoryImages:
             self.canvas_images = torch.zeros((len(pairs), 3, hmax, wmax), dtype=torch.uint8)
             self.canvas_masks = torch.full((len(pairs), hmax, wmax), self.ignore_index, dtype=torch.uint8)
             for i, (img, m) in enumerate(pairs):
-                self.canvas_images[i, :, :m.shape[0], :m.shape[1]] = img
-                self.canvas_masks[i, :m.shape[0], :m.shape[1]] = m
+                self.canvas_images[i, :, : m.shape[0], : m.shape[1]] = img
+                self.canvas_masks[i, : m.shape[0], : m.shape[1]] = m
             self._views()
         else:
             self.images: List[torch.Tensor] = [img for img, _ in pairs]
@@ -95,8 +97,10 @@ _STATS: Dict[torch.device, Tuple[torch.Tensor, torch.Tensor]] = {}
 def normalize(img: torch.Tensor) -> torch.Tensor:
     """uint8 (or 0..255 float) (...,3,H,W) -> float32 normalised with ImageNet mean/std, as the model card says."""
     if img.device not in _STATS:  # made once per device: a host->GPU copy per call would stall the pipeline
-        _STATS[img.device] = (torch.tensor(MEAN, device=img.device).view(3, 1, 1) * 255.0,
-                              torch.tensor(STD, device=img.device).view(3, 1, 1) * 255.0)
+        _STATS[img.device] = (
+            torch.tensor(MEAN, device=img.device).view(3, 1, 1) * 255.0,
+            torch.tensor(STD, device=img.device).view(3, 1, 1) * 255.0,
+        )
     mean, std = _STATS[img.device]
     return (img.float() - mean) / std
 
@@ -109,19 +113,28 @@ def to_device(t: torch.Tensor, device: torch.device) -> torch.Tensor:
 
 
 class Augmenter:
-    def __init__(self, crop: int, scale_range: Tuple[float, float] = (0.5, 2.0), flip: bool = True):
+    """Random resize by a factor in `scale_range` of the crop size (the shorter side becomes factor x crop) or,
+    with `native`, of each image's own size; then crop and flip."""
+
+    def __init__(
+        self, crop: int, scale_range: Tuple[float, float] = (0.5, 2.0), flip: bool = True, native: bool = False
+    ):
         self.crop = crop
         self.lo, self.hi = scale_range
         self.flip = flip
+        self.native = native
 
-    def batch(self, data: InMemoryImages, idxs: Sequence[int], device: torch.device,
-              gen: torch.Generator) -> Tuple[torch.Tensor, torch.Tensor]:
+    def batch(
+        self, data: InMemoryImages, idxs: Sequence[int], device: torch.device, gen: torch.Generator
+    ) -> Tuple[torch.Tensor, torch.Tensor]:
         """(N,3,c,c) normalised float32 images and (N,c,c) int64 masks on `device` (data must be stacked)."""
         c, n = self.crop, len(idxs)
         idx = torch.tensor(list(idxs), dtype=torch.long)
         r = torch.rand((n, 4), generator=gen, dtype=torch.float64)  # scale, crop y, crop x, flip
         h, w = data.sizes[idx, 0].double(), data.sizes[idx, 1].double()
-        f = (self.lo + (self.hi - self.lo) * r[:, 0]) * c / torch.minimum(h, w)
+        f = self.lo + (self.hi - self.lo) * r[:, 0]
+        if not self.native:
+            f = f * c / torch.minimum(h, w)
         nh, nw = (h * f).round().clamp(min=1), (w * f).round().clamp(min=1)
         y0 = (r[:, 1] * ((nh - c).clamp(min=0) + 1)).floor()
         x0 = (r[:, 2] * ((nw - c).clamp(min=0) + 1)).floor()
@@ -132,8 +145,8 @@ class Augmenter:
         didx = p[:, 9].long()
         h, w, ry, rx, y0, x0, nh, nw, flip = [t[:, None] for t in p[:, :9].unbind(1)]
         ar = torch.arange(c, device=work, dtype=torch.float32)[None]
-        ys, xs = y0 + ar, x0 + ar                                      # (n, c) positions in the resized image
-        valid = ((ys < nh)[:, :, None] & (xs < nw)[:, None, :])        # inside it (else padding)
+        ys, xs = y0 + ar, x0 + ar  # (n, c) positions in the resized image
+        valid = (ys < nh)[:, :, None] & (xs < nw)[:, None, :]  # inside it (else padding)
         # bilinear source coordinates of F.interpolate(align_corners=False), clamped like it; mirrored for flips
         sy = torch.minimum(((ys + 0.5) * ry - 0.5).clamp(min=0), h - 1)
         sx = torch.minimum(((xs + 0.5) * rx - 0.5).clamp(min=0), w - 1)
@@ -144,8 +157,13 @@ class Augmenter:
         ix = torch.where(flip > 0, w - 1 - ix, ix).long()
         canvas = data.canvas_images[didx]
         hmax, wmax = canvas.shape[-2:]
-        grid = torch.stack([(sx / max(wmax - 1, 1) * 2 - 1)[:, None, :].expand(n, c, c),
-                            (sy / max(hmax - 1, 1) * 2 - 1)[:, :, None].expand(n, c, c)], dim=-1)
+        grid = torch.stack(
+            [
+                (sx / max(wmax - 1, 1) * 2 - 1)[:, None, :].expand(n, c, c),
+                (sy / max(hmax - 1, 1) * 2 - 1)[:, :, None].expand(n, c, c),
+            ],
+            dim=-1,
+        )
         images = F.grid_sample(canvas.float(), grid, mode="bilinear", align_corners=True)
         images = normalize(images) * valid[:, None]
         masks = data.canvas_masks[didx[:, None, None], iy[:, :, None], ix[:, None, :]]

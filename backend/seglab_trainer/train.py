@@ -1,13 +1,13 @@
 """`python -m seglab_trainer train`: fine-tune a segmentation model on a SegLab dataset (torchrun-aware).
 
 Reads top-down like torchvision's references/segmentation/train.py: data, model, one epoch, evaluation,
-checkpoint, export, the loop, main, args. Progress goes to <out>/progress.jsonl (one JSON object a line) so the
-service can follow any run.
+checkpoint, export, the loop, main. Flags are in train_args.py, the defaults picked from the data in defaults.py,
+when a run ends in budget.py. Progress goes to <out>/progress.jsonl (one JSON object a line) so the service can
+follow any run.
 """
 
 from __future__ import annotations
 
-import argparse
 import os
 import random
 import sys
@@ -20,57 +20,16 @@ import torch
 import torch.distributed as dist
 
 from . import engine
+from .budget import Budget
 from .dataset import DatasetConfig, DatasetError, dataset_sha256, labeled_samples, load_config, split_samples
-from .engine import (
-    Precision,
-    epoch_indices,
-    evaluate,
-    make_optimizer,
-    poly_with_warmup,
-    should_compile,
-    steps_per_epoch,
-    train_step,
-)
+from .defaults import fill_data_defaults, fill_model_defaults
+from .engine import PolyWithWarmup, epoch_indices, evaluate, make_optimizer, should_compile, steps_per_epoch
 from .export import export_model_dir
 from .losses import CEDiceLoss
 from .memory import Augmenter, InMemoryImages, place
-from .models import ARCHS, build_model, builder_kwargs, card_options, check_options, resolved_options
+from .models import build_model, builder_kwargs, card_options, check_options, resolved_options
 from .runfiles import Progress, init_file, link_checkpoint, load_checkpoint, load_init, save_checkpoint
-
-#: Command-line arguments that are architecture options -> the builder's keyword argument.
-OPTION_ARGS = {
-    "backbone": "backbone",
-    "unet_base": "base",
-    "unet_depth": "depth",
-    "aspp_channels": "aspp_channels",
-    "decoder_channels": "decoder_channels",
-    "width_mult": "width_mult",
-    "reduced_tail": "reduced_tail",
-    "backbone_bn_momentum": "backbone_bn_momentum",
-}
-#: Arguments that define a run; --resume restores them from the checkpoint.
-RUN_KEYS = (
-    "arch",
-    *OPTION_ARGS,
-    "image_size",
-    "batch_size",
-    "lr",
-    "optimizer",
-    "weight_decay",
-    "momentum",
-    "warmup_steps",
-    "seed",
-    "ce_weight",
-    "dice_weight",
-    "scale_min",
-    "scale_max",
-    "val_tile_size",
-)
-
-
-def model_kwargs(args) -> dict:
-    """The architecture options given (unset ones take the architecture's defaults)."""
-    return {kw: getattr(args, a) for a, kw in OPTION_ARGS.items() if getattr(args, a) is not None}
+from .train_args import OPTION_ARGS, RUN_KEYS, model_kwargs, parser
 
 
 def inherit_options(args) -> dict:
@@ -112,33 +71,40 @@ def seed_everything(seed: int) -> None:
 class Run:
     """Everything one training run holds between epochs."""
 
-    args: argparse.Namespace
+    args: Any
     cfg: DatasetConfig
     samples: list
     train_data: InMemoryImages
     val_data: InMemoryImages
     model: torch.nn.Module  # the bare model (checkpoints, evaluation, export)
-    step_model: Any  # what a train step calls: DDP-wrapped and/or compiled
+    multiple_of: int
     options: dict
     optimizer: torch.optim.Optimizer
-    scheduler: Any
-    precision: Precision
-    criterion: CEDiceLoss
-    augment: Augmenter
-    progress: Progress
+    schedule: PolyWithWarmup
+    budget: Budget
     device: torch.device
     rank: int
     world: int
     steps_per_epoch: int
-    channels_last: bool
+    progress: Progress
+    chosen: dict  # defaults picked from the data and the device, with the reasons
+    step_model: Any = None  # what a train step calls: DDP-wrapped and/or compiled
     start_epoch: int = 0
     best: float = -1.0
     history: list = field(default_factory=list)
 
+    def __post_init__(self):
+        args = self.args
+        self.scheduler = torch.optim.lr_scheduler.LambdaLR(self.optimizer, self.schedule)
+        self.precision = engine.Precision(self.device, args.amp)
+        self.criterion = CEDiceLoss(self.cfg.ignore_index, args.ce_weight, args.dice_weight)
+        self.augment = Augmenter(args.image_size, (args.scale_min, args.scale_max), native=args.scale_of == "native")
+        self.channels_last = self.device.type == "cuda"
 
-def prepare_args(args):
+
+def prepare_args(args, device: torch.device):
     """Restores a resumed run's settings and fills what follows from the others. Returns (checkpoint or None,
-    options inherited from --init or None)."""
+    options inherited from --init or None, defaults chosen for the device)."""
     ckpt = None
     if args.resume:
         ckpt = load_checkpoint(args.resume)
@@ -147,20 +113,26 @@ def prepare_args(args):
     if args.lr is None:
         args.lr = engine.default_lr(args.optimizer)
     inherited = inherit_options(args) if args.init and not ckpt else None
+    chosen = fill_model_defaults(args, device)  # after --init, whose options win
     check_options(args.arch, **model_kwargs(args))
-    return ckpt, inherited
+    return ckpt, inherited, chosen
 
 
-def load_data(args, device: torch.device):
+def read_dataset(args):
     cfg = load_config(args.data)
     samples = labeled_samples(args.data, cfg)
     if not samples:
         raise DatasetError(os.path.join(args.data, cfg.masks_dir), "no image has a mask: nothing to train on")
-    train_s, val_s = split_samples(args.data, cfg, samples)
-    train_data = InMemoryImages(train_s, cfg, max_short=round(args.image_size * args.scale_max), stacked=True)
-    val_data = InMemoryImages(val_s, cfg, max_short=None)  # scored at their own size, as the pre-labeler runs
-    data_device = place([train_data, val_data], device)
-    return cfg, samples, train_data, val_data, data_device
+    return (cfg, samples, *split_samples(args.data, cfg, samples))
+
+
+def decode(args, cfg: DatasetConfig, train_s: list, val_s: list, device: torch.device):
+    """Training images in memory, downscaled to what the largest crop-relative resize can use; val images at
+    their own size (scored as the pre-labeler runs). Returns (train, val, the device they are on)."""
+    max_short = None if args.scale_of == "native" else round(args.image_size * args.scale_max)
+    train_data = InMemoryImages(train_s, cfg, max_short=max_short, stacked=True)
+    val_data = InMemoryImages(val_s, cfg, max_short=None)
+    return train_data, val_data, place([train_data, val_data], device)
 
 
 def make_model(args, cfg: DatasetConfig, device: torch.device, with_init: bool):
@@ -176,60 +148,80 @@ def make_model(args, cfg: DatasetConfig, device: torch.device, with_init: bool):
     return model, imagenet, init
 
 
-def wrap_for_steps(model: torch.nn.Module, args, device: torch.device, world: int, images_left: int):
-    """What a train step calls: DDP across ranks, compiled where that repays itself. Returns (it, compiled)."""
-    wrapped = model
-    if world > 1:
-        ids = [device.index] if device.type == "cuda" else None
-        wrapped = torch.nn.parallel.DistributedDataParallel(model, device_ids=ids)
-    compiled = should_compile(args.compile, device, images_left)
-    return (torch.compile(wrapped) if compiled else wrapped), compiled
+def wrap_for_steps(run: Run) -> bool:
+    """DDP across ranks; compiled where that repays itself (not in a time-budget run of unknown length, whose
+    budget would pay for it). Returns whether it compiled."""
+    args, spe, wrapped = run.args, run.steps_per_epoch, run.model
+    if run.world > 1:
+        ids = [run.device.index] if run.device.type == "cuda" else None
+        wrapped = torch.nn.parallel.DistributedDataParallel(run.model, device_ids=ids)
+    images_left = (run.budget.cap - run.start_epoch) * spe * args.batch_size * run.world if args.epochs else 0
+    compiled = should_compile(args.compile, run.device, images_left)
+    run.step_model = torch.compile(wrapped) if compiled else wrapped
+    return compiled
 
 
-def setup(args, device: torch.device, rank: int, world: int) -> Run:
-    os.makedirs(args.out, exist_ok=True)
-    progress = Progress(args.out, rank == 0)
-    ckpt, inherited = prepare_args(args)
-    cfg, samples, train_data, val_data, data_device = load_data(args, device)
-    model, imagenet, init = make_model(args, cfg, device, bool(args.init and not ckpt))
-    spe = steps_per_epoch(len(train_data), args.batch_size, world)
-    total = spe * args.epochs
-    step_model, compiled = wrap_for_steps(
-        model, args, device, world, (total - spe * (ckpt["epoch"] if ckpt else 0)) * args.batch_size * world
-    )
-    warmup = args.warmup_steps if args.warmup_steps is not None else min(total // 10, 200)
-    optimizer = make_optimizer(model, args.optimizer, args.lr, args.weight_decay, args.momentum)
-    run = Run(
+def new_run(args, cfg, samples, data, model, device: torch.device, rank: int, world: int, chosen: dict) -> Run:
+    spe = steps_per_epoch(len(data[0]), args.batch_size, world)
+    budget = Budget(args.epochs, args.minutes, args.patience, args.started)
+    warmup = args.warmup_steps
+    if warmup is None:  # 10 % of the steps; a run without an epoch count warms up over its first epoch
+        warmup = min(spe * args.epochs // 10 if args.epochs else spe, 200)
+    return Run(
         args=args,
         cfg=cfg,
         samples=samples,
-        train_data=train_data,
-        val_data=val_data,
+        train_data=data[0],
+        val_data=data[1],
         model=model,
-        step_model=step_model,
+        multiple_of=getattr(model, "multiple_of"),
         options=resolved_options(model, model_kwargs(args)),
-        optimizer=optimizer,
-        scheduler=torch.optim.lr_scheduler.LambdaLR(optimizer, poly_with_warmup(total, warmup)),
-        precision=Precision(device, args.amp),
-        criterion=CEDiceLoss(cfg.ignore_index, args.ce_weight, args.dice_weight),
-        augment=Augmenter(args.image_size, (args.scale_min, args.scale_max)),
-        progress=progress,
+        optimizer=make_optimizer(model, args.optimizer, args.lr, args.weight_decay, args.momentum),
+        schedule=PolyWithWarmup(spe * budget.cap, warmup),
+        budget=budget,
         device=device,
         rank=rank,
         world=world,
         steps_per_epoch=spe,
-        channels_last=device.type == "cuda",
+        progress=Progress(args.out, rank == 0),
+        chosen=chosen,
     )
+
+
+def restore(run: Run, ckpt: dict) -> None:
+    run.model.load_state_dict(ckpt["model"])
+    run.optimizer.load_state_dict(ckpt["optimizer"])
+    run.scheduler.load_state_dict(ckpt["scheduler"])
+    run.precision.scaler.load_state_dict(ckpt["scaler"])
+    run.start_epoch, run.best, run.history = ckpt["epoch"], ckpt["best_miou"], ckpt["history"]
+    run.budget.spend(sum(h["seconds"] + h.get("valSeconds", 0) for h in run.history))
+
+
+def setup(args, device: torch.device, rank: int, world: int) -> Run:
+    os.makedirs(args.out, exist_ok=True)
+    ckpt, inherited, chosen = prepare_args(args, device)
+    cfg, samples, train_s, val_s = read_dataset(args)
+    model, imagenet, init = make_model(args, cfg, device, bool(args.init and not ckpt))
+    chosen.update(fill_data_defaults(args, model, train_s, device, world))
+    train_data, val_data, data_device = decode(args, cfg, train_s, val_s, device)
+    run = new_run(args, cfg, samples, (train_data, val_data), model, device, rank, world, chosen)
     if ckpt:
         restore(run, ckpt)
-    progress(
+    compiled = wrap_for_steps(run)
+    run.progress(
         "start",
         arch=args.arch,
-        epochs=args.epochs,
+        epochs=run.budget.cap,
+        minutes=args.minutes,
+        patience=args.patience,
         startEpoch=run.start_epoch,
-        stepsPerEpoch=spe,
+        stepsPerEpoch=run.steps_per_epoch,
         train=len(train_data),
         val=len(val_data),
+        imageSize=args.image_size,
+        batchSize=args.batch_size,
+        scale={"min": args.scale_min, "max": args.scale_max, "of": args.scale_of},
+        defaults=chosen,
         device=str(device),
         dataOn=str(data_device),
         world=world,
@@ -242,14 +234,6 @@ def setup(args, device: torch.device, rank: int, world: int) -> Run:
     return run
 
 
-def restore(run: Run, ckpt: dict) -> None:
-    run.model.load_state_dict(ckpt["model"])
-    run.optimizer.load_state_dict(ckpt["optimizer"])
-    run.scheduler.load_state_dict(ckpt["scheduler"])
-    run.precision.scaler.load_state_dict(ckpt["scaler"])
-    run.start_epoch, run.best, run.history = ckpt["epoch"], ckpt["best_miou"], ckpt["history"]
-
-
 def train_one_epoch(run: Run, epoch: int) -> dict:
     """One pass over this rank's share of the training images; returns the epoch's loss and speed."""
     args, spe, world, rank = run.args, run.steps_per_epoch, run.world, run.rank
@@ -260,19 +244,20 @@ def train_one_epoch(run: Run, epoch: int) -> dict:
     batches = epoch_indices(len(run.train_data), args.batch_size, world, rank, args.seed, epoch)
     for i, idxs in enumerate(batches):
         images, masks = run.augment.batch(run.train_data, idxs, run.device, gen)
-        loss = train_step(
-            run.step_model, run.criterion, run.optimizer, run.scheduler, run.precision, images, masks, run.channels_last
+        loss = engine.train_step(
+            run.step_model,
+            run.criterion,
+            run.optimizer,
+            run.scheduler,
+            run.precision,
+            images,
+            masks,
+            run.channels_last,
         )
         losses.append(loss)
         if rank == 0 and (i % args.log_every == 0 or i == spe - 1):
-            run.progress(
-                "step",
-                epoch=epoch + 1,
-                step=epoch * spe + i + 1,
-                totalSteps=spe * args.epochs,
-                loss=float(loss),
-                lr=run.scheduler.get_last_lr()[0],
-            )
+            step, lr = epoch * spe + i + 1, run.scheduler.get_last_lr()[0]
+            run.progress("step", epoch=epoch + 1, step=step, totalSteps=run.schedule.total, loss=float(loss), lr=lr)
     seconds = time.time() - t0
     return {
         "epoch": epoch + 1,
@@ -280,6 +265,20 @@ def train_one_epoch(run: Run, epoch: int) -> dict:
         "seconds": round(seconds, 3),
         "imagesPerSecond": round(len(batches) * args.batch_size * world / seconds, 2),
     }
+
+
+def evaluate_epoch(run: Run, record: dict) -> bool:
+    """Val metrics into the epoch's record and the history; returns whether val mIoU improved."""
+    t0 = time.time()
+    args, cfg = run.args, run.cfg
+    val = evaluate(
+        run.model, run.val_data, cfg.num_classes, run.multiple_of, run.device, run.rank, run.world, args.val_tile_size
+    )
+    record.update(val=val, valSeconds=round(time.time() - t0, 3))
+    run.history.append(record)
+    improved = val["miou"] is not None and val["miou"] > run.best
+    run.best = val["miou"] if improved else run.best
+    return improved
 
 
 def save_epoch(run: Run, record: dict, improved: bool) -> None:
@@ -302,35 +301,35 @@ def save_epoch(run: Run, record: dict, improved: bool) -> None:
     )
     if improved or not os.path.exists(best):
         link_checkpoint(last, best)
-    run.progress(
-        "epoch",
-        **record,
-        best=improved,
-        step=record["epoch"] * run.steps_per_epoch,
-        checkpointSeconds=round(time.time() - t0, 3),
-    )
+    step, seconds = record["epoch"] * run.steps_per_epoch, round(time.time() - t0, 3)
+    run.progress("epoch", **record, best=improved, step=step, checkpointSeconds=seconds)
 
 
-def export_best(run: Run) -> None:
+def plan_next(run: Run) -> Optional[str]:
+    """After an epoch: the epochs the run will have (rank 0's clock decides for all ranks), the schedule's end
+    moved there; returns why the run ends now ("epochs", "minutes", "patience") or None."""
+    run.budget.epoch_done()
+    done = run.history[-1]["epoch"]
+    planned = torch.tensor([run.budget.planned(done)], device=run.device)
+    if run.world > 1:
+        dist.broadcast(planned, 0)
+    run.schedule.total = int(planned.item()) * run.steps_per_epoch
+    return run.budget.reason_to_stop(run.history, int(planned.item()))
+
+
+def export_best(run: Run, ended_by: str) -> None:
     """model.onnx and model.json from best.pt, with the run's settings in the card's `training`."""
     args, cfg = run.args, run.cfg
     best_state = load_checkpoint(os.path.join(args.out, "best.pt"))
     export = build_model(args.arch, cfg.num_classes, **best_state["model_kw"])
     export.load_state_dict(best_state["model"])
     training = {
-        "arch": args.arch,
-        "epochs": args.epochs,
-        "imageSize": args.image_size,
-        "valImageSize": "native",
-        "valTileSize": args.val_tile_size,
-        "batchSize": args.batch_size,
-        "lr": args.lr,
-        "optimizer": args.optimizer,
-        "seed": args.seed,
-        "bestEpoch": best_state["epoch"],
-        "train": len(run.train_data),
-        "val": len(run.val_data),
-        "datasetSha256": dataset_sha256(run.samples, cfg),
+        **{"arch": args.arch, "epochs": args.epochs, "minutes": args.minutes, "patience": args.patience},
+        **{"epochsRun": len(run.history), "endedBy": ended_by, "bestEpoch": best_state["epoch"]},
+        **{"imageSize": args.image_size, "valImageSize": "native", "valTileSize": args.val_tile_size},
+        **{"scale": {"min": args.scale_min, "max": args.scale_max, "of": args.scale_of}, "defaults": run.chosen},
+        **{"batchSize": args.batch_size, "lr": args.lr, "optimizer": args.optimizer, "seed": args.seed},
+        **{"train": len(run.train_data), "val": len(run.val_data), "datasetSha256": dataset_sha256(run.samples, cfg)},
     }
     card = export_model_dir(
         export,
@@ -353,6 +352,7 @@ def classes_json(cfg: DatasetConfig) -> list:
 
 
 def main(args) -> int:
+    args.started = time.time()  # a time budget covers start-up too
     device, rank, world = setup_distributed(args.device)
     try:
         return fit(setup(args, device, rank, world))
@@ -362,115 +362,33 @@ def main(args) -> int:
 
 
 def fit(run: Run) -> int:
-    args = run.args
-    for epoch in range(run.start_epoch, args.epochs):
+    args, ended_by = run.args, "epochs"
+    for epoch in range(run.start_epoch, run.budget.cap):
         record = train_one_epoch(run, epoch)
-        t0 = time.time()
-        val = evaluate(
-            run.model,
-            run.val_data,
-            run.cfg.num_classes,
-            run.model.multiple_of,
-            run.device,
-            run.rank,
-            run.world,
-            args.val_tile_size,
-        )
-        record.update(val=val, valSeconds=round(time.time() - t0, 3))
-        run.history.append(record)
-        improved = val["miou"] is not None and val["miou"] > run.best
-        run.best = val["miou"] if improved else run.best
+        improved = evaluate_epoch(run, record)
         if run.rank == 0:
             save_epoch(run, record, improved)
-        if args.stop_after_epoch and epoch + 1 >= args.stop_after_epoch and epoch + 1 < args.epochs:
+        if args.stop_after_epoch and epoch + 1 >= args.stop_after_epoch and epoch + 1 < run.budget.cap:
             run.progress("stopped", epoch=epoch + 1)
             return 0
+        reason = plan_next(run)
+        if reason:
+            ended_by = reason
+            break
     if run.rank == 0 and not args.no_export:
-        export_best(run)
-    run.progress("done", bestMiou=run.best if run.best >= 0 else None)
+        export_best(run, ended_by)
+    best = run.best if run.best >= 0 else None
+    run.progress("done", bestMiou=best, epochs=len(run.history), endedBy=ended_by)
     if run.world > 1:
         dist.barrier()  # the other ranks wait for rank 0's export
     return 0
 
 
-def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m seglab_trainer train", description=__doc__.splitlines()[0])
-    p.add_argument("--data", required=True, help="dataset folder holding seglab.json")
-    p.add_argument("--arch", required=True, choices=list(ARCHS))
-    p.add_argument(
-        "--backbone",
-        help="deeplabv3plus: resnet50|resnet18|mobilenet_v3_large; fcn/deeplabv3: resnet50|resnet101 "
-        "(deeplabv3 also mobilenet_v3_large)",
-    )
-    p.add_argument(
-        "--backbone-weights",
-        help="ImageNet weights file for the backbone (default: the torchvision cache "
-        "when it has them, else random init)",
-    )
-    p.add_argument("--unet-base", type=int, help="U-Net width of the first level (default 32)")
-    p.add_argument("--unet-depth", type=int, help="U-Net number of downsamplings (default 4)")
-    p.add_argument("--aspp-channels", type=int, help="deeplabv3plus: ASPP width (default 256)")
-    p.add_argument("--decoder-channels", type=int, help="deeplabv3plus: decoder width (default 256)")
-    p.add_argument(
-        "--width-mult", type=float, help="deeplabv3plus with mobilenet_v3_large: channel multiplier (default 1.0)"
-    )
-    p.add_argument(
-        "--reduced-tail",
-        action=argparse.BooleanOptionalAction,
-        help="deeplabv3plus with mobilenet_v3_large: halve the last stage's channels (default off)",
-    )
-    p.add_argument(
-        "--backbone-bn-momentum",
-        type=float,
-        help="deeplabv3plus: BatchNorm momentum of the backbone " "(default 0.1, also for MobileNetV3)",
-    )
-    p.add_argument("--epochs", type=int, required=True)
-    p.add_argument("--out", required=True, help="output folder (checkpoints, progress.jsonl, model.onnx, model.json)")
-    p.add_argument("--image-size", type=int, default=512, help="training crop size")
-    p.add_argument("--batch-size", type=int, default=8, help="images per GPU per step")
-    p.add_argument("--lr", type=float, help="peak learning rate (default 1e-3 AdamW, 1e-2 SGD)")
-    p.add_argument("--optimizer", choices=["adamw", "sgd"], default="adamw")
-    p.add_argument("--weight-decay", type=float, default=1e-4)
-    p.add_argument("--momentum", type=float, default=0.9)
-    p.add_argument("--warmup-steps", type=int, help="default: 10 %% of all steps, at most 200")
-    p.add_argument("--ce-weight", type=float, default=0.5)
-    p.add_argument("--dice-weight", type=float, default=0.5)
-    p.add_argument("--scale-min", type=float, default=0.5, help="random resize range of the shorter side, x image size")
-    p.add_argument("--scale-max", type=float, default=2.0)
-    p.add_argument(
-        "--init",
-        help="start from a SegLab checkpoint (.pt) or a model folder holding best.pt; a model of "
-        "the same architecture also gives the options not set here",
-    )
-    p.add_argument("--resume", help="continue the run saved in this checkpoint (last.pt)")
-    p.add_argument(
-        "--val-tile-size",
-        type=int,
-        default=engine.TILE_SIZE,
-        help="validation runs on the val images at their own size; larger ones as overlapping tiles of this "
-        "side, as the pre-labeler does (its default is also 1024)",
-    )
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N")
-    p.add_argument("--amp", choices=["auto", "bf16", "fp16", "off"], default="auto")
-    p.add_argument(
-        "--compile",
-        choices=["auto", "on", "off"],
-        default="auto",
-        help=f"torch.compile (auto: on CUDA with PyTorch 2, for runs of at least {engine.COMPILE_MIN_IMAGES:,} "
-        "training images, where the speed-up repays the compilation)",
-    )
-    p.add_argument("--log-every", type=int, default=10, help="write a step line every N steps")
-    p.add_argument(
-        "--stop-after-epoch", type=int, help="end the process after this epoch (checkpoint kept), e.g. for a time slot"
-    )
-    p.add_argument("--no-export", action="store_true", help="skip the ONNX export and model card")
-    return p
-
-
 def run(argv: Optional[list] = None) -> int:
     p = parser()
     args = p.parse_args(argv)
+    if args.epochs is None and args.minutes is None:
+        p.error("give --epochs, --minutes or both")
     if not args.init and not args.resume:  # (with them, the starting model may supply the backbone)
         try:
             check_options(args.arch, **model_kwargs(args))
