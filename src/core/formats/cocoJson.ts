@@ -11,7 +11,7 @@
  */
 import { DataError } from '../errors';
 import { polygonSpans, type Point } from '../editing/polygon';
-import { checkCounts, countsFromString, paintRle, type RleCounts } from './cocoRle';
+import { checkCounts, countsFromString, paintRle, toRowMajor, type RleCounts } from './cocoRle';
 
 export type OverlapRule = 'later' | 'smaller';
 export const OVERLAP_RULES: readonly OverlapRule[] = ['later', 'smaller'];
@@ -159,12 +159,17 @@ function shapeArea(shape: CocoShape): number {
   return area;
 }
 
-function paintShape(shape: CocoShape, data: Uint8Array, width: number, height: number, value: number): void {
+/** Paints into a column-major buffer (see paintRle): RLE runs are fills, polygon rows are strided. */
+function paintShape(shape: CocoShape, columns: Uint8Array, width: number, height: number, value: number): void {
   if ('rle' in shape) {
-    paintRle(shape.rle, data, width, height, value);
+    paintRle(shape.rle, columns, value);
     return;
   }
-  for (const poly of shape.polygons) polygonSpans(poly, 'evenodd', width, height, (y, x0, x1) => data.fill(value, y * width + x0, y * width + x1));
+  for (const poly of shape.polygons) {
+    polygonSpans(poly, 'evenodd', width, height, (y, x0, x1) => {
+      for (let x = x0; x < x1; x++) columns[x * height + y] = value;
+    });
+  }
 }
 
 /**
@@ -177,14 +182,14 @@ export function rasterizeImage(
   opts: { overlap: OverlapRule; unannotated: number; ignoreIndex: number },
 ): Uint8Array {
   const { width, height } = image;
-  const data = new Uint8Array(width * height).fill(opts.unannotated);
-  for (const a of annotations) if (a.crowd) paintShape(a.shape, data, width, height, opts.ignoreIndex);
+  const columns = new Uint8Array(width * height).fill(opts.unannotated);
+  for (const a of annotations) if (a.crowd) paintShape(a.shape, columns, width, height, opts.ignoreIndex);
   let order = annotations.filter((a) => !a.crowd);
   if (opts.overlap === 'smaller')
     order = order
       .map((a) => ({ a, area: shapeArea(a.shape) }))
       .sort((p, q) => q.area - p.area)
       .map((p) => p.a);
-  for (const a of order) paintShape(a.shape, data, width, height, a.categoryId);
-  return data;
+  for (const a of order) paintShape(a.shape, columns, width, height, a.categoryId);
+  return toRowMajor(columns, width, height);
 }

@@ -6,15 +6,19 @@
  * (bit 0x20: another group follows; the last group's bit 0x10 is the sign), and from the fourth
  * count on (index > 2) stores the difference to the count two places earlier.
  *
- * Label maps are SegLab's row-major Uint8Array; encodeLabelMap makes one RLE per value in one
- * column-major pass, and paintRle writes an RLE's ones back into a label map.
+ * Label maps are SegLab's row-major Uint8Array; encodeLabelMap makes one RLE per value, and
+ * paintRle + toRowMajor write RLEs back into a label map.
  */
 
 export type RleCounts = number[];
 
+const ascii = new TextDecoder();
+
 /** The counts in COCO's compressed string form. */
 export function countsToString(counts: readonly number[]): string {
-  let s = '';
+  // At most 7 characters a count (5 bits each, one of them the sign): 32-bit differences.
+  const chars = new Uint8Array(counts.length * 7);
+  let p = 0;
   for (let i = 0; i < counts.length; i++) {
     let x = counts[i] - (i > 2 ? counts[i - 2] : 0);
     let more = true;
@@ -23,10 +27,10 @@ export function countsToString(counts: readonly number[]): string {
       x >>= 5;
       more = c & 0x10 ? x !== -1 : x !== 0;
       if (more) c |= 0x20;
-      s += String.fromCharCode(c + 48);
+      chars[p++] = c + 48;
     }
   }
-  return s;
+  return ascii.decode(chars.subarray(0, p));
 }
 
 /** Counts from COCO's compressed string; throws Error saying what is wrong. */
@@ -66,36 +70,86 @@ export function checkCounts(counts: readonly unknown[], pixels: number): asserts
   if (sum !== pixels) throw new Error(`counts add up to ${sum} pixels, the size says ${pixels}`);
 }
 
+/** Transition positions, reused between calls (a mask has far fewer transitions than pixels). */
+let found = new Int32Array(1 << 16);
+let sorted = new Int32Array(1 << 16);
+
 /**
- * One RLE per value present in a row-major label map, from a single column-major pass. Each
- * value's counts alternate other-values and that value, as COCO's binary masks do.
+ * Row-major indices where the value differs from the pixel before it in column-major order: the
+ * pixel above, or for a column's top pixel the bottom of the previous column. Found row against
+ * row, 4 pixels a compare where the rows are word-aligned, then ordered column by column (a
+ * counting sort; within a column they are already in row order). Returns their count in `sorted`.
+ */
+function columnTransitions(data: Uint8Array, width: number, height: number): number {
+  const n = width * height;
+  if (found.length < n) found = new Int32Array(Math.max(n, found.length * 2));
+  const perColumn = new Int32Array(width + 1);
+  let t = 0;
+  for (let x = 1; x < width; x++) {
+    if (data[x] !== data[n - width + x - 1]) {
+      found[t++] = x;
+      perColumn[x]++;
+    }
+  }
+  if ((width & 3) === 0 && (data.byteOffset & 3) === 0) {
+    const words = new Uint32Array(data.buffer, data.byteOffset, n >> 2);
+    const perRow = width >> 2;
+    for (let k = perRow; k < words.length; k++) {
+      if (words[k] === words[k - perRow]) continue;
+      for (let i = k << 2, end = i + 4; i < end; i++) {
+        if (data[i] !== data[i - width]) {
+          found[t++] = i;
+          perColumn[i % width]++;
+        }
+      }
+    }
+  } else {
+    for (let i = width; i < n; i++) {
+      if (data[i] !== data[i - width]) {
+        found[t++] = i;
+        perColumn[i % width]++;
+      }
+    }
+  }
+  if (sorted.length < t) sorted = new Int32Array(found.length);
+  for (let x = 0, at = 0; x <= width; x++) {
+    const c = perColumn[x];
+    perColumn[x] = at;
+    at += c;
+  }
+  for (let k = 0; k < t; k++) sorted[perColumn[found[k] % width]++] = found[k];
+  return t;
+}
+
+/**
+ * One RLE per value present in a row-major label map. Each value's counts alternate other values
+ * and that value, as COCO's binary masks do. The work is one pass comparing each row with the
+ * row above plus a step per transition, so large uniform regions cost little.
  */
 export function encodeLabelMap(data: Uint8Array, width: number, height: number): Map<number, RleCounts> {
   const n = width * height;
+  const result = new Map<number, RleCounts>();
+  if (n === 0) return result;
   const runs: Array<RleCounts | undefined> = new Array(256);
   const ends = new Float64Array(256); // where each value's last run ended
-  let value = data[0];
-  let start = 0;
   const close = (v: number, from: number, to: number) => {
     let counts = runs[v];
     if (counts === undefined) runs[v] = counts = [];
     counts.push(from - ends[v], to - from);
     ends[v] = to;
   };
-  let p = 0;
-  for (let x = 0; x < width; x++) {
-    for (let i = x; i < n; i += width) {
-      const v = data[i];
-      if (v !== value) {
-        close(value, start, p);
-        value = v;
-        start = p;
-      }
-      p++;
-    }
+  const t = columnTransitions(data, width, height);
+  let value = data[0];
+  let start = 0;
+  for (let k = 0; k < t; k++) {
+    const i = sorted[k];
+    const x = i % width;
+    const p = x * height + (i - x) / width;
+    close(value, start, p);
+    value = data[i];
+    start = p;
   }
-  if (n > 0) close(value, start, n);
-  const result = new Map<number, RleCounts>();
+  close(value, start, n);
   runs.forEach((counts, v) => {
     if (counts === undefined) return;
     if (ends[v] < n) counts.push(n - ends[v]);
@@ -104,27 +158,77 @@ export function encodeLabelMap(data: Uint8Array, width: number, height: number):
   return result;
 }
 
-/** Writes `value` into the row-major label map wherever the RLE has ones; returns that pixel count. */
-export function paintRle(counts: readonly number[], data: Uint8Array, width: number, height: number, value: number): number {
+/**
+ * Writes `value` wherever the RLE has ones into a column-major buffer (pixel (x, y) at
+ * x * height + y), so each run is one fill; a later call paints over an earlier one. Returns the
+ * pixels painted. `toRowMajor` turns the buffer into a label map.
+ */
+export function paintRle(counts: readonly number[], columns: Uint8Array, value: number): number {
   let p = 0;
   let area = 0;
   for (let i = 0; i < counts.length; i++) {
     const end = p + counts[i];
     if (i & 1) {
+      columns.fill(value, p, end);
       area += end - p;
-      let x = (p / height) | 0;
-      let y = p - x * height;
-      while (p < end) {
-        const len = Math.min(end - p, height - y);
-        for (let j = y * width + x, stop = (y + len) * width + x; j < stop; j += width) data[j] = value;
-        p += len;
-        y = 0;
-        x++;
-      }
     }
     p = end;
   }
   return area;
+}
+
+/**
+ * The row-major label map of a column-major buffer, into `out` (a new array by default). Sizes
+ * that are multiples of 4 move 4 x 4 blocks through 32-bit words; others go pixel by pixel in
+ * cache-sized tiles.
+ */
+export function toRowMajor(columns: Uint8Array, width: number, height: number, out = new Uint8Array(width * height)): Uint8Array {
+  const aligned = (width & 3) === 0 && (height & 3) === 0 && (columns.byteOffset & 3) === 0 && (out.byteOffset & 3) === 0;
+  if (aligned) transposeWords(columns, width, height, out);
+  else transposeBytes(columns, width, height, out);
+  return out;
+}
+
+function transposeBytes(columns: Uint8Array, width: number, height: number, out: Uint8Array): void {
+  const TILE = 64;
+  for (let x0 = 0; x0 < width; x0 += TILE) {
+    const x1 = Math.min(width, x0 + TILE);
+    for (let y0 = 0; y0 < height; y0 += TILE) {
+      const y1 = Math.min(height, y0 + TILE);
+      for (let x = x0; x < x1; x++) {
+        for (let y = y0, src = x * height + y0, dst = y0 * width + x; y < y1; y++, src++, dst += width) out[dst] = columns[src];
+      }
+    }
+  }
+}
+
+/** Word k of a column holds rows 4k..4k+3 (byte 0 first, as typed arrays are little-endian on every platform JS runs on). */
+function transposeWords(columns: Uint8Array, width: number, height: number, out: Uint8Array): void {
+  const src = new Uint32Array(columns.buffer, columns.byteOffset, (width * height) >> 2);
+  const dst = new Uint32Array(out.buffer, out.byteOffset, (width * height) >> 2);
+  const [wordsPerColumn, wordsPerRow] = [height >> 2, width >> 2];
+  const TILE = 16;
+  for (let bx0 = 0; bx0 < wordsPerRow; bx0 += TILE) {
+    const bx1 = Math.min(wordsPerRow, bx0 + TILE);
+    for (let by0 = 0; by0 < wordsPerColumn; by0 += TILE) {
+      const by1 = Math.min(wordsPerColumn, by0 + TILE);
+      for (let bx = bx0; bx < bx1; bx++) {
+        const column = 4 * bx * wordsPerColumn;
+        for (let by = by0; by < by1; by++) {
+          // a, b, c, d: 4 rows of columns 4bx..4bx+3; each output word takes one byte of each
+          const a = src[column + by];
+          const b = src[column + wordsPerColumn + by];
+          const c = src[column + 2 * wordsPerColumn + by];
+          const d = src[column + 3 * wordsPerColumn + by];
+          const row = 4 * by * wordsPerRow + bx;
+          dst[row] = (a & 0xff) | ((b & 0xff) << 8) | ((c & 0xff) << 16) | ((d & 0xff) << 24);
+          dst[row + wordsPerRow] = ((a >>> 8) & 0xff) | (b & 0xff00) | ((c & 0xff00) << 8) | ((d & 0xff00) << 16);
+          dst[row + 2 * wordsPerRow] = ((a >>> 16) & 0xff) | ((b >>> 8) & 0xff00) | (c & 0xff0000) | ((d & 0xff0000) << 8);
+          dst[row + 3 * wordsPerRow] = (a >>> 24) | ((b >>> 16) & 0xff00) | ((c >>> 8) & 0xff0000) | (d & 0xff000000);
+        }
+      }
+    }
+  }
 }
 
 /** Pixel count and COCO bbox [x, y, width, height] of an RLE's ones ([0, 0, 0, 0] when empty). */

@@ -12,7 +12,7 @@ import type { FileSystem } from '../fileSystem';
 import type { Mask } from '../mask/codec';
 import { joinPath } from '../paths';
 import { LABEL_CONFIG_FILE } from './labelStudioImport';
-import { encodeBrush } from './labelStudioRle';
+import { encodeBrush, labelRuns } from './labelStudioRle';
 import type { LabelItem, LabelSource } from './source';
 import { writeItems, type ConvertResult } from './writeItems';
 
@@ -30,8 +30,9 @@ export function labelConfig(classes: readonly ClassDef[]): string {
 /** One brushlabels result per class present; values that are neither a class nor ignore are returned apart. */
 export function brushResults(mask: Mask, classes: readonly ClassDef[], ignoreIndex: number): { results: unknown[]; unknown: number[] } {
   const { width, height, data } = mask;
+  const runs = labelRuns(data);
   const present = new Uint8Array(256);
-  for (let i = 0; i < data.length; i++) present[data[i]] = 1;
+  for (let k = 0; k < runs.count; k++) present[runs.values[k]] = 1;
   const byId = new Map(classes.map((c) => [c.id, c]));
   const results: unknown[] = [];
   const unknown: number[] = [];
@@ -42,7 +43,7 @@ export function brushResults(mask: Mask, classes: readonly ClassDef[], ignoreInd
       if (value !== ignoreIndex) unknown.push(value);
       return;
     }
-    const rle = encodeBrush(data.length, (i) => data[i] === value);
+    const rle = encodeBrush(runs, value);
     results.push({
       id: `class-${value}`,
       type: 'brushlabels',

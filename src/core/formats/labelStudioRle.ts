@@ -46,31 +46,52 @@ class BitReader {
   }
 }
 
-/** Label Studio brush RLE of the pixels where `inside(i)` holds (i = row-major pixel index). */
-export function encodeBrush(pixels: number, inside: (i: number) => boolean): number[] {
+/** A label map's row-major runs: run k starts at starts[k] and holds values[k]. */
+export interface Runs {
+  starts: Int32Array;
+  values: Uint8Array;
+  count: number;
+  pixels: number;
+}
+
+/** The runs of a label map, found once and shared by every class's brush. */
+export function labelRuns(data: Uint8Array): Runs {
+  let count = 0;
+  for (let i = 1; i < data.length; i++) if (data[i] !== data[i - 1]) count++;
+  const runs: Runs = { starts: new Int32Array(count + 1), values: new Uint8Array(count + 1), count: data.length > 0 ? count + 1 : 0, pixels: data.length };
+  runs.values[0] = data[0];
+  for (let i = 1, k = 1; i < data.length; i++) {
+    if (data[i] === data[i - 1]) continue;
+    runs.starts[k] = i;
+    runs.values[k++] = data[i];
+  }
+  return runs;
+}
+
+/** Label Studio brush RLE of the pixels holding `value`. */
+export function encodeBrush(runs: Runs, value: number): number[] {
   const out = new BitWriter();
-  out.write(pixels * 4, 32);
+  out.write(runs.pixels * 4, 32);
   out.write(8 - 1, 5);
   for (const size of RUN_FIELDS) out.write(size - 1, 4);
-  const run = (value: number, words: number) => {
+  const run = (painted: boolean, words: number) => {
     for (; words > 0; words -= MAX_RUN) {
       const length = Math.min(words, MAX_RUN);
       const field = RUN_FIELDS.findIndex((size) => length <= 1 << size);
       out.write(1, 1);
       out.write(field, 2);
       out.write(length - 1, RUN_FIELDS[field]);
-      out.write(value, 8);
+      out.write(painted ? 255 : 0, 8);
     }
   };
+  // Neighbouring runs of other values merge into one unpainted run.
   let start = 0;
-  let state = pixels > 0 && inside(0);
-  for (let i = 1; i <= pixels; i++) {
-    const now = i < pixels && inside(i);
-    if (i < pixels && now === state) continue;
+  for (let k = 1; k <= runs.count; k++) {
+    const end = k < runs.count ? runs.starts[k] : runs.pixels;
+    if (k < runs.count && (runs.values[k] === value) === (runs.values[k - 1] === value)) continue;
     // A pixel is 4 equal words (r, g, b, a), so a run of pixels is one run of 4x the words.
-    run(state ? 255 : 0, (i - start) * 4);
-    start = i;
-    state = now;
+    run(runs.values[k - 1] === value, (end - start) * 4);
+    start = end;
   }
   return Array.from(out.done());
 }

@@ -5,7 +5,7 @@ import { describe, test } from 'node:test';
 import { loadDataset } from '../../../src/core/dataset/datasetIndex';
 import { detectFormat, readSource, writeTarget } from '../../../src/core/formats/formats';
 import { parseLabelConfig } from '../../../src/core/formats/labelStudioImport';
-import { encodeBrush } from '../../../src/core/formats/labelStudioRle';
+import { encodeBrush, labelRuns } from '../../../src/core/formats/labelStudioRle';
 import type { LabelSource } from '../../../src/core/formats/source';
 import { NodeFileSystem } from '../../../src/node/nodeFileSystem';
 import { makeVoc, pngImage, tempDir, writeFile } from '../dataset/fixtures';
@@ -26,7 +26,7 @@ const brush = (label: string, id = 'b1') => ({
   to_name: 'image',
   original_width: 4,
   original_height: 2,
-  value: { format: 'rle', rle: encodeBrush(8, (i) => i % 4 === 0), brushlabels: [label] },
+  value: { format: 'rle', rle: encodeBrush(labelRuns(Uint8Array.from([1, 0, 0, 0, 1, 0, 0, 0])), 1), brushlabels: [label] },
 });
 const polygon = (label: string) => ({
   id: 'p1',
