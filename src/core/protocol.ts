@@ -50,6 +50,22 @@ export interface InitMessage {
   ignoreIndex: number;
   /** Shown in the status line and the title. */
   imageName: string;
+  strings: MaskEditorStrings;
+}
+
+/**
+ * The editor's words in VS Code's display language (the host's vscode.l10n.t, as hexeditor's
+ * ILocalizedStrings); `{0}`, `{1}`… mark where the webview puts values.
+ */
+export interface MaskEditorStrings {
+  /** The canvas's label: {0} the image's name. */
+  maskOf: string;
+  /** {0} why. */
+  cannotOpen: string;
+  /** {0} why. */
+  editRefused: string;
+  /** {0} provider, {1} milliseconds, {2} pixels changed. */
+  preLabeled: string;
 }
 
 export interface ApplyDeltaMessage {

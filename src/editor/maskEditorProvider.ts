@@ -6,6 +6,7 @@ import { MessageType, parseFromWebview, PROTOCOL_VERSION, toArrayBuffer, type Ca
 import { RequestTracker } from '../core/requestTracker';
 import { baseName, joinPath, stemOf } from '../core/paths';
 import { MaskDocument, type MaskChange } from './maskDocument';
+import { maskEditorStrings } from './maskEditorStrings';
 import { webviewPage } from '../webviewPage';
 import { errorMessage } from '../core/errors';
 
@@ -129,6 +130,7 @@ export class MaskEditorProvider implements vscode.CustomEditorProvider<MaskDocum
       mask: toArrayBuffer(mask.data),
       classes: model.context.config.classes,
       ignoreIndex: model.context.config.ignoreIndex,
+      strings: maskEditorStrings(),
     });
     this.ready.add(panel);
     const disagreement = this.disagreements.get(document);

@@ -112,7 +112,8 @@ export async function init(page: Page, message: { width: number; height: number;
   await page.evaluate(
     ({ mask, ...rest }) => {
       const data = new Uint8Array(mask);
-      window.postMessage({ type: 'init', version: 1, imageUri: '/image', imageName: 'image', mask: data.buffer, ...rest }, '*');
+      const strings = { maskOf: 'Mask of {0}', cannotOpen: 'Cannot open the mask editor: {0}', editRefused: 'Edit refused: {0}', preLabeled: 'Pre-labeled with {0} in {1} ms: {2} pixels changed' };
+      window.postMessage({ type: 'init', version: 1, imageUri: '/image', imageName: 'image', mask: data.buffer, strings, ...rest }, '*');
     },
     { ...message, mask: Array.from(message.mask) },
   );

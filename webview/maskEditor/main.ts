@@ -1,9 +1,10 @@
 import { deserializeDelta, serializeDelta, type MaskDelta } from '../../src/core/editing/delta';
 import { numClassesOf } from '../../src/core/classes';
-import { MessageType, PROTOCOL_VERSION, type DisagreementMessage, type FromWebviewMessage, type InitMessage, type PredictionMessage, type ToWebviewMessage } from '../../src/core/protocol';
+import { MessageType, PROTOCOL_VERSION, type DisagreementMessage, type FromWebviewMessage, type InitMessage, type MaskEditorStrings, type PredictionMessage, type ToWebviewMessage } from '../../src/core/protocol';
 import { cleanupPanel } from './cleanupPanel';
 import { el } from '../shared/dom';
 import { adoptStylesheet, vscodeApi } from '../shared/page';
+import { fill } from '../shared/strings';
 import { Editor } from './editor';
 import { Input } from './input';
 import { MaskLayer } from './maskLayer';
@@ -25,6 +26,8 @@ document.body.append(app);
 
 let editor: Editor | undefined;
 let prelabeler: WebPrelabeler | undefined;
+/** The host's localised strings, from Init. */
+let strings: MaskEditorStrings | undefined;
 let nextMessageId = 1;
 let showPrediction: ((message: PredictionMessage) => void) | undefined;
 let showDisagreement: ((message: DisagreementMessage) => void) | undefined;
@@ -45,7 +48,7 @@ async function start(init: InitMessage): Promise<void> {
   if (image.width !== init.width || image.height !== init.height) {
     throw new Error(`the image decodes to ${image.width}x${image.height}, the mask is ${init.width}x${init.height}`);
   }
-  const canvas = el('canvas', { id: 'mask-canvas', tabindex: '0', 'aria-label': `Mask of ${init.imageName}` });
+  const canvas = el('canvas', { id: 'mask-canvas', tabindex: '0', 'aria-label': fill(init.strings.maskOf, init.imageName) });
   const overlay = el('canvas', { id: 'overlay-canvas', 'aria-hidden': 'true' });
   const stage = el('div', { id: 'stage' }, canvas, overlay);
   const ed = new Editor(canvas, image, layer, init.classes, init.ignoreIndex, (label: string, delta: MaskDelta) =>
@@ -106,7 +109,7 @@ async function start(init: InitMessage): Promise<void> {
     ed.confidence.set(new Uint8Array(p.confidence), p.width, p.height, p.threshold);
     toolbar.refresh();
     ed.redrawAll();
-    status.textContent = `Pre-labeled with ${p.provider} in ${Math.round(p.milliseconds)} ms: ${p.changedPixels.toLocaleString()} pixels changed · C toggles the low-confidence hatching`;
+    status.textContent = fill(init.strings.preLabeled, p.provider, Math.round(p.milliseconds), p.changedPixels.toLocaleString());
   };
   showDisagreement = (d) => {
     ed.disagreement.set(d.model, new Uint8Array(d.prediction), ed.grid, numClassesOf(init.classes), init.ignoreIndex);
@@ -137,13 +140,14 @@ function onMessage(message: ToWebviewMessage): void {
   switch (message.type) {
     case MessageType.Init:
       if (editor) return; // a reloaded webview gets a fresh page, so a second init is a duplicate
+      strings = message.strings;
       start(message).catch((error: unknown) => {
-        status.textContent = `Cannot open the mask editor: ${errorMessage(error)}`;
+        status.textContent = fill(message.strings.cannotOpen, errorMessage(error));
         app.setAttribute('aria-busy', 'false');
       });
       break;
     case MessageType.Reply:
-      if (message.error) status.textContent = `Edit refused: ${message.error}`;
+      if (message.error && strings) status.textContent = fill(strings.editRefused, message.error);
       break;
     case MessageType.RunModel:
       if (prelabeler) void prelabeler.run(message);
