@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { commandRegistrar } from './commands/safeCommand';
 import { createConfig } from './commands/createConfig';
+import { exportLabels, importLabels } from './commands/convertLabels';
 import { OPEN_IMAGE_COMMAND, openImage, type OpenImageOptions } from './commands/openImage';
 import { openDataset } from './commands/openDataset';
 import { refresh } from './commands/refresh';
@@ -47,6 +48,8 @@ export function activate(context: vscode.ExtensionContext): SegLabApi {
   context.subscriptions.push(
     command('seglab.openDataset', (folder?: vscode.Uri) => openDataset(registry, folder)),
     command('seglab.createConfig', (target?: Parameters<typeof createConfig>[2]) => createConfig(registry, log, target)),
+    command('seglab.importLabels', (target?: Parameters<typeof importLabels>[2]) => importLabels(registry, log, target)),
+    command('seglab.exportLabels', (target?: Parameters<typeof exportLabels>[2]) => exportLabels(registry, log, target)),
     command('seglab.removeDataset', (target?: Parameters<typeof removeDataset>[1]) => removeDataset(registry, target)),
     command('seglab.refresh', (target?: Parameters<typeof refresh>[1]) => refresh(registry, target)),
     command(OPEN_IMAGE_COMMAND, (target?: Parameters<typeof openImage>[1], options?: OpenImageOptions) => openImage(editors, target, options)),
