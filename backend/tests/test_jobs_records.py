@@ -5,6 +5,7 @@ import json
 import logging
 import os
 import shutil
+import stat
 import subprocess
 import sys
 
@@ -158,3 +159,13 @@ def test_job_errors_name_dataset_files_without_server_paths(tmp_path):
         manager.stop()
     assert job["state"] == "failed" and "masks/img001.png" in job["error"], job["error"]
     assert str(tmp_path) not in job["error"] and "/usr/" not in job["error"]
+
+
+def test_job_records_are_fsynced_file_and_folder(finished_run, tmp_path, monkeypatch):
+    data = _copy(finished_run, tmp_path)
+    manager = _manager(data)
+    synced = []
+    real_fsync = os.fsync
+    monkeypatch.setattr(os, "fsync", lambda fd: (synced.append(stat.S_ISDIR(os.fstat(fd).st_mode)), real_fsync(fd)))
+    manager.cancel(manager.submit("d" * 64, {"epochs": 1}, None, "cpu")["id"])
+    assert synced.count(False) >= 2 and synced.count(True) >= 2  # submit and cancel: the record, then its folder
