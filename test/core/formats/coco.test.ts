@@ -128,6 +128,26 @@ describe('COCO in', () => {
     });
   }
 
+  test('instances and stuff files of one split are joined per image; a category must mean the same in both', async (t) => {
+    const dir = tempDir(t);
+    cocoFolder(dir, [{ id: 1, image_id: 7, category_id: 1, segmentation: { size: [3, 4], counts: [0, 3, 9] } }]);
+    const stuff = {
+      images: [image],
+      annotations: [{ id: 1, image_id: 7, category_id: 3, segmentation: { size: [3, 4], counts: [9, 3] } }],
+      categories: [{ id: 3, name: 'grass' }],
+    };
+    writeFile(join(dir, 'annotations', 'stuff_train.json'), JSON.stringify(stuff));
+    const source = await readSource(fs, dir, 'coco');
+    assert.deepEqual(
+      source.classes.map((c) => c.name),
+      ['background', 'cat', 'dog', 'grass'],
+    );
+    assert.deepEqual(source.splits, ['train']);
+    assert.deepEqual(rows((await labelMaps(source)).a), ['1 0 0 3', '1 0 0 3', '1 0 0 3']);
+    writeFile(join(dir, 'annotations', 'stuff_train.json'), JSON.stringify({ ...stuff, annotations: [], categories: [{ id: 1, name: 'grass' }] }));
+    await assert.rejects(readSource(fs, dir, 'coco'), /stuff_train\.json: category 1 is "grass" here and "cat" in .*instances_train\.json/);
+  });
+
   test('an image whose file size disagrees with its record is reported for that file', async (t) => {
     const dir = tempDir(t);
     cocoFolder(dir, [{ id: 1, image_id: 7, category_id: 1, segmentation: [[0, 0, 1, 0, 1, 1]] }]);
