@@ -2,7 +2,7 @@ import type { ClassDef } from '../../src/core/classes';
 import { strokeSegment, segmentBounds, type BrushShape } from '../../src/core/editing/brush';
 import { growClass, removeIslands, replaceClass, shrinkClass } from '../../src/core/editing/cleanup';
 import { applyDelta, type MaskDelta } from '../../src/core/editing/delta';
-import { floodFill, magicWand, type RgbaImage } from '../../src/core/editing/fill';
+import { DEFAULT_WAND_TOLERANCE, floodFill, magicWand, type RgbaImage } from '../../src/core/editing/fill';
 import { emptyRect, includeRect, isEmptyRect, type PixelGrid, type Rect } from '../../src/core/editing/grid';
 import { fillPolygon, type FillRule } from '../../src/core/editing/polygon';
 import { ChangeTracker } from '../../src/core/editing/tracker';
@@ -25,7 +25,7 @@ export class Editor {
   brush = { shape: 'round' as BrushShape, size: 16 };
   /** Paint only over pixels of this value (protect); undefined paints over everything. */
   onlyValue: number | undefined;
-  tolerance = 32;
+  tolerance = DEFAULT_WAND_TOLERANCE;
   fillRule: FillRule = 'evenodd';
   polygon: Point[] = [];
   readonly grid: PixelGrid;

@@ -83,6 +83,9 @@ export function floodFill(grid: PixelGrid, tracker: ChangeTracker, x: number, y:
   scanFill(grid.data, grid.width, grid.height, x, y, seed, paint.value, (row, x0, x1) => tracker.touch(x0, row, x1, row + 1));
 }
 
+/** The mask editor's wand tolerance until the user changes it (also the NoC baseline's). */
+export const DEFAULT_WAND_TOLERANCE = 32;
+
 /**
  * Magic wand: paints the 4-connected region of image pixels whose colour differs from the clicked
  * pixel's by at most `tolerance` (0-255) in every channel. One tight pass marks the similar
