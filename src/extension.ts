@@ -11,6 +11,7 @@ import { DatasetRegistry } from './dataset/datasetRegistry';
 import type { DatasetState } from './dataset/datasetState';
 import { createDatasetView, type DatasetTreeProvider } from './dataset/datasetTree';
 import { watchWorkspaceForDatasets } from './dataset/datasetWatcher';
+import type { ModelRegistry } from './prelabel/modelRegistry';
 import { registerPrelabel } from './prelabel/registerPrelabel';
 import { PRELABEL_IMAGE_COMMAND, prelabelImage } from './prelabel/prelabelImage';
 import { prelabelOnOpen } from './prelabel/prelabelOnOpen';
@@ -28,7 +29,9 @@ import { useNodeZlib } from './node/zlibCodec';
 export interface SegLabApi {
   readonly datasets: readonly DatasetState[];
   readonly tree: DatasetTreeProvider;
-  /** Resolves once every load, discovery and validation started so far has finished. */
+  /** The models and the active one. */
+  readonly models: ModelRegistry;
+  /** Resolves once every load, discovery and validation started so far has finished, and the automatic model choice they led to. */
   whenIdle(): Promise<void>;
 }
 
@@ -71,7 +74,11 @@ export function activate(context: vscode.ExtensionContext): SegLabApi {
       return registry.datasets;
     },
     tree: view.provider,
-    whenIdle: () => registry.whenIdle(),
+    models: prelabel.models,
+    whenIdle: async () => {
+      await registry.whenIdle();
+      await prelabel.models.whenIdle();
+    },
   };
 }
 

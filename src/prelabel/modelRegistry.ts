@@ -1,9 +1,11 @@
 /**
  * The models SegLab knows: `*.onnx` in each dataset's `models/` folder and in the folders of the
- * `seglab.models` setting; the active one (per workspace) and the status bar item that shows it
- * with the provider and time of the last run.
+ * `seglab.models` setting; the active one (per workspace, in workspaceState; while none was
+ * chosen, the best val mIoU on the cards: core/model/activeModel.ts) and the status bar item that
+ * shows it with the provider and time of the last run.
  */
 import * as vscode from 'vscode';
+import { chooseActive, recordedValMiou, type StoredChoice } from '../core/model/activeModel';
 import { MODELS_FOLDER } from '../core/model/card';
 import { readCard } from '../core/model/load';
 import { baseName, stemOf } from '../core/paths';
@@ -23,6 +25,8 @@ export interface ModelEntry {
   fs: VscodeFileSystem;
   path: string;
   hasCard: boolean;
+  /** The val mIoU its card records, if any. */
+  valMiou?: number;
   /** The dataset whose models/ folder holds it; undefined for setting folders. */
   dataset?: DatasetState;
 }
@@ -49,7 +53,8 @@ async function modelsIn(folder: vscode.Uri, dataset: DatasetState | undefined, l
     } catch (error) {
       log.warn(`${errorMessage(error)} (the model is listed without its card until this is fixed)`);
     }
-    entries.push({ uri: vscode.Uri.joinPath(folder, n), name: card?.card.name ?? stemOf(baseName(n)), fs, path, hasCard: card !== undefined, dataset });
+    const valMiou = recordedValMiou(card?.card.metrics);
+    entries.push({ uri: vscode.Uri.joinPath(folder, n), name: card?.card.name ?? stemOf(baseName(n)), fs, path, hasCard: card !== undefined, ...(valMiou === undefined ? {} : { valMiou }), dataset });
   }
   return entries;
 }
@@ -73,6 +78,10 @@ export class ModelRegistry implements vscode.Disposable {
   private readonly status = vscode.window.createStatusBarItem('seglab.model', vscode.StatusBarAlignment.Left, 50);
   private lastRun?: LastRun;
   private readonly subscription: vscode.Disposable;
+  private choosing: Promise<void> = Promise.resolve();
+  private readonly changed = new vscode.EventEmitter<void>();
+  /** Fires when the active model changes. */
+  readonly onDidChangeActive = this.changed.event;
 
   constructor(
     private readonly datasets: DatasetRegistry,
@@ -81,8 +90,29 @@ export class ModelRegistry implements vscode.Disposable {
   ) {
     this.status.name = vscode.l10n.t('SegLab Model');
     this.status.command = 'seglab.selectModel';
-    this.subscription = datasets.onDidChange(() => this.update());
+    this.subscription = datasets.onDidChange(() => {
+      this.update();
+      this.chooseIfUnset();
+    });
     this.update();
+    this.chooseIfUnset();
+  }
+
+  /** While the person has chosen no model, the best recorded val mIoU among the listed ones becomes active. */
+  private chooseIfUnset(): void {
+    this.choosing = this.choosing.then(async () => {
+      const stored = this.stored;
+      if (stored && !stored.auto) return;
+      const choice = chooseActive(stored, (await this.list()).map((m) => ({ uri: m.uri.toString(), name: m.name, valMiou: m.valMiou })));
+      if (!choice || (choice.uri === stored?.uri && choice.auto?.valMiou === stored.auto?.valMiou)) return;
+      this.log.info(`active model: ${choice.name}, chosen automatically (best val mIoU ${choice.auto?.valMiou.toFixed(3) ?? '?'} recorded on the datasets' model cards)`);
+      await this.store(choice);
+    }).catch((error: unknown) => this.log.warn(`choosing the active model: ${errorMessage(error)}`));
+  }
+
+  /** Resolves once the automatic choice started so far is made (the extension tests wait for it). */
+  whenIdle(): Promise<void> {
+    return this.choosing;
   }
 
   async list(): Promise<ModelEntry[]> {
@@ -94,8 +124,13 @@ export class ModelRegistry implements vscode.Disposable {
     return lists.flat().filter((m) => !seen.has(m.uri.toString()) && seen.add(m.uri.toString()));
   }
 
-  private get stored(): { uri: string; name: string } | undefined {
-    return this.memento.get<{ uri: string; name: string }>(ACTIVE_KEY);
+  private get stored(): StoredChoice | undefined {
+    return this.memento.get<StoredChoice>(ACTIVE_KEY);
+  }
+
+  /** The val mIoU of the automatically chosen active model; undefined when the person chose it (or none is active). */
+  get autoValMiou(): number | undefined {
+    return this.stored?.auto?.valMiou;
   }
 
   get activeUri(): vscode.Uri | undefined {
@@ -114,10 +149,16 @@ export class ModelRegistry implements vscode.Disposable {
     return uri ? (await this.list()).find((m) => m.uri.toString() === uri.toString()) : undefined;
   }
 
-  async setActive(model: ModelEntry): Promise<void> {
-    await this.memento.update(ACTIVE_KEY, { uri: model.uri.toString(), name: model.name });
+  /** Makes `model` active, as the person's choice: it stays active in this workspace until another is chosen. */
+  setActive(model: ModelEntry): Promise<void> {
+    return this.store({ uri: model.uri.toString(), name: model.name });
+  }
+
+  private async store(choice: StoredChoice): Promise<void> {
+    await this.memento.update(ACTIVE_KEY, choice);
     this.lastRun = undefined;
     this.update();
+    this.changed.fire();
   }
 
   recordRun(run: LastRun): void {
@@ -127,14 +168,22 @@ export class ModelRegistry implements vscode.Disposable {
 
   private update(): void {
     const name = this.stored?.name;
-    if (name) this.status.tooltip = vscode.l10n.t('Active SegLab model: {0}. Click to select another.', this.activeUri?.fsPath ?? name);
-    const run = this.lastRun ? ` · ${this.lastRun.provider} ${this.lastRun.secondsPerImage.toFixed(2)} s/image` : '';
-    this.status.text = name ? `$(hubot) ${name}${run}` : `$(hubot) ${vscode.l10n.t('No model')}`;
+    const auto = this.stored?.auto;
+    if (name) {
+      this.status.tooltip = auto
+        ? vscode.l10n.t('Active SegLab model: {0}, chosen automatically: the best val mIoU ({1}) recorded on the model cards. Click to select another.', this.activeUri?.fsPath ?? name, auto.valMiou.toFixed(3))
+        : vscode.l10n.t('Active SegLab model: {0}. Click to select another.', this.activeUri?.fsPath ?? name);
+    }
+    const detail = this.lastRun
+      ? ` · ${this.lastRun.provider} ${this.lastRun.secondsPerImage.toFixed(2)} s/image`
+      : auto ? ` · ${vscode.l10n.t('auto: best val mIoU {0}', auto.valMiou.toFixed(2))}` : '';
+    this.status.text = name ? `$(hubot) ${name}${detail}` : `$(hubot) ${vscode.l10n.t('No model')}`;
     if (this.datasets.datasets.length > 0 || name) this.status.show();
   }
 
   dispose(): void {
     this.subscription.dispose();
+    this.changed.dispose();
     this.status.dispose();
   }
 }

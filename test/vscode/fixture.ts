@@ -18,6 +18,8 @@ export const FIXTURE = {
     unlabeled: 1,
     /** An orphan mask and the size mismatch. */
     problems: 2,
+    /** models/: two cards recording a val mIoU and a model without a card; `best` is active on open. */
+    models: { best: 'fixture-best', bestMiou: 0.91, other: 'fixture-other' },
   },
   voc: { folder: 'voc', images: 3, labeled: 2, unlabeled: 1 },
   /** A CVAT export without seglab.json, for "Create Dataset Config". */
@@ -47,6 +49,12 @@ function plainDataset(root: string, name: string, stems: string[], masks: string
   masks.forEach((stem, i) => writeFile(join(root, 'masks', `${stem}.png`), mask(i)));
 }
 
+/** A card the model registry reads (the ONNX bytes are never loaded by the tests that use it). */
+function modelCard(name: string, metrics: unknown): string {
+  const input = { mean: [0, 0, 0], std: [1, 1, 1] };
+  return JSON.stringify({ name, architecture: 'unet', classes: CLASSES, input, output: { kind: 'logits' }, metrics });
+}
+
 /** Writes the workspace folder and the outside dataset under `dir`; returns their paths. */
 export function makeFixture(dir: string): { workspace: string; outside: string } {
   const workspace = join(dir, 'workspace');
@@ -55,6 +63,10 @@ export function makeFixture(dir: string): { workspace: string; outside: string }
   writeFile(join(plain, 'masks', 'img_3.png'), mask(3, W + 1, H));
   writeFile(join(plain, 'masks', 'orphan.png'), mask(4));
   writeFile(join(plain, 'predictions', 'unet', 'img_5.png'), mask(5));
+  const { best, bestMiou, other } = FIXTURE.plain.models;
+  writeFile(join(plain, 'models', `${other}.json`), modelCard(other, { valMiou: [{ epoch: 1, miou: 0.5 }, { epoch: 2, miou: 0.6 }] }));
+  writeFile(join(plain, 'models', `${best}.json`), modelCard(best, { final: { miou: bestMiou } }));
+  for (const name of [best, other, 'no-card']) writeFile(join(plain, 'models', `${name}.onnx`), new Uint8Array([0]));
 
   makeVoc(join(workspace, FIXTURE.voc.folder), [{ stem: 'a' }, { stem: 'b' }, { stem: 'c', mask: false }], { train: ['a', 'b'], val: ['c'] });
 
