@@ -19,11 +19,22 @@ export interface Embeddings {
 }
 
 export interface Candidate {
-  /** 0/1, row-major, the image's size. */
-  mask: Uint8Array;
+  /** 0/1, row-major, the image's size; thresholded on first use (a 4096² image: 16 M pixels a candidate). */
+  readonly mask: Uint8Array;
   score: number;
   /** [size/4]² logits: the next prompt's mask_input. */
   lowRes: Float32Array;
+}
+
+function candidate(logits: Float32Array, k: number, pixels: number, score: number, lowRes: Float32Array): Candidate {
+  let mask: Uint8Array | undefined;
+  return {
+    get mask() {
+      return (mask ??= thresholdMask(logits, k, pixels));
+    },
+    score,
+    lowRes,
+  };
 }
 
 export interface Selection {
@@ -94,10 +105,6 @@ export async function decodePrompt(card: PromptableCard, decoder: MultiSession, 
   expect(masks, [1, k, height, width], `"${outputs.masks}" (masks at orig_im_size)`);
   expect(lowRes, [1, k, side, side], `"${outputs.lowResMasks}" (low_res_masks)`);
   const pixels = width * height;
-  const candidates = rankCandidates(scores.data, p.count).map((i) => ({
-    mask: thresholdMask(masks.data, i, pixels),
-    score: scores.data[i],
-    lowRes: lowRes.data.slice(i * side * side, (i + 1) * side * side),
-  }));
+  const candidates = rankCandidates(scores.data, p.count).map((i) => candidate(masks.data, i, pixels, scores.data[i], lowRes.data.slice(i * side * side, (i + 1) * side * side)));
   return { width, height, candidates };
 }
