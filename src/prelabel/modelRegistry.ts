@@ -1,13 +1,15 @@
 /**
  * The models SegLab knows: `*.onnx` in each dataset's `models/` folder and in the folders of the
- * `seglab.models` setting; the active one (per workspace, in workspaceState; while none was
- * chosen, the best val mIoU on the cards: core/model/activeModel.ts) and the status bar item that
- * shows it with the provider and time of the last run.
+ * `seglab.models` setting, except the encoders and decoders that promptable (Smart Select) cards
+ * name; the active one (per workspace, in workspaceState; while none was chosen, the best val mIoU
+ * on the cards: core/model/activeModel.ts) and the status bar item that shows it with the provider
+ * and time of the last run.
  */
 import * as vscode from 'vscode';
 import { chooseActive, recordedValMiou, type StoredChoice } from '../core/model/activeModel';
 import { MODELS_FOLDER } from '../core/model/card';
 import { readCard } from '../core/model/load';
+import { promptableFilesIn } from '../core/model/promptable/load';
 import { baseName, stemOf } from '../core/paths';
 import type { DatasetRegistry } from '../dataset/datasetRegistry';
 import type { DatasetState } from '../dataset/datasetState';
@@ -40,7 +42,8 @@ async function modelsIn(folder: vscode.Uri, dataset: DatasetState | undefined, l
   const fs = new VscodeFileSystem(folder);
   let names: string[];
   try {
-    names = (await fs.readDirectory(folder.path)).filter(([n, t]) => t === 'file' && n.toLowerCase().endsWith('.onnx')).map(([n]) => n);
+    const promptable = await promptableFilesIn(fs, folder.path);
+    names = (await fs.readDirectory(folder.path)).filter(([n, t]) => t === 'file' && n.toLowerCase().endsWith('.onnx') && !promptable.has(n)).map(([n]) => n);
   } catch {
     return []; // no models/ folder
   }

@@ -1,7 +1,12 @@
 import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { DataError } from '../../../src/core/errors';
 import { formatPromptableCard, isPromptableCardJson, parsePromptableCard, SAM_MEAN, SAM_STD } from '../../../src/core/model/promptable/card';
+import { promptableFilesIn } from '../../../src/core/model/promptable/load';
+import { NodeFileSystem } from '../../../src/node/nodeFileSystem';
+import { tempDir } from '../../core/dataset/fixtures';
 
 const PATH = '/models/sam.json';
 const minimal = { kind: 'promptable', family: 'sam', name: 'sam-b', encoder: { file: 'enc.onnx', input: { name: 'image' } }, decoder: { file: 'dec.onnx' } };
@@ -49,4 +54,13 @@ test('bad promptable cards are errors naming the card and the field', () => {
     assert.throws(() => parse(raw), (e: unknown) => e instanceof DataError && e.path === PATH && message.test(e.message), JSON.stringify(raw));
   }
   assert.throws(() => parsePromptableCard('{', PATH), /\/models\/sam\.json: not valid JSON/);
+});
+
+test('promptableFilesIn: the encoder and decoder files that promptable cards of a folder name', async (t) => {
+  const dir = tempDir(t);
+  writeFileSync(join(dir, 'sam.json'), JSON.stringify(minimal));
+  writeFileSync(join(dir, 'unet.json'), JSON.stringify({ name: 'unet', architecture: 'unet' }));
+  writeFileSync(join(dir, 'broken.json'), '{');
+  writeFileSync(join(dir, 'unet.onnx'), '');
+  assert.deepEqual([...(await promptableFilesIn(new NodeFileSystem(), dir))].sort(), ['dec.onnx', 'enc.onnx']);
 });

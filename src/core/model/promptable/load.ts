@@ -6,7 +6,7 @@
 import { ConfigError, DataError, errorMessage } from '../../errors';
 import type { FileSystem } from '../../fileSystem';
 import { dirName, joinPath } from '../../paths';
-import { parsePromptableCard, type PromptableCard } from './card';
+import { isPromptableCardJson, parsePromptableCard, type PromptableCard } from './card';
 import { checkPromptableIo } from './predictor';
 import type { MultiSession } from './session';
 
@@ -57,4 +57,26 @@ export async function loadPromptableModel(deps: PromptableLoaderDeps, cardPath: 
 export async function releasePromptableModel(model: PromptableModel): Promise<void> {
   await model.encoder.release();
   await model.decoder.release();
+}
+
+/**
+ * The ONNX files of a folder that promptable cards there name (encoders and decoders): they are
+ * no pre-labeling models, so model lists leave them out. Unreadable JSON files are skipped (the
+ * card that owns them reports its own errors when loaded).
+ */
+export async function promptableFilesIn(fs: FileSystem, folder: string): Promise<Set<string>> {
+  const files = new Set<string>();
+  for (const [name, type] of await fs.readDirectory(folder)) {
+    if (type !== 'file' || !name.toLowerCase().endsWith('.json')) continue;
+    let raw: unknown;
+    try {
+      raw = JSON.parse(new TextDecoder().decode(await fs.readFile(joinPath(folder, name))));
+    } catch {
+      continue;
+    }
+    if (!isPromptableCardJson(raw)) continue;
+    const { encoder, decoder } = raw as { encoder?: { file?: unknown }; decoder?: { file?: unknown } };
+    for (const file of [encoder?.file, decoder?.file]) if (typeof file === 'string') files.add(file);
+  }
+  return files;
 }
