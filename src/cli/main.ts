@@ -8,11 +8,12 @@ import { clickCommand } from './commands/click';
 import { convertCommand } from './commands/convert';
 import { infoCommand } from './commands/info';
 import { miouCommand } from './commands/miou';
+import { nocCommand } from './commands/noc';
 import { prelabelCommand } from './commands/prelabel';
 import { exitCodeFor, failureJson } from './failure';
 import { json, processIo, type Io } from './output';
 
-const COMMANDS: Command[] = [infoCommand, miouCommand, convertCommand, prelabelCommand, cardCommand, clickCommand];
+const COMMANDS: Command[] = [infoCommand, miouCommand, convertCommand, prelabelCommand, cardCommand, clickCommand, nocCommand];
 
 const HELP = `Usage: seglab <command> [options]
 
