@@ -15,7 +15,8 @@ from seglab_trainer.service.client import LocalService, tar_of  # noqa: E402
 from tests.synthetic import make_dataset  # noqa: E402
 
 TOKEN = "test-token-123"
-TINY = {"arch": "unet", "unetBase": 8, "unetDepth": 3, "imageSize": 32, "batchSize": 2}
+#: patience 0: the 5000-epoch jobs below must run until they are stopped, not end when val mIoU stalls
+TINY = {"arch": "unet", "unetBase": 8, "unetDepth": 3, "imageSize": 32, "batchSize": 2, "patience": 0}
 
 
 @pytest.fixture(scope="module")

@@ -14,6 +14,7 @@ export interface JobParams {
   arch?: string;
   backbone?: string | null;
   epochs?: number;
+  patience?: number | null;
   imageSize?: number;
   batchSize?: number;
   lr?: number | null;

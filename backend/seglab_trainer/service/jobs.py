@@ -232,6 +232,7 @@ class JobManager:
         ]
         for key, flag in (
             ("lr", "--lr"),
+            ("patience", "--patience"),
             ("backbone", "--backbone"),
             ("unetBase", "--unet-base"),
             ("unetDepth", "--unet-depth"),

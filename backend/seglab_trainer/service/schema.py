@@ -32,6 +32,9 @@ class JobRequest(BaseModel):
     arch: str = Field("deeplabv3plus", enum=list(ARCHS))
     backbone: Optional[str] = Field(None, enum=list(BACKBONES))
     epochs: int = Field(20, ge=1, le=10000)
+    patience: Optional[int] = Field(
+        None, ge=0, le=10000, description="stop after this many epochs without a better val mIoU (0: never; null: 10)"
+    )
     imageSize: int = Field(512, ge=32, le=4096)
     batchSize: int = Field(8, ge=1, le=1024)
     lr: Optional[float] = Field(None, gt=0, lt=10)
