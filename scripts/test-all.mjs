@@ -12,6 +12,7 @@ const stages = [
   ['tools', 'npm run tools'],
   ['vscode', 'npm run test:vscode'],
   ['e2e', 'npm run test:e2e'],
+  ['fresh', 'npm run test:fresh'],
 ];
 const only = process.argv.slice(2);
 

@@ -58,8 +58,10 @@ export function ensureTools(tools = toolsPaths(), log: (line: string) => void = 
 
   const nodeHome = join(tools.dir, 'node_modules', 'node', 'node_modules', `node-linux-${process.arch}`);
   // Drop what an outer `npm run` exported (npm_config_user_agent names Node 20, and code-server's
-  // install script reads its Node version from there).
-  const inherited = Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^npm_/i.test(key)));
+  // install script reads its Node version from there), but the cache and prefer-offline settings
+  // (npm test's fresh-machine check shares the machine's npm cache).
+  const kept = /^npm_config_(cache|prefer_offline)$/i;
+  const inherited = Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^npm_/i.test(key) || kept.test(key)));
   const env = {
     ...inherited,
     PATH: [join(tools.dir, 'node_modules', '.bin'), process.env.PATH].join(delimiter),
@@ -94,7 +96,10 @@ function installedVersion(tools: Tools): string | undefined {
   }
 }
 
-/** Runs `code-server --version` with a config and user-data folder of its own: a broken build exits non-zero. */
+/**
+ * Runs `code-server --version` with a config and user-data folder of its own (nothing written to
+ * ~/.config): a code-server that cannot load at all exits non-zero.
+ */
 function checkStarts(tools: Tools): void {
   const temp = mkdtempSync(join(tmpdir(), 'seglab-code-server-'));
   try {

@@ -32,7 +32,8 @@ async function main(): Promise<number> {
     const result = await runWithDeadline(
       process.execPath,
       ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=1', '--test-timeout=300000', ...selected],
-      { cwd: repoRoot, env: { ...process.env, SEGLAB_E2E_VSIX: vsix, SEGLAB_E2E_DEMO: demo } },
+      // Without NODE_TEST_CONTEXT: inherited from an outer test runner, it makes this one skip its files.
+      { cwd: repoRoot, env: { ...process.env, NODE_TEST_CONTEXT: undefined, SEGLAB_E2E_VSIX: vsix, SEGLAB_E2E_DEMO: demo } },
       Math.max(1, Math.round(limit)),
       'e2e',
     );
