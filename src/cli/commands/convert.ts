@@ -63,7 +63,9 @@ Options:
 
 An annotation file with a mistake (unknown category, a polygon or RLE whose size disagrees with
 the image, an image that is missing) stops the conversion before anything is written, with the
-file and the annotation id. A destination in /proc, /sys or /dev is refused.
+file and the annotation id. Problems in a SegLab dataset are found as \`seglab info\` finds them
+(every mask decoded and checked), so both exit 1 on the same data. A destination in /proc, /sys
+or /dev is refused.
 
 Exit codes: 0 converted, 1 problems found (listed on stderr; the rest is converted), 2 usage error.`,
   options: { from: { type: 'string' }, to: { type: 'string' }, overlap: { type: 'string' } },
