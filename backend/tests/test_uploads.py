@@ -157,6 +157,9 @@ CONFIGS = {
     "imagesDir 123": ({"imagesDir": 123}, "imagesDir: expected a non-empty relative path"),
     "splits.train 5": ({"splits": {"train": 5}}, "splits.train: expected a non-empty relative path"),
     "splits a list": ({"splits": ["train.txt"]}, "splits: expected an object"),
+    "classes a number": ({"classes": 5}, '"classes" must be a non-empty list'),
+    "imagesDir with NUL": ({"imagesDir": "images\u0000"}, "imagesDir: expected a non-empty relative path"),
+    "empty split name": ({"splits": {"": "train.txt"}}, "a split name is empty"),
 }
 
 

@@ -43,18 +43,27 @@ def check_config_text(data: bytes) -> None:
     _known(raw, CONFIG_KEYS, f'unknown key "{{}}" (known keys: {", ".join(CONFIG_KEYS)})')
     if "name" in raw and not _text(raw["name"]):
         raise ConfigProblem(f"name: expected a non-empty string, got {_show(raw['name'])}")
-    for i, c in enumerate(raw.get("classes") or []):
+    classes = raw.get("classes")
+    for i, c in enumerate(classes if isinstance(classes, list) else []):
         if isinstance(c, dict):
             _known(c, CLASS_KEYS, f'classes[{i}]: unknown key "{{}}" (expected id, name, color)')
     for key in ("imagesDir", "masksDir", "predictionsDir"):
-        if key in raw and not _text(raw[key]):
-            raise ConfigProblem(f"{key}: expected a non-empty relative path, got {_show(raw[key])}")
+        if key in raw:
+            _relative_path(raw[key], key)
     splits = raw.get("splits", {})
     if not isinstance(splits, dict):
         raise ConfigProblem(f'splits: expected an object {{"<split name>": "<list file>"}}, got {_show(splits)}')
     for name, file in splits.items():
-        if not _text(file):
-            raise ConfigProblem(f"splits.{name}: expected a non-empty relative path, got {_show(file)}")
+        if name.strip() == "":
+            raise ConfigProblem("splits: a split name is empty")
+        _relative_path(file, f"splits.{name}")
+
+
+def _relative_path(value: Any, field: str) -> None:
+    """The type check of config.ts's relativePath (whether it stays inside the dataset is load_config's);
+    NUL is refused here because no file system path can hold it."""
+    if not _text(value) or "\0" in value:
+        raise ConfigProblem(f"{field}: expected a non-empty relative path, got {_show(value)}")
 
 
 def _known(obj: Dict[str, Any], keys: Tuple[str, ...], message: str) -> None:
