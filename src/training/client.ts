@@ -15,6 +15,7 @@ export interface JobParams {
   backbone?: string | null;
   epochs?: number;
   patience?: number | null;
+  minutes?: number | null;
   imageSize?: number;
   batchSize?: number;
   lr?: number | null;

@@ -233,6 +233,7 @@ class JobManager:
         for key, flag in (
             ("lr", "--lr"),
             ("patience", "--patience"),
+            ("minutes", "--minutes"),
             ("backbone", "--backbone"),
             ("unetBase", "--unet-base"),
             ("unetDepth", "--unet-depth"),

@@ -35,6 +35,9 @@ class JobRequest(BaseModel):
     patience: Optional[int] = Field(
         None, ge=0, le=10000, description="stop after this many epochs without a better val mIoU (0: never; null: 10)"
     )
+    minutes: Optional[float] = Field(
+        None, gt=0, le=10080, description="time budget: as many epochs as fit, at most `epochs` (null: no budget)"
+    )
     imageSize: int = Field(512, ge=32, le=4096)
     batchSize: int = Field(8, ge=1, le=1024)
     lr: Optional[float] = Field(None, gt=0, lt=10)
