@@ -1,0 +1,95 @@
+/**
+ * Smart Select speed (issue 18) with SAM-sized random-weight models
+ * (scripts/models/build_sam_bench_models.py: SAM's prompt decoder architecture, a ViT-B-sized
+ * encoder), on a 2000x1500 image:
+ * - encoder time per image, native ONNX Runtime, 2 threads (the extension host's path);
+ * - prompt-to-mask latency (decoder run, thresholding and candidate ranking, the shared core code)
+ *   on onnxruntime-web's WASM build with 1 thread (a webview's engine) and on native ONNX Runtime:
+ *   a refinement sequence of 1 to 4 clicks, each with the previous mask as mask_input; p50/p95.
+ *   Target: p95 <= 100 ms on this 2-core machine.
+ * The first run exports the models (the ViT-B-sized encoder takes minutes: more than 30 with the
+ * machine shared by other builds) into .test-artifacts/sam-bench/.
+ */
+import { readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { join } from 'node:path';
+import type * as OrtWeb from 'onnxruntime-web';
+import type { OrtSessionLike } from '../src/core/model/backend';
+import { SAM_DECODER_NAMES, SAM_MEAN, SAM_STD, type PromptableCard } from '../src/core/model/promptable/card';
+import { decodePrompt, encodeImage, type Embeddings } from '../src/core/model/promptable/predictor';
+import { ortMultiSession, type MultiSession, type OrtAnyTensorConstructor } from '../src/core/model/promptable/session';
+import { requireRuntime } from '../src/node/onnxBackends';
+import { createNativeSession } from '../src/node/promptableSessions';
+import { samBenchModelsDir } from '../test/model/testModels';
+
+const [WIDTH, HEIGHT] = [2000, 1500];
+const ENCODER_RUNS = 2;
+const PROMPT_SEQUENCES = 8;
+
+const card: PromptableCard = {
+  kind: 'promptable',
+  family: 'sam',
+  name: 'sam-bench',
+  encoder: { file: 'sam_bench.encoder.onnx', input: { name: 'image', layout: 'NCHW', dtype: 'float32', size: 1024, mean: SAM_MEAN, std: SAM_STD } },
+  decoder: { file: 'sam_bench.decoder.onnx', ...SAM_DECODER_NAMES },
+  embeddings: { image_embeddings: 'image_embeddings' },
+};
+
+const percentile = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.ceil((p / 100) * xs.length) - 1)];
+const report = (result: Record<string, unknown>) => console.log(JSON.stringify({ ...result, load: +loadavg()[0].toFixed(2) }));
+
+function image() {
+  const data = new Uint8Array(WIDTH * HEIGHT * 3);
+  for (let i = 0; i < data.length; i++) data[i] = (i * 2654435761) >>> 24;
+  return { width: WIDTH, height: HEIGHT, channels: 3 as const, data };
+}
+
+async function encoderTime(dir: string): Promise<Embeddings> {
+  const encoder = await createNativeSession(readFileSync(join(dir, card.encoder.file)), 2);
+  const times: number[] = [];
+  let embeddings: Embeddings | undefined;
+  for (let i = 0; i < ENCODER_RUNS; i++) {
+    const t = performance.now();
+    embeddings = await encodeImage(card, encoder, image());
+    times.push(performance.now() - t);
+  }
+  await encoder.release();
+  report({ bench: 'smartselect-encoder', model: 'ViT-B-sized (SAM ImageEncoderViT, no relative position bias)', provider: 'cpu', threads: 2, width: WIDTH, height: HEIGHT, firstMs: Math.round(times[0]), medianMs: Math.round(percentile(times.slice(1), 50)), runs: times.length });
+  return embeddings!;
+}
+
+async function promptLatency(decoder: MultiSession, embeddings: Embeddings, threads: number): Promise<void> {
+  const times: number[] = [];
+  for (let s = 0; s < PROMPT_SEQUENCES; s++) {
+    let previous: Float32Array | undefined;
+    const points = [];
+    for (let k = 0; k < 4; k++) {
+      points.push({ x: 200 + ((s * 211 + k * 397) % 1600), y: 150 + ((s * 173 + k * 241) % 1200), positive: k !== 2 });
+      const t = performance.now();
+      const selection = await decodePrompt(card, decoder, embeddings, { points }, previous, 'bench');
+      times.push(performance.now() - t);
+      previous = selection.candidates[0].lowRes;
+    }
+  }
+  const warm = times.slice(1);
+  report({ bench: 'smartselect-prompt', model: 'SAM prompt decoder (random weights)', provider: decoder.provider, threads, width: WIDTH, height: HEIGHT, firstMs: Math.round(times[0]), p50Ms: +percentile(warm, 50).toFixed(1), p95Ms: +percentile(warm, 95).toFixed(1), prompts: warm.length, targetP95Ms: 100 });
+}
+
+async function main(): Promise<void> {
+  const dir = await samBenchModelsDir();
+  const embeddings = await encoderTime(dir);
+  const bytes = readFileSync(join(dir, card.decoder.file));
+  const ort = requireRuntime<typeof OrtWeb>('onnxruntime-web');
+  ort.env.wasm.numThreads = 1;
+  const web = ortMultiSession((await ort.InferenceSession.create(bytes, { executionProviders: ['wasm'], graphOptimizationLevel: 'all' })) as unknown as OrtSessionLike, ort.Tensor as unknown as OrtAnyTensorConstructor, 'wasm');
+  await promptLatency(web, embeddings, 1);
+  await web.release();
+  const native = await createNativeSession(bytes, 2);
+  await promptLatency(native, embeddings, 2);
+  await native.release();
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
