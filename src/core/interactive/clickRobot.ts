@@ -69,21 +69,38 @@ function centreOf(region: Region, width: number): { x: number; y: number } {
 
 /**
  * The next click for a 0/1 `target` and 0/1 `prediction` (row-major, `width * height`); `valid`
- * is 0 at ignore pixels. Undefined when the prediction has no error.
+ * is 0 at ignore pixels. Undefined when the prediction has no error. The regions are found in the
+ * errors' bounding box, so a click costs what the errors' extent costs, not the image's size.
  */
 export function nextClick(target: Uint8Array, prediction: Uint8Array, valid: Uint8Array, width: number, height: number): Click | undefined {
   const n = width * height;
   if (target.length !== n || prediction.length !== n || valid.length !== n) throw new Error(`masks of ${target.length}, ${prediction.length} and ${valid.length} pixels for a ${width}x${height} image`);
-  const missed = new Uint8Array(n);
-  const wrong = new Uint8Array(n);
-  for (let i = 0; i < n; i++) {
-    if (!valid[i]) continue;
-    if (target[i] && !prediction[i]) missed[i] = 1;
-    else if (!target[i] && prediction[i]) wrong[i] = 1;
+  const isError = (i: number) => valid[i] !== 0 && (target[i] !== 0) !== (prediction[i] !== 0);
+  let x0 = width, y0 = height, x1 = -1, y1 = -1;
+  for (let y = 0; y < height; y++) {
+    for (let x = 0, i = y * width; x < width; x++, i++) {
+      if (!isError(i)) continue;
+      if (x < x0) x0 = x;
+      if (x > x1) x1 = x;
+      if (y < y0) y0 = y;
+      y1 = y;
+    }
   }
-  const fn = largestRegion(missed, width, height, true);
-  const fp = largestRegion(wrong, width, height, false);
-  const region = fn && fp ? (fp.size > fn.size ? fp : fn) : (fn ?? fp);
-  if (!region) return undefined;
-  return { ...centreOf(region, width), positive: region.positive };
+  if (x1 < 0) return undefined;
+  // Row-major order in the box is row-major order in the image: the tie rules carry over.
+  const bw = x1 - x0 + 1;
+  const bh = y1 - y0 + 1;
+  const missed = new Uint8Array(bw * bh);
+  const wrong = new Uint8Array(bw * bh);
+  for (let y = 0; y < bh; y++) {
+    for (let x = 0; x < bw; x++) {
+      const i = (y + y0) * width + x + x0;
+      if (isError(i)) (target[i] ? missed : wrong)[y * bw + x] = 1;
+    }
+  }
+  const fn = largestRegion(missed, bw, bh, true);
+  const fp = largestRegion(wrong, bw, bh, false);
+  const region = fn && fp ? (fp.size > fn.size ? fp : fn) : (fn ?? fp)!;
+  const centre = centreOf(region, bw);
+  return { x: x0 + centre.x, y: y0 + centre.y, positive: region.positive };
 }
