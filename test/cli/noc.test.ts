@@ -134,6 +134,13 @@ test('seglab noc: usage errors exit 2, a table without --json', async (t) => {
   assert.equal((await seglab('noc', root, '--wand', '--targets', '0.9,1.5')).code, 2);
   assert.equal((await seglab('noc', root, '--wand', '--split', 'test')).code, 2);
   assert.equal((await seglab('noc', root, '--model', join(dir, 'missing.json'))).code, 2);
+  // A card that is no promptable card: exit 2, naming the card and the field.
+  const badCard = join(dir, 'unet.json');
+  writeFile(badCard, JSON.stringify({ kind: 'segmentation' }));
+  const bad = await seglab('noc', root, '--model', badCard, '--json');
+  assert.equal(bad.code, 2);
+  assert.equal(JSON.parse(bad.stdout).file, badCard);
+  assert.match(JSON.parse(bad.stdout).error, /^kind: expected "promptable"/);
   const text = await seglab('noc', root, '--wand', '--split', 'val', '--max-clicks', '3');
   assert.equal(text.code, 0, text.stderr);
   assert.match(text.stdout, /NoC@85\s+NoC@90\s+NoF@85\s+NoF@90\s+IoU@1\s+IoU@2\s+IoU@3/);
