@@ -135,7 +135,7 @@ function rasterize(task: Task, ids: Map<string, number>, unannotated: number): U
   const data = new Uint8Array(width * height).fill(unannotated);
   for (const shape of task.shapes) {
     const id = ids.get(shape.label)!;
-    if ('rle' in shape) decodeBrush(shape.rle, width * height).forEach((painted, i) => painted && (data[i] = id));
+    if ('rle' in shape) decodeBrush(shape.rle, width * height, data, id);
     else polygonSpans(shape.polygon, 'evenodd', width, height, (y, x0, x1) => data.fill(id, y * width + x0, y * width + x1));
   }
   return data;

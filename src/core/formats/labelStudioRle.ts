@@ -41,7 +41,15 @@ class BitReader {
   read(bits: number): number {
     if (this.bit + bits > this.bytes.length * 8) throw new Error('brush RLE ends in the middle of a block');
     let value = 0;
-    for (let i = 0; i < bits; i++, this.bit++) value = value * 2 + ((this.bytes[this.bit >> 3] >> (7 - (this.bit & 7))) & 1);
+    while (bits > 0) {
+      // The rest of the current byte, or as much of it as is wanted.
+      const free = 8 - (this.bit & 7);
+      const take = Math.min(free, bits);
+      const chunk = (this.bytes[this.bit >> 3] >> (free - take)) & ((1 << take) - 1);
+      value = value * (1 << take) + chunk;
+      this.bit += take;
+      bits -= take;
+    }
     return value;
   }
 }
@@ -96,8 +104,12 @@ export function encodeBrush(runs: Runs, value: number): number[] {
   return Array.from(out.done());
 }
 
-/** The painted pixels (alpha >= 128) of a brush RLE for an image of `pixels` pixels; throws Error saying what is wrong. */
-export function decodeBrush(rle: ArrayLike<number>, pixels: number): Uint8Array {
+/**
+ * Writes `value` into `into` at the painted pixels (alpha >= 128) of a brush RLE for an image of
+ * `pixels` pixels, leaving the others as they are; by default a new 0/1 array. Throws Error
+ * saying what is wrong.
+ */
+export function decodeBrush(rle: ArrayLike<number>, pixels: number, into = new Uint8Array(pixels), value = 1): Uint8Array {
   for (let i = 0; i < rle.length; i++) {
     if (!Number.isInteger(rle[i]) || rle[i] < 0 || rle[i] > 255) throw new Error(`rle[${i}] is ${rle[i]}, not a byte`);
   }
@@ -107,23 +119,21 @@ export function decodeBrush(rle: ArrayLike<number>, pixels: number): Uint8Array 
   const fields = [0, 0, 0, 0].map(() => input.read(4) + 1);
   if (num !== pixels * 4) throw new Error(`brush RLE holds ${num} values, the image needs ${pixels * 4} (4 per pixel)`);
   // Words are bytes of RGBA; wider words would be scaled, so only alpha's byte order matters.
-  const alphaAt = (word: number) => (wordSize > 8 ? word >>> (wordSize - 8) : word);
-  const painted = new Uint8Array(pixels);
+  const painted = (word: number) => (wordSize > 8 ? word >>> (wordSize - 8) : word) >= 128;
   for (let i = 0; i < num;) {
     const isRun = input.read(1);
     const end = i + 1 + input.read(fields[input.read(2)]);
     if (end > num) throw new Error(`brush RLE runs past its ${num} values`);
     if (isRun) {
-      const alpha = alphaAt(input.read(wordSize)) >= 128 ? 1 : 0;
-      // Only every 4th word is an alpha; fill those between i and end.
-      for (let k = i + ((3 - (i % 4) + 4) % 4); k < end; k += 4) painted[k >> 2] = alpha;
+      // Pixel p's alpha is word 4p + 3: the run holds the alphas of pixels i/4 .. end/4 (rounded down).
+      if (painted(input.read(wordSize))) into.fill(value, i >> 2, end >> 2);
       i = end;
     } else {
       for (; i < end; i++) {
         const word = input.read(wordSize);
-        if (i % 4 === 3) painted[i >> 2] = alphaAt(word) >= 128 ? 1 : 0;
+        if (i % 4 === 3 && painted(word)) into[i >> 2] = value;
       }
     }
   }
-  return painted;
+  return into;
 }
