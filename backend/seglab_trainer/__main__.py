@@ -5,10 +5,13 @@ import sys
 def main(argv=None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv or argv[0] in ("-h", "--help") or argv[0] not in ("train", "serve", "export"):
-        print("usage: python -m seglab_trainer {train,serve,export} [--help]\n"
-              "  train   fine-tune a model on a SegLab dataset (torchrun-aware)\n"
-              "  serve   run the HTTP training service\n"
-              "  export  write model.onnx and model.json from a checkpoint", file=sys.stderr)
+        print(
+            "usage: python -m seglab_trainer {train,serve,export} [--help]\n"
+            "  train   fine-tune a model on a SegLab dataset (torchrun-aware)\n"
+            "  serve   run the HTTP training service\n"
+            "  export  write model.onnx and model.json from a checkpoint",
+            file=sys.stderr,
+        )
         return 0 if argv and argv[0] in ("-h", "--help") else 2
     command, rest = argv[0], argv[1:]
     if command == "train":

@@ -61,6 +61,21 @@ def _inside(root: str, rel: str, path: str, key: str) -> str:
     return full
 
 
+def _class_def(path: str, i: int, c) -> ClassDef:
+    """`classes[i]` of seglab.json: {id: i, name, color: [r, g, b]}."""
+    color = c.get("color") if isinstance(c, dict) else None
+    if not (
+        isinstance(c, dict)
+        and c.get("id") == i
+        and isinstance(c.get("name"), str)
+        and isinstance(color, list)
+        and len(color) == 3
+        and all(isinstance(v, int) and 0 <= v <= 255 for v in color)
+    ):
+        raise DatasetError(path, f"classes[{i}]: expected {{id: {i}, name, color: [r,g,b]}}, got {json.dumps(c)}")
+    return ClassDef(i, c["name"], (color[0], color[1], color[2]))
+
+
 def load_config(root: str) -> DatasetConfig:
     root = os.path.realpath(root)
     path = os.path.join(root, "seglab.json")
@@ -68,7 +83,7 @@ def load_config(root: str) -> DatasetConfig:
         with open(path, encoding="utf-8") as f:
             raw = json.load(f)
     except FileNotFoundError:
-        raise DatasetError(path, "not found (create it with SegLab's \"Create Dataset Config\" or `seglab convert`)")
+        raise DatasetError(path, 'not found (create it with SegLab\'s "Create Dataset Config" or `seglab convert`)')
     except (json.JSONDecodeError, UnicodeDecodeError) as e:
         raise DatasetError(path, f"invalid JSON: {e}")
     if not isinstance(raw, dict):
@@ -76,14 +91,7 @@ def load_config(root: str) -> DatasetConfig:
     classes_raw = raw.get("classes")
     if not isinstance(classes_raw, list) or not classes_raw:
         raise DatasetError(path, '"classes" must be a non-empty list')
-    classes = []
-    for i, c in enumerate(classes_raw):
-        ok = isinstance(c, dict) and c.get("id") == i and isinstance(c.get("name"), str)
-        color = c.get("color") if isinstance(c, dict) else None
-        ok = ok and isinstance(color, list) and len(color) == 3 and all(isinstance(v, int) and 0 <= v <= 255 for v in color)
-        if not ok:
-            raise DatasetError(path, f"classes[{i}]: expected {{id: {i}, name, color: [r,g,b]}}, got {json.dumps(c)}")
-        classes.append(ClassDef(i, c["name"], tuple(color)))
+    classes = [_class_def(path, i, c) for i, c in enumerate(classes_raw)]
     ignore = raw.get("ignoreIndex", 255)
     if not isinstance(ignore, int) or not 0 <= ignore <= 255 or ignore < len(classes):
         raise DatasetError(path, f'"ignoreIndex" must be an integer in [{len(classes)}, 255], got {ignore!r}')
@@ -158,23 +166,31 @@ def read_mask(path: str, cfg: DatasetConfig) -> np.ndarray:
     try:
         with Image.open(path) as im:
             if im.mode not in ("P", "L"):
-                raise DatasetError(path, f"mask mode {im.mode} is not indexed or 8-bit grayscale "
-                                         "(convert colour masks with `seglab convert`)")
+                raise DatasetError(
+                    path,
+                    f"mask mode {im.mode} is not indexed or 8-bit grayscale "
+                    "(convert colour masks with `seglab convert`)",
+                )
             mask = np.array(im, dtype=np.uint8)
     except OSError as e:
         raise DatasetError(path, f"cannot decode mask: {e}")
     bad = (mask >= cfg.num_classes) & (mask != cfg.ignore_index)
     if bad.any():
-        raise DatasetError(path, f"mask value {int(mask[bad][0])} is neither a class id (0..{cfg.num_classes - 1}) "
-                                 f"nor the ignore index {cfg.ignore_index}")
+        raise DatasetError(
+            path,
+            f"mask value {int(mask[bad][0])} is neither a class id (0..{cfg.num_classes - 1}) "
+            f"nor the ignore index {cfg.ignore_index}",
+        )
     return mask
 
 
 def read_pair(sample: Sample, cfg: DatasetConfig) -> Tuple[np.ndarray, np.ndarray]:
     image, mask = read_image(sample.image), read_mask(sample.mask, cfg)
     if image.shape[:2] != mask.shape:
-        raise DatasetError(sample.mask, f"mask size {mask.shape[1]}x{mask.shape[0]} differs from image size "
-                                        f"{image.shape[1]}x{image.shape[0]}")
+        raise DatasetError(
+            sample.mask,
+            f"mask size {mask.shape[1]}x{mask.shape[0]} differs from image size " f"{image.shape[1]}x{image.shape[0]}",
+        )
     return image, mask
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import contextlib
 import math
-from typing import List, Optional
+from typing import List, Optional, cast
 
 import torch
 import torch.distributed as dist
@@ -58,6 +58,16 @@ def should_compile(mode: str, device: torch.device, images: Optional[int] = None
     return device.type == "cuda" and hasattr(torch, "compile") and (images is None or images >= COMPILE_MIN_IMAGES)
 
 
+def compile_model(model: nn.Module) -> nn.Module:
+    """torch.compile, which PyTorch 1.13 lacks (should_compile never asks for it there)."""
+    return getattr(torch, "compile")(model)
+
+
+def use_channels_last(model: nn.Module) -> None:
+    """NHWC weights, for the GPU's tensor cores (Module.to takes memory_format; 1.13's type stubs omit it)."""
+    model.to(memory_format=torch.channels_last)  # pyright: ignore[reportCallIssue]
+
+
 class Precision:
     """bf16 autocast where the GPU supports it, fp16 with a grad scaler on older GPUs, fp32 on CPU."""
 
@@ -70,8 +80,9 @@ class Precision:
         else:
             self.dtype = torch.float16
         enabled = self.dtype == torch.float16
-        if hasattr(torch, "amp") and hasattr(torch.amp, "GradScaler") and TORCH2:
-            self.scaler = torch.amp.GradScaler("cuda", enabled=enabled)
+        scaler = getattr(getattr(torch, "amp", None), "GradScaler", None)  # torch.amp's: PyTorch 2.3+
+        if scaler is not None and TORCH2:
+            self.scaler = scaler("cuda", enabled=enabled)
         else:
             self.scaler = torch.cuda.amp.GradScaler(enabled=enabled)
 
@@ -102,7 +113,7 @@ def train_step(
         logits = model(images)
     loss = criterion(logits.float(), masks)
     optimizer.zero_grad(set_to_none=True)
-    precision.scaler.scale(loss).backward()
+    cast(torch.Tensor, precision.scaler.scale(loss)).backward()  # a tensor scaled is a tensor
     precision.scaler.step(optimizer)
     precision.scaler.update()
     if scheduler is not None:
@@ -158,18 +169,19 @@ def predict_labels(
     wy, wx = ramp_weights(th, overlap).double(), ramp_weights(tw, overlap).double()
     ys, xs = tile_origins(ph, th, overlap, m), tile_origins(pw, tw, overlap, m)
     labels = torch.empty((h, w), dtype=torch.long, device=image_u8.device)
-    band = weight = None  # blended logits of rows [y0, y0 + th), as the TypeScript band buffer
+    weight = torch.zeros((th, w), dtype=torch.float32, device=image_u8.device)
+    band = None  # blended logits of rows [y0, y0 + th), as the TypeScript band buffer (channels: the model's)
     for r, y0 in enumerate(ys):
         for x0 in xs:
             vh, vw = min(th, h - y0), min(tw, w - x0)
             out = _run_padded(model, image_u8[:, y0 : y0 + vh, x0 : x0 + vw], th, tw)[:, :vh, :vw].double()
             if band is None:
                 band = torch.zeros((out.shape[0], th, w), dtype=torch.float32, device=out.device)
-                weight = torch.zeros((th, w), dtype=torch.float32, device=out.device)
             wt = wy[:vh, None] * wx[None, :vw]  # products of float32s: exact in float64, as in JavaScript
             # float64 arithmetic rounded to float32 at each store, like `+=` into a Float32Array
             band[:, :vh, x0 : x0 + vw] = (band[:, :vh, x0 : x0 + vw].double() + out * wt).float()
             weight[:vh, x0 : x0 + vw] = (weight[:vh, x0 : x0 + vw].double() + wt).float()
+        assert band is not None  # every row has tiles
         # rows [y0, next) are final: no later tile reaches above the next row's origin
         nxt = ys[r + 1] if r + 1 < len(ys) else y0 + th
         rows = min(nxt, h) - y0

@@ -6,7 +6,7 @@ import hashlib
 import inspect
 import json
 import os
-from typing import List, Optional
+from typing import Any, Callable, Dict, List, Optional
 
 import torch
 from torch import nn
@@ -47,17 +47,23 @@ def export_onnx(model: nn.Module, path: str, size: int = 128) -> None:
     """Input `image` float32 NCHW (normalised), output `logits` NCHW at the input resolution."""
     model = model.eval().cpu().float()
     dummy = torch.randn(1, 3, size, size)
-    kw = dict(input_names=["image"], output_names=["logits"], opset_version=OPSET,
-              dynamic_axes={"image": {0: "batch", 2: "height", 3: "width"}, "logits": {0: "batch", 2: "height", 3: "width"}})
+    axes = {0: "batch", 2: "height", 3: "width"}
+    kw: Dict[str, Any] = dict(
+        input_names=["image"],
+        output_names=["logits"],
+        opset_version=OPSET,
+        dynamic_axes={"image": axes, "logits": axes},
+    )
     tmp = f"{path}.tmp{os.getpid()}"
+    export: Callable[..., Any] = torch.onnx.export  # its signature differs across PyTorch versions
     with torch.no_grad():
-        if "dynamo" not in inspect.signature(torch.onnx.export).parameters:
-            torch.onnx.export(model, dummy, tmp, **kw)
+        if "dynamo" not in inspect.signature(export).parameters:
+            export(model, dummy, tmp, **kw)
         else:  # PyTorch 2.9+ defaults to the dynamo exporter: keep the TorchScript one while it exists
             try:
-                torch.onnx.export(model, (dummy,), tmp, dynamo=False, **kw)
+                export(model, (dummy,), tmp, dynamo=False, **kw)
             except (TypeError, RuntimeError, NotImplementedError):
-                torch.onnx.export(model, (dummy,), tmp, dynamo=True, **kw)
+                export(model, (dummy,), tmp, dynamo=True, **kw)
     os.replace(tmp, path)
 
 
@@ -65,9 +71,11 @@ def check_onnx(model: nn.Module, path: str, sizes=((128, 128), (96, 160))) -> di
     """ONNX checker always; with onnxruntime installed, max |ORT - PyTorch| over inputs of several sizes
     (which also proves the height/width axes are dynamic)."""
     import onnx
+    import onnx.checker
+
     onnx.checker.check_model(onnx.load(path))
     try:
-        import onnxruntime as ort
+        import onnxruntime as ort  # pyright: ignore[reportMissingImports] (optional: the `verify` extra)
     except ImportError:
         return {"checker": True, "onnxruntime": None, "maxAbsDiff": None}
     sess = ort.InferenceSession(path, providers=["CPUExecutionProvider"])
@@ -87,24 +95,53 @@ def check_onnx(model: nn.Module, path: str, sizes=((128, 128), (96, 160))) -> di
     return {"checker": True, "onnxruntime": ort.__version__, "maxAbsDiff": worst}
 
 
-def model_card(*, name: str, arch: str, options: dict, classes: List[dict], multiple_of: int, onnx_path: str,
-               training: dict, history: List[dict], final: Optional[dict], check: dict) -> dict:
+def model_card(
+    *,
+    name: str,
+    arch: str,
+    options: dict,
+    classes: List[dict],
+    multiple_of: int,
+    onnx_path: str,
+    training: dict,
+    history: List[dict],
+    final: Optional[dict],
+    check: dict,
+) -> dict:
     return {
         "name": name,
         "architecture": arch,
         "architectureOptions": options,
         "classes": classes,
-        "input": {"name": "image", "mean": list(MEAN), "std": list(STD), "scale": 1 / 255, "order": "RGB",
-                  "layout": "NCHW", "dynamic": True, "multipleOf": multiple_of},
+        "input": {
+            "name": "image",
+            "mean": list(MEAN),
+            "std": list(STD),
+            "scale": 1 / 255,
+            "order": "RGB",
+            "layout": "NCHW",
+            "dynamic": True,
+            "multipleOf": multiple_of,
+        },
         "output": {"name": "logits", "kind": "logits", "stride": 1},
-        "onnx": {"file": os.path.basename(onnx_path), "sha256": sha256_file(onnx_path), "opset": OPSET,
-                 "bytes": os.path.getsize(onnx_path), "check": check},
+        "onnx": {
+            "file": os.path.basename(onnx_path),
+            "sha256": sha256_file(onnx_path),
+            "opset": OPSET,
+            "bytes": os.path.getsize(onnx_path),
+            "check": check,
+        },
         "sha256": sha256_file(onnx_path),
-        "training": {**training, "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-                     "torch": torch.__version__},
-        "metrics": {"valMiou": [{"epoch": h["epoch"], "miou": h["val"]["miou"]} for h in history if h.get("val")],
-                    "trainLoss": [{"epoch": h["epoch"], "loss": h["loss"]} for h in history if h.get("loss") is not None],
-                    "final": final},
+        "training": {
+            **training,
+            "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+            "torch": torch.__version__,
+        },
+        "metrics": {
+            "valMiou": [{"epoch": h["epoch"], "miou": h["val"]["miou"]} for h in history if h.get("val")],
+            "trainLoss": [{"epoch": h["epoch"], "loss": h["loss"]} for h in history if h.get("loss") is not None],
+            "final": final,
+        },
     }
 
 

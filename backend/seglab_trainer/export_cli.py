@@ -21,10 +21,26 @@ def run(argv=None) -> int:
     os.makedirs(args.out, exist_ok=True)
     history = ckpt.get("history", [])
     a = ckpt["args"]
-    card = export_model_dir(model, args.out, dict(
-        name=args.name or ckpt["arch"], arch=ckpt["arch"], options=resolved_options(model, ckpt["model_kw"]),
-        classes=classes, history=history, final=history[-1]["val"] if history else None,
-        training={"arch": ckpt["arch"], "epochs": a.get("epochs"), "imageSize": a.get("image_size"), "lr": a.get("lr"),
-                  "optimizer": a.get("optimizer"), "bestEpoch": ckpt.get("epoch")}), sigmoid=args.sigmoid)
+    card = export_model_dir(
+        model,
+        args.out,
+        dict(
+            name=args.name or ckpt["arch"],
+            arch=ckpt["arch"],
+            options=resolved_options(model, ckpt["model_kw"]),
+            classes=classes,
+            history=history,
+            final=history[-1]["val"] if history else None,
+            training={
+                "arch": ckpt["arch"],
+                "epochs": a.get("epochs"),
+                "imageSize": a.get("image_size"),
+                "lr": a.get("lr"),
+                "optimizer": a.get("optimizer"),
+                "bestEpoch": ckpt.get("epoch"),
+            },
+        ),
+        sigmoid=args.sigmoid,
+    )
     print(os.path.join(args.out, "model.onnx"), card["sha256"])
     return 0

@@ -4,7 +4,9 @@ import torch.nn.functional as F
 from torch import nn
 
 
-def soft_dice_loss(logits: torch.Tensor, target: torch.Tensor, ignore_index: int = 255, smooth: float = 1.0) -> torch.Tensor:
+def soft_dice_loss(
+    logits: torch.Tensor, target: torch.Tensor, ignore_index: int = 255, smooth: float = 1.0
+) -> torch.Tensor:
     """1 - mean over classes of (2|P∩G| + smooth) / (|P| + |G| + smooth), sums over the valid pixels of the batch.
     logits (N,C,H,W), target (N,H,W) int64."""
     num_classes = logits.shape[1]

@@ -43,7 +43,8 @@ class InMemoryImages:
         self.ignore_index = cfg.ignore_index
         pairs = [_limit_size(*read_pair(s, cfg), max_short) for s in samples]
         self.sizes = torch.tensor([list(m.shape) for _, m in pairs], dtype=torch.long).reshape(-1, 2)
-        self.canvas_images = self.canvas_masks = None
+        self.canvas_images: Optional[torch.Tensor] = None
+        self.canvas_masks: Optional[torch.Tensor] = None
         if stacked and pairs:
             hmax, wmax = self.sizes.max(0).values.tolist()
             self.canvas_images = torch.zeros((len(pairs), 3, hmax, wmax), dtype=torch.uint8)
@@ -56,21 +57,27 @@ class InMemoryImages:
             self.images: List[torch.Tensor] = [img for img, _ in pairs]
             self.masks: List[torch.Tensor] = [m for _, m in pairs]
 
+    def canvas(self) -> Tuple[torch.Tensor, torch.Tensor]:
+        """The stacked (N,3,H,W) images and (N,H,W) masks."""
+        if self.canvas_images is None or self.canvas_masks is None:
+            raise ValueError("these images are not stacked in one canvas (InMemoryImages(..., stacked=True))")
+        return self.canvas_images, self.canvas_masks
+
     def _views(self) -> None:
-        hw = self.sizes.tolist()
-        self.images = [self.canvas_images[i, :, :h, :w] for i, (h, w) in enumerate(hw)]
-        self.masks = [self.canvas_masks[i, :h, :w] for i, (h, w) in enumerate(hw)]
+        hw, (images, masks) = self.sizes.tolist(), self.canvas()
+        self.images = [images[i, :, :h, :w] for i, (h, w) in enumerate(hw)]
+        self.masks = [masks[i, :h, :w] for i, (h, w) in enumerate(hw)]
 
     def __len__(self) -> int:
         return len(self.stems)
 
     def nbytes(self) -> int:
-        if self.canvas_images is not None:
+        if self.canvas_images is not None and self.canvas_masks is not None:
             return self.canvas_images.numel() + self.canvas_masks.numel()
         return sum(t.numel() for t in self.images) + sum(t.numel() for t in self.masks)
 
     def to(self, device: torch.device) -> "InMemoryImages":
-        if self.canvas_images is not None:
+        if self.canvas_images is not None and self.canvas_masks is not None:
             self.canvas_images, self.canvas_masks = self.canvas_images.to(device), self.canvas_masks.to(device)
             self._views()
         else:
@@ -140,7 +147,8 @@ class Augmenter:
         x0 = (r[:, 2] * ((nw - c).clamp(min=0) + 1)).floor()
         flip = (r[:, 3] < 0.5) if self.flip else torch.zeros(n, dtype=torch.bool)
         # work where the data is (the GPU when it fits): per-sample parameters go there in one copy
-        work = data.canvas_images.device
+        canvas_images, canvas_masks = data.canvas()
+        work = canvas_images.device
         p = to_device(torch.stack([h, w, h / nh, w / nw, y0, x0, nh, nw, flip.double(), idx.double()], 1).float(), work)
         didx = p[:, 9].long()
         h, w, ry, rx, y0, x0, nh, nw, flip = [t[:, None] for t in p[:, :9].unbind(1)]
@@ -155,7 +163,7 @@ class Augmenter:
         iy = torch.minimum((ys * ry).floor(), h - 1).long()
         ix = torch.minimum((xs * rx).floor(), w - 1)
         ix = torch.where(flip > 0, w - 1 - ix, ix).long()
-        canvas = data.canvas_images[didx]
+        canvas = canvas_images[didx]
         hmax, wmax = canvas.shape[-2:]
         grid = torch.stack(
             [
@@ -166,7 +174,7 @@ class Augmenter:
         )
         images = F.grid_sample(canvas.float(), grid, mode="bilinear", align_corners=True)
         images = normalize(images) * valid[:, None]
-        masks = data.canvas_masks[didx[:, None, None], iy[:, :, None], ix[:, None, :]]
+        masks = canvas_masks[didx[:, None, None], iy[:, :, None], ix[:, None, :]]
         masks = torch.where(valid, masks.long(), torch.full_like(valid, data.ignore_index, dtype=torch.long))
         if work != device:
             images, masks = to_device(images, device), to_device(masks, device)

@@ -3,10 +3,11 @@
 Rows are ground truth, columns predictions. Ground-truth pixels equal to the ignore index are skipped.
 A ground-truth value outside [0, C) that is not the ignore index is skipped too and counted apart
 (`unknownGtPixels`). A prediction outside [0, C) counts as a miss for its ground-truth class and for no
-predicted class (an extra `missed` count per row). Same rules and field names as src/core/metrics/. IoU = I/U (None when U = 0), mIoU = mean of the non-None IoUs,
-pixel accuracy = diagonal sum / counted pixels, mean class accuracy = mean of the non-None recalls.
+predicted class (an extra `missed` count per row). Same rules and field names as src/core/metrics/.
+IoU = I/U (None when U = 0), mIoU = mean of the non-None IoUs, pixel accuracy = diagonal sum / counted pixels,
+mean class accuracy = mean of the non-None recalls.
 """
-from typing import Dict, List, Optional
+from typing import Any, Dict, List, Optional
 
 import numpy as np
 import torch
@@ -37,13 +38,15 @@ class ConfusionMatrix:
         self.mat += np.bincount(gt[inside] * c + pred[inside], minlength=c * c).reshape(c, c)
         self.missed += np.bincount(gt[~inside], minlength=c)
 
-    def compute(self) -> Dict[str, object]:
+    def compute(self) -> Dict[str, Any]:
         tp = np.diag(self.mat)
         gt_total = self.mat.sum(1) + self.missed
         pred_total = self.mat.sum(0)
         union = gt_total + pred_total - tp
         iou: List[Optional[float]] = [float(tp[i] / union[i]) if union[i] else None for i in range(self.num_classes)]
-        acc: List[Optional[float]] = [float(tp[i] / gt_total[i]) if gt_total[i] else None for i in range(self.num_classes)]
+        acc: List[Optional[float]] = [
+            float(tp[i] / gt_total[i]) if gt_total[i] else None for i in range(self.num_classes)
+        ]
         counted = int(gt_total.sum())
         valid_iou = [v for v in iou if v is not None]
         valid_acc = [v for v in acc if v is not None]

@@ -24,8 +24,14 @@ class Progress:
 def init_file(path: str) -> str:
     """The checkpoint of `--init`: the file itself, or a model folder's best.pt (else last.pt, checkpoint.pt)."""
     if os.path.isdir(path):
-        path = next((os.path.join(path, f) for f in ("best.pt", "last.pt", "checkpoint.pt")
-                     if os.path.isfile(os.path.join(path, f))), path)
+        path = next(
+            (
+                os.path.join(path, f)
+                for f in ("best.pt", "last.pt", "checkpoint.pt")
+                if os.path.isfile(os.path.join(path, f))
+            ),
+            path,
+        )
     return path
 
 

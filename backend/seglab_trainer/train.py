@@ -144,7 +144,7 @@ def make_model(args, cfg: DatasetConfig, device: torch.device, with_init: bool):
     init = load_init(model, args.init) if with_init else None
     model.to(device)
     if device.type == "cuda":
-        model.to(memory_format=torch.channels_last)
+        engine.use_channels_last(model)
     return model, imagenet, init
 
 
@@ -157,7 +157,7 @@ def wrap_for_steps(run: Run) -> bool:
         wrapped = torch.nn.parallel.DistributedDataParallel(run.model, device_ids=ids)
     images_left = (run.budget.cap - run.start_epoch) * spe * args.batch_size * run.world if args.epochs else 0
     compiled = should_compile(args.compile, run.device, images_left)
-    run.step_model = torch.compile(wrapped) if compiled else wrapped
+    run.step_model = engine.compile_model(wrapped) if compiled else wrapped
     return compiled
 
 
@@ -276,9 +276,10 @@ def evaluate_epoch(run: Run, record: dict) -> bool:
     )
     record.update(val=val, valSeconds=round(time.time() - t0, 3))
     run.history.append(record)
-    improved = val["miou"] is not None and val["miou"] > run.best
-    run.best = val["miou"] if improved else run.best
-    return improved
+    if val["miou"] is None or val["miou"] <= run.best:
+        return False
+    run.best = val["miou"]
+    return True
 
 
 def save_epoch(run: Run, record: dict, improved: bool) -> None:

@@ -19,8 +19,12 @@ class Cluster:
 
     def __init__(self, state: str, netns: int = 0):
         self.state, self.netns = state, netns
-        r = subprocess.run([sys.executable, CLUSTER_PY, "start", "--json", "--state", state, "--netns", str(netns)],
-                           capture_output=True, text=True, timeout=180)
+        r = subprocess.run(
+            [sys.executable, CLUSTER_PY, "start", "--json", "--state", state, "--netns", str(netns)],
+            capture_output=True,
+            text=True,
+            timeout=180,
+        )
         if r.returncode != 0:  # not a skip: CI installs Slurm (scripts/setup-system.sh), so this is a real failure
             pytest.fail(f"could not start a local Slurm cluster: {r.stderr.strip()}", pytrace=False)
         status = json.loads(r.stdout)
@@ -28,8 +32,13 @@ class Cluster:
         self.nodes = [line.split()[0] for line in status["nodes"]]
 
     def run(self, *cmd: str) -> subprocess.CompletedProcess:
-        return subprocess.run([*self.prefix, *cmd], capture_output=True, text=True, timeout=30,
-                              env={**os.environ, "SLURM_CONF": self.conf})
+        return subprocess.run(
+            [*self.prefix, *cmd],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            env={**os.environ, "SLURM_CONF": self.conf},
+        )
 
     def job(self, slurm_id: str) -> dict:
         out = self.run("scontrol", "show", "job", "-o", slurm_id).stdout
@@ -37,8 +46,9 @@ class Cluster:
 
     def stop(self) -> None:
         if self.started:
-            subprocess.run([sys.executable, CLUSTER_PY, "stop", "--state", self.state], capture_output=True,
-                           timeout=120)
+            subprocess.run(
+                [sys.executable, CLUSTER_PY, "stop", "--state", self.state], capture_output=True, timeout=120
+            )
 
 
 @pytest.fixture(scope="session")
@@ -58,9 +68,19 @@ class SlurmService(LocalService):
         config = os.path.join(shared_dir, "slurm.json")
         os.makedirs(shared_dir, exist_ok=True)
         with open(config, "w") as f:
-            json.dump({"shared_dir": shared_dir, "slurm_conf": cluster.conf, "command_prefix": cluster.prefix,
-                       "poll_interval_s": 0.5, **settings}, f)
-        super().__init__(os.path.join(shared_dir, "service"), TOKEN, ["--executor", "slurm", "--executor-config", config])
+            json.dump(
+                {
+                    "shared_dir": shared_dir,
+                    "slurm_conf": cluster.conf,
+                    "command_prefix": cluster.prefix,
+                    "poll_interval_s": 0.5,
+                    **settings,
+                },
+                f,
+            )
+        super().__init__(
+            os.path.join(shared_dir, "service"), TOKEN, ["--executor", "slurm", "--executor-config", config]
+        )
 
     def submit(self, dataset: str, **params) -> dict:
         return super().submit(dataset, **{**TINY, **params})

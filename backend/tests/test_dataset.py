@@ -52,7 +52,7 @@ def test_bad_inputs_name_the_file(tmp_path):
         read_mask(bad, cfg)
     with open(os.path.join(root, "seglab.json"), "w") as f:
         json.dump({"classes": [], "imagesDir": "../x"}, f)
-    with pytest.raises(DatasetError, match="seglab.json: \"classes\""):
+    with pytest.raises(DatasetError, match='seglab.json: "classes"'):
         load_config(root)
 
 
@@ -73,6 +73,7 @@ def test_batched_augmentation_equals_flip_resize_crop(tmp_path):
     """The batched sampler reproduces torchvision's per-sample flip -> resize -> crop/pad exactly."""
     import torch.nn.functional as F
     from seglab_trainer.memory import normalize
+
     root = tmp_path / "d"
     (root / "images").mkdir(parents=True)
     (root / "masks").mkdir()
@@ -81,12 +82,16 @@ def test_batched_augmentation_equals_flip_resize_crop(tmp_path):
     for i, (h, w) in enumerate(sizes):
         Image.fromarray(rng.integers(0, 256, (h, w, 3), dtype=np.uint8)).save(root / "images" / f"{i}.png")
         Image.fromarray(rng.integers(0, 3, (h, w), dtype=np.uint8), mode="L").save(root / "masks" / f"{i}.png")
-    (root / "seglab.json").write_text(json.dumps({"classes": [{"id": k, "name": str(k), "color": [k, k, k]} for k in range(3)]}))
+    (root / "seglab.json").write_text(
+        json.dumps({"classes": [{"id": k, "name": str(k), "color": [k, k, k]} for k in range(3)]})
+    )
     cfg = load_config(str(root))
     data = InMemoryImages(labeled_samples(str(root), cfg), cfg, max_short=1000, stacked=True)
     crop = 48
     for trial in range(4):
-        images, masks = Augmenter(crop).batch(data, [0, 1, 2, 3], torch.device("cpu"), torch.Generator().manual_seed(trial))
+        images, masks = Augmenter(crop).batch(
+            data, [0, 1, 2, 3], torch.device("cpu"), torch.Generator().manual_seed(trial)
+        )
         r = torch.rand((4, 4), generator=torch.Generator().manual_seed(trial), dtype=torch.float64).tolist()
         for b, (h, w) in enumerate(sizes):
             f = (0.5 + 1.5 * r[b][0]) * crop / min(h, w)
@@ -95,8 +100,12 @@ def test_batched_augmentation_equals_flip_resize_crop(tmp_path):
             img, m = data.images[b], data.masks[b]
             if r[b][3] < 0.5:
                 img, m = img.flip(-1), m.flip(-1)
-            ref_img = F.interpolate(img[None].float(), (nh, nw), mode="bilinear", align_corners=False)[0, :, y0:y0 + crop, x0:x0 + crop]
-            ref_m = F.interpolate(m[None, None].float(), (nh, nw), mode="nearest")[0, 0, y0:y0 + crop, x0:x0 + crop].long()
+            ref_img = F.interpolate(img[None].float(), (nh, nw), mode="bilinear", align_corners=False)[
+                0, :, y0 : y0 + crop, x0 : x0 + crop
+            ]
+            ref_m = F.interpolate(m[None, None].float(), (nh, nw), mode="nearest")[
+                0, 0, y0 : y0 + crop, x0 : x0 + crop
+            ].long()
             ch, cw = ref_m.shape
             assert torch.equal(masks[b, :ch, :cw], ref_m)
             assert (images[b, :, :ch, :cw] - normalize(ref_img)).abs().max() < 1e-3

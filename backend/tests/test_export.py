@@ -4,6 +4,7 @@ import shutil
 import subprocess
 
 import onnx
+import onnx.checker
 import pytest
 import torch
 

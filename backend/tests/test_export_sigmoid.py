@@ -36,4 +36,9 @@ def test_sigmoid_export_card_and_one_channel(tmp_path):
 
 def test_sigmoid_export_needs_two_classes(tmp_path):
     with pytest.raises(ValueError, match="needs two classes, the model has 3"):
-        export_model_dir(build_model("unet", 3, base=4, depth=3), str(tmp_path), fields(CLASSES + [{"id": 2, "name": "x"}]), sigmoid=True)
+        export_model_dir(
+            build_model("unet", 3, base=4, depth=3),
+            str(tmp_path),
+            fields(CLASSES + [{"id": 2, "name": "x"}]),
+            sigmoid=True,
+        )

@@ -1,3 +1,5 @@
+from typing import Any
+
 import pytest
 import torch
 
@@ -25,8 +27,8 @@ def test_trains_a_few_steps_and_loss_falls(arch, kw):
     s = 32 if heavy else 64  # ResNet-50 models cost seconds a step on this CPU even at 32x32
     x = torch.randn(2, 3, s, s)
     y = torch.zeros(2, s, s, dtype=torch.long)
-    y[:, s // 4:3 * s // 4, s // 4:3 * s // 4] = 1
-    y[:, :, :s // 8] = 2
+    y[:, s // 4 : 3 * s // 4, s // 4 : 3 * s // 4] = 1
+    y[:, :, : s // 8] = 2
     y[:, :2] = 255
     x[:, 0] += (y == 1).float() * 2  # a learnable cue
     assert model(x).shape == (2, 3, s, s)
@@ -54,9 +56,10 @@ def test_registry_rejects_unknown_options():
 
 def test_backbone_weights_file_is_loaded(tmp_path):
     import torchvision
+
     src = torchvision.models.resnet18(weights=None)
     path = tmp_path / "r18.pth"
     torch.save(src.state_dict(), path)
-    model = build_model("deeplabv3plus", 3, backbone="resnet18", backbone_weights=str(path))
+    model: Any = build_model("deeplabv3plus", 3, backbone="resnet18", backbone_weights=str(path))
     assert model.backbone.weights_file == str(path)
     assert torch.equal(model.backbone.stem[0].weight, src.conv1.weight)

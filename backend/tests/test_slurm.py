@@ -83,6 +83,7 @@ def _resumes_after_requeue(service, slurm_cluster, job_id, before):  # noqa: F81
             # would fail to start ("Killing non-startable batch job: Job credential revoked", seen in CI).
             slurm_cluster.run("scontrol", "update", f"jobid={slurm_id}", "starttime=now")
         return any(e["type"] == "start" and e["resumed"] for e in service.progress(job_id))
+
     service.wait(job_id, resumed, timeout=180)
     start = [e for e in service.progress(job_id) if e["type"] == "start"][-1]
     assert start["startEpoch"] >= 2
@@ -100,12 +101,22 @@ def test_a_requeued_job_resumes_from_its_checkpoint(service, dataset, slurm_clus
     _resumes_after_requeue(service, slurm_cluster, job_id, before)
 
 
-def test_a_job_preempted_by_a_higher_priority_partition_resumes(service, dataset, slurm_cluster, tmp_path):  # noqa: F811
+def test_a_job_preempted_by_a_higher_priority_partition_resumes(
+    service, dataset, slurm_cluster, tmp_path  # noqa: F811
+):
     job_id = service.submit(dataset, epochs=5000)["id"]
     before = service.wait(job_id, lambda j: j["state"] == "running" and j["epoch"] >= 2)
     # A whole-node job in the "urgent" partition (PriorityTier 10 against 1): Slurm requeues SegLab's job for it.
-    r = slurm_cluster.run("sbatch", "--parsable", "--partition=urgent", "--exclusive", "--nodes=1",
-                          f"--output={tmp_path}/urgent.out", "--wrap", "sleep 2")
+    r = slurm_cluster.run(
+        "sbatch",
+        "--parsable",
+        "--partition=urgent",
+        "--exclusive",
+        "--nodes=1",
+        f"--output={tmp_path}/urgent.out",
+        "--wrap",
+        "sleep 2",
+    )
     assert r.returncode == 0, r.stderr
     urgent = r.stdout.strip().split(";")[0]
     deadline = time.time() + 60
@@ -163,8 +174,11 @@ def test_a_job_over_its_time_limit_fails_with_that_reason_and_resumes(limited, s
 
 def test_a_job_slurm_has_forgotten_ends_as_its_exit_file_says(slurm_cluster, tmp_path):  # noqa: F811
     from seglab_trainer.service.slurm import SlurmExecutor
-    executor = SlurmExecutor(str(tmp_path / "cache"), {"slurm_conf": slurm_cluster.conf, "poll_interval_s": 0.01,
-                                                       "command_prefix": slurm_cluster.prefix})
+
+    executor = SlurmExecutor(
+        str(tmp_path / "cache"),
+        {"slurm_conf": slurm_cluster.conf, "poll_interval_s": 0.01, "command_prefix": slurm_cluster.prefix},
+    )
     (tmp_path / "out").mkdir()
     handle = {"kind": "slurm", "jobId": "987654", "script": str(tmp_path / "slurm-job.sh")}  # never known to Slurm
     (tmp_path / "slurm-exit").write_text("987654 0\n")
@@ -176,19 +190,47 @@ def test_a_job_slurm_has_forgotten_ends_as_its_exit_file_says(slurm_cluster, tmp
 
 # ---- the batch script and the settings, without a cluster --------------------------------------------------
 
+
 def test_batch_script_carries_the_configured_resources():
     argv = ["--data", "/d", "--out", "/j/out", "--device", "cpu"]
     one = render(SlurmSettings(), "a" * 32, argv, "/j", "/j/train.log", {})
     assert "--gpus-per-node" not in one and "--time" not in one and "torch.distributed.run" not in one
     assert "#SBATCH --requeue" in one and "#SBATCH --chdir=/j" in one
-    s = SlurmSettings(nodes=2, gpus_per_node=4, cpus_per_task=8, mem="64G", time="2:00:00", partition="gpu",
-                      account="lab", extra_sbatch=["#SBATCH --qos=high", "--constraint=h100"], setup=["module load cuda"])
+    s = SlurmSettings(
+        nodes=2,
+        gpus_per_node=4,
+        cpus_per_task=8,
+        mem="64G",
+        time="2:00:00",
+        partition="gpu",
+        account="lab",
+        extra_sbatch=["#SBATCH --qos=high", "--constraint=h100"],
+        setup=["module load cuda"],
+    )
     many = render(s, "b" * 32, with_device(argv, "cuda"), "/j", "/j/train.log", {"NCCL_DEBUG": "WARN"})
-    for line in ("--nodes=2", "--gpus-per-node=4", "--cpus-per-task=8", "--mem=64G", "--time=2:00:00",
-                 "--partition=gpu", "--account=lab", "--qos=high", "--constraint=h100"):
+    for line in (
+        "--nodes=2",
+        "--gpus-per-node=4",
+        "--cpus-per-task=8",
+        "--mem=64G",
+        "--time=2:00:00",
+        "--partition=gpu",
+        "--account=lab",
+        "--qos=high",
+        "--constraint=h100",
+    ):
         assert f"#SBATCH {line}\n" in many, line
-    assert "--nproc_per_node=4" in many and "--rdzv_backend=c10d" in many and '"$first:$((29500 + SLURM_JOB_ID % 1000))"' in many
-    assert "export OMP_NUM_THREADS=2\n" in many and "module load cuda\n" in many and "export NCCL_DEBUG=WARN\n" in many and "--device cuda" in many
+    assert (
+        "--nproc_per_node=4" in many
+        and "--rdzv_backend=c10d" in many
+        and '"$first:$((29500 + SLURM_JOB_ID % 1000))"' in many
+    )
+    assert (
+        "export OMP_NUM_THREADS=2\n" in many
+        and "module load cuda\n" in many
+        and "export NCCL_DEBUG=WARN\n" in many
+        and "--device cuda" in many
+    )
 
 
 def test_bad_settings_are_named():

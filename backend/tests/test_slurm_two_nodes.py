@@ -34,15 +34,21 @@ def test_one_job_trains_across_two_nodes_like_one_node_with_the_same_global_batc
     try:
         root = make_dataset(str(shared / "ds"), count=12, size=64)
         params = {"epochs": EPOCHS, "imageSize": 64, "lr": 3e-3, "seed": 3}
-        ids = {"two": two.submit(two.upload(root), batchSize=PER_RANK_BATCH, **params)["id"],
-               "one": one.submit(one.upload(root), batchSize=2 * PER_RANK_BATCH, **params)["id"]}
-        jobs = {name: svc.wait(ids[name], lambda j: j["state"] not in ("queued", "running"), timeout=240)
-                for name, svc in (("two", two), ("one", one))}
+        ids = {
+            "two": two.submit(two.upload(root), batchSize=PER_RANK_BATCH, **params)["id"],
+            "one": one.submit(one.upload(root), batchSize=2 * PER_RANK_BATCH, **params)["id"],
+        }
+        jobs = {
+            name: svc.wait(ids[name], lambda j: j["state"] not in ("queued", "running"), timeout=240)
+            for name, svc in (("two", two), ("one", one))
+        }
         for name, job in jobs.items():
             assert job["state"] == "succeeded", (name, job["error"])
         assert jobs["two"]["executor"]["nodes"] == ["n1", "n2"] and len(jobs["one"]["executor"]["nodes"]) == 1
-        starts = {name: [e for e in svc.progress(ids[name]) if e["type"] == "start"][0]
-                  for name, svc in (("two", two), ("one", one))}
+        starts = {
+            name: [e for e in svc.progress(ids[name]) if e["type"] == "start"][0]
+            for name, svc in (("two", two), ("one", one))
+        }
         assert starts["two"]["world"] == 2 and starts["one"]["world"] == 1
         assert starts["two"]["stepsPerEpoch"] == starts["one"]["stepsPerEpoch"]  # same global batch
         miou = {name: job["history"][-1]["miou"] for name, job in jobs.items()}

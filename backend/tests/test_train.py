@@ -7,8 +7,22 @@ from seglab_trainer import train
 from seglab_trainer.engine import COMPILE_MIN_IMAGES, should_compile
 from seglab_trainer.runfiles import link_checkpoint, load_checkpoint, save_checkpoint
 
-TINY = ["--arch", "unet", "--unet-base", "8", "--unet-depth", "3", "--image-size", "48", "--batch-size", "2",
-        "--log-every", "1", "--device", "cpu"]
+TINY = [
+    "--arch",
+    "unet",
+    "--unet-base",
+    "8",
+    "--unet-depth",
+    "3",
+    "--image-size",
+    "48",
+    "--batch-size",
+    "2",
+    "--log-every",
+    "1",
+    "--device",
+    "cpu",
+]
 
 
 def lines(out):
@@ -52,8 +66,8 @@ def test_compile_auto_only_for_runs_that_repay_it():
     cuda, cpu = torch.device("cuda"), torch.device("cpu")
     has = hasattr(torch, "compile")
     assert should_compile("auto", cuda, COMPILE_MIN_IMAGES) == has and should_compile("auto", cuda) == has
-    assert not should_compile("auto", cuda, 200 * 20) and not should_compile("auto", cpu, 10 ** 9)
-    assert should_compile("on", cpu, 1) and not should_compile("off", cuda, 10 ** 9)
+    assert not should_compile("auto", cuda, 200 * 20) and not should_compile("auto", cpu, 10**9)
+    assert should_compile("on", cpu, 1) and not should_compile("off", cuda, 10**9)
 
 
 def test_resume_continues_the_same_run(dataset, tmp_path):
@@ -92,15 +106,42 @@ def test_two_process_ddp_on_cpu(dataset, tmp_path):
     import socket
     import subprocess
     import sys
+
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     out = str(tmp_path / "ddp")
     backend = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    procs = [subprocess.Popen([sys.executable, "-m", "seglab_trainer", "train", "--data", dataset, "--epochs", "1",
-                               "--out", out, "--no-export", *TINY], cwd=backend, stderr=subprocess.PIPE,
-                              env={**os.environ, "PYTHONPATH": backend, "MASTER_ADDR": "127.0.0.1", "MASTER_PORT": str(port),
-                                   "WORLD_SIZE": "2", "RANK": str(r), "LOCAL_RANK": str(r)}) for r in range(2)]
+    procs = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "seglab_trainer",
+                "train",
+                "--data",
+                dataset,
+                "--epochs",
+                "1",
+                "--out",
+                out,
+                "--no-export",
+                *TINY,
+            ],
+            cwd=backend,
+            stderr=subprocess.PIPE,
+            env={
+                **os.environ,
+                "PYTHONPATH": backend,
+                "MASTER_ADDR": "127.0.0.1",
+                "MASTER_PORT": str(port),
+                "WORLD_SIZE": "2",
+                "RANK": str(r),
+                "LOCAL_RANK": str(r),
+            },
+        )
+        for r in range(2)
+    ]
     for p in procs:
         _, err = p.communicate(timeout=120)
         assert p.returncode == 0, err.decode()[-2000:]
@@ -110,20 +151,71 @@ def test_two_process_ddp_on_cpu(dataset, tmp_path):
 
 def test_backbone_weights_flag(dataset, tmp_path):
     import torchvision
+
     path = str(tmp_path / "mnv3.pth")
     torch.save(torchvision.models.mobilenet_v3_large(weights=None).state_dict(), path)
     out = str(tmp_path / "run")
-    assert train.run(["--data", dataset, "--epochs", "1", "--out", out, "--no-export", "--arch", "deeplabv3",
-                      "--backbone", "mobilenet_v3_large", "--backbone-weights", path, "--image-size", "32",
-                      "--batch-size", "2", "--device", "cpu"]) == 0
+    assert (
+        train.run(
+            [
+                "--data",
+                dataset,
+                "--epochs",
+                "1",
+                "--out",
+                out,
+                "--no-export",
+                "--arch",
+                "deeplabv3",
+                "--backbone",
+                "mobilenet_v3_large",
+                "--backbone-weights",
+                path,
+                "--image-size",
+                "32",
+                "--batch-size",
+                "2",
+                "--device",
+                "cpu",
+            ]
+        )
+        == 0
+    )
     assert lines(out)[0]["backboneWeights"] == path
 
 
 def test_it_learns_the_synthetic_shapes(tmp_path):
     """Image, mask and augmentation stay aligned end to end: val mIoU climbs well above chance."""
     from tests.synthetic import make_dataset
+
     root = make_dataset(str(tmp_path / "ds"), count=12, size=64)
     out = str(tmp_path / "run")
-    assert train.run(["--data", root, "--epochs", "8", "--out", out, "--no-export", "--arch", "unet", "--unet-base", "8",
-                      "--unet-depth", "3", "--image-size", "64", "--batch-size", "4", "--lr", "3e-3", "--device", "cpu"]) == 0
+    assert (
+        train.run(
+            [
+                "--data",
+                root,
+                "--epochs",
+                "8",
+                "--out",
+                out,
+                "--no-export",
+                "--arch",
+                "unet",
+                "--unet-base",
+                "8",
+                "--unet-depth",
+                "3",
+                "--image-size",
+                "64",
+                "--batch-size",
+                "4",
+                "--lr",
+                "3e-3",
+                "--device",
+                "cpu",
+            ]
+        )
+        == 0
+    )
     assert lines(out)[-1]["bestMiou"] > 0.6

@@ -4,6 +4,7 @@ import json
 import os
 import shutil
 import subprocess
+from typing import Any
 
 import pytest
 import torch
@@ -82,7 +83,7 @@ def test_final_val_miou_equals_prelabel_then_miou(tmp_path):
     # the same best model on whole images (the default tile of both sides exceeds them)
     cfg = load_config(root)
     best = load_checkpoint(os.path.join(out, "best.pt"))
-    model = build_model("unet", cfg.num_classes, **best["model_kw"])
+    model: Any = build_model("unet", cfg.num_classes, **best["model_kw"])
     model.load_state_dict(best["model"])
     _, val = split_samples(root, cfg, labeled_samples(root, cfg))
     ours = evaluate(

@@ -64,5 +64,15 @@ def build_model(arch: str, num_classes: int, **kw) -> nn.Module:
     return ARCHS[arch](num_classes=num_classes, **{k: v for k, v in kw.items() if v is not None})
 
 
-__all__ = ["ARCHS", "build_model", "check_options", "card_options", "builder_kwargs", "resolved_options",
-           "UNet", "DeepLabV3Plus", "TorchvisionSeg", "SegFormer"]
+__all__ = [
+    "ARCHS",
+    "build_model",
+    "check_options",
+    "card_options",
+    "builder_kwargs",
+    "resolved_options",
+    "UNet",
+    "DeepLabV3Plus",
+    "TorchvisionSeg",
+    "SegFormer",
+]

@@ -1,5 +1,5 @@
 """torchvision classification backbones cut into (low-level stride-4 features, output-stride-16 features)."""
-from typing import Optional, Tuple
+from typing import Optional, Tuple, Union
 
 import torch
 import torchvision.models as tvm
@@ -7,7 +7,11 @@ from torch import nn
 
 from .weights import load_backbone
 
-WEIGHTS = {"resnet18": "ResNet18_Weights", "resnet50": "ResNet50_Weights", "mobilenet_v3_large": "MobileNet_V3_Large_Weights"}
+WEIGHTS = {
+    "resnet18": "ResNet18_Weights",
+    "resnet50": "ResNet50_Weights",
+    "mobilenet_v3_large": "MobileNet_V3_Large_Weights",
+}
 #: PyTorch's usual BatchNorm momentum; torchvision builds MobileNetV3 with 0.01, whose running statistics
 #: are still near their initial values after a short fine-tune (validation and export then predict one class).
 BN_MOMENTUM = 0.1
@@ -62,18 +66,23 @@ class MobileNetFeatures(nn.Module):
             for i, block in enumerate(feats):
                 x = block(x)
                 if x.shape[-1] == 16:
-                    split, self.low_channels = i + 1, x.shape[1]
+                    split, self.low_channels = i + 1, int(x.shape[1])
         self.low = feats[:split]
         self.high = feats[split:]
-        self.out_channels = feats[-1].out_channels
+        self.out_channels: int = x.shape[1]
 
     def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
         low = self.low(x)
         return low, self.high(low)
 
 
-def build_backbone(name: str, weights_path: Optional[str] = None, width_mult: Optional[float] = None,
-                   reduced_tail: Optional[bool] = None, bn_momentum: float = BN_MOMENTUM) -> nn.Module:
+def build_backbone(
+    name: str,
+    weights_path: Optional[str] = None,
+    width_mult: Optional[float] = None,
+    reduced_tail: Optional[bool] = None,
+    bn_momentum: float = BN_MOMENTUM,
+) -> Union[ResNetFeatures, MobileNetFeatures]:
     """`width_mult` and `reduced_tail` exist for MobileNetV3 only; BatchNorm momentum applies to every backbone."""
     if name in ("resnet50", "resnet18"):
         if width_mult is not None or reduced_tail is not None:

@@ -15,7 +15,9 @@ from .backbones import BN_MOMENTUM, build_backbone
 
 def _conv_bn(cin: int, cout: int, k: int = 1, dilation: int = 1) -> nn.Sequential:
     pad = 0 if k == 1 else dilation
-    return nn.Sequential(nn.Conv2d(cin, cout, k, padding=pad, dilation=dilation, bias=False), nn.BatchNorm2d(cout), nn.ReLU(inplace=True))
+    return nn.Sequential(
+        nn.Conv2d(cin, cout, k, padding=pad, dilation=dilation, bias=False), nn.BatchNorm2d(cout), nn.ReLU(inplace=True)
+    )
 
 
 class ASPP(nn.Module):
@@ -38,30 +40,53 @@ def _check(name: str, value, ok: bool, expected: str) -> None:
 
 
 class DeepLabV3Plus(nn.Module):
-    def __init__(self, num_classes: int, backbone: str = "resnet50", backbone_weights: Optional[str] = None,
-                 aspp_channels: int = 256, decoder_channels: int = 256, width_mult: Optional[float] = None,
-                 reduced_tail: Optional[bool] = None, backbone_bn_momentum: float = BN_MOMENTUM):
+    def __init__(
+        self,
+        num_classes: int,
+        backbone: str = "resnet50",
+        backbone_weights: Optional[str] = None,
+        aspp_channels: int = 256,
+        decoder_channels: int = 256,
+        width_mult: Optional[float] = None,
+        reduced_tail: Optional[bool] = None,
+        backbone_bn_momentum: float = BN_MOMENTUM,
+    ):
         super().__init__()
         _check("asppChannels", aspp_channels, isinstance(aspp_channels, int) and 1 <= aspp_channels <= 4096, "1..4096")
-        _check("decoderChannels", decoder_channels, isinstance(decoder_channels, int) and 1 <= decoder_channels <= 4096,
-               "1..4096")
+        _check(
+            "decoderChannels",
+            decoder_channels,
+            isinstance(decoder_channels, int) and 1 <= decoder_channels <= 4096,
+            "1..4096",
+        )
         _check("widthMult", width_mult, isinstance(width_mult, (int, float)) and 0 < width_mult <= 4, "0 < x <= 4")
-        _check("backboneBnMomentum", backbone_bn_momentum,
-               isinstance(backbone_bn_momentum, (int, float)) and 0 < backbone_bn_momentum <= 1, "0 < x <= 1")
+        _check(
+            "backboneBnMomentum",
+            backbone_bn_momentum,
+            isinstance(backbone_bn_momentum, (int, float)) and 0 < backbone_bn_momentum <= 1,
+            "0 < x <= 1",
+        )
         self.backbone = build_backbone(backbone, backbone_weights, width_mult, reduced_tail, backbone_bn_momentum)
         self.multiple_of = 16
         self.aspp = ASPP(self.backbone.out_channels, aspp_channels)
         self.low_proj = _conv_bn(self.backbone.low_channels, 48)
-        self.decoder = nn.Sequential(_conv_bn(aspp_channels + 48, decoder_channels, 3),
-                                     _conv_bn(decoder_channels, decoder_channels, 3))
+        self.decoder = nn.Sequential(
+            _conv_bn(aspp_channels + 48, decoder_channels, 3), _conv_bn(decoder_channels, decoder_channels, 3)
+        )
         self.classifier = nn.Conv2d(decoder_channels, num_classes, 1)
         mobilenet = backbone.startswith("mobilenet")
         #: every option resolved, under the model card's names (`architectureOptions`)
-        self.options = {"backbone": backbone,
-                        **({"widthMult": 1.0 if width_mult is None else float(width_mult),
-                            "reducedTail": bool(reduced_tail)} if mobilenet else {}),
-                        "asppChannels": aspp_channels, "decoderChannels": decoder_channels,
-                        "backboneBnMomentum": float(backbone_bn_momentum)}
+        self.options = {
+            "backbone": backbone,
+            **(
+                {"widthMult": 1.0 if width_mult is None else float(width_mult), "reducedTail": bool(reduced_tail)}
+                if mobilenet
+                else {}
+            ),
+            "asppChannels": aspp_channels,
+            "decoderChannels": decoder_channels,
+            "backboneBnMomentum": float(backbone_bn_momentum),
+        }
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         size = x.shape[-2:]

@@ -7,7 +7,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-_HAS_SDPA = hasattr(F, "scaled_dot_product_attention")
+_SDPA = getattr(F, "scaled_dot_product_attention", None)  # PyTorch 2
 
 
 class OverlapPatchEmbed(nn.Module):
@@ -35,12 +35,12 @@ class EfficientAttention(nn.Module):
     def forward(self, x: torch.Tensor, h: int, w: int) -> torch.Tensor:
         b, n, c = x.shape
         q = self.q(x).reshape(b, n, self.heads, c // self.heads).transpose(1, 2)
-        if self.sr is not None:  # keys/values from a spatially reduced sequence
+        if self.sr is not None and self.norm is not None:  # keys/values from a spatially reduced sequence
             x = self.sr(x.transpose(1, 2).reshape(b, c, h, w)).flatten(2).transpose(1, 2)
             x = self.norm(x)
         k, v = self.kv(x).reshape(b, -1, 2, self.heads, c // self.heads).permute(2, 0, 3, 1, 4).unbind(0)
-        if _HAS_SDPA and not torch.onnx.is_in_onnx_export():
-            out = F.scaled_dot_product_attention(q, k, v)
+        if _SDPA is not None and not torch.onnx.is_in_onnx_export():
+            out = _SDPA(q, k, v)
         else:
             out = ((q @ k.transpose(-2, -1)) * self.scale).softmax(dim=-1) @ v
         return self.proj(out.transpose(1, 2).reshape(b, n, c))
@@ -86,14 +86,25 @@ class MiTStage(nn.Module):
 
 
 class SegFormer(nn.Module):
-    def __init__(self, num_classes: int, dims: Sequence[int] = (32, 64, 160, 256), depths: Sequence[int] = (2, 2, 2, 2),
-                 heads: Sequence[int] = (1, 2, 5, 8), sr_ratios: Sequence[int] = (8, 4, 2, 1), decoder_dim: int = 256):
+    def __init__(
+        self,
+        num_classes: int,
+        dims: Sequence[int] = (32, 64, 160, 256),
+        depths: Sequence[int] = (2, 2, 2, 2),
+        heads: Sequence[int] = (1, 2, 5, 8),
+        sr_ratios: Sequence[int] = (8, 4, 2, 1),
+        decoder_dim: int = 256,
+    ):
         super().__init__()
         self.multiple_of = 32
         cins = [3] + list(dims[:-1])
-        self.stages = nn.ModuleList(MiTStage(cins[i], dims[i], depths[i], heads[i], sr_ratios[i], i == 0) for i in range(4))
+        self.stages = nn.ModuleList(
+            MiTStage(cins[i], dims[i], depths[i], heads[i], sr_ratios[i], i == 0) for i in range(4)
+        )
         self.linear = nn.ModuleList(nn.Conv2d(d, decoder_dim, 1) for d in dims)
-        self.fuse = nn.Sequential(nn.Conv2d(4 * decoder_dim, decoder_dim, 1, bias=False), nn.BatchNorm2d(decoder_dim), nn.ReLU(inplace=True))
+        self.fuse = nn.Sequential(
+            nn.Conv2d(4 * decoder_dim, decoder_dim, 1, bias=False), nn.BatchNorm2d(decoder_dim), nn.ReLU(inplace=True)
+        )
         self.classifier = nn.Conv2d(decoder_dim, num_classes, 1)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -103,7 +114,9 @@ class SegFormer(nn.Module):
             x = stage(x)
             feats.append(x)
         quarter = feats[0].shape[-2:]
-        ups = [F.interpolate(lin(f), size=quarter, mode="bilinear", align_corners=False) if i else lin(f)
-               for i, (lin, f) in enumerate(zip(self.linear, feats))]
+        ups = [
+            F.interpolate(lin(f), size=quarter, mode="bilinear", align_corners=False) if i else lin(f)
+            for i, (lin, f) in enumerate(zip(self.linear, feats))
+        ]
         logits = self.classifier(self.fuse(torch.cat(ups[::-1], dim=1)))  # 1/4 resolution
         return F.interpolate(logits, size=size, mode="bilinear", align_corners=False)

@@ -7,7 +7,11 @@ from torch import nn
 
 from .weights import load_backbone
 
-_WEIGHTS = {"resnet50": "ResNet50_Weights", "resnet101": "ResNet101_Weights", "mobilenet_v3_large": "MobileNet_V3_Large_Weights"}
+_WEIGHTS = {
+    "resnet50": "ResNet50_Weights",
+    "resnet101": "ResNet101_Weights",
+    "mobilenet_v3_large": "MobileNet_V3_Large_Weights",
+}
 
 
 class TorchvisionSeg(nn.Module):
@@ -16,8 +20,10 @@ class TorchvisionSeg(nn.Module):
         name = f"{kind}_{backbone}"
         builder = getattr(tvs, name, None)
         if builder is None:
-            raise ValueError(f"torchvision has no {name} (backbones: resnet50, resnet101"
-                             f"{', mobilenet_v3_large' if kind == 'deeplabv3' else ''})")
+            raise ValueError(
+                f"torchvision has no {name} (backbones: resnet50, resnet101"
+                f"{', mobilenet_v3_large' if kind == 'deeplabv3' else ''})"
+            )
         self.net = builder(weights=None, weights_backbone=None, num_classes=num_classes, aux_loss=False)
         strip = "features." if backbone.startswith("mobilenet") else ""
         self.weights_file = load_backbone(self.net.backbone, _WEIGHTS[backbone], backbone_weights, strip=strip)
