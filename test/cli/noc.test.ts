@@ -124,6 +124,19 @@ test('seglab noc --wand: the baseline on the same scene selects each uniformly c
   assert.match(none.stderr, /no target .*2000 pixels in 2 labeled images/);
 });
 
+test('seglab noc: an unreadable mask is a problem (exit 1), the other images are still measured', async (t) => {
+  const root = join(tempDir(t), 'data');
+  dataset(root);
+  writeFile(join(root, 'images', 'broken.png'), encode({ width: 4, height: 4, data: new Uint8Array(48), channels: 3, depth: 8 }));
+  writeFile(join(root, 'masks', 'broken.png'), new Uint8Array([1, 2, 3]));
+  const r = await noc(root, '--wand', '--max-clicks', '1', '--json');
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /broken\.png: unreadable-mask: /);
+  const j = JSON.parse(r.stdout);
+  assert.equal(j.targets.length, 6);
+  assert.deepEqual(j.problems.map((p: { kind: string }) => p.kind), ['unreadable-mask']);
+});
+
 test('seglab noc: usage errors exit 2, a table without --json', async (t) => {
   const dir = tempDir(t);
   const root = join(dir, 'data');
