@@ -23,6 +23,7 @@ import { SHOW_DISAGREEMENT_COMMAND, showDisagreement } from './editor/showDisagr
 import { registerMiouView } from './miou/registerMiouView';
 import { registerTraining } from './training/registerTraining';
 import { TrainingRuns } from './training/trainingRuns';
+import type { ContinuousTraining } from './training/continuousTraining';
 import { useNodeZlib } from './node/zlibCodec';
 
 /** What `activate` returns: used by the extension tests (test/vscode) to read the tree. */
@@ -31,6 +32,8 @@ export interface SegLabApi {
   readonly tree: DatasetTreeProvider;
   /** The models and the active one. */
   readonly models: ModelRegistry;
+  /** "Train as you label". */
+  readonly continuous?: ContinuousTraining;
   /** Resolves once every load, discovery and validation started so far has finished, and the automatic model choice they led to. */
   whenIdle(): Promise<void>;
 }
@@ -67,7 +70,7 @@ export function activate(context: vscode.ExtensionContext): SegLabApi {
     command(SHOW_DISAGREEMENT_COMMAND, () => showDisagreement(editors, prelabel.models.activeName)),
     prelabelOnOpen(editors, registry, prelabel.models, prelabel.predictor),
   );
-  registerTraining(context, registry, log, trainingRuns, prelabel.models);
+  const continuous = registerTraining(context, registry, log, trainingRuns, prelabel.models, editors.onDidSaveMask);
   void registry.discover();
   return {
     get datasets() {
@@ -75,6 +78,7 @@ export function activate(context: vscode.ExtensionContext): SegLabApi {
     },
     tree: view.provider,
     models: prelabel.models,
+    continuous,
     whenIdle: async () => {
       await registry.whenIdle();
       await prelabel.models.whenIdle();

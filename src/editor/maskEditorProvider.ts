@@ -26,6 +26,9 @@ export class MaskEditorProvider implements vscode.CustomEditorProvider<MaskDocum
   private readonly activeChanged = new vscode.EventEmitter<void>();
   /** Fires when another mask editor (or none) becomes the active one. */
   readonly onDidChangeActive = this.activeChanged.event;
+  private readonly saved = new vscode.EventEmitter<MaskDocument>();
+  /** A mask was saved to its own file (not Save As): "Train as you label" counts these. */
+  readonly onDidSaveMask = this.saved.event;
   /** What each panel's webview can run models on, for "Pre-label Image". */
   private readonly capabilities = new WeakMap<vscode.WebviewPanel, CapabilitiesMessage>();
   private readonly reported = new vscode.EventEmitter<{ document: MaskDocument; panel: vscode.WebviewPanel; capabilities: CapabilitiesMessage }>();
@@ -293,6 +296,7 @@ export class MaskEditorProvider implements vscode.CustomEditorProvider<MaskDocum
 
   async saveCustomDocument(document: MaskDocument): Promise<void> {
     await document.save();
+    this.saved.fire(document);
   }
 
   async saveCustomDocumentAs(document: MaskDocument, destination: vscode.Uri): Promise<void> {

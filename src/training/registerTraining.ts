@@ -1,6 +1,7 @@
 /** Registers the training commands, the "SegLab Training" output channel and the local backend. */
 import * as vscode from 'vscode';
 import { commandRegistrar } from '../commands/safeCommand';
+import { ContinuousTraining } from './continuousTraining';
 import type { DatasetRegistry } from '../dataset/datasetRegistry';
 import type { ModelRegistry } from '../prelabel/modelRegistry';
 import { fineTuneCommand } from './fineTuneCommand';
@@ -12,9 +13,16 @@ import { errorMessage } from '../core/errors';
 
 /**
  * `runs` records the job being followed for the mIoU view. `models` (registerPrelabel's ModelRegistry) makes a new model active directly; without it the
- * user picks it in "Select Model".
+ * user picks it in "Select Model". With both `models` and `onDidSaveMask` (the mask editor's saves), "Train as you label" runs too.
  */
-export function registerTraining(context: vscode.ExtensionContext, registry: DatasetRegistry, log: vscode.LogOutputChannel, runs: TrainingRuns, models?: ModelRegistry): void {
+export function registerTraining(
+  context: vscode.ExtensionContext,
+  registry: DatasetRegistry,
+  log: vscode.LogOutputChannel,
+  runs: TrainingRuns,
+  models?: ModelRegistry,
+  onDidSaveMask?: vscode.Event<{ rootUri: vscode.Uri }>,
+): ContinuousTraining | undefined {
   const output = vscode.window.createOutputChannel('SegLab Training', { log: true });
   const backend = new LocalBackend(context, output);
   const command = commandRegistrar(log, (error) => output.error(errorMessage(error)));
@@ -26,4 +34,8 @@ export function registerTraining(context: vscode.ExtensionContext, registry: Dat
     command('seglab.startBackend', () => backend.start()),
     command('seglab.setTrainingToken', () => setTokenCommand(context.secrets)),
   );
+  if (!models || !onDidSaveMask) return undefined;
+  const continuous = new ContinuousTraining(registry, models, onDidSaveMask, context.secrets, context.workspaceState, log, runs);
+  context.subscriptions.push(continuous);
+  return continuous;
 }
