@@ -13,7 +13,7 @@ import { loadDataset } from '../../src/core/dataset/datasetIndex';
 import type { DatasetIndex, ImageEntry } from '../../src/core/dataset/types';
 import { loadModel } from '../../src/core/model/load';
 import { modelMiou } from '../../src/core/model/modelMiou';
-import { ROUND_EPOCHS } from '../../src/core/training/continuous';
+import { ROUND_EPOCHS, ROUND_MINUTES } from '../../src/core/training/continuous';
 import { NodeFileSystem } from '../../src/node/nodeFileSystem';
 import { createNativeBackend } from '../../src/node/onnxBackends';
 import { TrainingClient, type JobParams } from '../../src/training/client';
@@ -84,6 +84,7 @@ describe('train as you label: a round', { skip: serviceUnavailable() }, () => {
     const better = await round(index, start.model, 'round-1', lines);
     assert.equal(better.job.initJob, start.job.id, 'the round continues the active model\'s own job');
     assert.equal(better.job.params.epochs, ROUND_EPOCHS);
+    assert.equal(better.job.params.minutes, ROUND_MINUTES, 'within a time budget');
     assert.equal(better.job.params.imageSize, 64, 'at the crop size the active model was trained at');
     const val = splitLabeled(index).val.map((e) => e.stem);
     assert.deepEqual(better.measured.map((m) => [m.model, m.val]), [['start', val], ['round-1', val]], 'both models on the same val images');

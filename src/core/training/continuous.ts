@@ -4,8 +4,10 @@
  * (src/training/continuousTraining.ts) counts the saves, runs the job and measures both models.
  */
 
-/** Epochs of one round: short, so a round ends while the person labels the next images. */
+/** One round is short, so it ends while the person labels the next images: at most this many epochs… */
 export const ROUND_EPOCHS = 5;
+/** …and at most this many minutes (the job's time budget: the best epoch within it is kept). */
+export const ROUND_MINUTES = 3;
 
 export interface LoopInputs {
   enabled: boolean;
