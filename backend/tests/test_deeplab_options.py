@@ -102,19 +102,8 @@ def test_mobilenet_backbone_batchnorm_momentum_defaults_to_0_1():
         build_model("deeplabv3plus", 3, aspp_channels=0)
 
 
-SMALL = [
-    "--arch",
-    "deeplabv3plus",
-    "--backbone",
-    "mobilenet_v3_large",
-    "--aspp-channels",
-    "16",
-    "--decoder-channels",
-    "24",
-    "--width-mult",
-    "0.5",
-    "--reduced-tail",
-]
+SMALL = "--arch deeplabv3plus --backbone mobilenet_v3_large --aspp-channels 16 --decoder-channels 24".split()
+SMALL += ["--width-mult", "0.5", "--reduced-tail"]
 QUICK = ["--epochs", "1", "--image-size", "32", "--batch-size", "2", "--device", "cpu"]
 
 
@@ -141,21 +130,8 @@ def test_options_go_into_the_card_and_a_continued_run_rebuilds_them(dataset, tmp
 
 def test_an_option_the_architecture_lacks_is_a_usage_error(dataset, tmp_path, capsys):
     with pytest.raises(SystemExit) as e:
-        train.run(
-            [
-                "--data",
-                dataset,
-                "--out",
-                str(tmp_path / "x"),
-                "--arch",
-                "deeplabv3plus",
-                "--backbone",
-                "resnet18",
-                "--width-mult",
-                "0.5",
-                *QUICK,
-            ]
-        )
+        flags = "--arch deeplabv3plus --backbone resnet18 --width-mult 0.5".split()
+        train.run(["--data", dataset, "--out", str(tmp_path / "x"), *flags, *QUICK])
     assert e.value.code == 2 and "widthMult needs backbone mobilenet_v3_large" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         train.run(["--data", dataset, "--out", str(tmp_path / "x"), "--arch", "unet", "--aspp-channels", "8", *QUICK])

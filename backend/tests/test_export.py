@@ -76,28 +76,8 @@ def test_export_cli_rebuilds_the_model_from_a_checkpoint(dataset, tmp_path):
     from seglab_trainer import export_cli, train
 
     out = str(tmp_path / "run")
-    assert (
-        train.run(
-            [
-                "--data",
-                dataset,
-                "--epochs",
-                "1",
-                "--out",
-                out,
-                "--no-export",
-                "--arch",
-                "segformer",
-                "--image-size",
-                "32",
-                "--batch-size",
-                "2",
-                "--device",
-                "cpu",
-            ]
-        )
-        == 0
-    )
+    flags = "--epochs 1 --no-export --arch segformer --image-size 32 --batch-size 2 --device cpu"
+    assert train.run(["--data", dataset, "--out", out, *flags.split()]) == 0
     assert export_cli.run(["--checkpoint", os.path.join(out, "best.pt"), "--out", str(tmp_path / "m")]) == 0
     card = json.load(open(tmp_path / "m" / "model.json"))
     assert (

@@ -7,22 +7,7 @@ from seglab_trainer import train
 from seglab_trainer.engine import COMPILE_MIN_IMAGES, should_compile
 from seglab_trainer.runfiles import link_checkpoint, load_checkpoint, save_checkpoint
 
-TINY = [
-    "--arch",
-    "unet",
-    "--unet-base",
-    "8",
-    "--unet-depth",
-    "3",
-    "--image-size",
-    "48",
-    "--batch-size",
-    "2",
-    "--log-every",
-    "1",
-    "--device",
-    "cpu",
-]
+TINY = "--arch unet --unet-base 8 --unet-depth 3 --image-size 48 --batch-size 2 --log-every 1 --device cpu".split()
 
 
 def lines(out):
@@ -155,32 +140,9 @@ def test_backbone_weights_flag(dataset, tmp_path):
     path = str(tmp_path / "mnv3.pth")
     torch.save(torchvision.models.mobilenet_v3_large(weights=None).state_dict(), path)
     out = str(tmp_path / "run")
-    assert (
-        train.run(
-            [
-                "--data",
-                dataset,
-                "--epochs",
-                "1",
-                "--out",
-                out,
-                "--no-export",
-                "--arch",
-                "deeplabv3",
-                "--backbone",
-                "mobilenet_v3_large",
-                "--backbone-weights",
-                path,
-                "--image-size",
-                "32",
-                "--batch-size",
-                "2",
-                "--device",
-                "cpu",
-            ]
-        )
-        == 0
-    )
+    flags = "--epochs 1 --no-export --arch deeplabv3 --backbone mobilenet_v3_large --image-size 32 --batch-size 2"
+    argv = ["--data", dataset, "--out", out, "--backbone-weights", path, *flags.split(), "--device", "cpu"]
+    assert train.run(argv) == 0
     assert lines(out)[0]["backboneWeights"] == path
 
 
@@ -190,32 +152,6 @@ def test_it_learns_the_synthetic_shapes(tmp_path):
 
     root = make_dataset(str(tmp_path / "ds"), count=12, size=64)
     out = str(tmp_path / "run")
-    assert (
-        train.run(
-            [
-                "--data",
-                root,
-                "--epochs",
-                "8",
-                "--out",
-                out,
-                "--no-export",
-                "--arch",
-                "unet",
-                "--unet-base",
-                "8",
-                "--unet-depth",
-                "3",
-                "--image-size",
-                "64",
-                "--batch-size",
-                "4",
-                "--lr",
-                "3e-3",
-                "--device",
-                "cpu",
-            ]
-        )
-        == 0
-    )
+    flags = "--epochs 8 --no-export --arch unet --unet-base 8 --unet-depth 3 --image-size 64 --batch-size 4 --lr 3e-3"
+    assert train.run(["--data", root, "--out", out, *flags.split(), "--device", "cpu"]) == 0
     assert lines(out)[-1]["bestMiou"] > 0.6
