@@ -66,7 +66,65 @@ export interface MaskEditorStrings {
   editRefused: string;
   /** {0} provider, {1} milliseconds, {2} pixels changed. */
   preLabeled: string;
+  /** The tool buttons' labels and titles. */
+  tools: Record<MaskEditorTool, string>;
+  /** The undo/redo labels of the edits, by what made them. */
+  edits: Record<MaskEditorTool | 'replaceClass' | 'removeIslands' | 'grow' | 'shrink', string>;
+  toolbar: {
+    tools: string;
+    brushShape: string;
+    round: string;
+    square: string;
+    brush: string;
+    brushSize: string;
+    opacity: string;
+    opacityLabel: string;
+    view: string;
+    showMask: string;
+    outline: string;
+    confidence: string;
+    disagreement: string;
+    /** {0} pixels, {1} model. */
+    disagreeCount: string;
+    uncertainBelowLabel: string;
+    uncertainBelow: string;
+    fit: string;
+    actualSize: string;
+    options: string;
+    tolerance: string;
+    toleranceLabel: string;
+    fillRule: string;
+    evenOdd: string;
+    nonzero: string;
+    protect: string;
+    paintOverAll: string;
+    paintOverUnlabeled: string;
+    /** {0} the class's name. */
+    paintOverClass: string;
+    toolbar: string;
+  };
+  palette: { search: string; searchLabel: string; classes: string; palette: string };
+  cleanup: {
+    title: string;
+    replaceClass: string;
+    withClass: string;
+    islandSize: string;
+    removeIslands: string;
+    grow: string;
+    shrink: string;
+  };
+  status: {
+    /** {0} the zoom in percent. */
+    zoom: string;
+    /** {0} x, {1} y, {2} the class's name, {3} the pixel's value, {4} the zoom line. */
+    pixel: string;
+    ignore: string;
+    unknown: string;
+  };
 }
+
+/** The mask editor's pointer tools. */
+export type MaskEditorTool = 'brush' | 'eraser' | 'ignore' | 'fill' | 'wand' | 'polygon';
 
 export interface ApplyDeltaMessage {
   type: MessageType.ApplyDelta;

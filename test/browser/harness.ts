@@ -10,6 +10,7 @@ import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { ENGLISH_STRINGS } from './englishStrings';
 
 /** Debian's Chromium, or SEGLAB_CHROMIUM. */
 export const CHROMIUM_PATH = process.env.SEGLAB_CHROMIUM ?? '/usr/bin/chromium';
@@ -112,10 +113,9 @@ export async function init(page: Page, message: { width: number; height: number;
   await page.evaluate(
     ({ mask, ...rest }) => {
       const data = new Uint8Array(mask);
-      const strings = { maskOf: 'Mask of {0}', cannotOpen: 'Cannot open the mask editor: {0}', editRefused: 'Edit refused: {0}', preLabeled: 'Pre-labeled with {0} in {1} ms: {2} pixels changed' };
-      window.postMessage({ type: 'init', version: 1, imageUri: '/image', imageName: 'image', mask: data.buffer, strings, ...rest }, '*');
+      window.postMessage({ type: 'init', version: 1, imageUri: '/image', imageName: 'image', mask: data.buffer, ...rest }, '*');
     },
-    { ...message, mask: Array.from(message.mask) },
+    { ...message, mask: Array.from(message.mask), strings: ENGLISH_STRINGS },
   );
   await page.waitForSelector('#app[aria-busy="false"]');
 }

@@ -10,7 +10,8 @@ import { ConfidenceLayer } from './confidenceLayer';
 import { DisagreementLayer } from './disagreementLayer';
 import { MaskLayer } from './maskLayer';
 import { Renderer } from './renderer';
-import { isBrushTool, TOOLS, type ToolId } from './tools';
+import type { MaskEditorStrings } from '../../src/core/protocol';
+import { isBrushTool, type ToolId } from './tools';
 import { Viewport } from './viewport';
 
 type Point = { x: number; y: number };
@@ -47,6 +48,8 @@ export class Editor {
     readonly layer: MaskLayer,
     readonly classes: readonly ClassDef[],
     readonly ignoreIndex: number,
+    /** The host's localised strings (undo labels here; the panels read theirs from it too). */
+    readonly strings: MaskEditorStrings,
     private readonly onEdit: (label: string, delta: MaskDelta) => void,
   ) {
     this.grid = layer.grid;
@@ -61,7 +64,7 @@ export class Editor {
   }
 
   private get label(): string {
-    return TOOLS.find((t) => t.id === this.tool)!.editLabel;
+    return this.strings.edits[this.tool];
   }
 
   /** Reads the image's pixels for the wand when idle after the tool is chosen, so its first click is quick too. */
@@ -105,7 +108,7 @@ export class Editor {
   closePolygon(): void {
     const points = this.polygon;
     this.polygon = [];
-    this.operation('Polygon fill', (t) => fillPolygon(this.grid, t, points, this.fillRule, this.paint));
+    this.operation(this.strings.edits.polygon, (t) => fillPolygon(this.grid, t, points, this.fillRule, this.paint));
     this.onRepaint();
   }
 
@@ -115,19 +118,19 @@ export class Editor {
   }
 
   replaceClass(from: number, to: number): void {
-    this.operation('Replace class', (t) => replaceClass(this.grid, t, from, to));
+    this.operation(this.strings.edits.replaceClass, (t) => replaceClass(this.grid, t, from, to));
   }
 
   removeIslands(minPixels: number): void {
-    this.operation('Remove islands', (t) => removeIslands(this.grid, t, minPixels));
+    this.operation(this.strings.edits.removeIslands, (t) => removeIslands(this.grid, t, minPixels));
   }
 
   grow(): void {
-    this.operation('Grow class', (t) => growClass(this.grid, t, this.classId, this.onlyValue));
+    this.operation(this.strings.edits.grow, (t) => growClass(this.grid, t, this.classId, this.onlyValue));
   }
 
   shrink(): void {
-    this.operation('Shrink class', (t) => shrinkClass(this.grid, t, this.classId));
+    this.operation(this.strings.edits.shrink, (t) => shrinkClass(this.grid, t, this.classId));
   }
 
   /** A delta from the host (undo, redo, another editor). */

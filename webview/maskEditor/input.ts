@@ -1,4 +1,5 @@
 import { clamp } from '../shared/dom';
+import { fill } from '../shared/strings';
 import type { Editor } from './editor';
 import type { Palette } from './palette';
 import { MAX_BRUSH, type Toolbar, type ViewActions } from './toolbar';
@@ -121,11 +122,12 @@ export class Input {
     const x = p && Math.floor(p.x);
     const y = p && Math.floor(p.y);
     const inside = p !== undefined && x! >= 0 && y! >= 0 && x! < editor.grid.width && y! < editor.grid.height;
-    let text = `zoom ${zoom}`;
+    const { status } = editor.strings;
+    let text = fill(status.zoom, zoom);
     if (inside) {
       const v = editor.grid.data[y! * editor.grid.width + x!];
-      const name = v === editor.ignoreIndex ? 'ignore' : (editor.classes.find((c) => c.id === v)?.name ?? 'unknown');
-      text = `x ${x}, y ${y} · ${name} (${v}) · ${text}`;
+      const name = v === editor.ignoreIndex ? status.ignore : (editor.classes.find((c) => c.id === v)?.name ?? status.unknown);
+      text = fill(status.pixel, x!, y!, name, v, text);
     }
     this.status.textContent = text;
   }

@@ -51,7 +51,7 @@ async function start(init: InitMessage): Promise<void> {
   const canvas = el('canvas', { id: 'mask-canvas', tabindex: '0', 'aria-label': fill(init.strings.maskOf, init.imageName) });
   const overlay = el('canvas', { id: 'overlay-canvas', 'aria-hidden': 'true' });
   const stage = el('div', { id: 'stage' }, canvas, overlay);
-  const ed = new Editor(canvas, image, layer, init.classes, init.ignoreIndex, (label: string, delta: MaskDelta) =>
+  const ed = new Editor(canvas, image, layer, init.classes, init.ignoreIndex, init.strings, (label: string, delta: MaskDelta) =>
     post({ type: MessageType.Edit, messageId: nextMessageId++, label, delta: serializeDelta(delta) }),
   );
   const view = {

@@ -17,7 +17,8 @@ export class Palette {
     private readonly editor: Editor,
     private readonly onPick: () => void,
   ) {
-    this.search = el('vscode-textfield', { placeholder: 'Search classes (/)', 'aria-label': 'Search classes', id: 'class-search' });
+    const s = editor.strings.palette;
+    this.search = el('vscode-textfield', { placeholder: s.search, 'aria-label': s.searchLabel, id: 'class-search' });
     this.search.addEventListener('input', () => this.filter());
     this.search.addEventListener('keydown', (e) => {
       if (e.key === 'Enter') {
@@ -26,7 +27,7 @@ export class Palette {
       }
       e.stopPropagation(); // typing here must not trigger tool keys
     });
-    const list = el('ul', { id: 'class-list', role: 'listbox', 'aria-label': 'Classes' });
+    const list = el('ul', { id: 'class-list', role: 'listbox', 'aria-label': s.classes });
     for (const c of editor.classes) {
       const swatch = el('span', { class: 'swatch', 'aria-hidden': 'true' });
       swatch.style.backgroundColor = `rgb(${c.color.join(',')})`;
@@ -43,7 +44,7 @@ export class Palette {
       this.rows.set(c.id, { row, count });
       list.append(row);
     }
-    this.element = el('section', { id: 'palette', 'aria-label': 'Class palette' }, this.search, list);
+    this.element = el('section', { id: 'palette', 'aria-label': s.palette }, this.search, list);
     this.refresh();
   }
 

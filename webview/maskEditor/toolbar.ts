@@ -5,6 +5,7 @@ import '@vscode-elements/elements/dist/vscode-toolbar-button/index.js';
 import type { BrushShape } from '../../src/core/editing/brush';
 import type { FillRule } from '../../src/core/editing/polygon';
 import { clamp, el, numberField, select } from '../shared/dom';
+import { fill } from '../shared/strings';
 import type { Editor } from './editor';
 import { TOOLS, type ToolId } from './tools';
 
@@ -38,60 +39,63 @@ export class Toolbar {
     private readonly editor: Editor,
     actions: ViewActions,
   ) {
-    const tools = el('div', { class: 'group', role: 'group', 'aria-label': 'Tools' });
+    const s = editor.strings.toolbar;
+    const tools = el('div', { class: 'group', role: 'group', 'aria-label': s.tools });
     for (const t of TOOLS) {
-      const b = el('vscode-toolbar-button', { icon: t.icon, 'data-tool': t.id, 'aria-label': t.label, title: t.label, toggleable: '' });
-      b.label = t.label;
+      const label = editor.strings.tools[t.id];
+      const b = el('vscode-toolbar-button', { icon: t.icon, 'data-tool': t.id, 'aria-label': label, title: label, toggleable: '' });
+      b.label = label;
       b.addEventListener('click', () => this.setTool(t.id));
       this.toolButtons.set(t.id, b);
       tools.append(b);
     }
-    const shape = select('Brush shape', [['round', 'Round'], ['square', 'Square']], editor.brush.shape);
+    const shape = select(s.brushShape, [['round', s.round], ['square', s.square]], editor.brush.shape);
     shape.addEventListener('change', () => (editor.brush.shape = shape.value as BrushShape));
-    this.size = numberField('Brush size ([ and ])', editor.brush.size, 1, MAX_BRUSH);
+    this.size = numberField(s.brushSize, editor.brush.size, 1, MAX_BRUSH);
     this.size.addEventListener('change', () => this.setBrushSize(Number(this.size.value)));
-    const opacity = el('input', { type: 'range', min: '0', max: '100', value: String(editor.renderer.opacity * 100), 'aria-label': 'Mask opacity', title: 'Mask opacity' });
+    const opacity = el('input', { type: 'range', min: '0', max: '100', value: String(editor.renderer.opacity * 100), 'aria-label': s.opacity, title: s.opacity });
     opacity.addEventListener('input', () => {
       editor.renderer.opacity = Number(opacity.value) / 100;
       editor.redrawAll();
     });
-    this.maskToggle = this.action('eye', 'toggle-mask', 'Show mask (M)', actions.toggleMask, true);
-    this.outline = this.action('primitive-square', 'outline', 'Outline only (O)', actions.toggleOutline, true);
-    this.confidence = this.action('layers', 'toggle-confidence', 'Hatch low-confidence pixels of the last pre-label (C)', actions.toggleConfidence, true);
-    this.disagreement = this.action('diff', 'toggle-disagreement', 'Mark pixels where the prediction and the mask differ (D)', actions.toggleDisagreement, true);
+    this.maskToggle = this.action('eye', 'toggle-mask', s.showMask, actions.toggleMask, true);
+    this.outline = this.action('primitive-square', 'outline', s.outline, actions.toggleOutline, true);
+    this.confidence = this.action('layers', 'toggle-confidence', s.confidence, actions.toggleConfidence, true);
+    this.disagreement = this.action('diff', 'toggle-disagreement', s.disagreement, actions.toggleDisagreement, true);
     this.disagreementCount = el('span', { id: 'disagreement-count', class: 'field', role: 'status' });
-    this.uncertainSlider = el('input', { type: 'range', min: '0', max: '100', id: 'uncertain-below', 'aria-label': 'Hatch pixels less confident than (%)', title: 'Hatch pixels less confident than (%)' });
+    this.uncertainSlider = el('input', { type: 'range', min: '0', max: '100', id: 'uncertain-below', 'aria-label': s.uncertainBelow, title: s.uncertainBelow });
     this.uncertainSlider.addEventListener('input', () => {
       editor.confidence.setThreshold(Math.round((Number(this.uncertainSlider.value) / 100) * 255));
       editor.redrawAll();
     });
-    this.uncertain = el('label', { class: 'field' }, 'Uncertain below', this.uncertainSlider);
-    const tolerance = numberField('Magic wand tolerance', editor.tolerance, 0, 255);
+    this.uncertain = el('label', { class: 'field' }, s.uncertainBelowLabel, this.uncertainSlider);
+    const tolerance = numberField(s.tolerance, editor.tolerance, 0, 255);
     tolerance.addEventListener('change', () => (editor.tolerance = clamp(Number(tolerance.value) || 0, 0, 255)));
-    const rule = select('Polygon fill rule', [['evenodd', 'Even-odd'], ['nonzero', 'Nonzero']], editor.fillRule);
+    const rule = select(s.fillRule, [['evenodd', s.evenOdd], ['nonzero', s.nonzero]], editor.fillRule);
     rule.addEventListener('change', () => (editor.fillRule = rule.value as FillRule));
-    this.protect = select('Protect: paint over', this.protectOptions(), 'all');
+    this.protect = select(s.protect, this.protectOptions(), 'all');
     this.protect.addEventListener('change', () => {
       const v = this.protect.value;
       editor.onlyValue = v === 'all' ? undefined : Number(v);
     });
     this.element = el(
       'div',
-      { id: 'toolbar', role: 'toolbar', 'aria-label': 'Mask editor tools' },
+      { id: 'toolbar', role: 'toolbar', 'aria-label': s.toolbar },
       tools,
-      el('div', { class: 'group', role: 'group', 'aria-label': 'Brush' }, shape, this.size),
-      el('div', { class: 'group', role: 'group', 'aria-label': 'View' }, el('label', { class: 'field' }, 'Opacity', opacity), this.maskToggle, this.outline, this.disagreement, this.disagreementCount, this.confidence, this.uncertain,
-        this.action('screen-full', 'fit', 'Fit to window (F)', actions.fit), this.action('zoom-in', 'actual-size', 'Actual size 1:1 (Shift+F)', actions.actualSize)),
-      el('div', { class: 'group', role: 'group', 'aria-label': 'Options' }, el('label', { class: 'field' }, 'Tolerance', tolerance), rule, this.protect),
+      el('div', { class: 'group', role: 'group', 'aria-label': s.brush }, shape, this.size),
+      el('div', { class: 'group', role: 'group', 'aria-label': s.view }, el('label', { class: 'field' }, s.opacityLabel, opacity), this.maskToggle, this.outline, this.disagreement, this.disagreementCount, this.confidence, this.uncertain,
+        this.action('screen-full', 'fit', s.fit, actions.fit), this.action('zoom-in', 'actual-size', s.actualSize, actions.actualSize)),
+      el('div', { class: 'group', role: 'group', 'aria-label': s.options }, el('label', { class: 'field' }, s.toleranceLabel, tolerance), rule, this.protect),
     );
     this.refresh();
   }
 
   private protectOptions(): Array<[string, string]> {
+    const s = this.editor.strings.toolbar;
     return [
-      ['all', 'Paint over everything'],
-      ['0', 'Paint over unlabeled only'],
-      ...this.editor.classes.filter((c) => c.id !== 0).map((c): [string, string] => [String(c.id), `Paint over ${c.name} only`]),
+      ['all', s.paintOverAll],
+      ['0', s.paintOverUnlabeled],
+      ...this.editor.classes.filter((c) => c.id !== 0).map((c): [string, string] => [String(c.id), fill(s.paintOverClass, c.name)]),
     ];
   }
 
@@ -137,6 +141,6 @@ export class Toolbar {
     this.disagreement.checked = disagreement.visible;
     this.disagreement.hidden = disagreement.count === undefined;
     this.disagreementCount.hidden = disagreement.count === undefined || !disagreement.visible;
-    this.disagreementCount.textContent = `${(disagreement.count ?? 0).toLocaleString()} pixels disagree with ${disagreement.model}`;
+    this.disagreementCount.textContent = fill(this.editor.strings.toolbar.disagreeCount, (disagreement.count ?? 0).toLocaleString(), disagreement.model);
   }
 }
