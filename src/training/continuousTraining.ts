@@ -11,6 +11,7 @@ import { blocksRound, ROUND_EPOCHS, shouldStart } from '../core/training/continu
 import { errorMessage } from '../core/errors';
 import { readCard } from '../core/model/load';
 import { modelMiou } from '../core/model/modelMiou';
+import { prelabelDataset } from '../core/model/prelabelDataset';
 import type { DatasetRegistry } from '../dataset/datasetRegistry';
 import type { DatasetState } from '../dataset/datasetState';
 import { loadForDataset } from '../prelabel/hostModel';
@@ -132,13 +133,41 @@ export class ContinuousTraining implements vscode.Disposable {
       if (result.model && result.verdict?.activate) {
         const uri = dataset.resolve(result.model.onnxPath).toString();
         const entry = (await this.models.list()).find((m) => m.uri.toString() === uri);
-        if (entry) await this.models.setActive(entry);
+        if (entry) {
+          await this.models.setActive(entry);
+          await this.refreshPredictions(dataset, entry);
+        }
       }
       return result;
     } catch (error) {
       this.log.error(`train as you label: the round from ${active.name} failed: ${errorMessage(error)}`);
       this.show('$(warning)', vscode.l10n.t('round failed'), errorMessage(error));
       return undefined;
+    }
+  }
+
+  /** The newly active model's predictions of the unlabeled images, in a cancellable notification. */
+  private async refreshPredictions(dataset: DatasetState, model: ModelEntry): Promise<void> {
+    const index = dataset.index;
+    if (!index) return;
+    const loaded = await loadForDataset(model, dataset, this.log);
+    try {
+      const result = await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Pre-labeling the unlabeled images of {0} with {1}', dataset.name, model.name), cancellable: true },
+        async (progress, token) => {
+          const controller = new AbortController();
+          const sub = token.onCancellationRequested(() => controller.abort());
+          try {
+            return await prelabelDataset(dataset.fs, index, loaded, { onlyUnlabeled: true, signal: controller.signal, onProgress: ({ done, total }) => progress.report({ message: `${done}/${total}` }) });
+          } finally {
+            sub.dispose();
+          }
+        },
+      );
+      this.log.info(`train as you label: ${model.name} pre-labeled ${result.written.length} unlabeled images, ${result.failed.length} failed${result.cancelled ? ', cancelled' : ''}`);
+    } finally {
+      await loaded.backend.release();
+      await this.registry.reload(dataset, 'user');
     }
   }
 

@@ -1,12 +1,13 @@
 /**
  * "Train as you label" in the extension, on the real local backend ("SegLab: Start Local Training
  * Backend" with Debian's PyTorch): after N saved masks a round fine-tunes the active model; the
- * better model becomes active, a worse one (trained on spoiled labels) does not. The masks' saves
- * reach the loop as the mask editor's save event does (ContinuousTraining.countSave).
+ * better model becomes active and pre-labels the unlabeled images, a worse one (trained on spoiled
+ * labels) does not. The masks' saves reach the loop as the mask editor's save event does
+ * (ContinuousTraining.countSave).
  */
 import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'mocha';
@@ -93,6 +94,9 @@ describe('Train as you label', function () {
     assert.equal(round.job.initJob ?? null, null, 'the seed was not trained by this backend: new weights built like it');
     assert.equal(round.verdict.activate, true, round.verdict.reason);
     assert.equal(api.models.activeName, round.model.name);
+    const unlabeled = dataset.index?.images.filter((e) => !e.mask) ?? [];
+    assert.equal(unlabeled.length, 2);
+    for (const e of unlabeled) assert.ok(existsSync(join(root, 'predictions', round.model.name, `${e.stem}.png`)), `the new model pre-labeled ${e.stem}`);
   });
 
   it('keeps the active model when the new one is worse on the same val images', async () => {
