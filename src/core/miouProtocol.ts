@@ -19,6 +19,7 @@ export enum MiouMessageType {
   Progress = 'progress',
   Training = 'training',
   Reply = 'reply',
+  Strings = 'strings',
   //#endregion
   //#region from webview
   Ready = 'ready',
@@ -136,7 +137,131 @@ export interface TrainingMessage {
   note?: string;
 }
 
-export type ToMiouWebviewMessage = ResultsMessage | EmptyMessage | ProgressMessage | TrainingMessage | MiouReplyMessage;
+/** The host's answer to Ready, before anything else: the view's words in VS Code's display language. */
+export interface MiouStringsMessage {
+  type: MiouMessageType.Strings;
+  version: number;
+  strings: MiouViewStrings;
+}
+
+/**
+ * The view's words (the host's vscode.l10n.t, as the mask editor's MaskEditorStrings); `{0}`,
+ * `{1}`… mark where the webview puts values.
+ */
+export interface MiouViewStrings {
+  main: {
+    dataset: string;
+    model: string;
+    split: string;
+    compute: string;
+    computeTitle: string;
+    cancel: string;
+    miou: string;
+    miouTitle: string;
+    pixelAccuracy: string;
+    meanAccuracy: string;
+    imagesCompared: string;
+    /** {0} pixels scored, {1} pixels ignored. */
+    pixelsScored: string;
+    missing: string;
+    notScored: string;
+    notScoredTitle: string;
+    historyHint: string;
+    export: string;
+    markdown: string;
+    classes: string;
+    matrix: string;
+    worst: string;
+    history: string;
+    training: string;
+    /** {0} model, {1} split, {2} time, {3} seconds, {4} pairs read again. */
+    updated: string;
+    /** {0} done, {1} total. */
+    computing: string;
+    /** {0} why. */
+    trainingNotShown: string;
+    /** {0} why. */
+    failed: string;
+  };
+  table: {
+    class: string;
+    iou: string;
+    iouTitle: string;
+    accuracy: string;
+    accuracyTitle: string;
+    gt: string;
+    gtTitle: string;
+    pred: string;
+    predTitle: string;
+    /** {0} the class's id. */
+    classId: string;
+    /** {0} pixels. */
+    pixels: string;
+  };
+  worst: {
+    rankByClass: string;
+    allClasses: string;
+    openWithDisagreement: string;
+    /** {0} the image's name. */
+    open: string;
+    /** {0} how many more, {1} how many are left. */
+    more: string;
+    noImage: string;
+    noImageWithClass: string;
+  };
+  history: {
+    /** {0} how many versions, {1} their list. */
+    chart: string;
+    baseVersion: string;
+    comparedVersion: string;
+    base: string;
+    compared: string;
+    delta: string;
+  };
+  heatmap: {
+    hover: string;
+    /** {0} classes. */
+    chart: string;
+    /** {0} label, {1} predicted, {2} pixels, {3} percent of the row. */
+    tip: string;
+    noClass: string;
+    /** {0} pixels. */
+    pixels: string;
+  };
+  training: {
+    states: Record<TrainingState, string>;
+    /** {0} mIoU, {1} epoch. */
+    best: string;
+    /** {0} mIoU, {1} epoch. */
+    last: string;
+    /** {0} loss, {1} epoch. */
+    loss: string;
+    /** {0} loss. */
+    stepLoss: string;
+    waiting: string;
+    noEpoch: string;
+    /** {0} the model's name. */
+    modelCard: string;
+    /** {0} epoch, {1} epochs. */
+    running: string;
+    trainLoss: string;
+    valMiou: string;
+    /** {0} epochs. */
+    lossChart: string;
+    /** {0} epochs, {1} step points. */
+    lossChartSteps: string;
+    /** {0} the chart's label, {1} the last loss. */
+    lastLoss: string;
+    /** {0} epochs. */
+    miouChart: string;
+    /** {0} epochs, {1} mIoU, {2} epoch. */
+    miouChartBest: string;
+    /** {0} mIoU, {1} epoch. */
+    marker: string;
+  };
+}
+
+export type ToMiouWebviewMessage = ResultsMessage | EmptyMessage | ProgressMessage | TrainingMessage | MiouReplyMessage | MiouStringsMessage;
 
 export interface MiouReadyMessage {
   type: MiouMessageType.Ready;

@@ -6,7 +6,8 @@
  */
 import * as vscode from 'vscode';
 import { webviewPage } from '../webviewPage';
-import { MiouMessageType, parseFromMiouWebview, type FromMiouWebviewMessage, type ToMiouWebviewMessage } from '../core/miouProtocol';
+import { MIOU_PROTOCOL_VERSION, MiouMessageType, parseFromMiouWebview, type FromMiouWebviewMessage, type ToMiouWebviewMessage } from '../core/miouProtocol';
+import { miouViewStrings } from './miouViewStrings';
 import { errorMessage } from '../core/errors';
 
 export const MIOU_VIEW_TYPE = 'seglab.miou';
@@ -72,6 +73,8 @@ export class MiouViewProvider implements vscode.WebviewViewProvider {
       return;
     }
     if (message.type === MiouMessageType.Ready) {
+      // The words first: the webview keeps what comes before them until they arrive.
+      void this.view?.webview.postMessage({ type: MiouMessageType.Strings, version: MIOU_PROTOCOL_VERSION, strings: miouViewStrings() } satisfies ToMiouWebviewMessage);
       this.replay();
       this.handler?.onReady();
       return;

@@ -8,6 +8,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { CHROMIUM_ARGS } from '../browser/harness';
+import { ENGLISH_MIOU_STRINGS } from './englishStrings';
 
 export async function buildViewBundle(): Promise<string> {
   const result = await esbuild.build({
@@ -61,6 +62,8 @@ export async function openViewHarness(bundle: string, viewport = { width: 360, h
   const page = await browser.newPage({ viewport });
   await page.goto(url);
   await page.waitForFunction(() => (window as unknown as { posted: Array<{ type: string }> }).posted.some((m) => m.type === 'ready'));
+  // What the host answers to Ready first.
+  await page.evaluate((strings) => window.postMessage({ type: 'strings', version: 1, strings }, '*'), ENGLISH_MIOU_STRINGS);
   return {
     browser,
     page,

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { test } from 'node:test';
 import { ENGLISH_STRINGS } from '../browser/englishStrings';
+import { ENGLISH_MIOU_STRINGS } from '../miou/englishStrings';
 import { fill } from '../../webview/shared/strings';
 
 test('fill puts values into a localised template by position, in any order, leaving unknown placeholders', () => {
@@ -11,10 +12,10 @@ test('fill puts values into a localised template by position, in any order, leav
   assert.equal(fill('{0} and {2}', 'x'), 'x and {2}');
 });
 
-test('the English strings the browser tests send are the host mask editor strings (l10n/bundle.l10n.json)', () => {
+test('the English strings the browser tests send are the host mask editor and mIoU view strings (l10n/bundle.l10n.json)', () => {
   const bundle: Record<string, string> = JSON.parse(readFileSync(resolve(__dirname, '..', '..', 'l10n', 'bundle.l10n.json'), 'utf8'));
   const leaves = (value: unknown): string[] => (typeof value === 'string' ? [value] : Object.values(value as object).flatMap(leaves));
-  const strings = leaves(ENGLISH_STRINGS);
-  assert.ok(strings.length > 50);
+  const strings = [...leaves(ENGLISH_STRINGS), ...leaves(ENGLISH_MIOU_STRINGS)];
+  assert.ok(strings.length > 120);
   assert.deepEqual(strings.filter((s) => !(s in bundle)), []);
 });

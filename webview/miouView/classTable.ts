@@ -2,7 +2,9 @@
 import type { ClassDef } from '../../src/core/classes';
 import type { ClassScore } from '../../src/core/metrics/scores';
 import { el } from '../shared/dom';
+import { fill } from '../shared/strings';
 import { pct } from './format';
+import { strings } from './strings';
 
 export type SortKey = 'id' | 'name' | 'iou' | 'accuracy' | 'gt' | 'pred';
 export interface Sort {
@@ -10,13 +12,16 @@ export interface Sort {
   descending: boolean;
 }
 
-const COLUMNS: Array<[SortKey, string, string]> = [
-  ['name', 'Class', ''],
-  ['iou', 'IoU', 'intersection over union'],
-  ['accuracy', 'Acc.', 'class accuracy: correct pixels / label pixels'],
-  ['gt', 'GT', 'share of the labeled pixels'],
-  ['pred', 'Pred.', 'share of the predicted pixels'],
-];
+function columns(): Array<[SortKey, string, string]> {
+  const s = strings().table;
+  return [
+    ['name', s.class, ''],
+    ['iou', s.iou, s.iouTitle],
+    ['accuracy', s.accuracy, s.accuracyTitle],
+    ['gt', s.gt, s.gtTitle],
+    ['pred', s.pred, s.predTitle],
+  ];
+}
 
 export function classTable(classes: readonly ClassDef[], scores: readonly ClassScore[], sort: Sort, onSort: (s: Sort) => void): HTMLTableElement {
   const gtTotal = scores.reduce((a, s) => a + s.gtPixels, 0) || 1;
@@ -37,7 +42,7 @@ export function classTable(classes: readonly ClassDef[], scores: readonly ClassS
     return sort.descending ? -c : c;
   });
   const colors = new Map(classes.map((c) => [c.id, `rgb(${c.color.join(',')})`]));
-  const head = el('tr', {}, ...COLUMNS.map(([key, label, title]) => {
+  const head = el('tr', {}, ...columns().map(([key, label, title]) => {
     const active = sort.key === key;
     const th = el('th', { scope: 'col', title, 'aria-sort': active ? (sort.descending ? 'descending' : 'ascending') : 'none' });
     const button = el('button', { type: 'button', class: 'sort' }, label, active ? (sort.descending ? ' ▾' : ' ▴') : '');
@@ -49,11 +54,11 @@ export function classTable(classes: readonly ClassDef[], scores: readonly ClassS
     const swatch = el('span', { class: 'swatch', 'data-color': colors.get(s.id) ?? '' });
     const bar = el('span', { class: 'bar' }, el('span', { class: 'fill', 'data-width': String(s.iou ?? 0) }));
     return el('tr', { class: 'class-row', 'data-class': String(s.id) },
-      el('th', { scope: 'row', title: `class ${s.id}` }, swatch, s.name),
+      el('th', { scope: 'row', title: fill(strings().table.classId, s.id) }, swatch, s.name),
       el('td', { class: 'num iou' }, bar, el('span', {}, pct(s.iou))),
       el('td', { class: 'num' }, pct(s.accuracy)),
-      el('td', { class: 'num', title: `${s.gtPixels} px` }, pct(s.gtPixels / gtTotal)),
-      el('td', { class: 'num', title: `${s.predPixels} px` }, pct(s.predPixels / predTotal)),
+      el('td', { class: 'num', title: fill(strings().table.pixels, s.gtPixels) }, pct(s.gtPixels / gtTotal)),
+      el('td', { class: 'num', title: fill(strings().table.pixels, s.predPixels) }, pct(s.predPixels / predTotal)),
     );
   });
   const table = el('table', { id: 'class-table' }, el('thead', {}, head), el('tbody', {}, ...body));

@@ -6,6 +6,8 @@
 import type { ClassDef } from '../../src/core/classes';
 import { el } from '../shared/dom';
 import { count, fitCanvas, themeColor } from './format';
+import { fill } from '../shared/strings';
+import { strings } from './strings';
 
 export interface MatrixData {
   numClasses: number;
@@ -15,21 +17,23 @@ export interface MatrixData {
 export class Heatmap {
   readonly element: HTMLElement;
   readonly canvas = el('canvas', { id: 'heatmap', role: 'img' });
-  private readonly tip = el('div', { id: 'heatmap-tip', role: 'status', 'aria-live': 'polite' }, 'Hover a cell for its count.');
+  private readonly tip = el('div', { id: 'heatmap-tip', role: 'status', 'aria-live': 'polite' });
   private layout = { left: 0, top: 0, cell: 0 };
   private data?: { matrix: MatrixData; names: Map<number, string>; rows: number[] };
 
   constructor() {
     this.element = el('div', { class: 'heatmap' }, this.canvas, this.tip);
     this.canvas.addEventListener('mousemove', (e) => this.hover(e.offsetX, e.offsetY));
-    this.canvas.addEventListener('mouseleave', () => (this.tip.textContent = 'Hover a cell for its count.'));
+    this.canvas.addEventListener('mouseleave', () => (this.tip.textContent = strings().heatmap.hover));
   }
 
   update(matrix: MatrixData, classes: readonly ClassDef[]): void {
     const c = matrix.numClasses;
     const rows = Array.from({ length: c }, (_, g) => matrix.counts.slice(g * (c + 1), (g + 1) * (c + 1)).reduce((a, b) => a + b, 0));
     this.data = { matrix, names: new Map(classes.map((d) => [d.id, d.name])), rows };
-    this.canvas.setAttribute('aria-label', `Confusion matrix of ${c} classes, rows normalised`);
+    this.canvas.setAttribute('aria-label', fill(strings().heatmap.chart, c));
+    // Built before the host's strings arrive: the hint comes with the first matrix.
+    if (!this.tip.textContent) this.tip.textContent = strings().heatmap.hover;
     this.draw();
   }
 
@@ -81,7 +85,8 @@ export class Heatmap {
     const n = matrix.counts[g * (c + 1) + p];
     const name = (id: number) => names.get(id) ?? `class_${id}`;
     const share = rows[g] > 0 ? ((100 * n) / rows[g]).toFixed(1) : '0';
-    this.tip.textContent = `label ${name(g)} → predicted ${p === c ? 'no class' : name(p)}: ${count(n)} px (${share}% of the row)`;
-    this.tip.title = `${n} pixels`;
+    const s = strings().heatmap;
+    this.tip.textContent = fill(s.tip, name(g), p === c ? s.noClass : name(p), count(n), share);
+    this.tip.title = fill(s.pixels, n);
   }
 }

@@ -5,7 +5,9 @@
 import { compareRecords, type HistoryRecord } from '../../src/core/metrics/history';
 import { el, select } from '../shared/dom';
 import { pct, themeColor } from './format';
+import { fill } from '../shared/strings';
 import { drawLineChart } from './lineChart';
+import { strings } from './strings';
 
 const SERIES = ['--vscode-charts-blue', '--vscode-charts-orange', '--vscode-charts-green', '--vscode-charts-purple', '--vscode-charts-red', '--vscode-charts-yellow'];
 const FALLBACK = ['#3794ff', '#d18616', '#89d185', '#b180d7', '#f14c4c', '#cca700'];
@@ -24,7 +26,7 @@ export function drawHistory(canvas: HTMLCanvasElement, records: readonly History
     series: models.map((model, m) => ({ color: color(m), points: points.flatMap((r, i) => (r.model === model ? [{ x: i, y: r.miou as number }] : [])) })),
     legend: models.map((model, m) => ({ text: model, color: color(m) })),
   });
-  canvas.setAttribute('aria-label', `mIoU of ${points.length} recorded model versions: ${points.map((r) => `${r.model} ${pct(r.miou)}`).join(', ')}`);
+  canvas.setAttribute('aria-label', fill(strings().history.chart, points.length, points.map((r) => `${r.model} ${pct(r.miou)}`).join(', ')));
 }
 
 const label = (r: HistoryRecord, i: number) => `${i + 1}. ${r.model} ${r.hash.slice(0, 7)} (${r.date.slice(0, 10)}) ${pct(r.miou)}`;
@@ -33,14 +35,15 @@ const label = (r: HistoryRecord, i: number) => `${i + 1}. ${r.model} ${r.hash.sl
 export function comparePanel(records: readonly HistoryRecord[], chosen: [number, number], onChange: (c: [number, number]) => void): HTMLElement {
   const options: Array<[string, string]> = records.map((r, i) => [String(i), label(r, i)]);
   const [a, b] = chosen.map((i) => Math.min(Math.max(0, i), records.length - 1));
-  const sa = select('Base version', options, String(a));
-  const sb = select('Compared version', options, String(b));
+  const s = strings().history;
+  const sa = select(s.baseVersion, options, String(a));
+  const sb = select(s.comparedVersion, options, String(b));
   const change = () => onChange([Number(sa.value), Number(sb.value)]);
   sa.addEventListener('change', change);
   sb.addEventListener('change', change);
   const rows = compareRecords(records[a], records[b]).map((c) =>
     el('tr', {}, el('th', { scope: 'row' }, c.name), el('td', { class: 'num' }, pct(c.a)), el('td', { class: 'num' }, pct(c.b)),
       el('td', { class: `num ${c.delta === null ? '' : c.delta >= 0 ? 'up' : 'down'}` }, c.delta === null ? '–' : `${c.delta >= 0 ? '+' : ''}${(c.delta * 100).toFixed(1)}`)));
-  const table = el('table', { class: 'compare' }, el('thead', {}, el('tr', {}, el('th', {}, 'Class'), el('th', {}, 'Base'), el('th', {}, 'Compared'), el('th', {}, 'Δ pts'))), el('tbody', {}, ...rows));
+  const table = el('table', { class: 'compare' }, el('thead', {}, el('tr', {}, el('th', {}, strings().table.class), el('th', {}, s.base), el('th', {}, s.compared), el('th', {}, s.delta))), el('tbody', {}, ...rows));
   return el('div', { class: 'compare-panel' }, el('div', { class: 'row' }, sa, sb), table);
 }

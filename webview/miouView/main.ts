@@ -13,12 +13,14 @@ import {
   type ReportFormat, type ResultsMessage, type ToMiouWebviewMessage,
 } from '../../src/core/miouProtocol';
 import { el, select } from '../shared/dom';
+import { fill } from '../shared/strings';
 import { adoptStylesheet, vscodeApi } from '../shared/page';
 import { classTable, type Sort } from './classTable';
 import { count, pct } from './format';
 import { Heatmap } from './heatmap';
 import { comparePanel, drawHistory } from './historyChart';
 import css from './miouView.css';
+import { setStrings, strings } from './strings';
 import { TrainingView } from './trainingChart';
 import { FIRST_PAGE, worstList, type WorstOptions } from './worstList';
 import { errorMessage } from '../../src/core/errors';
@@ -50,8 +52,11 @@ const training = new TrainingView();
 let current: ResultsMessage | EmptyMessage | undefined;
 let running = false;
 let nextId = 1;
+/** Messages that arrive before the host's strings (its answer to Ready): handled in order once they are here. */
+let pending: ToMiouWebviewMessage[] | undefined = [];
 
 function selectors(choices: MiouChoices, selection: MiouSelection | undefined): HTMLElement {
+  const t = strings().main;
   const row = el('div', { class: 'row toolbar' });
   const add = (key: keyof MiouSelection, label: string, options: Array<[string, string]>) => {
     if (options.length === 0 || (key === 'dataset' && options.length < 2)) return;
@@ -60,10 +65,10 @@ function selectors(choices: MiouChoices, selection: MiouSelection | undefined): 
     s.addEventListener('change', () => post({ type: MiouMessageType.Select, messageId: nextId++, selection: { [key]: s.value } }));
     row.append(el('label', { class: 'field' }, el('span', {}, label), s));
   };
-  add('dataset', 'Dataset', choices.datasets.map((d) => [d.key, d.name]));
-  add('model', 'Model', choices.models.map((m) => [m, m]));
-  add('split', 'Split', choices.splits.map((s) => [s, s]));
-  const compute = el('vscode-button', { id: 'compute', title: 'Hash every mask again and recompute what changed' }, running ? 'Cancel' : 'Compute');
+  add('dataset', t.dataset, choices.datasets.map((d) => [d.key, d.name]));
+  add('model', t.model, choices.models.map((m) => [m, m]));
+  add('split', t.split, choices.splits.map((s) => [s, s]));
+  const compute = el('vscode-button', { id: 'compute', title: t.computeTitle }, running ? t.cancel : t.compute);
   compute.addEventListener('click', () => post(running ? { type: MiouMessageType.Cancel } : { type: MiouMessageType.Compute, messageId: nextId++ }));
   row.append(compute);
   return row;
@@ -87,13 +92,14 @@ function stat(label: string, value: string, title = ''): HTMLElement {
 
 function renderResults(m: ResultsMessage): void {
   const s = m.summary;
+  const t = strings().main;
   const summary = el('div', { id: 'summary' },
-    stat('mIoU', pct(s.miou, 2), 'mean of the class IoUs over all scored pixels'),
-    stat('pixel accuracy', pct(s.pixelAccuracy, 2)),
-    stat('mean class accuracy', pct(s.meanAccuracy, 2)),
-    stat('images compared', String(s.images), `${count(s.pixels)} px scored, ${count(s.ignoredPixels)} ignored`),
-    stat('labels without prediction', String(s.missing)),
-    ...(s.problems > 0 ? [stat('not scored', String(s.problems), 'unreadable or mismatched masks: see the SegLab output')] : []),
+    stat(t.miou, pct(s.miou, 2), t.miouTitle),
+    stat(t.pixelAccuracy, pct(s.pixelAccuracy, 2)),
+    stat(t.meanAccuracy, pct(s.meanAccuracy, 2)),
+    stat(t.imagesCompared, String(s.images), fill(t.pixelsScored, count(s.pixels), count(s.ignoredPixels))),
+    stat(t.missing, String(s.missing)),
+    ...(s.problems > 0 ? [stat(t.notScored, String(s.problems), t.notScoredTitle)] : []),
   );
   const table = classTable(m.classes, m.perClass, ui.sort, (sort) => {
     ui.sort = sort;
@@ -108,9 +114,9 @@ function renderResults(m: ResultsMessage): void {
   }, (name, showDisagreement) => post({ type: MiouMessageType.OpenImage, name, showDisagreement }));
   const history = m.history.length > 0
     ? [historyCanvas, ...(m.history.length > 1 ? [comparePanel(m.history, resolveCompare(m.history.length), (c) => { ui.compare = c; save(); render(); })] : [])]
-    : [el('p', { class: 'hint' }, 'Each computation of a new model version adds a point here.')];
-  const exportRow = el('div', { class: 'row' }, el('span', {}, 'Export:'), ...(['markdown', 'csv', 'json'] as ReportFormat[]).map((format) => {
-    const b = el('vscode-button', { secondary: '', 'data-format': format }, format === 'markdown' ? 'Markdown' : format.toUpperCase());
+    : [el('p', { class: 'hint' }, t.historyHint)];
+  const exportRow = el('div', { class: 'row' }, el('span', {}, t.export), ...(['markdown', 'csv', 'json'] as ReportFormat[]).map((format) => {
+    const b = el('vscode-button', { secondary: '', 'data-format': format }, format === 'markdown' ? t.markdown : format.toUpperCase());
     b.addEventListener('click', () => post({ type: MiouMessageType.Export, format }));
     return b;
   }));
@@ -119,15 +125,15 @@ function renderResults(m: ResultsMessage): void {
     summary,
     // Two columns in a wide view (CSS), one in a narrow sidebar.
     el('div', { class: 'sections' },
-      section('classes', 'Classes', table),
-      section('matrix', 'Confusion matrix (rows: label, normalised)', heatmap.element),
-      section('worst', 'Worst images', worst),
-      section('history', 'Model history', ...history),
+      section('classes', t.classes, table),
+      section('matrix', t.matrix, heatmap.element),
+      section('worst', t.worst, worst),
+      section('history', t.history, ...history),
       ...trainingSection(),
     ),
     exportRow,
   );
-  status.textContent = `${m.selection.model} · ${m.selection.split} · updated ${new Date(m.computedAt).toLocaleTimeString()} (${m.seconds.toFixed(2)} s, ${m.rescored} read again)`;
+  status.textContent = fill(t.updated, m.selection.model, m.selection.split, new Date(m.computedAt).toLocaleTimeString(), m.seconds.toFixed(2), m.rescored);
   redrawCanvases();
 }
 
@@ -138,7 +144,7 @@ function resolveCompare(n: number): [number, number] {
 
 /** Loss and val-mIoU curves of the followed job and of the selected model; left out when there are none. */
 function trainingSection(): HTMLElement[] {
-  return training.hasContent ? [section('training', 'Training', training.element)] : [];
+  return training.hasContent ? [section('training', strings().main.training, training.element)] : [];
 }
 
 function renderEmpty(m: EmptyMessage): void {
@@ -162,7 +168,18 @@ function redrawCanvases(): void {
 }
 
 function onMessage(m: ToMiouWebviewMessage): void {
+  if (pending && m.type !== MiouMessageType.Strings) {
+    pending.push(m);
+    return;
+  }
   switch (m.type) {
+    case MiouMessageType.Strings: {
+      setStrings(m.strings);
+      const held = pending ?? [];
+      pending = undefined;
+      for (const message of held) onMessage(message);
+      break;
+    }
     case MiouMessageType.Results:
     case MiouMessageType.Empty:
       current = m;
@@ -174,7 +191,7 @@ function onMessage(m: ToMiouWebviewMessage): void {
       progress.hidden = !m.running;
       progress.value = m.total > 0 ? m.done / m.total : 0;
       if (changed) render();
-      if (m.running && m.total > 0) status.textContent = `Computing… ${m.done} of ${m.total} images`;
+      if (m.running && m.total > 0) status.textContent = fill(strings().main.computing, m.done, m.total);
       break;
     }
     case MiouMessageType.Training: {
@@ -182,7 +199,7 @@ function onMessage(m: ToMiouWebviewMessage): void {
       try {
         parsed = parseTrainingMessage(m);
       } catch (error) {
-        status.textContent = `Training curves not shown: ${errorMessage(error)}`;
+        status.textContent = fill(strings().main.trainingNotShown, errorMessage(error));
         break;
       }
       const had = training.hasContent;
@@ -193,7 +210,7 @@ function onMessage(m: ToMiouWebviewMessage): void {
       break;
     }
     case MiouMessageType.Reply:
-      if (m.error) status.textContent = `Failed: ${m.error}`;
+      if (m.error) status.textContent = fill(strings().main.failed, m.error);
       break;
     default:
       unhandled(m);

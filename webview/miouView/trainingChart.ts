@@ -7,7 +7,9 @@
 import type { CurvePoint, TrainingMessage, TrainingRun } from '../../src/core/miouProtocol';
 import { el } from '../shared/dom';
 import { pct, themeColor } from './format';
+import { fill } from '../shared/strings';
 import { drawLineChart, niceTicks } from './lineChart';
+import { strings } from './strings';
 
 const CHART_HEIGHT = 90;
 
@@ -15,15 +17,16 @@ const last = (points: readonly CurvePoint[]) => points[points.length - 1] as Cur
 
 /** "val mIoU 65.3% at epoch 18 (best) · train loss 0.213 at epoch 20". */
 export function runSummary(run: TrainingRun): string {
+  const s = strings().training;
   const parts: string[] = [];
   const best = run.valMiou.find((p) => p.x === run.bestEpoch);
-  if (best) parts.push(`val mIoU ${pct(best.y)} at epoch ${best.x} (best)`);
+  if (best) parts.push(fill(s.best, pct(best.y), best.x));
   const lastMiou = last(run.valMiou);
-  if (lastMiou && lastMiou !== best) parts.push(`last ${pct(lastMiou.y)} at epoch ${lastMiou.x}`);
+  if (lastMiou && lastMiou !== best) parts.push(fill(s.last, pct(lastMiou.y), lastMiou.x));
   const loss = last(run.loss);
-  if (loss) parts.push(`train loss ${loss.y.toFixed(3)} at epoch ${loss.x}`);
-  else if (last(run.stepLoss)) parts.push(`train loss ${(last(run.stepLoss) as CurvePoint).y.toFixed(3)} (step)`);
-  if (parts.length === 0) parts.push(run.state === 'queued' ? 'waiting for the first step' : 'no epoch finished yet');
+  if (loss) parts.push(fill(s.loss, loss.y.toFixed(3), loss.x));
+  else if (last(run.stepLoss)) parts.push(fill(s.stepLoss, (last(run.stepLoss) as CurvePoint).y.toFixed(3)));
+  if (parts.length === 0) parts.push(run.state === 'queued' ? s.waiting : s.noEpoch);
   return parts.join(' · ');
 }
 
@@ -57,14 +60,15 @@ export class TrainingView {
   }
 
   private runBlock(run: TrainingRun, i: number): HTMLElement {
+    const s = strings().training;
     const head = el('div', { class: 'run-head' },
-      el('span', { class: 'run-title' }, run.source === 'card' ? `${run.title} (model card)` : run.title),
-      el('span', { class: `run-state ${run.state}` }, run.epochs && run.state === 'running' ? `running, epoch ${currentEpoch(run)} of ${run.epochs}` : run.state));
+      el('span', { class: 'run-title' }, run.source === 'card' ? fill(s.modelCard, run.title) : run.title),
+      el('span', { class: `run-state ${run.state}` }, run.epochs && run.state === 'running' ? fill(s.running, currentEpoch(run), run.epochs) : s.states[run.state]));
     const error = run.error && run.state === 'failed' ? [el('p', { class: 'run-error' }, run.error)] : [];
     const summary = el('p', { class: 'training-summary', id: `training-summary-${i}` }, runSummary(run));
     const canvases: HTMLElement[] = [];
-    if (run.loss.length + run.stepLoss.length > 0) canvases.push(this.chart('Train loss', run, i, 'loss', (c, w) => this.drawLoss(c, run, w)));
-    if (run.valMiou.length > 0) canvases.push(this.chart('Val mIoU', run, i, 'miou', (c, w) => this.drawMiou(c, run, w)));
+    if (run.loss.length + run.stepLoss.length > 0) canvases.push(this.chart(s.trainLoss, run, i, 'loss', (c, w) => this.drawLoss(c, run, w)));
+    if (run.valMiou.length > 0) canvases.push(this.chart(s.valMiou, run, i, 'miou', (c, w) => this.drawMiou(c, run, w)));
     return el('div', { class: `training-run ${run.source}`, 'data-state': run.state }, head, ...error, ...canvases, summary);
   }
 
@@ -91,7 +95,9 @@ export class TrainingView {
       ],
     });
     const l = last(run.loss) ?? last(run.stepLoss);
-    canvas.setAttribute('aria-label', `Train loss over ${run.loss.length} epochs${run.stepLoss.length ? ` and ${run.stepLoss.length} step points` : ''}${l ? `, last ${l.y.toFixed(3)}` : ''}`);
+    const s = strings().training;
+    const chart = run.stepLoss.length ? fill(s.lossChartSteps, run.loss.length, run.stepLoss.length) : fill(s.lossChart, run.loss.length);
+    canvas.setAttribute('aria-label', l ? fill(s.lastLoss, chart, l.y.toFixed(3)) : chart);
   }
 
   private drawMiou(canvas: HTMLCanvasElement, run: TrainingRun, width: number): void {
@@ -106,9 +112,10 @@ export class TrainingView {
       x: epochAxis(run),
       y: { min: lo, max: hi, ticks: niceTicks(lo, hi, 4), format: (v) => `${Math.round(v * 100)}%` },
       series: [{ points: run.valMiou, color: themeColor('--vscode-charts-blue', '#3794ff'), dot: run.valMiou.length > 40 ? 0 : 2.5 }],
-      ...(best ? { marker: { point: best, label: `best ${pct(best.y)} @ ${best.x}`, color: green } } : {}),
+      ...(best ? { marker: { point: best, label: fill(strings().training.marker, pct(best.y), best.x), color: green } } : {}),
     });
-    canvas.setAttribute('aria-label', `Val mIoU over ${run.valMiou.length} epochs${best ? `, best ${pct(best.y)} at epoch ${best.x}` : ''}`);
+    const s = strings().training;
+    canvas.setAttribute('aria-label', best ? fill(s.miouChartBest, run.valMiou.length, pct(best.y), best.x) : fill(s.miouChart, run.valMiou.length));
   }
 
   /** Draws every chart at the section's width (call when it is attached and visible). */
