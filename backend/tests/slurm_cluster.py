@@ -11,7 +11,8 @@ from seglab_trainer.service.client import LocalService
 BACKEND = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CLUSTER_PY = os.path.join(os.path.dirname(BACKEND), "scripts", "slurm", "cluster.py")
 TOKEN = "slurm-test-token"
-TINY = {"arch": "unet", "unetBase": 8, "unetDepth": 3, "imageSize": 32, "batchSize": 2}
+#: patience 0: long jobs run until stopped, not until val mIoU stalls
+TINY = {"arch": "unet", "unetBase": 8, "unetDepth": 3, "imageSize": 32, "batchSize": 2, "patience": 0}
 
 
 class Cluster:

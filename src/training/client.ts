@@ -16,8 +16,8 @@ export interface JobParams {
   epochs?: number;
   patience?: number | null;
   minutes?: number | null;
-  imageSize?: number;
-  batchSize?: number;
+  imageSize?: number | null;
+  batchSize?: number | null;
   lr?: number | null;
   weightDecay?: number | null;
   optimizer?: string;

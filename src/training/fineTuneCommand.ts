@@ -55,12 +55,13 @@ async function askParams(client: TrainingClient, models: ModelRegistry | undefin
     validateInput: (v) => (/^\d+$/.test(v) && +v >= 1 && +v <= 10000 ? undefined : vscode.l10n.t('A whole number from 1 to 10000')),
   });
   if (!epochs) return undefined;
-  const size = await vscode.window.showQuickPick(
-    ['256', '384', '512', '768', '1024'].map((s) => ({ label: s, description: s === '512' ? vscode.l10n.t('default') : undefined })).sort((a, b) => Number(b.label === '512') - Number(a.label === '512')),
-    { placeHolder: vscode.l10n.t('Training crop size (pixels)') },
-  );
+  // Auto leaves the crop to the trainer, which sizes it from the training images (never upscaling small ones).
+  const auto = { label: vscode.l10n.t('Auto'), description: vscode.l10n.t('from the training images (default)'), imageSize: undefined };
+  const size = await vscode.window.showQuickPick([auto, ...[256, 384, 512, 768, 1024].map((s) => ({ label: String(s), description: undefined, imageSize: s }))], {
+    placeHolder: vscode.l10n.t('Training crop size (pixels)'),
+  });
   if (!size) return undefined;
-  return { ...arch.params, epochs: Number(epochs), imageSize: Number(size.label) };
+  return { ...arch.params, epochs: Number(epochs), ...(size.imageSize ? { imageSize: size.imageSize } : {}) };
 }
 
 /** Follows a job (or submits one first) in a cancellable notification; Cancel asks the backend to cancel it. */

@@ -219,10 +219,6 @@ class JobManager:
             p["arch"],
             "--epochs",
             str(p["epochs"]),
-            "--image-size",
-            str(p["imageSize"]),
-            "--batch-size",
-            str(p["batchSize"]),
             "--optimizer",
             p["optimizer"],
             "--seed",
@@ -231,6 +227,8 @@ class JobManager:
             job["device"],
         ]
         for key, flag in (
+            ("imageSize", "--image-size"),
+            ("batchSize", "--batch-size"),
             ("lr", "--lr"),
             ("patience", "--patience"),
             ("minutes", "--minutes"),

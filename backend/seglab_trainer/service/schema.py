@@ -38,8 +38,8 @@ class JobRequest(BaseModel):
     minutes: Optional[float] = Field(
         None, gt=0, le=10080, description="time budget: as many epochs as fit, at most `epochs` (null: no budget)"
     )
-    imageSize: int = Field(512, ge=32, le=4096)
-    batchSize: int = Field(8, ge=1, le=1024)
+    imageSize: Optional[int] = Field(None, ge=32, le=4096, description="training crop (null: from the images' sizes)")
+    batchSize: Optional[int] = Field(None, ge=1, le=1024, description="null: from the device's memory and the data")
     lr: Optional[float] = Field(None, gt=0, lt=10)
     weightDecay: Optional[float] = Field(None, ge=0, lt=1)
     optimizer: str = Field("adamw", enum=list(OPTIMIZERS))
