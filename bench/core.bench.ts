@@ -211,7 +211,11 @@ function benchPng(content: 'labels' | 'random'): void {
       for (const png of pngs) decodeMask(png, { path: 'bench.png', classes });
     });
     const header = { content, zlib, masks: count, width: SIZE, height: SIZE };
-    report({ name: 'png-decode', ...header, ...compared(speeds(count * PIXELS, decodeTiming), 'pillow', pillow && { wall: pillow.decWall, cpu: pillow.decCpu }) });
+    report({
+      name: 'png-decode',
+      ...header,
+      ...compared(speeds(count * PIXELS, decodeTiming), 'pillow', pillow && { wall: pillow.decWall, cpu: pillow.decCpu }),
+    });
     report({
       name: 'png-encode',
       ...header,

@@ -30,7 +30,17 @@ const CALIBRATION = `(() => { const a = new Uint8Array(1 << 24); let n = 0; cons
 let calibrationMs = 0;
 
 function report(name: string, value: number, unit: string, target: string, extra: Record<string, unknown> = {}): void {
-  const result = { bench: 'editor', name, value: Math.round(value * 10) / 10, unit, target, ...extra, calibrationMs: Math.round(calibrationMs), machine, load: loadavg()[0] };
+  const result = {
+    bench: 'editor',
+    name,
+    value: Math.round(value * 10) / 10,
+    unit,
+    target,
+    ...extra,
+    calibrationMs: Math.round(calibrationMs),
+    machine,
+    load: loadavg()[0],
+  };
   console.log(JSON.stringify(result));
 }
 
@@ -76,14 +86,20 @@ async function main(): Promise<void> {
     page.on('crash', () => console.error('page crashed'));
     page.on('console', (m) => console.error('page:', m.text()));
     page.on('pageerror', (e) => console.error('page error:', e));
-    const webviewOpen = await page.evaluate(async ({ S, classes }) => {
-      const bytes = await (await fetch('/mask.raw')).arrayBuffer();
-      const start = performance.now();
-      window.postMessage({ type: 'init', version: 1, imageUri: '/image', imageName: 'big.jpg', width: S, height: S, mask: bytes, classes, ignoreIndex: 255 }, '*');
-      while (!document.querySelector('#app[aria-busy="false"]')) await new Promise((resolve) => setTimeout(resolve, 1));
-      await new Promise((resolve) => requestAnimationFrame(resolve));
-      return performance.now() - start;
-    }, { S, classes });
+    const webviewOpen = await page.evaluate(
+      async ({ S, classes }) => {
+        const bytes = await (await fetch('/mask.raw')).arrayBuffer();
+        const start = performance.now();
+        window.postMessage(
+          { type: 'init', version: 1, imageUri: '/image', imageName: 'big.jpg', width: S, height: S, mask: bytes, classes, ignoreIndex: 255 },
+          '*',
+        );
+        while (!document.querySelector('#app[aria-busy="false"]')) await new Promise((resolve) => setTimeout(resolve, 1));
+        await new Promise((resolve) => requestAnimationFrame(resolve));
+        return performance.now() - start;
+      },
+      { S, classes },
+    );
     report('open-to-first-paint', hostDecode + webviewOpen, 'ms', '< 1500', { hostDecodeMs: Math.round(hostDecode), webviewMs: Math.round(webviewOpen) });
     const status = await page.textContent('#status');
     if (status?.startsWith('Cannot')) throw new Error(status);
@@ -105,7 +121,10 @@ async function main(): Promise<void> {
     const frames = await page.evaluate(() => (window as unknown as { frameTimes: number[] }).frameTimes.slice());
     await page.evaluate('window.frameTimes = []');
     await page.mouse.up();
-    const intervals = frames.slice(1).map((f, i) => f - frames[i]).sort((a, b) => a - b);
+    const intervals = frames
+      .slice(1)
+      .map((f, i) => f - frames[i])
+      .sort((a, b) => a - b);
     const span = frames[frames.length - 1] - frames[0];
     report('stroke-fps', ((frames.length - 1) / span) * 1000, 'fps', '>= 60', {
       brushPx: Number(size) || 64,
@@ -146,7 +165,12 @@ async function main(): Promise<void> {
     }
     calibrationMs = (await page.evaluate(CALIBRATION)) as number;
     const fill = fills.reduce((a, b) => (a.computeMs <= b.computeMs ? a : b));
-    report('flood-fill', fill.computeMs, 'ms', '< 100', { pixels: S * S, runs: fills.map((f) => Math.round(f.computeMs)), toPaintedMs: Math.round(fill.paintMs), deltaBytes: fill.deltaBytes });
+    report('flood-fill', fill.computeMs, 'ms', '< 100', {
+      pixels: S * S,
+      runs: fills.map((f) => Math.round(f.computeMs)),
+      toPaintedMs: Math.round(fill.paintMs),
+      deltaBytes: fill.deltaBytes,
+    });
 
     // Magic wand on the textured field (3/4 of the image); the first use also reads the image's pixels.
     await page.keyboard.press('w');

@@ -61,7 +61,8 @@ async function main(): Promise<void> {
   const cold = await time(cache);
   const warm = await time(cache);
   pool.dispose();
-  if (cold.e.images.length !== PAIRS || cold.e.problems.length > 0) throw new Error(`scored ${cold.e.images.length} of ${PAIRS}; ${cold.e.problems.length} problems`);
+  if (cold.e.images.length !== PAIRS || cold.e.problems.length > 0)
+    throw new Error(`scored ${cold.e.images.length} of ${PAIRS}; ${cold.e.problems.length} problems`);
 
   // Where one pair's time goes, in this thread.
   const { gt, pred } = maskPair(0, SIZE, SIZE);
@@ -80,8 +81,20 @@ async function main(): Promise<void> {
 
   const r = (s: number) => +s.toFixed(3);
   const machine = { cpus: cpus().length, model: cpus()[0]?.model, loadavg: loadavg().map((l) => +l.toFixed(2)) };
-  console.log(JSON.stringify({ name: 'miou-10k', pairs: PAIRS, seconds: r(cold.seconds), cpuSeconds: r(cold.cpuSeconds), workers: pool.size, miou: cold.e.scores.miou, machine }));
-  console.log(JSON.stringify({ name: 'miou-10k-warm-cache', pairs: PAIRS, seconds: r(warm.seconds), cpuSeconds: r(warm.cpuSeconds), rescoredFromCache: warm.e.rescored }));
+  console.log(
+    JSON.stringify({
+      name: 'miou-10k',
+      pairs: PAIRS,
+      seconds: r(cold.seconds),
+      cpuSeconds: r(cold.cpuSeconds),
+      workers: pool.size,
+      miou: cold.e.scores.miou,
+      machine,
+    }),
+  );
+  console.log(
+    JSON.stringify({ name: 'miou-10k-warm-cache', pairs: PAIRS, seconds: r(warm.seconds), cpuSeconds: r(warm.cpuSeconds), rescoredFromCache: warm.e.rescored }),
+  );
   console.log(JSON.stringify({ name: 'miou-pair-split', size: SIZE, avgFileBytes: file.length, ...split, generatedSeconds: r(generated) }));
 }
 

@@ -78,7 +78,18 @@ async function latency(path: string, provider: NodeProvider, threads: number): P
     total.push(performance.now() - t);
   }
   await m.backend.release();
-  console.log(JSON.stringify({ bench: 'prelabel-latency', file: path.split('/').pop(), provider: m.backend.provider, threads, size: SIZE, pipelineMs: +median(total).toFixed(1), sessionMs: +median(session).toFixed(1), runs: total.length }));
+  console.log(
+    JSON.stringify({
+      bench: 'prelabel-latency',
+      file: path.split('/').pop(),
+      provider: m.backend.provider,
+      threads,
+      size: SIZE,
+      pipelineMs: +median(total).toFixed(1),
+      sessionMs: +median(session).toFixed(1),
+      runs: total.length,
+    }),
+  );
 }
 
 function datasetRoot(): string {
@@ -86,7 +97,10 @@ function datasetRoot(): string {
   if (!existsSync(join(root, '.complete'))) {
     rmSync(root, { recursive: true, force: true });
     mkdirSync(join(root, 'images'), { recursive: true });
-    writeFileSync(join(root, 'seglab.json'), JSON.stringify({ name: 'bench', classes: Array.from({ length: 21 }, (_, i) => ({ id: i, name: `class${i}`, color: [i, i * 3, i * 7] })) }));
+    writeFileSync(
+      join(root, 'seglab.json'),
+      JSON.stringify({ name: 'bench', classes: Array.from({ length: 21 }, (_, i) => ({ id: i, name: `class${i}`, color: [i, i * 3, i * 7] })) }),
+    );
     for (let i = 0; i < DATASET_IMAGES; i++) {
       const rgb = rgbImage(SIZE, SIZE, i);
       const rgba = new Uint8Array(SIZE * SIZE * 4);
@@ -107,13 +121,26 @@ async function throughput(path: string, threads: number): Promise<void> {
   rmSync(outDir, { recursive: true, force: true });
   const result = await prelabelDataset(fs, index, m, { outDir });
   await m.backend.release();
-  console.log(JSON.stringify({ bench: 'prelabel-throughput', file: path.split('/').pop(), provider: 'cpu', threads, images: result.written.length, failed: result.failed.length, seconds: +result.seconds.toFixed(2), imagesPerSecond: +(result.written.length / result.seconds).toFixed(2) }));
+  console.log(
+    JSON.stringify({
+      bench: 'prelabel-throughput',
+      file: path.split('/').pop(),
+      provider: 'cpu',
+      threads,
+      images: result.written.length,
+      failed: result.failed.length,
+      seconds: +result.seconds.toFixed(2),
+      imagesPerSecond: +(result.written.length / result.seconds).toFixed(2),
+    }),
+  );
 }
 
 /** Best of 3 passes over the dataset's JPEGs, in Mpx/s; Pillow's when /usr/bin/python3 has it. */
 async function jpegDecode(): Promise<void> {
   const dir = join(datasetRoot(), 'images');
-  const files = readdirSync(dir).filter((f) => f.endsWith('.jpg')).map((f) => join(dir, f));
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith('.jpg'))
+    .map((f) => join(dir, f));
   const bytes = files.map((f) => readFileSync(f));
   const mpx = (files.length * SIZE * SIZE) / 1e6;
   const bestOf3 = async (decode: (b: Uint8Array, i: number) => unknown) => {
@@ -127,7 +154,11 @@ async function jpegDecode(): Promise<void> {
   };
   const libjpegTurbo = await bestOf3((b, i) => decodeImage(b, files[i]));
   const jpegJs = await bestOf3((b) => jpegJsDecode(b, { useTArray: true, formatAsRGBA: false }));
-  const py = spawnSync('/usr/bin/python3', ['-c', `
+  const py = spawnSync(
+    '/usr/bin/python3',
+    [
+      '-c',
+      `
 import sys, time
 from PIL import Image
 files = sys.argv[1:]
@@ -137,15 +168,34 @@ for p in range(4):
     for f in files:
         Image.open(f).convert('RGB').load()
     if p: best = min(best, time.perf_counter() - t)
-print(best)`, ...files], { encoding: 'utf8' });
+print(best)`,
+      ...files,
+    ],
+    { encoding: 'utf8' },
+  );
   const pillow = py.status === 0 ? +(mpx / Number(py.stdout)).toFixed(1) : null;
-  console.log(JSON.stringify({ bench: 'jpeg-decode', images: files.length, width: SIZE, height: SIZE, libjpegTurboWasmMpxPerSec: libjpegTurbo, jpegJsMpxPerSec: jpegJs, pillowMpxPerSec: pillow, overJpegJs: +(libjpegTurbo / jpegJs).toFixed(2), overPillow: pillow && +(libjpegTurbo / pillow).toFixed(2) }));
+  console.log(
+    JSON.stringify({
+      bench: 'jpeg-decode',
+      images: files.length,
+      width: SIZE,
+      height: SIZE,
+      libjpegTurboWasmMpxPerSec: libjpegTurbo,
+      jpegJsMpxPerSec: jpegJs,
+      pillowMpxPerSec: pillow,
+      overJpegJs: +(libjpegTurbo / jpegJs).toFixed(2),
+      overPillow: pillow && +(libjpegTurbo / pillow).toFixed(2),
+    }),
+  );
 }
 
 function child(args: string[]): Array<Record<string, number | string>> {
   const r = spawnSync(process.execPath, ['--import', 'tsx', __filename, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
   if (r.status !== 0) throw new Error(`bench child ${args.join(' ')} failed (${r.signal ?? r.status})`);
-  const lines = r.stdout.trim().split('\n').filter((l) => l.startsWith('{'));
+  const lines = r.stdout
+    .trim()
+    .split('\n')
+    .filter((l) => l.startsWith('{'));
   for (const l of lines) console.log(l);
   return lines.map((l) => JSON.parse(l));
 }
@@ -156,24 +206,38 @@ async function main(): Promise<void> {
   if (mode === '--throughput') return throughput(rest[0], Number(rest[1]));
   if (mode === '--jpeg') return jpegDecode();
   const dirs = { test: await testModelsDir(false), bench: await testModelsDir(true) };
-  console.error(`load average at start: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  console.error(
+    `load average at start: ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
   for (const model of MODELS) {
     const path = join(model.bench ? dirs.bench : dirs.test, model.file);
     for (const threads of [1, 2]) {
       const [native] = child(['--latency', path, 'cpu', String(threads)]);
       const [wasm] = child(['--latency', path, 'wasm', String(threads)]);
       const fallback = (native.pipelineMs as number) / (native.sessionMs as number);
-      console.log(JSON.stringify({
-        bench: 'prelabel-ratio', model: model.label, threads,
-        nativeMs: native.pipelineMs, wasmMs: wasm.pipelineMs,
-        wasmOverNative: +((wasm.pipelineMs as number) / (native.pipelineMs as number)).toFixed(2),
-        cpuFallbackOverNativeSession: +fallback.toFixed(2), fallbackWithin1_5x: fallback <= 1.5,
-      }));
+      console.log(
+        JSON.stringify({
+          bench: 'prelabel-ratio',
+          model: model.label,
+          threads,
+          nativeMs: native.pipelineMs,
+          wasmMs: wasm.pipelineMs,
+          wasmOverNative: +((wasm.pipelineMs as number) / (native.pipelineMs as number)).toFixed(2),
+          cpuFallbackOverNativeSession: +fallback.toFixed(2),
+          fallbackWithin1_5x: fallback <= 1.5,
+        }),
+      );
     }
   }
   for (const model of MODELS.slice(0, 2)) child(['--throughput', join(model.bench ? dirs.bench : dirs.test, model.file), '2']);
   await jpegDecode();
-  console.error(`load average at end: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  console.error(
+    `load average at end: ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
 }
 
 main().catch((error) => {

@@ -25,7 +25,8 @@ async function main(): Promise<number> {
   let failed = 0;
   for (const file of files) {
     const left = Math.round((deadline - performance.now()) / 1000);
-    const { code, timedOut } = left > 0 ? await runWithDeadline(process.execPath, ['--import', 'tsx', join(dir, file)], {}, left, `bench/${file}`) : { code: 1, timedOut: true };
+    const { code, timedOut } =
+      left > 0 ? await runWithDeadline(process.execPath, ['--import', 'tsx', join(dir, file)], {}, left, `bench/${file}`) : { code: 1, timedOut: true };
     if (code !== 0) {
       failed++;
       console.error(`bench/${file} ${timedOut ? 'ran out of time' : `failed (exit ${code})`}`);

@@ -54,7 +54,17 @@ async function encoderTime(dir: string): Promise<Embeddings> {
     times.push(performance.now() - t);
   }
   await encoder.release();
-  report({ bench: 'smartselect-encoder', model: 'ViT-B-sized (SAM ImageEncoderViT, no relative position bias)', provider: 'cpu', threads: 2, width: WIDTH, height: HEIGHT, firstMs: Math.round(times[0]), medianMs: Math.round(percentile(times.slice(1), 50)), runs: times.length });
+  report({
+    bench: 'smartselect-encoder',
+    model: 'ViT-B-sized (SAM ImageEncoderViT, no relative position bias)',
+    provider: 'cpu',
+    threads: 2,
+    width: WIDTH,
+    height: HEIGHT,
+    firstMs: Math.round(times[0]),
+    medianMs: Math.round(percentile(times.slice(1), 50)),
+    runs: times.length,
+  });
   return embeddings!;
 }
 
@@ -72,7 +82,19 @@ async function promptLatency(decoder: MultiSession, embeddings: Embeddings, thre
     }
   }
   const warm = times.slice(1);
-  report({ bench: 'smartselect-prompt', model: 'SAM prompt decoder (random weights)', provider: decoder.provider, threads, width: WIDTH, height: HEIGHT, firstMs: Math.round(times[0]), p50Ms: +percentile(warm, 50).toFixed(1), p95Ms: +percentile(warm, 95).toFixed(1), prompts: warm.length, targetP95Ms: 100 });
+  report({
+    bench: 'smartselect-prompt',
+    model: 'SAM prompt decoder (random weights)',
+    provider: decoder.provider,
+    threads,
+    width: WIDTH,
+    height: HEIGHT,
+    firstMs: Math.round(times[0]),
+    p50Ms: +percentile(warm, 50).toFixed(1),
+    p95Ms: +percentile(warm, 95).toFixed(1),
+    prompts: warm.length,
+    targetP95Ms: 100,
+  });
 }
 
 async function main(): Promise<void> {
@@ -81,7 +103,11 @@ async function main(): Promise<void> {
   const bytes = readFileSync(join(dir, card.decoder.file));
   const ort = requireRuntime<typeof OrtWeb>('onnxruntime-web');
   ort.env.wasm.numThreads = 1;
-  const web = ortMultiSession((await ort.InferenceSession.create(bytes, { executionProviders: ['wasm'], graphOptimizationLevel: 'all' })) as unknown as OrtSessionLike, ort.Tensor as unknown as OrtAnyTensorConstructor, 'wasm');
+  const web = ortMultiSession(
+    (await ort.InferenceSession.create(bytes, { executionProviders: ['wasm'], graphOptimizationLevel: 'all' })) as unknown as OrtSessionLike,
+    ort.Tensor as unknown as OrtAnyTensorConstructor,
+    'wasm',
+  );
   await promptLatency(web, embeddings, 1);
   await web.release();
   const native = await createNativeSession(bytes, 2);

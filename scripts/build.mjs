@@ -16,11 +16,27 @@ const webviewEntries = existsSync('webview')
 
 const configs = [
   { ...common, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', platform: 'node', format: 'cjs', target: 'node20', external: ['vscode'] },
-  { ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', platform: 'node', format: 'cjs', target: 'node20', banner: { js: '#!/usr/bin/env node' } },
+  {
+    ...common,
+    entryPoints: ['src/cli/main.ts'],
+    outfile: 'dist/cli.js',
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    banner: { js: '#!/usr/bin/env node' },
+  },
   { ...common, entryPoints: ['src/miou/worker.ts'], outfile: 'dist/miouWorker.js', platform: 'node', format: 'cjs', target: 'node20' },
 ];
 if (webviewEntries.length > 0) {
-  configs.push({ ...common, entryPoints: webviewEntries, outdir: 'dist/webview', platform: 'browser', format: 'esm', target: 'es2022', loader: { '.css': 'text' } });
+  configs.push({
+    ...common,
+    entryPoints: webviewEntries,
+    outdir: 'dist/webview',
+    platform: 'browser',
+    format: 'esm',
+    target: 'es2022',
+    loader: { '.css': 'text' },
+  });
 }
 
 // onnxruntime-node cannot be bundled (native binary; src/node/onnxBackends.ts imports it by a
@@ -32,7 +48,8 @@ else rmSync(ORT_DIST, { recursive: true, force: true });
 
 // The mask editor's inference engine loads only these ONNX Runtime Web files (webview/prelabel/engine.ts).
 rmSync('dist/ort', { recursive: true, force: true });
-for (const f of JSON.parse(readFileSync('webview/prelabel/ortWebFiles.json', 'utf8'))) cpSync(join('node_modules/onnxruntime-web/dist', f), join('dist/ort', f));
+for (const f of JSON.parse(readFileSync('webview/prelabel/ortWebFiles.json', 'utf8')))
+  cpSync(join('node_modules/onnxruntime-web/dist', f), join('dist/ort', f));
 
 // The JPEG decoder's WASM (src/core/model/image.ts): its Emscripten loader reads it beside the
 // bundle that runs it (dist/extension.js, dist/cli.js).

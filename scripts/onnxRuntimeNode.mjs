@@ -10,7 +10,9 @@ export const ORT_DIST = 'dist/onnxruntime-node';
 
 /** VS Code's target names (`linux-x64`, `win32-arm64`, …) that onnxruntime-node has binaries for. */
 export function onnxRuntimeTargets() {
-  return readdirSync(BIN).flatMap((os) => readdirSync(join(BIN, os)).map((arch) => `${os}-${arch}`)).sort();
+  return readdirSync(BIN)
+    .flatMap((os) => readdirSync(join(BIN, os)).map((arch) => `${os}-${arch}`))
+    .sort();
 }
 
 /** The native files onnxruntime-node ships for `target`, relative to its bin folder's target folder. */

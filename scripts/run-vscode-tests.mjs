@@ -155,7 +155,14 @@ async function inCodeServer() {
     timeout: 30_000,
     // The patched page counts as a public address space; without this, Chromium refuses its
     // WebSocket to 127.0.0.1 (local network access checks).
-    args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-features=LocalNetworkAccessChecks'],
+    args: [
+      '--no-sandbox',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      '--disable-features=LocalNetworkAccessChecks',
+    ],
   });
   try {
     stopRunning = () => browser.close().finally(() => server.stop());

@@ -22,7 +22,9 @@ export function webviewPage(
     'script-src': [`'nonce-${nonce}'`],
   };
   for (const [name, sources] of Object.entries(page.extraSources ?? {})) directives[name] = [...(directives[name] ?? []), ...sources];
-  const csp = Object.entries(directives).map(([name, sources]) => `${name} ${sources.join(' ')}`).join('; ');
+  const csp = Object.entries(directives)
+    .map(([name, sources]) => `${name} ${sources.join(' ')}`)
+    .join('; ');
   return `<!DOCTYPE html>
 <html lang="en">
 <head>

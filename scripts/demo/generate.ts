@@ -86,7 +86,12 @@ export async function generateDemoDataset(root: string, options: DemoOptions = {
   // Each image has its own random stream, so the split between workers changes no byte.
   const workers = Math.max(1, Math.min(availableParallelism(), 4, Math.ceil(count / 8)));
   await Promise.all(
-    Array.from({ length: workers }, (_, w) => runWorker(jobs.filter((_, i) => i % workers === w), config)),
+    Array.from({ length: workers }, (_, w) =>
+      runWorker(
+        jobs.filter((_, i) => i % workers === w),
+        config,
+      ),
+    ),
   );
   writeFileSync(join(root, config.splits.train), plan.train.join('\n') + '\n');
   writeFileSync(join(root, config.splits.val), plan.val.join('\n') + '\n');

@@ -66,9 +66,15 @@ export function boxBlur(channel: Float32Array, size: number, radius: number): vo
   };
   for (let y = 0; y < size; y++) {
     const row = y * size;
-    pass((k) => channel[row + k], (k, v) => (channel[row + k] = v));
+    pass(
+      (k) => channel[row + k],
+      (k, v) => (channel[row + k] = v),
+    );
   }
   for (let x = 0; x < size; x++) {
-    pass((k) => channel[k * size + x], (k, v) => (channel[k * size + x] = v));
+    pass(
+      (k) => channel[k * size + x],
+      (k, v) => (channel[k * size + x] = v),
+    );
   }
 }

@@ -68,7 +68,9 @@ async function main(): Promise<void> {
   linkExtension(extensionsDir);
   const port = Number(process.env.SEGLAB_DEMO_PORT ?? (await freePort()));
   const server = await startCodeServer({ tools, port, userDataDir, extensionsDir, folder: datasetDir, logFile: join(cache, 'code-server', 'code-server.log') });
-  console.log(`\n[demo] SegLab demo running. Open this URL in a browser:\n\n    ${server.url}\n\n[demo] Ctrl+C stops it. code-server's log: ${join(cache, 'code-server', 'code-server.log')}`);
+  console.log(
+    `\n[demo] SegLab demo running. Open this URL in a browser:\n\n    ${server.url}\n\n[demo] Ctrl+C stops it. code-server's log: ${join(cache, 'code-server', 'code-server.log')}`,
+  );
   const exitedOnItsOwn = (code: number | null) => {
     console.error(`[demo] code-server exited (${code})`);
     process.exit(1);

@@ -80,7 +80,8 @@ export function ensureTools(tools = toolsPaths(), log: (line: string) => void = 
   if (!nodeOk(tools.node)) throw new Error(`${tools.node}: Node ${NODE_MAJOR} did not install`);
   npm(['rebuild', 'argon2', 'code-server']);
   const version = installedVersion(tools);
-  if (version !== CODE_SERVER_VERSION) throw new Error(`${tools.codeServerEntry}: code-server ${CODE_SERVER_VERSION} did not install (found ${version ?? 'none'})`);
+  if (version !== CODE_SERVER_VERSION)
+    throw new Error(`${tools.codeServerEntry}: code-server ${CODE_SERVER_VERSION} did not install (found ${version ?? 'none'})`);
   checkStarts(tools);
   writeFileSync(markerOf(tools), JSON.stringify({ codeServer: version }) + '\n');
   log(`[tools] code-server ${version} with Node ${execFileSync(tools.node, ['--version'], { encoding: 'utf8' }).trim()} in ${tools.dir}`);
@@ -105,7 +106,8 @@ function checkStarts(tools: Tools): void {
   try {
     const args = [tools.codeServerEntry, ...isolatedArgs(temp), '--version'];
     const r = spawnSync(tools.node, args, { encoding: 'utf8', timeout: 60_000 });
-    if (r.status !== 0) throw new Error(`${tools.codeServerEntry}: code-server does not start (${r.error?.message ?? `exit ${r.status ?? r.signal}`}): ${r.stderr.trim()}`);
+    if (r.status !== 0)
+      throw new Error(`${tools.codeServerEntry}: code-server does not start (${r.error?.message ?? `exit ${r.status ?? r.signal}`}): ${r.stderr.trim()}`);
   } finally {
     rmSync(temp, { recursive: true, force: true });
   }

@@ -66,8 +66,10 @@ export function freePort(): Promise<number> {
 
 const baseArgs = (o: Pick<CodeServerOptions, 'userDataDir' | 'extensionsDir'>) => [
   ...configArgs(o.userDataDir),
-  '--user-data-dir', o.userDataDir,
-  '--extensions-dir', o.extensionsDir,
+  '--user-data-dir',
+  o.userDataDir,
+  '--extensions-dir',
+  o.extensionsDir,
   '--disable-telemetry',
   '--disable-update-check',
 ];
@@ -84,8 +86,10 @@ export function installExtension(tools: Tools, vsix: string, dirs: Pick<CodeServ
 export async function startCodeServer(o: CodeServerOptions): Promise<RunningCodeServer> {
   const args = [
     o.tools.codeServerEntry,
-    '--auth', 'none',
-    '--bind-addr', `127.0.0.1:${o.port}`,
+    '--auth',
+    'none',
+    '--bind-addr',
+    `127.0.0.1:${o.port}`,
     ...baseArgs(o),
     '--disable-workspace-trust',
     '--disable-getting-started-override',

@@ -36,12 +36,20 @@ export function parsePointsOption(text: string): PromptPoint[] {
     .trim()
     .split(/\s+/)
     .filter((s) => s !== '')
-    .map((s, i) => point(s.split(',').map((n) => (n.trim() === '' ? NaN : Number(n))), `--points item ${i + 1} "${s}"`));
+    .map((s, i) =>
+      point(
+        s.split(',').map((n) => (n.trim() === '' ? NaN : Number(n))),
+        `--points item ${i + 1} "${s}"`,
+      ),
+    );
 }
 
 /** `--box x0,y0,x1,y1`. */
 export function parseBoxOption(text: string): Prompt['box'] {
-  return box(text.split(',').map((n) => (n.trim() === '' ? NaN : Number(n))), `--box "${text}"`);
+  return box(
+    text.split(',').map((n) => (n.trim() === '' ? NaN : Number(n))),
+    `--box "${text}"`,
+  );
 }
 
 /** One --session line: {"image", "points": [[x, y, label], ...], "box"?, "previous"?, "out"}. */
@@ -57,8 +65,10 @@ export function parseRequestLine(line: string): ClickRequest {
   const known = ['image', 'points', 'box', 'previous', 'out'];
   const unknown = Object.keys(r).filter((k) => !known.includes(k));
   if (unknown.length > 0) throw new RequestError(`unknown field${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')} (expected ${known.join(', ')})`);
-  for (const key of ['image', 'out'] as const) if (typeof r[key] !== 'string' || r[key] === '') throw new RequestError(`${key}: expected a file path, got ${show(r[key])}`);
-  if (r.previous !== undefined && (typeof r.previous !== 'string' || r.previous === '')) throw new RequestError(`previous: expected a file path, got ${show(r.previous)}`);
+  for (const key of ['image', 'out'] as const)
+    if (typeof r[key] !== 'string' || r[key] === '') throw new RequestError(`${key}: expected a file path, got ${show(r[key])}`);
+  if (r.previous !== undefined && (typeof r.previous !== 'string' || r.previous === ''))
+    throw new RequestError(`previous: expected a file path, got ${show(r.previous)}`);
   const points = r.points ?? [];
   if (!Array.isArray(points)) throw new RequestError(`points: expected [[x, y, label], ...], got ${show(points)}`);
   return {

@@ -69,7 +69,15 @@ export class ClickRunner {
     const png = encodeMask({ width: selection.width, height: selection.height, data: best.mask }, MASK_CLASSES, 255);
     await this.fs.writeFileAtomic(request.out, png);
     remember(this.lowRes, request.out, best.lowRes, KEEP_MASKS);
-    return { out: request.out, score: best.score, ms: this.now() - start, encodeMs, decodeMs, embeddings: embeddingSource, scores: selection.candidates.map((c) => c.score) };
+    return {
+      out: request.out,
+      score: best.score,
+      ms: this.now() - start,
+      encodeMs,
+      decodeMs,
+      embeddings: embeddingSource,
+      scores: selection.candidates.map((c) => c.score),
+    };
   }
 
   private async embeddingsOf(path: string): Promise<{ embeddings: Embeddings; encodeMs: number; source: EmbeddingSource }> {
@@ -103,7 +111,8 @@ export class ClickRunner {
     if ((await this.fs.stat(path))?.type !== 'file') throw new DataError(path, 'no such mask (previous)');
     const mask = decodeMask(await this.fs.readFile(path), { path, classes: MASK_CLASSES });
     const { width, height } = embeddings;
-    if (mask.width !== width || mask.height !== height) throw new DataError(path, `the previous mask is ${mask.width}x${mask.height}, the image ${width}x${height}`);
+    if (mask.width !== width || mask.height !== height)
+      throw new DataError(path, `the previous mask is ${mask.width}x${mask.height}, the image ${width}x${height}`);
     return binaryMaskInput(mask.data, samFrame(width, height, this.model.card.encoder.input.size));
   }
 }

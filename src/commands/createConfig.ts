@@ -11,11 +11,7 @@ import { errorMessage } from '../core/errors';
  * splits) so it can be edited. An existing file is only replaced after the user confirms.
  * Returns the file written, or undefined when nothing was written.
  */
-export async function createConfig(
-  registry: DatasetRegistry,
-  log: vscode.LogOutputChannel,
-  target?: TreeNode | vscode.Uri,
-): Promise<vscode.Uri | undefined> {
+export async function createConfig(registry: DatasetRegistry, log: vscode.LogOutputChannel, target?: TreeNode | vscode.Uri): Promise<vscode.Uri | undefined> {
   const dataset = await pickDataset(registry, target, vscode.l10n.t('Dataset to write seglab.json for'));
   if (!dataset) return undefined;
   const index = dataset.index;

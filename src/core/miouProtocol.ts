@@ -356,7 +356,12 @@ function trainingRun(value: unknown, i: number): TrainingRun {
   };
   const epochs = optionalEpoch(value.epochs, `${what}.epochs`);
   const best = optionalEpoch(value.bestEpoch, `${what}.bestEpoch`);
-  return { ...run, ...(value.error !== undefined ? { error: value.error as string } : {}), ...(epochs ? { epochs } : {}), ...(best ? { bestEpoch: best } : {}) };
+  return {
+    ...run,
+    ...(value.error !== undefined ? { error: value.error as string } : {}),
+    ...(epochs ? { epochs } : {}),
+    ...(best ? { bestEpoch: best } : {}),
+  };
 }
 
 /** The webview checks a training message before drawing it (its numbers come from job events and card files). */

@@ -188,7 +188,8 @@ export interface CancelModelMessage {
   requestId: number;
 }
 
-export type ToWebviewMessage = InitMessage | ApplyDeltaMessage | ReplaceMaskMessage | ReplyMessage | PredictionMessage | DisagreementMessage | RunModelMessage | CancelModelMessage;
+export type ToWebviewMessage =
+  InitMessage | ApplyDeltaMessage | ReplaceMaskMessage | ReplyMessage | PredictionMessage | DisagreementMessage | RunModelMessage | CancelModelMessage;
 
 export interface ReadyMessage {
   type: MessageType.Ready;
@@ -253,7 +254,8 @@ export function parseFromWebview(message: unknown): FromWebviewMessage {
     case MessageType.Capabilities: {
       const { webgpu, adapter } = message;
       if (typeof webgpu !== 'boolean') throw new ProtocolError('capabilities: webgpu must be a boolean');
-      if (adapter !== undefined && !isText(adapter, MAX_LABEL)) throw new ProtocolError(`capabilities: adapter must be a string of up to ${MAX_LABEL} characters`);
+      if (adapter !== undefined && !isText(adapter, MAX_LABEL))
+        throw new ProtocolError(`capabilities: adapter must be a string of up to ${MAX_LABEL} characters`);
       return { type: MessageType.Capabilities, webgpu, ...(adapter !== undefined ? { adapter } : {}) };
     }
     case MessageType.ModelResult:
@@ -271,15 +273,31 @@ function parseModelResult(message: Record<string, unknown>): ModelResultMessage 
     return { type: MessageType.ModelResult, requestId, error };
   }
   if (!isCount(width) || !isCount(height) || width === 0 || height === 0) throw new ProtocolError('modelResult: width and height must be positive integers');
-  for (const [name, buffer] of [['labels', labels], ['confidence', confidence]] as const) {
-    if (!(buffer instanceof ArrayBuffer) || buffer.byteLength !== width * height) throw new ProtocolError(`modelResult: ${name} must be an ArrayBuffer of width*height (${width * height}) bytes`);
+  for (const [name, buffer] of [
+    ['labels', labels],
+    ['confidence', confidence],
+  ] as const) {
+    if (!(buffer instanceof ArrayBuffer) || buffer.byteLength !== width * height)
+      throw new ProtocolError(`modelResult: ${name} must be an ArrayBuffer of width*height (${width * height}) bytes`);
   }
-  if (typeof provider !== 'string' || provider.length === 0 || provider.length > MAX_LABEL) throw new ProtocolError(`modelResult: provider must be a string of 1-${MAX_LABEL} characters`);
-  if (typeof milliseconds !== 'number' || !Number.isFinite(milliseconds) || milliseconds < 0) throw new ProtocolError('modelResult: milliseconds must be a non-negative number');
+  if (typeof provider !== 'string' || provider.length === 0 || provider.length > MAX_LABEL)
+    throw new ProtocolError(`modelResult: provider must be a string of 1-${MAX_LABEL} characters`);
+  if (typeof milliseconds !== 'number' || !Number.isFinite(milliseconds) || milliseconds < 0)
+    throw new ProtocolError('modelResult: milliseconds must be a non-negative number');
   if (!Array.isArray(defaults) || defaults.length > MAX_DEFAULTS || !defaults.every((d) => isText(d, MAX_TEXT))) {
     throw new ProtocolError(`modelResult: defaults must be up to ${MAX_DEFAULTS} strings`);
   }
-  return { type: MessageType.ModelResult, requestId, width, height, labels: labels as ArrayBuffer, confidence: confidence as ArrayBuffer, provider, milliseconds, defaults: defaults as string[] };
+  return {
+    type: MessageType.ModelResult,
+    requestId,
+    width,
+    height,
+    labels: labels as ArrayBuffer,
+    confidence: confidence as ArrayBuffer,
+    provider,
+    milliseconds,
+    defaults: defaults as string[],
+  };
 }
 
 /** Copies typed-array bytes into a fresh ArrayBuffer (postMessage needs a plain buffer, not a Node Buffer). */

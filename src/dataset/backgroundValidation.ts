@@ -48,10 +48,14 @@ export async function validateInBackground(
       await withProgress(dataset, todo.length, request.signal, async (onProgress, signal) => {
         for (let start = 0; start < todo.length; start += CHUNK) {
           const chunk = todo.slice(start, start + CHUNK);
-          const found = await validateDataset(dataset.fs, { ...index, images: chunk, problems: [] }, {
-            onProgress: (done) => onProgress(start + done, todo.length),
-            signal,
-          });
+          const found = await validateDataset(
+            dataset.fs,
+            { ...index, images: chunk, problems: [] },
+            {
+              onProgress: (done) => onProgress(start + done, todo.length),
+              signal,
+            },
+          );
           recordResults(dataset, index, chunk, found, results);
         }
       });

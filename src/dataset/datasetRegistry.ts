@@ -127,7 +127,10 @@ export class DatasetRegistry implements vscode.Disposable {
   /** Takes a dataset added with "Open Dataset…" out of the view; false for one found in the workspace. */
   async close(dataset: DatasetState): Promise<boolean> {
     if (dataset.source !== 'opened') return false;
-    await this.memento.update(OPENED_KEY, this.memento.get<string[]>(OPENED_KEY, []).filter((key) => key !== dataset.key));
+    await this.memento.update(
+      OPENED_KEY,
+      this.memento.get<string[]>(OPENED_KEY, []).filter((key) => key !== dataset.key),
+    );
     this.remove(dataset.key);
     this.changed.fire();
     return true;

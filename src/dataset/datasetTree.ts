@@ -48,7 +48,11 @@ export class DatasetTreeProvider implements vscode.TreeDataProvider<TreeNode> {
 }
 
 /** Creates the view and keeps its header (totals over all datasets) in step with the registry. */
-export function createDatasetView(registry: DatasetRegistry): { provider: DatasetTreeProvider; view: vscode.TreeView<TreeNode>; disposable: vscode.Disposable } {
+export function createDatasetView(registry: DatasetRegistry): {
+  provider: DatasetTreeProvider;
+  view: vscode.TreeView<TreeNode>;
+  disposable: vscode.Disposable;
+} {
   const provider = new DatasetTreeProvider(registry);
   const view = vscode.window.createTreeView(DATASET_VIEW, { treeDataProvider: provider, showCollapseAll: true });
   const update = (): void => {

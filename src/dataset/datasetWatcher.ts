@@ -34,7 +34,8 @@ function watch(pattern: vscode.GlobPattern, onChange: (changed: vscode.Uri[]) =>
     if (baseName(uri.path).startsWith('.')) return;
     changed.set(uri.toString(), uri);
     if (!timer) burstStart = Date.now();
-    else if (Date.now() - burstStart >= MAX_WAIT_MS) return; // let the pending refresh fire
+    else if (Date.now() - burstStart >= MAX_WAIT_MS)
+      return; // let the pending refresh fire
     else clearTimeout(timer);
     timer = setTimeout(() => {
       timer = undefined;
@@ -43,13 +44,9 @@ function watch(pattern: vscode.GlobPattern, onChange: (changed: vscode.Uri[]) =>
       onChange(uris);
     }, DEBOUNCE_MS);
   };
-  return vscode.Disposable.from(
-    watcher,
-    watcher.onDidCreate(onEvent),
-    watcher.onDidChange(onEvent),
-    watcher.onDidDelete(onEvent),
-    { dispose: () => timer && clearTimeout(timer) },
-  );
+  return vscode.Disposable.from(watcher, watcher.onDidCreate(onEvent), watcher.onDidChange(onEvent), watcher.onDidDelete(onEvent), {
+    dispose: () => timer && clearTimeout(timer),
+  });
 }
 
 const GLOB_SPECIAL = /[{}[\],*?]/;

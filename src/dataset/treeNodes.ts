@@ -44,8 +44,7 @@ export function isImageNode(value: unknown): value is ImageNode {
 export function datasetChildren(dataset: DatasetState): TreeNode[] {
   const index = dataset.index;
   if (!index) return [];
-  const children: TreeNode[] =
-    index.images.length > PAGE_SIZE ? pages(dataset, index.images.length) : imageNodes(dataset, 0, index.images.length);
+  const children: TreeNode[] = index.images.length > PAGE_SIZE ? pages(dataset, index.images.length) : imageNodes(dataset, 0, index.images.length);
   if (index.problems.length > 0) children.push({ kind: 'problems', dataset });
   return children;
 }

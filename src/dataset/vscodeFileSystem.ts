@@ -146,7 +146,7 @@ function toDataError(path: string, error: unknown): DataError {
   if (error instanceof DataError) return error;
   const code = errorCode(error);
   const reason = typeof code === 'string' ? REASONS[code] : undefined;
-  return new DataError(path, reason ?? (errorMessage(error)));
+  return new DataError(path, reason ?? errorMessage(error));
 }
 
 async function guard<T>(path: string, action: () => Thenable<T>): Promise<T> {

@@ -31,7 +31,8 @@ export async function findImageContext(fs: FileSystem, imagePath: string): Promi
       const maskPath = joinPath(folder, config.masksDir, `${stemOf(baseName(imagePath))}.png`);
       // Painting a mask or a prediction "as an image" would edit a label over its own picture.
       if (maskPath === imagePath) throw new DataError(imagePath, `is a mask of the dataset at ${folder}, not an image: open its image instead`);
-      if (isInside(imagePath, joinPath(folder, config.predictionsDir))) throw new DataError(imagePath, `is a prediction of the dataset at ${folder}, not an image`);
+      if (isInside(imagePath, joinPath(folder, config.predictionsDir)))
+        throw new DataError(imagePath, `is a prediction of the dataset at ${folder}, not an image`);
       return { imagePath, root: folder, config, maskPath };
     }
     const parent = dirName(folder);

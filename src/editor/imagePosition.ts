@@ -27,7 +27,12 @@ export function showImagePosition(editors: MaskEditorProvider, registry: Dataset
     const { index, position } = found;
     const unlabeled = index.images.filter((e) => !e.mask).length;
     item.text = vscode.l10n.t('$(file-media) {0} / {1} · {2} unlabeled', position + 1, index.images.length, unlabeled);
-    item.tooltip = vscode.l10n.t('Image {0} of {1} in {2}. Click or press Alt+Shift+PageDown for the next unlabeled image; Alt+PageDown / Alt+PageUp for the next / previous.', position + 1, index.images.length, index.config.name);
+    item.tooltip = vscode.l10n.t(
+      'Image {0} of {1} in {2}. Click or press Alt+Shift+PageDown for the next unlabeled image; Alt+PageDown / Alt+PageUp for the next / previous.',
+      position + 1,
+      index.images.length,
+      index.config.name,
+    );
     item.show();
   };
   const reveal = ({ dataset, index, position }: ImageInDataset): void => {

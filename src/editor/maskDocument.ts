@@ -9,9 +9,7 @@ import { baseName } from '../core/paths';
 import { errorMessage } from '../core/errors';
 
 /** What the open editors of a document must show next. */
-export type MaskChange =
-  | { kind: 'delta'; delta: MaskDelta; direction: 'undo' | 'redo'; origin?: vscode.WebviewPanel }
-  | { kind: 'replace' };
+export type MaskChange = { kind: 'delta'; delta: MaskDelta; direction: 'undo' | 'redo'; origin?: vscode.WebviewPanel } | { kind: 'replace' };
 
 /**
  * One open (image, mask) pair. The image is the document's URI; the mask is what is edited and

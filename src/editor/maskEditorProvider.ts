@@ -2,7 +2,18 @@ import * as vscode from 'vscode';
 import { serializeDelta, type MaskDelta } from '../core/editing/delta';
 import { decodeMask } from '../core/mask/codec';
 import { unhandled } from '../core/messages';
-import { MessageType, parseFromWebview, PROTOCOL_VERSION, toArrayBuffer, type CapabilitiesMessage, type EditMessage, type ModelResultMessage, type DisagreementMessage, type RunModelMessage, type ToWebviewMessage } from '../core/protocol';
+import {
+  MessageType,
+  parseFromWebview,
+  PROTOCOL_VERSION,
+  toArrayBuffer,
+  type CapabilitiesMessage,
+  type EditMessage,
+  type ModelResultMessage,
+  type DisagreementMessage,
+  type RunModelMessage,
+  type ToWebviewMessage,
+} from '../core/protocol';
 import { RequestTracker } from '../core/requestTracker';
 import { baseName, joinPath, stemOf } from '../core/paths';
 import { MaskDocument, type MaskChange } from './maskDocument';
@@ -107,7 +118,9 @@ export class MaskEditorProvider implements vscode.CustomEditorProvider<MaskDocum
         break;
       case MessageType.Capabilities:
         this.capabilities.set(panel, message);
-        this.log.info(`Mask editor on ${baseName(document.uri.path)}: ${message.webgpu ? `WebGPU adapter ${message.adapter || '(unnamed)'}` : 'no WebGPU adapter'} in the webview`);
+        this.log.info(
+          `Mask editor on ${baseName(document.uri.path)}: ${message.webgpu ? `WebGPU adapter ${message.adapter || '(unnamed)'}` : 'no WebGPU adapter'} in the webview`,
+        );
         this.reported.fire({ document, panel, capabilities: message });
         break;
       case MessageType.ModelResult:
@@ -203,7 +216,8 @@ export class MaskEditorProvider implements vscode.CustomEditorProvider<MaskDocum
   async showDisagreement(document: MaskDocument, model: string): Promise<void> {
     const { context } = document.model;
     const path = joinPath(context.root, context.config.predictionsDir, model, `${stemOf(baseName(context.imagePath))}.png`);
-    if (!(await document.fs.stat(path))) throw new Error(vscode.l10n.t('{0} has no prediction by {1} ({2} does not exist).', baseName(context.imagePath), model, path));
+    if (!(await document.fs.stat(path)))
+      throw new Error(vscode.l10n.t('{0} has no prediction by {1} ({2} does not exist).', baseName(context.imagePath), model, path));
     const prediction = decodeMask(await document.fs.readFile(path), { path, classes: context.config.classes, ignoreIndex: context.config.ignoreIndex });
     const { width, height } = document.mask;
     if (prediction.width !== width || prediction.height !== height) {
@@ -283,7 +297,9 @@ export class MaskEditorProvider implements vscode.CustomEditorProvider<MaskDocum
     if (!panel) return false;
     const isFront = () => {
       const input = vscode.window.tabGroups.activeTabGroup.activeTab?.input;
-      return panel.active && input instanceof vscode.TabInputCustom && input.viewType === MASK_EDITOR_VIEW_TYPE && input.uri.toString() === document.uri.toString();
+      return (
+        panel.active && input instanceof vscode.TabInputCustom && input.viewType === MASK_EDITOR_VIEW_TYPE && input.uri.toString() === document.uri.toString()
+      );
     };
     panel.reveal(panel.viewColumn, false);
     for (let waited = 0; !isFront(); waited += 50) {

@@ -62,7 +62,12 @@ export function maskEditorStrings(): MaskEditorStrings {
       paintOverUnlabeled: vscode.l10n.t('Paint over unlabeled only'),
       paintOverClass: vscode.l10n.t('Paint over {0} only', '{0}'),
     },
-    palette: { search: vscode.l10n.t('Search classes (/)'), searchLabel: vscode.l10n.t('Search classes'), classes: vscode.l10n.t('Classes'), palette: vscode.l10n.t('Class palette') },
+    palette: {
+      search: vscode.l10n.t('Search classes (/)'),
+      searchLabel: vscode.l10n.t('Search classes'),
+      classes: vscode.l10n.t('Classes'),
+      palette: vscode.l10n.t('Class palette'),
+    },
     cleanup: {
       title: vscode.l10n.t('Clean-up'),
       replaceClass: vscode.l10n.t('Replace class'),

@@ -28,7 +28,8 @@ export async function navigate(editors: MaskEditorProvider, registry: DatasetReg
   // The tree's index (kept fresh by its watcher), or the dataset read now if the tree does not show it.
   const index = imageInDataset(registry, document.model.context)?.index ?? (await loadDataset(document.fs, root));
   const from = positionOf(index, imagePath);
-  if (from < 0) throw new Error(vscode.l10n.t('{0} is not among the images of {1}; refresh the dataset ("SegLab: Refresh Dataset").', imagePath, index.config.name));
+  if (from < 0)
+    throw new Error(vscode.l10n.t('{0} is not among the images of {1}; refresh the dataset ("SegLab: Refresh Dataset").', imagePath, index.config.name));
   const target = stepFrom(index.images, from, step);
   if (!target) {
     const name = index.config.name;
@@ -48,6 +49,8 @@ export async function navigate(editors: MaskEditorProvider, registry: DatasetReg
   await vscode.commands.executeCommand('vscode.openWith', document.fs.uri(joinPath(root, target.image)), MASK_EDITOR_VIEW_TYPE, { viewColumn: column });
   // The previous image's tab goes unless it still holds unsaved edits (saveOnNavigate off).
   const group = vscode.window.tabGroups.all.find((g) => g.viewColumn === column);
-  const old = group?.tabs.find((t) => t.input instanceof vscode.TabInputCustom && t.input.viewType === MASK_EDITOR_VIEW_TYPE && t.input.uri.toString() === document.uri.toString());
+  const old = group?.tabs.find(
+    (t) => t.input instanceof vscode.TabInputCustom && t.input.viewType === MASK_EDITOR_VIEW_TYPE && t.input.uri.toString() === document.uri.toString(),
+  );
   if (old && !old.isDirty) await vscode.window.tabGroups.close(old, true);
 }

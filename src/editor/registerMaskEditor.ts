@@ -3,7 +3,10 @@ import { MASK_EDITOR_VIEW_TYPE, MaskEditorProvider } from './maskEditorProvider'
 
 export const OPEN_IN_MASK_EDITOR_COMMAND = 'seglab.openInMaskEditor';
 
-/** Registers the mask editor and "SegLab: Open in Mask Editor" (explorer context menu or the active image); returns the provider for commands acting on the active editor. */
+/**
+ * Registers the mask editor and "SegLab: Open in Mask Editor" (explorer context menu or the active image);
+ * returns the provider for commands acting on the active editor.
+ */
 export function registerMaskEditor(context: vscode.ExtensionContext, log: vscode.LogOutputChannel): MaskEditorProvider {
   const provider = new MaskEditorProvider(context.extensionUri, log);
   context.subscriptions.push(

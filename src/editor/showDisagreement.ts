@@ -24,15 +24,22 @@ export async function showDisagreement(editors: MaskEditorProvider, activeModel:
     if (type === 'directory' && (await document.fs.stat(joinPath(folder, name, file)))?.type === 'file') models.push(name);
   }
   if (models.length === 0) {
-    void vscode.window.showInformationMessage(vscode.l10n.t('No model has predicted {0} yet: run "SegLab: Pre-label Dataset" first.', baseName(context.imagePath)));
+    void vscode.window.showInformationMessage(
+      vscode.l10n.t('No model has predicted {0} yet: run "SegLab: Pre-label Dataset" first.', baseName(context.imagePath)),
+    );
     return;
   }
   models.sort((a, b) => Number(b === activeModel) - Number(a === activeModel) || a.localeCompare(b));
   const model =
     models.length === 1
       ? models[0]
-      : (await vscode.window.showQuickPick(models.map((label) => ({ label, description: label === activeModel ? vscode.l10n.t('active model') : undefined })), {
-          title: vscode.l10n.t('Compare {0} with the prediction of', baseName(context.imagePath)),
-        }))?.label;
+      : (
+          await vscode.window.showQuickPick(
+            models.map((label) => ({ label, description: label === activeModel ? vscode.l10n.t('active model') : undefined })),
+            {
+              title: vscode.l10n.t('Compare {0} with the prediction of', baseName(context.imagePath)),
+            },
+          )
+        )?.label;
   if (model) await editors.showDisagreement(document, model);
 }

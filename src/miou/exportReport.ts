@@ -25,14 +25,19 @@ export async function exportReport(shown: Shown | undefined, format?: ReportForm
   }
   const chosen =
     format ??
-    (await vscode.window.showQuickPick(
-      (Object.keys(FORMATS) as ReportFormat[]).map((f) => ({ label: FORMATS[f].label, format: f })),
-      { title: vscode.l10n.t('Export mIoU Report') },
-    ))?.format;
+    (
+      await vscode.window.showQuickPick(
+        (Object.keys(FORMATS) as ReportFormat[]).map((f) => ({ label: FORMATS[f].label, format: f })),
+        { title: vscode.l10n.t('Export mIoU Report') },
+      )
+    )?.format;
   if (!chosen) return;
   const { model, split } = shown.message.selection;
   const name = `miou-${model}-${split}.${FORMATS[chosen].ext}`;
-  const target = await vscode.window.showSaveDialog({ defaultUri: vscode.Uri.joinPath(shown.dataset.uri, name), filters: { [FORMATS[chosen].label]: [FORMATS[chosen].ext] } });
+  const target = await vscode.window.showSaveDialog({
+    defaultUri: vscode.Uri.joinPath(shown.dataset.uri, name),
+    filters: { [FORMATS[chosen].label]: [FORMATS[chosen].ext] },
+  });
   if (!target) return;
   await vscode.workspace.fs.writeFile(target, new TextEncoder().encode(reportText(shown, chosen)));
   void vscode.window.showInformationMessage(vscode.l10n.t('mIoU report written to {0}', vscode.workspace.asRelativePath(target)));

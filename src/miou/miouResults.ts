@@ -34,10 +34,16 @@ export function splitsOf(index: DatasetIndex): string[] {
 export function emptyState(index: DatasetIndex, model: string | undefined): { reason: EmptyReason; message: string } | undefined {
   const { masksDir, predictionsDir } = index.config;
   if (!index.images.some((e) => e.mask !== undefined)) {
-    return { reason: 'no-labels', message: `No label masks yet: masks are read from ${masksDir}/. Label some images in the mask editor, then the mIoU appears here.` };
+    return {
+      reason: 'no-labels',
+      message: `No label masks yet: masks are read from ${masksDir}/. Label some images in the mask editor, then the mIoU appears here.`,
+    };
   }
   if (model === undefined) {
-    return { reason: 'no-predictions', message: `No model predictions yet: prediction masks are read from ${predictionsDir}/<model>/. Run pre-labeling (or copy a model's masks there) to compare them with the labels.` };
+    return {
+      reason: 'no-predictions',
+      message: `No model predictions yet: prediction masks are read from ${predictionsDir}/<model>/. Run pre-labeling (or copy a model's masks there) to compare them with the labels.`,
+    };
   }
   if (!index.images.some((e) => e.mask !== undefined && e.predictions.includes(model))) {
     return { reason: 'no-pairs', message: `No image has both a label and a prediction of "${model}" yet.` };
@@ -58,7 +64,14 @@ export interface ComputeOptions extends ProgressOptions {
  * The evaluation of every labeled image, so one cache covers all splits (`resultsMessage`
  * restricts it to the selected one without reading files).
  */
-export async function evaluateDataset(fs: FileSystem, index: DatasetIndex, model: string, cache: MatrixCache, scorer: Scorer, options: ComputeOptions = {}): Promise<DatasetEvaluation> {
+export async function evaluateDataset(
+  fs: FileSystem,
+  index: DatasetIndex,
+  model: string,
+  cache: MatrixCache,
+  scorer: Scorer,
+  options: ComputeOptions = {},
+): Promise<DatasetEvaluation> {
   return evaluateIncremental(await datasetPairs(fs, index, { model }), cache, scorer, { ...options, settings: settingsOf(index) });
 }
 
@@ -71,7 +84,12 @@ export interface ResultsContext {
 }
 
 /** The split's evaluation from the full one, and the message the view renders. */
-export function resultsMessage(index: DatasetIndex, full: DatasetEvaluation, pairs: readonly EvalPair[], ctx: ResultsContext): { message: ResultsMessage; evaluation: DatasetEvaluation } {
+export function resultsMessage(
+  index: DatasetIndex,
+  full: DatasetEvaluation,
+  pairs: readonly EvalPair[],
+  ctx: ResultsContext,
+): { message: ResultsMessage; evaluation: DatasetEvaluation } {
   const settings = settingsOf(index);
   const e = restrictTo(full, pairs, settings);
   const s = e.scores;

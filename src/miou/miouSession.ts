@@ -9,7 +9,15 @@ import type { DatasetIndex } from '../core/dataset/types';
 import { cacheFingerprint, loadMatrixCache, MatrixCache, saveMatrixCache } from '../core/metrics/cache';
 import { localScorer, type DatasetEvaluation, type Scorer, type ScoreSettings } from '../core/metrics/evaluateIncremental';
 import { appendHistory, historyRecord, loadHistory, modelHash, type HistoryRecord } from '../core/metrics/history';
-import { MIOU_PROTOCOL_VERSION, MiouMessageType, type EmptyReason, type MiouChoices, type MiouSelection, type ResultsMessage, type ToMiouWebviewMessage } from '../core/miouProtocol';
+import {
+  MIOU_PROTOCOL_VERSION,
+  MiouMessageType,
+  type EmptyReason,
+  type MiouChoices,
+  type MiouSelection,
+  type ResultsMessage,
+  type ToMiouWebviewMessage,
+} from '../core/miouProtocol';
 import { joinPath } from '../core/paths';
 import type { DatasetRegistry } from '../dataset/datasetRegistry';
 import type { DatasetState } from '../dataset/datasetState';
@@ -112,7 +120,11 @@ export class MiouSession implements vscode.Disposable {
     const { dataset, index } = this.current();
     if (!dataset || !index) {
       const loading = this.registry.datasets.some((d) => d.loading) || this.registry.discovering;
-      this.postEmpty(loading ? 'loading' : 'no-dataset', loading ? 'Loading datasets…' : 'No dataset is open. Open a dataset folder in the SegLab Dataset view.', this.choices());
+      this.postEmpty(
+        loading ? 'loading' : 'no-dataset',
+        loading ? 'Loading datasets…' : 'No dataset is open. Open a dataset folder in the SegLab Dataset view.',
+        this.choices(),
+      );
       return;
     }
     const choices = this.choices(index);
@@ -211,7 +223,10 @@ export class MiouSession implements vscode.Disposable {
         back.set(f, p);
         return f;
       };
-      const results = await workers(jobs.map((j) => ({ ...j, gt: fsPath(j.gt), pred: fsPath(j.pred) })), progress);
+      const results = await workers(
+        jobs.map((j) => ({ ...j, gt: fsPath(j.gt), pred: fsPath(j.pred) })),
+        progress,
+      );
       return results.map((r) => (r.problem ? { ...r, problem: { ...r.problem, path: back.get(r.problem.path) ?? r.problem.path } } : r));
     };
   }
@@ -234,7 +249,14 @@ export class MiouSession implements vscode.Disposable {
   }
 
   /** Stores the model version's point in the history (when something was computed); returns the history. */
-  private async record(dataset: DatasetState, index: DatasetIndex, model: string, cache: MatrixCache, e: DatasetEvaluation, write: boolean): Promise<HistoryRecord[]> {
+  private async record(
+    dataset: DatasetState,
+    index: DatasetIndex,
+    model: string,
+    cache: MatrixCache,
+    e: DatasetEvaluation,
+    write: boolean,
+  ): Promise<HistoryRecord[]> {
     const path = historyPath(index.root);
     try {
       if (!write || e.images.length === 0) return await loadHistory(dataset.fs, path);

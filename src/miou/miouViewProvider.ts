@@ -74,7 +74,11 @@ export class MiouViewProvider implements vscode.WebviewViewProvider {
     }
     if (message.type === MiouMessageType.Ready) {
       // The words first: the webview keeps what comes before them until they arrive.
-      void this.view?.webview.postMessage({ type: MiouMessageType.Strings, version: MIOU_PROTOCOL_VERSION, strings: miouViewStrings() } satisfies ToMiouWebviewMessage);
+      void this.view?.webview.postMessage({
+        type: MiouMessageType.Strings,
+        version: MIOU_PROTOCOL_VERSION,
+        strings: miouViewStrings(),
+      } satisfies ToMiouWebviewMessage);
       this.replay();
       this.handler?.onReady();
       return;

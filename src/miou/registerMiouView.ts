@@ -24,7 +24,11 @@ const WORST_PICKED = 100;
 export function registerMiouView(context: vscode.ExtensionContext, registry: DatasetRegistry, log: vscode.LogOutputChannel, trainingRuns: TrainingRuns): void {
   const pool = new WorkerPool(vscode.Uri.joinPath(context.extensionUri, 'dist', 'miouWorker.js').fsPath, 2);
   const provider = new MiouViewProvider(context.extensionUri, log);
-  const training = new TrainingPanel(trainingRuns, (m) => provider.post(m), (m) => log.warn(m));
+  const training = new TrainingPanel(
+    trainingRuns,
+    (m) => provider.post(m),
+    (m) => log.warn(m),
+  );
   // The Training section follows the model the view shows (its card's curves).
   const session = new MiouSession(registry, pool, log, (m) => {
     provider.post(m);
@@ -123,8 +127,13 @@ export function registerMiouView(context: vscode.ExtensionContext, registry: Dat
         return;
       }
       const pct = (v: number | null) => (v === null ? '–' : `${(v * 100).toFixed(1)}%`);
-      const items = shown.message.images.slice(0, WORST_PICKED).map((i) => ({ label: i.name, description: `mIoU ${pct(i.miou)}`, detail: `pixel accuracy ${pct(i.pixelAccuracy)}` }));
-      const picked = await vscode.window.showQuickPick(items, { title: vscode.l10n.t('Worst images of {0} ({1})', shown.message.selection.model, shown.message.selection.split), matchOnDescription: true });
+      const items = shown.message.images
+        .slice(0, WORST_PICKED)
+        .map((i) => ({ label: i.name, description: `mIoU ${pct(i.miou)}`, detail: `pixel accuracy ${pct(i.pixelAccuracy)}` }));
+      const picked = await vscode.window.showQuickPick(items, {
+        title: vscode.l10n.t('Worst images of {0} ({1})', shown.message.selection.model, shown.message.selection.split),
+        matchOnDescription: true,
+      });
       if (picked) await open(shown, picked.label, true);
     }),
     command('seglab.exportMiouReport', () => exportReport(session.shown)),

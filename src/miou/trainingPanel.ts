@@ -66,7 +66,12 @@ export class TrainingPanel {
         const job = (card?.training as { job?: unknown } | undefined)?.job;
         state = run
           ? { key, run, jobId: typeof job === 'string' ? job : undefined }
-          : { key, note: card ? `The card of ${selected.model} has no training metrics (it was not trained by SegLab).` : `${selected.model} has no model card in ${MODELS_FOLDER}/, so no training curves.` };
+          : {
+              key,
+              note: card
+                ? `The card of ${selected.model} has no training metrics (it was not trained by SegLab).`
+                : `${selected.model} has no model card in ${MODELS_FOLDER}/, so no training curves.`,
+            };
       } catch (error) {
         this.warn(`training curves of ${selected.model}: ${errorMessage(error)}`);
       }

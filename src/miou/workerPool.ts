@@ -35,7 +35,12 @@ export class WorkerPool {
     return (jobs, progress) => this.run(jobs, settings, progress.onProgress, progress.signal);
   }
 
-  private async run(jobs: readonly ScoreJob[], settings: ScoreSettings, onProgress?: (done: number, total: number) => void, signal?: AbortSignal): Promise<ScoreResult[]> {
+  private async run(
+    jobs: readonly ScoreJob[],
+    settings: ScoreSettings,
+    onProgress?: (done: number, total: number) => void,
+    signal?: AbortSignal,
+  ): Promise<ScoreResult[]> {
     signal?.throwIfAborted();
     if (this.idleTimer) clearTimeout(this.idleTimer);
     while (this.workers.length < this.size) this.workers.push(this.spawn());

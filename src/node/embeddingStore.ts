@@ -21,7 +21,11 @@ export function folderEmbeddingStore(folder: string): EmbeddingStore {
       }
       return entries;
     },
-    read: (key) => fsp.readFile(file(key)).then((b) => new Uint8Array(b.buffer, b.byteOffset, b.byteLength), (error: unknown) => (missing(error) ? undefined : Promise.reject(error))),
+    read: (key) =>
+      fsp.readFile(file(key)).then(
+        (b) => new Uint8Array(b.buffer, b.byteOffset, b.byteLength),
+        (error: unknown) => (missing(error) ? undefined : Promise.reject(error)),
+      ),
     async write(key, bytes) {
       await fs.createDirectory(folder); // not fsp.mkdir's `recursive`, which spins on /proc (nodeFileSystem.ts)
       await fs.writeFileAtomic(file(key), bytes);

@@ -11,7 +11,12 @@ type OrtNode = typeof import('onnxruntime-node');
 export async function createNativeSession(bytes: Uint8Array, threads = defaultThreads()): Promise<MultiSession> {
   process.env.ORT_DISABLE_TELEMETRY = '1'; // before onnxruntime-node loads, as createNativeBackend does
   const ort = requireRuntime<OrtNode>('onnxruntime-node');
-  const session = await ort.InferenceSession.create(bytes, { executionProviders: ['cpu'], intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: 'all' });
+  const session = await ort.InferenceSession.create(bytes, {
+    executionProviders: ['cpu'],
+    intraOpNumThreads: threads,
+    interOpNumThreads: 1,
+    graphOptimizationLevel: 'all',
+  });
   return ortMultiSession(session as unknown as OrtSessionLike, ort.Tensor as unknown as OrtAnyTensorConstructor, 'cpu');
 }
 

@@ -20,9 +20,17 @@ import type { ModelRegistry } from './modelRegistry';
 
 export async function addModel(registry: DatasetRegistry, models: ModelRegistry, log: vscode.LogOutputChannel, target?: TreeNode | vscode.Uri): Promise<void> {
   const [file] =
-    (await vscode.window.showOpenDialog({ canSelectMany: false, filters: { [vscode.l10n.t('ONNX model')]: ['onnx'] }, openLabel: vscode.l10n.t('Add Model') })) ?? [];
+    (await vscode.window.showOpenDialog({
+      canSelectMany: false,
+      filters: { [vscode.l10n.t('ONNX model')]: ['onnx'] },
+      openLabel: vscode.l10n.t('Add Model'),
+    })) ?? [];
   if (!file) return;
-  const dataset = await pickDataset(registry, target instanceof vscode.Uri ? undefined : target, vscode.l10n.t('Dataset whose models/ folder receives the model'));
+  const dataset = await pickDataset(
+    registry,
+    target instanceof vscode.Uri ? undefined : target,
+    vscode.l10n.t('Dataset whose models/ folder receives the model'),
+  );
   if (!dataset?.index) return;
   const sourceFs = new VscodeFileSystem(file);
   const bytes = await sourceFs.readFile(file.path);
@@ -46,14 +54,27 @@ export async function addModel(registry: DatasetRegistry, models: ModelRegistry,
   // Check it the way pre-labeling will use it (class matching included) before making it active.
   const entry = (await models.list()).find((m) => m.uri.toString() === dataset.resolve(modelPath).toString());
   if (!entry) throw new Error(`${modelPath}: written but not found among the models`);
-  const loaded = await loadModel({ fs: entry.fs, createBackend: (b) => hostBackend(b, log) }, entry.path, { classes: dataset.index.config.classes, ignoreIndex: dataset.index.config.ignoreIndex, path: dataset.uri.fsPath });
+  const loaded = await loadModel({ fs: entry.fs, createBackend: (b) => hostBackend(b, log) }, entry.path, {
+    classes: dataset.index.config.classes,
+    ignoreIndex: dataset.index.config.ignoreIndex,
+    path: dataset.uri.fsPath,
+  });
   await loaded.backend.release();
   await models.setActive(entry);
   void vscode.window.showInformationMessage(vscode.l10n.t('Model {0} added to {1} and selected.', card.name, dataset.name));
 }
 
-/** Reads the file and a probe run, proposes the card (src/core/model/newCard.ts), asks only the name, architecture, normalisation and, for a fixed size, letterbox or stretch. */
-async function askCard(bytes: Uint8Array, file: vscode.Uri, hash: string, classes: ModelCard['classes'], log: vscode.LogOutputChannel): Promise<ModelCard | undefined> {
+/**
+ * Reads the file and a probe run, proposes the card (src/core/model/newCard.ts), asks only the name, architecture,
+ * normalisation and, for a fixed size, letterbox or stretch.
+ */
+async function askCard(
+  bytes: Uint8Array,
+  file: vscode.Uri,
+  hash: string,
+  classes: ModelCard['classes'],
+  log: vscode.LogOutputChannel,
+): Promise<ModelCard | undefined> {
   const backend = await hostBackend(bytes, log);
   try {
     const io = backend.io;
@@ -61,7 +82,9 @@ async function askCard(bytes: Uint8Array, file: vscode.Uri, hash: string, classe
     const probeRun = await probe(backend, { ...shape, multipleOf: 1 }, defaultOutputName(io));
     const draft = proposeCard({ name: stemOf(baseName(file.path)), io, probe: probeRun, sha256: hash, datasetClasses: classes });
     if (draft.card.classes.some((c) => !classes.some((d) => d.id === c.id && d.name === c.name))) {
-      throw new Error(`${file.fsPath}: the model's ${draft.card.classes.length} classes are not the dataset's ${classes.length}; write a card (${stemOf(baseName(file.path))}.json next to the model) listing the model's classes, with a classMap for those the dataset lacks (seglab card writes a starting point)`);
+      throw new Error(
+        `${file.fsPath}: the model's ${draft.card.classes.length} classes are not the dataset's ${classes.length}; write a card (${stemOf(baseName(file.path))}.json next to the model) listing the model's classes, with a classMap for those the dataset lacks (seglab card writes a starting point)`,
+      );
     }
     const name = await vscode.window.showInputBox({
       prompt: vscode.l10n.t('Model name (names its predictions folder)'),
@@ -71,13 +94,17 @@ async function askCard(bytes: Uint8Array, file: vscode.Uri, hash: string, classe
     if (!name) return undefined;
     const guess = draft.card.architecture;
     const arch = await vscode.window.showQuickPick(
-      ARCHITECTURES.map((a) => ({ label: a, description: a === guess ? vscode.l10n.t('guessed from the outputs') : undefined })).sort((a, b) => Number(b.label === guess) - Number(a.label === guess)),
+      ARCHITECTURES.map((a) => ({ label: a, description: a === guess ? vscode.l10n.t('guessed from the outputs') : undefined })).sort(
+        (a, b) => Number(b.label === guess) - Number(a.label === guess),
+      ),
       { placeHolder: vscode.l10n.t('Architecture of {0}', name) },
     );
     if (!arch) return undefined;
     const proposed: Normalisation = shape.dtype === 'uint8' ? 'none' : 'imagenet';
     const norm = await vscode.window.showQuickPick(
-      (Object.keys(NORMALISATIONS) as Normalisation[]).filter((k) => shape.dtype !== 'uint8' || k === 'none').map((k) => ({ label: NORMALISATIONS[k].label, description: k === proposed ? vscode.l10n.t('default') : undefined, key: k })),
+      (Object.keys(NORMALISATIONS) as Normalisation[])
+        .filter((k) => shape.dtype !== 'uint8' || k === 'none')
+        .map((k) => ({ label: NORMALISATIONS[k].label, description: k === proposed ? vscode.l10n.t('default') : undefined, key: k })),
       { placeHolder: vscode.l10n.t('Input normalisation the model was trained with') },
     );
     if (!norm) return undefined;
@@ -93,7 +120,16 @@ async function askCard(bytes: Uint8Array, file: vscode.Uri, hash: string, classe
       if (!pick) return undefined;
       resize = pick.value;
     }
-    return proposeCard({ name: name.trim(), io, probe: probeRun, sha256: hash, datasetClasses: classes, architecture: arch.label, normalisation: norm.key, resize }).card;
+    return proposeCard({
+      name: name.trim(),
+      io,
+      probe: probeRun,
+      sha256: hash,
+      datasetClasses: classes,
+      architecture: arch.label,
+      normalisation: norm.key,
+      resize,
+    }).card;
   } finally {
     await backend.release();
   }

@@ -25,11 +25,11 @@ export async function hostBackend(bytes: Uint8Array, log: vscode.LogOutputChanne
 export async function loadForDataset(model: ModelEntry, dataset: DatasetState, log: vscode.LogOutputChannel): Promise<LoadedModel> {
   const index = dataset.index;
   if (!index) throw new Error(`${dataset.uri.fsPath}: the dataset is not loaded${dataset.error ? ` (${dataset.error.message})` : ''}`);
-  const loaded = await loadModel(
-    { fs: model.fs, createBackend: (bytes) => hostBackend(bytes, log) },
-    model.path,
-    { classes: index.config.classes, ignoreIndex: index.config.ignoreIndex, path: dataset.uri.fsPath },
-  );
+  const loaded = await loadModel({ fs: model.fs, createBackend: (bytes) => hostBackend(bytes, log) }, model.path, {
+    classes: index.config.classes,
+    ignoreIndex: index.config.ignoreIndex,
+    path: dataset.uri.fsPath,
+  });
   for (const d of loaded.model.defaults) log.info(`${model.uri.fsPath}: default used: ${d}`);
   if (loaded.model.mapping.rule !== 'id') log.info(`${model.uri.fsPath}: classes: ${describeMapping(loaded.model.mapping, index.config)}`);
   return loaded;

@@ -57,7 +57,15 @@ async function modelsIn(folder: vscode.Uri, dataset: DatasetState | undefined, l
       log.warn(`${errorMessage(error)} (the model is listed without its card until this is fixed)`);
     }
     const valMiou = recordedValMiou(card?.card.metrics);
-    entries.push({ uri: vscode.Uri.joinPath(folder, n), name: card?.card.name ?? stemOf(baseName(n)), fs, path, hasCard: card !== undefined, ...(valMiou === undefined ? {} : { valMiou }), dataset });
+    entries.push({
+      uri: vscode.Uri.joinPath(folder, n),
+      name: card?.card.name ?? stemOf(baseName(n)),
+      fs,
+      path,
+      hasCard: card !== undefined,
+      ...(valMiou === undefined ? {} : { valMiou }),
+      dataset,
+    });
   }
   return entries;
 }
@@ -103,14 +111,21 @@ export class ModelRegistry implements vscode.Disposable {
 
   /** While the person has chosen no model, the best recorded val mIoU among the listed ones becomes active. */
   private chooseIfUnset(): void {
-    this.choosing = this.choosing.then(async () => {
-      const stored = this.stored;
-      if (stored && !stored.auto) return;
-      const choice = chooseActive(stored, (await this.list()).map((m) => ({ uri: m.uri.toString(), name: m.name, valMiou: m.valMiou })));
-      if (!choice || (choice.uri === stored?.uri && choice.auto?.valMiou === stored.auto?.valMiou)) return;
-      this.log.info(`active model: ${choice.name}, chosen automatically (best val mIoU ${choice.auto?.valMiou.toFixed(3) ?? '?'} recorded on the datasets' model cards)`);
-      await this.store(choice);
-    }).catch((error: unknown) => this.log.warn(`choosing the active model: ${errorMessage(error)}`));
+    this.choosing = this.choosing
+      .then(async () => {
+        const stored = this.stored;
+        if (stored && !stored.auto) return;
+        const choice = chooseActive(
+          stored,
+          (await this.list()).map((m) => ({ uri: m.uri.toString(), name: m.name, valMiou: m.valMiou })),
+        );
+        if (!choice || (choice.uri === stored?.uri && choice.auto?.valMiou === stored.auto?.valMiou)) return;
+        this.log.info(
+          `active model: ${choice.name}, chosen automatically (best val mIoU ${choice.auto?.valMiou.toFixed(3) ?? '?'} recorded on the datasets' model cards)`,
+        );
+        await this.store(choice);
+      })
+      .catch((error: unknown) => this.log.warn(`choosing the active model: ${errorMessage(error)}`));
   }
 
   /** Resolves once the automatic choice started so far is made (the extension tests wait for it). */
@@ -174,12 +189,18 @@ export class ModelRegistry implements vscode.Disposable {
     const auto = this.stored?.auto;
     if (name) {
       this.status.tooltip = auto
-        ? vscode.l10n.t('Active SegLab model: {0}, chosen automatically: the best val mIoU ({1}) recorded on the model cards. Click to select another.', this.activeUri?.fsPath ?? name, auto.valMiou.toFixed(3))
+        ? vscode.l10n.t(
+            'Active SegLab model: {0}, chosen automatically: the best val mIoU ({1}) recorded on the model cards. Click to select another.',
+            this.activeUri?.fsPath ?? name,
+            auto.valMiou.toFixed(3),
+          )
         : vscode.l10n.t('Active SegLab model: {0}. Click to select another.', this.activeUri?.fsPath ?? name);
     }
     const detail = this.lastRun
       ? ` · ${this.lastRun.provider} ${this.lastRun.secondsPerImage.toFixed(2)} s/image`
-      : auto ? ` · ${vscode.l10n.t('auto: best val mIoU {0}', auto.valMiou.toFixed(2))}` : '';
+      : auto
+        ? ` · ${vscode.l10n.t('auto: best val mIoU {0}', auto.valMiou.toFixed(2))}`
+        : '';
     this.status.text = name ? `$(hubot) ${name}${detail}` : `$(hubot) ${vscode.l10n.t('No model')}`;
     if (this.datasets.datasets.length > 0 || name) this.status.show();
   }

@@ -44,12 +44,17 @@ export class UncertainQueue {
     const stem = order[0];
     const entry = index.images.find((e) => e.stem === stem);
     if (!entry) {
-      void vscode.window.showInformationMessage(vscode.l10n.t('No unlabeled image of {0} has a prediction by {1}; run "SegLab: Pre-label Dataset".', dataset.name, model.name));
+      void vscode.window.showInformationMessage(
+        vscode.l10n.t('No unlabeled image of {0} has a prediction by {1}; run "SegLab: Pre-label Dataset".', dataset.name, model.name),
+      );
       return;
     }
     shown.add(stem);
     const record = manifest.images[stem];
-    void vscode.window.setStatusBarMessage(vscode.l10n.t('{0}: mean confidence {1}% ({2} images left to review)', stem, Math.round(record.meanConfidence * 100), order.length - 1), 5000);
+    void vscode.window.setStatusBarMessage(
+      vscode.l10n.t('{0}: mean confidence {1}% ({2} images left to review)', stem, Math.round(record.meanConfidence * 100), order.length - 1),
+      5000,
+    );
     await vscode.commands.executeCommand('vscode.openWith', dataset.resolve(entry.image), MASK_EDITOR);
   }
 }

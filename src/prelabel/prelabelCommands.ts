@@ -13,7 +13,10 @@ export async function selectModel(models: ModelRegistry): Promise<ModelEntry | u
   const all = await models.list();
   if (all.length === 0) {
     const add = vscode.l10n.t('Add Model…');
-    const choice = await vscode.window.showInformationMessage(vscode.l10n.t('No models found in the datasets\' models/ folders or the folders of the "seglab.models" setting.'), add);
+    const choice = await vscode.window.showInformationMessage(
+      vscode.l10n.t('No models found in the datasets\' models/ folders or the folders of the "seglab.models" setting.'),
+      add,
+    );
     if (choice === add) await vscode.commands.executeCommand('seglab.addModel');
     return undefined;
   }
@@ -35,7 +38,12 @@ function formatSeconds(s: number): string {
   return s < 90 ? `${Math.ceil(s)} s` : `${Math.ceil(s / 60)} min`;
 }
 
-export async function prelabelDatasetCommand(registry: DatasetRegistry, models: ModelRegistry, log: vscode.LogOutputChannel, target?: TreeNode | vscode.Uri): Promise<void> {
+export async function prelabelDatasetCommand(
+  registry: DatasetRegistry,
+  models: ModelRegistry,
+  log: vscode.LogOutputChannel,
+  target?: TreeNode | vscode.Uri,
+): Promise<void> {
   const dataset = await pickDataset(registry, target, vscode.l10n.t('Dataset to pre-label'));
   if (!dataset?.index) return;
   const model = (await models.active()) ?? (await selectModel(models));
@@ -76,12 +84,23 @@ export async function prelabelDatasetCommand(registry: DatasetRegistry, models: 
     const perImage = result.written.length > 0 ? result.seconds / result.written.length : 0;
     if (result.written.length > 0) models.recordRun({ provider: loaded.backend.provider, secondsPerImage: perImage });
     for (const f of result.failed) log.error(`${f.path}: ${f.message}`);
-    log.info(`Pre-label ${dataset.uri.fsPath} with ${model.uri.fsPath} (${loaded.backend.provider}): ${result.written.length} written, ${result.skipped.length} skipped, ${result.failed.length} failed, ${result.seconds.toFixed(1)} s${result.cancelled ? ', cancelled' : ''}`);
-    const summary = vscode.l10n.t('{0}: {1} predictions written, {2} already up to date, {3} failed.', loaded.model.name, result.written.length, result.skipped.length, result.failed.length);
+    log.info(
+      `Pre-label ${dataset.uri.fsPath} with ${model.uri.fsPath} (${loaded.backend.provider}): ${result.written.length} written, ${result.skipped.length} skipped, ${result.failed.length} failed, ${result.seconds.toFixed(1)} s${result.cancelled ? ', cancelled' : ''}`,
+    );
+    const summary = vscode.l10n.t(
+      '{0}: {1} predictions written, {2} already up to date, {3} failed.',
+      loaded.model.name,
+      result.written.length,
+      result.skipped.length,
+      result.failed.length,
+    );
     const defaults = loaded.model.defaults.length > 0 ? ` ${vscode.l10n.t('Defaults used (no complete card): {0}.', loaded.model.defaults.join('; '))}` : '';
     for (const w of result.warnings) log.warn(`${model.uri.fsPath}: ${w}`);
     const warnings = result.warnings.length > 0 ? ` ${vscode.l10n.t('Warning: {0}.', result.warnings.join('; '))}` : '';
-    if (result.failed.length > 0 || warnings) void vscode.window.showWarningMessage(summary + warnings + defaults + (result.failed.length > 0 ? ' ' + vscode.l10n.t('See the SegLab output for the failed images.') : ''));
+    if (result.failed.length > 0 || warnings)
+      void vscode.window.showWarningMessage(
+        summary + warnings + defaults + (result.failed.length > 0 ? ' ' + vscode.l10n.t('See the SegLab output for the failed images.') : ''),
+      );
     else void vscode.window.showInformationMessage((result.cancelled ? vscode.l10n.t('Cancelled. ') : '') + summary + defaults);
   } finally {
     await loaded.backend.release();
@@ -90,7 +109,10 @@ export async function prelabelDatasetCommand(registry: DatasetRegistry, models: 
 }
 
 /** The dataset and entry of a tree image node or an image file. */
-function findImage(registry: DatasetRegistry, target: ImageNode | vscode.Uri | undefined): { dataset: DatasetState; node: Pick<ImageNode, 'entry'> } | undefined {
+function findImage(
+  registry: DatasetRegistry,
+  target: ImageNode | vscode.Uri | undefined,
+): { dataset: DatasetState; node: Pick<ImageNode, 'entry'> } | undefined {
   if (isImageNode(target)) return { dataset: target.dataset, node: target };
   const uri = target ?? vscode.window.activeTextEditor?.document.uri ?? activeTabUri();
   if (!uri) return undefined;
@@ -118,7 +140,9 @@ export async function acceptPrediction(registry: DatasetRegistry, target?: Image
   const index = dataset.index!;
   const maskPath = joinPath(index.root, index.config.masksDir, `${entry.stem}.png`);
   if (entry.mask || (await dataset.fs.stat(maskPath))) {
-    void vscode.window.showWarningMessage(vscode.l10n.t('{0} already has a label mask; open it in the mask editor to apply a prediction as an edit.', baseName(entry.image)));
+    void vscode.window.showWarningMessage(
+      vscode.l10n.t('{0} already has a label mask; open it in the mask editor to apply a prediction as an edit.', baseName(entry.image)),
+    );
     return;
   }
   if (entry.predictions.length === 0) {
@@ -128,7 +152,7 @@ export async function acceptPrediction(registry: DatasetRegistry, target?: Image
   const model =
     entry.predictions.length === 1
       ? entry.predictions[0]
-      : (await vscode.window.showQuickPick(entry.predictions, { placeHolder: vscode.l10n.t('Prediction to accept as the label of {0}', stemOf(entry.image)) }));
+      : await vscode.window.showQuickPick(entry.predictions, { placeHolder: vscode.l10n.t('Prediction to accept as the label of {0}', stemOf(entry.image)) });
   if (!model) return;
   const source = joinPath(index.root, index.config.predictionsDir, model, `${entry.stem}.png`);
   await dataset.fs.createDirectory(dirName(maskPath));

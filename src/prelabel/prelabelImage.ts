@@ -70,7 +70,9 @@ export async function prelabelPanel(
           return p;
         } catch (error) {
           if (token.isCancellationRequested) return undefined;
-          predictor.log.warn(`Pre-label Image: WebGPU in the editor failed on ${document.uri.fsPath} (${errorMessage(error)}); running on the CPU in the extension host instead`);
+          predictor.log.warn(
+            `Pre-label Image: WebGPU in the editor failed on ${document.uri.fsPath} (${errorMessage(error)}); running on the CPU in the extension host instead`,
+          );
           fallback = ' after WebGPU failed (see the SegLab log)';
         }
       }

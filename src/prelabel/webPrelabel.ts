@@ -44,7 +44,12 @@ async function runModelMessage(panel: vscode.WebviewPanel, model: ModelEntry): P
 }
 
 /** Runs `model` in the panel's webview; throws the webview's error, or a CancellationError when `token` fires. */
-export async function predictInWebview(editors: MaskEditorProvider, panel: vscode.WebviewPanel, model: ModelEntry, token: vscode.CancellationToken): Promise<WebviewPrediction> {
+export async function predictInWebview(
+  editors: MaskEditorProvider,
+  panel: vscode.WebviewPanel,
+  model: ModelEntry,
+  token: vscode.CancellationToken,
+): Promise<WebviewPrediction> {
   const result = await editors.runModel(panel, await runModelMessage(panel, model), token);
   if ('error' in result) throw new Error(result.error);
   const { width, height, provider, milliseconds, defaults } = result;

@@ -51,7 +51,9 @@ async function checkOwnService(url: string, token: string): Promise<void> {
   const anonymous = await fetch(`${url}/v1/jobs`, { signal: AbortSignal.timeout(5000) });
   await anonymous.body?.cancel();
   if (anonymous.status !== 401) {
-    throw new TrainingError(`what answers at ${url} is not the backend SegLab started: it answered ${anonymous.status} to a request without the token, where the backend answers 401`);
+    throw new TrainingError(
+      `what answers at ${url} is not the backend SegLab started: it answered ${anonymous.status} to a request without the token, where the backend answers 401`,
+    );
   }
   await new TrainingClient(url, token).jobs();
 }
@@ -64,12 +66,20 @@ export async function startBackendProcess(options: BackendOptions): Promise<Back
       `port ${port} on 127.0.0.1 is already taken by another program (or a backend started elsewhere), so the local backend was not started and its token not sent there. Stop that program, or choose a free port in the "seglab.training.backendUrl" setting.`,
     );
   }
-  const env = { ...process.env, SEGLAB_TOKEN: options.token, PYTHONPATH: [options.backendDir, process.env.PYTHONPATH].filter(Boolean).join(delimiter), PYTHONUNBUFFERED: '1' };
+  const env = {
+    ...process.env,
+    SEGLAB_TOKEN: options.token,
+    PYTHONPATH: [options.backendDir, process.env.PYTHONPATH].filter(Boolean).join(delimiter),
+    PYTHONUNBUFFERED: '1',
+  };
   const args = ['-m', 'seglab_trainer', 'serve', '--host', '127.0.0.1', '--port', String(port), '--data-dir', options.dataDir];
   const child = spawn(python, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let tail: string[] = [];
   const onData = (d: Buffer) => {
-    for (const line of d.toString().split(/\r?\n/).filter((l) => l.trim() !== '')) {
+    for (const line of d
+      .toString()
+      .split(/\r?\n/)
+      .filter((l) => l.trim() !== '')) {
       options.onLine?.(line);
       tail = [...tail.slice(-19), line];
     }
@@ -79,7 +89,9 @@ export async function startBackendProcess(options: BackendOptions): Promise<Back
   let ended: string | undefined;
   const exited = new Promise<string>((resolve) => {
     child.once('error', (e) => resolve((ended = `cannot run ${python}: ${e.message} (check the "seglab.training.python" setting)`)));
-    child.once('exit', (code, signal) => resolve((ended = `the backend exited (${signal ?? `code ${String(code)}`})${tail.length ? `:\n${tail.join('\n')}` : ''}`)));
+    child.once('exit', (code, signal) =>
+      resolve((ended = `the backend exited (${signal ?? `code ${String(code)}`})${tail.length ? `:\n${tail.join('\n')}` : ''}`)),
+    );
   });
   const stop = async () => {
     if (ended === undefined && child.exitCode === null) child.kill('SIGTERM');
@@ -88,7 +100,12 @@ export async function startBackendProcess(options: BackendOptions): Promise<Back
   const probe = new TrainingClient(url, undefined);
   const deadline = Date.now() + timeoutMs;
   while (ended === undefined && Date.now() < deadline) {
-    if (await probe.health().then(() => true, () => false)) {
+    if (
+      await probe.health().then(
+        () => true,
+        () => false,
+      )
+    ) {
       try {
         await checkOwnService(url, options.token);
       } catch (error) {

@@ -109,7 +109,9 @@ export class TrainingClient {
     } catch (error) {
       if (init.signal?.aborted) throw error;
       const cause = error instanceof Error && error.cause instanceof Error ? ` (${error.cause.message})` : '';
-      throw new TrainingError(`The training backend at ${this.baseUrl} cannot be reached${cause}. Start it ("SegLab: Start Local Training Backend") or check the "seglab.training.backendUrl" setting.`);
+      throw new TrainingError(
+        `The training backend at ${this.baseUrl} cannot be reached${cause}. Start it ("SegLab: Start Local Training Backend") or check the "seglab.training.backendUrl" setting.`,
+      );
     }
     if (response.ok || accept.includes(response.status)) return response;
     const detail = await errorDetail(response);

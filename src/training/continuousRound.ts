@@ -46,7 +46,9 @@ export async function runRound(input: RoundInput): Promise<RoundResult> {
   if (!start) throw new TrainingError(`${active.name}: its architecture is not one the trainer builds, so it cannot be fine-tuned`);
   const imageSize = trainedImageSize(active.card);
   const params = { ...start.params, epochs: ROUND_EPOCHS, minutes: ROUND_MINUTES, ...(imageSize ? { imageSize } : {}) };
-  hooks.log?.(`${start.params.initJob ? `continuing ${active.name}'s job ${start.params.initJob}` : `new weights built like ${active.name}`}: ${JSON.stringify(params)}`);
+  hooks.log?.(
+    `${start.params.initJob ? `continuing ${active.name}'s job ${start.params.initJob}` : `new weights built like ${active.name}`}: ${JSON.stringify(params)}`,
+  );
   const { job, model } = await fineTune(client, fs, index, params, input.modelName, hooks);
   if (!model) return { job };
   const val = splitLabeled(index).val;

@@ -153,18 +153,28 @@ export class ContinuousTraining implements vscode.Disposable {
     const loaded = await loadForDataset(model, dataset, this.log);
     try {
       const result = await vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Pre-labeling the unlabeled images of {0} with {1}', dataset.name, model.name), cancellable: true },
+        {
+          location: vscode.ProgressLocation.Notification,
+          title: vscode.l10n.t('Pre-labeling the unlabeled images of {0} with {1}', dataset.name, model.name),
+          cancellable: true,
+        },
         async (progress, token) => {
           const controller = new AbortController();
           const sub = token.onCancellationRequested(() => controller.abort());
           try {
-            return await prelabelDataset(dataset.fs, index, loaded, { onlyUnlabeled: true, signal: controller.signal, onProgress: ({ done, total }) => progress.report({ message: `${done}/${total}` }) });
+            return await prelabelDataset(dataset.fs, index, loaded, {
+              onlyUnlabeled: true,
+              signal: controller.signal,
+              onProgress: ({ done, total }) => progress.report({ message: `${done}/${total}` }),
+            });
           } finally {
             sub.dispose();
           }
         },
       );
-      this.log.info(`train as you label: ${model.name} pre-labeled ${result.written.length} unlabeled images, ${result.failed.length} failed${result.cancelled ? ', cancelled' : ''}`);
+      this.log.info(
+        `train as you label: ${model.name} pre-labeled ${result.written.length} unlabeled images, ${result.failed.length} failed${result.cancelled ? ', cancelled' : ''}`,
+      );
     } finally {
       await loaded.backend.release();
       await this.registry.reload(dataset, 'user');
@@ -199,7 +209,11 @@ export class ContinuousTraining implements vscode.Disposable {
   private showCount(): void {
     if (!this.settings.enabled) return this.status.hide();
     if (this.busy) return;
-    this.show('$(sync)', `${this.saves}/${this.settings.every}`, vscode.l10n.t('Train as you label: a round starts after {0} saved masks', this.settings.every));
+    this.show(
+      '$(sync)',
+      `${this.saves}/${this.settings.every}`,
+      vscode.l10n.t('Train as you label: a round starts after {0} saved masks', this.settings.every),
+    );
   }
 
   private show(icon: string, text: string, tooltip: string): void {

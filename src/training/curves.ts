@@ -106,7 +106,8 @@ function epochSeries(value: unknown, key: string): CurvePoint[] {
   const points: CurvePoint[] = [];
   for (const entry of value as unknown[]) {
     const e = entry as Record<string, unknown> | null;
-    if (typeof e === 'object' && e !== null && Number.isInteger(e.epoch) && (e.epoch as number) > 0 && finite(e[key])) push(points, { x: e.epoch as number, y: e[key] });
+    if (typeof e === 'object' && e !== null && Number.isInteger(e.epoch) && (e.epoch as number) > 0 && finite(e[key]))
+      push(points, { x: e.epoch as number, y: e[key] });
   }
   return points;
 }
@@ -125,7 +126,16 @@ export function curvesFromCard(card: ModelCard): TrainingRun | undefined {
   const recorded = training.bestEpoch;
   const bestEpoch = Number.isInteger(recorded) && valMiou.some((p) => p.x === recorded) ? (recorded as number) : bestEpochOf(valMiou);
   const epochs = Number.isInteger(training.epochs) && (training.epochs as number) > 0 ? (training.epochs as number) : undefined;
-  return { source: 'card', title: card.name, state: 'succeeded', ...(epochs ? { epochs } : {}), loss, stepLoss: [], valMiou, ...(bestEpoch ? { bestEpoch } : {}) };
+  return {
+    source: 'card',
+    title: card.name,
+    state: 'succeeded',
+    ...(epochs ? { epochs } : {}),
+    loss,
+    stepLoss: [],
+    valMiou,
+    ...(bestEpoch ? { bestEpoch } : {}),
+  };
 }
 
 /** `metrics.trainLoss` for a card, from a job's per-epoch history. */

@@ -45,7 +45,10 @@ export async function verifyDownload(cardBytes: Uint8Array, onnx: Uint8Array, la
   if (card.sha256 === undefined) throw new DataError(cardPath, 'sha256: missing, so the downloaded model.onnx cannot be checked');
   for (const d of declared) {
     if (d !== undefined && d !== actual) {
-      throw new DataError(`${label}/model.onnx`, `sha256 ${actual.slice(0, 12)}… does not match the card's ${String(d).slice(0, 12)}…: the download is damaged or was changed; nothing was written`);
+      throw new DataError(
+        `${label}/model.onnx`,
+        `sha256 ${actual.slice(0, 12)}… does not match the card's ${String(d).slice(0, 12)}…: the download is damaged or was changed; nothing was written`,
+      );
     }
   }
   return { raw, card };
@@ -60,7 +63,14 @@ async function freeName(fs: FileSystem, folder: string, base: string): Promise<s
 }
 
 /** Downloads, checks and stores the model of `jobId` in `<datasetRoot>/models/<name>.onnx|json`. */
-export async function downloadModel(client: TrainingClient, jobId: string, fs: FileSystem, datasetRoot: string, baseName: string, signal?: AbortSignal): Promise<StoredModel> {
+export async function downloadModel(
+  client: TrainingClient,
+  jobId: string,
+  fs: FileSystem,
+  datasetRoot: string,
+  baseName: string,
+  signal?: AbortSignal,
+): Promise<StoredModel> {
   const label = `${client.baseUrl}/v1/jobs/${jobId}/artifacts`;
   const cardBytes = await client.artifact(jobId, 'model.json', signal);
   const onnx = await client.artifact(jobId, 'model.onnx', signal);

@@ -31,13 +31,25 @@ export interface FineTuneResult {
 }
 
 /** Submits a job for the labeled images of `index` and waits for it; parameters besides `dataset` come from `params`. */
-export async function submitJob(client: TrainingClient, fs: FileSystem, index: DatasetIndex, params: Omit<JobParams, 'dataset'>, hooks: FineTuneHooks = {}): Promise<JobRecord> {
+export async function submitJob(
+  client: TrainingClient,
+  fs: FileSystem,
+  index: DatasetIndex,
+  params: Omit<JobParams, 'dataset'>,
+  hooks: FineTuneHooks = {},
+): Promise<JobRecord> {
   const split = splitLabeled(index);
   if (split.train.length === 0) throw new TrainingError(`${index.root}: no labeled images (images with a mask) to train on`);
-  hooks.log?.(`${split.train.length} train / ${split.val.length} val labeled images (${split.source === 'dataset' ? "the dataset's train/val splits" : 'split by stem hash, 90/10'})`);
+  hooks.log?.(
+    `${split.train.length} train / ${split.val.length} val labeled images (${split.source === 'dataset' ? "the dataset's train/val splits" : 'split by stem hash, 90/10'})`,
+  );
   const archive = await packageDataset(fs, index, split, ({ done, total }) => hooks.progress?.('package', done / total, `Packaging ${done}/${total}`));
   const mb = (n: number) => (n / 1e6).toFixed(1);
-  const dataset = await client.uploadDataset(archive, (sent, total) => hooks.progress?.('upload', sent / total, `Uploading ${mb(sent)}/${mb(total)} MB`), hooks.signal);
+  const dataset = await client.uploadDataset(
+    archive,
+    (sent, total) => hooks.progress?.('upload', sent / total, `Uploading ${mb(sent)}/${mb(total)} MB`),
+    hooks.signal,
+  );
   hooks.log?.(`dataset ${dataset.id.slice(0, 12)}… ${dataset.existing ? 'already on the backend' : `uploaded (${mb(archive.byteLength)} MB)`}`);
   const job = await client.createJob({ ...params, dataset: dataset.id });
   hooks.log?.(`job ${job.id} ${job.state} (${String(job.params.arch)}, ${String(job.params.epochs)} epochs) on ${job.device ?? 'the next free device'}`);
@@ -66,7 +78,14 @@ export function watchJob(client: TrainingClient, job: JobRecord, hooks: FineTune
 }
 
 /** The whole run; a job that does not succeed is returned without a model (its `error` says why). */
-export async function fineTune(client: TrainingClient, fs: FileSystem, index: DatasetIndex, params: Omit<JobParams, 'dataset'>, modelName: string, hooks: FineTuneHooks = {}): Promise<FineTuneResult> {
+export async function fineTune(
+  client: TrainingClient,
+  fs: FileSystem,
+  index: DatasetIndex,
+  params: Omit<JobParams, 'dataset'>,
+  modelName: string,
+  hooks: FineTuneHooks = {},
+): Promise<FineTuneResult> {
   const submitted = await submitJob(client, fs, index, params, hooks);
   const job = await watchJob(client, submitted, hooks);
   if (job.state !== 'succeeded') return { job };
@@ -96,7 +115,8 @@ export async function startingPoint(client: TrainingClient, card: ModelCard): Pr
     }
   }
   if (card.architecture === 'other') return undefined;
-  const options = typeof card.architectureOptions === 'object' && card.architectureOptions !== null ? (card.architectureOptions as Record<string, unknown>) : {};
+  const options =
+    typeof card.architectureOptions === 'object' && card.architectureOptions !== null ? (card.architectureOptions as Record<string, unknown>) : {};
   const params: Omit<JobParams, 'dataset'> = { arch: card.architecture };
   for (const k of ARCH_KEYS.slice(1)) {
     const v = options[CARD_NAMES[k] ?? k];

@@ -42,7 +42,11 @@ async function archChoices(client: TrainingClient, models: ModelRegistry | undef
   if (!active || !card || !start) return ARCHS;
   const first = start.params.initJob
     ? { label: vscode.l10n.t('Continue from {0}', active.name), description: vscode.l10n.t('active model, {0}', card.architecture), params: start.params }
-    : { label: vscode.l10n.t('{0}, like {1}', card.architecture, active.name), description: vscode.l10n.t('new weights: this backend does not have that model'), params: start.params };
+    : {
+        label: vscode.l10n.t('{0}, like {1}', card.architecture, active.name),
+        description: vscode.l10n.t('new weights: this backend does not have that model'),
+        params: start.params,
+      };
   return [first, ...ARCHS];
 }
 
@@ -57,15 +61,23 @@ async function askParams(client: TrainingClient, models: ModelRegistry | undefin
   if (!epochs) return undefined;
   // Auto leaves the crop to the trainer, which sizes it from the training images (never upscaling small ones).
   const auto = { label: vscode.l10n.t('Auto'), description: vscode.l10n.t('from the training images (default)'), imageSize: undefined };
-  const size = await vscode.window.showQuickPick([auto, ...[256, 384, 512, 768, 1024].map((s) => ({ label: String(s), description: undefined, imageSize: s }))], {
-    placeHolder: vscode.l10n.t('Training crop size (pixels)'),
-  });
+  const size = await vscode.window.showQuickPick(
+    [auto, ...[256, 384, 512, 768, 1024].map((s) => ({ label: String(s), description: undefined, imageSize: s }))],
+    {
+      placeHolder: vscode.l10n.t('Training crop size (pixels)'),
+    },
+  );
   if (!size) return undefined;
   return { ...arch.params, epochs: Number(epochs), ...(size.imageSize ? { imageSize: size.imageSize } : {}) };
 }
 
 /** Follows a job (or submits one first) in a cancellable notification; Cancel asks the backend to cancel it. */
-export function followInProgress(client: TrainingClient, output: vscode.LogOutputChannel, runs: TrainingRuns, job: JobRecord | ((hooks: FineTuneHooks) => Promise<JobRecord>)): Thenable<JobRecord | undefined> {
+export function followInProgress(
+  client: TrainingClient,
+  output: vscode.LogOutputChannel,
+  runs: TrainingRuns,
+  job: JobRecord | ((hooks: FineTuneHooks) => Promise<JobRecord>),
+): Thenable<JobRecord | undefined> {
   return vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('SegLab training'), cancellable: true },
     async (progress, token) => {
@@ -76,7 +88,10 @@ export function followInProgress(client: TrainingClient, output: vscode.LogOutpu
       const sub = token.onCancellationRequested(() => {
         if (!current) return controller.abort();
         progress.report({ message: vscode.l10n.t('Cancelling…') });
-        void client.cancel(current.id).then((j) => output.info(`job ${j.id}: cancel requested (${j.state})`), (e: unknown) => output.error(String(e)));
+        void client.cancel(current.id).then(
+          (j) => output.info(`job ${j.id}: cancel requested (${j.state})`),
+          (e: unknown) => output.error(String(e)),
+        );
       });
       const hooks: FineTuneHooks = {
         signal: controller.signal,
@@ -87,7 +102,8 @@ export function followInProgress(client: TrainingClient, output: vscode.LogOutpu
         },
         onEvent: (e) => current && runs.event(current.id, e),
         // Messages only: the phases (packaging, upload, epochs) have no common scale for one bar.
-        progress: (_phase, fraction, message) => progress.report({ message: Number.isFinite(fraction) ? `${message} (${Math.round(fraction * 100)} %)` : message }),
+        progress: (_phase, fraction, message) =>
+          progress.report({ message: Number.isFinite(fraction) ? `${message} (${Math.round(fraction * 100)} %)` : message }),
       };
       try {
         if (typeof job !== 'function') hooks.onJob?.(job);
@@ -107,7 +123,13 @@ export function followInProgress(client: TrainingClient, output: vscode.LogOutpu
 }
 
 /** Downloads a succeeded job's model into the dataset, activates it, offers pre-labeling. */
-export async function installModel(client: TrainingClient, job: JobRecord, dataset: DatasetState, models: ModelRegistry | undefined, output: vscode.LogOutputChannel): Promise<void> {
+export async function installModel(
+  client: TrainingClient,
+  job: JobRecord,
+  dataset: DatasetState,
+  models: ModelRegistry | undefined,
+  output: vscode.LogOutputChannel,
+): Promise<void> {
   if (!dataset.index) throw new TrainingError(`${dataset.uri.fsPath}: the dataset is not loaded`);
   const arch = String(job.params.arch ?? 'model');
   const stamp = (job.finishedAt ?? new Date().toISOString()).replace(/[-:]/g, '').slice(0, 13);
@@ -131,7 +153,14 @@ export async function installModel(client: TrainingClient, job: JobRecord, datas
   if (choice === prelabel) await vscode.commands.executeCommand('seglab.prelabelDataset', dataset.uri);
 }
 
-export async function fineTuneCommand(registry: DatasetRegistry, models: ModelRegistry | undefined, secrets: vscode.SecretStorage, output: vscode.LogOutputChannel, runs: TrainingRuns, target?: TreeNode | vscode.Uri): Promise<void> {
+export async function fineTuneCommand(
+  registry: DatasetRegistry,
+  models: ModelRegistry | undefined,
+  secrets: vscode.SecretStorage,
+  output: vscode.LogOutputChannel,
+  runs: TrainingRuns,
+  target?: TreeNode | vscode.Uri,
+): Promise<void> {
   if (!requireTrust()) return;
   const dataset = await pickDataset(registry, target, vscode.l10n.t('Dataset to fine-tune on'));
   const index = dataset?.index;
@@ -165,7 +194,13 @@ async function checkBackend(client: TrainingClient): Promise<boolean> {
 }
 
 /** What to say (and do) once a followed job has ended or the user stopped following it. */
-export async function finish(client: TrainingClient, job: JobRecord, dataset: DatasetState | undefined, models: ModelRegistry | undefined, output: vscode.LogOutputChannel): Promise<void> {
+export async function finish(
+  client: TrainingClient,
+  job: JobRecord,
+  dataset: DatasetState | undefined,
+  models: ModelRegistry | undefined,
+  output: vscode.LogOutputChannel,
+): Promise<void> {
   output.info(`job ${job.id}: ${job.state}${job.error ? ` (${job.error})` : ''}`);
   if (job.state === 'succeeded') {
     if (dataset) await installModel(client, job, dataset, models, output);
@@ -174,6 +209,8 @@ export async function finish(client: TrainingClient, job: JobRecord, dataset: Da
   } else if (job.state === 'cancelled') {
     void vscode.window.showInformationMessage(vscode.l10n.t('SegLab: training job {0} was cancelled.', job.id.slice(0, 8)));
   } else {
-    void vscode.window.showInformationMessage(vscode.l10n.t('SegLab: job {0} is {1}; "SegLab: Show Training Jobs" follows it again.', job.id.slice(0, 8), job.state));
+    void vscode.window.showInformationMessage(
+      vscode.l10n.t('SegLab: job {0} is {1}; "SegLab: Show Training Jobs" follows it again.', job.id.slice(0, 8), job.state),
+    );
   }
 }

@@ -17,7 +17,8 @@ const ICONS: Record<string, string> = { queued: 'clock', running: 'sync~spin', s
 function executorText(job: JobRecord): string {
   const e = job.executor;
   if (!e) return job.device ?? '';
-  if (e.kind === 'slurm') return `Slurm ${e.jobId ?? '?'}${e.state ? ` ${e.state}` : ''}${e.nodes?.length ? ` on ${e.nodes.join(',')}` : ''}${e.reason ? ` (${e.reason})` : ''}`;
+  if (e.kind === 'slurm')
+    return `Slurm ${e.jobId ?? '?'}${e.state ? ` ${e.state}` : ''}${e.nodes?.length ? ` on ${e.nodes.join(',')}` : ''}${e.reason ? ` (${e.reason})` : ''}`;
   return `${e.kind}${job.device ? ` ${job.device}` : ''}`;
 }
 
@@ -35,7 +36,13 @@ export function describeJob(job: JobRecord): vscode.QuickPickItem {
   };
 }
 
-export async function showJobsCommand(registry: DatasetRegistry, models: ModelRegistry | undefined, secrets: vscode.SecretStorage, output: vscode.LogOutputChannel, runs: TrainingRuns): Promise<void> {
+export async function showJobsCommand(
+  registry: DatasetRegistry,
+  models: ModelRegistry | undefined,
+  secrets: vscode.SecretStorage,
+  output: vscode.LogOutputChannel,
+  runs: TrainingRuns,
+): Promise<void> {
   const client = await clientFor(secrets);
   const jobs = (await client.jobs()).sort((a, b) => b.createdAt.localeCompare(a.createdAt));
   if (jobs.length === 0) {
@@ -52,8 +59,7 @@ export async function showJobsCommand(registry: DatasetRegistry, models: ModelRe
   const cancel = vscode.l10n.t('Cancel Job');
   const install = vscode.l10n.t('Download and Activate Model');
   const resume = vscode.l10n.t('Resume');
-  const actions =
-    job.state === 'running' || job.state === 'queued' ? [follow, cancel] : job.state === 'succeeded' ? [install] : job.resumable ? [resume] : [];
+  const actions = job.state === 'running' || job.state === 'queued' ? [follow, cancel] : job.state === 'succeeded' ? [install] : job.resumable ? [resume] : [];
   if (actions.length === 0) {
     void vscode.window.showInformationMessage(vscode.l10n.t('Job {0}: {1}', job.id.slice(0, 8), job.error ?? job.state));
     return;
@@ -69,6 +75,7 @@ export async function showJobsCommand(registry: DatasetRegistry, models: ModelRe
   const target = action === resume ? await client.resume(job.id) : job;
   const ended = action === install ? job : await followInProgress(client, output, runs, target);
   if (!ended) return;
-  const dataset = ended.state === 'succeeded' ? await pickDataset(registry, undefined, vscode.l10n.t('Dataset whose models/ folder receives the model')) : undefined;
+  const dataset =
+    ended.state === 'succeeded' ? await pickDataset(registry, undefined, vscode.l10n.t('Dataset whose models/ folder receives the model')) : undefined;
   await finish(client, ended, dataset, models, output);
 }

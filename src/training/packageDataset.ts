@@ -79,7 +79,9 @@ export async function packageDataset(fs: FileSystem, index: DatasetIndex, split:
   const add = (name: string, data: Uint8Array | string) =>
     new Promise<void>((resolve, reject) => {
       const buffer = typeof data === 'string' ? Buffer.from(data, 'utf8') : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-      archive.entry({ name, mode: 0o644, mtime: new Date(0), uid: 0, gid: 0, uname: '', gname: '', type: 'file' }, buffer, (error) => (error ? reject(error) : resolve()));
+      archive.entry({ name, mode: 0o644, mtime: new Date(0), uid: 0, gid: 0, uname: '', gname: '', type: 'file' }, buffer, (error) =>
+        error ? reject(error) : resolve(),
+      );
     });
   const config = { ...index.config, imagesDir: 'images', masksDir: 'masks', predictionsDir: 'predictions', splits: { train: 'train.txt', val: 'val.txt' } };
   await add('seglab.json', configToJson(config));

@@ -11,7 +11,8 @@ import { TrainingClient } from './client';
 const TOKEN_KEY = 'seglab.training.token';
 export const DEFAULT_BACKEND_URL = 'http://127.0.0.1:8765';
 
-const setting = (key: RestrictedKey, fallback: string) => restrictedValue(vscode.workspace.getConfiguration('seglab'), key, fallback, vscode.workspace.isTrusted) || fallback;
+const setting = (key: RestrictedKey, fallback: string) =>
+  restrictedValue(vscode.workspace.getConfiguration('seglab'), key, fallback, vscode.workspace.isTrusted) || fallback;
 
 export function backendUrl(): string {
   return setting('training.backendUrl', DEFAULT_BACKEND_URL);

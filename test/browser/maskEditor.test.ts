@@ -117,7 +117,13 @@ test('eraser via its toolbar button, and a polygon closed with Enter', async () 
   assert.equal(value(40, 40), 0);
   await h.page.keyboard.press('p');
   await h.page.keyboard.press('2'); // road
-  for (const [x, y] of [[40, 20], [60, 20], [60, 30], [40, 30]]) await h.page.mouse.click(...at(x, y));
+  for (const [x, y] of [
+    [40, 20],
+    [60, 20],
+    [60, 30],
+    [40, 30],
+  ])
+    await h.page.mouse.click(...at(x, y));
   await h.page.keyboard.press('Enter');
   await nextEdit('Polygon fill');
   assert.equal(value(50, 25), 1);
@@ -154,7 +160,8 @@ test('the disagreement layer counts where a prediction differs from the mask, fo
     return Number(m[1].replace(/,/g, ''));
   };
   await h.page.evaluate(
-    ({ bytes, w, h: height }) => window.postMessage({ type: 'disagreement', model: 'demo-unet', width: w, height, prediction: new Uint8Array(bytes).buffer }, '*'),
+    ({ bytes, w, h: height }) =>
+      window.postMessage({ type: 'disagreement', model: 'demo-unet', width: w, height, prediction: new Uint8Array(bytes).buffer }, '*'),
     { bytes: Array.from(prediction), w: W, h: H },
   );
   await h.page.locator('#disagreement-count').waitFor();
@@ -177,7 +184,7 @@ test('the disagreement layer counts where a prediction differs from the mask, fo
 
   await h.page.keyboard.press('d');
   assert.equal(await h.page.locator('#disagreement-count').isHidden(), true);
-  assert.equal(await h.page.getAttribute('[data-action="toggle-disagreement"]', 'aria-pressed') ?? 'false', 'false');
+  assert.equal((await h.page.getAttribute('[data-action="toggle-disagreement"]', 'aria-pressed')) ?? 'false', 'false');
   await h.page.keyboard.press('d');
   assert.equal(await shown(), expected());
 });

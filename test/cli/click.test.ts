@@ -53,7 +53,14 @@ test('seglab card <encoder> <decoder> recognises the SAM signature and writes a 
   assert.equal(card.kind, 'promptable');
   assert.equal(card.family, 'sam');
   assert.equal(card.name, 'sam_test');
-  assert.deepEqual(card.encoder.input, { name: 'image', layout: 'NCHW', dtype: 'float32', size: 1024, mean: [123.675, 116.28, 103.53], std: [58.395, 57.12, 57.375] });
+  assert.deepEqual(card.encoder.input, {
+    name: 'image',
+    layout: 'NCHW',
+    dtype: 'float32',
+    size: 1024,
+    mean: [123.675, 116.28, 103.53],
+    std: [58.395, 57.12, 57.375],
+  });
   assert.match(card.encoder.sha256, /^[0-9a-f]{64}$/);
   assert.deepEqual(card.embeddings, { image_embeddings: 'image_embeddings' });
   await releasePromptableModel(await loadNativePromptable(out, 1));
@@ -69,7 +76,11 @@ test('seglab click writes the best mask of the image size as 0/1 PNG; --json pri
   const card = await samTestCard(dir);
   const image = writeImage(dir, 517, 301);
   const out = join(dir, 'mask.png');
-  const points: Pt[] = [[100, 50, 1], [300, 200, 1], [110, 60, 0]];
+  const points: Pt[] = [
+    [100, 50, 1],
+    [300, 200, 1],
+    [110, 60, 0],
+  ];
   const r = await click(image, '--model', card, '--points', points.map((p) => p.join(',')).join(' '), '--out', out, '--json', '--threads', '1');
   assert.equal(r.code, 0, r.stderr);
   const json = JSON.parse(r.stdout);
@@ -83,7 +94,9 @@ test('seglab click writes the best mask of the image size as 0/1 PNG; --json pri
   // A box alone, then refined from that file: the previous mask reaches the decoder (score + area fraction).
   const boxed = await click(image, '--model', card, '--box', '400,20,500,280', '--out', join(dir, 'box.png'), '--json');
   assert.equal(mismatches(readMask(join(dir, 'box.png')).data, expectedMask(517, 301, [], RADII[1], [400, 20, 500, 280])), 0);
-  const refined = JSON.parse((await click(image, '--model', card, '--points', '450,150,1', '--previous', join(dir, 'box.png'), '--out', join(dir, 'r.png'), '--json')).stdout);
+  const refined = JSON.parse(
+    (await click(image, '--model', card, '--points', '450,150,1', '--previous', join(dir, 'box.png'), '--out', join(dir, 'r.png'), '--json')).stdout,
+  );
   assert.ok(refined.score > JSON.parse(boxed.stdout).score + 0.01, `${refined.score}`);
 });
 
@@ -99,7 +112,10 @@ test('seglab click: usage errors exit 2 naming the option; a point outside the i
     [['--session', image, '--model', card], /--session takes its images and prompts from stdin/],
   ];
   for (const [args, message] of cases) await assert.rejects(click(...args), message, args.join(' '));
-  await assert.rejects(click(image, '--model', card, '--points', '40,3,1', '--out', join(dir, 'o.png')), /the command line: point \(40, 3\) is outside the 33x21 image/);
+  await assert.rejects(
+    click(image, '--model', card, '--points', '40,3,1', '--out', join(dir, 'o.png')),
+    /the command line: point \(40, 3\) is outside the 33x21 image/,
+  );
 });
 
 test('seglab click --session: one answer line per request, embeddings kept, bad requests answered with an error', async (t) => {
@@ -117,12 +133,21 @@ test('seglab click --session: one answer line per request, embeddings kept, bad 
   ];
   const c = capture();
   try {
-    await session(new ClickRunner(model, new NodeFileSystem()), (async function* () { yield* lines; })(), c.io);
+    await session(
+      new ClickRunner(model, new NodeFileSystem()),
+      (async function* () {
+        yield* lines;
+      })(),
+      c.io,
+    );
   } finally {
     await releasePromptableModel(model);
   }
   const answers = c.out.map((l) => JSON.parse(l));
-  assert.deepEqual(answers.map((a) => a.line), [1, 2, 3, 5, 6]);
+  assert.deepEqual(
+    answers.map((a) => a.line),
+    [1, 2, 3, 5, 6],
+  );
   assert.ok(answers[0].encodeMs > 0);
   assert.equal(answers[2].encodeMs, 0);
   assert.equal(answers[1].error, 'image: expected a file path, got 3');
@@ -139,7 +164,8 @@ test('seglab click --cache: a second process finds the embeddings on disk; the s
   const card = await samTestCard(dir);
   const cache = join(dir, 'cache');
   const [a, b] = [writeImage(dir, 517, 301), writeImage(dir, 301, 517)];
-  const run = async (image: string, mb = '100') => JSON.parse((await click(image, '--model', card, '--points', '10,10,1', '--out', join(dir, 'm.png'), '--json', '--cache', cache, '--cache-mb', mb)).stdout);
+  const run = async (image: string, mb = '100') =>
+    JSON.parse((await click(image, '--model', card, '--points', '10,10,1', '--out', join(dir, 'm.png'), '--json', '--cache', cache, '--cache-mb', mb)).stdout);
   assert.equal((await run(a)).embeddings, 'encoder');
   const again = await run(a);
   assert.equal(again.embeddings, 'disk');
@@ -161,16 +187,41 @@ test('the real CLI: seglab card <encoder> <decoder> --out, then seglab click --s
   const requests = [
     JSON.stringify({ image, points: [[100, 50, 1]], out: join(dir, 'a.png') }),
     'not json',
-    JSON.stringify({ image, points: [[100, 50, 1], [110, 60, 0]], previous: join(dir, 'a.png'), out: join(dir, 'b.png') }),
+    JSON.stringify({
+      image,
+      points: [
+        [100, 50, 1],
+        [110, 60, 0],
+      ],
+      previous: join(dir, 'a.png'),
+      out: join(dir, 'b.png'),
+    }),
   ];
   const r = await seglabWithInput(requests.join('\n') + '\n', 'click', '--session', '--model', card, '--threads', '1');
   assert.equal(r.code, 0, r.stderr);
-  const answers = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+  const answers = r.stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   assert.equal(answers.length, 3);
   assert.equal(answers[0].embeddings, 'encoder');
   assert.match(answers[1].error, /^not valid JSON/);
   assert.equal(answers[2].embeddings, 'memory');
-  assert.equal(mismatches(readMask(join(dir, 'b.png')).data, expectedMask(517, 301, [[100, 50, 1], [110, 60, 0]], RADII[1])), 0);
+  assert.equal(
+    mismatches(
+      readMask(join(dir, 'b.png')).data,
+      expectedMask(
+        517,
+        301,
+        [
+          [100, 50, 1],
+          [110, 60, 0],
+        ],
+        RADII[1],
+      ),
+    ),
+    0,
+  );
   const bad = await seglab('click', image, '--model', card, '--points', '600,3,1', '--out', join(dir, 'c.png'), '--json');
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /the command line: point \(600, 3\) is outside the 517x301 image/);

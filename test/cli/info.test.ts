@@ -45,7 +45,11 @@ describe('seglab info', { concurrency: true }, () => {
 
   test('info on a broken dataset: every problem in the JSON and on stderr with its path, exit 1', async (t) => {
     const root = tempDir(t);
-    makeVoc(root, ['ok', 'trunc', 'small', 'odd'].map((stem) => ({ stem })), { train: ['ok', 'missing'] });
+    makeVoc(
+      root,
+      ['ok', 'trunc', 'small', 'odd'].map((stem) => ({ stem })),
+      { train: ['ok', 'missing'] },
+    );
     const masks = join(root, 'SegmentationClass');
     const full = readFileSync(join(masks, 'trunc.png'));
     writeFile(join(masks, 'trunc.png'), full.subarray(0, full.length >> 1));

@@ -38,7 +38,10 @@ describe('seglab miou', { concurrency: true }, () => {
     const r = await seglab('miou', root, '--model', 'unet', '--split', 'val', '--json');
     assert.equal(r.code, 0);
     const out = JSON.parse(r.stdout);
-    assert.deepEqual(out.images.map((i: { name: string }) => i.name), ['c']);
+    assert.deepEqual(
+      out.images.map((i: { name: string }) => i.name),
+      ['c'],
+    );
     assert.equal(out.classes[0].iou, null);
     assert.equal(out.classes[0].accuracy, null);
     assert.deepEqual(out.missing, []);
@@ -52,7 +55,10 @@ describe('seglab miou', { concurrency: true }, () => {
     assert.equal(r.code, 0);
     const out = JSON.parse(r.stdout);
     assert.equal(out.miou, MIOU);
-    assert.deepEqual(out.classes.map((c: { name: string }) => c.name), ['background', 'aeroplane']);
+    assert.deepEqual(
+      out.classes.map((c: { name: string }) => c.name),
+      ['background', 'aeroplane'],
+    );
     const text = await seglab(...args, '--ignore-index', '255');
     assert.equal(text.code, 0);
     assert.match(text.stdout, /^mIoU +67\.86%$/m);
@@ -81,7 +87,10 @@ describe('seglab miou', { concurrency: true }, () => {
     const r = await seglab('miou', root, '--json');
     assert.equal(r.code, 1);
     assert.match(r.stderr, new RegExp(`^${bad}: unreadable-mask: `, 'm'));
-    assert.deepEqual(JSON.parse(r.stdout).images.map((i: { name: string }) => i.name), ['c']);
+    assert.deepEqual(
+      JSON.parse(r.stdout).images.map((i: { name: string }) => i.name),
+      ['c'],
+    );
   });
 
   test('usage errors exit 2', async (t) => {

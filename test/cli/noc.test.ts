@@ -47,14 +47,22 @@ function scene(): { labels: Uint8Array; rgb: Uint8Array } {
   rect(350, 50, 389, 89, 2);
   rect(0, 280, W - 1, 289, 255);
   // Each class its own colour in the image, far apart: the wand selects each target whole.
-  const colours = [[40, 40, 40], [220, 200, 60], [60, 120, 230]];
+  const colours = [
+    [40, 40, 40],
+    [220, 200, 60],
+    [60, 120, 230],
+  ];
   const rgb = new Uint8Array(W * H * 3);
   labels.forEach((v, i) => rgb.set(colours[v === 255 ? 0 : v], 3 * i));
   return { labels, rgb };
 }
 
 function dataset(root: string): void {
-  const classes = [{ id: 0, name: 'background', color: [0, 0, 0] }, { id: 1, name: 'cell', color: [255, 0, 0] }, { id: 2, name: 'square', color: [0, 0, 255] }];
+  const classes = [
+    { id: 0, name: 'background', color: [0, 0, 0] },
+    { id: 1, name: 'cell', color: [255, 0, 0] },
+    { id: 2, name: 'square', color: [0, 0, 255] },
+  ];
   writeFile(join(root, 'seglab.json'), JSON.stringify({ classes, splits: { train: 'train.txt', val: 'val.txt' } }));
   writeFile(join(root, 'val.txt'), 'scene\n');
   writeFile(join(root, 'train.txt'), 'other\n');
@@ -90,7 +98,10 @@ test('seglab noc on the known-answer pair gives the hand-computed NoC, NoF, clic
   // B: both centres are 10 from the outside; (250, 100) comes first in row-major order. What is
   // left (disc 2 and the bridge) is one missed region whose deepest pixel is the second centre.
   assert.equal(b.area, 2 * DISC + 61);
-  assert.deepEqual(b.clicks.slice(0, 2), [[250, 100, 1], [250, 180, 1]]);
+  assert.deepEqual(b.clicks.slice(0, 2), [
+    [250, 100, 1],
+    [250, 180, 1],
+  ]);
   assert.ok(Math.abs(b.ious[0] - DISC / (2 * DISC + 61)) < 1e-12);
   assert.ok(Math.abs(b.ious[1] - (2 * DISC) / (2 * DISC + 61)) < 1e-12); // 0.909
   assert.deepEqual(b.noc, [2, 2]);
@@ -102,7 +113,13 @@ test('seglab noc on the known-answer pair gives the hand-computed NoC, NoF, clic
   assert.deepEqual(c.noc, [3, 3]);
   assert.deepEqual(j.overall.noc, [2, 2]);
   assert.deepEqual(j.overall.nof, [1 / 3, 1 / 3]);
-  assert.deepEqual(j.classes.map((x: { id: number; noc: number[]; nof: number[] }) => [x.id, x.noc, x.nof]), [[1, [1.5, 1.5], [0, 0]], [2, [3, 3], [1, 1]]]);
+  assert.deepEqual(
+    j.classes.map((x: { id: number; noc: number[]; nof: number[] }) => [x.id, x.noc, x.nof]),
+    [
+      [1, [1.5, 1.5], [0, 0]],
+      [2, [3, 3], [1, 1]],
+    ],
+  );
   assert.ok(Math.abs(j.overall.meanIou[0] - (1 + DISC / (2 * DISC + 61) + DISC / 1600) / 3) < 1e-12);
 });
 
@@ -134,7 +151,10 @@ test('seglab noc: an unreadable mask is a problem (exit 1), the other images are
   assert.match(r.stderr, /broken\.png: unreadable-mask: /);
   const j = JSON.parse(r.stdout);
   assert.equal(j.targets.length, 6);
-  assert.deepEqual(j.problems.map((p: { kind: string }) => p.kind), ['unreadable-mask']);
+  assert.deepEqual(
+    j.problems.map((p: { kind: string }) => p.kind),
+    ['unreadable-mask'],
+  );
 });
 
 test('seglab noc: usage errors exit 2, a table without --json', async (t) => {

@@ -22,7 +22,15 @@ let bundle: Promise<string> | undefined;
 function cliBundle(): Promise<string> {
   bundle ??= (async () => {
     const outfile = join(dir, 'cli.js');
-    await build({ entryPoints: [join(ROOT, 'src', 'cli', 'main.ts')], outfile, bundle: true, platform: 'node', format: 'cjs', target: 'node20', logLevel: 'error' });
+    await build({
+      entryPoints: [join(ROOT, 'src', 'cli', 'main.ts')],
+      outfile,
+      bundle: true,
+      platform: 'node',
+      format: 'cjs',
+      target: 'node20',
+      logLevel: 'error',
+    });
     return outfile;
   })();
   return bundle;

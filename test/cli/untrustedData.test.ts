@@ -17,7 +17,10 @@ describe('seglab on untrusted data', { concurrency: true }, () => {
     const info = await seglab('info', root, '--json');
     assert.equal(info.code, 1);
     assert.equal(JSON.parse(info.stdout).images, 1);
-    assert.match(info.stderr, new RegExp(`^${join(root, 'JPEGImages', 'passwd.jpg')}: outside-link: a symbolic link to .*passwd, outside the dataset; not followed$`, 'm'));
+    assert.match(
+      info.stderr,
+      new RegExp(`^${join(root, 'JPEGImages', 'passwd.jpg')}: outside-link: a symbolic link to .*passwd, outside the dataset; not followed$`, 'm'),
+    );
     const convert = await seglab('convert', root, join(dir, 'out'), '--to', 'plain');
     assert.equal(convert.code, 1);
     assert.deepEqual(readdirSync(join(dir, 'out', 'images')), ['a.jpg']);
@@ -31,7 +34,10 @@ describe('seglab on untrusted data', { concurrency: true }, () => {
     assert.equal(info.code, 1);
     const lines = info.stderr.trimEnd().split('\n');
     for (const name of ['JPEGImages/b\\tc.jpg', 'JPEGImages/d\\ne.jpg', 'SegmentationClass/b\\tc.png', 'SegmentationClass/d\\ne.png']) {
-      assert.ok(lines.includes(`"${join(root, name)}": bad-name: the name has control characters (${name.includes('\\t') ? '\\t' : '\\n'}); ignored`), `${name} in:\n${info.stderr}`);
+      assert.ok(
+        lines.includes(`"${join(root, name)}": bad-name: the name has control characters (${name.includes('\\t') ? '\\t' : '\\n'}); ignored`),
+        `${name} in:\n${info.stderr}`,
+      );
     }
     assert.ok(lines.every((l) => !l.includes('\t')));
     const convert = await seglab('convert', root, join(dir, 'out'), '--to', 'cvat');

@@ -82,7 +82,10 @@ describe('paletteFor', () => {
   it('lets a class that claims the ignore index keep its colour, and ignores an out-of-range index', () => {
     assert.deepEqual(paletteFor([{ id: 7, name: 'x', color: [9, 9, 9] }], 7)[7], [9, 9, 9]);
     assert.deepEqual(paletteFor([], 7)[7], [224, 224, 192]);
-    assert.deepEqual(paletteFor([], -1), Array.from({ length: 256 }, (_, i) => vocColor(i)));
+    assert.deepEqual(
+      paletteFor([], -1),
+      Array.from({ length: 256 }, (_, i) => vocColor(i)),
+    );
   });
 
   it('returns copies, so editing the palette leaves the classes alone', () => {

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { DataError, errorDetail, errorMessage, errorStack } from '../../src/core/errors';
 
 describe('error text', () => {
-  it('is an Error\'s message, or any other thrown value as a string', () => {
+  it("is an Error's message, or any other thrown value as a string", () => {
     assert.equal(errorMessage(new Error('disk full')), 'disk full');
     assert.equal(errorMessage('plain'), 'plain');
     assert.equal(errorMessage(42), '42');

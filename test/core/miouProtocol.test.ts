@@ -3,9 +3,20 @@ import { test } from 'node:test';
 import { MAX_CURVE_POINTS, MIOU_PROTOCOL_VERSION, MiouMessageType, parseFromMiouWebview, parseTrainingMessage } from '../../src/core/miouProtocol';
 
 test('valid webview messages parse to copies with only the known fields', () => {
-  assert.deepEqual(parseFromMiouWebview({ type: 'ready', version: MIOU_PROTOCOL_VERSION, extra: 1 }), { type: MiouMessageType.Ready, version: MIOU_PROTOCOL_VERSION });
-  assert.deepEqual(parseFromMiouWebview({ type: 'select', messageId: 3, selection: { split: 'val', x: 1 } }), { type: MiouMessageType.Select, messageId: 3, selection: { split: 'val' } });
-  assert.deepEqual(parseFromMiouWebview({ type: 'openImage', name: 'a', showDisagreement: true }), { type: MiouMessageType.OpenImage, name: 'a', showDisagreement: true });
+  assert.deepEqual(parseFromMiouWebview({ type: 'ready', version: MIOU_PROTOCOL_VERSION, extra: 1 }), {
+    type: MiouMessageType.Ready,
+    version: MIOU_PROTOCOL_VERSION,
+  });
+  assert.deepEqual(parseFromMiouWebview({ type: 'select', messageId: 3, selection: { split: 'val', x: 1 } }), {
+    type: MiouMessageType.Select,
+    messageId: 3,
+    selection: { split: 'val' },
+  });
+  assert.deepEqual(parseFromMiouWebview({ type: 'openImage', name: 'a', showDisagreement: true }), {
+    type: MiouMessageType.OpenImage,
+    name: 'a',
+    showDisagreement: true,
+  });
   assert.deepEqual(parseFromMiouWebview({ type: 'export', format: 'csv' }), { type: MiouMessageType.Export, format: 'csv' });
   assert.deepEqual(parseFromMiouWebview({ type: 'cancel' }), { type: MiouMessageType.Cancel });
 });
@@ -24,7 +35,16 @@ test('malformed webview messages are refused with a reason', () => {
   for (const [message, error] of cases) assert.throws(() => parseFromMiouWebview(message), error);
 });
 
-const run = { source: 'job', title: 'unet · job 1a2b3c4d', state: 'running', epochs: 20, loss: [{ x: 1, y: 0.9 }], stepLoss: [{ x: 0.5, y: 1.1 }], valMiou: [{ x: 1, y: 0.31 }], bestEpoch: 1 };
+const run = {
+  source: 'job',
+  title: 'unet · job 1a2b3c4d',
+  state: 'running',
+  epochs: 20,
+  loss: [{ x: 1, y: 0.9 }],
+  stepLoss: [{ x: 0.5, y: 1.1 }],
+  valMiou: [{ x: 1, y: 0.31 }],
+  bestEpoch: 1,
+};
 
 test('a training message parses to a copy with only the known fields', () => {
   const parsed = parseTrainingMessage({ type: 'training', runs: [{ ...run, extra: 1, loss: [{ x: 1, y: 0.9, z: 3 }] }], note: 'n' });

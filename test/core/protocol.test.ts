@@ -26,17 +26,35 @@ test('malformed messages are refused with the reason', () => {
 });
 
 test('capabilities and model results parse to their typed form, extra fields dropped', () => {
-  assert.deepEqual(parseFromWebview({ type: 'capabilities', webgpu: true, adapter: 'google swiftshader', extra: 1 }), { type: MessageType.Capabilities, webgpu: true, adapter: 'google swiftshader' });
+  assert.deepEqual(parseFromWebview({ type: 'capabilities', webgpu: true, adapter: 'google swiftshader', extra: 1 }), {
+    type: MessageType.Capabilities,
+    webgpu: true,
+    adapter: 'google swiftshader',
+  });
   assert.deepEqual(parseFromWebview({ type: 'capabilities', webgpu: false }), { type: MessageType.Capabilities, webgpu: false });
   const labels = new ArrayBuffer(6);
   const confidence = new ArrayBuffer(6);
   const result = { type: 'modelResult', requestId: 4, width: 3, height: 2, labels, confidence, provider: 'webgpu', milliseconds: 12.5, defaults: ['mean'] };
   assert.deepEqual(parseFromWebview({ ...result, extra: true }), { ...result, type: MessageType.ModelResult });
-  assert.deepEqual(parseFromWebview({ type: 'modelResult', requestId: 5, error: 'no adapter' }), { type: MessageType.ModelResult, requestId: 5, error: 'no adapter' });
+  assert.deepEqual(parseFromWebview({ type: 'modelResult', requestId: 5, error: 'no adapter' }), {
+    type: MessageType.ModelResult,
+    requestId: 5,
+    error: 'no adapter',
+  });
 });
 
 test('malformed capabilities and model results are refused with the reason', () => {
-  const ok = { type: 'modelResult', requestId: 1, width: 2, height: 2, labels: new ArrayBuffer(4), confidence: new ArrayBuffer(4), provider: 'webgpu', milliseconds: 1, defaults: [] };
+  const ok = {
+    type: 'modelResult',
+    requestId: 1,
+    width: 2,
+    height: 2,
+    labels: new ArrayBuffer(4),
+    confidence: new ArrayBuffer(4),
+    provider: 'webgpu',
+    milliseconds: 1,
+    defaults: [],
+  };
   const cases: Array<[unknown, RegExp]> = [
     [{ type: 'capabilities', webgpu: 'yes' }, /capabilities: webgpu must be a boolean/],
     [{ type: 'capabilities', webgpu: true, adapter: 3 }, /adapter/],

@@ -50,12 +50,19 @@ describe('demo models', () => {
       assert.equal(card.name, name);
       assert.equal(card.sha256, createHash('sha256').update(readFileSync(onnx)).digest('hex'));
       assert.ok(statSync(onnx).size < 10 * 1024 * 1024, `${statSync(onnx).size} bytes`);
-      assert.deepEqual(card.classes.map((c) => [c.id, c.name]), datasetClasses.map((c) => [c.id, c.name]));
+      assert.deepEqual(
+        card.classes.map((c) => [c.id, c.name]),
+        datasetClasses.map((c) => [c.id, c.name]),
+      );
     });
 
     test(`${name}: prediction on a demo image beats an all-background mask`, async () => {
       const dataset = { classes: DEMO_CLASSES, ignoreIndex: IGNORE, path: 'demo' };
-      const m = await loadModel({ fs: new NodeFileSystem(), createBackend: (b) => createBackend('cpu', b, { threads: 2 }) }, join(MODELS, `${name}.onnx`), dataset);
+      const m = await loadModel(
+        { fs: new NodeFileSystem(), createBackend: (b) => createBackend('cpu', b, { threads: 2 }) },
+        join(MODELS, `${name}.onnx`),
+        dataset,
+      );
       try {
         const { labels } = await predict(image, m.model, m.backend);
         const blank = miou(gt, new Uint8Array(gt.length));

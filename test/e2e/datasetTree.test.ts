@@ -18,7 +18,10 @@ test('the Dataset tree shows the demo dataset with its counts', async () => {
 
     // The single dataset opens expanded: its first images are listed with their status (the tree
     // renders its children after the dataset row, so wait for them).
-    await view.locator('.monaco-list-row .label-name', { hasText: /^cell_/ }).nth(4).waitFor();
+    await view
+      .locator('.monaco-list-row .label-name', { hasText: /^cell_/ })
+      .nth(4)
+      .waitFor();
     const rows = await treeRows(view);
     const imageRows = rows.filter((r) => r.label.startsWith('cell_'));
     assert.ok(imageRows.length >= 5, `expected image rows, got ${JSON.stringify(rows)}`);

@@ -31,7 +31,10 @@ test('writes images, masks for the labeled ones, splits and a valid seglab.json'
   const root = join(work, 'full');
   const summary = await generateDemoDataset(root, { count: 10, size: 128 });
   assert.equal(readdirSync(join(root, 'images')).length, 10);
-  assert.deepEqual(readdirSync(join(root, 'masks')).sort(), summary.labeled.map((s) => `${s}.png`));
+  assert.deepEqual(
+    readdirSync(join(root, 'masks')).sort(),
+    summary.labeled.map((s) => `${s}.png`),
+  );
   assert.deepEqual(summary.unlabeled, ['cell_004', 'cell_009']);
   const config = parseConfig(readFileSync(join(root, 'seglab.json'), 'utf8'), defaultConfig('x'), 'seglab.json');
   assert.deepEqual(config.classes, DEMO_CLASSES);
@@ -45,5 +48,8 @@ test('writes images, masks for the labeled ones, splits and a valid seglab.json'
     assert.equal(mask.width, 128);
     for (const v of mask.data) seen.add(v);
   }
-  assert.deepEqual([...seen].sort((x, y) => x - y), [0, 1, 2, 3, 255]);
+  assert.deepEqual(
+    [...seen].sort((x, y) => x - y),
+    [0, 1, 2, 3, 255],
+  );
 });

@@ -21,7 +21,9 @@ const TRAINING_TIMEOUT = 180_000;
 /** This test's trainer processes still running (other sessions may run their own; pgrep exits 1 when none is). */
 function trainerProcesses(port: number): string[] {
   try {
-    return execFileSync('pgrep', ['-af', `seglab_trainer serve .*--port ${port}`], { encoding: 'utf8' }).trim().split('\n');
+    return execFileSync('pgrep', ['-af', `seglab_trainer serve .*--port ${port}`], { encoding: 'utf8' })
+      .trim()
+      .split('\n');
   } catch {
     return [];
   }
@@ -63,7 +65,10 @@ test('Fine-tune on the local CPU backend succeeds and activates the new model', 
     const modelsBefore = new Set(readdirSync(models));
 
     // The palette lists SegLab's commands once the extension host has them: wait for its status item.
-    await page.locator('.statusbar-item', { hasText: /No model|demo-/ }).first().waitFor({ timeout: TIMEOUT.workbench });
+    await page
+      .locator('.statusbar-item', { hasText: /No model|demo-/ })
+      .first()
+      .waitFor({ timeout: TIMEOUT.workbench });
     // The settings file watcher needs a moment; the notification names the port that was used.
     await page.waitForTimeout(2000);
     await runCommand(page, 'SegLab: Start Local Training Backend');
@@ -83,7 +88,9 @@ test('Fine-tune on the local CPU backend succeeds and activates the new model', 
     const done = notification(page, /Model .* is in .*\/models and active\./);
     // A screenshot while an epoch runs, if the job reaches one before it ends.
     const live = await Promise.race([
-      notification(page, /SegLab training.*[Ee]poch/s).waitFor({ timeout: TRAINING_TIMEOUT }).then(() => true),
+      notification(page, /SegLab training.*[Ee]poch/s)
+        .waitFor({ timeout: TRAINING_TIMEOUT })
+        .then(() => true),
       done.waitFor({ timeout: TRAINING_TIMEOUT }).then(() => false),
     ]);
     await page.screenshot({ path: join(artifactsRoot, 'screenshots', 'fine-tune-progress.png') });
@@ -97,13 +104,21 @@ test('Fine-tune on the local CPU backend succeeds and activates the new model', 
     }
     await done.waitFor({ timeout: TRAINING_TIMEOUT });
 
-    const added = readdirSync(models).filter((f) => !modelsBefore.has(f)).sort();
+    const added = readdirSync(models)
+      .filter((f) => !modelsBefore.has(f))
+      .sort();
     assert.equal(added.length, 2, `new files in models/: ${added.join(', ')}`);
     const [card, onnx] = added;
     const name = onnx.replace(/\.onnx$/, '');
     assert.deepEqual(added, [`${name}.json`, `${name}.onnx`]);
     const parsed = JSON.parse(readFileSync(join(models, card), 'utf8')) as { sha256?: string };
-    assert.equal(parsed.sha256, createHash('sha256').update(readFileSync(join(models, onnx))).digest('hex'), 'the card names the file\'s sha256');
+    assert.equal(
+      parsed.sha256,
+      createHash('sha256')
+        .update(readFileSync(join(models, onnx)))
+        .digest('hex'),
+      "the card names the file's sha256",
+    );
     assert.match((await done.innerText()).replace(/\s+/g, ' '), new RegExp(`Model ${name} \\(val mIoU \\d\\.\\d{3}\\)`));
     await page.locator('.statusbar-item', { hasText: name }).first().waitFor();
     await page.screenshot({ path: join(artifactsRoot, 'screenshots', 'fine-tune-done.png') });
@@ -112,7 +127,10 @@ test('Fine-tune on the local CPU backend succeeds and activates the new model', 
     const frame = await showMiouView(page, '.training-run.job[data-state="succeeded"]');
     const job = frame.locator('.training-run.job');
     assert.match((await job.locator('.run-title').innerText()).trim(), /^unet · job [0-9a-f]{8}$/);
-    assert.match((await job.locator('.training-summary').innerText()).replace(/\s+/g, ' '), /^val mIoU \d+\.\d% at epoch 1 \(best\) · train loss \d\.\d{3} at epoch 1$/);
+    assert.match(
+      (await job.locator('.training-summary').innerText()).replace(/\s+/g, ' '),
+      /^val mIoU \d+\.\d% at epoch 1 \(best\) · train loss \d\.\d{3} at epoch 1$/,
+    );
     assert.equal(await job.locator('canvas.training-chart').count(), 2, 'train-loss and val-mIoU charts');
     await frame.locator('#section-training').scrollIntoViewIfNeeded();
     await page.screenshot({ path: join(artifactsRoot, 'screenshots', 'fine-tune-curves.png') });

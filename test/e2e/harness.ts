@@ -115,7 +115,14 @@ export async function withWorkbench(scenario: string, fn: (wb: Workbench) => Pro
     browser = await chromium.launch({
       executablePath: chromiumPath,
       timeout: 30_000,
-      args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', ...(options.webgpu ? WEBGPU_ARGS : [])],
+      args: [
+        '--no-sandbox',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+        ...(options.webgpu ? WEBGPU_ARGS : []),
+      ],
     });
     page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
     page.setDefaultTimeout(TIMEOUT.ui);

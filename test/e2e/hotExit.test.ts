@@ -26,7 +26,10 @@ test('a dirty mask editor is restored after a window reload', async () => {
     const stem = dataset.unlabeled[0];
     const view = await openSegLab(page);
     const editor = await openFromTree(page, view, `${stem}.jpg`, 512);
-    await strokeThrough(page, editor, [[100, 100], [260, 180]]); // the default class: cell body
+    await strokeThrough(page, editor, [
+      [100, 100],
+      [260, 180],
+    ]); // the default class: cell body
     await waitDirty(page, true);
     await waitForBackup(userDataDir);
 
@@ -42,6 +45,9 @@ test('a dirty mask editor is restored after a window reload', async () => {
     const saved = readDemoMask(dataset.root, stem);
     const painted = changedPixels({ ...saved, data: new Uint8Array(saved.data.length) }, saved);
     assert.ok(painted.length > 100, `the restored stroke has ${painted.length} pixels`);
-    assert.ok(painted.every((p) => p.value === CELL), 'the stroke is cell body');
+    assert.ok(
+      painted.every((p) => p.value === CELL),
+      'the stroke is cell body',
+    );
   });
 });

@@ -21,13 +21,19 @@ test('paint, undo, paint again and save writes exactly the second stroke', async
     assert.match(await hoverStatus(page, editor, 40, 60), /x 40, y 60/);
     await pickClass(editor, 'debris');
 
-    const first: [number, number][] = [[60, 120], [200, 140]];
+    const first: [number, number][] = [
+      [60, 120],
+      [200, 140],
+    ];
     await strokeThrough(page, editor, first);
     await waitDirty(page, true);
     await press(page, 'Control+z');
     await waitDirty(page, false);
 
-    const second: [number, number][] = [[300, 380], [440, 330]];
+    const second: [number, number][] = [
+      [300, 380],
+      [440, 330],
+    ];
     await strokeThrough(page, editor, second);
     await waitDirty(page, true);
     await widenSideBar(page, 300);

@@ -21,7 +21,9 @@ export async function openFromTree(page: Page, view: Locator, imageLabel: string
   try {
     return await waitForEditor(page, imageLabel, size);
   } catch (error) {
-    throw new Error(`clicking ${imageLabel} in the Dataset tree did not open the SegLab mask editor: ${error instanceof Error ? error.message : error}`, { cause: error });
+    throw new Error(`clicking ${imageLabel} in the Dataset tree did not open the SegLab mask editor: ${error instanceof Error ? error.message : error}`, {
+      cause: error,
+    });
   }
 }
 
@@ -71,9 +73,11 @@ export async function pickClass(editor: MaskEditor, name: string): Promise<void>
 
 /** Pixel count per class id, as the editor's palette shows them. */
 export async function classCounts(editor: MaskEditor): Promise<Map<number, number>> {
-  const rows = await editor.frame.locator('#class-list li').evaluateAll((lis) =>
-    lis.map((li) => [Number(li.getAttribute('data-class')), Number((li.querySelector('.count')?.textContent ?? '').replace(/\D/g, ''))] as const),
-  );
+  const rows = await editor.frame
+    .locator('#class-list li')
+    .evaluateAll((lis) =>
+      lis.map((li) => [Number(li.getAttribute('data-class')), Number((li.querySelector('.count')?.textContent ?? '').replace(/\D/g, ''))] as const),
+    );
   return new Map(rows);
 }
 
@@ -98,7 +102,10 @@ export async function strokeThrough(page: Page, editor: MaskEditor, pixels: Arra
 
 /** Waits for the active tab's dirty marker to be `dirty` (the first group's, when the editor is split). */
 export async function waitDirty(page: Page, dirty: boolean): Promise<void> {
-  await page.locator(`.tabs-container .tab.active${dirty ? '.dirty' : ':not(.dirty)'}`).first().waitFor();
+  await page
+    .locator(`.tabs-container .tab.active${dirty ? '.dirty' : ':not(.dirty)'}`)
+    .first()
+    .waitFor();
 }
 
 export function readDemoMask(root: string, stem: string): Mask {

@@ -57,7 +57,11 @@ async function saveAs(page: Page, path: string): Promise<void> {
   // For an existing file the dialog asks again in its title; Enter is its OK.
   const widget = page.locator('.quick-input-widget');
   const asks = widget.locator('.quick-input-title', { hasText: 'already exists' });
-  const settled = (p: Promise<void>, value: boolean) => p.then(() => value, () => !value); // the race's loser times out later
+  const settled = (p: Promise<void>, value: boolean) =>
+    p.then(
+      () => value,
+      () => !value,
+    ); // the race's loser times out later
   if (await Promise.race([settled(asks.waitFor(), true), settled(widget.waitFor({ state: 'hidden' }), false)])) await press(page, 'Enter');
   await widget.waitFor({ state: 'hidden' });
 }
@@ -69,12 +73,20 @@ test('two editors on one image stay in step; changes on disk are reloaded or ask
     const view = await openSegLab(page);
     await openFromTree(page, view, `${stem}.jpg`, SIZE);
     await runCommand(page, 'View: Split Editor');
-    const editors = (await webviewsWith(page, '#app[aria-busy="false"] #mask-canvas', 2)).map((frame) => ({ frame, canvas: frame.locator('#mask-canvas'), width: SIZE, height: SIZE }));
+    const editors = (await webviewsWith(page, '#app[aria-busy="false"] #mask-canvas', 2)).map((frame) => ({
+      frame,
+      canvas: frame.locator('#mask-canvas'),
+      width: SIZE,
+      height: SIZE,
+    }));
     const onDisk = countsOf(readDemoMask(dataset.root, stem));
     await bothShow(editors, onDisk, 'both editors open on the saved mask');
 
     // A stroke in one editor appears in the other.
-    await strokeThrough(page, editors[0], [[40, 40], [200, 60]]);
+    await strokeThrough(page, editors[0], [
+      [40, 40],
+      [200, 60],
+    ]);
     await waitDirty(page, true);
     const painted = await waitForCounts(editors[0], (c) => !same(c, onDisk), 'the stroke changes the counts');
     await bothShow(editors, painted, 'the second editor follows the stroke');
@@ -87,10 +99,13 @@ test('two editors on one image stay in step; changes on disk are reloaded or ask
     await page.locator('.tabs-container .tab.active').first().click();
     await press(page, 'Control+s');
     await waitDirty(page, false);
-    assert.ok(same(countsOf(readDemoMask(dataset.root, stem)), painted), 'the save wrote the editors\' mask over the outside change');
+    assert.ok(same(countsOf(readDemoMask(dataset.root, stem)), painted), "the save wrote the editors' mask over the outside change");
 
     // Dirty again, changed on disk, "Reload from Disk": the file wins in both editors.
-    await strokeThrough(page, editors[1], [[100, 400], [300, 420]]);
+    await strokeThrough(page, editors[1], [
+      [100, 400],
+      [300, 420],
+    ]);
     await waitDirty(page, true);
     const square = squareMask(10, 10, 64, 2);
     writeMaskFromOutside(maskPath, square);
@@ -107,7 +122,10 @@ test('two editors on one image stay in step; changes on disk are reloaded or ask
     // Save As proposes the image itself: refused, the image untouched, nothing else written.
     const imagePath = join(dataset.root, 'images', `${stem}.jpg`);
     const image = readFileSync(imagePath);
-    await strokeThrough(page, editors[0], [[260, 260], [400, 300]]);
+    await strokeThrough(page, editors[0], [
+      [260, 260],
+      [400, 300],
+    ]);
     await waitDirty(page, true);
     const edited = await waitForCounts(editors[0], (c) => !same(c, countsOf(other)), 'the stroke changes the counts');
     await saveAs(page, imagePath);
@@ -121,7 +139,7 @@ test('two editors on one image stay in step; changes on disk are reloaded or ask
     await saveAs(page, copyPath);
     const copy = await waitForFile(copyPath);
     assert.ok(same(countsOf(copy), edited), 'the copy holds the edited mask');
-    assert.ok(same(countsOf(readDemoMask(dataset.root, stem)), countsOf(other)), 'the dataset\'s mask is unchanged');
+    assert.ok(same(countsOf(readDemoMask(dataset.root, stem)), countsOf(other)), "the dataset's mask is unchanged");
     assert.ok(readFileSync(imagePath).equals(image), 'the image is unchanged');
   });
 });

@@ -31,7 +31,10 @@ function disagreeing(root: string, stem: string): number {
   return d.count;
 }
 
-const cli = (root: string) => JSON.parse(execFileSync(process.execPath, [join(repoRoot, 'dist', 'cli.js'), 'miou', root, '--json'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }));
+const cli = (root: string) =>
+  JSON.parse(
+    execFileSync(process.execPath, [join(repoRoot, 'dist', 'cli.js'), 'miou', root, '--json'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }),
+  );
 
 test('mIoU view in code-server equals seglab miou --json and follows a saved mask', async () => {
   await withWorkbench('miouView', async ({ page, dataset }) => {
@@ -71,7 +74,10 @@ test('mIoU view in code-server equals seglab miou --json and follows a saved mas
     await page.screenshot({ path: join(artifactsRoot, 'screenshots', 'disagreement.png') });
     // Correct it (a stroke of background across the image) and save: the count and the view follow.
     await pickClass(editor, 'background');
-    await strokeThrough(page, editor, [[20, 256], [490, 256]]);
+    await strokeThrough(page, editor, [
+      [20, 256],
+      [490, 256],
+    ]);
     await waitDirty(page, true);
     await press(page, 'Control+s');
     await waitDirty(page, false);

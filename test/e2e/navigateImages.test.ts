@@ -26,11 +26,17 @@ test('Next Image saves and moves on in the same tab; Next Unlabeled skips labele
     const total = dataset.stems.length;
     /** The status bar names the image's place, and the Dataset tree has its row selected. */
     const position = async (at: number) => {
-      await page.locator('.statusbar-item', { hasText: `${at} / ${total} · ${dataset.unlabeled.length} unlabeled` }).first().waitFor();
+      await page
+        .locator('.statusbar-item', { hasText: `${at} / ${total} · ${dataset.unlabeled.length} unlabeled` })
+        .first()
+        .waitFor();
       await view.locator('.monaco-list-row.selected', { hasText: `${dataset.stems[at - 1]}.jpg` }).waitFor();
     };
     await position(1);
-    await strokeThrough(page, editor, [[60, 300], [260, 340]]);
+    await strokeThrough(page, editor, [
+      [60, 300],
+      [260, 340],
+    ]);
     await waitDirty(page, true);
 
     await press(page, 'Alt+PageDown');
@@ -59,7 +65,10 @@ test('with seglab.editor.saveOnNavigate off, Next Image leaves the unsaved image
       const [first, second] = dataset.stems;
       const before = readFileSync(join(dataset.root, 'masks', `${first}.png`));
       const editor = await openFromTree(page, await openSegLab(page), `${first}.jpg`, SIZE);
-      await strokeThrough(page, editor, [[60, 300], [260, 340]]);
+      await strokeThrough(page, editor, [
+        [60, 300],
+        [260, 340],
+      ]);
       await waitDirty(page, true);
       await press(page, 'Alt+PageDown');
       await waitForEditor(page, `${second}.jpg`, SIZE);

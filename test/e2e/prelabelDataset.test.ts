@@ -36,7 +36,10 @@ test('Pre-label Dataset writes a prediction for every image, with progress, and 
     const masksBefore = filesIn(join(root, 'masks'));
 
     // The palette lists SegLab's commands once the extension host has them: wait for its status item.
-    await page.locator('.statusbar-item', { hasText: /No model|demo-/ }).first().waitFor({ timeout: TIMEOUT.workbench });
+    await page
+      .locator('.statusbar-item', { hasText: /No model|demo-/ })
+      .first()
+      .waitFor({ timeout: TIMEOUT.workbench });
     await startCommand(page, 'SegLab: Select Model');
     await pick(page, MODEL);
     await page.locator('.statusbar-item', { hasText: MODEL }).first().waitFor({ timeout: TIMEOUT.workbench });
@@ -55,14 +58,19 @@ test('Pre-label Dataset writes a prediction for every image, with progress, and 
     await page.screenshot({ path: join(artifactsRoot, 'screenshots', 'prelabel-dataset-done.png') });
 
     const predictions = join(root, 'predictions', MODEL);
-    const written = readdirSync(predictions).filter((f) => f.endsWith('.png')).sort(); // beside a .seglab-model.json record
+    const written = readdirSync(predictions)
+      .filter((f) => f.endsWith('.png'))
+      .sort(); // beside a .seglab-model.json record
     assert.deepEqual(written, images.map((f) => f.slice(0, -extname(f).length) + '.png').sort());
     for (const f of written) {
       const path = join(predictions, f);
       const bytes = readFileSync(path);
       assert.equal(bytes[25], 3, `${path} is an indexed PNG (IHDR colour type 3)`);
       const mask = decodeMask(bytes, { path, classes: DEMO_CLASSES });
-      assert.ok(mask.data.every((c) => c < DEMO_CLASSES.length), `${path} holds class ids only`);
+      assert.ok(
+        mask.data.every((c) => c < DEMO_CLASSES.length),
+        `${path} holds class ids only`,
+      );
       assert.equal(`${mask.width}x${mask.height}`, `${SIZE}x${SIZE}`, path);
     }
     assert.deepEqual(filesIn(join(root, 'masks')), masksBefore, 'no label mask changed');

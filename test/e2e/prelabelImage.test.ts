@@ -49,7 +49,10 @@ test('with seglab.prelabel.onOpen, each unlabeled image is pre-labeled as it ope
     async ({ page, dataset }) => {
       const [first, second] = dataset.unlabeled;
       // The palette lists SegLab's commands once the extension host has them: wait for its status item.
-      await page.locator('.statusbar-item', { hasText: /No model|demo-/ }).first().waitFor({ timeout: TIMEOUT.workbench });
+      await page
+        .locator('.statusbar-item', { hasText: /No model|demo-/ })
+        .first()
+        .waitFor({ timeout: TIMEOUT.workbench });
       await selectModel(page, MODEL);
       const editor = await openFromTree(page, await openSegLab(page), `${first}.jpg`, SIZE);
       await editor.frame.locator('#status', { hasText: 'Pre-labeled with cpu (onnxruntime-node)' }).waitFor({ timeout: TIMEOUT.workbench });

@@ -54,7 +54,11 @@ async function writeCrop(root: string, stem: string): Promise<string> {
 /** The host path's prediction (HostPredictor's code: native ONNX Runtime, the image decoded in Node) and its time. */
 async function hostPrediction(root: string, stem: string) {
   const fs = new NodeFileSystem();
-  const loaded = await loadModel({ fs, createBackend: (bytes) => createNativeBackend(bytes) }, join(root, 'models', `${MODEL}.onnx`), { classes: DEMO_CLASSES, ignoreIndex: IGNORE, path: root });
+  const loaded = await loadModel({ fs, createBackend: (bytes) => createNativeBackend(bytes) }, join(root, 'models', `${MODEL}.onnx`), {
+    classes: DEMO_CLASSES,
+    ignoreIndex: IGNORE,
+    path: root,
+  });
   try {
     const imagePath = join(root, 'images', `${stem}.jpg`);
     const image = await decodeImage(await fs.readFile(imagePath), imagePath);
@@ -67,7 +71,7 @@ async function hostPrediction(root: string, stem: string) {
   }
 }
 
-test('Pre-label Image runs on WebGPU in the editor, as one undoable edit equal to the host path\'s prediction', async () => {
+test("Pre-label Image runs on WebGPU in the editor, as one undoable edit equal to the host path's prediction", async () => {
   await withWorkbench(
     'prelabelImageWebgpu',
     async ({ page, dataset, userDataDir }) => {
@@ -128,7 +132,18 @@ test('Pre-label Image runs on WebGPU in the editor, as one undoable edit equal t
         differing++;
         widestGap = Math.max(widestGap, Math.abs(host.logits![host.labels[i] * n + i] - host.logits![saved.data[i] * n + i]));
       }
-      console.log(JSON.stringify({ measurement: 'prelabel-image-webgpu-vs-host', model: MODEL, size: SIZE, webgpuSwiftShaderFirstRunMs: Number(ran![2]), commandWallMs: Math.round(wallMs), hostNativeWarmMs: Math.round(host.milliseconds), differingPixels: differing, widestGap }));
+      console.log(
+        JSON.stringify({
+          measurement: 'prelabel-image-webgpu-vs-host',
+          model: MODEL,
+          size: SIZE,
+          webgpuSwiftShaderFirstRunMs: Number(ran![2]),
+          commandWallMs: Math.round(wallMs),
+          hostNativeWarmMs: Math.round(host.milliseconds),
+          differingPixels: differing,
+          widestGap,
+        }),
+      );
       assert.ok(widestGap < 1e-2, `${differing} of ${n} pixels differ from the host path's prediction, with logit gaps up to ${widestGap}`);
 
       // The same model from the folder outside the workspace: sent as bytes, still run on WebGPU

@@ -15,7 +15,13 @@ import { ensurePackage, repoRoot } from './harness';
 const started = performance.now();
 const seconds = () => `${((performance.now() - started) / 1000).toFixed(1)} s`;
 const files = process.argv.slice(2);
-const selected = files.length > 0 ? files : readdirSync(join(repoRoot, 'test', 'e2e')).filter((f) => f.endsWith('.test.ts')).sort().map((f) => join('test', 'e2e', f));
+const selected =
+  files.length > 0
+    ? files
+    : readdirSync(join(repoRoot, 'test', 'e2e'))
+        .filter((f) => f.endsWith('.test.ts'))
+        .sort()
+        .map((f) => join('test', 'e2e', f));
 
 async function main(): Promise<number> {
   ensureSystemPackages('e2e');

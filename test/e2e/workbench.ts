@@ -49,7 +49,10 @@ export async function runCommand(page: Page, title: string, timeout = TIMEOUT.ui
 export async function openSegLab(page: Page): Promise<Locator> {
   // The item appears once the extension host has scanned the extensions: slow on a busy machine.
   // Its label sits on the tab or on the link inside it, depending on the item's state.
-  await page.locator('.activitybar .action-item [aria-label^="SegLab"], .activitybar [role="tab"][aria-label^="SegLab"]').first().click({ timeout: TIMEOUT.workbench });
+  await page
+    .locator('.activitybar .action-item [aria-label^="SegLab"], .activitybar [role="tab"][aria-label^="SegLab"]')
+    .first()
+    .click({ timeout: TIMEOUT.workbench });
   const view = page.locator('.pane', { has: page.locator('.pane-header .title', { hasText: /^Dataset$/ }) });
   await view.locator('.monaco-list').waitFor({ timeout: TIMEOUT.workbench });
   return view;
@@ -117,11 +120,11 @@ export async function widenSideBar(page: Page, width: number): Promise<void> {
   const sidebar = await page.locator('.part.sidebar').boundingBox();
   if (!sidebar) throw new Error('widenSideBar: no side bar');
   const edge = sidebar.x + sidebar.width;
-  const sashes = await page.locator('.monaco-sash.vertical').evaluateAll((els) =>
-    els.map((e) => e.getBoundingClientRect()).map((r) => ({ x: r.x + r.width / 2, y: r.y + r.height / 2, h: r.height })),
-  );
+  const sashes = await page
+    .locator('.monaco-sash.vertical')
+    .evaluateAll((els) => els.map((e) => e.getBoundingClientRect()).map((r) => ({ x: r.x + r.width / 2, y: r.y + r.height / 2, h: r.height })));
   const sash = sashes.filter((s) => s.h > 0).sort((a, b) => Math.abs(a.x - edge) - Math.abs(b.x - edge))[0];
-  if (!sash || Math.abs(sash.x - edge) > 8) throw new Error('widenSideBar: no sash at the side bar\'s edge');
+  if (!sash || Math.abs(sash.x - edge) > 8) throw new Error("widenSideBar: no sash at the side bar's edge");
   await page.mouse.move(sash.x, sash.y);
   await page.mouse.down();
   await page.mouse.move(sidebar.x + width, sash.y, { steps: 5 });

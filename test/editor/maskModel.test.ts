@@ -43,7 +43,10 @@ test('an image finds its dataset root and mask path from any depth', async (t) =
 test('a mask or a prediction is not opened as an image', async (t) => {
   const root = dataset(t);
   writeFile(join(root, 'predictions', 'm', 'a.png'), indexedMask(8, 6, new Uint8Array(48)));
-  await assert.rejects(findImageContext(fs, join(root, 'masks', 'a.png')), (e: Error) => e.message.includes(join(root, 'masks', 'a.png')) && /is a mask of the dataset/.test(e.message));
+  await assert.rejects(
+    findImageContext(fs, join(root, 'masks', 'a.png')),
+    (e: Error) => e.message.includes(join(root, 'masks', 'a.png')) && /is a mask of the dataset/.test(e.message),
+  );
   await assert.rejects(findImageContext(fs, join(root, 'predictions', 'm', 'a.png')), /is a prediction of the dataset/);
 });
 
@@ -62,7 +65,10 @@ test('an edit is applied, undone, redone and saved atomically; the first save cr
   const root = dataset(t);
   const context = await findImageContext(fs, join(root, 'images', 'sub', 'b.png'));
   const model = new MaskModel(context, await loadMask(fs, context));
-  assert.ok(model.mask.data.every((v) => v === 0), 'unlabelled images start empty');
+  assert.ok(
+    model.mask.data.every((v) => v === 0),
+    'unlabelled images start empty',
+  );
   const delta = model.applyEdit(strokeDelta(model));
   assert.deepEqual([...model.mask.data.subarray(0, 8)], [2, 2, 2, 2, 2, 2, 2, 2]);
   assert.ok(model.step(delta, 'undo'));
@@ -103,10 +109,25 @@ test('a broken seglab.json is reported, not skipped', async (t) => {
 
 test('an edit that writes a value that is no class id nor the ignore index is refused like an out-of-bounds one', async (t) => {
   const root = tempDir(t);
-  writeFile(join(root, 'seglab.json'), JSON.stringify({ classes: [{ id: 0, name: 'bg', color: [0, 0, 0] }, { id: 1, name: 'fg', color: [255, 0, 0] }] }));
+  writeFile(
+    join(root, 'seglab.json'),
+    JSON.stringify({
+      classes: [
+        { id: 0, name: 'bg', color: [0, 0, 0] },
+        { id: 1, name: 'fg', color: [255, 0, 0] },
+      ],
+    }),
+  );
   writeFile(join(root, 'images', 'a.png'), pngImage(8, 6));
   // One pixel already holds 9 (found by validation): editing around it stays possible.
-  writeFile(join(root, 'masks', 'a.png'), indexedMask(8, 6, new Uint8Array(48).map((_, i) => (i === 47 ? 9 : 1))));
+  writeFile(
+    join(root, 'masks', 'a.png'),
+    indexedMask(
+      8,
+      6,
+      new Uint8Array(48).map((_, i) => (i === 47 ? 9 : 1)),
+    ),
+  );
   const context = await findImageContext(fs, join(root, 'images', 'a.png'));
   const model = new MaskModel(context, await loadMask(fs, context));
   const paint = (value: number, from = { x: 0, y: 0 }, to = { x: 7, y: 0 }) => {
@@ -135,7 +156,10 @@ test('an image or mask whose real path is outside the dataset is not opened', as
   writeFile(join(outside, 'm.png'), indexedMask(8, 6, new Uint8Array(48)));
   symlinkSync(join(outside, 'x.png'), join(root, 'images', 'leak.png'));
   const leak = await findImageContext(fs, join(root, 'images', 'leak.png'));
-  await assert.rejects(loadMask(fs, leak), (e: DataError) => e.path === join(root, 'images', 'leak.png') && /outside the dataset; not followed/.test(e.message));
+  await assert.rejects(
+    loadMask(fs, leak),
+    (e: DataError) => e.path === join(root, 'images', 'leak.png') && /outside the dataset; not followed/.test(e.message),
+  );
   symlinkSync(join(outside, 'm.png'), join(root, 'masks', 'b.png'));
   const b = await findImageContext(fs, join(root, 'images', 'sub', 'b.png'));
   await assert.rejects(loadMask(fs, b), (e: DataError) => e.path === join(root, 'masks', 'b.png') && /outside the dataset/.test(e.message));

@@ -67,7 +67,8 @@ function waitForLine(child: ChildProcess, lines: string[], pattern: RegExp, limi
       if (match) finish(() => resolve(match));
     }, 200);
     const timer = setTimeout(() => finish(() => reject(new Error(`no ${pattern} within ${limitMs / 1000} s`))), limitMs);
-    const exited = (code: number | null) => finish(() => reject(new Error(`exited (${code}) before printing ${pattern}; last lines:\n${lines.slice(-10).join('\n')}`)));
+    const exited = (code: number | null) =>
+      finish(() => reject(new Error(`exited (${code}) before printing ${pattern}; last lines:\n${lines.slice(-10).join('\n')}`)));
     child.once('exit', exited);
     function finish(settle: () => void) {
       clearInterval(check);
@@ -91,7 +92,12 @@ async function interrupt(child: ChildProcess): Promise<void> {
 test('npm run demo with an empty HOME and no tools folder prints the URL, and the workbench loads at it', async () => {
   const env = freshEnv('home-demo');
   const started = performance.now();
-  const demo = spawn('npm', ['run', 'demo'], { cwd: repoRoot, env: { ...env, SEGLAB_DEMO_CODE_SERVER: '1' }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const demo = spawn('npm', ['run', 'demo'], {
+    cwd: repoRoot,
+    env: { ...env, SEGLAB_DEMO_CODE_SERVER: '1' },
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const lines = follow(demo, 'demo');
   const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS, timeout: 30_000 });
   const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
@@ -104,7 +110,9 @@ test('npm run demo with an empty HOME and no tools folder prints the URL, and th
     await page.goto(url);
     // The extension is loaded and has indexed the demo dataset it generated into the empty HOME.
     const view = await openSegLab(page);
-    await treeRow(view, 'Microscopy demo').locator('.label-description', { hasText: /60 images · 48 labeled/ }).waitFor();
+    await treeRow(view, 'Microscopy demo')
+      .locator('.label-description', { hasText: /60 images · 48 labeled/ })
+      .waitFor();
     console.log(`workbench with the SegLab Dataset tree after ${seconds(started)}`);
   } catch (error) {
     mkdirSync(join(artifactsRoot, 'fresh'), { recursive: true });

@@ -40,9 +40,22 @@ function findCycles(graph: Map<string, string[]>): string[][] {
 }
 
 test('the cycle search finds a circle, and only circles', () => {
-  const graph = new Map([['a', ['b']], ['b', ['c']], ['c', ['a', 'd']], ['d', []]]);
+  const graph = new Map([
+    ['a', ['b']],
+    ['b', ['c']],
+    ['c', ['a', 'd']],
+    ['d', []],
+  ]);
   assert.deepEqual(findCycles(graph), [['a', 'b', 'c']]);
-  assert.deepEqual(findCycles(new Map([['a', ['b']], ['b', []]])), []);
+  assert.deepEqual(
+    findCycles(
+      new Map([
+        ['a', ['b']],
+        ['b', []],
+      ]),
+    ),
+    [],
+  );
 });
 
 test('src/ and webview/ have no import circle', () => {

@@ -11,7 +11,19 @@ const repo = resolve(__dirname, '..', '..');
 const readJson = (path: string) => JSON.parse(readFileSync(join(repo, path), 'utf8'));
 
 /** The fields VS Code shows to people, wherever they sit in `contributes`. */
-const SHOWN = new Set(['title', 'name', 'displayName', 'description', 'markdownDescription', 'contents', 'contextualTitle', 'category', 'shortTitle', 'enumDescriptions', 'markdownEnumDescriptions']);
+const SHOWN = new Set([
+  'title',
+  'name',
+  'displayName',
+  'description',
+  'markdownDescription',
+  'contents',
+  'contextualTitle',
+  'category',
+  'shortTitle',
+  'enumDescriptions',
+  'markdownEnumDescriptions',
+]);
 
 function* shownStrings(value: unknown, path: string, shown = false): Generator<[string, string]> {
   if (typeof value === 'string') {
@@ -40,7 +52,11 @@ test('every string the manifest shows comes from package.nls.json, and every key
     assert.ok(key in nls, `${path} uses %${key}%, which package.nls.json lacks`);
     used.add(key);
   }
-  assert.deepEqual(Object.keys(nls).filter((k) => !used.has(k)), [], 'package.nls.json keys no field uses');
+  assert.deepEqual(
+    Object.keys(nls).filter((k) => !used.has(k)),
+    [],
+    'package.nls.json keys no field uses',
+  );
   assert.equal(manifest.l10n, './l10n');
 });
 

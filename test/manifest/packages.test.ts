@@ -77,7 +77,12 @@ for (const target of targets) {
   test(`${target}: its own native files and nothing of the others`, () => {
     const native = listing(target).filter((f) => f.startsWith(`${BIN}/`));
     const [os, arch] = target.split('-');
-    assert.deepEqual(native.sort(), nativeFiles(target).map((f: string) => `${BIN}/${os}/${arch}/${f}`).sort());
+    assert.deepEqual(
+      native.sort(),
+      nativeFiles(target)
+        .map((f: string) => `${BIN}/${os}/${arch}/${f}`)
+        .sort(),
+    );
   });
 
   test(`${target}: everything loaded at run time, nothing that stays in the repository`, () => {
@@ -89,18 +94,24 @@ for (const target of targets) {
   });
 }
 
-test("this machine's package loads its native ONNX Runtime", { skip: !targets.includes(`${process.platform}-${process.arch}`) && 'no package for this machine' }, () => {
-  const dir = join(out, 'unpacked');
-  const entries = unzipSync(readFileSync(vsixOf(`${process.platform}-${process.arch}`)), { filter: (f) => f.name.startsWith('extension/dist/onnxruntime-node/') });
-  for (const [name, bytes] of Object.entries(entries)) {
-    mkdirSync(dirname(join(dir, name)), { recursive: true });
-    writeFileSync(join(dir, name), bytes);
-  }
-  const ort = join(dir, 'extension', 'dist', 'onnxruntime-node');
-  const loaded = execFileSync(process.execPath, ['-e', `console.log(typeof require(${JSON.stringify(ort)}).InferenceSession.create)`], {
-    cwd: dir,
-    env: { ...process.env, ORT_DISABLE_TELEMETRY: '1', NODE_PATH: '' },
-    encoding: 'utf8',
-  });
-  assert.equal(loaded.trim(), 'function');
-});
+test(
+  "this machine's package loads its native ONNX Runtime",
+  { skip: !targets.includes(`${process.platform}-${process.arch}`) && 'no package for this machine' },
+  () => {
+    const dir = join(out, 'unpacked');
+    const entries = unzipSync(readFileSync(vsixOf(`${process.platform}-${process.arch}`)), {
+      filter: (f) => f.name.startsWith('extension/dist/onnxruntime-node/'),
+    });
+    for (const [name, bytes] of Object.entries(entries)) {
+      mkdirSync(dirname(join(dir, name)), { recursive: true });
+      writeFileSync(join(dir, name), bytes);
+    }
+    const ort = join(dir, 'extension', 'dist', 'onnxruntime-node');
+    const loaded = execFileSync(process.execPath, ['-e', `console.log(typeof require(${JSON.stringify(ort)}).InferenceSession.create)`], {
+      cwd: dir,
+      env: { ...process.env, ORT_DISABLE_TELEMETRY: '1', NODE_PATH: '' },
+      encoding: 'utf8',
+    });
+    assert.equal(loaded.trim(), 'function');
+  },
+);

@@ -23,7 +23,9 @@ test('the manifest restricts exactly the settings that load models, pre-label on
 });
 
 /** A WorkspaceConfiguration whose values come from `inspect`-shaped layers, as VS Code merges them. */
-function configuration(layers: Record<string, { defaultValue?: unknown; globalValue?: unknown; workspaceValue?: unknown; workspaceFolderValue?: unknown }>): vscode.WorkspaceConfiguration {
+function configuration(
+  layers: Record<string, { defaultValue?: unknown; globalValue?: unknown; workspaceValue?: unknown; workspaceFolderValue?: unknown }>,
+): vscode.WorkspaceConfiguration {
   return {
     get: (key: string, fallback?: unknown) => {
       const l = layers[key] ?? {};
@@ -33,7 +35,7 @@ function configuration(layers: Record<string, { defaultValue?: unknown; globalVa
   } as unknown as vscode.WorkspaceConfiguration;
 }
 
-test('an untrusted workspace\'s own values are ignored: the user\'s value or the default counts', () => {
+test("an untrusted workspace's own values are ignored: the user's value or the default counts", () => {
   const config = configuration({
     models: { defaultValue: [], globalValue: ['~/models'], workspaceValue: ['./evil'] },
     'prelabel.onOpen': { defaultValue: false, workspaceFolderValue: true },

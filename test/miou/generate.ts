@@ -76,7 +76,11 @@ const pngOf = (data: Uint8Array, width: number, height: number) => encodeMask({ 
  * masks/, predictions/<model>/ for all images but every 7th, and train/val splits (every 4th
  * image in val). `labeled: false` leaves masks/ empty.
  */
-export function generateDataset(root: string, count: number, opts: { width?: number; height?: number; model?: string; labeled?: boolean; predicted?: boolean } = {}): GeneratedDataset {
+export function generateDataset(
+  root: string,
+  count: number,
+  opts: { width?: number; height?: number; model?: string; labeled?: boolean; predicted?: boolean } = {},
+): GeneratedDataset {
   const { width = 64, height = 48, model = 'unet', labeled = true, predicted = true } = opts;
   for (const dir of ['images', 'masks', join('predictions', model)]) mkdirSync(join(root, dir), { recursive: true });
   const classes = MIOU_CLASSES.map(({ id, name, color }) => ({ id, name, color }));

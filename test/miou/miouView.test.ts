@@ -22,12 +22,30 @@ before(async () => {
   const { root } = generateDataset(tempDir({ after }), 40);
   const index = await loadDataset(fs, root);
   const s = settingsOf(index);
-  const full = await evaluateDataset(fs, index, 'unet', new MatrixCache(s.numClasses, s.ignoreIndex, cacheFingerprint(s.classes, s.numClasses, s.ignoreIndex)), localScorer(fs, s));
-  const older = historyRecord('unet', 'aaaaaaa1', 'all', { ...full.scores, miou: (full.scores.miou ?? 0) - 0.08, classes: full.scores.classes.map((c) => ({ ...c, iou: c.iou === null ? null : c.iou - 0.1 })) }, 30, new Date('2026-01-01'));
+  const full = await evaluateDataset(
+    fs,
+    index,
+    'unet',
+    new MatrixCache(s.numClasses, s.ignoreIndex, cacheFingerprint(s.classes, s.numClasses, s.ignoreIndex)),
+    localScorer(fs, s),
+  );
+  const older = historyRecord(
+    'unet',
+    'aaaaaaa1',
+    'all',
+    { ...full.scores, miou: (full.scores.miou ?? 0) - 0.08, classes: full.scores.classes.map((c) => ({ ...c, iou: c.iou === null ? null : c.iou - 0.1 })) },
+    30,
+    new Date('2026-01-01'),
+  );
   const history = [older, historyRecord('unet', 'bbbbbbb2', 'all', full.scores, 34, new Date('2026-02-01'))];
   const choices = { datasets: [{ key: 'file:///data', name: 'generated' }], models: modelsOf(index), splits: splitsOf(index) };
   const pairs = await splitPairs(fs, index, 'unet', 'all');
-  results = resultsMessage(index, full, pairs, { selection: { dataset: 'file:///data', model: 'unet', split: 'all' }, choices, history, seconds: 0.42 }).message;
+  results = resultsMessage(index, full, pairs, {
+    selection: { dataset: 'file:///data', model: 'unet', split: 'all' },
+    choices,
+    history,
+    seconds: 0.42,
+  }).message;
   h = await openViewHarness(await buildViewBundle());
   // Structured clone, as VS Code delivers host messages.
   await h.page.evaluate((m) => window.postMessage(m, '*'), JSON.parse(JSON.stringify(results)));
@@ -64,7 +82,10 @@ test('hovering a heatmap cell shows its count; sorting by a column persists with
   assert.match((await h.page.textContent('#heatmap-tip')) ?? '', /^label background → predicted background: .* px \(\d+(\.\d)?% of the row\)$/);
   await h.page.click('#class-table thead th:nth-child(1) button');
   const names = await h.page.locator('#class-table tbody th').allTextContents();
-  assert.deepEqual(names, [...names].sort((a, b) => a.toLowerCase().localeCompare(b.toLowerCase())));
+  assert.deepEqual(
+    names,
+    [...names].sort((a, b) => a.toLowerCase().localeCompare(b.toLowerCase())),
+  );
   const state = await h.page.evaluate(() => (window as unknown as Win).savedState);
   assert.deepEqual(state?.sort, { key: 'name', descending: false });
 });
@@ -95,7 +116,10 @@ test('while a computation runs, progress shows and Compute becomes Cancel', asyn
 
 test('an empty state shows its message, not an error', async () => {
   const message = 'No model predictions yet: prediction masks are read from predictions/<model>/.';
-  await h.page.evaluate((m) => window.postMessage({ type: 'empty', version: 1, reason: 'no-predictions', message: m, choices: { datasets: [], models: [], splits: ['all'] } }, '*'), message);
+  await h.page.evaluate(
+    (m) => window.postMessage({ type: 'empty', version: 1, reason: 'no-predictions', message: m, choices: { datasets: [], models: [], splits: ['all'] } }, '*'),
+    message,
+  );
   await h.page.waitForSelector('#empty');
   assert.equal(await h.page.textContent('#empty'), message);
   assert.equal(await h.page.locator('#class-table').count(), 0);

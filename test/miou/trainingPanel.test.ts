@@ -18,7 +18,10 @@ const job = (state: JobRecord['state']): JobRecord => ({ id: JOB, state, created
 function datasetRoot(t: { after(fn: () => void): void }): string {
   const root = tempDir(t);
   writeFile(join(root, 'models', 'demo-unet.json'), JSON.stringify(demoCard));
-  writeFile(join(root, 'models', 'renamed-file.json'), JSON.stringify({ ...demoCard, name: 'tuned', training: { ...(demoCard.training as object), job: JOB } }));
+  writeFile(
+    join(root, 'models', 'renamed-file.json'),
+    JSON.stringify({ ...demoCard, name: 'tuned', training: { ...(demoCard.training as object), job: JOB } }),
+  );
   writeFile(join(root, 'models', 'plain.json'), JSON.stringify({ ...demoCard, name: 'plain', metrics: undefined }));
   writeFile(join(root, 'models', 'broken.json'), '{');
   return root;
@@ -32,16 +35,23 @@ test('findCard: models/<name>.json, else the card whose name matches; undefined 
   assert.equal(await findCard(fs, tempDir(t), 'demo-unet'), undefined, 'no models/ folder');
 });
 
-test('the panel posts the followed job first and the selected model\'s card; notes for models without curves', async (t) => {
+test("the panel posts the followed job first and the selected model's card; notes for models without curves", async (t) => {
   const root = datasetRoot(t);
   const runs = new TrainingRuns();
   const posted: TrainingMessage[] = [];
-  const panel = new TrainingPanel(runs, (m) => posted.push(m), (w) => assert.fail(w));
+  const panel = new TrainingPanel(
+    runs,
+    (m) => posted.push(m),
+    (w) => assert.fail(w),
+  );
   t.after(() => panel.dispose());
 
   await panel.select({ fs, root, model: 'demo-unet' });
   assert.equal(posted.at(-1)?.type, MiouMessageType.Training);
-  assert.deepEqual(posted.at(-1)?.runs.map((r) => [r.source, r.title, r.bestEpoch]), [['card', 'demo-unet', 18]]);
+  assert.deepEqual(
+    posted.at(-1)?.runs.map((r) => [r.source, r.title, r.bestEpoch]),
+    [['card', 'demo-unet', 18]],
+  );
   const count = posted.length;
   await panel.select({ fs, root, model: 'demo-unet' });
   assert.equal(posted.length, count, 'the same selection does not read the card again');
@@ -53,13 +63,28 @@ test('the panel posts the followed job first and the selected model\'s card; not
   // Events in a burst: one post a little later.
   await new Promise((r) => setTimeout(r, 400));
   const live = posted.at(-1) as TrainingMessage;
-  assert.deepEqual(live.runs.map((r) => [r.source, r.state]), [['job', 'running'], ['card', 'succeeded']]);
+  assert.deepEqual(
+    live.runs.map((r) => [r.source, r.state]),
+    [
+      ['job', 'running'],
+      ['card', 'succeeded'],
+    ],
+  );
   assert.deepEqual(live.runs[0].valMiou, [{ x: 1, y: 0.4 }]);
 
   // The job's own model selected after it succeeded: shown once, as the job.
-  runs.end({ ...job('succeeded'), history: [{ epoch: 1, loss: 0.9, miou: 0.4 }, { epoch: 2, loss: 0.5, miou: 0.6 }] });
+  runs.end({
+    ...job('succeeded'),
+    history: [
+      { epoch: 1, loss: 0.9, miou: 0.4 },
+      { epoch: 2, loss: 0.5, miou: 0.6 },
+    ],
+  });
   await panel.select({ fs, root, model: 'tuned' });
-  assert.deepEqual(posted.at(-1)?.runs.map((r) => [r.source, r.state, r.valMiou.length]), [['job', 'succeeded', 2]]);
+  assert.deepEqual(
+    posted.at(-1)?.runs.map((r) => [r.source, r.state, r.valMiou.length]),
+    [['job', 'succeeded', 2]],
+  );
 
   await panel.select({ fs, root, model: 'plain' });
   assert.match(posted.at(-1)?.note ?? '', /^The card of plain has no training metrics/);

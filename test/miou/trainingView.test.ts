@@ -16,13 +16,14 @@ const send = (m: unknown) => h.page.evaluate((message) => window.postMessage(mes
 const training = (runs: TrainingRun[], note?: string): TrainingMessage => ({ type: 'training', runs, ...(note ? { note } : {}) }) as TrainingMessage;
 
 /** Pixels of a canvas that something was drawn on (the background is transparent). */
-const inked = (selector: string) => h.page.evaluate((s) => {
-  const c = document.querySelector(s) as HTMLCanvasElement;
-  const data = (c.getContext('2d') as CanvasRenderingContext2D).getImageData(0, 0, c.width, c.height).data;
-  let n = 0;
-  for (let i = 3; i < data.length; i += 4) if (data[i] > 0) n++;
-  return n;
-}, selector);
+const inked = (selector: string) =>
+  h.page.evaluate((s) => {
+    const c = document.querySelector(s) as HTMLCanvasElement;
+    const data = (c.getContext('2d') as CanvasRenderingContext2D).getImageData(0, 0, c.width, c.height).data;
+    let n = 0;
+    for (let i = 3; i < data.length; i += 4) if (data[i] > 0) n++;
+    return n;
+  }, selector);
 
 /** A 4-epoch job with 5 steps an epoch, recorded up to `epochs` epochs. */
 function liveJob(epochs: number): TrainingRun {
@@ -37,7 +38,13 @@ function liveJob(epochs: number): TrainingRun {
 
 before(async () => {
   h = await openViewHarness(await buildViewBundle());
-  await send({ type: 'empty', version: 1, reason: 'no-predictions', message: 'No model predictions yet.', choices: { datasets: [], models: [], splits: ['all'] } });
+  await send({
+    type: 'empty',
+    version: 1,
+    reason: 'no-predictions',
+    message: 'No model predictions yet.',
+    choices: { datasets: [], models: [], splits: ['all'] },
+  });
   await h.page.waitForSelector('#empty');
 });
 
@@ -51,7 +58,7 @@ test('no training data: no Training section', async () => {
   assert.equal(await h.page.locator('#section-training').count(), 0);
 });
 
-test('a model card\'s curves: the val mIoU chart is drawn and the summary names the best epoch', async () => {
+test("a model card's curves: the val mIoU chart is drawn and the summary names the best epoch", async () => {
   await send(training([demo]));
   await h.page.waitForSelector('#training-summary-0');
   assert.equal(await h.page.textContent('#training-summary-0'), 'val mIoU 65.3% at epoch 18 (best) · last 63.0% at epoch 20');
@@ -73,7 +80,9 @@ test('a live job: both charts update with each message; the end state shows', as
   const before = await inked('#training-loss-0');
   assert.ok(before > 100);
   await send(training([liveJob(3), demo]));
-  await h.page.waitForFunction(() => document.querySelector('#training-summary-0')?.textContent === 'val mIoU 60.0% at epoch 3 (best) · train loss 0.333 at epoch 3');
+  await h.page.waitForFunction(
+    () => document.querySelector('#training-summary-0')?.textContent === 'val mIoU 60.0% at epoch 3 (best) · train loss 0.333 at epoch 3',
+  );
   await h.page.waitForFunction(() => document.querySelector('#training-loss-0')?.getAttribute('aria-label')?.startsWith('Train loss over 3 epochs'));
   assert.ok((await inked('#training-loss-0')) > before, 'more of the loss curve is drawn');
   assert.equal(await h.page.textContent('#training-summary-1'), 'val mIoU 65.3% at epoch 18 (best) · last 63.0% at epoch 20');

@@ -12,7 +12,15 @@ import { ENGLISH_MIOU_STRINGS } from './englishStrings';
 
 export async function buildViewBundle(): Promise<string> {
   const result = await esbuild.build({
-    entryPoints: ['webview/miouView/main.ts'], bundle: true, write: false, format: 'esm', platform: 'browser', target: 'es2022', minify: true, loader: { '.css': 'text' }, logLevel: 'silent',
+    entryPoints: ['webview/miouView/main.ts'],
+    bundle: true,
+    write: false,
+    format: 'esm',
+    platform: 'browser',
+    target: 'es2022',
+    minify: true,
+    loader: { '.css': 'text' },
+    logLevel: 'silent',
   });
   return result.outputFiles[0].text;
 }

@@ -24,7 +24,12 @@ test('the view shows the numbers of seglab miou --json, for all images and for a
     assert.equal(cli.code, 0, cli.stderr);
     const expected = JSON.parse(cli.stdout);
     const choices = { datasets: [{ key: root, name: 'generated' }], models: modelsOf(index), splits: splitsOf(index) };
-    const { message, evaluation } = resultsMessage(index, full, await splitPairs(fs, index, 'unet', split), { selection: { dataset: root, model: 'unet', split }, choices, history: [], seconds: 0 });
+    const { message, evaluation } = resultsMessage(index, full, await splitPairs(fs, index, 'unet', split), {
+      selection: { dataset: root, model: 'unet', split },
+      choices,
+      history: [],
+      seconds: 0,
+    });
     assert.deepEqual(miouJson(evaluation), expected, `export JSON = CLI JSON (${split})`);
     assert.equal(message.type, MiouMessageType.Results);
     assert.equal(message.summary.miou, expected.miou);
@@ -32,12 +37,17 @@ test('the view shows the numbers of seglab miou --json, for all images and for a
     assert.equal(message.summary.meanAccuracy, expected.meanAccuracy);
     assert.equal(message.summary.images, expected.images.length);
     assert.equal(message.summary.missing, expected.missing.length);
-    assert.deepEqual(message.perClass.map(({ id, iou, accuracy, gtPixels, predPixels }) => ({ id, iou, accuracy, gtPixels, predPixels })),
-      expected.classes.map(({ id, iou, accuracy, gtPixels, predPixels }: Record<string, unknown>) => ({ id, iou, accuracy, gtPixels, predPixels })));
+    assert.deepEqual(
+      message.perClass.map(({ id, iou, accuracy, gtPixels, predPixels }) => ({ id, iou, accuracy, gtPixels, predPixels })),
+      expected.classes.map(({ id, iou, accuracy, gtPixels, predPixels }: Record<string, unknown>) => ({ id, iou, accuracy, gtPixels, predPixels })),
+    );
     const byName = new Map(expected.images.map((i: { name: string; miou: number }) => [i.name, i.miou]));
     assert.equal(message.images.length, byName.size);
     for (const img of message.images) assert.equal(img.miou, byName.get(img.name));
-    assert.ok(message.images.every((img, i) => i === 0 || (img.miou ?? 2) >= (message.images[i - 1].miou ?? 2)), 'worst first');
+    assert.ok(
+      message.images.every((img, i) => i === 0 || (img.miou ?? 2) >= (message.images[i - 1].miou ?? 2)),
+      'worst first',
+    );
   }
 });
 

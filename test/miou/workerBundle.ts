@@ -11,7 +11,15 @@ export function workerBundle(): Promise<string> {
     const dir = mkdtempSync(join(tmpdir(), 'seglab-miou-worker-'));
     process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
     const outfile = join(dir, 'miouWorker.js');
-    await build({ entryPoints: [join(__dirname, '..', '..', 'src', 'miou', 'worker.ts')], outfile, bundle: true, platform: 'node', format: 'cjs', target: 'node20', logLevel: 'error' });
+    await build({
+      entryPoints: [join(__dirname, '..', '..', 'src', 'miou', 'worker.ts')],
+      outfile,
+      bundle: true,
+      platform: 'node',
+      format: 'cjs',
+      target: 'node20',
+      logLevel: 'error',
+    });
     return outfile;
   })();
   return bundle;

@@ -32,7 +32,10 @@ test('the worker pool gives the single-thread result, problems included, with pr
   const viaPool = await evaluateIncremental(pairs, cache(), pool!.scorer(settings), { settings, onProgress: (done) => progress.push(done) });
   const local = await evaluateIncremental(pairs, cache(), localScorer(fs, settings), { settings });
   assert.deepEqual({ ...viaPool, matrix: viaPool.matrix.toJSON(), perImage: undefined }, { ...local, matrix: local.matrix.toJSON(), perImage: undefined });
-  assert.deepEqual(viaPool.problems.map((p) => p.kind), ['unreadable-mask']);
+  assert.deepEqual(
+    viaPool.problems.map((p) => p.kind),
+    ['unreadable-mask'],
+  );
   const scored = pairs.filter((p) => p.pred).length;
   assert.equal(progress.at(-1), scored);
   assert.ok(progress.length > 1 && progress.every((v, i) => i === 0 || v > progress[i - 1]));
@@ -41,7 +44,11 @@ test('the worker pool gives the single-thread result, problems included, with pr
 test('an abort rejects at once and the pool keeps working', async (t) => {
   const { pairs, settings, cache } = await setup(t);
   const abort = new AbortController();
-  const run = evaluateIncremental(pairs, cache(), pool!.scorer(settings), { settings, signal: abort.signal, onProgress: () => abort.abort(new Error('cancelled by test')) });
+  const run = evaluateIncremental(pairs, cache(), pool!.scorer(settings), {
+    settings,
+    signal: abort.signal,
+    onProgress: () => abort.abort(new Error('cancelled by test')),
+  });
   await assert.rejects(run, /cancelled by test/);
   const again = await evaluateIncremental(pairs, cache(), pool!.scorer(settings), { settings });
   assert.equal(again.images.length, pairs.filter((p) => p.pred).length - 1);

@@ -4,7 +4,16 @@ import { bestByValMiou, chooseActive, recordedValMiou } from '../../src/core/mod
 
 test('recordedValMiou: the final mIoU, else the best epoch, else a plain miou; nothing for cards without one', () => {
   assert.equal(recordedValMiou({ final: { miou: 0.65 }, valMiou: [{ epoch: 1, miou: 0.9 }] }), 0.65);
-  assert.equal(recordedValMiou({ valMiou: [{ epoch: 1, miou: 0.2 }, { epoch: 2, miou: 0.5 }, { epoch: 3, miou: 0.4 }] }), 0.5);
+  assert.equal(
+    recordedValMiou({
+      valMiou: [
+        { epoch: 1, miou: 0.2 },
+        { epoch: 2, miou: 0.5 },
+        { epoch: 3, miou: 0.4 },
+      ],
+    }),
+    0.5,
+  );
   assert.equal(recordedValMiou({ miou: 0.3 }), 0.3);
   for (const none of [undefined, null, 'x', {}, { valMiou: [] }, { valMiou: [{ miou: 'high' }, null] }, { final: { miou: Number.NaN } }]) {
     assert.equal(recordedValMiou(none), undefined, JSON.stringify(none));
@@ -21,7 +30,7 @@ test('bestByValMiou: the highest recorded value, ties by name, models without on
   assert.equal(bestByValMiou([]), undefined);
 });
 
-test('chooseActive: the person\'s choice stays; an automatic one follows the best model while nothing was chosen', () => {
+test("chooseActive: the person's choice stays; an automatic one follows the best model while nothing was chosen", () => {
   const models = [
     { uri: 'u:deeplab', name: 'deeplab', valMiou: 0.58 },
     { uri: 'u:unet', name: 'unet', valMiou: 0.65 },

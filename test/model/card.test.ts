@@ -16,7 +16,16 @@ function trainerCard(): Record<string, unknown> {
     name: 'unet-cells',
     architecture: { arch: 'unet', base: 32, depth: 4 },
     classes: TEST_CLASSES,
-    input: { name: 'image', mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225], scale: 1 / 255, order: 'RGB', layout: 'NCHW', dynamic: true, multipleOf: 16 },
+    input: {
+      name: 'image',
+      mean: [0.485, 0.456, 0.406],
+      std: [0.229, 0.224, 0.225],
+      scale: 1 / 255,
+      order: 'RGB',
+      layout: 'NCHW',
+      dynamic: true,
+      multipleOf: 16,
+    },
     output: { name: 'logits', kind: 'logits', stride: 1 },
     onnx: { file: 'model.onnx', sha256: 'a'.repeat(64), opset: 17, bytes: 1234, check: { checker: true, onnxruntime: null, maxAbsDiff: null } },
     sha256: 'a'.repeat(64),
@@ -63,7 +72,16 @@ describe('model card', () => {
     rejects({ ...trainerCard(), name: 'a/b' }, /name: expected a non-empty string without slashes/);
     rejects({ ...trainerCard(), architecture: 'resnet' }, /architecture: expected one of deeplabv3, deeplabv3plus, unet, fcn, segformer, other/);
     rejects({ ...trainerCard(), classes: [] }, /classes: expected a non-empty array/);
-    rejects({ ...trainerCard(), classes: [{ id: 0, name: 'a' }, { id: 0, name: 'b' }] }, /classes\[1\]\.id: 0 is used twice/);
+    rejects(
+      {
+        ...trainerCard(),
+        classes: [
+          { id: 0, name: 'a' },
+          { id: 0, name: 'b' },
+        ],
+      },
+      /classes\[1\]\.id: 0 is used twice/,
+    );
     rejects({ ...trainerCard(), classes: [{ id: 300, name: 'a' }] }, /classes\[0\]\.id: expected an integer 0-255/);
     rejects({ ...trainerCard(), input: { mean: [0, 0], std: [1, 1, 1] } }, /input\.mean: expected three numbers/);
     rejects({ ...trainerCard(), input: { mean: [0, 0, 0], std: [1, 0, 1] } }, /input\.std: expected three positive numbers/);
@@ -71,8 +89,14 @@ describe('model card', () => {
     rejects({ ...trainerCard(), input: { mean: [0, 0, 0], std: [1, 1, 1], dtype: 'int8' } }, /input\.dtype: expected "float32" or "float16" or "uint8"/);
     rejects({ ...trainerCard(), input: { mean: [0, 0, 0], std: [1, 1, 1], resize: 'crop' } }, /input\.resize: expected "letterbox" or "stretch" or "tiles"/);
     rejects({ ...trainerCard(), output: { kind: 'sigmoid' } }, /output\.activation: a "sigmoid" output needs "applied"/);
-    rejects({ ...trainerCard(), classes: TEST_CLASSES.slice(0, 2), output: { kind: 'sigmoid', activation: 'none', threshold: 1 } }, /output\.threshold: expected a probability between 0 and 1/);
-    rejects({ ...trainerCard(), output: { kind: 'sigmoid', activation: 'none' } }, /classes: a "sigmoid" output has two classes \(below and above the threshold\), the card lists 4/);
+    rejects(
+      { ...trainerCard(), classes: TEST_CLASSES.slice(0, 2), output: { kind: 'sigmoid', activation: 'none', threshold: 1 } },
+      /output\.threshold: expected a probability between 0 and 1/,
+    );
+    rejects(
+      { ...trainerCard(), output: { kind: 'sigmoid', activation: 'none' } },
+      /classes: a "sigmoid" output has two classes \(below and above the threshold\), the card lists 4/,
+    );
     rejects({ ...trainerCard(), output: { kind: 'logits', threshold: 0.3 } }, /output\.threshold: only a "sigmoid" output has one/);
     rejects({ ...trainerCard(), classMap: { 9: 1 } }, /classMap\["9"\]: not a class id of the card's classes/);
     rejects({ ...trainerCard(), classMap: { 1: 'cell' } }, /classMap\["1"\]: expected a dataset class id \(0-255\) or null/);
@@ -91,7 +115,13 @@ describe('resolveModel', () => {
     assert.throws(fn, (e: unknown) => e instanceof DataError && e.path === path && pattern.test(e.message));
 
   test('matches classes by id and name (case and spaces aside); labels follow the card ids', () => {
-    const ds = { ...dataset, classes: [...TEST_CLASSES.map((c) => ({ ...c, name: ` ${c.name.toUpperCase()}` })), { id: 7, name: 'extra', color: [1, 2, 3] as [number, number, number] }] };
+    const ds = {
+      ...dataset,
+      classes: [
+        ...TEST_CLASSES.map((c) => ({ ...c, name: ` ${c.name.toUpperCase()}` })),
+        { id: 7, name: 'extra', color: [1, 2, 3] as [number, number, number] },
+      ],
+    };
     const m = resolve(card(), 4, ds);
     assert.deepEqual([...m.labels], [0, 1, 2, 3]);
     assert.deepEqual(m.defaults, []);
@@ -117,30 +147,55 @@ describe('resolveModel', () => {
     assert.equal(m.input.scale, 1 / 255);
     assert.equal(m.input.multipleOf, 32);
     assert.equal(m.defaults.length, 4);
-    fails(() => resolveModel({ modelPath: '/models/my-net.onnx', io, channels: 21, dataset }), '/models/my-net.onnx', /has no model card and its output "logits" has 21 channels, but the dataset \/data\/cells has 4 classes/);
+    fails(
+      () => resolveModel({ modelPath: '/models/my-net.onnx', io, channels: 21, dataset }),
+      '/models/my-net.onnx',
+      /has no model card and its output "logits" has 21 channels, but the dataset \/data\/cells has 4 classes/,
+    );
     const fixed = resolveModel({ modelPath: '/m.onnx', io: { ...io, inputs: [{ name: 'x', shape: [1, 3, 256, 320] }] }, channels: 4, dataset });
     assert.deepEqual(fixed.input.size, [256, 320]);
     assert.match(fixed.defaults.join('\n'), /fixed input size 256x320 from the file/);
   });
 
   test("torchvision's dict output: `out` is read, not `aux`", () => {
-    const m = resolveModel({ modelPath: '/tv.onnx', io: { ...io, outputs: [{ name: 'aux', shape: [] }, { name: 'out', shape: [] }] }, channels: 4, dataset });
+    const m = resolveModel({
+      modelPath: '/tv.onnx',
+      io: {
+        ...io,
+        outputs: [
+          { name: 'aux', shape: [] },
+          { name: 'out', shape: [] },
+        ],
+      },
+      channels: 4,
+      dataset,
+    });
     assert.equal(m.output.name, 'out');
   });
 });
 
 describe('proposeCard (Add Model… and seglab card)', () => {
   const probe = (dims: number[], values: number[] = [0], type = 'float32') => ({ dims, data: Float32Array.from(values), type });
-  const propose = (io: Parameters<typeof proposeCard>[0]['io'], p: ReturnType<typeof probe>, extra = {}) => proposeCard({ name: 'm', io, probe: p, sha256: 'b'.repeat(64), datasetClasses: TEST_CLASSES, ...extra });
+  const propose = (io: Parameters<typeof proposeCard>[0]['io'], p: ReturnType<typeof probe>, extra = {}) =>
+    proposeCard({ name: 'm', io, probe: p, sha256: 'b'.repeat(64), datasetClasses: TEST_CLASSES, ...extra });
 
   test('a dynamic multi-class model: the dataset classes, ImageNet, logits; each default listed; parses back', () => {
-    const tvIo = { inputs: [{ name: 'input', shape: ['batch', 3, 'h', 'w'], type: 'float32' }], outputs: [{ name: 'out', shape: [] }, { name: 'aux', shape: [] }] };
+    const tvIo = {
+      inputs: [{ name: 'input', shape: ['batch', 3, 'h', 'w'], type: 'float32' }],
+      outputs: [
+        { name: 'out', shape: [] },
+        { name: 'aux', shape: [] },
+      ],
+    };
     assert.equal(guessArchitecture(tvIo, 1), 'deeplabv3');
     assert.equal(guessArchitecture(io, 4), 'segformer');
     assert.equal(guessArchitecture(io, 1), 'other');
     const { card, defaults } = propose(tvIo, probe([1, 4, 16, 16]));
     assert.deepEqual(parseModelCard(formatModelCard(card), PATH), { ...card, metrics: undefined });
-    assert.deepEqual([card.input.name, card.input.size, card.input.multipleOf, card.output.name, card.output.kind, card.output.stride, card.architecture], ['input', undefined, 32, 'out', 'logits', 4, 'segformer']);
+    assert.deepEqual(
+      [card.input.name, card.input.size, card.input.multipleOf, card.output.name, card.output.kind, card.output.stride, card.architecture],
+      ['input', undefined, 32, 'out', 'logits', 4, 'segformer'],
+    );
     assert.deepEqual(card.classes, TEST_CLASSES);
     assert.match(defaults.join('\n'), /ImageNet mean\/std/);
     assert.match(defaults.join('\n'), /output\.name "out" \(of out, aux\)/);
@@ -153,7 +208,10 @@ describe('proposeCard (Add Model… and seglab card)', () => {
     assert.deepEqual([applied.card.input.layout, applied.card.input.dtype, applied.card.input.scale, applied.card.input.mean], ['NHWC', 'uint8', 1, [0, 0, 0]]);
     assert.deepEqual(applied.card.classes, TEST_CLASSES.slice(0, 2));
     const logits = propose({ ...nhwc, inputs: [{ name: 'x', shape: [1, 3, 'h', 'w'], type: 'float32' }] }, probe([1, 1, 64, 64], [-3, 2]));
-    assert.deepEqual([logits.card.output.kind, logits.card.output.activation, logits.card.classes.map((c) => c.name)], ['sigmoid', 'none', ['background', 'foreground']]);
+    assert.deepEqual(
+      [logits.card.output.kind, logits.card.output.activation, logits.card.classes.map((c) => c.name)],
+      ['sigmoid', 'none', ['background', 'foreground']],
+    );
     const labels = propose(io, probe([1, 64, 64], [0, 3], 'int64'));
     assert.equal(labels.card.output.kind, 'labels');
     assert.equal(labels.card.classes.length, 4);

@@ -25,7 +25,11 @@ for (const provider of ['cpu', 'wasm'] as NodeProvider[]) {
     });
     for (const name of COMPAT_MODELS) {
       test(`${name}: the known answer on every pixel`, async () => {
-        const m = await loadModel({ fs: new NodeFileSystem(), createBackend: (b) => createBackend(provider, b, { threads: 1 }) }, join(dir, `${name}.onnx`), dataset);
+        const m = await loadModel(
+          { fs: new NodeFileSystem(), createBackend: (b) => createBackend(provider, b, { threads: 1 }) },
+          join(dir, `${name}.onnx`),
+          dataset,
+        );
         try {
           assert.deepEqual(m.model.defaults, []);
           for (const [width, height] of COMPAT_SIZES) {
@@ -54,13 +58,22 @@ test('a fixed-size model under each resize mode: stretch, letterbox and tiles ea
     for (const [resize, row] of Object.entries(firstBackgroundRow)) {
       const raw = JSON.parse(readFileSync(join(dir, 'stretch.json'), 'utf8'));
       raw.input.resize = resize;
-      const model = await resolveForBackend(backend, 'stretch.onnx', { card: parseModelCard(JSON.stringify(raw), 'stretch.json'), path: 'stretch.json' }, dataset);
+      const model = await resolveForBackend(
+        backend,
+        'stretch.onnx',
+        { card: parseModelCard(JSON.stringify(raw), 'stretch.json'), path: 'stretch.json' },
+        dataset,
+      );
       const p = await predict(compatImage(37, 23), model, backend);
       const rows = Array.from({ length: 23 }, (_, y) => p.labels[y * 37]);
       const want: number[] = rows.map((_, y) => (y < row ? 1 : 0));
       if (resize === 'stretch') want[11] = rows[11]; // the tie row
       assert.deepEqual(rows, want, resize);
-      for (let y = 0; y < 23; y++) assert.ok(p.labels.subarray(y * 37, y * 37 + 37).every((v) => v === rows[y]), `${resize}: row ${y} is not uniform`);
+      for (let y = 0; y < 23; y++)
+        assert.ok(
+          p.labels.subarray(y * 37, y * 37 + 37).every((v) => v === rows[y]),
+          `${resize}: row ${y} is not uniform`,
+        );
     }
   } finally {
     await backend.release();

@@ -25,16 +25,25 @@ test('a card written for another export (sha256) is refused, naming the card', a
   const card = JSON.parse(readFileSync(join(models, 'fcn.json'), 'utf8'));
   card.sha256 = 'f'.repeat(64);
   writeFileSync(join(dir, 'fcn.json'), JSON.stringify(card));
-  await assert.rejects(loadModel(deps, join(dir, 'fcn.onnx'), dataset), (e: unknown) => e instanceof DataError && e.path === join(dir, 'fcn.json') && /does not match fcn\.onnx/.test(e.message));
+  await assert.rejects(
+    loadModel(deps, join(dir, 'fcn.onnx'), dataset),
+    (e: unknown) => e instanceof DataError && e.path === join(dir, 'fcn.json') && /does not match fcn\.onnx/.test(e.message),
+  );
 });
 
 test('a broken .onnx or a broken card is an error naming the file', async (t) => {
   const dir = tempDir(t);
   writeFileSync(join(dir, 'bad.onnx'), 'not a model');
-  await assert.rejects(loadModel(deps, join(dir, 'bad.onnx'), dataset), (e: unknown) => e instanceof DataError && e.message.startsWith(`${join(dir, 'bad.onnx')}: cannot load the ONNX model`));
+  await assert.rejects(
+    loadModel(deps, join(dir, 'bad.onnx'), dataset),
+    (e: unknown) => e instanceof DataError && e.message.startsWith(`${join(dir, 'bad.onnx')}: cannot load the ONNX model`),
+  );
   copyFileSync(join(models, 'unet.onnx'), join(dir, 'unet.onnx'));
   writeFileSync(join(dir, 'unet.json'), '{"name": "unet", "architecture": "unet"');
-  await assert.rejects(loadModel(deps, join(dir, 'unet.onnx'), dataset), (e: unknown) => e instanceof DataError && e.message.startsWith(`${join(dir, 'unet.json')}: not valid JSON`));
+  await assert.rejects(
+    loadModel(deps, join(dir, 'unet.onnx'), dataset),
+    (e: unknown) => e instanceof DataError && e.message.startsWith(`${join(dir, 'unet.json')}: not valid JSON`),
+  );
 });
 
 test('a card-less model whose channel count is symbolic is probed with one run', async () => {
@@ -56,10 +65,15 @@ test('decodeImage reads JPEG and PNG to RGB and names the file otherwise', async
   assert.equal((await decodeImage(jpegImage(12, 8), 'a.jpg')).width, 12);
 });
 
-test('a JPEG decodes to exactly Pillow\'s pixels (the trainer\'s decoder): RGB 4:2:0, 4:4:4 progressive, grayscale; CMYK is refused by name', { skip: !existsSync(PYTHON) && `no ${PYTHON}` }, async (t) => {
-  const dir = tempDir(t);
-  // Each JPEG with Pillow's own decode of it beside it (raw RGB).
-  execFileSync(PYTHON, ['-c', `
+test(
+  "a JPEG decodes to exactly Pillow's pixels (the trainer's decoder): RGB 4:2:0, 4:4:4 progressive, grayscale; CMYK is refused by name",
+  { skip: !existsSync(PYTHON) && `no ${PYTHON}` },
+  async (t) => {
+    const dir = tempDir(t);
+    // Each JPEG with Pillow's own decode of it beside it (raw RGB).
+    execFileSync(PYTHON, [
+      '-c',
+      `
 import numpy as np, sys
 from PIL import Image
 rng = np.random.default_rng(1)
@@ -74,16 +88,22 @@ Image.fromarray(rgb).convert('CMYK').save(d + '/cmyk.jpg')
 Image.new('RGB', (4100, 4000), (10, 200, 30)).save(d + '/big.jpg')
 for n in ('rgb420', 'rgb444p', 'gray'):
     open(d + '/' + n + '.rgb', 'wb').write(np.asarray(Image.open(d + '/' + n + '.jpg').convert('RGB')).tobytes())
-`, dir]);
-  for (const name of ['rgb420', 'rgb444p', 'gray']) {
-    const image = await decodeImage(readFileSync(join(dir, `${name}.jpg`)), `${name}.jpg`);
-    assert.deepEqual([image.width, image.height], [83, 61], name);
-    assert.ok(Buffer.from(image.data).equals(readFileSync(join(dir, `${name}.rgb`))), `${name}: the same pixels as Pillow`);
-  }
-  await assert.rejects(decodeImage(readFileSync(join(dir, 'cmyk.jpg')), 'cmyk.jpg'), /^DataError: cmyk\.jpg: 4-channel \(CMYK\) JPEG images are not supported/);
-  // Over 16 Mpx the decoder's module is dropped after the image (to free its memory); the next one loads it again.
-  const big = await decodeImage(readFileSync(join(dir, 'big.jpg')), 'big.jpg');
-  assert.deepEqual([big.width, big.height, ...big.data.subarray(0, 3)], [4100, 4000, 10, 200, 30]);
-  const again = await decodeImage(readFileSync(join(dir, 'rgb420.jpg')), 'rgb420.jpg');
-  assert.ok(Buffer.from(again.data).equals(readFileSync(join(dir, 'rgb420.rgb'))));
-});
+`,
+      dir,
+    ]);
+    for (const name of ['rgb420', 'rgb444p', 'gray']) {
+      const image = await decodeImage(readFileSync(join(dir, `${name}.jpg`)), `${name}.jpg`);
+      assert.deepEqual([image.width, image.height], [83, 61], name);
+      assert.ok(Buffer.from(image.data).equals(readFileSync(join(dir, `${name}.rgb`))), `${name}: the same pixels as Pillow`);
+    }
+    await assert.rejects(
+      decodeImage(readFileSync(join(dir, 'cmyk.jpg')), 'cmyk.jpg'),
+      /^DataError: cmyk\.jpg: 4-channel \(CMYK\) JPEG images are not supported/,
+    );
+    // Over 16 Mpx the decoder's module is dropped after the image (to free its memory); the next one loads it again.
+    const big = await decodeImage(readFileSync(join(dir, 'big.jpg')), 'big.jpg');
+    assert.deepEqual([big.width, big.height, ...big.data.subarray(0, 3)], [4100, 4000, 10, 200, 30]);
+    const again = await decodeImage(readFileSync(join(dir, 'rgb420.jpg')), 'rgb420.jpg');
+    assert.ok(Buffer.from(again.data).equals(readFileSync(join(dir, 'rgb420.rgb'))));
+  },
+);

@@ -20,8 +20,19 @@ const io = (outShape: Array<number | string>, type = 'float32', inShape: Array<n
   outputs: [{ name: 'output', shape: outShape, type }],
 });
 const card = (extra: Record<string, unknown> = {}, classes = COMPAT_CLASSES.slice(0, 2)) =>
-  parseModelCard(JSON.stringify({ name: 'm', architecture: 'other', classes, input: { mean: [0, 0, 0], std: [1, 1, 1] }, output: { name: 'output', kind: 'logits' }, ...extra }), CARD);
-const refuses = (fn: () => unknown, path: string, pattern: RegExp) => assert.throws(fn, (e: unknown) => e instanceof ConfigError && e.path === path && e.message.startsWith(`${path}: `) && pattern.test(e.message));
+  parseModelCard(
+    JSON.stringify({
+      name: 'm',
+      architecture: 'other',
+      classes,
+      input: { mean: [0, 0, 0], std: [1, 1, 1] },
+      output: { name: 'output', kind: 'logits' },
+      ...extra,
+    }),
+    CARD,
+  );
+const refuses = (fn: () => unknown, path: string, pattern: RegExp) =>
+  assert.throws(fn, (e: unknown) => e instanceof ConfigError && e.path === path && e.message.startsWith(`${path}: `) && pattern.test(e.message));
 
 describe('tensors', () => {
   test('float16: exact for representable values, rounded to nearest even, infinities and subnormals', () => {
@@ -37,8 +48,18 @@ describe('tensors', () => {
     assert.equal(encodeInput(chw, 1, 2, 'NCHW', 'float16').data.constructor, Uint16Array);
   });
   test('stretch fills the fixed input; letterbox keeps the aspect ratio', () => {
-    assert.deepEqual(planInput(37, 23, { size: [32, 32], multipleOf: 1, resize: 'stretch' }), { tensorHeight: 32, tensorWidth: 32, validHeight: 32, validWidth: 32 });
-    assert.deepEqual(planInput(37, 23, { size: [32, 32], multipleOf: 1, resize: 'letterbox' }), { tensorHeight: 32, tensorWidth: 32, validHeight: 20, validWidth: 32 });
+    assert.deepEqual(planInput(37, 23, { size: [32, 32], multipleOf: 1, resize: 'stretch' }), {
+      tensorHeight: 32,
+      tensorWidth: 32,
+      validHeight: 32,
+      validWidth: 32,
+    });
+    assert.deepEqual(planInput(37, 23, { size: [32, 32], multipleOf: 1, resize: 'letterbox' }), {
+      tensorHeight: 32,
+      tensorWidth: 32,
+      validHeight: 20,
+      validWidth: 32,
+    });
   });
 });
 
@@ -46,14 +67,24 @@ describe('output decoding and the sigmoid rule', () => {
   const output = (kind: 'labels' | 'logits', layout: 'NCHW' | 'NHWC' = 'NCHW') => ({ name: 'y', kind, stride: 1, layout });
   test('a label map ([1,H,W] or [1,1,H,W]) becomes one-hot; a value outside the classes is an error naming the output', () => {
     const m = { output: output('labels'), channels: 3 };
-    assert.deepEqual(decodeOutput({ data: Float32Array.from([2, 0]), dims: [1, 1, 2], type: 'int64' }, m), { data: Float32Array.from([0, 1, 0, 0, 1, 0]), height: 1, width: 2 });
+    assert.deepEqual(decodeOutput({ data: Float32Array.from([2, 0]), dims: [1, 1, 2], type: 'int64' }, m), {
+      data: Float32Array.from([0, 1, 0, 0, 1, 0]),
+      height: 1,
+      width: 2,
+    });
     assert.equal(decodeOutput({ data: Float32Array.from([1, 0]), dims: [1, 1, 1, 2], type: 'int64' }, m).width, 2);
-    assert.throws(() => decodeOutput({ data: Float32Array.from([3]), dims: [1, 1, 1], type: 'int64' }, m), /output "y" holds 3, which is not a class index of the card's 3 classes/);
+    assert.throws(
+      () => decodeOutput({ data: Float32Array.from([3]), dims: [1, 1, 1], type: 'int64' }, m),
+      /output "y" holds 3, which is not a class index of the card's 3 classes/,
+    );
   });
-  test('NHWC output is transposed; a channel count that is not the card\'s is an error', () => {
+  test("NHWC output is transposed; a channel count that is not the card's is an error", () => {
     const m = { output: output('logits', 'NHWC'), channels: 2 };
     assert.deepEqual(decodeOutput({ data: Float32Array.from([1, 2, 3, 4]), dims: [1, 1, 2, 2], type: 'float32' }, m).data, Float32Array.from([1, 3, 2, 4]));
-    assert.throws(() => decodeOutput({ data: new Float32Array(6), dims: [1, 1, 2, 3], type: 'float32' }, m), /has shape \[1, 1, 2, 3\]; expected \[1, H, W, 2\] \(NHWC\)/);
+    assert.throws(
+      () => decodeOutput({ data: new Float32Array(6), dims: [1, 1, 2, 3], type: 'float32' }, m),
+      /has shape \[1, 1, 2, 3\]; expected \[1, H, W, 2\] \(NHWC\)/,
+    );
   });
   test('sigmoid: the class by the threshold on the probability; confidence 0.5 at the threshold, 1 at 0 and 1', () => {
     const labels = new Uint8Array(4);
@@ -69,29 +100,99 @@ describe('output decoding and the sigmoid rule', () => {
 
 describe('resolveModel: conventions and refusals', () => {
   test('sigmoid: one channel, two classes; labels: any channel count; NHWC and uint8 read from the model', () => {
-    const s = resolveModel({ modelPath: '/m/model.onnx', card: card({ output: { name: 'output', kind: 'sigmoid', activation: 'none', threshold: 0.3 } }), cardPath: CARD, io: io([1, 1, 'h', 'w']), channels: 1, dataset });
+    const s = resolveModel({
+      modelPath: '/m/model.onnx',
+      card: card({ output: { name: 'output', kind: 'sigmoid', activation: 'none', threshold: 0.3 } }),
+      cardPath: CARD,
+      io: io([1, 1, 'h', 'w']),
+      channels: 1,
+      dataset,
+    });
     assert.deepEqual([s.channels, [...s.labels], s.output.threshold], [1, [0, 1], 0.3]);
-    const l = resolveModel({ modelPath: '/m/model.onnx', card: card({ output: { name: 'output', kind: 'labels' } }, COMPAT_CLASSES), cardPath: CARD, io: io([1, 'h', 'w'], 'int64'), channels: 0, dataset });
+    const l = resolveModel({
+      modelPath: '/m/model.onnx',
+      card: card({ output: { name: 'output', kind: 'labels' } }, COMPAT_CLASSES),
+      cardPath: CARD,
+      io: io([1, 'h', 'w'], 'int64'),
+      channels: 0,
+      dataset,
+    });
     assert.equal(l.channels, 4);
-    const u = resolveModel({ modelPath: '/m/model.onnx', card: card({ input: { mean: [0, 0, 0], std: [1, 1, 1], scale: 1 } }), cardPath: CARD, io: io([1, 'h', 'w', 2], 'float32', [1, 'h', 'w', 3], 'uint8'), channels: 2, dataset });
+    const u = resolveModel({
+      modelPath: '/m/model.onnx',
+      card: card({ input: { mean: [0, 0, 0], std: [1, 1, 1], scale: 1 } }),
+      cardPath: CARD,
+      io: io([1, 'h', 'w', 2], 'float32', [1, 'h', 'w', 3], 'uint8'),
+      channels: 2,
+      dataset,
+    });
     assert.deepEqual([u.input.layout, u.input.dtype, u.output.layout], ['NHWC', 'uint8', 'NHWC']);
   });
   test('class mapping: byName, an explicit classMap, unmapped classes to the ignore index', () => {
-    const classes = [{ id: 0, name: 'Red' }, { id: 1, name: 'sky' }, { id: 2, name: 'green' }];
-    const byName = resolveModel({ modelPath: '/m/model.onnx', card: card({ classMap: 'byName' }, classes as never), cardPath: CARD, io: io([1, 3, 'h', 'w']), channels: 3, dataset });
+    const classes = [
+      { id: 0, name: 'Red' },
+      { id: 1, name: 'sky' },
+      { id: 2, name: 'green' },
+    ];
+    const byName = resolveModel({
+      modelPath: '/m/model.onnx',
+      card: card({ classMap: 'byName' }, classes as never),
+      cardPath: CARD,
+      io: io([1, 3, 'h', 'w']),
+      channels: 3,
+      dataset,
+    });
     assert.deepEqual([byName.mapping.rule, [...byName.labels]], ['name', [1, 255, 2]]);
-    const map = resolveModel({ modelPath: '/m/model.onnx', card: card({ classMap: { 1: 3, 2: null } }, classes as never), cardPath: CARD, io: io([1, 3, 'h', 'w']), channels: 3, dataset });
+    const map = resolveModel({
+      modelPath: '/m/model.onnx',
+      card: card({ classMap: { 1: 3, 2: null } }, classes as never),
+      cardPath: CARD,
+      io: io([1, 3, 'h', 'w']),
+      channels: 3,
+      dataset,
+    });
     assert.deepEqual([map.mapping.rule, [...map.labels]], ['classMap', [255, 3, 255]]);
-    refuses(() => resolveModel({ modelPath: '/m/model.onnx', card: card({ classMap: { 0: null } }, classes as never), cardPath: CARD, io: io([1, 3, 'h', 'w']), channels: 3, dataset }), CARD, /classMap: none of the model's classes maps to a class of the dataset/);
+    refuses(
+      () =>
+        resolveModel({
+          modelPath: '/m/model.onnx',
+          card: card({ classMap: { 0: null } }, classes as never),
+          cardPath: CARD,
+          io: io([1, 3, 'h', 'w']),
+          channels: 3,
+          dataset,
+        }),
+      CARD,
+      /classMap: none of the model's classes maps to a class of the dataset/,
+    );
   });
   test('refusals name the card (or the model without one) and the field', () => {
     const r = (extra: Record<string, unknown>, ioArg: ReturnType<typeof io>, channels: number, pattern: RegExp, path = CARD, withCard = true) =>
-      refuses(() => resolveModel({ modelPath: '/m/model.onnx', card: withCard ? card(extra) : undefined, cardPath: CARD, io: ioArg, channels, dataset }), path, pattern);
-    r({ output: { name: 'output', kind: 'sigmoid', activation: 'applied' } }, io([1, 2, 'h', 'w']), 2, /output\.kind: "sigmoid" needs one channel, output "output" has 2/);
+      refuses(
+        () => resolveModel({ modelPath: '/m/model.onnx', card: withCard ? card(extra) : undefined, cardPath: CARD, io: ioArg, channels, dataset }),
+        path,
+        pattern,
+      );
+    r(
+      { output: { name: 'output', kind: 'sigmoid', activation: 'applied' } },
+      io([1, 2, 'h', 'w']),
+      2,
+      /output\.kind: "sigmoid" needs one channel, output "output" has 2/,
+    );
     r({}, io([1, 1, 'h', 'w']), 1, /output\.kind: "output" has one channel.*"kind": "sigmoid"/);
     r({}, io([1, 1, 'h', 'w']), 1, /output: "output" has one channel/, '/m/model.onnx', false);
-    r({ input: { mean: [0, 0, 0], std: [1, 1, 1], layout: 'NCHW' } }, io([1, 2, 'h', 'w'], 'float32', [1, 'h', 'w', 3]), 2, /input\.layout: "NCHW", but the model's input "input" is \[1, h, w, 3\]; set "layout": "NHWC"/);
-    r({ input: { mean: [0, 0, 0], std: [1, 1, 1], dtype: 'float16' } }, io([1, 2, 'h', 'w']), 2, /input\.dtype: "float16", but the model's input "input" is float32/);
+    r(
+      { input: { mean: [0, 0, 0], std: [1, 1, 1], layout: 'NCHW' } },
+      io([1, 2, 'h', 'w'], 'float32', [1, 'h', 'w', 3]),
+      2,
+      /input\.layout: "NCHW", but the model's input "input" is \[1, h, w, 3\]; set "layout": "NHWC"/,
+    );
+    r(
+      { input: { mean: [0, 0, 0], std: [1, 1, 1], dtype: 'float16' } },
+      io([1, 2, 'h', 'w']),
+      2,
+      /input\.dtype: "float16", but the model's input "input" is float32/,
+    );
     r({ input: { mean: [0, 0, 0], std: [1, 1, 1], resize: 'stretch' } }, io([1, 2, 'h', 'w']), 2, /input\.resize: "stretch" needs a fixed-size model/);
     r({}, io([1, 2, 'h', 'w'], 'float32', [1, 3, 'h', 'w'], 'double'), 2, /input "input" is double; SegLab feeds float32, float16, uint8/, '/m/model.onnx');
   });

@@ -40,7 +40,11 @@ for (const provider of ['cpu', 'wasm'] as NodeProvider[]) {
       for (const m of loaded) await m.backend.release();
     });
     const checkModel = async (folder: string, file: string, refName: string) => {
-      const m = await loadModel({ fs: new NodeFileSystem(), createBackend: (b) => createBackend(provider, b, { threads: 1 }) }, join(folder, `${file}.onnx`), dataset);
+      const m = await loadModel(
+        { fs: new NodeFileSystem(), createBackend: (b) => createBackend(provider, b, { threads: 1 }) },
+        join(folder, `${file}.onnx`),
+        dataset,
+      );
       loaded.push(m);
       assert.deepEqual(m.model.defaults, []);
       assert.equal(m.model.input.multipleOf, refs[refName].multipleOf);

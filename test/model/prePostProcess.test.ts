@@ -31,7 +31,11 @@ describe('pre-processing', () => {
     assert.deepEqual([...taps.i1], [1, 1, 1, 1]);
     close(taps.w1, [0, 0.25, 0.75, 0.25]); // the last weight multiplies the same pixel twice
     const image = { width: 2, height: 1, channels: 3 as const, data: new Uint8Array([0, 0, 0, 100, 100, 100]) };
-    const t = toInputTensor(image, { mean: [0, 0, 0], std: [1, 1, 1], scale: 1, order: 'RGB' }, { tensorHeight: 1, tensorWidth: 4, validHeight: 1, validWidth: 4 });
+    const t = toInputTensor(
+      image,
+      { mean: [0, 0, 0], std: [1, 1, 1], scale: 1, order: 'RGB' },
+      { tensorHeight: 1, tensorWidth: 4, validHeight: 1, validWidth: 4 },
+    );
     close(t.subarray(0, 4), [0, 25, 75, 100]);
   });
 });

@@ -62,7 +62,8 @@ async function builtOnce(script: string, root: string, suffix: string, args: str
       execFileSync('/usr/bin/python3', [script, tmp, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
       renameSync(tmp, dir);
       // Models of earlier versions of the script are dead weight (the DeepLabV3 alone is 44 MB).
-      for (const old of readdirSync(root)) if (/^[0-9a-f]{16}(-bench)?$/.test(old) && !old.startsWith(hash)) rmSync(join(root, old), { recursive: true, force: true });
+      for (const old of readdirSync(root))
+        if (/^[0-9a-f]{16}(-bench)?$/.test(old) && !old.startsWith(hash)) rmSync(join(root, old), { recursive: true, force: true });
       return dir;
     } finally {
       rmSync(lock, { recursive: true, force: true });

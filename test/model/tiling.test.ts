@@ -20,7 +20,11 @@ const TOLERANCE = 1e-4;
 let m: LoadedModel;
 before(async () => {
   const dir = await testModelsDir();
-  m = await loadModel({ fs: new NodeFileSystem(), createBackend: (b) => createBackend('cpu', b, { threads: 1 }) }, join(dir, 'unet.onnx'), { classes: TEST_CLASSES, ignoreIndex: 255, path: 'd' });
+  m = await loadModel({ fs: new NodeFileSystem(), createBackend: (b) => createBackend('cpu', b, { threads: 1 }) }, join(dir, 'unet.onnx'), {
+    classes: TEST_CLASSES,
+    ignoreIndex: 255,
+    path: 'd',
+  });
 });
 after(() => m.backend.release());
 
@@ -58,7 +62,9 @@ test(`tiled inference equals whole-image inference within ${TOLERANCE} at pixels
   assert.ok(tiled.tiles >= 6);
   // Distance to the nearest inner edge of the tiles covering a coordinate (image borders are not seams).
   const clearance = (v: number, origins: number[], tile: number, padded: number) =>
-    Math.min(...origins.filter((o) => o <= v && v < o + tile).map((o) => Math.min(o === 0 ? Infinity : v - o, o + tile === padded ? Infinity : o + tile - 1 - v)));
+    Math.min(
+      ...origins.filter((o) => o <= v && v < o + tile).map((o) => Math.min(o === 0 ? Infinity : v - o, o + tile === padded ? Infinity : o + tile - 1 - v)),
+    );
   const n = width * height;
   const channels = m.model.labels.length;
   let checked = 0;
@@ -75,7 +81,9 @@ test(`tiled inference equals whole-image inference within ${TOLERANCE} at pixels
       } else if (tiled.labels[p] === whole.labels[p]) seamArgmaxSame++;
     }
   }
-  t.diagnostic(`${tiled.tiles} tiles; ${checked} of ${n} pixels away from seams, max |diff| ${maxDiff.toExponential(2)}; seam labels agree ${((100 * seamArgmaxSame) / (n - checked)).toFixed(1)}%`);
+  t.diagnostic(
+    `${tiled.tiles} tiles; ${checked} of ${n} pixels away from seams, max |diff| ${maxDiff.toExponential(2)}; seam labels agree ${((100 * seamArgmaxSame) / (n - checked)).toFixed(1)}%`,
+  );
   assert.ok(checked > n / 4, `only ${checked} of ${n} pixels are away from seams`);
   assert.ok(maxDiff <= TOLERANCE, `max |logit difference| away from seams: ${maxDiff}`);
   // Near seams the blend differs from the whole image by design; most labels still agree.

@@ -35,7 +35,10 @@ test('a rename that fails (target is a folder) removes the temporary file', asyn
 
 test('readHead returns at most the requested bytes, fewer for a short file', async (t) => {
   const dir = tempDir(t);
-  writeFileSync(join(dir, 'a.bin'), new Uint8Array(100).map((_, i) => i));
+  writeFileSync(
+    join(dir, 'a.bin'),
+    new Uint8Array(100).map((_, i) => i),
+  );
   assert.deepEqual([...(await fs.readHead(join(dir, 'a.bin'), 4))], [0, 1, 2, 3]);
   assert.equal((await fs.readHead(join(dir, 'a.bin'), 1000)).length, 100);
 });
@@ -94,7 +97,7 @@ test('createDirectory under a dangling link fails once instead of retrying forev
   assert.deepEqual(readdirSync(join(dir, 'a', 'b')), ['c']);
 });
 
-test('realPath resolves links (undefined when nothing is there); linksIn lists a folder\'s links with their real paths', async (t) => {
+test("realPath resolves links (undefined when nothing is there); linksIn lists a folder's links with their real paths", async (t) => {
   const dir = tempDir(t);
   writeFileSync(join(dir, 'target'), 'x');
   symlinkSync(join(dir, 'target'), join(dir, 'link'));
@@ -102,13 +105,10 @@ test('realPath resolves links (undefined when nothing is there); linksIn lists a
   const real = await fs.realPath(join(dir, 'target'));
   assert.equal(await fs.realPath(join(dir, 'link')), real);
   assert.equal(await fs.realPath(join(dir, 'dangling')), undefined);
-  assert.deepEqual(
-    [...(await fs.linksIn(dir))].sort(),
-    [
-      ['dangling', undefined],
-      ['link', real],
-    ],
-  );
+  assert.deepEqual([...(await fs.linksIn(dir))].sort(), [
+    ['dangling', undefined],
+    ['link', real],
+  ]);
 });
 
 test('the embedding cache (seglab click --cache) writes through the same rules: a cache in /proc fails at once', { timeout: 10_000 }, async () => {

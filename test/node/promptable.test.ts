@@ -30,18 +30,35 @@ function checkEmbeddings(e: Embeddings, width: number, height: number): void {
   const t = e.tensors.image_embeddings;
   assert.deepEqual(t.dims, [1, 256, 64, 64]);
   for (let c = 0; c < 3; c++) {
-    for (let i = 0; i < 64; i++) for (let j = 0; j < 64; j++) {
-      const got = t.data[c * 4096 + i * 64 + j];
-      const want = expectedEmbedding(width, height, c, i, j);
-      assert.ok(Math.abs(got - want) < 1e-4, `channel ${c} cell (${i}, ${j}): ${got}, expected ${want}`);
-    }
+    for (let i = 0; i < 64; i++)
+      for (let j = 0; j < 64; j++) {
+        const got = t.data[c * 4096 + i * 64 + j];
+        const want = expectedEmbedding(width, height, c, i, j);
+        assert.ok(Math.abs(got - want) < 1e-4, `channel ${c} cell (${i}, ${j}): ${got}, expected ${want}`);
+      }
   }
 }
 
 // Odd, non-square sizes: landscape upscaled (517x301 -> 1024x596), portrait downscaled (1201x2003 -> 614x1024).
 for (const [width, height, points] of [
-  [517, 301, [[100, 50, 1], [300, 200, 1], [110, 60, 0]]],
-  [1201, 2003, [[900, 300, 1], [200, 1700, 1], [230, 1680, 0]]],
+  [
+    517,
+    301,
+    [
+      [100, 50, 1],
+      [300, 200, 1],
+      [110, 60, 0],
+    ],
+  ],
+  [
+    1201,
+    2003,
+    [
+      [900, 300, 1],
+      [200, 1700, 1],
+      [230, 1680, 0],
+    ],
+  ],
 ] as Array<[number, number, Pt[]]>) {
   test(`host runtime, ${width}x${height}: embeddings, the three candidates best first, scores`, async (t) => {
     await withModel(t, async (model) => {
@@ -88,13 +105,27 @@ test('host runtime: the previous candidate goes back in as mask_input', async (t
     // low_res_masks: cell (i, j) sits at (4j, 4i) in the frame; the point at (100 * 1024/517, 50 * 596/301).
     const [fx, fy] = [(100 * 1024) / 517, (50 * 596) / 301];
     let inside = 0;
-    for (let i = 0; i < 256; i++) for (let j = 0; j < 256; j++) {
-      const d = Math.hypot(4 * j - fx, 4 * i - fy);
-      if (Math.abs(d - 20) > 0.01) assert.equal(prev.lowRes[i * 256 + j] > 0, d < 20, `cell (${i}, ${j})`);
-      if (prev.lowRes[i * 256 + j] > 0) inside++;
-    }
-    const second = await decodePrompt(model.card, model.decoder, e, toPrompt([[100, 50, 1], [300, 200, 1]]), prev.lowRes, 'test');
+    for (let i = 0; i < 256; i++)
+      for (let j = 0; j < 256; j++) {
+        const d = Math.hypot(4 * j - fx, 4 * i - fy);
+        if (Math.abs(d - 20) > 0.01) assert.equal(prev.lowRes[i * 256 + j] > 0, d < 20, `cell (${i}, ${j})`);
+        if (prev.lowRes[i * 256 + j] > 0) inside++;
+      }
+    const second = await decodePrompt(
+      model.card,
+      model.decoder,
+      e,
+      toPrompt([
+        [100, 50, 1],
+        [300, 200, 1],
+      ]),
+      prev.lowRes,
+      'test',
+    );
     const cell = first.candidates[0].score - 0.9;
-    assert.ok(Math.abs(second.candidates[0].score - (0.9 + inside / 65536 + cell)) < 1e-5, `has_mask_input and mask_input reach the decoder: ${second.candidates[0].score}`);
+    assert.ok(
+      Math.abs(second.candidates[0].score - (0.9 + inside / 65536 + cell)) < 1e-5,
+      `has_mask_input and mask_input reach the decoder: ${second.candidates[0].score}`,
+    );
   });
 });

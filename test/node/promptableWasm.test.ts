@@ -23,15 +23,29 @@ test('the decoder on onnxruntime-web WASM (1 thread) answers as on native ONNX R
   const ort = requireRuntime<typeof OrtWeb>('onnxruntime-web');
   ort.env.wasm.numThreads = 1;
   const bytes = readFileSync(join(dirname(cardPath), native.card.decoder.file));
-  const web = ortMultiSession((await ort.InferenceSession.create(bytes, { executionProviders: ['wasm'] })) as unknown as OrtSessionLike, ort.Tensor as unknown as OrtAnyTensorConstructor, 'wasm');
+  const web = ortMultiSession(
+    (await ort.InferenceSession.create(bytes, { executionProviders: ['wasm'] })) as unknown as OrtSessionLike,
+    ort.Tensor as unknown as OrtAnyTensorConstructor,
+    'wasm',
+  );
   try {
     const [width, height] = [613, 347];
     const embeddings = await encodeImage(native.card, native.encoder, uniformImage(width, height));
-    const points: Pt[] = [[500, 300, 1], [20, 10, 1], [30, 15, 0]];
+    const points: Pt[] = [
+      [500, 300, 1],
+      [20, 10, 1],
+      [30, 15, 0],
+    ];
     const prompt = { points: points.map(([x, y, l]) => ({ x, y, positive: l === 1 })), box: { x0: 100, y0: 100, x1: 250, y1: 200 } };
-    const [a, b] = await Promise.all([decodePrompt(native.card, native.decoder, embeddings, prompt, undefined, 't'), decodePrompt(native.card, web, embeddings, prompt, undefined, 't')]);
+    const [a, b] = await Promise.all([
+      decodePrompt(native.card, native.decoder, embeddings, prompt, undefined, 't'),
+      decodePrompt(native.card, web, embeddings, prompt, undefined, 't'),
+    ]);
     assert.equal(web.provider, 'wasm');
-    assert.deepEqual(b.candidates.map((c) => c.score), a.candidates.map((c) => c.score));
+    assert.deepEqual(
+      b.candidates.map((c) => c.score),
+      a.candidates.map((c) => c.score),
+    );
     for (let k = 0; k < 3; k++) assert.deepEqual(b.candidates[k].mask, a.candidates[k].mask);
     assert.equal(mismatches(b.candidates[0].mask, expectedMask(width, height, points, RADII[1], [100, 100, 250, 200])), 0);
   } finally {

@@ -20,7 +20,16 @@ import { COMPAT_MODELS, COMPAT_SIZES, compatImage, wrongPixels } from '../model/
 import { MODEL_KINDS, readReferences, testModelsDir, type References } from '../model/testModels';
 
 const CHROMIUM = '/usr/bin/chromium';
-const ARGS = ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--enable-unsafe-webgpu', '--use-webgpu-adapter=swiftshader', '--enable-features=Vulkan'];
+const ARGS = [
+  '--no-sandbox',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--enable-unsafe-webgpu',
+  '--use-webgpu-adapter=swiftshader',
+  '--enable-features=Vulkan',
+];
 const CSP = "default-src 'none'; connect-src 'self'; script-src 'self' 'wasm-unsafe-eval'";
 const PAGE = `<!DOCTYPE html><html><head><meta http-equiv="Content-Security-Policy" content="${CSP}"></head><body><script type="module" src="/entry.js"></script></body></html>`;
 const WEBGPU_KINDS = ['unet', 'segformer'];
@@ -35,7 +44,15 @@ describe('webview engine in Chromium', { skip: !existsSync(CHROMIUM) && `${CHROM
   before(async () => {
     const dir = await testModelsDir();
     refs = readReferences(dir);
-    const bundle = await esbuild.build({ entryPoints: [join(__dirname, 'browserEntry.ts')], bundle: true, write: false, format: 'esm', platform: 'browser', target: 'es2022', logLevel: 'silent' });
+    const bundle = await esbuild.build({
+      entryPoints: [join(__dirname, 'browserEntry.ts')],
+      bundle: true,
+      write: false,
+      format: 'esm',
+      platform: 'browser',
+      target: 'es2022',
+      logLevel: 'silent',
+    });
     const ortDist = join(__dirname, '../../node_modules/onnxruntime-web/dist');
     server = createServer((req, res) => {
       const url = (req.url ?? '/').split('?')[0];
@@ -57,7 +74,9 @@ describe('webview engine in Chromium', { skip: !existsSync(CHROMIUM) && `${CHROM
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
     await page.goto(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`);
-    await page.waitForFunction(() => 'runReference' in window, undefined, { timeout: 30_000 }).catch(() => assert.fail(errors.join('\n') || 'entry did not load'));
+    await page
+      .waitForFunction(() => 'runReference' in window, undefined, { timeout: 30_000 })
+      .catch(() => assert.fail(errors.join('\n') || 'entry did not load'));
   });
   after(async () => {
     await browser?.close();
@@ -69,7 +88,10 @@ describe('webview engine in Chromium', { skip: !existsSync(CHROMIUM) && `${CHROM
     assert.ok(cases.length > 0, `no PyTorch reference cases for ${kind}`);
     for (const [kase, { width, height }] of cases) {
       const r = await page.evaluate(
-        ([k, c, w, h, p]) => (window as unknown as { runReference(...a: unknown[]): Promise<{ provider: string; maxDiff: number; argmaxDiffs: number; length: boolean }> }).runReference(k, c, w, h, p),
+        ([k, c, w, h, p]) =>
+          (
+            window as unknown as { runReference(...a: unknown[]): Promise<{ provider: string; maxDiff: number; argmaxDiffs: number; length: boolean }> }
+          ).runReference(k, c, w, h, p),
         [kind, kase, width, height, provider] as const,
       );
       assert.equal(r.provider, provider);
@@ -79,7 +101,7 @@ describe('webview engine in Chromium', { skip: !existsSync(CHROMIUM) && `${CHROM
     }
   };
   for (const kind of MODEL_KINDS) test(`${kind} on WASM matches PyTorch`, () => check(kind, 'wasm'));
-  test('Pre-label Image: one undoable edit that fills only unlabeled pixels with the model\'s argmax', async () => {
+  test("Pre-label Image: one undoable edit that fills only unlabeled pixels with the model's argmax", async () => {
     const { width, height } = refs.unet.cases.even;
     const r = await page.evaluate(
       ([w, h]) => (window as unknown as { runPrelabelImage(k: string, w: number, h: number): Promise<Record<string, unknown>> }).runPrelabelImage('unet', w, h),
@@ -91,7 +113,8 @@ describe('webview engine in Chromium', { skip: !existsSync(CHROMIUM) && `${CHROM
     test(`compatibility suite: ${name} on WASM gives the known answer on odd-sized images`, async () => {
       for (const [width, height] of COMPAT_SIZES) {
         const r = await page.evaluate(
-          ([n, w, h]) => (window as unknown as { runCompat(n: string, w: number, h: number): Promise<{ provider: string; labels: number[] }> }).runCompat(n, w, h),
+          ([n, w, h]) =>
+            (window as unknown as { runCompat(n: string, w: number, h: number): Promise<{ provider: string; labels: number[] }> }).runCompat(n, w, h),
           [name, width, height] as const,
         );
         assert.equal(r.provider, 'wasm');
@@ -104,6 +127,8 @@ describe('webview engine in Chromium', { skip: !existsSync(CHROMIUM) && `${CHROM
     assert.deepEqual([...requested].sort(), [...ORT_WEB_FILES].sort());
   });
   for (const kind of WEBGPU_KINDS) {
-    test(`${kind} on WebGPU (SwiftShader) matches PyTorch`, { skip: !process.env.SEGLAB_TEST_WEBGPU && 'set SEGLAB_TEST_WEBGPU=1 (slow on SwiftShader)' }, () => check(kind, 'webgpu'));
+    test(`${kind} on WebGPU (SwiftShader) matches PyTorch`, { skip: !process.env.SEGLAB_TEST_WEBGPU && 'set SEGLAB_TEST_WEBGPU=1 (slow on SwiftShader)' }, () =>
+      check(kind, 'webgpu'),
+    );
   }
 });

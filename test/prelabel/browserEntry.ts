@@ -17,7 +17,13 @@ async function runReference(kind: string, kase: string, width: number, height: n
   const engine = new WebEngine({ wasmBase: new URL('/ort/', location.href).href, providers: [provider] });
   const card = parseModelCard(await (await fetch(`/models/${kind}.json`)).text(), `${kind}.json`);
   const backend = await engine.backend(card.sha256!, await bytes(`/models/${kind}.onnx`));
-  const model = resolveModel({ modelPath: kind, card, io: backend.io, channels: card.classes.length, dataset: { classes: card.classes, ignoreIndex: 255, path: 'page' } });
+  const model = resolveModel({
+    modelPath: kind,
+    card,
+    io: backend.io,
+    channels: card.classes.length,
+    dataset: { classes: card.classes, ignoreIndex: 255, path: 'page' },
+  });
   const image = { width, height, channels: 3 as const, data: await bytes(`/models/${kind}.${kase}.rgb`) };
   const start = performance.now();
   const p = await predict(image, model, backend, { keepLogits: true });
@@ -56,7 +62,13 @@ async function runPrelabelImage(kind: string, width: number, height: number) {
   const mask = { width, height, data: new Uint8Array(width * height) };
   for (let y = 0; y < height; y++) mask.data.fill(1, y * width, y * width + width / 2);
   const before = mask.data.slice();
-  const r = await runModel({ engine, model: { path: `${kind}.onnx`, sha256: card.sha256!, bytes: await bytes(`/models/${kind}.onnx`), card }, image: { width, height, channels: 4, data: rgba }, classes: card.classes, ignoreIndex: 255 });
+  const r = await runModel({
+    engine,
+    model: { path: `${kind}.onnx`, sha256: card.sha256!, bytes: await bytes(`/models/${kind}.onnx`), card },
+    image: { width, height, channels: 4, data: rgba },
+    classes: card.classes,
+    ignoreIndex: 255,
+  });
   const edit = prelabelEdit(mask, r, { classes: card.classes, ignoreIndex: 255, replace: false, minConfidence: 0 })!;
   applyDelta(mask, edit.delta, 'redo');
   const want = new Float32Array((await bytes(`/models/${kind}.even.logits`)).buffer);

@@ -36,7 +36,12 @@ test('seglab prelabel --json writes the predictions and reports them', async (t)
   assert.deepEqual(json.model.defaults, []);
   assert.equal(json.outDir, join(root, 'predictions', 'segformer'));
   assert.deepEqual(json.written, unlabeled);
-  assert.deepEqual(readdirSync(json.outDir).filter((f) => f.endsWith('.png')).sort(), unlabeled.map((s) => `${s}.png`));
+  assert.deepEqual(
+    readdirSync(json.outDir)
+      .filter((f) => f.endsWith('.png'))
+      .sort(),
+    unlabeled.map((s) => `${s}.png`),
+  );
   const again = JSON.parse((await prelabel(root, '--model', model, '--only-unlabeled', '--json')).stdout);
   assert.deepEqual(again.skipped, unlabeled);
   assert.deepEqual(again.written, []);
@@ -61,5 +66,8 @@ test('seglab prelabel: a card whose classes do not match the dataset fails namin
   const card = JSON.parse(readFileSync(cardPath, 'utf8'));
   card.classes[2].name = 'mitochondrion';
   writeFileSync(cardPath, JSON.stringify(card));
-  await assert.rejects(prelabel(root, '--model', model), (e: Error) => e.message.startsWith(cardPath) && /"mitochondrion" in the model but "nucleus" in the dataset/.test(e.message));
+  await assert.rejects(
+    prelabel(root, '--model', model),
+    (e: Error) => e.message.startsWith(cardPath) && /"mitochondrion" in the model but "nucleus" in the dataset/.test(e.message),
+  );
 });

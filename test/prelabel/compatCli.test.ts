@@ -71,8 +71,14 @@ describe('seglab prelabel: the compatibility suite', { concurrency: 2 }, () => {
     compatDataset(root);
     const r = await seglab('prelabel', root, '--model', useModel(root, 'superset').model, '--json');
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stderr, /classes: classMap: red \(0\) -> red \(1\), green \(1\) -> green \(2\), blue \(2\) -> unlabeled, cat \(3\) -> unlabeled, dog \(4\) -> unlabeled/);
-    assert.deepEqual(JSON.parse(r.stdout).model.mapping.classes.map((c: { to: number | null }) => c.to), [1, 2, null, null, null]);
+    assert.match(
+      r.stderr,
+      /classes: classMap: red \(0\) -> red \(1\), green \(1\) -> green \(2\), blue \(2\) -> unlabeled, cat \(3\) -> unlabeled, dog \(4\) -> unlabeled/,
+    );
+    assert.deepEqual(
+      JSON.parse(r.stdout).model.mapping.classes.map((c: { to: number | null }) => c.to),
+      [1, 2, null, null, null],
+    );
     writeFile(join(root, 'masks', 'img5x3.png'), indexedMask(5, 3, new Uint8Array(15).fill(1)));
     const miou = await seglab('miou', root, '--model', 'superset', '--json');
     assert.equal(miou.code, 0, miou.stderr);
@@ -84,7 +90,10 @@ describe('seglab prelabel: the compatibility suite', { concurrency: 2 }, () => {
     const root = tempDir(t);
     writeFile(join(root, 'seglab.json'), JSON.stringify({ name: 'dark', classes: COMPAT_CLASSES }));
     // Every pixel has R = 30: the sigmoid model says background everywhere, rightly, but a whole run of it is suspicious.
-    for (const [w, h] of [[7, 5], [9, 3]]) {
+    for (const [w, h] of [
+      [7, 5],
+      [9, 3],
+    ]) {
       const dark = new Uint8Array(w * h * 3).fill(30);
       writeFile(join(root, 'images', `img${w}x${h}.png`), encodePng({ width: w, height: h, data: dark, channels: 3, depth: 8 }));
     }
@@ -111,13 +120,31 @@ describe('seglab prelabel: refusals exit 2 naming the file and the field', { con
     assert.ok('hint' in json);
   };
   test('a one-channel output read as logits (the card lists only the foreground)', (t) =>
-    refuses(t, 'sigmoid_applied', (c) => Object.assign(c, { classes: [COMPAT_CLASSES[1]], output: { name: 'output', kind: 'logits' } }), /output\.kind: "output" has one channel/));
+    refuses(
+      t,
+      'sigmoid_applied',
+      (c) => Object.assign(c, { classes: [COMPAT_CLASSES[1]], output: { name: 'output', kind: 'logits' } }),
+      /output\.kind: "output" has one channel/,
+    ));
   test('a one-channel output without a card names the .onnx', (t) => refuses(t, 'sigmoid_applied', null, /output: "output" has one channel/));
   test('classes that do not match the channels', (t) =>
-    refuses(t, 'nhwc', (c) => Object.assign(c, { classes: [...(c.classes as object[]), { id: 3, name: 'cat' }] }), /classes: the card lists 4 classes but output "output" has 3 channels/));
-  test('a classMap onto a class id the dataset lacks', (t) => refuses(t, 'superset', (c) => Object.assign(c, { classMap: { 0: 9 } }), /classMap\["0"\]: 9 is not a class id of the dataset/));
-  test('a card field SegLab does not know how to honour', (t) => refuses(t, 'stretch', (c) => Object.assign(c, { output: { name: 'output', kind: 'softmax' } }), /output\.kind: expected/));
-  test('a uint8 input with a normalisation', (t) => refuses(t, 'uint8', (c) => Object.assign(c, { input: { ...(c.input as object), scale: 1 / 255 } }), /input\.scale: a uint8 input takes the pixel values 0-255 as they are/));
+    refuses(
+      t,
+      'nhwc',
+      (c) => Object.assign(c, { classes: [...(c.classes as object[]), { id: 3, name: 'cat' }] }),
+      /classes: the card lists 4 classes but output "output" has 3 channels/,
+    ));
+  test('a classMap onto a class id the dataset lacks', (t) =>
+    refuses(t, 'superset', (c) => Object.assign(c, { classMap: { 0: 9 } }), /classMap\["0"\]: 9 is not a class id of the dataset/));
+  test('a card field SegLab does not know how to honour', (t) =>
+    refuses(t, 'stretch', (c) => Object.assign(c, { output: { name: 'output', kind: 'softmax' } }), /output\.kind: expected/));
+  test('a uint8 input with a normalisation', (t) =>
+    refuses(
+      t,
+      'uint8',
+      (c) => Object.assign(c, { input: { ...(c.input as object), scale: 1 / 255 } }),
+      /input\.scale: a uint8 input takes the pixel values 0-255 as they are/,
+    ));
   test('a usage error with --json: {error, file: null, hint}', async (t) => {
     const root = tempDir(t);
     compatDataset(root);
@@ -146,7 +173,10 @@ describe('seglab card', { concurrency: 2 }, () => {
   test('one channel -> sigmoid with the dataset classes; each default on stderr', async (t) => {
     const r = await card(t, 'sigmoid_applied');
     assert.deepEqual(r.card.output, { name: 'output', kind: 'sigmoid', stride: 1, activation: 'applied', threshold: 0.5 });
-    assert.deepEqual(r.card.classes.map((c: ClassDef) => c.name), ['background', 'red']);
+    assert.deepEqual(
+      r.card.classes.map((c: ClassDef) => c.name),
+      ['background', 'red'],
+    );
     assert.match(r.stderr, /seglab card: default: input normalisation: ImageNet/);
     assert.match(r.stderr, /seglab card: default: output\.activation "applied"/);
   });
@@ -170,6 +200,7 @@ describe('seglab card', { concurrency: 2 }, () => {
     const p = await seglab('prelabel', root, '--model', model, '--json');
     assert.equal(p.code, 0, p.stderr);
     const json = JSON.parse(p.stdout);
-    for (const [stem, [w, h]] of stems) assert.equal(wrongPixels('uint8', compatImage(w, h), decodePng(readFileSync(join(json.outDir, `${stem}.png`))).data).wrong, 0);
+    for (const [stem, [w, h]] of stems)
+      assert.equal(wrongPixels('uint8', compatImage(w, h), decodePng(readFileSync(join(json.outDir, `${stem}.png`))).data).wrong, 0);
   });
 });

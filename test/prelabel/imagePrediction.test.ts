@@ -30,12 +30,21 @@ test('a prediction that covers the mask with known class ids passes the check', 
 });
 
 test('a prediction of another size, with short buffers or unknown class ids is refused, naming the source', () => {
-  assert.throws(() => checkPrediction(prediction({ width: W + 1 }), mask(), rules, 'a.jpg (webview)'), /^Error: a\.jpg \(webview\): the prediction is 5x3, the mask 4x3$/);
-  assert.throws(() => checkPrediction(prediction({ labels: new Uint8Array(W * H - 1) }), mask(), rules, 'a.jpg'), /a\.jpg: the prediction has 11 labels and 12 confidences for 12 pixels/);
+  assert.throws(
+    () => checkPrediction(prediction({ width: W + 1 }), mask(), rules, 'a.jpg (webview)'),
+    /^Error: a\.jpg \(webview\): the prediction is 5x3, the mask 4x3$/,
+  );
+  assert.throws(
+    () => checkPrediction(prediction({ labels: new Uint8Array(W * H - 1) }), mask(), rules, 'a.jpg'),
+    /a\.jpg: the prediction has 11 labels and 12 confidences for 12 pixels/,
+  );
   assert.throws(() => checkPrediction(prediction({ confidence: new Uint8Array(0) }), mask(), rules, 'a.jpg'), /12 labels and 0 confidences/);
   const labels = new Uint8Array(W * H).fill(1);
   labels[5] = 7;
-  assert.throws(() => checkPrediction(prediction({ labels }), mask(), rules, 'a.jpg'), /a\.jpg: the prediction contains class id 7, which the dataset does not define/);
+  assert.throws(
+    () => checkPrediction(prediction({ labels }), mask(), rules, 'a.jpg'),
+    /a\.jpg: the prediction contains class id 7, which the dataset does not define/,
+  );
   labels[5] = 255; // the ignore index is a valid value
   checkPrediction(prediction({ labels }), mask(), rules, 'a.jpg');
 });
@@ -60,6 +69,12 @@ test('replace overwrites labels; a confidence threshold leaves uncertain pixels;
 
 test('background is the class named so, else id 0, else none', () => {
   assert.equal(backgroundId(classes), 0);
-  assert.equal(backgroundId([{ id: 3, name: ' Background ', color: [0, 0, 0] }, { id: 0, name: 'x', color: [1, 1, 1] }]), 3);
+  assert.equal(
+    backgroundId([
+      { id: 3, name: ' Background ', color: [0, 0, 0] },
+      { id: 0, name: 'x', color: [1, 1, 1] },
+    ]),
+    3,
+  );
   assert.equal(backgroundId([{ id: 1, name: 'cell', color: [0, 0, 0] }]), undefined);
 });

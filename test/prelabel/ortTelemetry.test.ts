@@ -20,8 +20,11 @@ test('seglab prelabel with a fresh HOME writes no ONNX Runtime telemetry', async
   for (const key of ['ORT_DISABLE_TELEMETRY', 'XDG_CACHE_HOME']) delete env[key];
   const cli = resolve(__dirname, '..', '..', 'src', 'cli', 'main.ts');
   const r = await new Promise<{ code: number; stderr: string }>((done) =>
-    execFile(process.execPath, ['--import', 'tsx', cli, 'prelabel', join(root, 'data'), '--model', model, '--threads', '1'], { env }, (error, _stdout, stderr) =>
-      done({ code: error ? Number(error.code ?? 1) : 0, stderr }),
+    execFile(
+      process.execPath,
+      ['--import', 'tsx', cli, 'prelabel', join(root, 'data'), '--model', model, '--threads', '1'],
+      { env },
+      (error, _stdout, stderr) => done({ code: error ? Number(error.code ?? 1) : 0, stderr }),
     ),
   );
   assert.equal(r.code, 0, r.stderr);

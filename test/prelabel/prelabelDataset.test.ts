@@ -114,7 +114,10 @@ describe('prelabelDataset', () => {
     const before = snapshot(join(root, 'masks'));
     const m = await load(copyModel(models, 'unet', join(root, 'models')));
     t.after(() => m.backend.release());
-    await assert.rejects(prelabelDataset(fs, await open(root), m, { outDir: join(root, 'masks') }), (e: unknown) => e instanceof DataError && /label masks folder/.test(e.message));
+    await assert.rejects(
+      prelabelDataset(fs, await open(root), m, { outDir: join(root, 'masks') }),
+      (e: unknown) => e instanceof DataError && /label masks folder/.test(e.message),
+    );
     assert.deepEqual(snapshot(join(root, 'masks')), before);
   });
 

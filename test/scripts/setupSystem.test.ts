@@ -21,7 +21,10 @@ test('setup-system.sh: without root or sudo, one line names the missing packages
   assert.equal(r.stdout, '');
   const lines = r.stderr.trim().split('\n');
   assert.equal(lines.length, 1, r.stderr);
-  assert.match(lines[0], /^SegLab \(demo\) needs the Debian packages build-essential python3\b.*needs root or sudo: run 'apt-get install -y build-essential python3/);
+  assert.match(
+    lines[0],
+    /^SegLab \(demo\) needs the Debian packages build-essential python3\b.*needs root or sudo: run 'apt-get install -y build-essential python3/,
+  );
 });
 
 test('setup-system.sh: an unknown command is a usage error', () => {

@@ -54,7 +54,10 @@ test('a port that already answers (a squatter saying 200 to everything) is refus
     new RegExp(`port ${port} on 127.0.0.1 is already taken by another program .*its token not sent there.*seglab\\.training\\.backendUrl`),
   );
   assert.equal(existsSync(ran), false, 'the backend was started anyway');
-  assert.ok(requests.every((r) => !r.includes('fresh-token')), requests.join('\n'));
+  assert.ok(
+    requests.every((r) => !r.includes('fresh-token')),
+    requests.join('\n'),
+  );
 });
 
 test('a child that answers without checking the token is not taken for the backend, and is stopped', async (t) => {

@@ -74,7 +74,7 @@ describe('train as you label: a round', { skip: serviceUnavailable() }, () => {
     return { ...result, measured };
   }
 
-  test('continues the active model\'s job for a few epochs; a better model is to be activated, a worse one not', async () => {
+  test("continues the active model's job for a few epochs; a better model is to be activated, a worse one not", async () => {
     let index = await loadDataset(fs, root);
     const lines: string[] = [];
     // The active model: one epoch at a learning rate too small to learn anything.
@@ -82,12 +82,19 @@ describe('train as you label: a round', { skip: serviceUnavailable() }, () => {
     assert.ok(start.model, `${start.job.error ?? ''}\n${lines.join('\n')}`);
 
     const better = await round(index, start.model, 'round-1', lines);
-    assert.equal(better.job.initJob, start.job.id, 'the round continues the active model\'s own job');
+    assert.equal(better.job.initJob, start.job.id, "the round continues the active model's own job");
     assert.equal(better.job.params.epochs, ROUND_EPOCHS);
     assert.equal(better.job.params.minutes, ROUND_MINUTES, 'within a time budget');
     assert.equal(better.job.params.imageSize, 64, 'at the crop size the active model was trained at');
     const val = splitLabeled(index).val.map((e) => e.stem);
-    assert.deepEqual(better.measured.map((m) => [m.model, m.val]), [['start', val], ['round-1', val]], 'both models on the same val images');
+    assert.deepEqual(
+      better.measured.map((m) => [m.model, m.val]),
+      [
+        ['start', val],
+        ['round-1', val],
+      ],
+      'both models on the same val images',
+    );
     const [before, after] = better.measured.map((m) => m.miou ?? 0);
     assert.ok(after > before, `round-1 ${after} vs start ${before}\n${lines.join('\n')}`);
     assert.equal(better.verdict?.activate, true, better.verdict?.reason);
@@ -95,7 +102,11 @@ describe('train as you label: a round', { skip: serviceUnavailable() }, () => {
     // Labels gone wrong: every training mask says background; the val masks stay true.
     for (const e of splitLabeled(index).train) writeFile(join(root, e.mask ?? ''), indexedMask(64, 64, new Uint8Array(64 * 64)));
     index = await loadDataset(fs, root);
-    assert.deepEqual(splitLabeled(index).val.map((e) => e.stem), val, 'the val split does not move');
+    assert.deepEqual(
+      splitLabeled(index).val.map((e) => e.stem),
+      val,
+      'the val split does not move',
+    );
     const worse = await round(index, better.model!, 'round-2', lines);
     assert.equal(worse.job.initJob, better.job.id);
     assert.equal(worse.verdict?.activate, false, worse.verdict?.reason);

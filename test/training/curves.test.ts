@@ -6,7 +6,14 @@ import type { JobRecord } from '../../src/training/client';
 import { bestEpochOf, CurveRecorder, curvesFromCard, MAX_STEP_POINTS, thin, trainLossOf } from '../../src/training/curves';
 import type { ProgressEvent } from '../../src/training/events';
 
-const job = (over: Partial<JobRecord> = {}): JobRecord => ({ id: 'a'.repeat(32), state: 'queued', createdAt: '2026-11-26T00:00:00Z', dataset: 'd', params: { arch: 'unet', epochs: 3 }, ...over });
+const job = (over: Partial<JobRecord> = {}): JobRecord => ({
+  id: 'a'.repeat(32),
+  state: 'queued',
+  createdAt: '2026-11-26T00:00:00Z',
+  dataset: 'd',
+  params: { arch: 'unet', epochs: 3 },
+  ...over,
+});
 
 /** The events of a 3-epoch job with 4 steps an epoch, as backend/API.md describes them. */
 function events(): ProgressEvent[] {
@@ -25,10 +32,20 @@ test('a job recording: steps at their fraction of an epoch, epoch means, val mIo
   for (const e of events()) r.add(e);
   const running = r.run();
   assert.equal(running.state, 'running');
-  assert.deepEqual(running.stepLoss.slice(0, 2).map((p) => p.x), [0.25, 0.5]);
+  assert.deepEqual(
+    running.stepLoss.slice(0, 2).map((p) => p.x),
+    [0.25, 0.5],
+  );
   assert.equal(running.stepLoss.length, 12);
-  assert.deepEqual(running.loss, [{ x: 1, y: 1 }, { x: 2, y: 0.5 }, { x: 3, y: 1 / 3 }]);
-  assert.deepEqual(running.valMiou.map((p) => p.y), [0.3, 0.6, 0.5]);
+  assert.deepEqual(running.loss, [
+    { x: 1, y: 1 },
+    { x: 2, y: 0.5 },
+    { x: 3, y: 1 / 3 },
+  ]);
+  assert.deepEqual(
+    running.valMiou.map((p) => p.y),
+    [0.3, 0.6, 0.5],
+  );
   assert.equal(running.bestEpoch, 2);
   r.add({ type: 'error', message: 'CUDA out of memory' });
   r.end(job({ state: 'failed', error: 'the trainer exited with 1' }));
@@ -45,14 +62,31 @@ test('a resumed job repeats epochs: the repeated part replaces the old one', () 
   const run = r.run();
   assert.deepEqual(run.stepLoss[run.stepLoss.length - 1], { x: 1.25, y: 9 });
   assert.equal(run.stepLoss.length, 5);
-  assert.deepEqual(run.loss.map((p) => p.x), [1, 2]);
-  assert.deepEqual(run.valMiou, [{ x: 1, y: 0.3 }, { x: 2, y: 0.4 }]);
+  assert.deepEqual(
+    run.loss.map((p) => p.x),
+    [1, 2],
+  );
+  assert.deepEqual(run.valMiou, [
+    { x: 1, y: 0.3 },
+    { x: 2, y: 0.4 },
+  ]);
 });
 
-test('events missed (following a job late) are filled from the final record\'s history', () => {
+test("events missed (following a job late) are filled from the final record's history", () => {
   const r = new CurveRecorder(job().id, 't');
-  r.end(job({ state: 'succeeded', history: [{ epoch: 1, loss: 0.9, miou: 0.2 }, { epoch: 2, loss: 0.5, miou: 0.4 }] }));
-  assert.deepEqual(r.run().loss, [{ x: 1, y: 0.9 }, { x: 2, y: 0.5 }]);
+  r.end(
+    job({
+      state: 'succeeded',
+      history: [
+        { epoch: 1, loss: 0.9, miou: 0.2 },
+        { epoch: 2, loss: 0.5, miou: 0.4 },
+      ],
+    }),
+  );
+  assert.deepEqual(r.run().loss, [
+    { x: 1, y: 0.9 },
+    { x: 2, y: 0.5 },
+  ]);
   assert.equal(r.run().bestEpoch, 2);
   assert.deepEqual(trainLossOf(job({ history: [{ epoch: 1, loss: 0.9, miou: 0.2 }] })), [{ epoch: 1, loss: 0.9 }]);
 });
@@ -70,7 +104,7 @@ test('step points are thinned to at most MAX_STEP_POINTS, keeping the first and 
   assert.equal(bestEpochOf([]), undefined);
 });
 
-test('a model card\'s curves: the demo U-Net (val mIoU per epoch, best epoch 18); no metrics gives none', () => {
+test("a model card's curves: the demo U-Net (val mIoU per epoch, best epoch 18); no metrics gives none", () => {
   const path = 'scripts/demo/models/demo-unet.json';
   const card = parseModelCard(readFileSync(path, 'utf8'), path);
   const run = curvesFromCard(card);
@@ -81,7 +115,17 @@ test('a model card\'s curves: the demo U-Net (val mIoU per epoch, best epoch 18)
   assert.equal(run.bestEpoch, 18);
   assert.equal(run.epochs, 20);
   assert.deepEqual(run.loss, []);
-  const withLoss = curvesFromCard({ ...card, metrics: { ...(card.metrics as object), trainLoss: [{ epoch: 1, loss: 0.8 }, { epoch: 2, loss: 'x' }, { epoch: 0, loss: 1 }] } });
+  const withLoss = curvesFromCard({
+    ...card,
+    metrics: {
+      ...(card.metrics as object),
+      trainLoss: [
+        { epoch: 1, loss: 0.8 },
+        { epoch: 2, loss: 'x' },
+        { epoch: 0, loss: 1 },
+      ],
+    },
+  });
   assert.deepEqual(withLoss?.loss, [{ x: 1, y: 0.8 }]);
   assert.equal(curvesFromCard({ ...card, metrics: undefined, training: undefined }), undefined);
   assert.equal(curvesFromCard({ ...card, metrics: { valMiou: 'none' } }), undefined);

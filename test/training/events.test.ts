@@ -19,7 +19,8 @@ async function collect(chunks: string[]): Promise<SseMessage[]> {
 }
 
 test('SSE messages split across chunks, CRLF lines, comments and multi-line data', async () => {
-  const text = 'id: 1\nevent: progress\ndata: {"type":"step"}\n\n: keep-alive\n\nid: 2\r\nevent: progress\r\ndata: {"a":\r\ndata: 1}\r\n\r\nevent: end\ndata: {"state":"succeeded"}\n\n';
+  const text =
+    'id: 1\nevent: progress\ndata: {"type":"step"}\n\n: keep-alive\n\nid: 2\r\nevent: progress\r\ndata: {"a":\r\ndata: 1}\r\n\r\nevent: end\ndata: {"state":"succeeded"}\n\n';
   const expected: SseMessage[] = [
     { id: '1', event: 'progress', data: '{"type":"step"}' },
     { id: '2', event: 'progress', data: '{"a":\n1}' },
@@ -31,7 +32,10 @@ test('SSE messages split across chunks, CRLF lines, comments and multi-line data
 });
 
 test('progress lines for the log', () => {
-  assert.equal(describeEvent({ type: 'epoch', epoch: 3, loss: 0.41234, val: { miou: 0.625 }, best: true, imagesPerSecond: 12.3 }), 'epoch 3: loss 0.4123, val mIoU 0.6250 (best), 12.3 img/s');
+  assert.equal(
+    describeEvent({ type: 'epoch', epoch: 3, loss: 0.41234, val: { miou: 0.625 }, best: true, imagesPerSecond: 12.3 }),
+    'epoch 3: loss 0.4123, val mIoU 0.6250 (best), 12.3 img/s',
+  );
   assert.equal(describeEvent({ type: 'error', message: 'CUDA out of memory' }), 'error: CUDA out of memory');
   assert.equal(describeEvent({ type: 'step', step: 1 }), undefined);
 });

@@ -32,7 +32,11 @@ const TINY: Omit<JobParams, 'dataset'> = { arch: 'unet', unetBase: 8, unetDepth:
 
 /** Dataset-level mIoU of a stored model's predictions on the labeled images (core metrics). */
 async function miouOf(index: DatasetIndex, onnxPath: string): Promise<number> {
-  const loaded = await loadModel({ fs, createBackend: (b) => createNativeBackend(b, { threads: 1 }) }, onnxPath, { classes: index.config.classes, ignoreIndex: 255, path: index.root });
+  const loaded = await loadModel({ fs, createBackend: (b) => createNativeBackend(b, { threads: 1 }) }, onnxPath, {
+    classes: index.config.classes,
+    ignoreIndex: 255,
+    path: index.root,
+  });
   try {
     const cm = new ConfusionMatrix(CLASSES.length, 255);
     for (const e of index.images.filter((i) => i.mask)) {
@@ -67,7 +71,10 @@ describe('training client', { skip: unavailable }, () => {
   });
 
   test('clear errors: wrong token (401), unreachable backend', async () => {
-    await assert.rejects(new TrainingClient(service.url, 'wrong').jobs(), (e: unknown) => e instanceof TrainingError && e.status === 401 && /Set Training Backend Token/.test(e.message));
+    await assert.rejects(
+      new TrainingClient(service.url, 'wrong').jobs(),
+      (e: unknown) => e instanceof TrainingError && e.status === 401 && /Set Training Backend Token/.test(e.message),
+    );
     const closed = `http://127.0.0.1:${await freePort()}`;
     await assert.rejects(new TrainingClient(closed, 'x').jobs(), (e: unknown) => e instanceof TrainingError && /cannot be reached/.test(e.message));
   });
@@ -83,7 +90,10 @@ describe('training client', { skip: unavailable }, () => {
     const tuned = await fineTune(client, fs, index, { ...TINY, epochs: 12, lr: 1e-2, initJob: start.job.id }, 'tuned', hooks);
     assert.equal(tuned.job.state, 'succeeded', `${tuned.job.error ?? ''}\n${lines.join('\n')}`);
     assert.ok(tuned.model);
-    assert.ok(lines.some((l) => l.includes('already on the backend')), 'the second upload is skipped (same content)');
+    assert.ok(
+      lines.some((l) => l.includes('already on the backend')),
+      'the second upload is skipped (same content)',
+    );
     assert.ok(lines.filter((l) => /^epoch \d+: loss .* val mIoU/.test(l)).length >= 13, lines.join('\n'));
     assert.deepEqual(readdirSync(join(root, 'models')).sort(), ['start.json', 'start.onnx', 'tuned.json', 'tuned.onnx']);
     const card = JSON.parse(readFileSync(join(root, 'models', 'tuned.json'), 'utf8')) as { name: string; training: { job: string } };
@@ -91,16 +101,29 @@ describe('training client', { skip: unavailable }, () => {
     assert.equal(card.training.job, tuned.job.id);
     // The stored card holds both curves per epoch (train loss from the job's history), for the mIoU view.
     const curves = curvesFromCard(tuned.model.card);
-    assert.deepEqual(curves?.loss.map((p) => p.x), Array.from({ length: 12 }, (_, i) => i + 1));
+    assert.deepEqual(
+      curves?.loss.map((p) => p.x),
+      Array.from({ length: 12 }, (_, i) => i + 1),
+    );
     assert.equal(curves?.valMiou.length, 12);
 
     // The stored card records its job: the next run can continue from it with the same options.
     assert.deepEqual(await startingPoint(client, tuned.model.card), { params: { initJob: tuned.job.id, arch: 'unet', unetBase: 8, unetDepth: 2 } });
     // Without its job (another backend), a fresh model of the same build: the card's options.
-    assert.deepEqual(await startingPoint(new TrainingClient('http://127.0.0.1:1', 'x'), tuned.model.card), { params: { arch: 'unet', unetBase: 8, unetDepth: 2 } });
+    assert.deepEqual(await startingPoint(new TrainingClient('http://127.0.0.1:1', 'x'), tuned.model.card), {
+      params: { arch: 'unet', unetBase: 8, unetDepth: 2 },
+    });
     const demoPath = join('scripts', 'demo', 'models', 'demo-deeplabv3plus.json');
     assert.deepEqual(await startingPoint(client, parseModelCard(readFileSync(demoPath, 'utf8'), demoPath)), {
-      params: { arch: 'deeplabv3plus', backbone: 'mobilenet_v3_large', asppChannels: 64, decoderChannels: 64, widthMult: 0.75, reducedTail: true, backboneBnMomentum: 0.1 },
+      params: {
+        arch: 'deeplabv3plus',
+        backbone: 'mobilenet_v3_large',
+        asppChannels: 64,
+        decoderChannels: 64,
+        widthMult: 0.75,
+        reducedTail: true,
+        backboneBnMomentum: 0.1,
+      },
     });
 
     const before = await miouOf(index, start.model.onnxPath);
@@ -144,6 +167,12 @@ test('the backend process: a missing Python or trainer package is a clear error'
   const dataDir = mkdtempSync(join(tmpdir(), 'seglab-train-svc-'));
   t.after(() => rmSync(dataDir, { recursive: true, force: true }));
   const base = { backendDir: dataDir, dataDir, token: 't', timeoutMs: 20_000 };
-  await assert.rejects(startBackendProcess({ ...base, python: join(dataDir, 'no-python'), port: await freePort() }), /cannot run .*no-python.*seglab\.training\.python/);
-  await assert.rejects(startBackendProcess({ ...base, python: PYTHON, port: await freePort() }), /the backend exited \(code 1\)[\s\S]*No module named seglab_trainer/);
+  await assert.rejects(
+    startBackendProcess({ ...base, python: join(dataDir, 'no-python'), port: await freePort() }),
+    /cannot run .*no-python.*seglab\.training\.python/,
+  );
+  await assert.rejects(
+    startBackendProcess({ ...base, python: PYTHON, port: await freePort() }),
+    /the backend exited \(code 1\)[\s\S]*No module named seglab_trainer/,
+  );
 });

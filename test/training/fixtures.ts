@@ -30,8 +30,12 @@ export function makeShapesDataset(root: string, labeled: number, unlabeled: numb
     stems.push(stem);
     const rgb = new Uint8Array(SIZE * SIZE * 3);
     const mask = new Uint8Array(SIZE * SIZE);
-    const sx = Math.floor(random() * 36), sy = Math.floor(random() * 36), side = 14 + Math.floor(random() * 12);
-    const cx = 10 + random() * 44, cy = 10 + random() * 44, r = 6 + random() * 6;
+    const sx = Math.floor(random() * 36),
+      sy = Math.floor(random() * 36),
+      side = 14 + Math.floor(random() * 12);
+    const cx = 10 + random() * 44,
+      cy = 10 + random() * 44,
+      r = 6 + random() * 6;
     for (let y = 0; y < SIZE; y++) {
       for (let x = 0; x < SIZE; x++) {
         const i = y * SIZE + x;
@@ -40,7 +44,10 @@ export function makeShapesDataset(root: string, labeled: number, unlabeled: numb
         if (x >= sx && x < sx + side && y >= sy && y < sy + side) c = 1;
         if ((x - cx) ** 2 + (y - cy) ** 2 <= r * r) c = 2;
         const colour = c === 1 ? [180, 40, 40] : c === 2 ? [40, 40, 180] : [30, 30, 30];
-        rgb.set(colour.map((v) => Math.min(255, v + noise)), i * 3);
+        rgb.set(
+          colour.map((v) => Math.min(255, v + noise)),
+          i * 3,
+        );
         mask[i] = c;
       }
     }
@@ -66,7 +73,9 @@ export const PYTHON = process.env.SEGLAB_PYTHON ?? '/usr/bin/python3';
 /** Why the service cannot run here (no PyTorch, FastAPI, …), or undefined when it can. */
 export function serviceUnavailable(): string | undefined {
   const r = spawnSync(PYTHON, ['-c', 'import torch, torchvision, onnx, fastapi, uvicorn'], { encoding: 'utf8' });
-  return r.status === 0 ? undefined : `${PYTHON} cannot run the trainer service (${(r.error?.message ?? r.stderr.trim().split('\n').pop()) || 'unknown error'}); set SEGLAB_PYTHON`;
+  return r.status === 0
+    ? undefined
+    : `${PYTHON} cannot run the trainer service (${(r.error?.message ?? r.stderr.trim().split('\n').pop()) || 'unknown error'}); set SEGLAB_PYTHON`;
 }
 
 /** The real service from backend/, on a free port with a fresh token. */

@@ -10,7 +10,11 @@ import ts from 'typescript';
 import { TRAINING_STATES } from '../../src/core/miouProtocol';
 
 const root = join(__dirname, '..', '..');
-interface Property { type?: string; default?: unknown; enum?: string[] }
+interface Property {
+  type?: string;
+  default?: unknown;
+  enum?: string[];
+}
 const schema = JSON.parse(readFileSync(join(root, 'backend', 'job-contract.schema.json'), 'utf8')) as {
   properties: Record<string, Property>;
   required: string[];
@@ -53,6 +57,9 @@ test('the job states are the service states, in one list', () => {
   assert.deepEqual([...TRAINING_STATES], schema.definitions.JobState.enum);
   const union = typeAlias('core/miouProtocol.ts', 'TrainingState');
   assert.ok(ts.isUnionTypeNode(union));
-  assert.deepEqual(union.types.map((t) => t.getText().replace(/'/g, '')), schema.definitions.JobState.enum);
+  assert.deepEqual(
+    union.types.map((t) => t.getText().replace(/'/g, '')),
+    schema.definitions.JobState.enum,
+  );
   assert.equal(typeAlias('training/client.ts', 'JobState').getText(), 'TrainingState');
 });

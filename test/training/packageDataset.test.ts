@@ -49,7 +49,10 @@ test('the archive holds only labeled images, their masks, the lists and seglab.j
   for (const name of files.keys()) assert.ok(!name.startsWith('/') && !name.includes('\\') && !name.split('/').includes('..'), name);
   const images = [...files.keys()].filter((n) => n.startsWith('images/'));
   assert.equal(images.length, 12);
-  assert.ok(images.every((n) => Number(/shape(\d+)/.exec(n)?.[1]) < 12), 'no unlabeled image');
+  assert.ok(
+    images.every((n) => Number(/shape(\d+)/.exec(n)?.[1]) < 12),
+    'no unlabeled image',
+  );
   assert.equal([...files.keys()].filter((n) => n.startsWith('masks/')).length, 12);
   const config = JSON.parse(files.get('seglab.json')?.toString() ?? '') as { splits: Record<string, string>; imagesDir: string };
   assert.deepEqual(config.splits, { train: 'train.txt', val: 'val.txt' });
@@ -69,10 +72,21 @@ test("the dataset's train/val splits are used (a test split stays out); colour m
   const index = await loadDataset(fs, root);
   const split = splitLabeled(index);
   assert.equal(split.source, 'dataset');
-  assert.deepEqual(split.train.map((e) => e.stem), ['shape00', 'shape01', 'shape02']);
-  assert.deepEqual(split.val.map((e) => e.stem), ['shape03']);
+  assert.deepEqual(
+    split.train.map((e) => e.stem),
+    ['shape00', 'shape01', 'shape02'],
+  );
+  assert.deepEqual(
+    split.val.map((e) => e.stem),
+    ['shape03'],
+  );
   const files = await members(await packageDataset(fs, index, split));
-  assert.deepEqual([...files.keys()].filter((n) => n.startsWith('masks/')).sort(), ['masks/shape00.png', 'masks/shape01.png', 'masks/shape02.png', 'masks/shape03.png']);
+  assert.deepEqual([...files.keys()].filter((n) => n.startsWith('masks/')).sort(), [
+    'masks/shape00.png',
+    'masks/shape01.png',
+    'masks/shape02.png',
+    'masks/shape03.png',
+  ]);
   const mask = files.get('masks/shape00.png') ?? Buffer.alloc(0);
   assert.notEqual(readPngHeader(mask, 'mask', 1e6).colorType, ColorType.Rgb);
   assert.deepEqual(decodeMask(mask, { path: 'mask', classes: CLASSES }).data, values);
@@ -106,5 +120,8 @@ test('files whose real path is outside the dataset are never packaged: left out 
   const image = join(root, index.images[0].image);
   rmSync(image);
   symlinkSync(join(outside, 'secret.png'), image);
-  await assert.rejects(packageDataset(fs, index, splitLabeled(index)), (e: DataError) => e.path === image && /outside the dataset; not followed/.test(e.message));
+  await assert.rejects(
+    packageDataset(fs, index, splitLabeled(index)),
+    (e: DataError) => e.path === image && /outside the dataset; not followed/.test(e.message),
+  );
 });

@@ -79,7 +79,10 @@ describe('Commands', () => {
     const json = JSON.parse(new TextDecoder().decode(await vscode.workspace.fs.readFile(expected)));
     assert.equal(json.imagesDir, 'JPEGImages');
     assert.equal(json.masksDir, 'SegmentationClass');
-    assert.deepEqual(json.classes.map((c: { name: string }) => c.name), ['background', 'road', 'car', 'person']);
+    assert.deepEqual(
+      json.classes.map((c: { name: string }) => c.name),
+      ['background', 'road', 'car', 'person'],
+    );
     assert.deepEqual(json.splits, { default: 'ImageSets/Segmentation/default.txt' });
     assert.equal(datasetNamed(api, FIXTURE.cvat.folder).index?.layout, 'seglab');
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');

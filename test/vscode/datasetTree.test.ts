@@ -23,7 +23,10 @@ describe('Dataset tree', () => {
     const p = FIXTURE.plain;
     assert.equal(label, p.name);
     assert.equal(contextValue, 'seglab.dataset');
-    assert.match(description, new RegExp(`${p.images} images · ${p.labeled} labeled · ${p.unlabeled} unlabeled · ${p.predicted} predicted · ${p.invalid} invalid`));
+    assert.match(
+      description,
+      new RegExp(`${p.images} images · ${p.labeled} labeled · ${p.unlabeled} unlabeled · ${p.predicted} predicted · ${p.invalid} invalid`),
+    );
     const images = children(api, datasetNode(api, p.name)).filter((n) => n.kind === 'image');
     const byLabel = new Map(images.map((n) => [rendered(api, n).label, rendered(api, n)]));
     assert.equal(byLabel.get('img_0.png')?.description, 'labeled');
@@ -36,13 +39,18 @@ describe('Dataset tree', () => {
   it('lists the problems of a dataset', () => {
     const problems = children(api, datasetNode(api, FIXTURE.plain.name)).find((n) => n.kind === 'problems');
     assert.ok(problems, 'a Problems node');
-    const kinds = children(api, problems).map((n) => rendered(api, n).description).sort();
+    const kinds = children(api, problems)
+      .map((n) => rendered(api, n).description)
+      .sort();
     assert.deepEqual(kinds, ['orphan mask', 'size mismatch']);
   });
 
   it('groups more than 1,000 images into pages', () => {
     const pages = children(api, datasetNode(api, FIXTURE.big.folder));
-    assert.deepEqual(pages.map((n) => rendered(api, n).label), ['1–1000', '1001–2000', '2001–2500']);
+    assert.deepEqual(
+      pages.map((n) => rendered(api, n).label),
+      ['1–1000', '1001–2000', '2001–2500'],
+    );
     const last = children(api, pages[2]);
     assert.equal(last.length, 500);
     assert.equal(rendered(api, last[499]).label, 'img_02499.png');

@@ -64,7 +64,15 @@ export function makeFixture(dir: string): { workspace: string; outside: string }
   writeFile(join(plain, 'masks', 'orphan.png'), mask(4));
   writeFile(join(plain, 'predictions', 'unet', 'img_5.png'), mask(5));
   const { best, bestMiou, other } = FIXTURE.plain.models;
-  writeFile(join(plain, 'models', `${other}.json`), modelCard(other, { valMiou: [{ epoch: 1, miou: 0.5 }, { epoch: 2, miou: 0.6 }] }));
+  writeFile(
+    join(plain, 'models', `${other}.json`),
+    modelCard(other, {
+      valMiou: [
+        { epoch: 1, miou: 0.5 },
+        { epoch: 2, miou: 0.6 },
+      ],
+    }),
+  );
   writeFile(join(plain, 'models', `${best}.json`), modelCard(best, { final: { miou: bestMiou } }));
   for (const name of [best, other, 'no-card']) writeFile(join(plain, 'models', `${name}.onnx`), new Uint8Array([0]));
 

@@ -16,7 +16,10 @@ export interface TestResults {
 
 export function run(): Promise<void> {
   const mocha = new Mocha({ ui: 'bdd', timeout: 30_000, color: true });
-  for (const file of readdirSync(__dirname).filter((f) => f.endsWith('.test.js')).sort()) mocha.addFile(join(__dirname, file));
+  for (const file of readdirSync(__dirname)
+    .filter((f) => f.endsWith('.test.js'))
+    .sort())
+    mocha.addFile(join(__dirname, file));
   const results: TestResults = { passes: 0, failures: 0, lines: [] };
   return new Promise((resolve, reject) => {
     const runner = mocha.run((failures) => {

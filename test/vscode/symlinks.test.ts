@@ -37,7 +37,10 @@ describe('Links in a dataset that lead outside it', () => {
   it('file: a link out of the dataset is a tree problem and no image; one inside it is followed', async () => {
     const dataset = await vscode.commands.executeCommand<DatasetState | undefined>('seglab.openDataset', vscode.Uri.file(join(dir, 'linked')));
     await api.whenIdle();
-    assert.deepEqual(dataset?.index?.images.map((e) => e.stem), ['a', 'inside']);
+    assert.deepEqual(
+      dataset?.index?.images.map((e) => e.stem),
+      ['a', 'inside'],
+    );
     assert.deepEqual(
       dataset?.index?.problems.map((p) => [p.path, p.kind]),
       [[join(dir, 'linked', 'JPEGImages', 'leak.jpg'), 'outside-link']],
@@ -55,14 +58,14 @@ describe('Links in a dataset that lead outside it', () => {
     const folder = vscode.Uri.from({ scheme: 'seglablinks', path: join(dir, 'linked') });
     const dataset = await vscode.commands.executeCommand<DatasetState | undefined>('seglab.openDataset', folder);
     await api.whenIdle();
-    assert.deepEqual(dataset?.index?.images.map((e) => e.stem), ['a']);
     assert.deepEqual(
-      dataset?.index?.problems.map((p) => [p.kind, p.message]).sort(),
-      [
-        ['outside-link', 'a symbolic link that cannot be resolved; not followed'],
-        ['outside-link', 'a symbolic link that cannot be resolved; not followed'],
-      ],
+      dataset?.index?.images.map((e) => e.stem),
+      ['a'],
     );
+    assert.deepEqual(dataset?.index?.problems.map((p) => [p.kind, p.message]).sort(), [
+      ['outside-link', 'a symbolic link that cannot be resolved; not followed'],
+      ['outside-link', 'a symbolic link that cannot be resolved; not followed'],
+    ]);
     assert.equal(await vscode.commands.executeCommand('seglab.removeDataset', folder), true);
   });
 });

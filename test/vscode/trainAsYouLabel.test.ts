@@ -27,7 +27,25 @@ const SETTINGS = ['python', 'backendUrl', 'continuous', 'continuousEvery'];
 function trainWithCli(name: string, options: string[]): void {
   const out = join(root, `${name}-run`);
   const backend = join(vscode.extensions.getExtension('seglab.seglab')!.extensionPath, 'backend');
-  const args = ['-m', 'seglab_trainer', 'train', '--data', root, '--out', out, '--arch', 'unet', '--unet-base', '8', '--unet-depth', '2', '--image-size', '64', '--batch-size', '4'];
+  const args = [
+    '-m',
+    'seglab_trainer',
+    'train',
+    '--data',
+    root,
+    '--out',
+    out,
+    '--arch',
+    'unet',
+    '--unet-base',
+    '8',
+    '--unet-depth',
+    '2',
+    '--image-size',
+    '64',
+    '--batch-size',
+    '4',
+  ];
   const run = spawnSync(PYTHON, [...args, ...options], { cwd: backend, encoding: 'utf8' });
   assert.equal(run.status, 0, run.stderr);
   writeFile(join(root, 'models', `${name}.onnx`), readFileSync(join(out, 'model.onnx')));

@@ -35,7 +35,11 @@ describe('A dataset on a non-file file system (as under Remote, WSL or a virtual
     assert.equal(written?.toString(), vscode.Uri.joinPath(folder, 'seglab.json').toString());
     const names = readdirSync(folder.path);
     assert.ok(names.includes('seglab.json'));
-    assert.deepEqual(names.filter((n) => n.endsWith('.tmp')), [], 'no temporary file left');
+    assert.deepEqual(
+      names.filter((n) => n.endsWith('.tmp')),
+      [],
+      'no temporary file left',
+    );
     assert.equal(api.datasets.find((d) => d.key === folder.toString())?.index?.layout, 'seglab');
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
   });

@@ -17,5 +17,8 @@ test('the English strings the browser tests send are the host mask editor and mI
   const leaves = (value: unknown): string[] => (typeof value === 'string' ? [value] : Object.values(value as object).flatMap(leaves));
   const strings = [...leaves(ENGLISH_STRINGS), ...leaves(ENGLISH_MIOU_STRINGS)];
   assert.ok(strings.length > 120);
-  assert.deepEqual(strings.filter((s) => !(s in bundle)), []);
+  assert.deepEqual(
+    strings.filter((s) => !(s in bundle)),
+    [],
+  );
 });

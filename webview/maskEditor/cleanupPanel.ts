@@ -19,7 +19,12 @@ export function cleanupPanel(editor: Editor): HTMLElement {
     el('h2', {}, s.title),
     el('div', { class: 'row' }, from, el('span', {}, '→'), to, replace),
     el('div', { class: 'row' }, minPixels, islands),
-    el('div', { class: 'row' }, button('fold-up', 'grow', s.grow, () => editor.grow()), button('fold-down', 'shrink', s.shrink, () => editor.shrink())),
+    el(
+      'div',
+      { class: 'row' },
+      button('fold-up', 'grow', s.grow, () => editor.grow()),
+      button('fold-down', 'shrink', s.shrink, () => editor.shrink()),
+    ),
   );
 }
 

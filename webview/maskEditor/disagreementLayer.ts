@@ -25,7 +25,11 @@ export class DisagreementLayer {
     canvas.width = width;
     canvas.height = height;
     this.model = model;
-    this.state = { disagreement: new Disagreement(prediction, width, height, numClasses, ignoreIndex), ctx: canvas.getContext('2d')!, rgba: new ImageData(width, height) };
+    this.state = {
+      disagreement: new Disagreement(prediction, width, height, numClasses, ignoreIndex),
+      ctx: canvas.getContext('2d')!,
+      rgba: new ImageData(width, height),
+    };
     this.visible = true;
     this.update(grid);
   }

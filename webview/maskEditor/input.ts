@@ -99,7 +99,8 @@ export class Input {
       return;
     }
     if (tool && !e.shiftKey) this.toolbar.setTool(tool.id);
-    else if (e.key === '[' || e.key === ']') this.toolbar.setBrushSize(clamp(editor.brush.size + (e.key === ']' ? 1 : -1) * Math.max(1, Math.round(editor.brush.size / 8)), 1, MAX_BRUSH));
+    else if (e.key === '[' || e.key === ']')
+      this.toolbar.setBrushSize(clamp(editor.brush.size + (e.key === ']' ? 1 : -1) * Math.max(1, Math.round(editor.brush.size / 8)), 1, MAX_BRUSH));
     else if (/^[0-9]$/.test(e.key)) this.palette.pickByKey(Number(e.key));
     else if (e.key === 'm' || e.key === 'M') this.view.toggleMask();
     else if (e.key === 'o' || e.key === 'O') this.view.toggleOutline();

@@ -1,6 +1,15 @@
 import { deserializeDelta, serializeDelta, type MaskDelta } from '../../src/core/editing/delta';
 import { numClassesOf } from '../../src/core/classes';
-import { MessageType, PROTOCOL_VERSION, type DisagreementMessage, type FromWebviewMessage, type InitMessage, type MaskEditorStrings, type PredictionMessage, type ToWebviewMessage } from '../../src/core/protocol';
+import {
+  MessageType,
+  PROTOCOL_VERSION,
+  type DisagreementMessage,
+  type FromWebviewMessage,
+  type InitMessage,
+  type MaskEditorStrings,
+  type PredictionMessage,
+  type ToWebviewMessage,
+} from '../../src/core/protocol';
 import { cleanupPanel } from './cleanupPanel';
 import { el } from '../shared/dom';
 import { adoptStylesheet, vscodeApi } from '../shared/page';

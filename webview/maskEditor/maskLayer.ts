@@ -73,7 +73,8 @@ export class MaskLayer {
       for (let x = x0; x < x1; x++) {
         const i = row + x;
         const v = data[i];
-        const edge = (x > 0 && data[i - 1] !== v) || (x < width - 1 && data[i + 1] !== v) || (y > 0 && data[i - width] !== v) || (y < height - 1 && data[i + width] !== v);
+        const edge =
+          (x > 0 && data[i - 1] !== v) || (x < width - 1 && data[i + 1] !== v) || (y > 0 && data[i - width] !== v) || (y < height - 1 && data[i + width] !== v);
         pixels[i] = edge ? lut[v] : 0;
       }
     }

@@ -32,7 +32,14 @@ export class Palette {
       const swatch = el('span', { class: 'swatch', 'aria-hidden': 'true' });
       swatch.style.backgroundColor = `rgb(${c.color.join(',')})`;
       const count = el('span', { class: 'count' });
-      const row = el('li', { role: 'option', tabindex: '-1', 'data-class': String(c.id) }, swatch, el('span', { class: 'name' }, c.name), el('span', { class: 'id' }, `#${c.id}`), count);
+      const row = el(
+        'li',
+        { role: 'option', tabindex: '-1', 'data-class': String(c.id) },
+        swatch,
+        el('span', { class: 'name' }, c.name),
+        el('span', { class: 'id' }, `#${c.id}`),
+        count,
+      );
       row.addEventListener('click', () => this.pick(c.id));
       row.addEventListener('keydown', (e) => {
         if (e.key === 'Enter' || e.key === ' ') this.pick(c.id);

@@ -49,11 +49,25 @@ export class Toolbar {
       this.toolButtons.set(t.id, b);
       tools.append(b);
     }
-    const shape = select(s.brushShape, [['round', s.round], ['square', s.square]], editor.brush.shape);
+    const shape = select(
+      s.brushShape,
+      [
+        ['round', s.round],
+        ['square', s.square],
+      ],
+      editor.brush.shape,
+    );
     shape.addEventListener('change', () => (editor.brush.shape = shape.value as BrushShape));
     this.size = numberField(s.brushSize, editor.brush.size, 1, MAX_BRUSH);
     this.size.addEventListener('change', () => this.setBrushSize(Number(this.size.value)));
-    const opacity = el('input', { type: 'range', min: '0', max: '100', value: String(editor.renderer.opacity * 100), 'aria-label': s.opacity, title: s.opacity });
+    const opacity = el('input', {
+      type: 'range',
+      min: '0',
+      max: '100',
+      value: String(editor.renderer.opacity * 100),
+      'aria-label': s.opacity,
+      title: s.opacity,
+    });
     opacity.addEventListener('input', () => {
       editor.renderer.opacity = Number(opacity.value) / 100;
       editor.redrawAll();
@@ -71,7 +85,14 @@ export class Toolbar {
     this.uncertain = el('label', { class: 'field' }, s.uncertainBelowLabel, this.uncertainSlider);
     const tolerance = numberField(s.tolerance, editor.tolerance, 0, 255);
     tolerance.addEventListener('change', () => (editor.tolerance = clamp(Number(tolerance.value) || 0, 0, 255)));
-    const rule = select(s.fillRule, [['evenodd', s.evenOdd], ['nonzero', s.nonzero]], editor.fillRule);
+    const rule = select(
+      s.fillRule,
+      [
+        ['evenodd', s.evenOdd],
+        ['nonzero', s.nonzero],
+      ],
+      editor.fillRule,
+    );
     rule.addEventListener('change', () => (editor.fillRule = rule.value as FillRule));
     this.protect = select(s.protect, this.protectOptions(), 'all');
     this.protect.addEventListener('change', () => {
@@ -83,8 +104,19 @@ export class Toolbar {
       { id: 'toolbar', role: 'toolbar', 'aria-label': s.toolbar },
       tools,
       el('div', { class: 'group', role: 'group', 'aria-label': s.brush }, shape, this.size),
-      el('div', { class: 'group', role: 'group', 'aria-label': s.view }, el('label', { class: 'field' }, s.opacityLabel, opacity), this.maskToggle, this.outline, this.disagreement, this.disagreementCount, this.confidence, this.uncertain,
-        this.action('screen-full', 'fit', s.fit, actions.fit), this.action('zoom-in', 'actual-size', s.actualSize, actions.actualSize)),
+      el(
+        'div',
+        { class: 'group', role: 'group', 'aria-label': s.view },
+        el('label', { class: 'field' }, s.opacityLabel, opacity),
+        this.maskToggle,
+        this.outline,
+        this.disagreement,
+        this.disagreementCount,
+        this.confidence,
+        this.uncertain,
+        this.action('screen-full', 'fit', s.fit, actions.fit),
+        this.action('zoom-in', 'actual-size', s.actualSize, actions.actualSize),
+      ),
       el('div', { class: 'group', role: 'group', 'aria-label': s.options }, el('label', { class: 'field' }, s.toleranceLabel, tolerance), rule, this.protect),
     );
     this.refresh();

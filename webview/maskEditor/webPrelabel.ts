@@ -48,7 +48,13 @@ export class WebPrelabeler {
       if ((await this.engine.chosenProvider()) !== 'webgpu') throw new Error('WebGPU gives no adapter');
       const p = await runModel({
         engine: this.engine,
-        model: { path: m.modelName, sha256: m.sha256, bytes: m.modelBytes ? new Uint8Array(m.modelBytes) : () => fetchModel(m.modelUri!), card: m.card, cardPath: m.cardPath },
+        model: {
+          path: m.modelName,
+          sha256: m.sha256,
+          bytes: m.modelBytes ? new Uint8Array(m.modelBytes) : () => fetchModel(m.modelUri!),
+          card: m.card,
+          cardPath: m.cardPath,
+        },
         image: this.image(),
         classes: this.classes,
         ignoreIndex: this.ignoreIndex,
@@ -56,7 +62,17 @@ export class WebPrelabeler {
       });
       if (controller.signal.aborted) return;
       const { width, height, provider, milliseconds, defaults } = p;
-      this.post({ type: MessageType.ModelResult, requestId: m.requestId, width, height, labels: toArrayBuffer(p.labels), confidence: toArrayBuffer(p.confidence), provider, milliseconds, defaults });
+      this.post({
+        type: MessageType.ModelResult,
+        requestId: m.requestId,
+        width,
+        height,
+        labels: toArrayBuffer(p.labels),
+        confidence: toArrayBuffer(p.confidence),
+        provider,
+        milliseconds,
+        defaults,
+      });
     } catch (error) {
       if (!controller.signal.aborted) this.post({ type: MessageType.ModelResult, requestId: m.requestId, error: errorMessage(error) });
     } finally {

@@ -28,12 +28,18 @@ export function classTable(classes: readonly ClassDef[], scores: readonly ClassS
   const predTotal = scores.reduce((a, s) => a + s.predPixels, 0) || 1;
   const value = (s: ClassScore): number | string => {
     switch (sort.key) {
-      case 'id': return s.id;
-      case 'name': return s.name.toLowerCase();
-      case 'iou': return s.iou ?? -1;
-      case 'accuracy': return s.accuracy ?? -1;
-      case 'gt': return s.gtPixels;
-      case 'pred': return s.predPixels;
+      case 'id':
+        return s.id;
+      case 'name':
+        return s.name.toLowerCase();
+      case 'iou':
+        return s.iou ?? -1;
+      case 'accuracy':
+        return s.accuracy ?? -1;
+      case 'gt':
+        return s.gtPixels;
+      case 'pred':
+        return s.predPixels;
     }
   };
   const rows = [...scores].sort((a, b) => {
@@ -42,18 +48,24 @@ export function classTable(classes: readonly ClassDef[], scores: readonly ClassS
     return sort.descending ? -c : c;
   });
   const colors = new Map(classes.map((c) => [c.id, `rgb(${c.color.join(',')})`]));
-  const head = el('tr', {}, ...columns().map(([key, label, title]) => {
-    const active = sort.key === key;
-    const th = el('th', { scope: 'col', title, 'aria-sort': active ? (sort.descending ? 'descending' : 'ascending') : 'none' });
-    const button = el('button', { type: 'button', class: 'sort' }, label, active ? (sort.descending ? ' ▾' : ' ▴') : '');
-    button.addEventListener('click', () => onSort({ key, descending: active ? !sort.descending : key !== 'name' }));
-    th.append(button);
-    return th;
-  }));
+  const head = el(
+    'tr',
+    {},
+    ...columns().map(([key, label, title]) => {
+      const active = sort.key === key;
+      const th = el('th', { scope: 'col', title, 'aria-sort': active ? (sort.descending ? 'descending' : 'ascending') : 'none' });
+      const button = el('button', { type: 'button', class: 'sort' }, label, active ? (sort.descending ? ' ▾' : ' ▴') : '');
+      button.addEventListener('click', () => onSort({ key, descending: active ? !sort.descending : key !== 'name' }));
+      th.append(button);
+      return th;
+    }),
+  );
   const body = rows.map((s) => {
     const swatch = el('span', { class: 'swatch', 'data-color': colors.get(s.id) ?? '' });
     const bar = el('span', { class: 'bar' }, el('span', { class: 'fill', 'data-width': String(s.iou ?? 0) }));
-    return el('tr', { class: 'class-row', 'data-class': String(s.id) },
+    return el(
+      'tr',
+      { class: 'class-row', 'data-class': String(s.id) },
       el('th', { scope: 'row', title: fill(strings().table.classId, s.id) }, swatch, s.name),
       el('td', { class: 'num iou' }, bar, el('span', {}, pct(s.iou))),
       el('td', { class: 'num' }, pct(s.accuracy)),

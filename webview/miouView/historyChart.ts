@@ -9,7 +9,14 @@ import { fill } from '../shared/strings';
 import { drawLineChart } from './lineChart';
 import { strings } from './strings';
 
-const SERIES = ['--vscode-charts-blue', '--vscode-charts-orange', '--vscode-charts-green', '--vscode-charts-purple', '--vscode-charts-red', '--vscode-charts-yellow'];
+const SERIES = [
+  '--vscode-charts-blue',
+  '--vscode-charts-orange',
+  '--vscode-charts-green',
+  '--vscode-charts-purple',
+  '--vscode-charts-red',
+  '--vscode-charts-yellow',
+];
 const FALLBACK = ['#3794ff', '#d18616', '#89d185', '#b180d7', '#f14c4c', '#cca700'];
 
 export function drawHistory(canvas: HTMLCanvasElement, records: readonly HistoryRecord[], width: number): void {
@@ -42,8 +49,24 @@ export function comparePanel(records: readonly HistoryRecord[], chosen: [number,
   sa.addEventListener('change', change);
   sb.addEventListener('change', change);
   const rows = compareRecords(records[a], records[b]).map((c) =>
-    el('tr', {}, el('th', { scope: 'row' }, c.name), el('td', { class: 'num' }, pct(c.a)), el('td', { class: 'num' }, pct(c.b)),
-      el('td', { class: `num ${c.delta === null ? '' : c.delta >= 0 ? 'up' : 'down'}` }, c.delta === null ? '–' : `${c.delta >= 0 ? '+' : ''}${(c.delta * 100).toFixed(1)}`)));
-  const table = el('table', { class: 'compare' }, el('thead', {}, el('tr', {}, el('th', {}, strings().table.class), el('th', {}, s.base), el('th', {}, s.compared), el('th', {}, s.delta))), el('tbody', {}, ...rows));
+    el(
+      'tr',
+      {},
+      el('th', { scope: 'row' }, c.name),
+      el('td', { class: 'num' }, pct(c.a)),
+      el('td', { class: 'num' }, pct(c.b)),
+      el(
+        'td',
+        { class: `num ${c.delta === null ? '' : c.delta >= 0 ? 'up' : 'down'}` },
+        c.delta === null ? '–' : `${c.delta >= 0 ? '+' : ''}${(c.delta * 100).toFixed(1)}`,
+      ),
+    ),
+  );
+  const table = el(
+    'table',
+    { class: 'compare' },
+    el('thead', {}, el('tr', {}, el('th', {}, strings().table.class), el('th', {}, s.base), el('th', {}, s.compared), el('th', {}, s.delta))),
+    el('tbody', {}, ...rows),
+  );
   return el('div', { class: 'compare-panel' }, el('div', { class: 'row' }, sa, sb), table);
 }

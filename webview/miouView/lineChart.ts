@@ -44,7 +44,7 @@ export function drawLineChart(canvas: HTMLCanvasElement, o: LineChartOptions): v
   const fg = themeColor('--vscode-foreground', '#ccc');
   ctx.font = `10px ${themeColor('--vscode-font-family', 'sans-serif')}`;
   ctx.textBaseline = 'middle';
-  const span = (a: { min: number; max: number }) => (a.max - a.min || 1);
+  const span = (a: { min: number; max: number }) => a.max - a.min || 1;
   const x = (v: number) => PAD.l + ((v - o.x.min) / span(o.x)) * (width - PAD.l - PAD.r);
   const y = (v: number) => PAD.t + (1 - (v - o.y.min) / span(o.y)) * (height - PAD.t - PAD.b);
   ctx.strokeStyle = themeColor('--vscode-panel-border', 'rgba(128,128,128,0.35)');

@@ -9,8 +9,16 @@ import '@vscode-elements/elements/dist/vscode-collapsible/index.js';
 import '@vscode-elements/elements/dist/vscode-option/index.js';
 import '@vscode-elements/elements/dist/vscode-single-select/index.js';
 import {
-  MIOU_PROTOCOL_VERSION, MiouMessageType, parseTrainingMessage, type EmptyMessage, type FromMiouWebviewMessage, type MiouChoices, type MiouSelection,
-  type ReportFormat, type ResultsMessage, type ToMiouWebviewMessage,
+  MIOU_PROTOCOL_VERSION,
+  MiouMessageType,
+  parseTrainingMessage,
+  type EmptyMessage,
+  type FromMiouWebviewMessage,
+  type MiouChoices,
+  type MiouSelection,
+  type ReportFormat,
+  type ResultsMessage,
+  type ToMiouWebviewMessage,
 } from '../../src/core/miouProtocol';
 import { el, select } from '../shared/dom';
 import { fill } from '../shared/strings';
@@ -35,7 +43,13 @@ interface UiState {
 
 const vscode = vscodeApi<FromMiouWebviewMessage, UiState>();
 const post = (message: FromMiouWebviewMessage): void => vscode.postMessage(message);
-const ui: UiState = { sort: { key: 'iou', descending: false }, worst: { classFilter: '', shown: FIRST_PAGE, showDisagreement: true }, compare: [-2, -1], closed: [], ...vscode.getState() };
+const ui: UiState = {
+  sort: { key: 'iou', descending: false },
+  worst: { classFilter: '', shown: FIRST_PAGE, showDisagreement: true },
+  compare: [-2, -1],
+  closed: [],
+  ...vscode.getState(),
+};
 const save = () => vscode.setState(ui);
 
 adoptStylesheet(css);
@@ -65,9 +79,21 @@ function selectors(choices: MiouChoices, selection: MiouSelection | undefined): 
     s.addEventListener('change', () => post({ type: MiouMessageType.Select, messageId: nextId++, selection: { [key]: s.value } }));
     row.append(el('label', { class: 'field' }, el('span', {}, label), s));
   };
-  add('dataset', t.dataset, choices.datasets.map((d) => [d.key, d.name]));
-  add('model', t.model, choices.models.map((m) => [m, m]));
-  add('split', t.split, choices.splits.map((s) => [s, s]));
+  add(
+    'dataset',
+    t.dataset,
+    choices.datasets.map((d) => [d.key, d.name]),
+  );
+  add(
+    'model',
+    t.model,
+    choices.models.map((m) => [m, m]),
+  );
+  add(
+    'split',
+    t.split,
+    choices.splits.map((s) => [s, s]),
+  );
   const compute = el('vscode-button', { id: 'compute', title: t.computeTitle }, running ? t.cancel : t.compute);
   compute.addEventListener('click', () => post(running ? { type: MiouMessageType.Cancel } : { type: MiouMessageType.Compute, messageId: nextId++ }));
   row.append(compute);
@@ -93,7 +119,9 @@ function stat(label: string, value: string, title = ''): HTMLElement {
 function renderResults(m: ResultsMessage): void {
   const s = m.summary;
   const t = strings().main;
-  const summary = el('div', { id: 'summary' },
+  const summary = el(
+    'div',
+    { id: 'summary' },
     stat(t.miou, pct(s.miou, 2), t.miouTitle),
     stat(t.pixelAccuracy, pct(s.pixelAccuracy, 2)),
     stat(t.meanAccuracy, pct(s.meanAccuracy, 2)),
@@ -107,24 +135,49 @@ function renderResults(m: ResultsMessage): void {
     render();
   });
   heatmap.update(m.matrix, m.classes);
-  const worst = worstList(m.images, m.classes, ui.worst, (o) => {
-    ui.worst = o;
-    save();
-    render();
-  }, (name, showDisagreement) => post({ type: MiouMessageType.OpenImage, name, showDisagreement }));
-  const history = m.history.length > 0
-    ? [historyCanvas, ...(m.history.length > 1 ? [comparePanel(m.history, resolveCompare(m.history.length), (c) => { ui.compare = c; save(); render(); })] : [])]
-    : [el('p', { class: 'hint' }, t.historyHint)];
-  const exportRow = el('div', { class: 'row' }, el('span', {}, t.export), ...(['markdown', 'csv', 'json'] as ReportFormat[]).map((format) => {
-    const b = el('vscode-button', { secondary: '', 'data-format': format }, format === 'markdown' ? t.markdown : format.toUpperCase());
-    b.addEventListener('click', () => post({ type: MiouMessageType.Export, format }));
-    return b;
-  }));
+  const worst = worstList(
+    m.images,
+    m.classes,
+    ui.worst,
+    (o) => {
+      ui.worst = o;
+      save();
+      render();
+    },
+    (name, showDisagreement) => post({ type: MiouMessageType.OpenImage, name, showDisagreement }),
+  );
+  const history =
+    m.history.length > 0
+      ? [
+          historyCanvas,
+          ...(m.history.length > 1
+            ? [
+                comparePanel(m.history, resolveCompare(m.history.length), (c) => {
+                  ui.compare = c;
+                  save();
+                  render();
+                }),
+              ]
+            : []),
+        ]
+      : [el('p', { class: 'hint' }, t.historyHint)];
+  const exportRow = el(
+    'div',
+    { class: 'row' },
+    el('span', {}, t.export),
+    ...(['markdown', 'csv', 'json'] as ReportFormat[]).map((format) => {
+      const b = el('vscode-button', { secondary: '', 'data-format': format }, format === 'markdown' ? t.markdown : format.toUpperCase());
+      b.addEventListener('click', () => post({ type: MiouMessageType.Export, format }));
+      return b;
+    }),
+  );
   content.replaceChildren(
     selectors(m.choices, m.selection),
     summary,
     // Two columns in a wide view (CSS), one in a narrow sidebar.
-    el('div', { class: 'sections' },
+    el(
+      'div',
+      { class: 'sections' },
       section('classes', t.classes, table),
       section('matrix', t.matrix, heatmap.element),
       section('worst', t.worst, worst),
@@ -148,7 +201,11 @@ function trainingSection(): HTMLElement[] {
 }
 
 function renderEmpty(m: EmptyMessage): void {
-  content.replaceChildren(selectors(m.choices, m.selection), el('div', { id: 'empty', class: `empty ${m.reason}` }, el('p', {}, m.message)), ...trainingSection());
+  content.replaceChildren(
+    selectors(m.choices, m.selection),
+    el('div', { id: 'empty', class: `empty ${m.reason}` }, el('p', {}, m.message)),
+    ...trainingSection(),
+  );
   status.textContent = '';
   redrawCanvases();
 }
@@ -163,7 +220,8 @@ function redrawCanvases(): void {
   requestAnimationFrame(() => {
     heatmap.draw();
     if (training.hasContent) training.draw();
-    if (current?.type === MiouMessageType.Results && current.history.length > 0) drawHistory(historyCanvas, current.history, Math.max(160, historyCanvas.parentElement?.clientWidth ?? 300));
+    if (current?.type === MiouMessageType.Results && current.history.length > 0)
+      drawHistory(historyCanvas, current.history, Math.max(160, historyCanvas.parentElement?.clientWidth ?? 300));
   });
 }
 

@@ -61,9 +61,16 @@ export class TrainingView {
 
   private runBlock(run: TrainingRun, i: number): HTMLElement {
     const s = strings().training;
-    const head = el('div', { class: 'run-head' },
+    const head = el(
+      'div',
+      { class: 'run-head' },
       el('span', { class: 'run-title' }, run.source === 'card' ? fill(s.modelCard, run.title) : run.title),
-      el('span', { class: `run-state ${run.state}` }, run.epochs && run.state === 'running' ? fill(s.running, currentEpoch(run), run.epochs) : s.states[run.state]));
+      el(
+        'span',
+        { class: `run-state ${run.state}` },
+        run.epochs && run.state === 'running' ? fill(s.running, currentEpoch(run), run.epochs) : s.states[run.state],
+      ),
+    );
     const error = run.error && run.state === 'failed' ? [el('p', { class: 'run-error' }, run.error)] : [];
     const summary = el('p', { class: 'training-summary', id: `training-summary-${i}` }, runSummary(run));
     const canvases: HTMLElement[] = [];

@@ -38,7 +38,13 @@ export function worstList(
       e.preventDefault();
       onOpen(img.name, opts.showDisagreement);
     });
-    return el('li', {}, link, el('span', { class: 'bar' }, el('span', { class: 'fill', 'data-width': String(score ?? 0) })), el('span', { class: 'num' }, pct(score)));
+    return el(
+      'li',
+      {},
+      link,
+      el('span', { class: 'bar' }, el('span', { class: 'fill', 'data-width': String(score ?? 0) })),
+      el('span', { class: 'num' }, pct(score)),
+    );
   });
   const list = el('ol', { id: 'worst-list' }, ...items);
   applyInlineSizes(list);

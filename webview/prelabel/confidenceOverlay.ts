@@ -5,7 +5,13 @@
  */
 export const HATCH_PERIOD = 6;
 
-export function confidenceOverlay(confidence: Uint8Array, width: number, height: number, threshold: number, out = new Uint8ClampedArray(width * height * 4)): Uint8ClampedArray {
+export function confidenceOverlay(
+  confidence: Uint8Array,
+  width: number,
+  height: number,
+  threshold: number,
+  out = new Uint8ClampedArray(width * height * 4),
+): Uint8ClampedArray {
   out.fill(0);
   for (let y = 0; y < height; y++) {
     for (let x = 0, i = y * width; x < width; x++, i++) {

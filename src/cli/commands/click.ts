@@ -12,7 +12,15 @@ import type { Command } from '../command';
 import { json, type Io } from '../output';
 
 const round = (ms: number) => Math.round(ms * 10) / 10;
-const answerJson = (a: ClickAnswer) => ({ out: a.out, score: a.score, ms: round(a.ms), encodeMs: round(a.encodeMs), decodeMs: round(a.decodeMs), embeddings: a.embeddings, scores: a.scores });
+const answerJson = (a: ClickAnswer) => ({
+  out: a.out,
+  score: a.score,
+  ms: round(a.ms),
+  encodeMs: round(a.encodeMs),
+  decodeMs: round(a.decodeMs),
+  embeddings: a.embeddings,
+  scores: a.scores,
+});
 
 const DEFAULT_CACHE_MB = 2048;
 
@@ -94,7 +102,12 @@ Exit codes: 0 mask written (or the session ended), 1 the model, image or a mask 
       const box = stringOption(parsed, 'box');
       if (points === undefined && box === undefined) throw new UsageError('give --points and/or --box');
       try {
-        request = { image: parsed.positionals[0], prompt: { points: points === undefined ? [] : parsePointsOption(points), box: box === undefined ? undefined : parseBoxOption(box) }, previous: stringOption(parsed, 'previous'), out };
+        request = {
+          image: parsed.positionals[0],
+          prompt: { points: points === undefined ? [] : parsePointsOption(points), box: box === undefined ? undefined : parseBoxOption(box) },
+          previous: stringOption(parsed, 'previous'),
+          out,
+        };
       } catch (error) {
         if (error instanceof RequestError) throw new UsageError(error.message);
         throw error;

@@ -85,7 +85,11 @@ function miouText(e: Evaluation): string {
     [0, 2, 3, 4, 5],
   );
   const worst = [...e.images].sort((a, b) => (a.miou ?? 2) - (b.miou ?? 2)).slice(0, WORST_SHOWN);
-  const images = table(['image', 'mIoU', 'pixel acc'], worst.map((i) => [i.name, percent(i.miou), percent(i.pixelAccuracy)]), [1, 2]);
+  const images = table(
+    ['image', 'mIoU', 'pixel acc'],
+    worst.map((i) => [i.name, percent(i.miou), percent(i.pixelAccuracy)]),
+    [1, 2],
+  );
   return [
     `mIoU            ${percent(s.miou)}`,
     `pixel accuracy  ${percent(s.pixelAccuracy)}`,

@@ -12,7 +12,8 @@ import { count, json, progress, reportProblems, table, type Io } from '../output
 /** `--targets 0.85,0.9`: IoU thresholds in (0, 1]. */
 export function parseThresholds(text: string): number[] {
   const values = text.split(',').map((s) => (s.trim() === '' ? NaN : Number(s)));
-  if (values.some((v) => !(v > 0 && v <= 1))) throw new UsageError(`--targets expects IoU thresholds from 0 to 1 separated by commas (0.85,0.9), got "${text}"`);
+  if (values.some((v) => !(v > 0 && v <= 1)))
+    throw new UsageError(`--targets expects IoU thresholds from 0 to 1 separated by commas (0.85,0.9), got "${text}"`);
   return values;
 }
 
@@ -127,10 +128,16 @@ error or a model card to fix.`,
       const described = model ? { kind: 'promptable', name: model.card.name, card: cardPath } : { kind: 'wand', tolerance };
       const result = await nocDataset(fs, index, method, { split, thresholds, maxClicks, minArea, onProgress: progress(io, 'images') });
       const names = (id: number) => index.config.classes.find((c) => c.id === id)?.name ?? `class ${id}`;
-      io.out(parsed.values.json ? json(resultJson(result, described, names)) : nocText(result, model ? `${model.card.name} (${cardPath})` : `magic wand, tolerance ${tolerance}`, names));
+      io.out(
+        parsed.values.json
+          ? json(resultJson(result, described, names))
+          : nocText(result, model ? `${model.card.name} (${cardPath})` : `magic wand, tolerance ${tolerance}`, names),
+      );
       reportProblems(io, result.problems);
       if (result.rows.length === 0) {
-        io.err(`seglab noc: no target (no region of a non-background class with at least ${minArea} pixels in ${count(result.images)} labeled images${split === undefined ? '' : ` of split "${split}"`})`);
+        io.err(
+          `seglab noc: no target (no region of a non-background class with at least ${minArea} pixels in ${count(result.images)} labeled images${split === undefined ? '' : ` of split "${split}"`})`,
+        );
         return 1;
       }
       return result.problems.length > 0 ? 1 : 0;

@@ -11,7 +11,15 @@ import { count, json, type Io } from '../output';
 /** The `--json` shape of `seglab prelabel`. */
 export function prelabelJson(m: LoadedModel, r: PrelabelResult) {
   return {
-    model: { name: m.model.name, file: m.path, card: m.cardPath ?? null, sha256: m.sha256, provider: m.backend.provider, defaults: m.model.defaults, mapping: m.model.mapping },
+    model: {
+      name: m.model.name,
+      file: m.path,
+      card: m.cardPath ?? null,
+      sha256: m.sha256,
+      provider: m.backend.provider,
+      defaults: m.model.defaults,
+      mapping: m.model.mapping,
+    },
     outDir: r.outDir,
     total: r.total,
     written: r.written,
@@ -81,11 +89,11 @@ file and the field).`,
     const fs = new NodeFileSystem();
     if ((await fs.stat(modelPath))?.type !== 'file') throw new UsageError(`${modelPath}: no such file (--model)`);
     const index = await openDataset(fs, parsed.positionals[0]);
-    const loaded = await loadModel(
-      { fs, createBackend: (bytes) => createBackend(provider, bytes, { threads }) },
-      modelPath,
-      { classes: index.config.classes, ignoreIndex: index.config.ignoreIndex, path: index.root },
-    );
+    const loaded = await loadModel({ fs, createBackend: (bytes) => createBackend(provider, bytes, { threads }) }, modelPath, {
+      classes: index.config.classes,
+      ignoreIndex: index.config.ignoreIndex,
+      path: index.root,
+    });
     for (const d of loaded.model.defaults) io.err(`seglab prelabel: default: ${d}`);
     if (loaded.model.mapping.rule !== 'id') io.err(`seglab prelabel: classes: ${describeMapping(loaded.model.mapping, index.config)}`);
     const interrupt = abortOnSigint();
@@ -97,7 +105,8 @@ file and the field).`,
         predict: { tileSize },
         signal: interrupt.signal,
         onProgress: io.errIsTty
-          ? ({ done, total, secondsLeft }) => process.stderr.write(`\rpre-labeling ${done}/${total}${secondsLeft === undefined ? '' : `, ${Math.ceil(secondsLeft)} s left`}\x1b[K`)
+          ? ({ done, total, secondsLeft }) =>
+              process.stderr.write(`\rpre-labeling ${done}/${total}${secondsLeft === undefined ? '' : `, ${Math.ceil(secondsLeft)} s left`}\x1b[K`)
           : undefined,
       });
     } finally {
@@ -110,7 +119,9 @@ file and the field).`,
     if (parsed.values.json) io.out(json(prelabelJson(loaded, result)));
     else {
       const rate = result.seconds > 0 ? ` (${(result.written.length / result.seconds).toFixed(2)} images/s, ${loaded.backend.provider})` : '';
-      io.out(`${result.outDir}: ${count(result.written.length)} written, ${count(result.skipped.length)} already predicted by this model, ${count(result.failed.length)} failed${rate}${result.cancelled ? '; interrupted' : ''}`);
+      io.out(
+        `${result.outDir}: ${count(result.written.length)} written, ${count(result.skipped.length)} already predicted by this model, ${count(result.failed.length)} failed${rate}${result.cancelled ? '; interrupted' : ''}`,
+      );
     }
     return result.failed.length > 0 || result.cancelled ? 1 : 0;
   },

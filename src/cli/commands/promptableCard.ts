@@ -22,9 +22,16 @@ async function readPart(fs: NodeFileSystem, path: string): Promise<PromptablePar
   }
 }
 
-export async function writePromptableCard(encoderPath: string, decoderPath: string, name: string | undefined, out: string | undefined, io: Io): Promise<number> {
+export async function writePromptableCard(
+  encoderPath: string,
+  decoderPath: string,
+  name: string | undefined,
+  out: string | undefined,
+  io: Io,
+): Promise<number> {
   const folder = normalPath(dirName(encoderPath));
-  if (normalPath(dirName(decoderPath)) !== folder) throw new UsageError('the encoder and the decoder must be in one folder (the card names them relative to itself)');
+  if (normalPath(dirName(decoderPath)) !== folder)
+    throw new UsageError('the encoder and the decoder must be in one folder (the card names them relative to itself)');
   if (out !== undefined && normalPath(dirName(out)) !== folder) throw new UsageError(`--out: the card goes next to its two files, in ${folder}`);
   const fs = new NodeFileSystem();
   const card = recogniseSam(name ?? pairName(encoderPath), await readPart(fs, encoderPath), await readPart(fs, decoderPath));

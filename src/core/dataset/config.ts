@@ -132,9 +132,7 @@ export function parseConfig(text: string, base: DatasetConfig, path: string = CO
 
 /** seglab.json text for a config: one class per line so diffs stay readable. */
 export function configToJson(config: DatasetConfig): string {
-  const classes = config.classes.map(
-    (c) => `    { "id": ${c.id}, "name": ${JSON.stringify(c.name)}, "color": [${c.color.join(', ')}] }`,
-  );
+  const classes = config.classes.map((c) => `    { "id": ${c.id}, "name": ${JSON.stringify(c.name)}, "color": [${c.color.join(', ')}] }`);
   const lines = [
     `  "name": ${JSON.stringify(config.name)},`,
     `  "classes": [\n${classes.join(',\n')}\n  ],`,

@@ -38,8 +38,7 @@ function targetConfig(source: LabelSource, to: TargetLayout): { config: DatasetC
   };
   const classes = source.classes;
   const expressible =
-    source.ignoreIndex === 255 &&
-    (to === 'voc' ? sameClasses(classes, defaultClasses()) : to === 'cvat' && classes.every((c, i) => c.id === i));
+    source.ignoreIndex === 255 && (to === 'voc' ? sameClasses(classes, defaultClasses()) : to === 'cvat' && classes.every((c, i) => c.id === i));
   return { config, needsJson: !expressible };
 }
 

@@ -56,10 +56,7 @@ async function listEntries(fs: FileSystem, bounds: DatasetBounds, folder: string
 export async function loadDataset(fs: FileSystem, root: string): Promise<DatasetIndex> {
   const detection = await detectDataset(fs, root);
   if (!detection) {
-    throw new DataError(
-      root,
-      'not a dataset: expected seglab.json, JPEGImages/ + SegmentationClass/ (VOC; CVAT with labelmap.txt) or images/ + masks/',
-    );
+    throw new DataError(root, 'not a dataset: expected seglab.json, JPEGImages/ + SegmentationClass/ (VOC; CVAT with labelmap.txt) or images/ + masks/');
   }
   return indexDataset(fs, root, detection);
 }

@@ -65,7 +65,10 @@ export async function readPair(fs: Pick<FileSystem, 'readFile'>, gt: string, pre
 export function countPair(paths: { gt: string; pred: string }, bytes: readonly [Uint8Array, Uint8Array], settings: ScoreSettings): ConfusionMatrix | Problem {
   const { classes, numClasses, ignoreIndex } = settings;
   const masks: Mask[] = [];
-  for (const [path, data] of [[paths.gt, bytes[0]], [paths.pred, bytes[1]]] as const) {
+  for (const [path, data] of [
+    [paths.gt, bytes[0]],
+    [paths.pred, bytes[1]],
+  ] as const) {
     try {
       masks.push(decodeMask(data, { path, classes, ignoreIndex }));
     } catch (err) {

@@ -22,4 +22,3 @@ export async function forEachLimited<T>(items: readonly T[], work: (item: T) => 
   await Promise.all(Array.from({ length: Math.min(CONCURRENCY, items.length) }, worker));
   signal?.throwIfAborted();
 }
-

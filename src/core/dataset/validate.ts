@@ -24,7 +24,6 @@ export async function readImageFileSize(fs: FileSystem, path: string): Promise<I
   }
 }
 
-
 async function validateEntry(fs: FileSystem, index: DatasetIndex, entry: ImageEntry): Promise<Problem[]> {
   if (entry.mask === undefined) return [];
   const { config, root } = index;

@@ -5,7 +5,10 @@ import type { ChangeTracker } from './tracker';
 function commit(grid: PixelGrid, tracker: ChangeTracker, indices: number[], values: number[], onlyValue?: number): void {
   if (indices.length === 0) return;
   const { width, data } = grid;
-  let x0 = Infinity, y0 = Infinity, x1 = -1, y1 = -1;
+  let x0 = Infinity,
+    y0 = Infinity,
+    x1 = -1,
+    y1 = -1;
   for (const i of indices) {
     const x = i % width;
     const y = (i - x) / width;
@@ -50,12 +53,23 @@ export function growClass(grid: PixelGrid, tracker: ChangeTracker, cls: number, 
     for (let x = 0; x < width; x++) {
       const i = y * width + x;
       if (data[i] === cls) continue;
-      if ((x > 0 && data[i - 1] === cls) || (x < width - 1 && data[i + 1] === cls) || (y > 0 && data[i - width] === cls) || (y < height - 1 && data[i + width] === cls)) {
+      if (
+        (x > 0 && data[i - 1] === cls) ||
+        (x < width - 1 && data[i + 1] === cls) ||
+        (y > 0 && data[i - width] === cls) ||
+        (y < height - 1 && data[i + width] === cls)
+      ) {
         indices.push(i);
       }
     }
   }
-  commit(grid, tracker, indices, indices.map(() => cls), onlyValue);
+  commit(
+    grid,
+    tracker,
+    indices,
+    indices.map(() => cls),
+    onlyValue,
+  );
 }
 
 /**

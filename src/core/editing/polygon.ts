@@ -10,13 +10,7 @@ export type Point = { x: number; y: number };
  * row spans [x0, x1) on row y, clipped to width x height: a pixel is inside when its centre is,
  * by the even-odd or nonzero winding rule. The one rasteriser of the editor and the importers.
  */
-export function polygonSpans(
-  points: readonly Point[],
-  rule: FillRule,
-  width: number,
-  height: number,
-  span: (y: number, x0: number, x1: number) => void,
-): void {
+export function polygonSpans(points: readonly Point[], rule: FillRule, width: number, height: number, span: (y: number, x0: number, x1: number) => void): void {
   if (points.length < 3) return;
   const ys = points.map((p) => p.y);
   const yStart = Math.max(0, Math.floor(Math.min(...ys)));

@@ -12,7 +12,7 @@ export function paintSelection(grid: PixelGrid, tracker: ChangeTracker, selectio
   const keepIgnore = paint.value !== ignoreIndex;
   for (let y = 0; y < height; y++) {
     const row = y * width;
-    for (let x = 0; x < width; ) {
+    for (let x = 0; x < width;) {
       if (!selection[row + x]) {
         x++;
         continue;

@@ -45,7 +45,10 @@ function largestRegion(errors: Uint8Array, width: number, height: number, positi
 
 /** The pixel of the region farthest from its boundary, computed in the region's bounding box. */
 function centreOf(region: Region, width: number): { x: number; y: number } {
-  let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
+  let x0 = Infinity,
+    y0 = Infinity,
+    x1 = -Infinity,
+    y1 = -Infinity;
   for (const i of region.pixels) {
     const x = i % width;
     const y = (i - x) / width;
@@ -74,9 +77,13 @@ function centreOf(region: Region, width: number): { x: number; y: number } {
  */
 export function nextClick(target: Uint8Array, prediction: Uint8Array, valid: Uint8Array, width: number, height: number): Click | undefined {
   const n = width * height;
-  if (target.length !== n || prediction.length !== n || valid.length !== n) throw new Error(`masks of ${target.length}, ${prediction.length} and ${valid.length} pixels for a ${width}x${height} image`);
+  if (target.length !== n || prediction.length !== n || valid.length !== n)
+    throw new Error(`masks of ${target.length}, ${prediction.length} and ${valid.length} pixels for a ${width}x${height} image`);
   const isError = (i: number) => valid[i] !== 0 && (target[i] !== 0) !== (prediction[i] !== 0);
-  let x0 = width, y0 = height, x1 = -1, y1 = -1;
+  let x0 = width,
+    y0 = height,
+    x1 = -1,
+    y1 = -1;
   for (let y = 0; y < height; y++) {
     for (let x = 0, i = y * width; x < width; x++, i++) {
       if (!isError(i)) continue;

@@ -35,7 +35,14 @@ export function maskIou(prediction: Uint8Array, target: Uint8Array, valid: Uint8
   return union === 0 ? 1 : inter / union;
 }
 
-export async function runTarget(target: Target, valid: Uint8Array, width: number, height: number, segment: Segmenter, maxClicks = DEFAULT_MAX_CLICKS): Promise<TargetRun> {
+export async function runTarget(
+  target: Target,
+  valid: Uint8Array,
+  width: number,
+  height: number,
+  segment: Segmenter,
+  maxClicks = DEFAULT_MAX_CLICKS,
+): Promise<TargetRun> {
   const clicks: Click[] = [];
   const ious: number[] = [];
   let prediction: Uint8Array = new Uint8Array(width * height);
@@ -97,6 +104,13 @@ export function summarise(runs: ReadonlyArray<{ classId: number; ious: readonly 
     thresholds: [...thresholds],
     maxClicks,
     overall: row(runs, thresholds, maxClicks),
-    classes: ids.map((classId) => ({ classId, ...row(runs.filter((r) => r.classId === classId), thresholds, maxClicks) })),
+    classes: ids.map((classId) => ({
+      classId,
+      ...row(
+        runs.filter((r) => r.classId === classId),
+        thresholds,
+        maxClicks,
+      ),
+    })),
   };
 }

@@ -99,7 +99,12 @@ export function writeIndexedPng(width: number, height: number, data: Uint8Array,
   view.setUint32(0, width);
   view.setUint32(4, height);
   ihdr.set([8, ColorType.Indexed, 0, 0, 0], 8);
-  const chunks: [string, Uint8Array][] = [['IHDR', ihdr], ['PLTE', Uint8Array.from(palette.flat())], ['IDAT', compressed], ['IEND', new Uint8Array(0)]];
+  const chunks: [string, Uint8Array][] = [
+    ['IHDR', ihdr],
+    ['PLTE', Uint8Array.from(palette.flat())],
+    ['IDAT', compressed],
+    ['IEND', new Uint8Array(0)],
+  ];
   const out = new Uint8Array(chunks.reduce((n, [, body]) => n + 12 + body.length, SIGNATURE.length));
   const outView = new DataView(out.buffer);
   out.set(SIGNATURE);

@@ -34,13 +34,21 @@ export function readImageSize(head: Uint8Array, path: string): ImageSize {
  */
 export function storedFromDisplayed(orientation: number, width: number, height: number): [number, number, number, number, number, number] {
   switch (orientation) {
-    case 2: return [-1, 0, 0, 1, width, 0]; // mirrored
-    case 3: return [-1, 0, 0, -1, width, height]; // rotated 180°
-    case 4: return [1, 0, 0, -1, 0, height]; // flipped
-    case 5: return [0, 1, 1, 0, 0, 0]; // transposed
-    case 6: return [0, -1, 1, 0, 0, height]; // rotated 90° clockwise
-    case 7: return [0, -1, -1, 0, width, height]; // transversed
-    case 8: return [0, 1, -1, 0, width, 0]; // rotated 90° counter-clockwise
-    default: return [1, 0, 0, 1, 0, 0];
+    case 2:
+      return [-1, 0, 0, 1, width, 0]; // mirrored
+    case 3:
+      return [-1, 0, 0, -1, width, height]; // rotated 180°
+    case 4:
+      return [1, 0, 0, -1, 0, height]; // flipped
+    case 5:
+      return [0, 1, 1, 0, 0, 0]; // transposed
+    case 6:
+      return [0, -1, 1, 0, 0, height]; // rotated 90° clockwise
+    case 7:
+      return [0, -1, -1, 0, width, height]; // transversed
+    case 8:
+      return [0, 1, -1, 0, width, 0]; // rotated 90° counter-clockwise
+    default:
+      return [1, 0, 0, 1, 0, 0];
   }
 }

@@ -57,8 +57,7 @@ export class ConfusionMatrix {
   merge(other: ConfusionMatrix): void {
     if (other.numClasses !== this.numClasses || other.ignoreIndex !== this.ignoreIndex) {
       throw new RangeError(
-        `cannot merge a ${other.numClasses}-class matrix (ignore ${other.ignoreIndex}) into a ` +
-          `${this.numClasses}-class one (ignore ${this.ignoreIndex})`,
+        `cannot merge a ${other.numClasses}-class matrix (ignore ${other.ignoreIndex}) into a ` + `${this.numClasses}-class one (ignore ${this.ignoreIndex})`,
       );
     }
     for (let i = 0; i < this.counts.length; i++) this.counts[i] += other.counts[i];

@@ -72,7 +72,12 @@ export interface IncrementalOptions extends ProgressOptions {
 }
 
 /** Scores `pairs`, reusing and updating `cache`. Failed pairs are retried on every run. */
-export async function evaluateIncremental(pairs: readonly EvalPair[], cache: MatrixCache, scorer: Scorer, options: IncrementalOptions): Promise<DatasetEvaluation> {
+export async function evaluateIncremental(
+  pairs: readonly EvalPair[],
+  cache: MatrixCache,
+  scorer: Scorer,
+  options: IncrementalOptions,
+): Promise<DatasetEvaluation> {
   const { settings, changed } = options;
   const scored = pairs.filter((p): p is EvalPair & { pred: string } => p.pred !== undefined);
   const jobs: ScoreJob[] = scored

@@ -48,9 +48,15 @@ const isNullableNumber = (v: unknown) => v === null || (typeof v === 'number' &&
 function checkRecord(r: unknown, i: number, path: string): HistoryRecord {
   const rec = r as HistoryRecord;
   const ok =
-    typeof rec === 'object' && rec !== null &&
-    typeof rec.model === 'string' && typeof rec.hash === 'string' && typeof rec.date === 'string' && typeof rec.split === 'string' &&
-    Number.isInteger(rec.images) && isNullableNumber(rec.miou) && Array.isArray(rec.classes) &&
+    typeof rec === 'object' &&
+    rec !== null &&
+    typeof rec.model === 'string' &&
+    typeof rec.hash === 'string' &&
+    typeof rec.date === 'string' &&
+    typeof rec.split === 'string' &&
+    Number.isInteger(rec.images) &&
+    isNullableNumber(rec.miou) &&
+    Array.isArray(rec.classes) &&
     rec.classes.every((c) => Number.isInteger(c?.id) && typeof c.name === 'string' && isNullableNumber(c.iou));
   if (!ok) throw new DataError(path, `record ${i + 1} is malformed`);
   return rec;

@@ -152,7 +152,8 @@ function parseInput(v: unknown, path: string): InputSpec {
 /** An optional string field that must be one of `values`. */
 function oneOf<T extends string>(v: unknown, values: readonly T[], field: string, path: string): T | undefined {
   if (v === undefined) return undefined;
-  if (typeof v !== 'string' || !values.includes(v as T)) throw new ConfigError(path, `${field}: expected ${values.map((x) => `"${x}"`).join(' or ')}, got ${show(v)}`);
+  if (typeof v !== 'string' || !values.includes(v as T))
+    throw new ConfigError(path, `${field}: expected ${values.map((x) => `"${x}"`).join(' or ')}, got ${show(v)}`);
   return v as T;
 }
 
@@ -170,9 +171,14 @@ function parseOutput(v: unknown, path: string): OutputSpec {
     return out;
   }
   out.activation = oneOf(v.activation, ['applied', 'none'] as const, 'output.activation', path);
-  if (!out.activation) throw new ConfigError(path, 'output.activation: a "sigmoid" output needs "applied" (the graph ends in a Sigmoid: values are probabilities) or "none" (values are logits)');
+  if (!out.activation)
+    throw new ConfigError(
+      path,
+      'output.activation: a "sigmoid" output needs "applied" (the graph ends in a Sigmoid: values are probabilities) or "none" (values are logits)',
+    );
   const threshold = v.threshold ?? 0.5;
-  if (typeof threshold !== 'number' || !(threshold > 0 && threshold < 1)) throw new ConfigError(path, `output.threshold: expected a probability between 0 and 1 (exclusive), got ${show(threshold)}`);
+  if (typeof threshold !== 'number' || !(threshold > 0 && threshold < 1))
+    throw new ConfigError(path, `output.threshold: expected a probability between 0 and 1 (exclusive), got ${show(threshold)}`);
   out.threshold = threshold;
   return out;
 }
@@ -183,7 +189,8 @@ function parseClassMap(v: unknown, classes: readonly ClassDef[], path: string): 
   const map: Record<number, number | null> = {};
   for (const [key, to] of Object.entries(v)) {
     const id = Number(key);
-    if (!classes.some((c) => String(c.id) === key)) throw new ConfigError(path, `classMap["${key}"]: not a class id of the card's classes (${classes.map((c) => c.id).join(', ')})`);
+    if (!classes.some((c) => String(c.id) === key))
+      throw new ConfigError(path, `classMap["${key}"]: not a class id of the card's classes (${classes.map((c) => c.id).join(', ')})`);
     if (to !== null && !(Number.isInteger(to) && (to as number) >= 0 && (to as number) <= 255)) {
       throw new ConfigError(path, `classMap["${key}"]: expected a dataset class id (0-255) or null (unlabeled), got ${show(to)}`);
     }
@@ -230,12 +237,14 @@ export function parseModelCard(text: string, path: string): ModelCard {
 /** The card as written by "Add Model…" (same shape the trainer writes). */
 export function formatModelCard(card: ModelCard): string {
   const { size, ...input } = card.input;
-  return JSON.stringify(
-    {
-      ...card,
-      input: { ...input, dynamic: size === undefined, ...(size ? { size } : {}) },
-    },
-    null,
-    2,
-  ) + '\n';
+  return (
+    JSON.stringify(
+      {
+        ...card,
+        input: { ...input, dynamic: size === undefined, ...(size ? { size } : {}) },
+      },
+      null,
+      2,
+    ) + '\n'
+  );
 }

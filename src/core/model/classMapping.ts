@@ -33,8 +33,14 @@ export function mapClasses(classes: readonly ClassDef[], classMap: ClassMap | un
       rule: 'id',
       classes: classes.map((c, i) => {
         const d = dataset.classes.find((x) => x.id === c.id);
-        if (!d) throw new ConfigError(cardPath, `classes[${i}]: class id ${c.id} ("${c.name}") is not a class of the dataset ${dataset.path} (ids ${ids})`, MAP_HINT);
-        if (norm(d.name) !== norm(c.name)) throw new ConfigError(cardPath, `classes[${i}]: class id ${c.id} is "${c.name}" in the model but "${d.name}" in the dataset ${dataset.path}`, MAP_HINT);
+        if (!d)
+          throw new ConfigError(cardPath, `classes[${i}]: class id ${c.id} ("${c.name}") is not a class of the dataset ${dataset.path} (ids ${ids})`, MAP_HINT);
+        if (norm(d.name) !== norm(c.name))
+          throw new ConfigError(
+            cardPath,
+            `classes[${i}]: class id ${c.id} is "${c.name}" in the model but "${d.name}" in the dataset ${dataset.path}`,
+            MAP_HINT,
+          );
         return { id: c.id, name: c.name, to: d.id };
       }),
     };
@@ -43,12 +49,20 @@ export function mapClasses(classes: readonly ClassDef[], classMap: ClassMap | un
     if (classMap === 'byName') return { id: c.id, name: c.name, to: dataset.classes.find((d) => norm(d.name) === norm(c.name))?.id ?? null };
     const to = classMap[c.id] ?? null;
     if (to !== null && !dataset.classes.some((d) => d.id === to)) {
-      throw new ConfigError(cardPath, `classMap["${c.id}"]: ${to} is not a class id of the dataset ${dataset.path} (ids ${ids})`, 'map it to one of these ids, or to null (unlabeled)');
+      throw new ConfigError(
+        cardPath,
+        `classMap["${c.id}"]: ${to} is not a class id of the dataset ${dataset.path} (ids ${ids})`,
+        'map it to one of these ids, or to null (unlabeled)',
+      );
     }
     return { id: c.id, name: c.name, to };
   });
   if (mapped.every((c) => c.to === null)) {
-    throw new ConfigError(cardPath, `classMap: none of the model's classes maps to a class of the dataset ${dataset.path} (${dataset.classes.map((d) => d.name).join(', ')})`, 'every pixel would be unlabeled');
+    throw new ConfigError(
+      cardPath,
+      `classMap: none of the model's classes maps to a class of the dataset ${dataset.path} (${dataset.classes.map((d) => d.name).join(', ')})`,
+      'every pixel would be unlabeled',
+    );
   }
   return { rule: classMap === 'byName' ? 'name' : 'classMap', classes: mapped };
 }

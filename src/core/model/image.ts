@@ -55,7 +55,8 @@ async function decodeJpeg(bytes: Uint8Array, path: string): Promise<RgbImage> {
     const { width, height, componentCount } = decoder.getFrameInfo();
     if (width * height > MAX_IMAGE_PIXELS) throw tooLarge(path, width, height);
     const components = frameComponents(bytes) ?? componentCount;
-    if (components !== 1 && components !== 3) throw new DataError(path, `${components}-channel (CMYK) JPEG images are not supported for pre-labeling (RGB and grayscale are)`);
+    if (components !== 1 && components !== 3)
+      throw new DataError(path, `${components}-channel (CMYK) JPEG images are not supported for pre-labeling (RGB and grayscale are)`);
     try {
       decoder.decode();
     } catch {
@@ -74,7 +75,7 @@ async function decodeJpeg(bytes: Uint8Array, path: string): Promise<RgbImage> {
 
 /** The component count of the JPEG's frame header (the decoder's header info says 3 for CMYK). */
 function frameComponents(b: Uint8Array): number | undefined {
-  for (let i = 2; i + 9 < b.length && b[i] === 0xff; ) {
+  for (let i = 2; i + 9 < b.length && b[i] === 0xff;) {
     const marker = b[i + 1];
     if (marker === 0xda) return undefined; // start of scan: no frame header before it
     const isFrame = marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc;

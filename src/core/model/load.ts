@@ -10,7 +10,16 @@ import { baseName, dirName, joinPath, stemOf } from '../paths';
 import type { InferenceBackend } from './backend';
 import { parseModelCard, type ModelCard } from './card';
 import { roundUp } from './preprocess';
-import { declaredChannels, defaultOutputName, DEFAULT_MULTIPLE_OF, resolveInput, resolveModel, type DatasetClasses, type ResolvedInput, type ResolvedModel } from './resolve';
+import {
+  declaredChannels,
+  defaultOutputName,
+  DEFAULT_MULTIPLE_OF,
+  resolveInput,
+  resolveModel,
+  type DatasetClasses,
+  type ResolvedInput,
+  type ResolvedModel,
+} from './resolve';
 import { encodeInput } from './tensors';
 
 export interface LoadedModel {
@@ -40,7 +49,10 @@ export async function loadModel(deps: ModelLoaderDeps, path: string, dataset: Da
   const sha256 = await sha256Hex(bytes);
   const found = await readCard(deps.fs, path);
   if (found?.card.sha256 && found.card.sha256 !== sha256) {
-    throw new DataError(found.path, `sha256 ${found.card.sha256.slice(0, 12)}… does not match ${baseName(path)} (${sha256.slice(0, 12)}…): the card was written for another export`);
+    throw new DataError(
+      found.path,
+      `sha256 ${found.card.sha256.slice(0, 12)}… does not match ${baseName(path)} (${sha256.slice(0, 12)}…): the card was written for another export`,
+    );
   }
   let backend: InferenceBackend;
   try {
@@ -58,7 +70,12 @@ export async function loadModel(deps: ModelLoaderDeps, path: string, dataset: Da
 }
 
 /** Resolves a model whose session is open (node or webview); probes the channel count if the file leaves it symbolic. */
-export async function resolveForBackend(backend: InferenceBackend, path: string, found: { card: ModelCard; path: string } | undefined, dataset: DatasetClasses): Promise<ResolvedModel> {
+export async function resolveForBackend(
+  backend: InferenceBackend,
+  path: string,
+  found: { card: ModelCard; path: string } | undefined,
+  dataset: DatasetClasses,
+): Promise<ResolvedModel> {
   const outputName = found?.card.output.name ?? defaultOutputName(backend.io);
   // An unknown output name (or an input the card gets wrong) is reported by resolveModel, naming the card.
   const known = backend.io.outputs.some((o) => o.name === outputName);
@@ -72,7 +89,11 @@ export async function resolveForBackend(backend: InferenceBackend, path: string,
 }
 
 /** One run on a small zero image (what the file leaves symbolic: channels, output stride). */
-export async function probe(backend: InferenceBackend, input: Pick<ResolvedInput, 'size' | 'multipleOf' | 'layout' | 'dtype'>, outputName: string): ReturnType<InferenceBackend['run']> {
+export async function probe(
+  backend: InferenceBackend,
+  input: Pick<ResolvedInput, 'size' | 'multipleOf' | 'layout' | 'dtype'>,
+  outputName: string,
+): ReturnType<InferenceBackend['run']> {
   const [h, w] = input.size ?? [64, 64].map((s) => roundUp(s, input.multipleOf ?? DEFAULT_MULTIPLE_OF));
   return backend.run(encodeInput(new Float32Array(3 * h * w), h, w, input.layout, input.dtype), outputName);
 }

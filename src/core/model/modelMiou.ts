@@ -17,7 +17,13 @@ import type { LoadedModel } from './load';
 import { predict } from './pipeline';
 
 /** Dataset-level mIoU of `loaded` on the labeled `entries`; null when no pixel was scored. */
-export async function modelMiou(fs: FileSystem, index: DatasetIndex, entries: readonly ImageEntry[], loaded: LoadedModel, signal?: AbortSignal): Promise<number | null> {
+export async function modelMiou(
+  fs: FileSystem,
+  index: DatasetIndex,
+  entries: readonly ImageEntry[],
+  loaded: LoadedModel,
+  signal?: AbortSignal,
+): Promise<number | null> {
   const { classes, ignoreIndex } = index.config;
   const cm = new ConfusionMatrix(numClassesOf(classes), ignoreIndex);
   for (const entry of entries) {
@@ -28,7 +34,10 @@ export async function modelMiou(fs: FileSystem, index: DatasetIndex, entries: re
     const prediction = await predict(image, loaded.model, loaded.backend, { signal });
     const gt = decodeMask(await fs.readFile(maskPath), { path: maskPath, classes, ignoreIndex });
     if (gt.width !== prediction.width || gt.height !== prediction.height) {
-      throw new DataError(maskPath, `is ${gt.width}x${gt.height} but ${loaded.model.name}'s prediction of its image is ${prediction.width}x${prediction.height}`);
+      throw new DataError(
+        maskPath,
+        `is ${gt.width}x${gt.height} but ${loaded.model.name}'s prediction of its image is ${prediction.width}x${prediction.height}`,
+      );
     }
     cm.accumulate(gt.data, prediction.labels);
   }

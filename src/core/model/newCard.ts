@@ -58,7 +58,10 @@ function proposeClasses(count: number, kind: OutputSpec['kind'], dataset: readon
   if (sorted.length === want || (kind === 'labels' && sorted.length > 0)) return sorted.map((c) => ({ ...c }));
   if (kind === 'sigmoid') {
     defaults.push('classes: "background" (below the threshold) and "foreground" (above); rename them to your dataset\'s, or add a classMap');
-    return [{ id: 0, name: 'background', color: [0, 0, 0] }, { id: 1, name: 'foreground', color: [255, 255, 255] }];
+    return [
+      { id: 0, name: 'background', color: [0, 0, 0] },
+      { id: 1, name: 'foreground', color: [255, 255, 255] },
+    ];
   }
   defaults.push(`classes: ${count} generic names (class0...); name them in channel order and add a classMap for the dataset's classes`);
   return generic(count);
@@ -73,7 +76,8 @@ export function proposeCard(a: ProposeArgs): { card: ModelCard; defaults: string
   const normalisation = a.normalisation ?? (dtype === 'uint8' ? 'none' : 'imagenet');
   if (!a.normalisation && dtype !== 'uint8') defaults.push(`input normalisation: ${NORMALISATIONS.imagenet.label}`);
   const resize = fixed ? (a.resize ?? 'letterbox') : 'letterbox';
-  if (fixed && !a.resize) defaults.push(`input.resize "letterbox" (the input is a fixed ${size[0]}x${size[1]}; "stretch" if the model was trained on images scaled to fill it)`);
+  if (fixed && !a.resize)
+    defaults.push(`input.resize "letterbox" (the input is a fixed ${size[0]}x${size[1]}; "stretch" if the model was trained on images scaled to fill it)`);
   if (!fixed) defaults.push(`input.multipleOf ${DEFAULT_MULTIPLE_OF} (the input takes any size)`);
   const outputName = defaultOutputName(a.io);
   if (a.io.outputs.length > 1) defaults.push(`output.name "${outputName}" (of ${a.io.outputs.map((o) => o.name).join(', ')})`);
@@ -87,7 +91,9 @@ export function proposeCard(a: ProposeArgs): { card: ModelCard; defaults: string
   else if (channels === 1) {
     const probabilities = data.every((v) => v >= 0 && v <= 1);
     Object.assign(output, { kind: 'sigmoid', activation: probabilities ? 'applied' : 'none', threshold: 0.5 });
-    defaults.push(`output.activation "${output.activation}" (a probe run's values are ${probabilities ? 'all within 0-1: the graph seems to end in a Sigmoid' : 'outside 0-1: logits'}), output.threshold 0.5`);
+    defaults.push(
+      `output.activation "${output.activation}" (a probe run's values are ${probabilities ? 'all within 0-1: the graph seems to end in a Sigmoid' : 'outside 0-1: logits'}), output.threshold 0.5`,
+    );
   } else defaults.push('output.kind "logits" ("probabilities" if the graph ends in a Softmax)');
   if (nhwc) output.layout = 'NHWC';
   const architecture = a.architecture ?? guessArchitecture(a.io, stride);
@@ -98,7 +104,18 @@ export function proposeCard(a: ProposeArgs): { card: ModelCard; defaults: string
       name: a.name,
       architecture,
       classes: proposeClasses(channels, output.kind, a.datasetClasses, defaults),
-      input: { name: inputInfo.name, layout, dtype, mean: [...mean] as InputSpec['mean'], std: [...std] as InputSpec['std'], scale, order: 'RGB', size: fixed ? size : undefined, multipleOf: fixed ? 1 : DEFAULT_MULTIPLE_OF, resize },
+      input: {
+        name: inputInfo.name,
+        layout,
+        dtype,
+        mean: [...mean] as InputSpec['mean'],
+        std: [...std] as InputSpec['std'],
+        scale,
+        order: 'RGB',
+        size: fixed ? size : undefined,
+        multipleOf: fixed ? 1 : DEFAULT_MULTIPLE_OF,
+        resize,
+      },
       output,
       sha256: a.sha256,
       training: { note: 'card proposed by SegLab from the .onnx; provenance unknown' },

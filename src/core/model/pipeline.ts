@@ -111,15 +111,27 @@ async function predictTiled(image: RgbImage, model: ResolvedModel, backend: Infe
     const rows = Math.min(next, height) - y0;
     if (rows > 0) finishRows(band, weight, channels, th, pw, width, rows, y0, model, labels, confidence, logits, height);
     const shift = next - y0;
-    for (let c = 0; c < channels; c++) band.copyWithin(c * th * pw, (c * th + shift) * pw, (c + 1) * th * pw).fill(0, (c * th + th - shift) * pw, (c + 1) * th * pw);
+    for (let c = 0; c < channels; c++)
+      band.copyWithin(c * th * pw, (c * th + shift) * pw, (c + 1) * th * pw).fill(0, (c * th + th - shift) * pw, (c + 1) * th * pw);
     weight.copyWithin(0, shift * pw).fill(0, (th - shift) * pw);
   }
   return { width, height, labels, confidence, logits, tiles: ys.length * xs.length };
 }
 
 function finishRows(
-  band: Float32Array, weight: Float32Array, channels: number, th: number, pw: number, width: number, rows: number, y0: number,
-  model: ResolvedModel, labels: Uint8Array, confidence: Uint8Array, logits: Float32Array | undefined, height: number,
+  band: Float32Array,
+  weight: Float32Array,
+  channels: number,
+  th: number,
+  pw: number,
+  width: number,
+  rows: number,
+  y0: number,
+  model: ResolvedModel,
+  labels: Uint8Array,
+  confidence: Uint8Array,
+  logits: Float32Array | undefined,
+  height: number,
 ): void {
   const n = rows * width;
   const blended = new Float32Array(channels * n);

@@ -16,13 +16,21 @@ export function decodeOutput(out: InferenceOutput, model: Pick<ResolvedModel, 'o
   const k = model.channels;
   const shape = `[${dims.join(', ')}]`;
   if (kind === 'labels') {
-    const hw = dims.length === 3 && dims[0] === 1 ? dims.slice(1) : dims.length === 4 && dims[0] === 1 && (dims[1] === 1 || dims[3] === 1) ? (dims[1] === 1 ? dims.slice(2) : dims.slice(1, 3)) : undefined;
+    const hw =
+      dims.length === 3 && dims[0] === 1
+        ? dims.slice(1)
+        : dims.length === 4 && dims[0] === 1 && (dims[1] === 1 || dims[3] === 1)
+          ? dims[1] === 1
+            ? dims.slice(2)
+            : dims.slice(1, 3)
+          : undefined;
     if (!hw) throw new Error(`model output "${name}" has shape ${shape}; a label map is [1, H, W] or [1, 1, H, W]`);
     const plane = hw[0] * hw[1];
     const oneHot = new Float32Array(k * plane);
     for (let i = 0; i < plane; i++) {
       const v = data[i];
-      if (!(Number.isInteger(v) && v >= 0 && v < k)) throw new Error(`model output "${name}" holds ${v}, which is not a class index of the card's ${k} classes (0-${k - 1})`);
+      if (!(Number.isInteger(v) && v >= 0 && v < k))
+        throw new Error(`model output "${name}" holds ${v}, which is not a class index of the card's ${k} classes (0-${k - 1})`);
       oneHot[v * plane + i] = 1;
     }
     return { data: oneHot, height: hw[0], width: hw[1] };
@@ -39,7 +47,16 @@ export function decodeOutput(out: InferenceOutput, model: Pick<ResolvedModel, 'o
  * Resizes CHW `src` (inH x inW) to fullH x fullW and returns its top-left outH x outW part
  * (the crop drops the padding). Returns `src` itself when nothing changes.
  */
-export function resizeLogits(src: Float32Array, channels: number, inH: number, inW: number, fullH: number, fullW: number, outH = fullH, outW = fullW): Float32Array {
+export function resizeLogits(
+  src: Float32Array,
+  channels: number,
+  inH: number,
+  inW: number,
+  fullH: number,
+  fullW: number,
+  outH = fullH,
+  outW = fullW,
+): Float32Array {
   if (inH === fullH && inW === fullW) {
     if (outH === inH && outW === inW) return src;
     const out = new Float32Array(channels * outH * outW);
@@ -157,7 +174,16 @@ export function thresholdConfidence(
 }
 
 /** The class and confidence of pixels [from, from + count) of CHW `values` by the model's output kind. */
-export function classify(values: Float32Array, plane: number, model: Pick<ResolvedModel, 'output' | 'channels' | 'labels'>, outLabels: Uint8Array, outConfidence: Uint8Array, at = 0, from = 0, count = plane - from): void {
+export function classify(
+  values: Float32Array,
+  plane: number,
+  model: Pick<ResolvedModel, 'output' | 'channels' | 'labels'>,
+  outLabels: Uint8Array,
+  outConfidence: Uint8Array,
+  at = 0,
+  from = 0,
+  count = plane - from,
+): void {
   const { kind, activation, threshold } = model.output;
   if (kind === 'sigmoid') thresholdConfidence(values, model.labels, activation!, threshold ?? 0.5, outLabels, outConfidence, at, from, count);
   else argmaxConfidence(values, model.channels, plane, model.labels, kind === 'logits' ? 'logits' : 'probabilities', outLabels, outConfidence, at, from, count);

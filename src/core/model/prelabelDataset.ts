@@ -50,7 +50,10 @@ const MANIFEST_SAVE_MS = 2000;
 /** Predictions must stay out of the label masks and images folders. */
 export function checkOutDir(index: DatasetIndex, outDir: string): void {
   const { root, config } = index;
-  for (const [dir, what] of [[config.masksDir, 'label masks'], [config.imagesDir, 'images']] as const) {
+  for (const [dir, what] of [
+    [config.masksDir, 'label masks'],
+    [config.imagesDir, 'images'],
+  ] as const) {
     if (dir === '' || dir === '.') continue; // files in the root itself: guarded per file below
     const abs = joinPath(root, dir);
     if (isInside(outDir, abs)) {
@@ -87,7 +90,12 @@ export async function prelabelDataset(fs: FileSystem, index: DatasetIndex, loade
         result.skipped.push(entry.stem);
         continue;
       }
-      options.onProgress?.({ done: i, total: entries.length, current: entry.stem, secondsLeft: predicted > 0 ? (busy / predicted / 1000) * (entries.length - i) : undefined });
+      options.onProgress?.({
+        done: i,
+        total: entries.length,
+        current: entry.stem,
+        secondsLeft: predicted > 0 ? (busy / predicted / 1000) * (entries.length - i) : undefined,
+      });
       const t0 = now();
       const imagePath = joinPath(index.root, entry.image);
       try {
@@ -121,9 +129,14 @@ export async function prelabelDataset(fs: FileSystem, index: DatasetIndex, loade
   const only = seen.indexOf(1);
   if (result.written.length > 1 && seen.lastIndexOf(1) === only) {
     const name = config.classes.find((c) => c.id === only)?.name ?? (only === config.ignoreIndex ? 'unlabeled' : '?');
-    result.warnings.push(`every pixel of all ${result.written.length} predictions is class ${only} (${name}): check the model card (output.kind, normalisation, classes)`);
+    result.warnings.push(
+      `every pixel of all ${result.written.length} predictions is class ${only} (${name}): check the model card (output.kind, normalisation, classes)`,
+    );
   }
-  options.onProgress?.({ done: result.cancelled ? result.written.length + result.skipped.length + result.failed.length : entries.length, total: entries.length });
+  options.onProgress?.({
+    done: result.cancelled ? result.written.length + result.skipped.length + result.failed.length : entries.length,
+    total: entries.length,
+  });
   return result;
 }
 

@@ -62,7 +62,12 @@ export interface SourceWindow {
  * Builds the NCHW input. `window` (default: the whole image) is resampled to the plan's valid
  * area; padding is 0 after normalisation.
  */
-export function toInputTensor(image: RgbImage, input: Pick<InputSpec, 'mean' | 'std' | 'scale' | 'order'>, plan: InputPlan, window: SourceWindow = { x: 0, y: 0, width: image.width, height: image.height }): Float32Array {
+export function toInputTensor(
+  image: RgbImage,
+  input: Pick<InputSpec, 'mean' | 'std' | 'scale' | 'order'>,
+  plan: InputPlan,
+  window: SourceWindow = { x: 0, y: 0, width: image.width, height: image.height },
+): Float32Array {
   const { tensorHeight: th, tensorWidth: tw, validHeight: vh, validWidth: vw } = plan;
   const out = new Float32Array(3 * th * tw);
   const { data, channels, width: iw } = image;

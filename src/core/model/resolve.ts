@@ -80,19 +80,30 @@ const isIdentity = (i: Pick<InputSpec, 'mean' | 'std' | 'scale'>) => i.scale ===
 
 /** The input as the model takes it: the card's fields checked against the file, gaps filled from it. */
 export function resolveInput(io: ModelIo, modelPath: string, card: ModelCard | undefined, cardPath: string, defaults: string[]): ResolvedInput {
-  if (io.inputs.length !== 1) throw new ConfigError(modelPath, `expected one image input, the model has ${io.inputs.length} (${io.inputs.map((i) => i.name).join(', ')})`);
+  if (io.inputs.length !== 1)
+    throw new ConfigError(modelPath, `expected one image input, the model has ${io.inputs.length} (${io.inputs.map((i) => i.name).join(', ')})`);
   const { name, shape, type } = io.inputs[0];
   const seen = shapeLayout(shape);
-  if (card?.input.name !== undefined && card.input.name !== name) throw new ConfigError(cardPath, `input.name: "${card.input.name}" is not the model's input (it is "${name}")`);
+  if (card?.input.name !== undefined && card.input.name !== name)
+    throw new ConfigError(cardPath, `input.name: "${card.input.name}" is not the model's input (it is "${name}")`);
   if (card?.input.layout && seen && card.input.layout !== seen) {
-    throw new ConfigError(cardPath, `input.layout: "${card.input.layout}", but the model's input "${name}" is [${shape!.join(', ')}]`, `set "layout": "${seen}"`);
+    throw new ConfigError(
+      cardPath,
+      `input.layout: "${card.input.layout}", but the model's input "${name}" is [${shape!.join(', ')}]`,
+      `set "layout": "${seen}"`,
+    );
   }
   const layout = card?.input.layout ?? seen ?? 'NCHW';
   if (!card?.input.layout && !seen) defaults.push(`input layout NCHW (the input shape [${shape?.join(', ') ?? '?'}] does not tell)`);
   const modelType = type as InputDtype | undefined;
-  if (modelType !== undefined && !INPUT_DTYPES.includes(modelType)) throw new ConfigError(modelPath, `input "${name}" is ${type}; SegLab feeds ${INPUT_DTYPES.join(', ')}`);
+  if (modelType !== undefined && !INPUT_DTYPES.includes(modelType))
+    throw new ConfigError(modelPath, `input "${name}" is ${type}; SegLab feeds ${INPUT_DTYPES.join(', ')}`);
   if (card?.input.dtype && modelType && card.input.dtype !== modelType) {
-    throw new ConfigError(cardPath, `input.dtype: "${card.input.dtype}", but the model's input "${name}" is ${modelType}`, `set "dtype": "${modelType}" or leave it out`);
+    throw new ConfigError(
+      cardPath,
+      `input.dtype: "${card.input.dtype}", but the model's input "${name}" is ${modelType}`,
+      `set "dtype": "${modelType}" or leave it out`,
+    );
   }
   const dtype = card?.input.dtype ?? modelType ?? 'float32';
   const size = card?.input.size ?? imageSize(io, layout);
@@ -105,9 +116,14 @@ export function resolveInput(io: ModelIo, modelPath: string, card: ModelCard | u
     resize: 'letterbox',
   };
   if (dtype === 'uint8' && !isIdentity(base)) {
-    throw new ConfigError(cardPath, 'input.scale: a uint8 input takes the pixel values 0-255 as they are (the model normalises inside)', 'set "scale": 1, "mean": [0, 0, 0], "std": [1, 1, 1]');
+    throw new ConfigError(
+      cardPath,
+      'input.scale: a uint8 input takes the pixel values 0-255 as they are (the model normalises inside)',
+      'set "scale": 1, "mean": [0, 0, 0], "std": [1, 1, 1]',
+    );
   }
-  if (base.resize === 'stretch' && !size) throw new ConfigError(cardPath, 'input.resize: "stretch" needs a fixed-size model, and this one takes any size', 'use "letterbox" (or give input.size)');
+  if (base.resize === 'stretch' && !size)
+    throw new ConfigError(cardPath, 'input.resize: "stretch" needs a fixed-size model, and this one takes any size', 'use "letterbox" (or give input.size)');
   if (!card) {
     defaults.push(dtype === 'uint8' ? 'no model card: 0-255 RGB input as it is (uint8)' : 'no model card: ImageNet mean/std on 0-1 RGB input');
     defaults.push(size ? `fixed input size ${size[0]}x${size[1]} from the file, letterboxed` : `input sides padded to a multiple of ${DEFAULT_MULTIPLE_OF}`);
@@ -120,7 +136,8 @@ function resolveOutput(a: ResolveArgs, input: ResolvedInput, classCount: number,
   const { card, io, modelPath } = a;
   const cardPath = a.cardPath ?? modelPath;
   const name = card?.output.name ?? defaultOutputName(io);
-  if (!io.outputs.some((o) => o.name === name)) throw new ConfigError(cardPath, `output.name: "${name}" is not an output of the model (outputs: ${io.outputs.map((o) => o.name).join(', ')})`);
+  if (!io.outputs.some((o) => o.name === name))
+    throw new ConfigError(cardPath, `output.name: "${name}" is not an output of the model (outputs: ${io.outputs.map((o) => o.name).join(', ')})`);
   if (card && card.output.name === undefined) defaults.push(`output "${name}" (the card names none)`);
   const type = io.outputs.find((o) => o.name === name)?.type;
   const spec: OutputSpec = card?.output ?? { kind: isIntegerType(type) ? 'labels' : 'logits', stride: 1 };
@@ -130,17 +147,30 @@ function resolveOutput(a: ResolveArgs, input: ResolvedInput, classCount: number,
   const channels = a.channels;
   const where = card ? cardPath : modelPath;
   if (spec.kind === 'sigmoid') {
-    if (channels !== 1) throw new ConfigError(cardPath, `output.kind: "sigmoid" needs one channel, output "${name}" has ${channels}`, 'use "logits" or "probabilities" with one class per channel');
+    if (channels !== 1)
+      throw new ConfigError(
+        cardPath,
+        `output.kind: "sigmoid" needs one channel, output "${name}" has ${channels}`,
+        'use "logits" or "probabilities" with one class per channel',
+      );
     return { output, channels };
   }
   if (channels === 1) {
-    throw new ConfigError(where, `${card ? 'output.kind' : 'output'}: "${name}" has one channel, and an argmax over one channel is the same class on every pixel`, `for a binary model write a card with "output": {"kind": "sigmoid", "activation": "applied" (the graph ends in a Sigmoid) or "none"} and two classes (seglab card proposes one)`);
+    throw new ConfigError(
+      where,
+      `${card ? 'output.kind' : 'output'}: "${name}" has one channel, and an argmax over one channel is the same class on every pixel`,
+      `for a binary model write a card with "output": {"kind": "sigmoid", "activation": "applied" (the graph ends in a Sigmoid) or "none"} and two classes (seglab card proposes one)`,
+    );
   }
   if (channels !== classCount) {
     throw new ConfigError(
       where,
-      card ? `classes: the card lists ${classCount} classes but output "${name}" has ${channels} channels` : `has no model card and its output "${name}" has ${channels} channels, but the dataset ${a.dataset.path} has ${classCount} classes`,
-      card ? "list one class per channel, in channel order (model classes the dataset lacks too, with a classMap)" : "add a card (<name>.json) that lists the model's classes (seglab card writes one)",
+      card
+        ? `classes: the card lists ${classCount} classes but output "${name}" has ${channels} channels`
+        : `has no model card and its output "${name}" has ${channels} channels, but the dataset ${a.dataset.path} has ${classCount} classes`,
+      card
+        ? 'list one class per channel, in channel order (model classes the dataset lacks too, with a classMap)'
+        : "add a card (<name>.json) that lists the model's classes (seglab card writes one)",
     );
   }
   return { output, channels };
@@ -156,7 +186,13 @@ export function resolveModel(a: ResolveArgs): ResolvedModel {
   if (!card) defaults.push(`classes: the dataset's ${classes.length} classes in id order`);
   const mapping = mapClasses(classes, card?.classMap, cardPath, dataset);
   return {
-    name: card?.name ?? modelPath.replace(/\\/g, '/').split('/').pop()!.replace(/\.onnx$/i, ''),
+    name:
+      card?.name ??
+      modelPath
+        .replace(/\\/g, '/')
+        .split('/')
+        .pop()!
+        .replace(/\.onnx$/i, ''),
     architecture: card?.architecture ?? 'other',
     input,
     output,

@@ -60,5 +60,9 @@ export function compareModels(active: Measured, candidate: Measured): Verdict {
   if (active.miou === null) return { activate: true, reason: `${active.name} could not be measured; ${candidate.name} scores val mIoU ${fmt(candidate.miou)}` };
   const delta = candidate.miou - active.miou;
   if (delta > 0) return { activate: true, delta, reason: `${candidate.name}: val mIoU ${fmt(candidate.miou)}, ${signed(delta)} over ${active.name}` };
-  return { activate: false, delta, reason: `${candidate.name}: val mIoU ${fmt(candidate.miou)} is not above ${active.name}'s ${fmt(active.miou)} (${signed(delta)})` };
+  return {
+    activate: false,
+    delta,
+    reason: `${candidate.name}: val mIoU ${fmt(candidate.miou)} is not above ${active.name}'s ${fmt(active.miou)} (${signed(delta)})`,
+  };
 }

@@ -16,13 +16,24 @@ function rejects(obj: unknown, field: RegExp) {
 
 test('an empty object gives the defaults', () => {
   const c = parse({});
-  assert.deepEqual(c, { name: 'ds', classes: defaultClasses(), ignoreIndex: 255, imagesDir: 'images', masksDir: 'masks', predictionsDir: 'predictions', splits: {} });
+  assert.deepEqual(c, {
+    name: 'ds',
+    classes: defaultClasses(),
+    ignoreIndex: 255,
+    imagesDir: 'images',
+    masksDir: 'masks',
+    predictionsDir: 'predictions',
+    splits: {},
+  });
 });
 
 test('every field is read; classes come back sorted by id', () => {
   const c = parse({
     name: 'roads',
-    classes: [{ id: 2, name: 'car', color: [0, 0, 142] }, { id: 0, name: 'bg', color: [0, 0, 0] }],
+    classes: [
+      { id: 2, name: 'car', color: [0, 0, 142] },
+      { id: 0, name: 'bg', color: [0, 0, 0] },
+    ],
     ignoreIndex: 0 + 254,
     imagesDir: 'img/',
     masksDir: 'lbl',
@@ -30,7 +41,10 @@ test('every field is read; classes come back sorted by id', () => {
     splits: { train: 'splits/train.txt' },
   });
   assert.equal(c.name, 'roads');
-  assert.deepEqual(c.classes.map((k) => k.id), [0, 2]);
+  assert.deepEqual(
+    c.classes.map((k) => k.id),
+    [0, 2],
+  );
   assert.equal(c.ignoreIndex, 254);
   assert.equal(c.imagesDir, 'img');
   assert.deepEqual(c.splits, { train: 'splits/train.txt' });
@@ -52,9 +66,33 @@ test('mistakes are DataErrors naming seglab.json and the field', () => {
   rejects({ classes: {} }, /classes: expected an array/);
   rejects({ classes: [] }, /classes: at least one class/);
   rejects({ classes: [{ id: 0, name: 'a', color: [0, 0, 0], colour: 1 }] }, /classes\[0\]: unknown key "colour"/);
-  rejects({ classes: [{ id: 0, name: 'a', color: [0, 0, 0] }, { id: 0, name: 'b', color: [1, 1, 1] }] }, /classes\[1\]\.id: 0 is already used by classes\[0\]/);
-  rejects({ classes: [{ id: 0, name: 'a', color: [0, 0, 0] }, { id: 1, name: 'a', color: [1, 1, 1] }] }, /classes\[1\]\.name/);
-  rejects({ classes: [{ id: 0, name: 'a', color: [0, 0, 0] }, { id: 1, name: 'b', color: [0, 0, 0] }] }, /classes\[1\]\.color: \[0,0,0\] is already used/);
+  rejects(
+    {
+      classes: [
+        { id: 0, name: 'a', color: [0, 0, 0] },
+        { id: 0, name: 'b', color: [1, 1, 1] },
+      ],
+    },
+    /classes\[1\]\.id: 0 is already used by classes\[0\]/,
+  );
+  rejects(
+    {
+      classes: [
+        { id: 0, name: 'a', color: [0, 0, 0] },
+        { id: 1, name: 'a', color: [1, 1, 1] },
+      ],
+    },
+    /classes\[1\]\.name/,
+  );
+  rejects(
+    {
+      classes: [
+        { id: 0, name: 'a', color: [0, 0, 0] },
+        { id: 1, name: 'b', color: [0, 0, 0] },
+      ],
+    },
+    /classes\[1\]\.color: \[0,0,0\] is already used/,
+  );
   rejects({ classes: [{ id: 0, name: 'a', color: [0, 0, 256] }] }, /classes\[0\]\.color: expected \[r, g, b\]/);
   rejects({ classes: [{ id: 0, name: 'a', color: '#fff' }] }, /classes\[0\]\.color/);
   rejects({ classes: [{ id: 255, name: 'a', color: [0, 0, 0] }] }, /classes\[0\]\.id: 255 is the ignore index/);
@@ -67,7 +105,14 @@ test('mistakes are DataErrors naming seglab.json and the field', () => {
 });
 
 test('configToJson round-trips through parseConfig and keeps one class per line', () => {
-  const c = parse({ name: 'a "quoted" name', classes: [{ id: 0, name: 'bg', color: [1, 2, 3] }, { id: 7, name: 'x', color: [4, 5, 6] }], splits: { val: 'v.txt' } });
+  const c = parse({
+    name: 'a "quoted" name',
+    classes: [
+      { id: 0, name: 'bg', color: [1, 2, 3] },
+      { id: 7, name: 'x', color: [4, 5, 6] },
+    ],
+    splits: { val: 'v.txt' },
+  });
   const text = configToJson(c);
   assert.deepEqual(parseConfig(text, base), c);
   assert.match(text, /\n {4}\{ "id": 7, "name": "x", "color": \[4, 5, 6\] \}\n/);

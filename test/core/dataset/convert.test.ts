@@ -30,7 +30,10 @@ async function convert(index: DatasetIndex, dst: string, to: TargetLayout): Prom
   const out = await loadDataset(fs, dst);
   // The only problem allowed is the unknown value planted on purpose (value 77 in a.png).
   const problems = await validateDataset(fs, out);
-  assert.deepEqual(problems.filter((p) => !(p.kind === 'unknown-values' && / 77 \(1 px\)/.test(p.message))), []);
+  assert.deepEqual(
+    problems.filter((p) => !(p.kind === 'unknown-values' && / 77 \(1 px\)/.test(p.message))),
+    [],
+  );
   return out;
 }
 
@@ -53,7 +56,10 @@ test('voc -> cvat -> voc keeps every mask value, the splits, the classes and the
   const back = await convert(cvat, join(dir, 'back'), 'voc');
   assert.equal(back.layout, 'voc');
   assert.deepEqual(maskValuesOf(back), maskValuesOf(voc));
-  assert.deepEqual(back.images.map((e) => ({ ...e, status: undefined })), voc.images.map((e) => ({ ...e, status: undefined })));
+  assert.deepEqual(
+    back.images.map((e) => ({ ...e, status: undefined })),
+    voc.images.map((e) => ({ ...e, status: undefined })),
+  );
   assert.ok(existsSync(join(dir, 'back', 'ImageSets', 'Segmentation', 'train.txt')));
   assert.deepEqual(readFileSync(join(dir, 'back', 'JPEGImages', 'a.jpg')), readFileSync(join(dir, 'voc', 'JPEGImages', 'a.jpg')));
 });
@@ -69,7 +75,10 @@ test('voc -> plain -> voc round-trips; plain gets a seglab.json with classes and
   const back = await convert(plain, join(dir, 'back'), 'voc');
   assert.equal(back.layout, 'voc');
   assert.deepEqual(maskValuesOf(back), maskValuesOf(voc));
-  assert.deepEqual(back.images.map((e) => e.splits), voc.images.map((e) => e.splits));
+  assert.deepEqual(
+    back.images.map((e) => e.splits),
+    voc.images.map((e) => e.splits),
+  );
 });
 
 test('a CVAT export with RGB colour masks -> voc gives indexed masks holding the class ids', async (t) => {
@@ -82,7 +91,10 @@ test('a CVAT export with RGB colour masks -> voc gives indexed masks holding the
   assert.deepEqual(voc.config.classes, CVAT_CLASSES);
   const png = decode(readFileSync(join(dir, 'voc', 'SegmentationClass', 'x.png')));
   assert.equal(png.channels, 1);
-  assert.deepEqual(png.palette?.slice(0, 4), CVAT_CLASSES.map((c) => c.color));
+  assert.deepEqual(
+    png.palette?.slice(0, 4),
+    CVAT_CLASSES.map((c) => c.color),
+  );
   assert.deepEqual(maskValuesOf(voc), maskValuesOf(cvat));
   assert.deepEqual(readFileSync(join(dir, 'voc', 'ImageSets', 'Segmentation', 'default.txt'), 'utf8'), 'x\ny\n');
   const again = await convert(voc, join(dir, 'cvat2'), 'cvat');
@@ -96,7 +108,10 @@ test('an unreadable mask is reported and skipped; a non-empty destination is ref
   writeFile(join(dir, 'voc', 'SegmentationClass', 'b.png'), 'garbage');
   const voc = await loadDataset(fs, join(dir, 'voc'));
   const result = await convertDataset(fs, voc, join(dir, 'out'), 'plain');
-  assert.deepEqual(result.problems.map((p) => [p.kind, p.path]), [['unreadable-mask', join(dir, 'voc', 'SegmentationClass', 'b.png')]]);
+  assert.deepEqual(
+    result.problems.map((p) => [p.kind, p.path]),
+    [['unreadable-mask', join(dir, 'voc', 'SegmentationClass', 'b.png')]],
+  );
   assert.equal(result.images, 2);
   assert.equal(result.masks, 1);
   await assert.rejects(convertDataset(fs, voc, join(dir, 'out'), 'voc'), /already exists and is not an empty folder/);

@@ -46,7 +46,10 @@ test('orphan masks, duplicate stems, non-PNG masks and split lines without an im
   assert.match(index.problems[0].message, /same stem as JPEGImages\/a\.jpg/);
   assert.match(index.problems[5].message, /line 2: "ghost" has no image/);
   assert.equal(index.images.length, 2);
-  assert.deepEqual(index.images.map((e) => e.splits), [['train'], ['train']]);
+  assert.deepEqual(
+    index.images.map((e) => e.splits),
+    [['train'], ['train']],
+  );
 });
 
 test('a split file named in seglab.json that is missing, and a missing images folder, are problems', async (t) => {
@@ -54,7 +57,10 @@ test('a split file named in seglab.json that is missing, and a missing images fo
   writeFile(join(root, 'seglab.json'), JSON.stringify({ imagesDir: 'imgs', splits: { test: 'lists/test.txt' } }));
   const index = await loadDataset(fs, root);
   assert.equal(index.layout, 'seglab');
-  assert.deepEqual(index.problems.map((p) => p.kind), ['bad-config', 'bad-split']);
+  assert.deepEqual(
+    index.problems.map((p) => p.kind),
+    ['bad-config', 'bad-split'],
+  );
   assert.equal(index.images.length, 0);
 });
 

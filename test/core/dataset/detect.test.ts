@@ -43,7 +43,16 @@ test('plain: images + masks with default classes', async (t) => {
 test('seglab.json overrides detection and keeps what it does not name', async (t) => {
   const root = tempDir(t);
   makeVoc(root, [{ stem: 'a' }], { val: ['a'] });
-  writeFile(join(root, 'seglab.json'), JSON.stringify({ name: 'mine', classes: [{ id: 0, name: 'bg', color: [0, 0, 0] }, { id: 1, name: 'fg', color: [255, 0, 0] }] }));
+  writeFile(
+    join(root, 'seglab.json'),
+    JSON.stringify({
+      name: 'mine',
+      classes: [
+        { id: 0, name: 'bg', color: [0, 0, 0] },
+        { id: 1, name: 'fg', color: [255, 0, 0] },
+      ],
+    }),
+  );
   const d = await detectDataset(fs, root);
   assert.equal(d?.layout, 'seglab');
   assert.equal(d?.config.name, 'mine');

@@ -29,7 +29,10 @@ test('dataset predictions vs labels: dataset-level scores, per-image scores, mis
   assert.deepEqual(e.problems, []);
 
   const val = await evaluateFresh(fs, await datasetPairs(fs, index, { model: 'unet', split: 'val' }), options);
-  assert.deepEqual(val.images.map((i) => i.name), ['c']);
+  assert.deepEqual(
+    val.images.map((i) => i.name),
+    ['c'],
+  );
   assert.equal(val.scores.classes[0].iou, null);
 });
 
@@ -62,12 +65,18 @@ test('unreadable and mismatched predictions and unknown label values are problem
   const index = await loadDataset(fs, root);
   const e = await evaluateFresh(fs, await datasetPairs(fs, index, { model: 'unet' }), options);
   const pred = (s: string) => join(root, 'predictions', 'unet', `${s}.png`);
-  assert.deepEqual(e.problems.map((p) => [p.kind, p.path]), [
-    ['unreadable-mask', pred('a')],
-    ['size-mismatch', pred('b')],
-    ['unknown-values', join(root, 'masks', 'c.png')],
-  ]);
+  assert.deepEqual(
+    e.problems.map((p) => [p.kind, p.path]),
+    [
+      ['unreadable-mask', pred('a')],
+      ['size-mismatch', pred('b')],
+      ['unknown-values', join(root, 'masks', 'c.png')],
+    ],
+  );
   assert.match(e.problems[1].message, /prediction is 3x2 but its label .*b\.png is 2x2/);
-  assert.deepEqual(e.images.map((i) => i.name), ['c']);
+  assert.deepEqual(
+    e.images.map((i) => i.name),
+    ['c'],
+  );
   assert.equal(e.scores.pixels, 3);
 });

@@ -114,9 +114,15 @@ export function makeTiny(root: string): void {
   writeFile(join(root, 'train.txt'), 'a\nb\n');
   writeFile(join(root, 'val.txt'), 'c\n');
   const masks: Record<string, [number[], number[] | undefined]> = {
-    a: [[0, 0, 1, 1], [0, 1, 1, 1]],
+    a: [
+      [0, 0, 1, 1],
+      [0, 1, 1, 1],
+    ],
     b: [[1, 1, 255, 0], undefined],
-    c: [[1, 1, 1, 1], [1, 1, 1, 1]],
+    c: [
+      [1, 1, 1, 1],
+      [1, 1, 1, 1],
+    ],
   };
   for (const [stem, [gt, pred]] of Object.entries(masks)) {
     writeFile(join(root, 'images', `${stem}.png`), pngImage(2, 2));

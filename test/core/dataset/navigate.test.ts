@@ -27,5 +27,12 @@ test('next unlabeled skips labeled images, goes round, and never returns the ima
   assert.equal(stepFrom(images, 3, 'nextUnlabeled')?.stem, 'b');
   assert.equal(stepFrom(images, 4, 'nextUnlabeled')?.stem, 'b');
   assert.equal(stepFrom([entry('x', false)], 0, 'nextUnlabeled'), undefined);
-  assert.equal(stepFrom(images.filter((e) => e.mask), 0, 'nextUnlabeled'), undefined);
+  assert.equal(
+    stepFrom(
+      images.filter((e) => e.mask),
+      0,
+      'nextUnlabeled',
+    ),
+    undefined,
+  );
 });

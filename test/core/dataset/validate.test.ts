@@ -14,7 +14,10 @@ test('a clean VOC dataset and a CVAT export with RGB masks validate without prob
   makeVoc(voc, [{ stem: 'a' }, { stem: 'b', ext: 'png' }, { stem: 'c', mask: false }]);
   const index = await loadDataset(fs, voc);
   assert.deepEqual(await validateDataset(fs, index), []);
-  assert.deepEqual(index.images.map((e) => e.status), ['labeled', 'labeled', 'unlabeled']);
+  assert.deepEqual(
+    index.images.map((e) => e.status),
+    ['labeled', 'labeled', 'unlabeled'],
+  );
   const cvat = tempDir(t);
   makeCvat(cvat, ['x', 'y']);
   const cvatIndex = await loadDataset(fs, cvat);
@@ -47,7 +50,16 @@ test('truncated, wrong-size and unknown-value masks are invalid, with sizes and 
   assert.match(problems[0].message, /colour \(1, 2, 3\) at pixel \(0, 0\)/);
   assert.match(problems[1].message, /40 \(3 px\), 99 \(1 px\)/);
   assert.match(problems[2].message, new RegExp(`mask is ${W - 2}x${H} but its image JPEGImages/small.jpg is ${W}x${H}`));
-  assert.deepEqual(index.images.map((e) => [e.stem, e.status]), [['colour', 'invalid'], ['odd', 'invalid'], ['ok', 'labeled'], ['small', 'invalid'], ['trunc', 'invalid']]);
+  assert.deepEqual(
+    index.images.map((e) => [e.stem, e.status]),
+    [
+      ['colour', 'invalid'],
+      ['odd', 'invalid'],
+      ['ok', 'labeled'],
+      ['small', 'invalid'],
+      ['trunc', 'invalid'],
+    ],
+  );
   assert.equal(index.problems.length, 4);
 });
 
@@ -57,7 +69,10 @@ test('an unreadable image is reported against the image', async (t) => {
   writeFile(join(root, 'JPEGImages', 'a.jpg'), 'not a jpeg');
   const index = await loadDataset(fs, root);
   const problems = await validateDataset(fs, index);
-  assert.deepEqual(problems.map((p) => [p.kind, p.path]), [['unreadable-image', join(root, 'JPEGImages', 'a.jpg')]]);
+  assert.deepEqual(
+    problems.map((p) => [p.kind, p.path]),
+    [['unreadable-image', join(root, 'JPEGImages', 'a.jpg')]],
+  );
 });
 
 test('a CVAT mask with a colour missing from labelmap.txt names the colour', async (t) => {

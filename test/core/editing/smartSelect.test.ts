@@ -22,7 +22,13 @@ test('SmartSelectState: every point and the latest box go to the decoder, with t
   // r2's answer arrives after r3 was asked: ignored, the candidate shown stays.
   assert.equal(s.setResult(r2, selection(9)), false);
   assert.deepEqual([...(r2.previous ?? [])], [2]);
-  assert.deepEqual(r3.prompt, { points: [{ x: 10, y: 20, positive: true }, { x: 5, y: 6, positive: false }], box: { x0: 1, y0: 2, x1: 30, y1: 40 } });
+  assert.deepEqual(r3.prompt, {
+    points: [
+      { x: 10, y: 20, positive: true },
+      { x: 5, y: 6, positive: false },
+    ],
+    box: { x0: 1, y0: 2, x1: 30, y1: 40 },
+  });
   assert.equal(s.current()?.score, 0.2);
   assert.ok(s.setResult(r3, selection(4, 5)));
   assert.equal(s.current()?.score, 0.4);

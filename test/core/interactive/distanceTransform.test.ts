@@ -32,8 +32,15 @@ test('distance transform: hand-worked values, the image border counting as outsi
 
 test('distance transform equals brute force on random masks of odd, non-square sizes', () => {
   let seed = 7;
-  const random = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
-  for (const [w, h, p] of [[1, 9, 0.8], [13, 7, 0.7], [7, 13, 0.9], [31, 17, 0.95], [20, 20, 0.5], [9, 9, 1]] as const) {
+  const random = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+  for (const [w, h, p] of [
+    [1, 9, 0.8],
+    [13, 7, 0.7],
+    [7, 13, 0.9],
+    [31, 17, 0.95],
+    [20, 20, 0.5],
+    [9, 9, 1],
+  ] as const) {
     const inside = Uint8Array.from({ length: w * h }, () => (random() < p ? 1 : 0));
     assert.deepEqual([...squaredDistanceTransform(inside, w, h)], bruteForce(inside, w, h), `${w}x${h}`);
   }

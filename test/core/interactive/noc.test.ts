@@ -13,7 +13,12 @@ test('targets: each 4-connected region of each non-background class with at leas
   const targets = findTargets(labels, 255, 2);
   assert.deepEqual(
     targets.map((t) => [t.classId, t.area, t.x, t.y]),
-    [[1, 4, 0, 0], [1, 3, 4, 2], [2, 3, 3, 0], [9, 2, 0, 3]],
+    [
+      [1, 4, 0, 0],
+      [1, 3, 4, 2],
+      [2, 3, 3, 0],
+      [9, 2, 0, 3],
+    ],
   );
   assert.deepEqual([...targets[1].mask], [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 1, 1]);
   assert.equal(findTargets(labels, 255, 4).length, 1);
@@ -44,8 +49,17 @@ test('summary: mean NoC, NoF and mean IoU after k clicks, per class and overall'
   const s = summarise(runs, [0.85, 0.9], 3);
   assert.deepEqual(s.overall.noc, [(1 + 2 + 3) / 3, (1 + 3 + 3) / 3]);
   assert.deepEqual(s.overall.nof, [0, 1 / 3]);
-  assert.deepEqual(s.overall.meanIou.map((v) => Math.round(v * 1000)), [533, 737, 933]);
-  assert.deepEqual(s.classes.map((c) => [c.classId, c.targets, c.noc, c.nof]), [[1, 2, [1.5, 2], [0, 0.5]], [2, 1, [3, 3], [0, 0]]]);
+  assert.deepEqual(
+    s.overall.meanIou.map((v) => Math.round(v * 1000)),
+    [533, 737, 933],
+  );
+  assert.deepEqual(
+    s.classes.map((c) => [c.classId, c.targets, c.noc, c.nof]),
+    [
+      [1, 2, [1.5, 2], [0, 0.5]],
+      [2, 1, [3, 3], [0, 0]],
+    ],
+  );
 });
 
 test('runTarget: the robot clicks the errors of each prediction; no error, no click', async () => {
@@ -54,11 +68,21 @@ test('runTarget: the robot clicks the errors of each prediction; no error, no cl
   // First answer: the target and one false pixel at (4,3); second: exactly the target.
   const answers = [draw(['.###.', '.###.', '.###.', '....#']).data, target.mask];
   const seen: Click[][] = [];
-  const run = await runTarget(target, valid, 5, 4, async (clicks) => {
-    seen.push([...clicks]);
-    return answers[seen.length - 1];
-  }, 4);
-  assert.deepEqual(run.clicks, [{ x: 2, y: 1, positive: true }, { x: 4, y: 3, positive: false }]);
+  const run = await runTarget(
+    target,
+    valid,
+    5,
+    4,
+    async (clicks) => {
+      seen.push([...clicks]);
+      return answers[seen.length - 1];
+    },
+    4,
+  );
+  assert.deepEqual(run.clicks, [
+    { x: 2, y: 1, positive: true },
+    { x: 4, y: 3, positive: false },
+  ]);
   assert.deepEqual(run.ious, [9 / 10, 1, 1, 1]);
   assert.equal(seen.length, 2);
 });
@@ -72,8 +96,15 @@ test('the magic-wand baseline: a positive click adds the wand region, a negative
   bright.forEach((b, i) => data.fill(b ? 250 : 10, 3 * i, 3 * i + 3));
   const segment = wandSegmenter(rgbaOf({ width, height, channels: 3, data }), 32);
   assert.deepEqual([...(await segment([{ x: 0, y: 0, positive: true }]))], [...bright]);
-  const both = await segment([{ x: 0, y: 0, positive: true }, { x: 4, y: 1, positive: true }]);
+  const both = await segment([
+    { x: 0, y: 0, positive: true },
+    { x: 4, y: 1, positive: true },
+  ]);
   assert.deepEqual([...both], new Array(10).fill(1));
-  const back = await segment([{ x: 0, y: 0, positive: true }, { x: 4, y: 1, positive: true }, { x: 1, y: 1, positive: false }]);
+  const back = await segment([
+    { x: 0, y: 0, positive: true },
+    { x: 4, y: 1, positive: true },
+    { x: 1, y: 1, positive: false },
+  ]);
   assert.deepEqual([...back], [...draw(['...##', '...##']).data]);
 });

@@ -77,7 +77,11 @@ for (const [name, zlib] of ZLIBS) {
     });
 
     it('reads one-pixel-wide and one-row images with every filter', () => {
-      for (const [w, h] of [[1, 9], [9, 1], [1, 1]]) {
+      for (const [w, h] of [
+        [1, 9],
+        [9, 1],
+        [1, 1],
+      ]) {
         const values = randomBytes(rng(w * 10 + h), w * h, 256);
         const png = pngWith(deflateSync(filteredRows(values, w, h, [0, 1, 2, 3, 4])), w, h, 3);
         assert.deepEqual(decodeAt(png).data, values, `${w}x${h}`);
@@ -93,7 +97,10 @@ for (const [name, zlib] of ZLIBS) {
 
     it('refuses image data that inflates to less or more than the header promises', () => {
       const raw = filteredRows(randomBytes(rng(5), W * H, 256), W, H, [0]);
-      assertDataError(() => decodeAt(pngWith(deflateSync(raw.subarray(0, raw.length - 1)), W, H, 0)), new RegExp(`inflates to ${raw.length - 1} bytes, less than the ${raw.length}`));
+      assertDataError(
+        () => decodeAt(pngWith(deflateSync(raw.subarray(0, raw.length - 1)), W, H, 0)),
+        new RegExp(`inflates to ${raw.length - 1} bytes, less than the ${raw.length}`),
+      );
       assertDataError(() => decodeAt(pngWith(deflateSync(raw.subarray(0, W + 1)), W, H, 0)), /less than the/);
       const longer = new Uint8Array(raw.length + 1);
       longer.set(raw);
@@ -115,7 +122,10 @@ for (const [name, zlib] of ZLIBS) {
       const other = decode(png);
       assert.deepEqual([other.width, other.height, other.depth, other.channels], [300, 41, 8, 1]);
       assert.deepEqual(other.data, mask.data);
-      assert.deepEqual(readChunks(png).map((c) => c.type), ['IHDR', 'PLTE', 'IDAT', 'IEND']);
+      assert.deepEqual(
+        readChunks(png).map((c) => c.type),
+        ['IHDR', 'PLTE', 'IDAT', 'IEND'],
+      );
     });
   });
 }

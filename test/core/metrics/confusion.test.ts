@@ -101,8 +101,14 @@ describe('ConfusionMatrix', () => {
     assert.equal(cm.at(0, 2), 1);
     assert.equal(cm.at(1, 2), 1);
     const s = computeScores(cm);
-    assert.deepEqual(s.classes.map((c) => c.predPixels), [0, 1]);
-    assert.deepEqual(s.classes.map((c) => c.gtPixels), [1, 2]);
+    assert.deepEqual(
+      s.classes.map((c) => c.predPixels),
+      [0, 1],
+    );
+    assert.deepEqual(
+      s.classes.map((c) => c.gtPixels),
+      [1, 2],
+    );
     assert.equal(s.pixelAccuracy, 1 / 3);
   });
 
@@ -157,7 +163,7 @@ describe('ConfusionMatrix', () => {
       const length = 200 + randInt(random, 2000);
       const gt = new Uint8Array(length);
       const pred = new Uint8Array(length);
-      for (let i = 0; i < length; ) {
+      for (let i = 0; i < length;) {
         const run = 1 + randInt(random, 60);
         const v = [0, 1, 2, 3, 255, 9, 200][randInt(random, 7)];
         gt.fill(v, i, i + run);
@@ -178,7 +184,7 @@ describe('ConfusionMatrix', () => {
     const whole = new ConfusionMatrix(10, 11);
     whole.accumulate(gt, pred);
     const merged = new ConfusionMatrix(10, 11);
-    for (let start = 0; start < gt.length; ) {
+    for (let start = 0; start < gt.length;) {
       const end = Math.min(gt.length, start + randInt(random, 900));
       const part = new ConfusionMatrix(10, 11);
       part.accumulate(gt.subarray(start, end), pred.subarray(start, end));

@@ -22,7 +22,11 @@ async function setup(t: Parameters<typeof tempDir>[0], count = 24) {
 
 /** The fields both evaluations share, as plain data. */
 const plain = (e: { scores: unknown; images: unknown; missing: unknown; problems: unknown; matrix: { toJSON(): unknown } }) => ({
-  scores: e.scores, images: e.images, missing: e.missing, problems: e.problems, matrix: e.matrix.toJSON(),
+  scores: e.scores,
+  images: e.images,
+  missing: e.missing,
+  problems: e.problems,
+  matrix: e.matrix.toJSON(),
 });
 
 test('a full run restricted to a split equals a fresh run over the split', async (t) => {
@@ -64,7 +68,10 @@ test('the cache survives a save and load through the FileSystem; other classes d
   assert.deepEqual(plain(second), plain(first));
   assert.equal((await loadMatrixCache(fs, path, settings.numClasses, settings.ignoreIndex, 'other')).size, 0);
   writeFile(path, '{"version":1,');
-  await assert.rejects(loadMatrixCache(fs, path, settings.numClasses, settings.ignoreIndex, cache.fingerprint), new RegExp(`^DataError: ${path}: not valid JSON`));
+  await assert.rejects(
+    loadMatrixCache(fs, path, settings.numClasses, settings.ignoreIndex, cache.fingerprint),
+    new RegExp(`^DataError: ${path}: not valid JSON`),
+  );
 });
 
 test('an unreadable prediction is a problem, retried on the next run, and does not poison the cache', async (t) => {
@@ -73,7 +80,10 @@ test('an unreadable prediction is a problem, retried on the next run, and does n
   const pairs = await datasetPairs(fs, index, { model: 'unet' });
   const cache = fresh();
   const e = await evaluateIncremental(pairs, cache, localScorer(fs, settings), { settings });
-  assert.deepEqual(e.problems.map((p) => p.kind), ['unreadable-mask']);
+  assert.deepEqual(
+    e.problems.map((p) => p.kind),
+    ['unreadable-mask'],
+  );
   assert.equal(cache.get(stems[0]), undefined);
   assert.deepEqual(plain(e), plain(await evaluateFresh(fs, pairs, settings)));
   const again = await evaluateIncremental(pairs, cache, localScorer(fs, settings), { settings, changed: new Set() });

@@ -9,7 +9,10 @@ import { NodeFileSystem } from '../../../src/node/nodeFileSystem';
 import { tempDir, writeFile } from '../dataset/fixtures';
 
 const fs = new NodeFileSystem();
-const classes = [{ id: 0, name: 'bg', color: [0, 0, 0] as [number, number, number] }, { id: 1, name: 'fg', color: [255, 0, 0] as [number, number, number] }];
+const classes = [
+  { id: 0, name: 'bg', color: [0, 0, 0] as [number, number, number] },
+  { id: 1, name: 'fg', color: [255, 0, 0] as [number, number, number] },
+];
 
 function scoresOf(gt: number[], pred: number[]) {
   const cm = new ConfusionMatrix(2);
@@ -19,9 +22,25 @@ function scoresOf(gt: number[], pred: number[]) {
 
 test('history round trip: records append, a recomputed version replaces its point, writes are atomic', async (t) => {
   const path = join(tempDir(t), '.seglab', 'miou-history.json');
-  const h1 = await modelHash([['a', 'x'], ['b', 'y']]);
-  assert.equal(h1, await modelHash([['b', 'y'], ['a', 'x']]), 'order-independent');
-  assert.notEqual(h1, await modelHash([['a', 'x'], ['b', 'z']]));
+  const h1 = await modelHash([
+    ['a', 'x'],
+    ['b', 'y'],
+  ]);
+  assert.equal(
+    h1,
+    await modelHash([
+      ['b', 'y'],
+      ['a', 'x'],
+    ]),
+    'order-independent',
+  );
+  assert.notEqual(
+    h1,
+    await modelHash([
+      ['a', 'x'],
+      ['b', 'z'],
+    ]),
+  );
   const r1 = historyRecord('unet', h1, 'all', scoresOf([0, 0, 1, 1], [0, 1, 1, 1]), 1, new Date('2026-01-01T00:00:00Z'));
   const r2 = historyRecord('unet', 'h2', 'all', scoresOf([0, 0, 1, 1], [0, 0, 1, 1]), 1, new Date('2026-01-02T00:00:00Z'));
   await appendHistory(fs, path, r1);

@@ -6,8 +6,18 @@ import { computeScores } from '../../../src/core/metrics/scores';
 
 const cm = new ConfusionMatrix(2);
 cm.accumulate(new Uint8Array([0, 0, 1, 1, 255]), new Uint8Array([0, 1, 1, 1, 0]));
-const classes = [{ id: 0, name: 'bg, "dark"', color: [0, 0, 0] as [number, number, number] }, { id: 1, name: 'fg|x', color: [1, 1, 1] as [number, number, number] }];
-const report = miouJson({ scores: computeScores(cm, classes), images: [{ name: 'a', miou: 0.5, pixelAccuracy: 0.75 }, { name: 'b', miou: null, pixelAccuracy: null }], missing: ['c'] });
+const classes = [
+  { id: 0, name: 'bg, "dark"', color: [0, 0, 0] as [number, number, number] },
+  { id: 1, name: 'fg|x', color: [1, 1, 1] as [number, number, number] },
+];
+const report = miouJson({
+  scores: computeScores(cm, classes),
+  images: [
+    { name: 'a', miou: 0.5, pixelAccuracy: 0.75 },
+    { name: 'b', miou: null, pixelAccuracy: null },
+  ],
+  missing: ['c'],
+});
 
 test('JSON has exactly the seglab miou --json keys', () => {
   assert.deepEqual(Object.keys(report), ['miou', 'pixelAccuracy', 'meanAccuracy', 'pixels', 'ignoredPixels', 'classes', 'images', 'missing']);

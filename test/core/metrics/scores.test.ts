@@ -8,14 +8,26 @@ describe('computeScores', () => {
   it('names classes from their definitions by id, else class_<id>', () => {
     const cm = new ConfusionMatrix(3);
     const s = computeScores(cm, [{ id: 1, name: 'road', color: [1, 2, 3] }]);
-    assert.deepEqual(s.classes.map((c) => c.name), ['class_0', 'road', 'class_2']);
-    assert.deepEqual(computeScores(cm, defaultClasses(3)).classes.map((c) => c.name), ['background', 'aeroplane', 'bicycle']);
+    assert.deepEqual(
+      s.classes.map((c) => c.name),
+      ['class_0', 'road', 'class_2'],
+    );
+    assert.deepEqual(
+      computeScores(cm, defaultClasses(3)).classes.map((c) => c.name),
+      ['background', 'aeroplane', 'bicycle'],
+    );
   });
 
   it('gives per-image scores from per-image matrices whose merge is the dataset score', () => {
     const images: [number[], number[]][] = [
-      [[0, 0, 1, 1], [0, 1, 1, 1]],
-      [[2, 2, 255, 0], [2, 0, 0, 0]],
+      [
+        [0, 0, 1, 1],
+        [0, 1, 1, 1],
+      ],
+      [
+        [2, 2, 255, 0],
+        [2, 0, 0, 0],
+      ],
     ];
     const dataset = new ConfusionMatrix(3);
     const perImage = images.map(([gt, pred]) => {
@@ -25,7 +37,10 @@ describe('computeScores', () => {
       return computeScores(cm);
     });
     // Image 1: class 0 IoU 1/2, class 1 IoU 2/3, class 2 absent.
-    assert.deepEqual(perImage[0].classes.map((c) => c.iou), [1 / 2, 2 / 3, null]);
+    assert.deepEqual(
+      perImage[0].classes.map((c) => c.iou),
+      [1 / 2, 2 / 3, null],
+    );
     assert.equal(perImage[0].miou, (1 / 2 + 2 / 3) / 2);
     const all = computeScores(dataset);
     assert.equal(all.pixels, 7);

@@ -20,11 +20,26 @@ const images = imageScores(
 );
 
 test('worst first by image mIoU, unscored images last', () => {
-  assert.deepEqual(rankWorst(images).map((i) => i.name), ['b', 'a', 'c', 'd']);
-  assert.deepEqual(rankWorst(images, { limit: 2 }).map((i) => i.name), ['b', 'a']);
+  assert.deepEqual(
+    rankWorst(images).map((i) => i.name),
+    ['b', 'a', 'c', 'd'],
+  );
+  assert.deepEqual(
+    rankWorst(images, { limit: 2 }).map((i) => i.name),
+    ['b', 'a'],
+  );
 });
 
 test('a class filter ranks by that class and keeps only images where it appears; a split keeps its names', () => {
-  assert.deepEqual(rankWorst(images, { classId: 1 }).map((i) => [i.name, i.classIou[1]]), [['a', 2 / 3], ['c', 1]]);
-  assert.deepEqual(rankWorst(images, { classId: 1, names: new Set(['c']) }).map((i) => i.name), ['c']);
+  assert.deepEqual(
+    rankWorst(images, { classId: 1 }).map((i) => [i.name, i.classIou[1]]),
+    [
+      ['a', 2 / 3],
+      ['c', 1],
+    ],
+  );
+  assert.deepEqual(
+    rankWorst(images, { classId: 1, names: new Set(['c']) }).map((i) => i.name),
+    ['c'],
+  );
 });

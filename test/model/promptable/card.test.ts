@@ -15,7 +15,13 @@ const parse = (v: unknown) => parsePromptableCard(JSON.stringify(v), PATH);
 test('a minimal SAM card gets SAM preprocessing and SAM tensor names', () => {
   const card = parse(minimal);
   assert.deepEqual(card.encoder.input, { name: 'image', layout: 'NCHW', dtype: 'float32', size: 1024, mean: SAM_MEAN, std: SAM_STD });
-  assert.deepEqual(card.decoder.inputs, { pointCoords: 'point_coords', pointLabels: 'point_labels', maskInput: 'mask_input', hasMaskInput: 'has_mask_input', origImSize: 'orig_im_size' });
+  assert.deepEqual(card.decoder.inputs, {
+    pointCoords: 'point_coords',
+    pointLabels: 'point_labels',
+    maskInput: 'mask_input',
+    hasMaskInput: 'has_mask_input',
+    origImSize: 'orig_im_size',
+  });
   assert.deepEqual(card.decoder.outputs, { masks: 'masks', scores: 'iou_predictions', lowResMasks: 'low_res_masks' });
   assert.deepEqual(card.embeddings, { image_embeddings: 'image_embeddings' });
   assert.ok(isPromptableCardJson(JSON.parse(formatPromptableCard(card))));
@@ -42,16 +48,26 @@ test('bad promptable cards are errors naming the card and the field', () => {
     [{ ...minimal, family: 'sam3' }, /family: expected one of "sam", got "sam3"/],
     [{ ...minimal, encoder: { file: '../enc.onnx', input: { name: 'image' } } }, /encoder\.file: expected a file name next to the card/],
     [{ ...minimal, encoder: { file: 'enc.onnx', input: { name: 'image', size: 1000.5 } } }, /encoder\.input\.size: expected a multiple of 4/],
-    [{ ...minimal, encoder: { file: 'enc.onnx', input: { name: 'image', layout: 'NHWC' } } }, /encoder\.input\.layout: expected one of "NCHW", "HWC", got "NHWC"/],
+    [
+      { ...minimal, encoder: { file: 'enc.onnx', input: { name: 'image', layout: 'NHWC' } } },
+      /encoder\.input\.layout: expected one of "NCHW", "HWC", got "NHWC"/,
+    ],
     [{ ...minimal, encoder: { file: 'enc.onnx', input: { name: 'image', std: [1, 0, 1] } } }, /encoder\.input\.std: expected three positive numbers/],
-    [{ ...minimal, encoder: { file: 'enc.onnx', input: { name: 'image', dtype: 'uint8', mean: SAM_MEAN } } }, /encoder\.input: a uint8 input takes the 0-255 pixels as they are/],
+    [
+      { ...minimal, encoder: { file: 'enc.onnx', input: { name: 'image', dtype: 'uint8', mean: SAM_MEAN } } },
+      /encoder\.input: a uint8 input takes the 0-255 pixels as they are/,
+    ],
     [{ ...minimal, encoder: { file: 'enc.onnx', input: {} } }, /encoder\.input\.name: expected a non-empty string/],
     [{ ...minimal, decoder: { file: 'dec.onnx', inputs: { points: 'p' } } }, /decoder\.inputs\.points: unknown role/],
     [{ ...minimal, decoder: { file: 'dec.onnx', sha256: 'ABC' } }, /decoder\.sha256: expected 64 lowercase hex digits/],
     [{ ...minimal, embeddings: {} }, /embeddings: expected \{"<decoder input>": "<encoder output>"/],
   ];
   for (const [raw, message] of cases) {
-    assert.throws(() => parse(raw), (e: unknown) => e instanceof DataError && e.path === PATH && message.test(e.message), JSON.stringify(raw));
+    assert.throws(
+      () => parse(raw),
+      (e: unknown) => e instanceof DataError && e.path === PATH && message.test(e.message),
+      JSON.stringify(raw),
+    );
   }
   assert.throws(() => parsePromptableCard('{', PATH), /\/models\/sam\.json: not valid JSON/);
 });

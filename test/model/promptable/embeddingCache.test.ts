@@ -1,7 +1,14 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { SAM_MEAN, SAM_STD, type EncoderInputSpec } from '../../../src/core/model/promptable/card';
-import { deserializeEmbeddings, EmbeddingCache, embeddingKey, evictions, serializeEmbeddings, type EmbeddingStore } from '../../../src/core/model/promptable/embeddingCache';
+import {
+  deserializeEmbeddings,
+  EmbeddingCache,
+  embeddingKey,
+  evictions,
+  serializeEmbeddings,
+  type EmbeddingStore,
+} from '../../../src/core/model/promptable/embeddingCache';
 import type { Embeddings } from '../../../src/core/model/promptable/predictor';
 
 const embeddings = (seed: number, floats = 6): Embeddings => ({

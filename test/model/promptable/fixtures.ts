@@ -16,7 +16,14 @@ export const BASE_SCORES = [0.5, 0.9, 0.7];
 export async function samTestCard(dir: string, extra: Record<string, unknown> = {}): Promise<string> {
   const models = await promptableModelsDir();
   for (const part of ['encoder', 'decoder']) copyFileSync(join(models, `sam_test.${part}.onnx`), join(dir, `sam_test.${part}.onnx`));
-  const card = { kind: 'promptable', family: 'sam', name: 'sam-test', encoder: { file: 'sam_test.encoder.onnx', input: { name: 'image' } }, decoder: { file: 'sam_test.decoder.onnx' }, ...extra };
+  const card = {
+    kind: 'promptable',
+    family: 'sam',
+    name: 'sam-test',
+    encoder: { file: 'sam_test.encoder.onnx', input: { name: 'image' } },
+    decoder: { file: 'sam_test.decoder.onnx' },
+    ...extra,
+  };
   const path = join(dir, 'sam_test.json');
   writeFileSync(path, JSON.stringify(card));
   return path;
@@ -49,7 +56,13 @@ export type Pt = [x: number, y: number, label: 0 | 1];
  * unless within r of a negative point. `uncertain` marks pixels within 0.01 of a boundary, where
  * float32 and float64 may disagree.
  */
-export function expectedMask(width: number, height: number, points: Pt[], r: number, box?: [number, number, number, number]): { mask: Uint8Array; uncertain: Uint8Array } {
+export function expectedMask(
+  width: number,
+  height: number,
+  points: Pt[],
+  r: number,
+  box?: [number, number, number, number],
+): { mask: Uint8Array; uncertain: Uint8Array } {
   const [nw, nh] = resized(width, height);
   const sx = nw / width;
   const sy = nh / height;

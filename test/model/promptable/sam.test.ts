@@ -13,7 +13,16 @@ test('samFrame rounds the short side as ResizeLongestSide does', () => {
 
 test('prompt points: x is the column, y the row, each scaled by its own axis; a padding point without a box', () => {
   const frame = samFrame(517, 301, 1024);
-  const p = promptTensors(frame, { points: [{ x: 100, y: 50, positive: true }, { x: 516, y: 300, positive: false }] }, 'req');
+  const p = promptTensors(
+    frame,
+    {
+      points: [
+        { x: 100, y: 50, positive: true },
+        { x: 516, y: 300, positive: false },
+      ],
+    },
+    'req',
+  );
   assert.equal(p.count, 3);
   const sx = 1024 / 517;
   const sy = 596 / 301;
@@ -65,10 +74,11 @@ test('encoderInput: resized to the frame, normalised, zero-padded bottom-right; 
   const data = t.data as Float32Array;
   for (let c = 0; c < 3; c++) {
     const v = ([200, 100, 50][c] - SAM_MEAN[c]) / SAM_STD[c];
-    for (let y = 0; y < 16; y++) for (let x = 0; x < 16; x++) {
-      const got = data[c * 256 + y * 16 + x];
-      assert.ok(Math.abs(got - (y < 8 ? v : 0)) < 1e-5, `c${c} (${x}, ${y}): ${got}`);
-    }
+    for (let y = 0; y < 16; y++)
+      for (let x = 0; x < 16; x++) {
+        const got = data[c * 256 + y * 16 + x];
+        assert.ok(Math.abs(got - (y < 8 ? v : 0)) < 1e-5, `c${c} (${x}, ${y}): ${got}`);
+      }
   }
   const hwc = encoderInput(image, { name: 'image', layout: 'HWC', dtype: 'uint8', size: 16, mean: [0, 0, 0], std: [1, 1, 1] });
   assert.deepEqual(hwc.dims, [16, 16, 3]);

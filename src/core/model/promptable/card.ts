@@ -68,12 +68,14 @@ function triple(v: unknown, field: string, path: string, positive: boolean): [nu
 }
 
 function oneOf<T extends string>(v: unknown, allowed: readonly T[], field: string, path: string): T {
-  if (!(allowed as readonly unknown[]).includes(v)) throw new ConfigError(path, `${field}: expected one of ${allowed.map((a) => `"${a}"`).join(', ')}, got ${show(v)}`);
+  if (!(allowed as readonly unknown[]).includes(v))
+    throw new ConfigError(path, `${field}: expected one of ${allowed.map((a) => `"${a}"`).join(', ')}, got ${show(v)}`);
   return v as T;
 }
 
 function sha(v: unknown, field: string, path: string): string | undefined {
-  if (v !== undefined && (typeof v !== 'string' || !/^[0-9a-f]{64}$/.test(v))) throw new ConfigError(path, `${field}: expected 64 lowercase hex digits, got ${show(v)}`);
+  if (v !== undefined && (typeof v !== 'string' || !/^[0-9a-f]{64}$/.test(v)))
+    throw new ConfigError(path, `${field}: expected 64 lowercase hex digits, got ${show(v)}`);
   return v;
 }
 
@@ -87,7 +89,8 @@ function fileName(v: unknown, field: string, path: string): string {
 function names<K extends string>(v: unknown, defaults: Record<K, string>, field: string, path: string): Record<K, string> {
   if (v === undefined) return { ...defaults };
   if (!isObject(v)) throw new ConfigError(path, `${field}: expected an object, got ${show(v)}`);
-  for (const key of Object.keys(v)) if (!(key in defaults)) throw new ConfigError(path, `${field}.${key}: unknown role (expected ${Object.keys(defaults).join(', ')})`);
+  for (const key of Object.keys(v))
+    if (!(key in defaults)) throw new ConfigError(path, `${field}.${key}: unknown role (expected ${Object.keys(defaults).join(', ')})`);
   const out = { ...defaults };
   for (const key of Object.keys(defaults) as K[]) if (v[key] !== undefined) out[key] = text(v[key], `${field}.${key}`, path);
   return out;
@@ -103,7 +106,10 @@ function parseEncoderInput(v: unknown, path: string): EncoderInputSpec {
   const mean = v.mean === undefined ? (dtype === 'uint8' ? [0, 0, 0] : SAM_MEAN) : triple(v.mean, 'encoder.input.mean', path, false);
   const std = v.std === undefined ? (dtype === 'uint8' ? [1, 1, 1] : SAM_STD) : triple(v.std, 'encoder.input.std', path, true);
   if (dtype === 'uint8' && (mean.some((m) => m !== 0) || std.some((s) => s !== 1))) {
-    throw new ConfigError(path, `encoder.input: a uint8 input takes the 0-255 pixels as they are (the model normalises them), so mean must be [0, 0, 0] and std [1, 1, 1], got ${show(mean)} / ${show(std)}`);
+    throw new ConfigError(
+      path,
+      `encoder.input: a uint8 input takes the 0-255 pixels as they are (the model normalises them), so mean must be [0, 0, 0] and std [1, 1, 1], got ${show(mean)} / ${show(std)}`,
+    );
   }
   return {
     name: text(v.name, 'encoder.input.name', path),
@@ -116,7 +122,8 @@ function parseEncoderInput(v: unknown, path: string): EncoderInputSpec {
 }
 
 function parseEmbeddings(v: unknown, path: string): Record<string, string> {
-  if (!isObject(v) || Object.keys(v).length === 0) throw new ConfigError(path, `embeddings: expected {"<decoder input>": "<encoder output>", ...}, got ${show(v)}`);
+  if (!isObject(v) || Object.keys(v).length === 0)
+    throw new ConfigError(path, `embeddings: expected {"<decoder input>": "<encoder output>", ...}, got ${show(v)}`);
   for (const [key, value] of Object.entries(v)) text(value, `embeddings.${key}`, path);
   return { ...(v as Record<string, string>) };
 }
@@ -140,7 +147,11 @@ export function parsePromptableCard(source: string, path: string): PromptableCar
     kind: PROMPTABLE_KIND,
     family,
     name,
-    encoder: { file: fileName(encoder.file, 'encoder.file', path), sha256: sha(encoder.sha256, 'encoder.sha256', path), input: parseEncoderInput(encoder.input, path) },
+    encoder: {
+      file: fileName(encoder.file, 'encoder.file', path),
+      sha256: sha(encoder.sha256, 'encoder.sha256', path),
+      input: parseEncoderInput(encoder.input, path),
+    },
     decoder: {
       file: fileName(decoder.file, 'decoder.file', path),
       sha256: sha(decoder.sha256, 'decoder.sha256', path),

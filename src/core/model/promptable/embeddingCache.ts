@@ -40,7 +40,9 @@ export const embeddingKey = (encoderSha256: string, spec: EncoderInputSpec, imag
 /** MAGIC, a little-endian u32 header length, the JSON header {width, height, tensors: [{name, dims}]}, padding to 4, float32 data. */
 export function serializeEmbeddings(e: Embeddings): Uint8Array {
   const names = Object.keys(e.tensors);
-  const header = new TextEncoder().encode(JSON.stringify({ width: e.width, height: e.height, tensors: names.map((name) => ({ name, dims: e.tensors[name].dims })) }));
+  const header = new TextEncoder().encode(
+    JSON.stringify({ width: e.width, height: e.height, tensors: names.map((name) => ({ name, dims: e.tensors[name].dims })) }),
+  );
   const start = Math.ceil((MAGIC.length + 4 + header.length) / 4) * 4;
   const floats = names.reduce((n, name) => n + e.tensors[name].data.length, 0);
   const out = new Uint8Array(start + floats * 4);

@@ -25,13 +25,22 @@ export interface PromptableLoaderDeps {
   createSession(bytes: Uint8Array, path: string): Promise<MultiSession>;
 }
 
-async function openPart(deps: PromptableLoaderDeps, cardPath: string, part: 'encoder' | 'decoder', card: PromptableCard): Promise<{ session: MultiSession; sha256: string }> {
+async function openPart(
+  deps: PromptableLoaderDeps,
+  cardPath: string,
+  part: 'encoder' | 'decoder',
+  card: PromptableCard,
+): Promise<{ session: MultiSession; sha256: string }> {
   const { file, sha256: expected } = card[part];
   const path = joinPath(dirName(cardPath), file);
   if ((await deps.fs.stat(path))?.type !== 'file') throw new ConfigError(cardPath, `${part}.file: ${path} does not exist`);
   const bytes = await deps.fs.readFile(path);
   const sha256 = await deps.sha256(bytes);
-  if (expected && expected !== sha256) throw new ConfigError(cardPath, `${part}.sha256 ${expected.slice(0, 12)}… does not match ${file} (${sha256.slice(0, 12)}…): the card was written for another export`);
+  if (expected && expected !== sha256)
+    throw new ConfigError(
+      cardPath,
+      `${part}.sha256 ${expected.slice(0, 12)}… does not match ${file} (${sha256.slice(0, 12)}…): the card was written for another export`,
+    );
   try {
     return { session: await deps.createSession(bytes, path), sha256 };
   } catch (error) {

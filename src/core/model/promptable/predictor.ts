@@ -52,18 +52,29 @@ export function checkPromptableIo(card: PromptableCard, cardPath: string, encode
     throw new ConfigError(cardPath, `encoder.input.name: ${card.encoder.file} has no input "${card.encoder.input.name}" (it has ${names(encoder.io.inputs)})`);
   }
   for (const [decoderInput, encoderOutput] of Object.entries(card.embeddings)) {
-    if (!has(encoder.io.outputs, encoderOutput)) throw new ConfigError(cardPath, `embeddings.${decoderInput}: ${card.encoder.file} has no output "${encoderOutput}" (it has ${names(encoder.io.outputs)})`);
-    if (!has(decoder.io.inputs, decoderInput)) throw new ConfigError(cardPath, `embeddings.${decoderInput}: ${card.decoder.file} has no input "${decoderInput}" (it has ${names(decoder.io.inputs)})`);
+    if (!has(encoder.io.outputs, encoderOutput))
+      throw new ConfigError(
+        cardPath,
+        `embeddings.${decoderInput}: ${card.encoder.file} has no output "${encoderOutput}" (it has ${names(encoder.io.outputs)})`,
+      );
+    if (!has(decoder.io.inputs, decoderInput))
+      throw new ConfigError(cardPath, `embeddings.${decoderInput}: ${card.decoder.file} has no input "${decoderInput}" (it has ${names(decoder.io.inputs)})`);
   }
   for (const [role, name] of Object.entries(card.decoder.inputs)) {
-    if (!has(decoder.io.inputs, name)) throw new ConfigError(cardPath, `decoder.inputs.${role}: ${card.decoder.file} has no input "${name}" (it has ${names(decoder.io.inputs)})`);
+    if (!has(decoder.io.inputs, name))
+      throw new ConfigError(cardPath, `decoder.inputs.${role}: ${card.decoder.file} has no input "${name}" (it has ${names(decoder.io.inputs)})`);
   }
   for (const [role, name] of Object.entries(card.decoder.outputs)) {
-    if (!has(decoder.io.outputs, name)) throw new ConfigError(cardPath, `decoder.outputs.${role}: ${card.decoder.file} has no output "${name}" (it has ${names(decoder.io.outputs)})`);
+    if (!has(decoder.io.outputs, name))
+      throw new ConfigError(cardPath, `decoder.outputs.${role}: ${card.decoder.file} has no output "${name}" (it has ${names(decoder.io.outputs)})`);
   }
   const fed = new Set([...Object.keys(card.embeddings), ...Object.values(card.decoder.inputs)]);
   const unfed = decoder.io.inputs.filter((t) => !fed.has(t.name)).map((t) => t.name);
-  if (unfed.length > 0) throw new ConfigError(cardPath, `decoder: ${card.decoder.file} needs inputs the card does not feed: ${unfed.join(', ')} (map them in "embeddings" or "decoder.inputs")`);
+  if (unfed.length > 0)
+    throw new ConfigError(
+      cardPath,
+      `decoder: ${card.decoder.file} needs inputs the card does not feed: ${unfed.join(', ')} (map them in "embeddings" or "decoder.inputs")`,
+    );
 }
 
 export async function encodeImage(card: PromptableCard, encoder: MultiSession, image: RgbImage): Promise<Embeddings> {
@@ -77,12 +88,20 @@ export async function encodeImage(card: PromptableCard, encoder: MultiSession, i
  * One prompt. `previous`: the low-resolution logits of the mask being refined (a candidate's
  * `lowRes`), or undefined for a first prompt. `source` names the prompt's origin in errors.
  */
-export async function decodePrompt(card: PromptableCard, decoder: MultiSession, embeddings: Embeddings, prompt: Prompt, previous: Float32Array | undefined, source: string): Promise<Selection> {
+export async function decodePrompt(
+  card: PromptableCard,
+  decoder: MultiSession,
+  embeddings: Embeddings,
+  prompt: Prompt,
+  previous: Float32Array | undefined,
+  source: string,
+): Promise<Selection> {
   const { width, height } = embeddings;
   const side = card.encoder.input.size / 4;
   const frame = samFrame(width, height, card.encoder.input.size);
   const p = promptTensors(frame, prompt, source);
-  if (previous && previous.length !== side * side) throw new DataError(source, `the previous mask has ${previous.length} low-resolution values, expected ${side}x${side}`);
+  if (previous && previous.length !== side * side)
+    throw new DataError(source, `the previous mask has ${previous.length} low-resolution values, expected ${side}x${side}`);
   const { inputs, outputs } = card.decoder;
   const feeds = {
     ...Object.fromEntries(Object.entries(embeddings.tensors).map(([name, t]) => [name, { type: 'float32' as const, ...t }])),
@@ -105,6 +124,8 @@ export async function decodePrompt(card: PromptableCard, decoder: MultiSession, 
   expect(masks, [1, k, height, width], `"${outputs.masks}" (masks at orig_im_size)`);
   expect(lowRes, [1, k, side, side], `"${outputs.lowResMasks}" (low_res_masks)`);
   const pixels = width * height;
-  const candidates = rankCandidates(scores.data, p.count).map((i) => candidate(masks.data, i, pixels, scores.data[i], lowRes.data.slice(i * side * side, (i + 1) * side * side)));
+  const candidates = rankCandidates(scores.data, p.count).map((i) =>
+    candidate(masks.data, i, pixels, scores.data[i], lowRes.data.slice(i * side * side, (i + 1) * side * side)),
+  );
   return { width, height, candidates };
 }

@@ -26,7 +26,8 @@ function encoderInputSpec(part: PromptablePart): EncoderInputSpec {
   const dtype = input.type === 'uint8' ? 'uint8' : input.type === 'float32' ? 'float32' : undefined;
   if (!dtype) throw new DataError(part.path, `input ${describe(input)}: expected float32 or uint8 pixels`);
   const side = (a: number | string | undefined, b: number | string | undefined) => {
-    if (typeof a === 'number' && typeof b === 'number' && a !== b) throw new DataError(part.path, `input ${describe(input)}: expected a square frame (SAM: 1024x1024)`);
+    if (typeof a === 'number' && typeof b === 'number' && a !== b)
+      throw new DataError(part.path, `input ${describe(input)}: expected a square frame (SAM: 1024x1024)`);
     return typeof a === 'number' ? a : typeof b === 'number' ? b : SAM_FRAME;
   };
   const identity = { mean: [0, 0, 0] as [number, number, number], std: [1, 1, 1] as [number, number, number] };
@@ -51,11 +52,15 @@ export function recogniseSam(name: string, encoder: PromptablePart, decoder: Pro
   const embeddings: Record<string, string> = {};
   for (const input of decoder.io.inputs.filter((t) => !roleInputs.includes(t.name))) {
     if (!has(encoder.io.outputs, input.name)) {
-      throw new DataError(decoder.path, `decoder input "${input.name}" is neither a prompt input nor an output of ${encoder.file} (its outputs: ${list(encoder.io.outputs)})`);
+      throw new DataError(
+        decoder.path,
+        `decoder input "${input.name}" is neither a prompt input nor an output of ${encoder.file} (its outputs: ${list(encoder.io.outputs)})`,
+      );
     }
     embeddings[input.name] = input.name;
   }
-  if (Object.keys(embeddings).length === 0) throw new DataError(decoder.path, `no decoder input takes an output of ${encoder.file} (its outputs: ${list(encoder.io.outputs)})`);
+  if (Object.keys(embeddings).length === 0)
+    throw new DataError(decoder.path, `no decoder input takes an output of ${encoder.file} (its outputs: ${list(encoder.io.outputs)})`);
   return {
     kind: PROMPTABLE_KIND,
     family: 'sam',
