@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
-import { commandRegistrar } from './commands/safeCommand';
+import { commandRegistrar, onDidReportFailure } from './commands/safeCommand';
 import { createConfig } from './commands/createConfig';
-import { exportLabels, importLabels } from './commands/convertLabels';
+import { exportLabels, importLabels, type ExportLabelsOptions, type ImportLabelsOptions } from './commands/convertLabels';
 import { OPEN_IMAGE_COMMAND, openImage, type OpenImageOptions } from './commands/openImage';
 import { openDataset } from './commands/openDataset';
 import { refresh } from './commands/refresh';
@@ -34,6 +34,8 @@ export interface SegLabApi {
   readonly models: ModelRegistry;
   /** "Train as you label". */
   readonly continuous?: ContinuousTraining;
+  /** Fires with the text of each error notification a failed SegLab command shows. */
+  readonly onDidReportFailure: vscode.Event<string>;
   /** Resolves once every load, discovery and validation started so far has finished, and the automatic model choice they led to. */
   whenIdle(): Promise<void>;
 }
@@ -54,8 +56,8 @@ export function activate(context: vscode.ExtensionContext): SegLabApi {
   context.subscriptions.push(
     command('seglab.openDataset', (folder?: vscode.Uri) => openDataset(registry, folder)),
     command('seglab.createConfig', (target?: Parameters<typeof createConfig>[2]) => createConfig(registry, log, target)),
-    command('seglab.importLabels', (target?: Parameters<typeof importLabels>[2]) => importLabels(registry, log, target)),
-    command('seglab.exportLabels', (target?: Parameters<typeof exportLabels>[2]) => exportLabels(registry, log, target)),
+    command('seglab.importLabels', (target?: Parameters<typeof importLabels>[2], options?: ImportLabelsOptions) => importLabels(registry, log, target, options)),
+    command('seglab.exportLabels', (target?: Parameters<typeof exportLabels>[2], options?: ExportLabelsOptions) => exportLabels(registry, log, target, options)),
     command('seglab.removeDataset', (target?: Parameters<typeof removeDataset>[1]) => removeDataset(registry, target)),
     command('seglab.refresh', (target?: Parameters<typeof refresh>[1]) => refresh(registry, target)),
     command(OPEN_IMAGE_COMMAND, (target?: Parameters<typeof openImage>[1], options?: OpenImageOptions) => openImage(editors, target, options)),
@@ -79,6 +81,7 @@ export function activate(context: vscode.ExtensionContext): SegLabApi {
     tree: view.provider,
     models: prelabel.models,
     continuous,
+    onDidReportFailure,
     whenIdle: async () => {
       await registry.whenIdle();
       await prelabel.models.whenIdle();

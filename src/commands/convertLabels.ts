@@ -4,6 +4,7 @@ import { indexSource, type LabelSource } from '../core/formats/source';
 import type { ConvertResult } from '../core/formats/writeItems';
 import { baseName, dirName } from '../core/paths';
 import type { DatasetRegistry } from '../dataset/datasetRegistry';
+import type { DatasetState } from '../dataset/datasetState';
 import type { TreeNode } from '../dataset/treeNodes';
 import { VscodeFileSystem } from '../dataset/vscodeFileSystem';
 import { pickDataset } from './pickDataset';
@@ -35,6 +36,38 @@ const EXPORTS = (): Array<FormatPick<TargetFormat>> => [
   { format: 'cvat', label: 'CVAT', description: 'Segmentation mask 1.1' },
   { format: 'plain', label: vscode.l10n.t('Plain'), description: 'images/, masks/, seglab.json' },
 ];
+
+/**
+ * Answers given with the command (`executeCommand('seglab.importLabels', target, { format, source,
+ * destination })`): each one given skips its question; without them the command asks.
+ */
+export interface ImportLabelsOptions {
+  format?: Exclude<SourceFormat, 'native'>;
+  /** The folder (COCO, Cityscapes, ADE20K) or JSON file (Label Studio) to import. */
+  source?: vscode.Uri;
+  /** The new dataset's folder: new or empty. */
+  destination?: vscode.Uri;
+}
+
+/** `executeCommand('seglab.exportLabels', dataset, { format, destination })`: as ImportLabelsOptions. */
+export interface ExportLabelsOptions {
+  format?: TargetFormat;
+  /** A new or empty folder. */
+  destination?: vscode.Uri;
+}
+
+/** The options object passed with the command; anything else VS Code passes (a tree's selection: an array) is none. */
+function given<O extends object>(options: O | undefined): O | Record<string, never> {
+  return typeof options === 'object' && options !== null && !Array.isArray(options) ? options : {};
+}
+
+/** The format given with the command, or the person's pick. */
+async function pickFormat<F, P extends FormatPick<F>>(picks: P[], given: F | undefined, placeHolder: string): Promise<P | undefined> {
+  if (given === undefined) return vscode.window.showQuickPick(picks, { placeHolder });
+  const pick = picks.find((p) => p.format === given);
+  if (!pick) throw new Error(`unknown format "${String(given)}"; one of ${picks.map((p) => p.format).join(', ')}`);
+  return pick;
+}
 
 /** A new folder for the result, chosen in a save dialog; it must not exist yet or be empty. */
 async function askDestination(near: vscode.Uri, name: string, title: string): Promise<vscode.Uri | undefined> {
@@ -80,56 +113,70 @@ function sameFileSystem(a: vscode.Uri, b: vscode.Uri): void {
   }
 }
 
-export async function importLabels(registry: DatasetRegistry, log: vscode.LogOutputChannel, target?: TreeNode | vscode.Uri): Promise<void> {
-  const picked = await vscode.window.showQuickPick(IMPORTS(), { placeHolder: vscode.l10n.t('Format of the labels to import') });
-  if (!picked) return;
-  const [src] =
-    (await vscode.window.showOpenDialog({
-      canSelectFolders: picked.folder,
-      canSelectFiles: !picked.folder,
-      filters: picked.folder ? undefined : { JSON: ['json'] },
-      title: vscode.l10n.t('Import {0} labels', picked.label),
-    })) ?? [];
-  if (!src) return;
+export async function importLabels(
+  registry: DatasetRegistry,
+  log: vscode.LogOutputChannel,
+  target?: TreeNode | vscode.Uri,
+  passed?: ImportLabelsOptions,
+): Promise<DatasetState | undefined> {
+  const options: ImportLabelsOptions = given(passed);
+  const picked = await pickFormat(IMPORTS(), options.format, vscode.l10n.t('Format of the labels to import'));
+  if (!picked) return undefined;
+  const [src] = options.source
+    ? [options.source]
+    : ((await vscode.window.showOpenDialog({
+        canSelectFolders: picked.folder,
+        canSelectFiles: !picked.folder,
+        filters: picked.folder ? undefined : { JSON: ['json'] },
+        title: vscode.l10n.t('Import {0} labels', picked.label),
+      })) ?? []);
+  if (!src) return undefined;
   // Beside the dataset the command was run on, else beside the source.
   const near = target && !(target instanceof vscode.Uri) && 'dataset' in target ? target.dataset.uri : src;
-  const dst = await askDestination(
-    vscode.Uri.joinPath(near, '..'),
-    `${baseName(src.path).replace(/\.json$/i, '')}-seglab`,
-    vscode.l10n.t('New dataset folder'),
-  );
-  if (!dst) return;
+  const dst =
+    options.destination ??
+    (await askDestination(vscode.Uri.joinPath(near, '..'), `${baseName(src.path).replace(/\.json$/i, '')}-seglab`, vscode.l10n.t('New dataset folder')));
+  if (!dst) return undefined;
   sameFileSystem(src, dst);
   const fs = new VscodeFileSystem(src);
   const result = await run(vscode.l10n.t('Importing {0} labels', picked.label), log, async (onProgress, signal) => {
     const source = await readSource(fs, src.path, picked.format);
     return writeTarget(fs, source, dst.path, 'plain', { onProgress, signal });
   });
-  if (!result) return;
+  if (!result) return undefined;
   log.info(`Imported ${src.toString()} (${picked.format}) into ${dst.toString()}`);
-  await registry.open(dst);
+  const dataset = await registry.open(dst);
   void vscode.window.showInformationMessage(vscode.l10n.t('SegLab: imported {0}.', summary(result, dst)));
+  return dataset;
 }
 
-export async function exportLabels(registry: DatasetRegistry, log: vscode.LogOutputChannel, target?: TreeNode | vscode.Uri): Promise<void> {
+export async function exportLabels(
+  registry: DatasetRegistry,
+  log: vscode.LogOutputChannel,
+  target?: TreeNode | vscode.Uri,
+  passed?: ExportLabelsOptions,
+): Promise<ConvertResult | undefined> {
+  const options: ExportLabelsOptions = given(passed);
   const dataset = await pickDataset(registry, target, vscode.l10n.t('Dataset to export'));
-  if (!dataset) return;
+  if (!dataset) return undefined;
   if (!dataset.index) {
     const reason = dataset.error?.message ?? vscode.l10n.t('it has not been read yet');
     void vscode.window.showErrorMessage(vscode.l10n.t('SegLab: cannot export {0}: {1}', dataset.name, reason));
-    return;
+    return undefined;
   }
-  const picked = await vscode.window.showQuickPick(EXPORTS(), { placeHolder: vscode.l10n.t('Format to export {0} to', dataset.name) });
-  if (!picked) return;
+  const picked = await pickFormat(EXPORTS(), options.format, vscode.l10n.t('Format to export {0} to', dataset.name));
+  if (!picked) return undefined;
   const parent = dataset.uri.with({ path: dirName(dataset.uri.path) });
-  const dst = await askDestination(parent, `${baseName(dataset.uri.path)}-${picked.format}`, vscode.l10n.t('New folder for the export'));
-  if (!dst) return;
+  const dst =
+    options.destination ?? (await askDestination(parent, `${baseName(dataset.uri.path)}-${picked.format}`, vscode.l10n.t('New folder for the export')));
+  if (!dst) return undefined;
   sameFileSystem(dataset.uri, dst);
   const source: LabelSource = indexSource(dataset.fs, dataset.index);
   const result = await run(vscode.l10n.t('Exporting {0} as {1}', dataset.name, picked.label), log, (onProgress, signal) =>
     writeTarget(dataset.fs, source, dst.path, picked.format, { onProgress, signal }),
   );
-  if (!result) return;
+  if (!result) return undefined;
   log.info(`Exported ${dataset.uri.toString()} (${picked.format}) to ${dst.toString()}`);
   void vscode.window.showInformationMessage(vscode.l10n.t('SegLab: exported {0}.', summary(result, dst)));
+  return result;
 }

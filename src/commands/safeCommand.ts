@@ -18,8 +18,14 @@ export function commandRegistrar(log: vscode.LogOutputChannel, also?: (error: un
     });
 }
 
+const failures = new vscode.EventEmitter<string>();
+/** The message of every failure reportFailure shows (for the extension tests, through SegLabApi). */
+export const onDidReportFailure: vscode.Event<string> = failures.event;
+
 /** A failure the person should see: its stack in the log, its message (naming the file when there is one) in a notification. */
 export function reportFailure(log: vscode.LogOutputChannel, what: string, error: unknown): void {
   log.error(`${what}: ${errorStack(error)}`);
-  void vscode.window.showErrorMessage(vscode.l10n.t('SegLab: {0}', errorMessage(error)));
+  const message = vscode.l10n.t('SegLab: {0}', errorMessage(error));
+  failures.fire(message);
+  void vscode.window.showErrorMessage(message);
 }

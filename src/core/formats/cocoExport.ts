@@ -11,7 +11,9 @@ import type { FileSystem } from '../fileSystem';
 import type { Mask } from '../mask/codec';
 import { joinPath } from '../paths';
 import { countsToString, encodeLabelMap, rleBox } from './cocoRle';
-import { imageSizeOf, type LabelItem, type LabelSource } from './source';
+import type { Problem } from '../errors';
+import { readImageSize } from '../mask/imageSize';
+import type { LabelItem, LabelSource } from './source';
 import { writeItems, type ConvertResult } from './writeItems';
 
 export interface CocoSegment {
@@ -63,17 +65,26 @@ export async function writeCoco(fs: FileSystem, source: LabelSource, dst: string
   const classIds = new Set(source.classes.map((c) => c.id));
   const records = new Map<LabelItem, Record>();
   const unknownValues: Array<[LabelItem, number[]]> = [];
+  const sizeMismatches: Problem[] = [];
   const result = await writeItems(
     source.items,
     async (item, mask) => {
-      await fs.writeFileAtomic(joinPath(dst, 'images', item.imageName), await fs.readFile(item.image));
-      const size = mask ?? (await imageSizeOf(fs, item.image));
+      const bytes = await fs.readFile(item.image);
+      await fs.writeFileAtomic(joinPath(dst, 'images', item.imageName), bytes);
+      // The image's own size: a mask of another size (a dataset problem) is left out, never written with its size as the image's.
+      const size = readImageSize(bytes, item.image);
+      if (mask && (mask.width !== size.width || mask.height !== size.height)) {
+        sizeMismatches.push({ path: item.image, kind: 'size-mismatch', message: `is ${size.width}x${size.height} but its mask is ${mask.width}x${mask.height}; mask left out of the COCO annotations` });
+        mask = undefined;
+      }
       const { segments, unknown } = mask ? semanticAnnotations(mask, classIds, source.ignoreIndex) : { segments: [], unknown: [] };
       if (unknown.length > 0) unknownValues.push([item, unknown]);
       records.set(item, { item, width: size.width, height: size.height, segments });
     },
     options,
   );
+  result.masks -= sizeMismatches.length;
+  result.problems.push(...sizeMismatches);
   for (const [item, values] of unknownValues) {
     result.problems.push({
       path: item.image,

@@ -7,7 +7,7 @@ import { countsToString } from '../../../src/core/formats/cocoRle';
 import { readSource, writeTarget } from '../../../src/core/formats/formats';
 import type { LabelSource } from '../../../src/core/formats/source';
 import { NodeFileSystem } from '../../../src/node/nodeFileSystem';
-import { makeVoc, pngImage, tempDir, writeFile } from '../dataset/fixtures';
+import { H, indexedMask, makeVoc, maskValues, pngImage, tempDir, W, writeFile } from '../dataset/fixtures';
 
 const fs = new NodeFileSystem();
 
@@ -188,5 +188,20 @@ describe('COCO out and back', () => {
       now.images.map((e) => [e.stem, e.splits, e.status]),
       was.images.map((e) => [e.stem, e.splits, e.status]),
     );
+  });
+
+  test('a mask whose size differs from its image is reported and left out; the image keeps its own size', async (t) => {
+    const dir = tempDir(t);
+    makeVoc(join(dir, 'voc'), [{ stem: 'a', ext: 'png' }, { stem: 'b', ext: 'png' }]);
+    writeFile(join(dir, 'voc', 'SegmentationClass', 'b.png'), indexedMask(W + 1, H, maskValues(W + 1, H, 21, 1)));
+    const coco = await writeTarget(fs, await readSource(fs, join(dir, 'voc'), 'native'), join(dir, 'coco'), 'coco');
+    assert.equal(coco.masks, 1);
+    assert.deepEqual(
+      coco.problems.map((p) => [p.path, p.kind]),
+      [[join(dir, 'voc', 'JPEGImages', 'b.png'), 'size-mismatch']],
+    );
+    const json = JSON.parse(readFileSync(join(dir, 'coco', 'annotations', 'stuff_default.json'), 'utf8'));
+    assert.deepEqual(json.images[1], { id: 2, file_name: 'b.png', width: W, height: H });
+    assert.ok(json.annotations.every((a: { image_id: number }) => a.image_id === 1));
   });
 });
