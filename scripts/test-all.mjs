@@ -4,6 +4,7 @@ import { spawn } from 'node:child_process';
 
 const stages = [
   ['lint', 'npm run lint'],
+  ['format', 'npm run format:check'],
   ['typecheck', 'npm run typecheck'],
   ['build', 'npm run build'],
   ['unit', 'npm run test:unit'],

@@ -43,9 +43,7 @@ export interface SegLabApi {
 export function activate(context: vscode.ExtensionContext): SegLabApi {
   useNodeZlib(); // masks in the editor, validation, conversion and training uploads
   const log = vscode.window.createOutputChannel('SegLab', { log: true });
-  const registry = new DatasetRegistry(context.workspaceState, log, (dataset, index, request) =>
-    validateInBackground(dataset, index, request, log),
-  );
+  const registry = new DatasetRegistry(context.workspaceState, log, (dataset, index, request) => validateInBackground(dataset, index, request, log));
   const view = createDatasetView(registry);
   context.subscriptions.push(log, registry, view.disposable);
   const trainingRuns = new TrainingRuns();
@@ -56,8 +54,12 @@ export function activate(context: vscode.ExtensionContext): SegLabApi {
   context.subscriptions.push(
     command('seglab.openDataset', (folder?: vscode.Uri) => openDataset(registry, folder)),
     command('seglab.createConfig', (target?: Parameters<typeof createConfig>[2]) => createConfig(registry, log, target)),
-    command('seglab.importLabels', (target?: Parameters<typeof importLabels>[2], options?: ImportLabelsOptions) => importLabels(registry, log, target, options)),
-    command('seglab.exportLabels', (target?: Parameters<typeof exportLabels>[2], options?: ExportLabelsOptions) => exportLabels(registry, log, target, options)),
+    command('seglab.importLabels', (target?: Parameters<typeof importLabels>[2], options?: ImportLabelsOptions) =>
+      importLabels(registry, log, target, options),
+    ),
+    command('seglab.exportLabels', (target?: Parameters<typeof exportLabels>[2], options?: ExportLabelsOptions) =>
+      exportLabels(registry, log, target, options),
+    ),
     command('seglab.removeDataset', (target?: Parameters<typeof removeDataset>[1]) => removeDataset(registry, target)),
     command('seglab.refresh', (target?: Parameters<typeof refresh>[1]) => refresh(registry, target)),
     command(OPEN_IMAGE_COMMAND, (target?: Parameters<typeof openImage>[1], options?: OpenImageOptions) => openImage(editors, target, options)),

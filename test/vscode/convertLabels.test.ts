@@ -106,7 +106,10 @@ describe('Import Labels and Export Labels', () => {
 
     const { classes, ignoreIndex } = config();
     const masks = join(destination.fsPath, 'masks');
-    assert.deepEqual(readdirSync(masks).sort(), goodMasks.map((s) => `${s}.png`));
+    assert.deepEqual(
+      readdirSync(masks).sort(),
+      goodMasks.map((s) => `${s}.png`),
+    );
     for (const stem of goodMasks) {
       // SegLab writes every mask as an indexed PNG with the class colours: the same bytes as it writes for the original.
       const original = maskOnDisk(stem);

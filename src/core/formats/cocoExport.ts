@@ -74,7 +74,11 @@ export async function writeCoco(fs: FileSystem, source: LabelSource, dst: string
       // The image's own size: a mask of another size (a dataset problem) is left out, never written with its size as the image's.
       const size = readImageSize(bytes, item.image);
       if (mask && (mask.width !== size.width || mask.height !== size.height)) {
-        sizeMismatches.push({ path: item.image, kind: 'size-mismatch', message: `is ${size.width}x${size.height} but its mask is ${mask.width}x${mask.height}; mask left out of the COCO annotations` });
+        sizeMismatches.push({
+          path: item.image,
+          kind: 'size-mismatch',
+          message: `is ${size.width}x${size.height} but its mask is ${mask.width}x${mask.height}; mask left out of the COCO annotations`,
+        });
         mask = undefined;
       }
       const { segments, unknown } = mask ? semanticAnnotations(mask, classIds, source.ignoreIndex) : { segments: [], unknown: [] };

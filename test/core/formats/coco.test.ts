@@ -192,7 +192,10 @@ describe('COCO out and back', () => {
 
   test('a mask whose size differs from its image is reported and left out; the image keeps its own size', async (t) => {
     const dir = tempDir(t);
-    makeVoc(join(dir, 'voc'), [{ stem: 'a', ext: 'png' }, { stem: 'b', ext: 'png' }]);
+    makeVoc(join(dir, 'voc'), [
+      { stem: 'a', ext: 'png' },
+      { stem: 'b', ext: 'png' },
+    ]);
     writeFile(join(dir, 'voc', 'SegmentationClass', 'b.png'), indexedMask(W + 1, H, maskValues(W + 1, H, 21, 1)));
     const coco = await writeTarget(fs, await readSource(fs, join(dir, 'voc'), 'native'), join(dir, 'coco'), 'coco');
     assert.equal(coco.masks, 1);
