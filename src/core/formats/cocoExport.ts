@@ -12,8 +12,7 @@ import type { Mask } from '../mask/codec';
 import { joinPath } from '../paths';
 import { countsToString, encodeLabelMap, rleBox } from './cocoRle';
 import type { Problem } from '../errors';
-import { readImageSize } from '../mask/imageSize';
-import type { LabelItem, LabelSource } from './source';
+import { maskOfImageSize, type LabelItem, type LabelSource } from './source';
 import { writeItems, type ConvertResult } from './writeItems';
 
 export interface CocoSegment {
@@ -71,16 +70,9 @@ export async function writeCoco(fs: FileSystem, source: LabelSource, dst: string
     async (item, mask) => {
       const bytes = await fs.readFile(item.image);
       await fs.writeFileAtomic(joinPath(dst, 'images', item.imageName), bytes);
-      // The image's own size: a mask of another size (a dataset problem) is left out, never written with its size as the image's.
-      const size = readImageSize(bytes, item.image);
-      if (mask && (mask.width !== size.width || mask.height !== size.height)) {
-        sizeMismatches.push({
-          path: item.image,
-          kind: 'size-mismatch',
-          message: `is ${size.width}x${size.height} but its mask is ${mask.width}x${mask.height}; mask left out of the COCO annotations`,
-        });
-        mask = undefined;
-      }
+      const { size, mask: fitting, problem } = maskOfImageSize(item, bytes, mask, 'COCO');
+      if (problem) sizeMismatches.push(problem);
+      mask = fitting;
       const { segments, unknown } = mask ? semanticAnnotations(mask, classIds, source.ignoreIndex) : { segments: [], unknown: [] };
       if (unknown.length > 0) unknownValues.push([item, unknown]);
       records.set(item, { item, width: size.width, height: size.height, segments });

@@ -13,7 +13,8 @@ import type { Mask } from '../mask/codec';
 import { joinPath } from '../paths';
 import { LABEL_CONFIG_FILE } from './labelStudioImport';
 import { encodeBrush, labelRuns } from './labelStudioRle';
-import type { LabelItem, LabelSource } from './source';
+import type { Problem } from '../errors';
+import { maskOfImageSize, type LabelItem, type LabelSource } from './source';
 import { writeItems, type ConvertResult } from './writeItems';
 
 const FROM_NAME = 'label';
@@ -29,7 +30,7 @@ export function labelConfig(classes: readonly ClassDef[]): string {
 
 /** One brushlabels result per class present; values that are neither a class nor ignore are returned apart. */
 export function brushResults(mask: Mask, classes: readonly ClassDef[], ignoreIndex: number): { results: unknown[]; unknown: number[] } {
-  const { width, height, data } = mask;
+  const { width, height, data } = mask; // the image's size too: maskOfImageSize left out masks of another size
   const runs = labelRuns(data);
   const present = new Uint8Array(256);
   for (let k = 0; k < runs.count; k++) present[runs.values[k]] = 1;
@@ -63,11 +64,15 @@ export async function writeLabelStudio(fs: FileSystem, source: LabelSource, dst:
   await fs.createDirectory(joinPath(dst, 'images'));
   const tasks = new Map<LabelItem, unknown>();
   const unknownValues: Array<[LabelItem, number[]]> = [];
+  const sizeMismatches: Problem[] = [];
   const result = await writeItems(
     source.items,
-    async (item, mask) => {
-      await fs.writeFileAtomic(joinPath(dst, 'images', item.imageName), await fs.readFile(item.image));
+    async (item, labels) => {
+      const bytes = await fs.readFile(item.image);
+      await fs.writeFileAtomic(joinPath(dst, 'images', item.imageName), bytes);
       const data = { image: `/data/local-files/?d=images/${encodeURIComponent(item.imageName)}` };
+      const { mask, problem } = maskOfImageSize(item, bytes, labels, 'Label Studio');
+      if (problem) sizeMismatches.push(problem);
       if (!mask) {
         tasks.set(item, { data });
         return;
@@ -78,6 +83,8 @@ export async function writeLabelStudio(fs: FileSystem, source: LabelSource, dst:
     },
     options,
   );
+  result.masks -= sizeMismatches.length;
+  result.problems.push(...sizeMismatches);
   for (const [item, values] of unknownValues) {
     result.problems.push({
       path: item.image,

@@ -81,6 +81,23 @@ export async function expectImageSize(fs: FileSystem, image: string, width: numb
   }
 }
 
+/**
+ * The image's own size, and its mask when the two agree: an exporter writes a mask of another size
+ * (a dataset problem) nowhere, and never gives the image the mask's size. The problem names the image.
+ */
+export function maskOfImageSize(item: LabelItem, imageBytes: Uint8Array, mask: Mask | undefined, format: string): MaskForImage {
+  const size = readImageSize(imageBytes, item.image);
+  if (!mask || (mask.width === size.width && mask.height === size.height)) return { size, mask };
+  const message = `is ${size.width}x${size.height} but its mask is ${mask.width}x${mask.height}; mask left out of the ${format} annotations`;
+  return { size, mask: undefined, problem: { path: item.image, kind: 'size-mismatch', message } };
+}
+
+export interface MaskForImage {
+  size: { width: number; height: number };
+  mask: Mask | undefined;
+  problem?: Problem;
+}
+
 /** Sorted names of the files or folders in `folder` (hidden ones left out); [] when it does not exist. */
 export async function listNames(fs: FileSystem, folder: string, type: 'file' | 'directory'): Promise<string[]> {
   if ((await fs.stat(folder))?.type !== 'directory') return [];

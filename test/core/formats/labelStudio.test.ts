@@ -8,7 +8,7 @@ import { parseLabelConfig } from '../../../src/core/formats/labelStudioImport';
 import { encodeBrush, labelRuns } from '../../../src/core/formats/labelStudioRle';
 import type { LabelSource } from '../../../src/core/formats/source';
 import { NodeFileSystem } from '../../../src/node/nodeFileSystem';
-import { makeVoc, pngImage, tempDir, writeFile } from '../dataset/fixtures';
+import { H, indexedMask, makeVoc, maskValues, pngImage, tempDir, W, writeFile } from '../dataset/fixtures';
 
 const fs = new NodeFileSystem();
 
@@ -141,5 +141,25 @@ describe('Label Studio out and back', () => {
     const files = (root: string) => Object.fromEntries(readdirSync(root).map((n) => [n, readFileSync(join(root, n)).toString('base64')]));
     assert.deepEqual(files(join(dir, 'back', 'masks')), files(join(dir, 'plain', 'masks')));
     assert.deepEqual((await loadDataset(fs, join(dir, 'back'))).config.classes, (await loadDataset(fs, join(dir, 'plain'))).config.classes);
+  });
+
+  test('a mask whose size differs from its image is reported and left out of the tasks', async (t) => {
+    const dir = tempDir(t);
+    makeVoc(join(dir, 'voc'), [
+      { stem: 'a', ext: 'png' },
+      { stem: 'b', ext: 'png' },
+    ]);
+    writeFile(join(dir, 'voc', 'SegmentationClass', 'b.png'), indexedMask(W + 1, H, maskValues(W + 1, H, 21, 1)));
+    const ls = await writeTarget(fs, await readSource(fs, join(dir, 'voc'), 'native'), join(dir, 'ls'), 'labelstudio');
+    assert.equal(ls.masks, 1);
+    assert.deepEqual(
+      ls.problems.map((p) => [p.path, p.kind]),
+      [[join(dir, 'voc', 'JPEGImages', 'b.png'), 'size-mismatch']],
+    );
+    const tasks = JSON.parse(readFileSync(join(dir, 'ls', 'tasks.json'), 'utf8'));
+    assert.equal(tasks[1].annotations, undefined);
+    assert.ok(
+      tasks[0].annotations[0].result.every((r: { original_width: number; original_height: number }) => r.original_width === W && r.original_height === H),
+    );
   });
 });
