@@ -10,6 +10,8 @@ from typing import Dict, List, Optional, Tuple
 import numpy as np
 from PIL import Image
 
+from .config_rules import ConfigProblem, check_config
+
 IMAGE_EXTS = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp")
 
 
@@ -88,6 +90,10 @@ def load_config(root: str) -> DatasetConfig:
         raise DatasetError(path, f"invalid JSON: {e}")
     if not isinstance(raw, dict):
         raise DatasetError(path, "expected a JSON object")
+    try:
+        check_config(raw)
+    except ConfigProblem as e:
+        raise DatasetError(path, str(e))
     classes_raw = raw.get("classes")
     if not isinstance(classes_raw, list) or not classes_raw:
         raise DatasetError(path, '"classes" must be a non-empty list')

@@ -56,6 +56,25 @@ def test_bad_inputs_name_the_file(tmp_path):
         load_config(root)
 
 
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ({"ignoreindex": 0}, 'unknown key "ignoreindex"'),  # a misspelt key would silently change what masks mean
+        ({"classes": [{"id": 0, "name": "bg", "colour": [0, 0, 0]}]}, 'classes\\[0\\]: unknown key "colour"'),
+        ({"imagesDir": 123}, "imagesDir: expected a non-empty relative path"),
+    ],
+)
+def test_the_trainer_reads_seglab_json_as_the_cli_does(tmp_path, change, message):
+    root = make_dataset(str(tmp_path / "d"), count=2, size=16)
+    path = os.path.join(root, "seglab.json")
+    with open(path) as f:
+        config = json.load(f)
+    with open(path, "w") as f:
+        json.dump({**config, **change}, f)
+    with pytest.raises(DatasetError, match=f"seglab.json: {message}"):
+        load_config(root)
+
+
 def test_augmentation_keeps_image_and_mask_aligned(dataset):
     cfg = load_config(dataset)
     data = InMemoryImages(labeled_samples(dataset, cfg), cfg, max_short=64, stacked=True)

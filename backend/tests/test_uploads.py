@@ -185,7 +185,7 @@ def test_a_seglab_json_nested_thousands_deep_is_a_422(service, tmp_path):
 
 def test_seglab_json_keys_are_the_typescript_lists():
     """The CLI's rule lives in src/core/dataset/config.ts: the service must accept and refuse the same keys."""
-    from seglab_trainer.service.upload_checks import CLASS_KEYS, CONFIG_KEYS
+    from seglab_trainer.config_rules import CLASS_KEYS, CONFIG_KEYS
 
     path = os.path.join(os.path.dirname(__file__), "..", "..", "src", "core", "dataset", "config.ts")
     with open(path, encoding="utf-8") as f:

@@ -7,15 +7,13 @@ from __future__ import annotations
 import json
 import os
 import struct
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Dict, List, Optional, Tuple
 
 from PIL import Image
 
+from ..config_rules import ConfigProblem, check_config
 from ..dataset import DatasetConfig, DatasetError, Sample, read_mask
 
-#: seglab.json's keys and a class's keys: src/core/dataset/config.ts rejects any other (a test compares the lists)
-CONFIG_KEYS = ("name", "classes", "ignoreIndex", "imagesDir", "masksDir", "predictionsDir", "splits")
-CLASS_KEYS = ("id", "name", "color")
 MAX_CONFIG_BYTES = 1 << 20
 #: Pillow's own decompression-bomb limit: the trainer could not read a larger image
 MAX_PIXELS = Image.MAX_IMAGE_PIXELS or 89_478_485
@@ -23,10 +21,6 @@ PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 PNG_COLOR_TYPES = {0: "grayscale", 2: "RGB", 3: "indexed", 4: "grayscale + alpha", 6: "RGBA"}
 #: problems listed in a 422's detail (all are in its `files`)
 SHOWN = 20
-
-
-class ConfigProblem(ValueError):
-    pass
 
 
 def check_config_text(data: bytes) -> None:
@@ -40,44 +34,7 @@ def check_config_text(data: bytes) -> None:
         raise ConfigProblem(f"not valid JSON: {str(e)[:200]}")
     if not isinstance(raw, dict):
         raise ConfigProblem("expected a JSON object")
-    _known(raw, CONFIG_KEYS, f'unknown key "{{}}" (known keys: {", ".join(CONFIG_KEYS)})')
-    if "name" in raw and not _text(raw["name"]):
-        raise ConfigProblem(f"name: expected a non-empty string, got {_show(raw['name'])}")
-    classes = raw.get("classes")
-    for i, c in enumerate(classes if isinstance(classes, list) else []):
-        if isinstance(c, dict):
-            _known(c, CLASS_KEYS, f'classes[{i}]: unknown key "{{}}" (expected id, name, color)')
-    for key in ("imagesDir", "masksDir", "predictionsDir"):
-        if key in raw:
-            _relative_path(raw[key], key)
-    splits = raw.get("splits", {})
-    if not isinstance(splits, dict):
-        raise ConfigProblem(f'splits: expected an object {{"<split name>": "<list file>"}}, got {_show(splits)}')
-    for name, file in splits.items():
-        if name.strip() == "":
-            raise ConfigProblem("splits: a split name is empty")
-        _relative_path(file, f"splits.{name}")
-
-
-def _relative_path(value: Any, field: str) -> None:
-    """The type check of config.ts's relativePath (whether it stays inside the dataset is load_config's);
-    NUL is refused here because no file system path can hold it."""
-    if not _text(value) or "\0" in value:
-        raise ConfigProblem(f"{field}: expected a non-empty relative path, got {_show(value)}")
-
-
-def _known(obj: Dict[str, Any], keys: Tuple[str, ...], message: str) -> None:
-    unknown = [k for k in obj if k not in keys]
-    if unknown:
-        raise ConfigProblem(message.format(unknown[0]))
-
-
-def _text(v: Any) -> bool:
-    return isinstance(v, str) and v.strip() != ""
-
-
-def _show(v: Any) -> str:
-    return json.dumps(v)[:200]
+    check_config(raw)
 
 
 def png_header(path: str) -> Tuple[int, int, int, int]:
