@@ -11,9 +11,8 @@ import type { FileSystem } from '../fileSystem';
 import type { Mask } from '../mask/codec';
 import { joinPath } from '../paths';
 import { countsToString, encodeLabelMap, rleBox } from './cocoRle';
-import type { Problem } from '../errors';
-import { maskOfImageSize, type LabelItem, type LabelSource } from './source';
-import { writeItems, type ConvertResult } from './writeItems';
+import type { LabelItem, LabelSource } from './source';
+import { exportWithImages, type ConvertResult } from './writeItems';
 
 export interface CocoSegment {
   category_id: number;
@@ -59,35 +58,21 @@ function cocoJson(source: LabelSource, records: readonly Record[], imageIds: Map
 
 export async function writeCoco(fs: FileSystem, source: LabelSource, dst: string, options: ProgressOptions = {}): Promise<ConvertResult> {
   await ensureEmptyFolder(fs, dst);
-  await fs.createDirectory(joinPath(dst, 'images'));
   await fs.createDirectory(joinPath(dst, 'annotations'));
   const classIds = new Set(source.classes.map((c) => c.id));
   const records = new Map<LabelItem, Record>();
-  const unknownValues: Array<[LabelItem, number[]]> = [];
-  const sizeMismatches: Problem[] = [];
-  const result = await writeItems(
-    source.items,
-    async (item, mask) => {
-      const bytes = await fs.readFile(item.image);
-      await fs.writeFileAtomic(joinPath(dst, 'images', item.imageName), bytes);
-      const { size, mask: fitting, problem } = maskOfImageSize(item, bytes, mask, 'COCO');
-      if (problem) sizeMismatches.push(problem);
-      mask = fitting;
+  const result = await exportWithImages(
+    fs,
+    source,
+    dst,
+    'COCO',
+    (item, mask, size) => {
       const { segments, unknown } = mask ? semanticAnnotations(mask, classIds, source.ignoreIndex) : { segments: [], unknown: [] };
-      if (unknown.length > 0) unknownValues.push([item, unknown]);
       records.set(item, { item, width: size.width, height: size.height, segments });
+      return unknown;
     },
     options,
   );
-  result.masks -= sizeMismatches.length;
-  result.problems.push(...sizeMismatches);
-  for (const [item, values] of unknownValues) {
-    result.problems.push({
-      path: item.image,
-      kind: 'unknown-values',
-      message: `mask values ${values.join(', ')} are no class; left out of the COCO annotations`,
-    });
-  }
 
   // Ids in item order, whatever order the items finished in.
   const ordered = source.items.map((item) => records.get(item)!);

@@ -13,9 +13,8 @@ import type { Mask } from '../mask/codec';
 import { joinPath } from '../paths';
 import { LABEL_CONFIG_FILE } from './labelStudioImport';
 import { encodeBrush, labelRuns } from './labelStudioRle';
-import type { Problem } from '../errors';
-import { maskOfImageSize, type LabelItem, type LabelSource } from './source';
-import { writeItems, type ConvertResult } from './writeItems';
+import type { LabelItem, LabelSource } from './source';
+import { exportWithImages, type ConvertResult } from './writeItems';
 
 const FROM_NAME = 'label';
 const TO_NAME = 'image';
@@ -61,37 +60,24 @@ export function brushResults(mask: Mask, classes: readonly ClassDef[], ignoreInd
 
 export async function writeLabelStudio(fs: FileSystem, source: LabelSource, dst: string, options: ProgressOptions = {}): Promise<ConvertResult> {
   await ensureEmptyFolder(fs, dst);
-  await fs.createDirectory(joinPath(dst, 'images'));
   const tasks = new Map<LabelItem, unknown>();
-  const unknownValues: Array<[LabelItem, number[]]> = [];
-  const sizeMismatches: Problem[] = [];
-  const result = await writeItems(
-    source.items,
-    async (item, labels) => {
-      const bytes = await fs.readFile(item.image);
-      await fs.writeFileAtomic(joinPath(dst, 'images', item.imageName), bytes);
+  const result = await exportWithImages(
+    fs,
+    source,
+    dst,
+    'Label Studio',
+    (item, mask) => {
       const data = { image: `/data/local-files/?d=images/${encodeURIComponent(item.imageName)}` };
-      const { mask, problem } = maskOfImageSize(item, bytes, labels, 'Label Studio');
-      if (problem) sizeMismatches.push(problem);
       if (!mask) {
         tasks.set(item, { data });
-        return;
+        return [];
       }
       const { results, unknown } = brushResults(mask, source.classes, source.ignoreIndex);
-      if (unknown.length > 0) unknownValues.push([item, unknown]);
       tasks.set(item, { data, annotations: [{ result: results }] });
+      return unknown;
     },
     options,
   );
-  result.masks -= sizeMismatches.length;
-  result.problems.push(...sizeMismatches);
-  for (const [item, values] of unknownValues) {
-    result.problems.push({
-      path: item.image,
-      kind: 'unknown-values',
-      message: `mask values ${values.join(', ')} are no class; left out of the Label Studio tasks`,
-    });
-  }
   const json = `[\n${source.items.map((item) => JSON.stringify(tasks.get(item))).join(',\n')}\n]\n`;
   await fs.writeFileAtomic(joinPath(dst, 'tasks.json'), new TextEncoder().encode(json));
   await fs.writeFileAtomic(joinPath(dst, LABEL_CONFIG_FILE), new TextEncoder().encode(labelConfig(source.classes)));

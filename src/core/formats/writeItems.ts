@@ -1,8 +1,10 @@
 /** The loop every exporter shares: items a few at a time, masks loaded with their failures reported. */
 import { DataError, type Problem } from '../errors';
 import { forEachLimited, type ProgressOptions } from '../dataset/forEachLimited';
+import type { FileSystem } from '../fileSystem';
 import type { Mask } from '../mask/codec';
-import type { LabelItem } from './source';
+import { joinPath } from '../paths';
+import { maskOfImageSize, type LabelItem, type LabelSource } from './source';
 
 export interface ConvertResult {
   images: number;
@@ -37,5 +39,46 @@ export async function writeItems(
     },
     options,
   );
+  return result;
+}
+
+/**
+ * The loop of the exporters that copy each image into `dst/images` and describe its labels beside it
+ * (COCO, Label Studio). `describe` gets the image's own size and its mask (undefined when unlabeled,
+ * or when the mask's size differs: that is reported) and returns the mask values that are no class,
+ * which are reported too.
+ */
+export async function exportWithImages(
+  fs: FileSystem,
+  source: LabelSource,
+  dst: string,
+  format: string,
+  describe: (item: LabelItem, mask: Mask | undefined, size: { width: number; height: number }) => number[],
+  options: ProgressOptions,
+): Promise<ConvertResult> {
+  await fs.createDirectory(joinPath(dst, 'images'));
+  const sizeMismatches: Problem[] = [];
+  const unknownValues: Array<[LabelItem, number[]]> = [];
+  const result = await writeItems(
+    source.items,
+    async (item, labels) => {
+      const bytes = await fs.readFile(item.image);
+      await fs.writeFileAtomic(joinPath(dst, 'images', item.imageName), bytes);
+      const { size, mask, problem } = maskOfImageSize(item, bytes, labels, format);
+      if (problem) sizeMismatches.push(problem);
+      const unknown = describe(item, mask, size);
+      if (unknown.length > 0) unknownValues.push([item, unknown]);
+    },
+    options,
+  );
+  result.masks -= sizeMismatches.length;
+  result.problems.push(...sizeMismatches);
+  for (const [item, values] of unknownValues) {
+    result.problems.push({
+      path: item.image,
+      kind: 'unknown-values',
+      message: `mask values ${values.join(', ')} are no class; left out of the ${format} annotations`,
+    });
+  }
   return result;
 }
