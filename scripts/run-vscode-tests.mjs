@@ -128,7 +128,7 @@ async function inCodeServer() {
     outfile: join(out, 'tools.mjs'),
     format: 'esm',
   });
-  const { toolsPaths, ensureTools, freePort, startCodeServer, writeUserSettings, QUIET_SETTINGS } = await import(join(out, 'tools.mjs'));
+  const { toolsPaths, ensureTools, freePort, startCodeServer, writeUserSettings, QUIET_SETTINGS, CHROMIUM_ARGS } = await import(join(out, 'tools.mjs'));
   const tools = ensureTools(toolsPaths(process.env.SEGLAB_TOOLS_DIR ?? join(root, '.tools')));
   const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
   if (!existsSync(chromiumPath)) {
@@ -155,14 +155,7 @@ async function inCodeServer() {
     timeout: 30_000,
     // The patched page counts as a public address space; without this, Chromium refuses its
     // WebSocket to 127.0.0.1 (local network access checks).
-    args: [
-      '--no-sandbox',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-      '--disable-features=LocalNetworkAccessChecks',
-    ],
+    args: [...CHROMIUM_ARGS, '--disable-features=LocalNetworkAccessChecks'],
   });
   try {
     stopRunning = () => browser.close().finally(() => server.stop());

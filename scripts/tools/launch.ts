@@ -6,6 +6,13 @@ import { dirname, join } from 'node:path';
 import type { Tools } from './codeServer';
 import { configArgs } from './config';
 
+/** Debian's Chromium, or SEGLAB_CHROMIUM. */
+export const CHROMIUM_PATH = process.env.SEGLAB_CHROMIUM ?? '/usr/bin/chromium';
+/** Flags that let Chromium run headless as root here without reaching for the network. */
+export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+/** WebGPU headless, on the CPU through SwiftShader (slow: correctness only). */
+export const WEBGPU_ARGS = ['--enable-unsafe-webgpu', '--use-webgpu-adapter=swiftshader', '--enable-features=Vulkan'];
+
 export interface CodeServerOptions {
   tools: Tools;
   port: number;

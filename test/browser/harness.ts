@@ -12,9 +12,9 @@ import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { ENGLISH_STRINGS } from './englishStrings';
 
-/** Debian's Chromium, or SEGLAB_CHROMIUM. */
-export const CHROMIUM_PATH = process.env.SEGLAB_CHROMIUM ?? '/usr/bin/chromium';
-export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../scripts/tools/launch';
+
+export { CHROMIUM_ARGS, CHROMIUM_PATH };
 
 /** Bundles webview/maskEditor/main.ts the way scripts/build.mjs does, in memory. */
 export async function buildBundle(): Promise<string> {

@@ -10,11 +10,20 @@ import { join, resolve } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { MARKER_FILE, generateDemoDataset, planDemo, type DemoSummary } from '../../scripts/demo/generate';
 import { ensureTools } from '../../scripts/tools/codeServer';
-import { QUIET_SETTINGS, freePort, installExtension, startCodeServer, writeUserSettings, type RunningCodeServer } from '../../scripts/tools/launch';
+import {
+  CHROMIUM_ARGS,
+  CHROMIUM_PATH,
+  QUIET_SETTINGS,
+  WEBGPU_ARGS,
+  freePort,
+  installExtension,
+  startCodeServer,
+  writeUserSettings,
+  type RunningCodeServer,
+} from '../../scripts/tools/launch';
 
 export const repoRoot = resolve(__dirname, '..', '..');
 export const artifactsRoot = join(repoRoot, '.test-artifacts', 'e2e');
-const chromiumPath = process.env.SEGLAB_CHROMIUM ?? '/usr/bin/chromium';
 
 /**
  * Generous but bounded: on 2 cores shared with other builds, a cold workbench took up to 10 s
@@ -76,9 +85,6 @@ async function freshDataset(root: string): Promise<DemoSummary> {
   return { root, ...planDemo(JSON.parse(readFileSync(join(root, MARKER_FILE), 'utf8')).count) };
 }
 
-/** Chromium flags that give WebGPU headless, on the CPU through SwiftShader (slow: correctness only). */
-const WEBGPU_ARGS = ['--enable-unsafe-webgpu', '--use-webgpu-adapter=swiftshader', '--enable-features=Vulkan'];
-
 export interface WorkbenchOptions {
   /** Launch Chromium with WebGPU on SwiftShader (other scenarios run without WebGPU). */
   webgpu?: boolean;
@@ -113,16 +119,9 @@ export async function withWorkbench(scenario: string, fn: (wb: Workbench) => Pro
     server = await startCodeServer({ tools, port: await freePort(), ...dirs, folder: dataset.root, logFile });
     lap('code-server up');
     browser = await chromium.launch({
-      executablePath: chromiumPath,
+      executablePath: CHROMIUM_PATH,
       timeout: 30_000,
-      args: [
-        '--no-sandbox',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-        ...(options.webgpu ? WEBGPU_ARGS : []),
-      ],
+      args: [...CHROMIUM_ARGS, ...(options.webgpu ? WEBGPU_ARGS : [])],
     });
     page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
     page.setDefaultTimeout(TIMEOUT.ui);

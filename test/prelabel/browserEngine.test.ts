@@ -10,6 +10,7 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import { CHROMIUM_ARGS, CHROMIUM_PATH, WEBGPU_ARGS } from '../../scripts/tools/launch';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -19,17 +20,8 @@ import { ORT_WEB_FILES } from '../../webview/prelabel/engine';
 import { COMPAT_MODELS, COMPAT_SIZES, compatImage, wrongPixels } from '../model/compatModels';
 import { MODEL_KINDS, readReferences, testModelsDir, type References } from '../model/testModels';
 
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = [
-  '--no-sandbox',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--enable-unsafe-webgpu',
-  '--use-webgpu-adapter=swiftshader',
-  '--enable-features=Vulkan',
-];
+const CHROMIUM = CHROMIUM_PATH;
+const ARGS = [...CHROMIUM_ARGS, ...WEBGPU_ARGS];
 const CSP = "default-src 'none'; connect-src 'self'; script-src 'self' 'wasm-unsafe-eval'";
 const PAGE = `<!DOCTYPE html><html><head><meta http-equiv="Content-Security-Policy" content="${CSP}"></head><body><script type="module" src="/entry.js"></script></body></html>`;
 const WEBGPU_KINDS = ['unet', 'segformer'];
