@@ -123,6 +123,12 @@ def read_dataset(args):
     samples = labeled_samples(args.data, cfg)
     if not samples:
         raise DatasetError(os.path.join(args.data, cfg.masks_dir), "no image has a mask: nothing to train on")
+    if args.export_sigmoid and cfg.num_classes != 2:  # refused before training, not after it
+        raise DatasetError(
+            os.path.join(args.data, "seglab.json"),
+            f"--export-sigmoid needs exactly 2 classes (background and foreground), the dataset has {cfg.num_classes}: "
+            "drop --export-sigmoid or train on a two-class dataset",
+        )
     return (cfg, samples, *split_samples(args.data, cfg, samples))
 
 
@@ -165,8 +171,8 @@ def new_run(args, cfg, samples, data, model, device: torch.device, rank: int, wo
     spe = steps_per_epoch(len(data[0]), args.batch_size, world)
     budget = Budget(args.epochs, args.minutes, args.patience, args.started)
     warmup = args.warmup_steps
-    if warmup is None:  # 10 % of the steps; a run without an epoch count warms up over its first epoch
-        warmup = min(spe * args.epochs // 10 if args.epochs else spe, 200)
+    if warmup is None:  # 10 % of the steps; a run whose length a time budget decides warms up over its first epoch
+        warmup = min(spe * args.epochs // 10 if args.epochs and not args.minutes else spe, 200)
     return Run(
         args=args,
         cfg=cfg,
@@ -344,6 +350,7 @@ def export_best(run: Run, ended_by: str) -> None:
             final=best_state["history"][-1]["val"],
             training=training,
         ),
+        sigmoid=args.export_sigmoid,
     )
     run.progress("exported", onnx="model.onnx", card="model.json", sha256=card["sha256"], check=card["onnx"]["check"])
 

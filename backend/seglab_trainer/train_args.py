@@ -139,3 +139,8 @@ def add_run_args(g) -> None:
     )
     g.add_argument("--log-every", type=int, default=10, help="write a step line every N steps")
     g.add_argument("--no-export", action="store_true", help="skip the ONNX export and model card")
+    g.add_argument(
+        "--export-sigmoid",
+        action="store_true",
+        help='export a two-class model as one channel with a "sigmoid" card (the dataset must have 2 classes)',
+    )

@@ -6,8 +6,10 @@ import onnx
 import pytest
 import torch
 
+from seglab_trainer import train
 from seglab_trainer.export import BinarySigmoidHead, export_model_dir
 from seglab_trainer.models import build_model
+from tests.synthetic import make_dataset
 
 CLASSES = [{"id": 0, "name": "background", "color": [0, 0, 0]}, {"id": 1, "name": "cell", "color": [1, 2, 3]}]
 
@@ -42,3 +44,11 @@ def test_sigmoid_export_needs_two_classes(tmp_path):
             fields(CLASSES + [{"id": 2, "name": "x"}]),
             sigmoid=True,
         )
+
+
+def test_train_export_sigmoid_on_three_classes_is_refused_before_training(tmp_path, capsys):
+    root = make_dataset(str(tmp_path / "ds"), count=4, size=32)
+    argv = ["--data", root, "--out", str(tmp_path / "out"), "--arch", "unet", "--epochs", "1", "--export-sigmoid"]
+    assert train.run(argv + ["--device", "cpu"]) == 2
+    assert "--export-sigmoid needs exactly 2 classes" in capsys.readouterr().err
+    assert not (tmp_path / "out" / "last.pt").exists()

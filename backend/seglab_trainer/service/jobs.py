@@ -245,6 +245,8 @@ class JobManager:
                 argv += [flag, str(p[key])]
         if p.get("reducedTail") is not None:
             argv.append("--reduced-tail" if p["reducedTail"] else "--no-reduced-tail")
+        if p.get("sigmoid"):
+            argv.append("--export-sigmoid")
         if job["resume"]:
             argv += ["--resume", os.path.join(out, "last.pt")]
         elif job["initJob"]:

@@ -30,6 +30,13 @@ def job_or_404(manager: JobManager, job_id: str) -> dict:
 def _check_request(req: JobRequest, manager: JobManager, store: DatasetStore) -> None:
     if not store.exists(req.dataset):
         raise HTTPException(404, f"no dataset {req.dataset}")
+    classes = (store.get(req.dataset) or {}).get("classes", [])
+    if req.sigmoid and len(classes) != 2:
+        raise HTTPException(
+            422,
+            f"sigmoid: a sigmoid export needs a dataset with exactly 2 classes (background and foreground), dataset "
+            f"{req.dataset[:12]}… has {len(classes)}: set sigmoid to false or upload a two-class dataset",
+        )
     if req.device is not None and req.device not in manager.devices:
         raise HTTPException(422, f"device {req.device} is not one of {', '.join(manager.devices)}")
     if req.initJob is not None:

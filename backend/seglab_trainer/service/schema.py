@@ -53,6 +53,10 @@ class JobRequest(BaseModel):
     widthMult: Optional[float] = Field(None, gt=0, le=4, description="deeplabv3plus + mobilenet_v3_large (default 1.0)")
     reducedTail: Optional[bool] = Field(None, description="deeplabv3plus + mobilenet_v3_large (default false)")
     backboneBnMomentum: Optional[float] = Field(None, gt=0, le=1, description="deeplabv3plus (default 0.1)")
+    sigmoid: bool = Field(
+        False,
+        description='export the model as one sigmoid channel with a "sigmoid" card; the dataset must have 2 classes',
+    )
     initJob: Optional[str] = Field(None, max_length=32, description="start from the model of this succeeded job")
     device: Optional[str] = Field(None, max_length=64, description="one of /v1/health's device names")
 
