@@ -30,6 +30,8 @@ export interface JobParams {
   widthMult?: number | null;
   reducedTail?: boolean | null;
   backboneBnMomentum?: number | null;
+  /** Export the model as one sigmoid channel (`output.kind: "sigmoid"`); the dataset must have 2 classes. */
+  sigmoid?: boolean;
   initJob?: string | null;
   device?: string | null;
 }

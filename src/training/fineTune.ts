@@ -10,6 +10,7 @@ import type { ModelCard } from '../core/model/card';
 import { downloadModel, originOf, type StoredModel } from './downloadModel';
 import { describeEvent, followJob, type ProgressEvent } from './events';
 import { packageDataset, splitLabeled } from './packageDataset';
+import { formatDuration, RunClock } from '../core/training/runTime';
 
 export type Phase = 'package' | 'upload' | 'queued' | 'train' | 'download';
 
@@ -20,8 +21,8 @@ export interface FineTuneHooks {
   progress?(phase: Phase, fraction: number, message: string): void;
   /** Called once the job exists (so the caller can offer to cancel it). */
   onJob?(job: JobRecord): void;
-  /** Each progress event of the job (the mIoU view draws its curves from them). */
-  onEvent?(e: ProgressEvent): void;
+  /** Each progress event of the job (the mIoU view draws its curves from them), with the run's clock after it. */
+  onEvent?(e: ProgressEvent, clock: RunClock): void;
   signal?: AbortSignal;
 }
 
@@ -57,20 +58,27 @@ export async function submitJob(
   return job;
 }
 
-/** Follows a job to its end, turning events into log lines and progress; returns the final record. */
+/**
+ * Follows a job to its end, turning events into log lines and progress (with the time left, from
+ * the job's measured pace, once two step lines are in); returns the final record.
+ */
 export function watchJob(client: TrainingClient, job: JobRecord, hooks: FineTuneHooks = {}): Promise<JobRecord> {
   hooks.progress?.('queued', 0, `Job ${job.id.slice(0, 8)} ${job.state}`);
+  const clock = new RunClock();
   return followJob(
     client,
     job.id,
     (e: ProgressEvent) => {
-      hooks.onEvent?.(e);
+      clock.event(e);
+      hooks.onEvent?.(e, clock);
       const line = describeEvent(e);
       if (line) hooks.log?.(line);
+      const left = clock.secondsLeft();
+      const eta = left === undefined ? '' : ` · ≈ ${formatDuration(left)} left`;
       if (e.type === 'step' && e.totalSteps) {
-        hooks.progress?.('train', (e.step ?? 0) / e.totalSteps, `Epoch ${String(e.epoch)}: loss ${typeof e.loss === 'number' ? e.loss.toFixed(3) : '?'}`);
+        hooks.progress?.('train', Number.NaN, `Epoch ${String(e.epoch)}: loss ${typeof e.loss === 'number' ? e.loss.toFixed(3) : '?'}${eta}`);
       } else if (e.type === 'epoch') {
-        hooks.progress?.('train', Number.NaN, `Epoch ${String(e.epoch)}: val mIoU ${typeof e.val?.miou === 'number' ? e.val.miou.toFixed(3) : '?'}`);
+        hooks.progress?.('train', Number.NaN, `Epoch ${String(e.epoch)}: val mIoU ${typeof e.val?.miou === 'number' ? e.val.miou.toFixed(3) : '?'}${eta}`);
       }
     },
     hooks.signal,
@@ -93,6 +101,22 @@ export async function fineTune(
   const model = await downloadModel(client, job.id, fs, index.root, modelName, hooks.signal);
   hooks.log?.(`model stored as ${model.onnxPath} (+ ${model.cardPath})`);
   return { job, model };
+}
+
+/**
+ * `seglab.training.exportSigmoid`: a two-class dataset's model is exported as one sigmoid channel. Any other
+ * dataset is refused here, before packaging, rather than trained into an export the user did not ask for.
+ */
+export function sigmoidExport(index: DatasetIndex, on: boolean): Pick<JobParams, 'sigmoid'> {
+  if (!on) return {};
+  const n = index.config.classes.length;
+  if (n !== 2) {
+    throw new TrainingError(
+      `${index.root}: the setting seglab.training.exportSigmoid is on, but the dataset has ${n} classes; a sigmoid export needs exactly 2 ` +
+        '(background and foreground): turn the setting off to export the usual one-channel-per-class model',
+    );
+  }
+  return { sigmoid: true };
 }
 
 const ARCH_KEYS = ['arch', 'backbone', 'unetBase', 'unetDepth', 'asppChannels', 'decoderChannels', 'widthMult', 'reducedTail', 'backboneBnMomentum'] as const;

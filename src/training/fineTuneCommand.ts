@@ -1,6 +1,8 @@
 /**
- * "SegLab: Fine-tune Model…": asks architecture, epochs and image size, runs fineTune.ts's steps
- * in a cancellable progress notification (Cancel cancels the job on the backend), stores the
+ * "SegLab: Fine-tune Model…": asks architecture, budget (5 minutes / 20 minutes / 1 hour / a number
+ * of epochs) and crop size, saying which device of the backend will train; runs fineTune.ts's steps
+ * in a cancellable progress notification (Cancel cancels the job on the backend) that shows the time
+ * left once the job's pace is measured and warns of a CPU run that would take long; stores the
  * model in the dataset's models/, makes it active and offers to pre-label the rest.
  */
 import * as vscode from 'vscode';
@@ -9,11 +11,12 @@ import type { DatasetRegistry } from '../dataset/datasetRegistry';
 import type { DatasetState } from '../dataset/datasetState';
 import type { TreeNode } from '../dataset/treeNodes';
 import { readCard } from '../core/model/load';
+import { BUDGET_EPOCH_CAP, BUDGET_MINUTES, cpuOnly, describeDevices, formatDuration, LONG_CPU_RUN_SECONDS } from '../core/training/runTime';
 import type { ModelRegistry } from '../prelabel/modelRegistry';
 import { TrainingError, type JobParams, type JobRecord, type TrainingClient } from './client';
 import { downloadModel } from './downloadModel';
-import { startingPoint, submitJob, watchJob, type FineTuneHooks } from './fineTune';
-import { clientFor, requireTrust } from './settings';
+import { sigmoidExport, startingPoint, submitJob, watchJob, type FineTuneHooks } from './fineTune';
+import { clientFor, exportSigmoid, requireTrust } from './settings';
 import type { TrainingRuns } from './trainingRuns';
 
 interface ArchChoice extends vscode.QuickPickItem {
@@ -50,15 +53,36 @@ async function archChoices(client: TrainingClient, models: ModelRegistry | undef
   return [first, ...ARCHS];
 }
 
-async function askParams(client: TrainingClient, models: ModelRegistry | undefined): Promise<Omit<JobParams, 'dataset'> | undefined> {
-  const arch = await vscode.window.showQuickPick(await archChoices(client, models), { placeHolder: vscode.l10n.t('Architecture to fine-tune') });
-  if (!arch) return undefined;
+/** A time budget (the run keeps its best epoch within it) or, with "Epochs…", a number of epochs. */
+async function askBudget(devices: string, cpu: boolean): Promise<Pick<JobParams, 'epochs' | 'minutes'> | undefined> {
+  const minutes = BUDGET_MINUTES.map((m) => ({
+    label: m < 60 ? vscode.l10n.t('{0} minutes', m) : vscode.l10n.t('{0} hour', m / 60),
+    description: m === BUDGET_MINUTES[0] && cpu ? vscode.l10n.t('suits a CPU') : undefined,
+    budget: { epochs: BUDGET_EPOCH_CAP, minutes: m } as Pick<JobParams, 'epochs' | 'minutes'> | undefined,
+  }));
+  const epochsItem = { label: vscode.l10n.t('Epochs…'), description: vscode.l10n.t('a number of epochs, however long they take'), budget: undefined };
+  const picked = await vscode.window.showQuickPick([...minutes, epochsItem], {
+    placeHolder: vscode.l10n.t('Training budget: the best epoch within it is kept; the backend trains on {0}', devices),
+  });
+  if (!picked) return undefined;
+  if (picked.budget) return picked.budget;
   const epochs = await vscode.window.showInputBox({
-    prompt: vscode.l10n.t('Epochs'),
+    prompt: vscode.l10n.t('Epochs (the backend trains on {0})', devices),
     value: '20',
     validateInput: (v) => (/^\d+$/.test(v) && +v >= 1 && +v <= 10000 ? undefined : vscode.l10n.t('A whole number from 1 to 10000')),
   });
-  if (!epochs) return undefined;
+  return epochs ? { epochs: Number(epochs) } : undefined;
+}
+
+async function askParams(client: TrainingClient, models: ModelRegistry | undefined): Promise<Omit<JobParams, 'dataset'> | undefined> {
+  const health = await client.health();
+  const devices = describeDevices(health.devices);
+  const arch = await vscode.window.showQuickPick(await archChoices(client, models), {
+    placeHolder: vscode.l10n.t('Architecture to fine-tune on {0}', devices),
+  });
+  if (!arch) return undefined;
+  const budget = await askBudget(devices, cpuOnly(health.devices));
+  if (!budget) return undefined;
   // Auto leaves the crop to the trainer, which sizes it from the training images (never upscaling small ones).
   const auto = { label: vscode.l10n.t('Auto'), description: vscode.l10n.t('from the training images (default)'), imageSize: undefined };
   const size = await vscode.window.showQuickPick(
@@ -68,7 +92,7 @@ async function askParams(client: TrainingClient, models: ModelRegistry | undefin
     },
   );
   if (!size) return undefined;
-  return { ...arch.params, epochs: Number(epochs), ...(size.imageSize ? { imageSize: size.imageSize } : {}) };
+  return { ...arch.params, ...budget, ...(size.imageSize ? { imageSize: size.imageSize } : {}) };
 }
 
 /** Follows a job (or submits one first) in a cancellable notification; Cancel asks the backend to cancel it. */
@@ -93,6 +117,8 @@ export function followInProgress(
           (e: unknown) => output.error(String(e)),
         );
       });
+      // A CPU run given epochs rather than a time budget: warned about once, when its pace says it will take long.
+      const longRun = { unbudgetedCpu: false, warned: false };
       const hooks: FineTuneHooks = {
         signal: controller.signal,
         log: (line) => output.info(line),
@@ -100,7 +126,14 @@ export function followInProgress(
           current = j;
           runs.start(j);
         },
-        onEvent: (e) => current && runs.event(current.id, e),
+        onEvent: (e, clock) => {
+          if (current) runs.event(current.id, e);
+          if (e.type === 'start') longRun.unbudgetedCpu = e.device === 'cpu' && typeof e.minutes !== 'number';
+          const projected = clock.projectedSeconds();
+          if (!longRun.unbudgetedCpu || longRun.warned || projected === undefined || projected <= LONG_CPU_RUN_SECONDS || !current) return;
+          longRun.warned = true;
+          void warnLongRun(client, output, current, projected);
+        },
         // Messages only: the phases (packaging, upload, epochs) have no common scale for one bar.
         progress: (_phase, fraction, message) =>
           progress.report({ message: Number.isFinite(fraction) ? `${message} (${Math.round(fraction * 100)} %)` : message }),
@@ -120,6 +153,21 @@ export function followInProgress(
       }
     },
   );
+}
+
+/** The measured pace says the run will take long on this CPU: offers to cancel it (a time budget or a GPU suits better). */
+async function warnLongRun(client: TrainingClient, output: vscode.LogOutputChannel, job: JobRecord, projected: number): Promise<void> {
+  output.warn(`job ${job.id}: at its measured pace the run takes about ${formatDuration(projected)} on the CPU`);
+  const cancel = vscode.l10n.t('Cancel Job');
+  const choice = await vscode.window.showWarningMessage(
+    vscode.l10n.t(
+      'SegLab: at its measured pace this training run takes about {0} on the CPU. Cancel it and fine-tune with a time budget (5 or 20 minutes), or on a backend with a GPU?',
+      formatDuration(projected),
+    ),
+    cancel,
+    vscode.l10n.t('Keep Training'),
+  );
+  if (choice === cancel) output.info(`job ${(await client.cancel(job.id)).id}: cancel requested after the long-run warning`);
 }
 
 /** Downloads a succeeded job's model into the dataset, activates it, offers pre-labeling. */
@@ -167,10 +215,12 @@ export async function fineTuneCommand(
   if (!dataset || !index) return;
   const labeled = index.images.filter((e) => e.mask).length;
   if (labeled === 0) throw new TrainingError(`${dataset.uri.fsPath}: no labeled images (images with a mask) to train on`);
+  const sigmoid = sigmoidExport(index, exportSigmoid()); // before any question: a dataset it cannot apply to is refused
   const client = await clientFor(secrets);
   if (!(await checkBackend(client))) return;
-  const params = await askParams(client, models);
-  if (!params) return;
+  const asked = await askParams(client, models);
+  if (!asked) return;
+  const params = { ...asked, ...sigmoid };
   output.show(true);
   output.info(`fine-tuning on ${dataset.name} (${labeled} labeled images) at ${client.baseUrl}: ${JSON.stringify(params)}`);
   const job = await followInProgress(client, output, runs, (hooks) => submitJob(client, dataset.fs, index, params, hooks));

@@ -22,6 +22,11 @@ export function pythonPath(): string {
   return setting('training.python', 'python3');
 }
 
+/** `seglab.training.exportSigmoid`: Fine-tune Model… exports a two-class model as one sigmoid channel. */
+export function exportSigmoid(): boolean {
+  return vscode.workspace.getConfiguration('seglab.training').get<boolean>('exportSigmoid', false);
+}
+
 export function getToken(secrets: vscode.SecretStorage): Thenable<string | undefined> {
   return secrets.get(TOKEN_KEY);
 }

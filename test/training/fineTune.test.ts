@@ -23,7 +23,7 @@ import { TrainingClient, TrainingError, type JobParams } from '../../src/trainin
 import { curvesFromCard } from '../../src/training/curves';
 import { verifyDownload } from '../../src/training/downloadModel';
 import { startBackendProcess } from '../../src/training/backendProcess';
-import { fineTune, startingPoint, submitJob, watchJob } from '../../src/training/fineTune';
+import { fineTune, sigmoidExport, startingPoint, submitJob, watchJob } from '../../src/training/fineTune';
 import { CLASSES, freePort, makeShapesDataset, PYTHON, serviceUnavailable, startService, type Service } from './fixtures';
 
 const fs = new NodeFileSystem();
@@ -143,6 +143,18 @@ describe('training client', { skip: unavailable }, () => {
     delete noHash.sha256;
     await assert.rejects(verifyDownload(new TextEncoder().encode(JSON.stringify(noHash)), onnx, 'job'), /sha256: missing/);
     assert.ok(!existsSync(join(root, 'models', 'tuned-2.onnx')));
+  });
+
+  test('a sigmoid export (seglab.training.exportSigmoid) needs 2 classes: refused by the extension and by the service', async () => {
+    assert.deepEqual(sigmoidExport(index, false), {});
+    assert.throws(() => sigmoidExport(index, true), /exportSigmoid is on, but the dataset has 3 classes; a sigmoid export needs exactly 2/);
+    const binary = { ...index, config: { ...index.config, classes: CLASSES.slice(0, 2) } };
+    assert.deepEqual(sigmoidExport(binary, true), { sigmoid: true });
+    const client = new TrainingClient(service.url, service.token);
+    await assert.rejects(
+      submitJob(client, fs, index, { ...TINY, epochs: 1, sigmoid: true }),
+      (e: unknown) => e instanceof TrainingError && e.status === 422 && /exactly 2 classes .* has 3: set sigmoid to false/.test(e.message),
+    );
   });
 
   test('cancelling a running job ends its event stream with state cancelled', async () => {
