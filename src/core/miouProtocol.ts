@@ -71,6 +71,8 @@ export interface ResultsMessage {
   images: RankedImage[];
   /** This dataset's history, oldest first. */
   history: HistoryRecord[];
+  /** How the model's classes were mapped onto the dataset's, as `seglab miou` says it; absent when the predictions do not record it. */
+  classMapping?: string;
   /** ISO date; how long the update took; how many pairs were read again. */
   computedAt: string;
   seconds: number;
@@ -176,6 +178,8 @@ export interface MiouViewStrings {
     training: string;
     /** {0} model, {1} split, {2} time, {3} seconds, {4} pairs read again. */
     updated: string;
+    /** {0} the class mapping, in `seglab miou`'s words. */
+    classMapping: string;
     /** {0} done, {1} total. */
     computing: string;
     /** {0} why. */

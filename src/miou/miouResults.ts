@@ -13,6 +13,9 @@ import type { HistoryRecord } from '../core/metrics/history';
 import { imageScores, rankWorst } from '../core/metrics/worstImages';
 import { MIOU_PROTOCOL_VERSION, MiouMessageType, type EmptyReason, type MiouChoices, type MiouSelection, type ResultsMessage } from '../core/miouProtocol';
 import type { ProgressOptions } from '../core/dataset/forEachLimited';
+import { describeMapping } from '../core/model/classMapping';
+import { readManifest } from '../core/model/manifest';
+import { joinPath } from '../core/paths';
 
 export const ALL_SPLITS = 'all';
 
@@ -75,10 +78,20 @@ export async function evaluateDataset(
   return evaluateIncremental(await datasetPairs(fs, index, { model }), cache, scorer, { ...options, settings: settingsOf(index) });
 }
 
+/**
+ * How the model's classes became the dataset's in `model`'s predictions, in the words `seglab miou` prints;
+ * undefined when the folder's manifest does not record it (predictions not written by SegLab's pre-labeling).
+ */
+export async function predictionMapping(fs: FileSystem, index: DatasetIndex, model: string): Promise<string | undefined> {
+  const { mapping } = await readManifest(fs, joinPath(index.root, index.config.predictionsDir, model), model, '');
+  return mapping && Array.isArray(mapping.classes) ? describeMapping(mapping, index.config) : undefined;
+}
+
 export interface ResultsContext {
   selection: MiouSelection;
   choices: MiouChoices;
   history: HistoryRecord[];
+  classMapping?: string;
   seconds: number;
   date?: Date;
 }
@@ -113,6 +126,7 @@ export function resultsMessage(
     matrix: { numClasses: e.matrix.numClasses, counts: Array.from(e.matrix.counts) },
     images: rankWorst(imageScores(e.perImage, index.config.classes)),
     history: ctx.history,
+    ...(ctx.classMapping ? { classMapping: ctx.classMapping } : {}),
     computedAt: (ctx.date ?? new Date()).toISOString(),
     seconds: ctx.seconds,
     rescored: full.rescored,

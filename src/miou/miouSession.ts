@@ -21,7 +21,7 @@ import {
 import { joinPath } from '../core/paths';
 import type { DatasetRegistry } from '../dataset/datasetRegistry';
 import type { DatasetState } from '../dataset/datasetState';
-import { ALL_SPLITS, emptyState, evaluateDataset, modelsOf, resultsMessage, settingsOf, splitPairs, splitsOf } from './miouResults';
+import { ALL_SPLITS, emptyState, evaluateDataset, modelsOf, predictionMapping, resultsMessage, settingsOf, splitPairs, splitsOf } from './miouResults';
 import type { WorkerPool } from './workerPool';
 import { errorMessage, errorStack } from '../core/errors';
 
@@ -46,7 +46,14 @@ export interface Shown {
 export class MiouSession implements vscode.Disposable {
   private selection: Partial<MiouSelection> = { split: ALL_SPLITS };
   private readonly caches = new Map<string, MatrixCache>();
-  private full?: { key: string; index: DatasetIndex; evaluation: DatasetEvaluation; history: HistoryRecord[]; seconds: number };
+  private full?: {
+    key: string;
+    index: DatasetIndex;
+    evaluation: DatasetEvaluation;
+    history: HistoryRecord[];
+    seconds: number;
+    classMapping?: string;
+  };
   private readonly dirty = new Map<string, Set<string>>();
   private running?: AbortController;
   private queued?: UpdateKind;
@@ -166,7 +173,8 @@ export class MiouSession implements vscode.Disposable {
       // The view shows how many pairs were not scored; the output channel says which and why.
       for (const p of evaluation.problems.slice(0, MAX_LOGGED_PROBLEMS)) this.log.warn(`mIoU: ${p.path}: ${p.kind}: ${p.message}`);
       const history = await this.record(dataset, index, model, cache, evaluation, kind === 'full' || evaluation.rescored > 0);
-      this.full = { key, index, evaluation, history, seconds };
+      const classMapping = await predictionMapping(dataset.fs, index, model);
+      this.full = { key, index, evaluation, history, seconds, classMapping };
       this.selection = selection;
       await this.showFull();
       if (evaluation.rescored > 0) this.scheduleSave(dataset, cachePath(index.root, model), cache);
@@ -204,7 +212,13 @@ export class MiouSession implements vscode.Disposable {
     const split = choices.splits.includes(this.selection.split ?? ALL_SPLITS) ? (this.selection.split ?? ALL_SPLITS) : ALL_SPLITS;
     const selection = { dataset: dataset.key, model, split };
     const pairs = await splitPairs(dataset.fs, index, model, split);
-    const { message, evaluation } = resultsMessage(index, full.evaluation, pairs, { selection, choices, history: full.history, seconds: full.seconds });
+    const { message, evaluation } = resultsMessage(index, full.evaluation, pairs, {
+      selection,
+      choices,
+      history: full.history,
+      seconds: full.seconds,
+      classMapping: full.classMapping,
+    });
     this.shown = { dataset, index, message, evaluation };
     this.post(message);
   }

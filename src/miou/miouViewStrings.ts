@@ -32,6 +32,7 @@ export function miouViewStrings(): MiouViewStrings {
       history: vscode.l10n.t('Model history'),
       training: vscode.l10n.t('Training'),
       updated: vscode.l10n.t('{0} · {1} · updated {2} ({3} s, {4} read again)', '{0}', '{1}', '{2}', '{3}', '{4}'),
+      classMapping: vscode.l10n.t('Class mapping: {0}', '{0}'),
       computing: vscode.l10n.t('Computing… {0} of {1} images', '{0}', '{1}'),
       trainingNotShown: vscode.l10n.t('Training curves not shown: {0}', '{0}'),
       failed: vscode.l10n.t('Failed: {0}', '{0}'),

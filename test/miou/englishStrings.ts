@@ -31,6 +31,7 @@ export const ENGLISH_MIOU_STRINGS: MiouViewStrings = {
     history: 'Model history',
     training: 'Training',
     updated: '{0} · {1} · updated {2} ({3} s, {4} read again)',
+    classMapping: 'Class mapping: {0}',
     computing: 'Computing… {0} of {1} images',
     trainingNotShown: 'Training curves not shown: {0}',
     failed: 'Failed: {0}',

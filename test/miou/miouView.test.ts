@@ -16,6 +16,8 @@ const fs = new NodeFileSystem();
 let h: ViewHarness;
 let results: ResultsMessage;
 
+const MAPPING = 'classMap: background (0) -> background (0), cell (1) -> cell (1), cat (2) -> unlabeled';
+
 type Win = { posted: Array<Record<string, unknown>>; violations: string[]; savedState: Record<string, unknown> | undefined };
 
 before(async () => {
@@ -45,6 +47,7 @@ before(async () => {
     choices,
     history,
     seconds: 0.42,
+    classMapping: MAPPING,
   }).message;
   h = await openViewHarness(await buildViewBundle());
   // Structured clone, as VS Code delivers host messages.
@@ -61,6 +64,7 @@ const posted = () => h.page.evaluate(() => (window as unknown as Win).posted.spl
 test('a results message renders the summary, one row per class, the heatmap, the worst images and the history', async () => {
   assert.equal(await h.page.locator('#class-table tbody tr').count(), results.classes.length);
   assert.match((await h.page.textContent('#summary')) ?? '', new RegExp(`${((results.summary.miou ?? 0) * 100).toFixed(2)}%`));
+  assert.equal(await h.page.textContent('#class-mapping'), `Class mapping: ${MAPPING}`);
   const box = await h.page.locator('#heatmap').boundingBox();
   assert.ok(box && box.width > 100 && box.height > 80, `heatmap canvas drawn (${JSON.stringify(box)})`);
   assert.equal(await h.page.locator('#worst-list li').count(), Math.min(50, results.images.length));

@@ -1,11 +1,14 @@
 import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { loadDataset } from '../../src/core/dataset/datasetIndex';
 import { cacheFingerprint, MatrixCache } from '../../src/core/metrics/cache';
 import { localScorer } from '../../src/core/metrics/evaluateIncremental';
 import { miouJson } from '../../src/core/metrics/report';
 import { MiouMessageType } from '../../src/core/miouProtocol';
-import { emptyState, evaluateDataset, modelsOf, resultsMessage, settingsOf, splitPairs, splitsOf } from '../../src/miou/miouResults';
+import { MANIFEST_FILE } from '../../src/core/model/manifest';
+import { emptyState, evaluateDataset, modelsOf, predictionMapping, resultsMessage, settingsOf, splitPairs, splitsOf } from '../../src/miou/miouResults';
 import { NodeFileSystem } from '../../src/node/nodeFileSystem';
 import { seglab } from '../cli/run';
 import { tempDir } from '../core/dataset/fixtures';
@@ -60,4 +63,39 @@ test('datasets without predictions or without labels give a clear empty state', 
   assert.equal(emptyState(noLabels, modelsOf(noLabels)[0])?.reason, 'no-labels');
   const both = await loadDataset(fs, generateDataset(tempDir(t), 4).root);
   assert.equal(emptyState(both, 'unet'), undefined);
+});
+
+test('the view says how the model classes were mapped, in the words of seglab miou', async (t) => {
+  const { root } = generateDataset(tempDir(t), 6);
+  const index = await loadDataset(fs, root);
+  assert.equal(await predictionMapping(fs, index, 'unet'), undefined, 'predictions without a manifest: nothing said');
+  // What seglab prelabel records for a card with a classMap: a model class mapped to nothing is unlabeled.
+  const mapping = {
+    rule: 'classMap',
+    classes: [
+      { id: 0, name: 'background', to: 0 },
+      { id: 1, name: 'cell', to: 1 },
+      { id: 2, name: 'cat', to: null },
+    ],
+  };
+  const manifest = { version: 1, model: 'unet', sha256: 'x', mapping, images: {} };
+  writeFileSync(join(root, 'predictions', 'unet', MANIFEST_FILE), JSON.stringify(manifest));
+  const words = await predictionMapping(fs, index, 'unet');
+  assert.equal(words, 'classMap: background (0) -> background (0), cell (1) -> cell (1), cat (2) -> unlabeled');
+  const cli = await seglab('miou', root, '--model', 'unet', '--json');
+  assert.equal(cli.code, 0, cli.stderr);
+  assert.ok(cli.stderr.includes(`the predictions' classes: ${words}`), cli.stderr);
+  const settings = settingsOf(index);
+  const cache = new MatrixCache(settings.numClasses, settings.ignoreIndex, cacheFingerprint(settings.classes, settings.numClasses, settings.ignoreIndex));
+  const full = await evaluateDataset(fs, index, 'unet', cache, localScorer(fs, settings));
+  const choices = { datasets: [{ key: root, name: 'generated' }], models: modelsOf(index), splits: splitsOf(index) };
+  const selection = { dataset: root, model: 'unet', split: 'all' };
+  const { message } = resultsMessage(index, full, await splitPairs(fs, index, 'unet', 'all'), {
+    selection,
+    choices,
+    history: [],
+    seconds: 0,
+    classMapping: words,
+  });
+  assert.equal(message.classMapping, words);
 });

@@ -174,6 +174,7 @@ function renderResults(m: ResultsMessage): void {
   content.replaceChildren(
     selectors(m.choices, m.selection),
     summary,
+    ...(m.classMapping ? [el('p', { id: 'class-mapping', class: 'hint' }, fill(t.classMapping, m.classMapping))] : []),
     // Two columns in a wide view (CSS), one in a narrow sidebar.
     el(
       'div',
