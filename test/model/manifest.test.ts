@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { confidenceStats, readManifest, uncertainOrder, writeManifest, type PredictionManifest } from '../../src/core/model/manifest';
+import { classPixels, confidenceStats, readManifest, uncertainOrder, writeManifest, type PredictionManifest } from '../../src/core/model/manifest';
 import { NodeFileSystem } from '../../src/node/nodeFileSystem';
 import { tempDir, writeFile } from '../core/dataset/fixtures';
 import { join } from 'node:path';
@@ -9,6 +9,10 @@ const record = (meanConfidence: number, uncertainFraction = 0) => ({ sha256: 'a'
 
 test('confidence statistics: mean and share of pixels below one half', () => {
   assert.deepEqual(confidenceStats(new Uint8Array([255, 255, 0, 127])), { meanConfidence: 637 / 4 / 255, uncertainFraction: 0.5 });
+});
+
+test('class pixels: a count for each value that occurs, the ignore index too', () => {
+  assert.deepEqual(classPixels(new Uint8Array([0, 2, 2, 255, 2])), { 0: 1, 2: 3, 255: 1 });
 });
 
 test('uncertain order: least confident first, ties by uncertain share then name; exclusions dropped', () => {

@@ -3,6 +3,7 @@ routes_datasets.py, routes_jobs.py and routes_events.py over one DatasetStore an
 from __future__ import annotations
 
 import os
+import shutil
 from typing import List, Optional
 
 from fastapi import FastAPI, Request
@@ -11,10 +12,13 @@ from fastapi.responses import JSONResponse
 from .. import __version__
 from .executors import Executor, LocalExecutor
 from .jobs import JobManager
+from .model_uploads import ModelStore
+from .predictions import DEFAULT_CLI, PredictionManager
 from .routes_datasets import router as datasets_router
 from .routes_docs import router as docs_router
 from .routes_events import router as events_router
 from .routes_jobs import router as jobs_router
+from .routes_predictions import router as predictions_router
 from .slurm import SlurmExecutor
 from .uploads import DatasetStore, UploadError
 
@@ -45,6 +49,8 @@ def create_app(
     executor_options: Optional[dict] = None,
     max_uploads: int = 2,
     api_docs: bool = False,
+    predict_roots: Optional[List[str]] = None,
+    prelabel_cli: str = DEFAULT_CLI,
 ) -> FastAPI:
     data_dir = os.path.realpath(data_dir)
     store = DatasetStore(data_dir, max_upload_bytes, max_uploads)
@@ -56,6 +62,11 @@ def create_app(
     app.state.token, app.state.store, app.state.manager = token, store, manager
     app.add_event_handler("startup", manager.start)
     app.add_event_handler("shutdown", manager.stop)
+    predictions = PredictionManager(data_dir, shutil.which("node"), prelabel_cli)
+    app.state.predictions, app.state.models = predictions, ModelStore(data_dir, max_upload_bytes)
+    app.state.predict_roots = [os.path.realpath(r) for r in predict_roots or []]
+    app.add_event_handler("startup", predictions.start)
+    app.add_event_handler("shutdown", predictions.stop)
     app.add_exception_handler(UploadError, _upload_error)
 
     @app.get("/v1/health")
@@ -75,7 +86,13 @@ def create_app(
             "executor": executor,
         }
 
-    for router in (datasets_router, jobs_router, events_router, *([docs_router] if api_docs else [])):
+    for router in (
+        datasets_router,
+        jobs_router,
+        events_router,
+        predictions_router,
+        *([docs_router] if api_docs else []),
+    ):
         app.include_router(router)
     return app
 

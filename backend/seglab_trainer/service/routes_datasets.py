@@ -25,11 +25,11 @@ def get_dataset(dataset_id: str, request: Request) -> dict:
 
 
 @router.post("")
-async def upload_dataset(request: Request, classes: Optional[str] = None):
-    """Body: a tar (or tar.gz) stream; see API.md."""
+async def upload_dataset(request: Request, classes: Optional[str] = None, imagesOnly: bool = False):
+    """Body: a tar (or tar.gz) stream; see API.md. `imagesOnly`: for prediction jobs, masks are not needed."""
     store = store_of(request)
     length = request.headers.get("content-length")
     if length and length.isdigit() and int(length) > store.max_upload_bytes:
         raise UploadError(413, f"upload larger than the limit of {store.max_upload_bytes} bytes")
-    info, created = await store.upload(request.stream(), classes)
+    info, created = await store.upload(request.stream(), classes, imagesOnly)
     return JSONResponse({**info, "existing": not created}, status_code=201 if created else 200)

@@ -9,7 +9,6 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import StreamingResponse
 
 from .auth import require_token
-from .jobs import JobManager
 from .routes_jobs import job_or_404, manager_of
 from .schema import TERMINAL
 
@@ -23,11 +22,16 @@ async def events(job_id: str, request: Request, since: int = Query(0, ge=0, le=M
     """One `progress` event per progress line (id = line number), then `end`."""
     manager = manager_of(request)
     job_or_404(manager, job_id)
+    return event_stream(manager, job_id, os.path.join(manager.job_dir(job_id), "out", "progress.jsonl"), request, since)
+
+
+def event_stream(manager, job_id: str, path: str, request: Request, since: int) -> StreamingResponse:
+    """The lines of `path` from `since` (or after the Last-Event-ID) while `manager.get(job_id)` runs; prediction
+    jobs (routes_predictions.py) use it too."""
     last = request.headers.get("last-event-id")
     if last is not None and not (len(last) <= 10 and last.isascii() and last.isdigit() and int(last) <= MAX_LINE):
         raise HTTPException(400, f"Last-Event-ID must be a line number 0-{MAX_LINE}, got {last[:40]!r}")
     start = int(last) + 1 if last else since
-    path = os.path.join(manager.job_dir(job_id), "out", "progress.jsonl")
     return StreamingResponse(
         follow(manager, job_id, path, start),
         media_type="text/event-stream",
@@ -35,7 +39,7 @@ async def events(job_id: str, request: Request, since: int = Query(0, ge=0, le=M
     )
 
 
-async def follow(manager: JobManager, job_id: str, path: str, start: int):
+async def follow(manager, job_id: str, path: str, start: int):
     offset, line_no, idle = 0, 0, 0.0
     while True:
         state = manager.get(job_id)["state"]

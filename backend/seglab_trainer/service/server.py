@@ -23,6 +23,13 @@ def run(argv=None) -> int:
     p.add_argument(
         "--executor-config", help="the executor's settings, a JSON or TOML file (slurm: partition, nodes, ...)"
     )
+    p.add_argument(
+        "--predict-root",
+        action="append",
+        default=[],
+        help="a folder whose datasets prediction jobs may read by path (repeatable; none: uploads only)",
+    )
+    p.add_argument("--prelabel-cli", help="SegLab's built CLI for prediction jobs (default: dist/cli.js of this repo)")
     args = p.parse_args(argv)
     # owner-only: uploaded images, models and the token are nobody else's business (the trainers inherit it)
     os.umask(0o077)
@@ -46,6 +53,8 @@ def run(argv=None) -> int:
             executor_options=options,
             max_uploads=args.max_uploads,
             api_docs=args.api_docs,
+            predict_roots=args.predict_root,
+            **({"prelabel_cli": args.prelabel_cli} if args.prelabel_cli else {}),
         )
     except ValueError as e:  # a bad executor config
         print(f"error: {e}", file=sys.stderr)

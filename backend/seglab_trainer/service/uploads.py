@@ -70,8 +70,9 @@ def write_config(folder: str, classes: List[dict]) -> None:
         json.dump({"name": "upload", "classes": classes}, f)
 
 
-def summarize(root: str, archive_root: str) -> dict:
-    """Check the dataset the way the CLI and the trainer read it; a 422 naming archive paths when it cannot train."""
+def summarize(root: str, archive_root: str, images_only: bool = False) -> dict:
+    """Check the dataset the way the CLI and the trainer read it; a 422 naming archive paths when it cannot train
+    (`images_only`: for prediction jobs, which need no mask)."""
     config = os.path.join(root, "seglab.json")
     config_name = os.path.relpath(config, archive_root)
     try:
@@ -83,7 +84,7 @@ def summarize(root: str, archive_root: str) -> dict:
         raise UploadError(422, f"{config_name}: {e}", [{"file": config_name, "problem": str(e)}])
     except DatasetError as e:
         raise UploadError(422, str(e).replace(os.path.realpath(archive_root) + os.sep, ""))
-    if not samples:
+    if not samples and not images_only:
         raise UploadError(422, f"no image in {cfg.images_dir}/ has a mask in {cfg.masks_dir}/: nothing to train on")
     problems = pair_problems(samples, cfg, archive_root)
     if problems:
@@ -128,7 +129,9 @@ class DatasetStore:
         with open(self.meta_path(dataset_id), encoding="utf-8") as f:
             return json.load(f)
 
-    async def upload(self, body: AsyncIterator[bytes], classes: Optional[str]) -> Tuple[dict, bool]:
+    async def upload(
+        self, body: AsyncIterator[bytes], classes: Optional[str], images_only: bool = False
+    ) -> Tuple[dict, bool]:
         """Stores a tar stream; answers (summary, created). The slot count is checked and taken without an await
         in between, so the event loop cannot let two requests take the last slot."""
         if self.uploads >= self.max_uploads:
@@ -139,11 +142,11 @@ class DatasetStore:
             )
         self.uploads += 1
         try:
-            return await self._upload(body, classes)
+            return await self._upload(body, classes, images_only)
         finally:
             self.uploads -= 1
 
-    async def _upload(self, body: AsyncIterator[bytes], classes: Optional[str]) -> Tuple[dict, bool]:
+    async def _upload(self, body: AsyncIterator[bytes], classes: Optional[str], images_only: bool) -> Tuple[dict, bool]:
         """Id = sha256 of the body, or of body sha256 + class list."""
         class_list = parse_classes(classes)
         work = os.path.join(self.tmp_dir, uuid.uuid4().hex)
@@ -163,7 +166,7 @@ class DatasetStore:
             if class_list is not None and not os.path.exists(os.path.join(staging, "seglab.json")):
                 write_config(staging, class_list)
             root = dataset_root(staging)
-            summary = await asyncio.get_running_loop().run_in_executor(None, summarize, root, staging)
+            summary = await asyncio.get_running_loop().run_in_executor(None, summarize, root, staging, images_only)
             info = {"id": digest, "bytes": size, **summary}
             # no await from here to the return, so concurrent uploads of the same bytes cannot interleave
             known = self.get(digest)

@@ -1,3 +1,4 @@
+import { appendFileSync, readFileSync } from 'node:fs';
 import { describeMapping } from '../../core/model/classMapping';
 import { loadModel } from '../../core/model/load';
 import { prelabelDataset, type PrelabelResult } from '../../core/model/prelabelDataset';
@@ -62,6 +63,11 @@ Options:
   --threads N           inference threads (default: cores, at most 4)
   --tile N              tile side for large images (default 1024)
   --provider cpu|wasm   onnxruntime-node (default) or onnxruntime-web's WASM build
+  --stems <file>        only the images with these stems (one a line): one shard of a larger run
+  --progress <file>     append one JSON line per image ({type: "progress", done, total, current})
+                        and a last one ({type: "done", written, skipped, failed, cancelled, seconds})
+  --check               load the model against the dataset (card, classes, input/output) and stop;
+                        exit 2 with the card's problem, as a run would
   --json                print {model, outDir, total, written, skipped, failed, cancelled, seconds,
                         imagesPerSecond, warnings}; on failure {error, file, hint}
   -h, --help            show this help
@@ -76,6 +82,9 @@ file and the field).`,
     threads: { type: 'string' },
     tile: { type: 'string' },
     provider: { type: 'string' },
+    stems: { type: 'string' },
+    progress: { type: 'string' },
+    check: { type: 'boolean' },
     json: { type: 'boolean' },
   },
   async run(parsed: Parsed, io: Io): Promise<number> {
@@ -95,25 +104,46 @@ file and the field).`,
       path: index.root,
     });
     for (const d of loaded.model.defaults) io.err(`seglab prelabel: default: ${d}`);
+    if (parsed.values.check) {
+      await loaded.backend.release();
+      const { name, defaults, mapping } = loaded.model;
+      io.out(parsed.values.json ? json({ model: { name, sha256: loaded.sha256, defaults, mapping } }) : `${name}: fits ${index.root}`);
+      return 0;
+    }
+    const stemsFile = stringOption(parsed, 'stems');
+    const stems =
+      stemsFile === undefined
+        ? undefined
+        : new Set(
+            readFileSync(stemsFile, 'utf8')
+              .split('\n')
+              .filter((l) => l !== ''),
+          );
+    const progressFile = stringOption(parsed, 'progress');
+    const log = (line: object) => progressFile && appendFileSync(progressFile, JSON.stringify(line) + '\n');
     if (loaded.model.mapping.rule !== 'id') io.err(`seglab prelabel: classes: ${describeMapping(loaded.model.mapping, index.config)}`);
     const interrupt = abortOnSigint();
     let result: PrelabelResult;
     try {
       result = await prelabelDataset(fs, index, loaded, {
         onlyUnlabeled: Boolean(parsed.values['only-unlabeled']),
+        stems,
         outDir: stringOption(parsed, 'out'),
         predict: { tileSize },
         signal: interrupt.signal,
-        onProgress: io.errIsTty
-          ? ({ done, total, secondsLeft }) =>
-              process.stderr.write(`\rpre-labeling ${done}/${total}${secondsLeft === undefined ? '' : `, ${Math.ceil(secondsLeft)} s left`}\x1b[K`)
-          : undefined,
+        onProgress: ({ done, total, secondsLeft, current }) => {
+          log({ type: 'progress', done, total, current });
+          if (io.errIsTty)
+            process.stderr.write(`\rpre-labeling ${done}/${total}${secondsLeft === undefined ? '' : `, ${Math.ceil(secondsLeft)} s left`}\x1b[K`);
+        },
       });
     } finally {
       interrupt.dispose();
       await loaded.backend.release();
     }
     if (io.errIsTty) process.stderr.write('\r\x1b[K');
+    const { written, skipped, failed, cancelled, seconds } = result;
+    log({ type: 'done', written: written.length, skipped: skipped.length, failed, cancelled, seconds });
     for (const f of result.failed) io.err(`${f.path}: ${f.message}`);
     for (const w of result.warnings) io.err(`seglab prelabel: warning: ${w}`);
     if (parsed.values.json) io.out(json(prelabelJson(loaded, result)));

@@ -16,6 +16,8 @@ export interface ImageRecord {
   meanConfidence: number;
   /** Fraction of pixels with confidence below 0.5. */
   uncertainFraction: number;
+  /** Pixels per mask value (class id, or the ignore index), values that occur only. */
+  classPixels?: Record<string, number>;
 }
 
 export interface PredictionManifest {
@@ -55,6 +57,17 @@ export function confidenceStats(confidence: Uint8Array): Omit<ImageRecord, 'sha2
   }
   const n = Math.max(1, confidence.length);
   return { meanConfidence: sum / n / 255, uncertainFraction: low / n };
+}
+
+/** Pixels per value of a label map, values that occur only (the per-image summary of a pre-labeling run). */
+export function classPixels(labels: Uint8Array): Record<string, number> {
+  const counts = new Uint32Array(256);
+  for (let i = 0; i < labels.length; i++) counts[labels[i]]++;
+  const out: Record<string, number> = {};
+  counts.forEach((n, v) => {
+    if (n > 0) out[v] = n;
+  });
+  return out;
 }
 
 /**

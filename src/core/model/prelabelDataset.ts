@@ -11,7 +11,7 @@ import { encodeMask } from '../mask/codec';
 import { isInside, joinPath, normalPath } from '../paths';
 import { decodeImage } from './image';
 import type { LoadedModel } from './load';
-import { confidenceStats, readManifest, writeManifest } from './manifest';
+import { classPixels, confidenceStats, readManifest, writeManifest } from './manifest';
 import { predict, type PredictOptions } from './pipeline';
 
 export interface PrelabelProgress {
@@ -24,6 +24,8 @@ export interface PrelabelProgress {
 
 export interface PrelabelOptions {
   onlyUnlabeled?: boolean;
+  /** Only these image stems (one shard of a larger run). */
+  stems?: ReadonlySet<string>;
   /** Default `<root>/<predictionsDir>/<model name>`. */
   outDir?: string;
   predict?: Pick<PredictOptions, 'tileSize' | 'overlap'>;
@@ -69,7 +71,7 @@ export async function prelabelDataset(fs: FileSystem, index: DatasetIndex, loade
   const outDir = options.outDir ?? joinPath(index.root, config.predictionsDir, loaded.model.name);
   checkOutDir(index, outDir);
   const labelMasks = new Set(index.images.filter((e) => e.mask).map((e) => normalPath(joinPath(index.root, e.mask!))));
-  const entries = index.images.filter((e) => !options.onlyUnlabeled || !e.mask);
+  const entries = index.images.filter((e) => (!options.onlyUnlabeled || !e.mask) && (!options.stems || options.stems.has(e.stem)));
   await fs.createDirectory(outDir);
   const manifest = await readManifest(fs, outDir, loaded.model.name, loaded.sha256);
   manifest.sha256 = loaded.sha256;
@@ -105,7 +107,7 @@ export async function prelabelDataset(fs: FileSystem, index: DatasetIndex, loade
         const png = encodeMask({ width: p.width, height: p.height, data: p.labels }, config.classes, config.ignoreIndex);
         if (options.signal?.aborted) throw options.signal.reason;
         await fs.writeFileAtomic(target, png);
-        manifest.images[entry.stem] = { sha256: loaded.sha256, ...confidenceStats(p.confidence) };
+        manifest.images[entry.stem] = { sha256: loaded.sha256, ...confidenceStats(p.confidence), classPixels: classPixels(p.labels) };
         markValues(p.labels, seen);
         result.written.push(entry.stem);
         predicted++;

@@ -1,0 +1,218 @@
+"""/v1/predictions: pre-label a dataset on the service (predictions.py runs the jobs); /v1/models: upload a model
+for them. A dataset is an upload or a folder under one of the service's allowed roots (--predict-root)."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import tarfile
+from typing import Iterator, List, Optional
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi.responses import FileResponse, JSONResponse, StreamingResponse
+from pydantic import BaseModel, Field, StrictBool, StrictInt, StrictStr, validator
+
+from .auth import require_token
+from .model_uploads import ModelStore
+from .predictions import MANIFEST, PredictionManager
+from .routes_events import MAX_LINE, event_stream
+from .routes_jobs import job_or_404, manager_of
+from .uploads import DatasetStore
+
+router = APIRouter(dependencies=[Depends(require_token)])
+CHECK_TIMEOUT_S = 120
+
+
+class PredictionRequest(BaseModel):
+    """One of dataset/path and one of job/model; nothing is coerced and unknown fields are refused."""
+
+    dataset: Optional[StrictStr] = Field(None, max_length=64, description="an uploaded dataset's id")
+    path: Optional[StrictStr] = Field(None, max_length=4096, description="a dataset folder under an allowed root")
+    job: Optional[StrictStr] = Field(None, max_length=32, description="a succeeded training job: its model")
+    model: Optional[StrictStr] = Field(None, max_length=64, description="an uploaded model's id (POST /v1/models)")
+    onlyUnlabeled: StrictBool = False
+    tileSize: Optional[StrictInt] = Field(None, description="tile side for large images, 64-8192 (default 1024)")
+
+    @validator("tileSize")
+    def _tile_range(cls, v: Optional[int]) -> Optional[int]:
+        if v is not None and not 64 <= v <= 8192:
+            raise ValueError("tileSize must be 64-8192")
+        return v
+
+    class Config:
+        extra = "forbid"
+
+
+def predictions_of(request: Request) -> PredictionManager:
+    return request.app.state.predictions
+
+
+def prediction_or_404(manager: PredictionManager, job_id: str) -> dict:
+    try:
+        return manager.get(job_id)
+    except KeyError:
+        raise HTTPException(404, f"no prediction job {job_id}")
+
+
+def allowed_folder(path: str, roots: List[str]) -> str:
+    """The real folder when it lies under an allowed root (links resolved first); 403 otherwise."""
+    real = os.path.realpath(path)
+    if not os.path.isabs(path) or not any(os.path.commonpath([real, r]) == r for r in roots):
+        allowed = ", ".join(roots) or "none: the service was started without --predict-root"
+        raise HTTPException(403, f"path {path}: not under an allowed dataset root ({allowed})")
+    if not os.path.isfile(os.path.join(real, "seglab.json")):
+        raise HTTPException(404, f"path {path}: no dataset there (no seglab.json)")
+    return real
+
+
+def _dataset(req: PredictionRequest, request: Request) -> dict:
+    if (req.dataset is None) == (req.path is None):
+        raise HTTPException(422, "give one of dataset (an upload's id) or path (a folder on the service)")
+    if req.path is not None:
+        return {"kind": "path", "path": req.path, "root": allowed_folder(req.path, request.app.state.predict_roots)}
+    store: DatasetStore = request.app.state.store
+    if not store.exists(req.dataset or ""):
+        raise HTTPException(404, f"no dataset {req.dataset}")
+    return {"kind": "upload", "id": req.dataset, "root": os.path.join(store.datasets_dir, req.dataset or "")}
+
+
+def _model(req: PredictionRequest, request: Request) -> dict:
+    if (req.job is None) == (req.model is None):
+        raise HTTPException(422, "give one of job (a training job's id) or model (an uploaded model's id)")
+    if req.job is not None:
+        jobs = manager_of(request)
+        if job_or_404(jobs, req.job)["state"] != "succeeded":
+            raise HTTPException(409, f"job {req.job} has not succeeded: it has no model")
+        return {"kind": "job", "id": req.job, "file": os.path.join(jobs.job_dir(req.job), "out", "model.onnx")}
+    file = request.app.state.models.path(req.model or "")
+    if not file:
+        raise HTTPException(404, f"no model {req.model}")
+    return {"kind": "upload", "id": req.model, "file": file}
+
+
+def check_model(manager: PredictionManager, dataset: dict, model: dict) -> str:
+    """The pre-labeler's own check of the card against the dataset; its name, or 422 with the problem."""
+    argv = [str(manager.node), manager.cli, "prelabel", dataset["root"], "--model", model["file"], "--check", "--json"]
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=CHECK_TIMEOUT_S, stdin=subprocess.DEVNULL)
+    try:
+        answer: dict = json.loads(done.stdout)
+    except ValueError:
+        answer = {"error": done.stderr.strip()[-2000:] or f"the check exited with status {done.returncode}"}
+    if done.returncode != 0 or "error" in answer:
+        where = {dataset["root"]: "<dataset>", os.path.dirname(model["file"]): "<model>"}
+        text = " ".join(str(answer.get(k) or "") for k in ("file", "error", "hint")).strip()
+        for path, name in where.items():
+            text = text.replace(path, name)
+        raise HTTPException(422, f"the model does not fit the dataset: {text}")
+    return answer["model"]["name"]
+
+
+@router.post("/v1/predictions", status_code=201)
+def create_prediction(req: PredictionRequest, request: Request) -> dict:
+    manager = predictions_of(request)
+    why = manager.available()
+    if why:
+        raise HTTPException(503, f"prediction jobs cannot run on this service: {why}")
+    dataset, model = _dataset(req, request), _model(req, request)
+    model["name"] = check_model(manager, dataset, model)
+    return manager.submit(dataset, model, {"onlyUnlabeled": req.onlyUnlabeled, "tileSize": req.tileSize})
+
+
+@router.get("/v1/predictions")
+def list_predictions(request: Request) -> dict:
+    return {"predictions": predictions_of(request).list()}
+
+
+@router.get("/v1/predictions/{job_id}")
+def get_prediction(job_id: str, request: Request) -> dict:
+    return prediction_or_404(predictions_of(request), job_id)
+
+
+@router.post("/v1/predictions/{job_id}/cancel")
+def cancel_prediction(job_id: str, request: Request) -> dict:
+    manager = predictions_of(request)
+    prediction_or_404(manager, job_id)
+    return manager.cancel(job_id)
+
+
+@router.post("/v1/predictions/{job_id}/resume")
+def resume_prediction(job_id: str, request: Request) -> dict:
+    manager = predictions_of(request)
+    prediction_or_404(manager, job_id)
+    try:
+        return manager.resume(job_id)
+    except ValueError as e:
+        raise HTTPException(409, str(e))
+
+
+@router.get("/v1/predictions/{job_id}/events")
+async def prediction_events(job_id: str, request: Request, since: int = Query(0, ge=0, le=MAX_LINE)):
+    manager = predictions_of(request)
+    prediction_or_404(manager, job_id)
+    return event_stream(manager, job_id, manager.progress_path(job_id), request, since)
+
+
+@router.get("/v1/predictions/{job_id}/summary")
+def prediction_summary(job_id: str, request: Request) -> dict:
+    manager = predictions_of(request)
+    prediction_or_404(manager, job_id)
+    return manager.summary(job_id)
+
+
+@router.get("/v1/predictions/{job_id}/images")
+def prediction_images(job_id: str, request: Request) -> dict:
+    manager = predictions_of(request)
+    prediction_or_404(manager, job_id)
+    return {"images": manager.written(job_id)}
+
+
+@router.get("/v1/predictions/{job_id}/images/{stem:path}.png")
+def prediction_image(job_id: str, stem: str, request: Request):
+    manager = predictions_of(request)
+    prediction_or_404(manager, job_id)
+    if stem not in manager.written(job_id):
+        raise HTTPException(404, f"no prediction {stem}.png (yet)")
+    return FileResponse(os.path.join(manager.out_dir(job_id), stem + ".png"), media_type="image/png")
+
+
+@router.get("/v1/predictions/{job_id}/archive")
+def prediction_archive(job_id: str, request: Request):
+    """A tar of the PNGs written so far and the manifest (.seglab-model.json), streamed."""
+    manager = predictions_of(request)
+    prediction_or_404(manager, job_id)
+    names = [s + ".png" for s in manager.written(job_id)] + [MANIFEST]
+    return StreamingResponse(_tar(manager.out_dir(job_id), names), media_type="application/x-tar")
+
+
+class _Chunks:
+    """A write-only file whose writes are collected, for tarfile's stream mode."""
+
+    def __init__(self) -> None:
+        self.parts: List[bytes] = []
+
+    def write(self, b: bytes) -> int:
+        self.parts.append(bytes(b))
+        return len(b)
+
+    def take(self) -> bytes:
+        data, self.parts = b"".join(self.parts), []
+        return data
+
+
+def _tar(folder: str, names: List[str]) -> Iterator[bytes]:
+    sink = _Chunks()
+    with tarfile.open(fileobj=sink, mode="w|") as tf:  # type: ignore[call-overload]
+        for name in names:
+            path = os.path.join(folder, name)
+            if os.path.isfile(path):
+                tf.add(path, arcname=name, recursive=False)
+                yield sink.take()
+    yield sink.take()
+
+
+@router.post("/v1/models")
+async def upload_model(request: Request):
+    """Body: a tar of model.onnx and model.json (its card)."""
+    store: ModelStore = request.app.state.models
+    info = await store.upload(request.stream())
+    return JSONResponse(info, status_code=201)
