@@ -25,6 +25,8 @@ import { registerTraining } from './training/registerTraining';
 import { TrainingRuns } from './training/trainingRuns';
 import type { ContinuousTraining } from './training/continuousTraining';
 import { useNodeZlib } from './node/zlibCodec';
+import { HostEmbeddings } from './smartSelect/hostEmbeddings';
+import { answerSmartSelect } from './smartSelect/answerSmartSelect';
 
 /** What `activate` returns: used by the extension tests (test/vscode) to read the tree. */
 export interface SegLabApi {
@@ -74,6 +76,8 @@ export function activate(context: vscode.ExtensionContext): SegLabApi {
     command(SHOW_DISAGREEMENT_COMMAND, () => showDisagreement(editors, prelabel.models.activeName)),
     prelabelOnOpen(editors, registry, prelabel.models, prelabel.predictor),
   );
+  const smartSelectEmbeddings = new HostEmbeddings(context.globalStorageUri, log);
+  context.subscriptions.push(smartSelectEmbeddings, answerSmartSelect(editors, prelabel.models, smartSelectEmbeddings, log));
   const continuous = registerTraining(context, registry, log, trainingRuns, prelabel.models, editors.onDidSaveMask);
   void registry.discover();
   return {

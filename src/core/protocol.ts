@@ -6,6 +6,7 @@
 import type { ClassDef } from './classes';
 import { checkVersion, isCount, isRecord, isText, ProtocolError } from './messages';
 import type { ModelCard } from './model/card';
+import type { PromptableCard } from './model/promptable/card';
 
 export const PROTOCOL_VERSION = 1;
 
@@ -25,6 +26,10 @@ export enum MessageType {
   RunModel = 'runModel',
   /** The host stopped waiting for a RunModel (the person cancelled). */
   CancelModel = 'cancelModel',
+  /** Smart Select's model (its decoder runs in the webview), or why there is none; answers SmartSelectStart. */
+  SmartSelectModel = 'smartSelectModel',
+  /** The image's embeddings from the model's encoder (run in the host), once per image and model. */
+  SmartSelectEmbeddings = 'smartSelectEmbeddings',
   //#endregion
   //#region from webview
   Ready = 'ready',
@@ -34,6 +39,8 @@ export enum MessageType {
   Capabilities = 'capabilities',
   /** The answer to a RunModel: a prediction or an error. */
   ModelResult = 'modelResult',
+  /** The Smart Select tool was chosen: the host answers with SmartSelectModel, then SmartSelectEmbeddings. */
+  SmartSelectStart = 'smartSelectStart',
   //#endregion
 }
 
@@ -113,6 +120,16 @@ export interface MaskEditorStrings {
     grow: string;
     shrink: string;
   };
+  smartSelect: {
+    /** {0} the model's name. */
+    loading: string;
+    /** {0} the model's name. */
+    ready: string;
+    /** {0} the candidate's number, {1} how many, {2} its score, {3} milliseconds from prompt to preview. */
+    preview: string;
+    /** {0} why. */
+    failed: string;
+  };
   status: {
     /** {0} the zoom in percent. */
     zoom: string;
@@ -124,7 +141,7 @@ export interface MaskEditorStrings {
 }
 
 /** The mask editor's pointer tools. */
-export type MaskEditorTool = 'brush' | 'eraser' | 'ignore' | 'fill' | 'wand' | 'polygon';
+export type MaskEditorTool = 'brush' | 'eraser' | 'ignore' | 'fill' | 'wand' | 'polygon' | 'smartSelect';
 
 export interface ApplyDeltaMessage {
   type: MessageType.ApplyDelta;
@@ -188,8 +205,45 @@ export interface CancelModelMessage {
   requestId: number;
 }
 
+export type SmartSelectModelMessage =
+  | {
+      type: MessageType.SmartSelectModel;
+      card: PromptableCard;
+      /** For errors and the status line. */
+      cardPath: string;
+      /** The decoder's sha256: the webview keeps one session per decoder. */
+      decoderSha256: string;
+      /** The decoder file's bytes; left out when this webview was sent them before. */
+      decoder?: ArrayBuffer;
+      /** Whether a SmartSelectEmbeddings message follows (the family has an image encoder). */
+      embeddings: boolean;
+    }
+  | { type: MessageType.SmartSelectModel; error: string };
+
+export interface SmartSelectEmbeddingsMessage {
+  type: MessageType.SmartSelectEmbeddings;
+  /** The decoder they are for (SmartSelectModel's decoderSha256). */
+  decoderSha256: string;
+  width: number;
+  height: number;
+  /** Decoder input name, shape, float32 values (transferred, not copied). */
+  tensors: Array<{ name: string; dims: number[]; data: ArrayBuffer }>;
+  /** Where they came from ('encoder', 'memory', 'disk') and the encoder's time, for the status line. */
+  source: string;
+  milliseconds: number;
+}
+
 export type ToWebviewMessage =
-  InitMessage | ApplyDeltaMessage | ReplaceMaskMessage | ReplyMessage | PredictionMessage | DisagreementMessage | RunModelMessage | CancelModelMessage;
+  | InitMessage
+  | ApplyDeltaMessage
+  | ReplaceMaskMessage
+  | ReplyMessage
+  | PredictionMessage
+  | DisagreementMessage
+  | RunModelMessage
+  | CancelModelMessage
+  | SmartSelectModelMessage
+  | SmartSelectEmbeddingsMessage;
 
 export interface ReadyMessage {
   type: MessageType.Ready;
@@ -229,7 +283,13 @@ export type ModelResultMessage =
     }
   | { type: MessageType.ModelResult; requestId: number; error: string };
 
-export type FromWebviewMessage = ReadyMessage | EditMessage | CapabilitiesMessage | ModelResultMessage;
+export interface SmartSelectStartMessage {
+  type: MessageType.SmartSelectStart;
+  /** The decoder (its sha256) whose session and image embeddings the webview holds already: the host sends neither again. */
+  loaded?: string;
+}
+
+export type FromWebviewMessage = ReadyMessage | EditMessage | CapabilitiesMessage | ModelResultMessage | SmartSelectStartMessage;
 
 const MAX_LABEL = 80;
 const MAX_TEXT = 2000;
@@ -260,6 +320,12 @@ export function parseFromWebview(message: unknown): FromWebviewMessage {
     }
     case MessageType.ModelResult:
       return parseModelResult(message);
+    case MessageType.SmartSelectStart: {
+      const { loaded } = message;
+      if (loaded !== undefined && (typeof loaded !== 'string' || !/^[0-9a-f]{64}$/.test(loaded)))
+        throw new ProtocolError('smartSelectStart: loaded must be a sha256 (64 lowercase hex digits)');
+      return { type: MessageType.SmartSelectStart, ...(loaded !== undefined ? { loaded } : {}) };
+    }
     default:
       throw new ProtocolError(`unknown message type ${JSON.stringify(message.type)}`);
   }

@@ -49,6 +49,9 @@ export class MaskEditorProvider implements vscode.CustomEditorProvider<MaskDocum
   private readonly modelRuns = new WeakMap<vscode.WebviewPanel, RequestTracker<ModelResultMessage>>();
   /** Panels whose webview has been initialised (messages before that would be lost). */
   private readonly ready = new WeakSet<vscode.WebviewPanel>();
+  private readonly smartSelectStarted = new vscode.EventEmitter<{ document: MaskDocument; panel: vscode.WebviewPanel; loaded?: string }>();
+  /** A panel's Smart Select tool was chosen: it waits for SmartSelectModel (smartSelect/smartSelectHost.ts answers). */
+  readonly onDidStartSmartSelect = this.smartSelectStarted.event;
   /** The disagreement layer each document shows, for panels that open or reload later. */
   private readonly disagreements = new Map<MaskDocument, DisagreementMessage>();
 
@@ -128,6 +131,9 @@ export class MaskEditorProvider implements vscode.CustomEditorProvider<MaskDocum
         break;
       case MessageType.Edit:
         this.edit(document, panel, message);
+        break;
+      case MessageType.SmartSelectStart:
+        this.smartSelectStarted.fire({ document, panel, loaded: message.loaded });
         break;
       default:
         unhandled(message);

@@ -18,6 +18,7 @@ export function maskEditorStrings(): MaskEditorStrings {
       fill: vscode.l10n.t('Flood fill (G)'),
       wand: vscode.l10n.t('Magic wand (W)'),
       polygon: vscode.l10n.t('Polygon fill (P; Enter closes, Esc cancels)'),
+      smartSelect: vscode.l10n.t('Smart Select (S; click adds, right or Alt+click removes, drag draws a box, Enter commits, Esc discards)'),
     },
     edits: {
       brush: vscode.l10n.t('Brush stroke'),
@@ -26,6 +27,7 @@ export function maskEditorStrings(): MaskEditorStrings {
       fill: vscode.l10n.t('Flood fill'),
       wand: vscode.l10n.t('Magic wand'),
       polygon: vscode.l10n.t('Polygon fill'),
+      smartSelect: vscode.l10n.t('Smart Select'),
       replaceClass: vscode.l10n.t('Replace class'),
       removeIslands: vscode.l10n.t('Remove islands'),
       grow: vscode.l10n.t('Grow class'),
@@ -76,6 +78,18 @@ export function maskEditorStrings(): MaskEditorStrings {
       removeIslands: vscode.l10n.t('Remove smaller islands'),
       grow: vscode.l10n.t('Grow current class by 1 px'),
       shrink: vscode.l10n.t('Shrink current class by 1 px'),
+    },
+    smartSelect: {
+      loading: vscode.l10n.t('Smart Select: computing the image embedding with {0}…', '{0}'),
+      ready: vscode.l10n.t('Smart Select with {0}: click adds a point, right or Alt+click removes, drag draws a box', '{0}'),
+      preview: vscode.l10n.t(
+        'Smart Select: candidate {0} of {1}, score {2}, {3} ms from prompt to preview · Tab: next · Enter: commit · Backspace: undo a prompt · Esc: discard',
+        '{0}',
+        '{1}',
+        '{2}',
+        '{3}',
+      ),
+      failed: vscode.l10n.t('Smart Select: {0}', '{0}'),
     },
     status: {
       zoom: vscode.l10n.t('zoom {0}', '{0}'),

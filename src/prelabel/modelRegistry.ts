@@ -10,6 +10,7 @@ import { chooseActive, recordedValMiou, type StoredChoice } from '../core/model/
 import { MODELS_FOLDER } from '../core/model/card';
 import { readCard } from '../core/model/load';
 import { promptableFilesIn } from '../core/model/promptable/load';
+import { isPromptableCardJson, parsePromptableCard, type PromptableCard } from '../core/model/promptable/card';
 import { baseName, stemOf } from '../core/paths';
 import type { DatasetRegistry } from '../dataset/datasetRegistry';
 import type { DatasetState } from '../dataset/datasetState';
@@ -18,6 +19,8 @@ import { restrictedValue } from '../restrictedSettings';
 import { errorMessage } from '../core/errors';
 
 const ACTIVE_KEY = 'seglab.activeModel';
+/** The Smart Select model the person chose: {uri, name} of its card. */
+const PROMPTABLE_KEY = 'seglab.activePromptableModel';
 
 export interface ModelEntry {
   uri: vscode.Uri;
@@ -70,6 +73,45 @@ async function modelsIn(folder: vscode.Uri, dataset: DatasetState | undefined, l
   return entries;
 }
 
+/** A promptable (Smart Select) model: its card, which names its encoder and decoder next to it. */
+export interface PromptableEntry {
+  /** The card's URI. */
+  uri: vscode.Uri;
+  name: string;
+  card: PromptableCard;
+  dataset?: DatasetState;
+}
+
+/** The promptable cards in a folder; a card that does not parse is logged and left out. */
+async function promptableIn(folder: vscode.Uri, dataset: DatasetState | undefined, log: vscode.LogOutputChannel): Promise<PromptableEntry[]> {
+  const fs = new VscodeFileSystem(folder);
+  let names: string[];
+  try {
+    names = (await fs.readDirectory(folder.path)).filter(([n, t]) => t === 'file' && n.toLowerCase().endsWith('.json')).map(([n]) => n);
+  } catch {
+    return [];
+  }
+  const entries: PromptableEntry[] = [];
+  for (const n of names) {
+    const path = `${folder.path}/${n}`;
+    try {
+      const text = new TextDecoder().decode(await fs.readFile(path));
+      let raw: unknown;
+      try {
+        raw = JSON.parse(text);
+      } catch {
+        continue; // not a card: parsePromptableCard would say so for every stray JSON file
+      }
+      if (!isPromptableCardJson(raw)) continue;
+      const card = parsePromptableCard(text, vscode.Uri.joinPath(folder, n).fsPath);
+      entries.push({ uri: vscode.Uri.joinPath(folder, n), name: card.name, card, dataset });
+    } catch (error) {
+      log.warn(`${errorMessage(error)} (the Smart Select model is not listed until this is fixed)`);
+    }
+  }
+  return entries;
+}
+
 /**
  * Folders named by `seglab.models`: absolute paths, `~/...`, or relative to the first workspace
  * folder. In Restricted Mode only the user's value counts (restrictedSettings.ts).
@@ -88,6 +130,8 @@ function settingFolders(): vscode.Uri[] {
 export class ModelRegistry implements vscode.Disposable {
   private readonly status = vscode.window.createStatusBarItem('seglab.model', vscode.StatusBarAlignment.Left, 50);
   private lastRun?: LastRun;
+  /** The Smart Select model as last resolved, for the tooltip. */
+  private promptableShown?: { name: string; path: string; auto: boolean };
   private readonly subscription: vscode.Disposable;
   private choosing: Promise<void> = Promise.resolve();
   private readonly changed = new vscode.EventEmitter<void>();
@@ -104,9 +148,11 @@ export class ModelRegistry implements vscode.Disposable {
     this.subscription = datasets.onDidChange(() => {
       this.update();
       this.chooseIfUnset();
+      void this.activePromptable().catch((error: unknown) => this.log.warn(`listing Smart Select models: ${errorMessage(error)}`));
     });
     this.update();
     this.chooseIfUnset();
+    void this.activePromptable().catch((error: unknown) => this.log.warn(`listing Smart Select models: ${errorMessage(error)}`));
   }
 
   /** While the person has chosen no model, the best recorded val mIoU among the listed ones becomes active. */
@@ -134,12 +180,45 @@ export class ModelRegistry implements vscode.Disposable {
   }
 
   async list(): Promise<ModelEntry[]> {
+    return this.listIn(modelsIn);
+  }
+
+  /** The promptable (Smart Select) models, by name. */
+  async listPromptable(): Promise<PromptableEntry[]> {
+    return (await this.listIn(promptableIn)).sort((a, b) => a.name.localeCompare(b.name) || a.uri.toString().localeCompare(b.uri.toString()));
+  }
+
+  /** Each dataset's models/ folder and the setting's folders, each URI once. */
+  private async listIn<T extends { uri: vscode.Uri }>(
+    read: (folder: vscode.Uri, dataset: DatasetState | undefined, log: vscode.LogOutputChannel) => Promise<T[]>,
+  ): Promise<T[]> {
     const lists = await Promise.all([
-      ...this.datasets.datasets.map((d) => modelsIn(vscode.Uri.joinPath(d.uri, MODELS_FOLDER), d, this.log)),
-      ...settingFolders().map((f) => modelsIn(f, undefined, this.log)),
+      ...this.datasets.datasets.map((d) => read(vscode.Uri.joinPath(d.uri, MODELS_FOLDER), d, this.log)),
+      ...settingFolders().map((f) => read(f, undefined, this.log)),
     ]);
     const seen = new Set<string>();
     return lists.flat().filter((m) => !seen.has(m.uri.toString()) && seen.add(m.uri.toString()));
+  }
+
+  /**
+   * The Smart Select model: the one the person chose in this workspace while it exists, else the
+   * first promptable model by name (`auto`). Independent of the pre-labeling model.
+   */
+  async activePromptable(): Promise<(PromptableEntry & { auto: boolean }) | undefined> {
+    const all = await this.listPromptable();
+    const stored = this.memento.get<{ uri: string }>(PROMPTABLE_KEY)?.uri;
+    const chosen = all.find((m) => m.uri.toString() === stored);
+    const active = chosen ? { ...chosen, auto: false } : all[0] && { ...all[0], auto: true };
+    this.promptableShown = active && { name: active.name, path: active.uri.fsPath, auto: active.auto };
+    this.update();
+    return active;
+  }
+
+  /** Makes `model` the Smart Select model in this workspace; the pre-labeling model stays as it is. */
+  async setActivePromptable(model: PromptableEntry): Promise<void> {
+    await this.memento.update(PROMPTABLE_KEY, { uri: model.uri.toString(), name: model.name });
+    await this.activePromptable();
+    this.changed.fire();
   }
 
   private get stored(): StoredChoice | undefined {
@@ -187,15 +266,27 @@ export class ModelRegistry implements vscode.Disposable {
   private update(): void {
     const name = this.stored?.name;
     const auto = this.stored?.auto;
+    const lines: string[] = [];
     if (name) {
-      this.status.tooltip = auto
-        ? vscode.l10n.t(
-            'Active SegLab model: {0}, chosen automatically: the best val mIoU ({1}) recorded on the model cards. Click to select another.',
-            this.activeUri?.fsPath ?? name,
-            auto.valMiou.toFixed(3),
-          )
-        : vscode.l10n.t('Active SegLab model: {0}. Click to select another.', this.activeUri?.fsPath ?? name);
+      lines.push(
+        auto
+          ? vscode.l10n.t(
+              'Active SegLab model: {0}, chosen automatically: the best val mIoU ({1}) recorded on the model cards. Click to select another.',
+              this.activeUri?.fsPath ?? name,
+              auto.valMiou.toFixed(3),
+            )
+          : vscode.l10n.t('Active SegLab model: {0}. Click to select another.', this.activeUri?.fsPath ?? name),
+      );
     }
+    const smart = this.promptableShown;
+    if (smart) {
+      lines.push(
+        smart.auto
+          ? vscode.l10n.t('Smart Select model: {0}, chosen automatically: the first promptable model by name.', smart.path)
+          : vscode.l10n.t('Smart Select model: {0}.', smart.path),
+      );
+    }
+    if (lines.length > 0) this.status.tooltip = lines.join('\n');
     const detail = this.lastRun
       ? ` · ${this.lastRun.provider} ${this.lastRun.secondsPerImage.toFixed(2)} s/image`
       : auto

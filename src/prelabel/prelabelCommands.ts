@@ -7,11 +7,16 @@ import type { DatasetRegistry } from '../dataset/datasetRegistry';
 import type { DatasetState } from '../dataset/datasetState';
 import { isImageNode, type ImageNode, type TreeNode } from '../dataset/treeNodes';
 import { loadForDataset } from './hostModel';
-import type { ModelEntry, ModelRegistry } from './modelRegistry';
+import type { ModelEntry, ModelRegistry, PromptableEntry } from './modelRegistry';
 
+/**
+ * "Select Model": pre-labeling models and, in their own section, promptable (Smart Select) models;
+ * each kind has its own active model. Returns the pre-labeling model chosen (undefined when none
+ * was, or a Smart Select model was).
+ */
 export async function selectModel(models: ModelRegistry): Promise<ModelEntry | undefined> {
-  const all = await models.list();
-  if (all.length === 0) {
+  const [all, promptable, smart] = await Promise.all([models.list(), models.listPromptable(), models.activePromptable()]);
+  if (all.length === 0 && promptable.length === 0) {
     const add = vscode.l10n.t('Add Model…');
     const choice = await vscode.window.showInformationMessage(
       vscode.l10n.t('No models found in the datasets\' models/ folders or the folders of the "seglab.models" setting.'),
@@ -21,16 +26,32 @@ export async function selectModel(models: ModelRegistry): Promise<ModelEntry | u
     return undefined;
   }
   const active = models.activeUri?.toString();
-  const picked = await vscode.window.showQuickPick(
-    all.map((m) => ({
+  const activeTag = (yes: boolean) => (yes ? ` · ${vscode.l10n.t('active')}` : '');
+  const section = (label: string): vscode.QuickPickItem => ({ label, kind: vscode.QuickPickItemKind.Separator });
+  type Item = vscode.QuickPickItem & { model?: ModelEntry; promptable?: PromptableEntry };
+  const items: Item[] = [
+    section(vscode.l10n.t('Pre-labeling')),
+    ...all.map((m) => ({
       label: m.name,
-      description: `${m.dataset ? m.dataset.name : vscode.l10n.t('setting')}${m.hasCard ? '' : ` · ${vscode.l10n.t('no card: defaults')}`}${m.uri.toString() === active ? ` · ${vscode.l10n.t('active')}` : ''}`,
+      description: `${m.dataset ? m.dataset.name : vscode.l10n.t('setting')}${m.hasCard ? '' : ` · ${vscode.l10n.t('no card: defaults')}`}${activeTag(m.uri.toString() === active)}`,
       detail: m.uri.fsPath,
       model: m,
     })),
-    { placeHolder: vscode.l10n.t('Model used for pre-labeling') },
-  );
-  if (picked) await models.setActive(picked.model);
+  ];
+  if (promptable.length > 0) {
+    items.push(
+      section(vscode.l10n.t('Smart Select (promptable)')),
+      ...promptable.map((m) => ({
+        label: m.name,
+        description: `${m.dataset ? m.dataset.name : vscode.l10n.t('setting')} · ${m.card.family}${activeTag(m.uri.toString() === smart?.uri.toString())}`,
+        detail: m.uri.fsPath,
+        promptable: m,
+      })),
+    );
+  }
+  const picked = await vscode.window.showQuickPick(items, { placeHolder: vscode.l10n.t('Model used for pre-labeling, or for Smart Select') });
+  if (picked?.promptable) await models.setActivePromptable(picked.promptable);
+  if (picked?.model) await models.setActive(picked.model);
   return picked?.model;
 }
 

@@ -17,6 +17,7 @@ export const ENGLISH_STRINGS: MaskEditorStrings = {
     fill: 'Flood fill (G)',
     wand: 'Magic wand (W)',
     polygon: 'Polygon fill (P; Enter closes, Esc cancels)',
+    smartSelect: 'Smart Select (S; click adds, right or Alt+click removes, drag draws a box, Enter commits, Esc discards)',
   },
   edits: {
     brush: 'Brush stroke',
@@ -25,6 +26,7 @@ export const ENGLISH_STRINGS: MaskEditorStrings = {
     fill: 'Flood fill',
     wand: 'Magic wand',
     polygon: 'Polygon fill',
+    smartSelect: 'Smart Select',
     replaceClass: 'Replace class',
     removeIslands: 'Remove islands',
     grow: 'Grow class',
@@ -70,6 +72,13 @@ export const ENGLISH_STRINGS: MaskEditorStrings = {
     removeIslands: 'Remove smaller islands',
     grow: 'Grow current class by 1 px',
     shrink: 'Shrink current class by 1 px',
+  },
+  smartSelect: {
+    loading: 'Smart Select: computing the image embedding with {0}…',
+    ready: 'Smart Select with {0}: click adds a point, right or Alt+click removes, drag draws a box',
+    preview:
+      'Smart Select: candidate {0} of {1}, score {2}, {3} ms from prompt to preview · Tab: next · Enter: commit · Backspace: undo a prompt · Esc: discard',
+    failed: 'Smart Select: {0}',
   },
   status: {
     zoom: 'zoom {0}',

@@ -80,3 +80,11 @@ test('toArrayBuffer copies exactly the view, not its backing buffer', () => {
   const buffer = toArrayBuffer(backing.subarray(1, 4));
   assert.deepEqual([...new Uint8Array(buffer)], [1, 2, 3]);
 });
+
+test('smartSelectStart parses with or without the decoder it holds; anything else there is refused', () => {
+  assert.deepEqual(parseFromWebview({ type: 'smartSelectStart' }), { type: MessageType.SmartSelectStart });
+  const loaded = 'ab'.repeat(32);
+  assert.deepEqual(parseFromWebview({ type: 'smartSelectStart', loaded, extra: 1 }), { type: MessageType.SmartSelectStart, loaded });
+  for (const bad of ['AB'.repeat(32), 'ab', 42, null])
+    assert.throws(() => parseFromWebview({ type: 'smartSelectStart', loaded: bad }), /loaded must be a sha256/);
+});

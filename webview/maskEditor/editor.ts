@@ -5,11 +5,13 @@ import { applyDelta, type MaskDelta } from '../../src/core/editing/delta';
 import { DEFAULT_WAND_TOLERANCE, floodFill, magicWand, type RgbaImage } from '../../src/core/editing/fill';
 import { emptyRect, includeRect, isEmptyRect, type PixelGrid, type Rect } from '../../src/core/editing/grid';
 import { fillPolygon, type FillRule } from '../../src/core/editing/polygon';
+import { paintSelection } from '../../src/core/editing/selection';
 import { ChangeTracker } from '../../src/core/editing/tracker';
 import { ConfidenceLayer } from './confidenceLayer';
 import { DisagreementLayer } from './disagreementLayer';
 import { MaskLayer } from './maskLayer';
 import { Renderer } from './renderer';
+import { SelectionPreview } from './selectionPreview';
 import type { MaskEditorStrings } from '../../src/core/protocol';
 import { isBrushTool, type ToolId } from './tools';
 import { Viewport } from './viewport';
@@ -34,6 +36,8 @@ export class Editor {
   readonly renderer: Renderer;
   readonly confidence = new ConfidenceLayer();
   readonly disagreement = new DisagreementLayer();
+  /** Smart Select's candidate, drawn over everything else. */
+  readonly preview: SelectionPreview;
   private stroke: { tracker: ChangeTracker; last: Point } | undefined;
   private dirty: Rect | undefined;
   private frame = 0;
@@ -54,7 +58,8 @@ export class Editor {
   ) {
     this.grid = layer.grid;
     this.vp = new Viewport(image.width, image.height);
-    this.renderer = new Renderer(canvas, image, this.layer, this.vp, [this.disagreement, this.confidence]);
+    this.preview = new SelectionPreview(image.width, image.height);
+    this.renderer = new Renderer(canvas, image, this.layer, this.vp, [this.disagreement, this.confidence, this.preview]);
     this.classId = classes.find((c) => c.id !== 0)?.id ?? 0;
   }
 
@@ -115,6 +120,11 @@ export class Editor {
   cancelPolygon(): void {
     this.polygon = [];
     this.onRepaint();
+  }
+
+  /** A 0/1 selection of the image painted with the current class as one edit (protect mode and ignore pixels honoured). */
+  commitSelection(selection: Uint8Array): void {
+    this.operation(this.strings.edits.smartSelect, (t) => paintSelection(this.grid, t, selection, this.paint, this.ignoreIndex));
   }
 
   replaceClass(from: number, to: number): void {

@@ -3,7 +3,14 @@ import { fill } from '../shared/strings';
 import type { Editor } from './editor';
 import type { Palette } from './palette';
 import { MAX_BRUSH, type Toolbar, type ViewActions } from './toolbar';
+import type { SmartSelect } from './smartSelect';
 import { isBrushTool, TOOLS } from './tools';
+
+/** Screen pixels a Smart Select press must move to draw a box rather than click. */
+const BOX_DRAG = 4;
+/** A second click this soon and this close to the first is a double-click's: the dblclick commits instead of adding a point. */
+const DOUBLE_CLICK = { ms: 500, px: 4 };
+const POINT_COLORS = { positive: '#2ecc40', negative: '#ff4136', box: '#ffdc00' };
 
 /**
  * Pointer, wheel and keyboard handling for the canvas: tools on the left button, pan with the
@@ -14,6 +21,9 @@ export class Input {
   private space = false;
   private pan: { x: number; y: number } | undefined;
   private pointer: { x: number; y: number } | undefined;
+  /** A Smart Select press in progress (screen point), a box once it moved. */
+  private smartPress: { at: { x: number; y: number }; positive: boolean; box: boolean } | undefined;
+  private lastClick: { x: number; y: number; t: number } | undefined;
 
   constructor(
     private readonly editor: Editor,
@@ -23,6 +33,7 @@ export class Input {
     private readonly toolbar: Toolbar,
     private readonly palette: Palette,
     private readonly view: ViewActions,
+    private readonly smart: SmartSelect,
   ) {
     canvas.addEventListener('pointerdown', (e) => this.down(e));
     canvas.addEventListener('pointermove', (e) => this.move(e));
@@ -33,6 +44,9 @@ export class Input {
       this.drawOverlay();
     });
     canvas.addEventListener('wheel', (e) => this.wheel(e), { passive: false });
+    // Right click is Smart Select's negative point, not a menu; double-click commits its candidate.
+    canvas.addEventListener('contextmenu', (e) => this.editor.tool === 'smartSelect' && e.preventDefault());
+    canvas.addEventListener('dblclick', () => this.editor.tool === 'smartSelect' && this.smart.commit());
     window.addEventListener('keydown', (e) => this.key(e));
     window.addEventListener('keyup', (e) => {
       if (e.code === 'Space') this.space = false;
@@ -50,6 +64,8 @@ export class Input {
     if (e.button === 1 || (e.button === 0 && this.space)) {
       this.pan = { x: e.clientX, y: e.clientY };
       e.preventDefault();
+    } else if (this.editor.tool === 'smartSelect' && (e.button === 0 || e.button === 2)) {
+      this.smartPress = { at: this.local(e), positive: e.button === 0 && !e.altKey, box: false };
     } else if (e.button === 0) {
       const s = this.local(e);
       this.editor.press(this.editor.vp.toImage(s.x, s.y));
@@ -67,6 +83,9 @@ export class Input {
         const s = this.local(c);
         this.editor.drag(this.editor.vp.toImage(s.x, s.y));
       }
+    } else if (this.smartPress?.positive) {
+      const s = this.local(e);
+      if (Math.hypot(s.x - this.smartPress.at.x, s.y - this.smartPress.at.y) > BOX_DRAG) this.smartPress.box = true;
     }
     this.pointer = this.local(e);
     this.updateStatus();
@@ -77,6 +96,31 @@ export class Input {
     if (this.canvas.hasPointerCapture(e.pointerId)) this.canvas.releasePointerCapture(e.pointerId);
     this.pan = undefined;
     this.editor.release();
+    const press = this.smartPress;
+    this.smartPress = undefined;
+    if (press) this.smartRelease(press, this.local(e), e.timeStamp);
+  }
+
+  /** A Smart Select click or box, in image pixels (x = column, y = row). */
+  private smartRelease(press: NonNullable<Input['smartPress']>, end: { x: number; y: number }, t: number): void {
+    const { vp, grid } = this.editor;
+    const pixel = (s: { x: number; y: number }) => {
+      const p = vp.toImage(s.x, s.y);
+      return { x: clamp(Math.floor(p.x), 0, grid.width - 1), y: clamp(Math.floor(p.y), 0, grid.height - 1) };
+    };
+    const a = pixel(press.at);
+    if (press.box) {
+      const b = pixel(end);
+      this.smart.addBox({ x0: a.x, y0: a.y, x1: b.x, y1: b.y });
+      return;
+    }
+    const last = this.lastClick;
+    this.lastClick = { ...end, t };
+    if (press.positive && last && t - last.t < DOUBLE_CLICK.ms && Math.hypot(end.x - last.x, end.y - last.y) <= DOUBLE_CLICK.px) {
+      this.lastClick = undefined;
+      return;
+    }
+    this.smart.addPoint(a.x, a.y, press.positive);
   }
 
   private wheel(e: WheelEvent): void {
@@ -98,6 +142,11 @@ export class Input {
       if (target === this.canvas || target === document.body) e.preventDefault();
       return;
     }
+    if (editor.tool === 'smartSelect' && this.smartKey(e.key)) {
+      e.preventDefault();
+      this.drawOverlay();
+      return;
+    }
     if (tool && !e.shiftKey) this.toolbar.setTool(tool.id);
     else if (e.key === '[' || e.key === ']')
       this.toolbar.setBrushSize(clamp(editor.brush.size + (e.key === ']' ? 1 : -1) * Math.max(1, Math.round(editor.brush.size / 8)), 1, MAX_BRUSH));
@@ -116,6 +165,17 @@ export class Input {
     this.drawOverlay();
   }
 
+  /** Smart Select's keys; false when `key` is not one (Tab without prompts keeps moving the focus). */
+  private smartKey(key: string): boolean {
+    const { smart } = this;
+    if (key === 'Enter') smart.commit();
+    else if (key === 'Escape') smart.discard();
+    else if (key === 'Backspace') smart.removeLast();
+    else if (key === 'Tab' && smart.prompts.length > 0) smart.cycle();
+    else return false;
+    return true;
+  }
+
   updateStatus(): void {
     const { editor } = this;
     const zoom = `${Math.round(editor.vp.scale * 100)}%`;
@@ -130,7 +190,7 @@ export class Input {
       const name = v === editor.ignoreIndex ? status.ignore : (editor.classes.find((c) => c.id === v)?.name ?? status.unknown);
       text = fill(status.pixel, x!, y!, name, v, text);
     }
-    this.status.textContent = text;
+    this.status.textContent = editor.tool === 'smartSelect' && this.smart.message ? `${this.smart.message} · ${text}` : text;
   }
 
   /** The brush outline under the pointer and the polygon being drawn. */
@@ -162,6 +222,33 @@ export class Input {
       ctx.beginPath();
       editor.polygon.forEach((q, i) => (i === 0 ? ctx.moveTo(q.x, q.y) : ctx.lineTo(q.x, q.y)));
       if (p) ctx.lineTo(p.x, p.y);
+      ctx.stroke();
+    }
+    if (editor.tool === 'smartSelect') this.drawPrompts(ctx, scale, p);
+  }
+
+  /** Smart Select's points (green adds, red removes) and boxes, and the box being dragged. */
+  private drawPrompts(ctx: CanvasRenderingContext2D, scale: number, pointer: { x: number; y: number } | undefined): void {
+    ctx.lineWidth = 2 / scale;
+    for (const q of this.smart.prompts) {
+      ctx.beginPath();
+      if (q.kind === 'point') {
+        ctx.arc(q.x + 0.5, q.y + 0.5, 5 / scale, 0, Math.PI * 2);
+        ctx.fillStyle = q.positive ? POINT_COLORS.positive : POINT_COLORS.negative;
+        ctx.fill();
+        ctx.strokeStyle = '#ffffff';
+      } else {
+        ctx.rect(Math.min(q.x0, q.x1), Math.min(q.y0, q.y1), Math.abs(q.x1 - q.x0) + 1, Math.abs(q.y1 - q.y0) + 1);
+        ctx.strokeStyle = POINT_COLORS.box;
+      }
+      ctx.stroke();
+    }
+    const press = this.smartPress;
+    if (press?.box && pointer) {
+      const a = this.editor.vp.toImage(press.at.x, press.at.y);
+      ctx.beginPath();
+      ctx.rect(a.x, a.y, pointer.x - a.x, pointer.y - a.y);
+      ctx.strokeStyle = POINT_COLORS.box;
       ctx.stroke();
     }
   }

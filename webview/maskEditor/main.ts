@@ -21,6 +21,7 @@ import css from './maskEditor.css';
 import { Palette } from './palette';
 import { Toolbar } from './toolbar';
 import { reportCapabilities, WebPrelabeler } from './webPrelabel';
+import { SmartSelect } from './smartSelect';
 import { storedImage } from './storedImage';
 import { errorMessage } from '../../src/core/errors';
 import { unhandled } from '../../src/core/messages';
@@ -35,6 +36,7 @@ document.body.append(app);
 
 let editor: Editor | undefined;
 let prelabeler: WebPrelabeler | undefined;
+let smartSelect: SmartSelect | undefined;
 /** The host's localised strings, from Init. */
 let strings: MaskEditorStrings | undefined;
 let nextMessageId = 1;
@@ -95,9 +97,21 @@ async function start(init: InitMessage): Promise<void> {
       ed.redrawAll();
     },
   };
-  const toolbar = new Toolbar(ed, view);
-  const palette = new Palette(ed, () => input.updateStatus());
-  const input = new Input(ed, canvas, overlay, status, toolbar, palette, view);
+  const smart = new SmartSelect(ed, post, () => {
+    input.updateStatus();
+    input.drawOverlay();
+  });
+  // Another tool or class discards Smart Select's prompts (a new image is a new webview).
+  const toolbar = new Toolbar(ed, view, (tool, before) => {
+    if (before === 'smartSelect') smart.discard();
+    if (tool === 'smartSelect') smart.activate();
+    input.updateStatus();
+  });
+  const palette = new Palette(ed, () => {
+    smart.discard();
+    input.updateStatus();
+  });
+  const input = new Input(ed, canvas, overlay, status, toolbar, palette, view, smart);
   ed.onRepaint = () => {
     palette.refresh();
     toolbar.refreshDisagreement();
@@ -113,6 +127,7 @@ async function start(init: InitMessage): Promise<void> {
   view.fit();
   input.updateStatus();
   editor = ed;
+  smartSelect = smart;
   prelabeler = new WebPrelabeler(() => ed.imageRgba(), init.classes, init.ignoreIndex, post);
   showPrediction = (p) => {
     ed.confidence.set(new Uint8Array(p.confidence), p.width, p.height, p.threshold);
@@ -164,6 +179,12 @@ function onMessage(message: ToWebviewMessage): void {
       break;
     case MessageType.CancelModel:
       prelabeler?.cancel(message.requestId);
+      break;
+    case MessageType.SmartSelectModel:
+      smartSelect?.onModel(message);
+      break;
+    case MessageType.SmartSelectEmbeddings:
+      smartSelect?.onEmbeddings(message);
       break;
     default:
       unhandled(message);

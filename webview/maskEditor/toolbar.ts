@@ -38,6 +38,8 @@ export class Toolbar {
   constructor(
     private readonly editor: Editor,
     actions: ViewActions,
+    /** Called when another tool is chosen, after `editor.tool` changed. */
+    private readonly onToolChange: (tool: ToolId, before: ToolId) => void = () => undefined,
   ) {
     const s = editor.strings.toolbar;
     const tools = el('div', { class: 'group', role: 'group', 'aria-label': s.tools });
@@ -140,9 +142,11 @@ export class Toolbar {
   }
 
   setTool(tool: ToolId): void {
-    if (this.editor.tool === 'polygon' && tool !== 'polygon') this.editor.cancelPolygon();
+    const before = this.editor.tool;
+    if (before === 'polygon' && tool !== 'polygon') this.editor.cancelPolygon();
     this.editor.tool = tool;
     if (tool === 'wand') this.editor.prepareWand();
+    if (tool !== before) this.onToolChange(tool, before);
     this.refresh();
   }
 

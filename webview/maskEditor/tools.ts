@@ -16,6 +16,7 @@ export const TOOLS: readonly ToolInfo[] = [
   { id: 'fill', key: 'g', icon: 'paintcan' },
   { id: 'wand', key: 'w', icon: 'wand' },
   { id: 'polygon', key: 'p', icon: 'type-hierarchy' },
+  { id: 'smartSelect', key: 's', icon: 'sparkle' },
 ];
 
 export function isBrushTool(tool: ToolId): boolean {

@@ -11,6 +11,7 @@
 import * as ort from 'onnxruntime-web/webgpu';
 import ortWebFiles from './ortWebFiles.json';
 import { ortBackend, type InferenceBackend, type OrtSessionLike, type OrtTensorConstructor } from '../../src/core/model/backend';
+import { ortMultiSession, type MultiSession, type OrtAnyTensorConstructor } from '../../src/core/model/promptable/session';
 
 export type WebProvider = 'webgpu' | 'wasm';
 
@@ -47,7 +48,7 @@ export async function webGpuAdapter(): Promise<string | undefined> {
 }
 
 export class WebEngine {
-  private readonly sessions = new Map<string, Promise<InferenceBackend>>();
+  private readonly sessions = new Map<string, Promise<InferenceBackend | MultiSession>>();
   private provider?: Promise<WebProvider>;
 
   constructor(private readonly options: WebEngineOptions) {
@@ -70,18 +71,31 @@ export class WebEngine {
 
   /** A session for the model, cached by `sha256`; `bytes` may be a loader, called only on a cache miss. */
   backend(sha256: string, bytes: Uint8Array | (() => Promise<Uint8Array>)): Promise<InferenceBackend> {
+    return this.cached(sha256, bytes, (s, provider) => ortBackend(s, ort.Tensor as unknown as OrtTensorConstructor, provider));
+  }
+
+  /** A session with named inputs and outputs (a promptable model's decoder), cached by `sha256` as `backend` is. */
+  multiSession(sha256: string, bytes: Uint8Array | (() => Promise<Uint8Array>)): Promise<MultiSession> {
+    return this.cached(sha256, bytes, (s, provider) => ortMultiSession(s, ort.Tensor as unknown as OrtAnyTensorConstructor, provider));
+  }
+
+  private cached<T extends InferenceBackend | MultiSession>(
+    sha256: string,
+    bytes: Uint8Array | (() => Promise<Uint8Array>),
+    wrap: (session: OrtSessionLike, provider: WebProvider) => T,
+  ): Promise<T> {
     let session = this.sessions.get(sha256);
     if (!session) {
       session = (async () => {
         const provider = await this.chosenProvider();
         const model = typeof bytes === 'function' ? await bytes() : bytes;
         const s = await ort.InferenceSession.create(model, { executionProviders: [provider], graphOptimizationLevel: 'all' });
-        return ortBackend(s as unknown as OrtSessionLike, ort.Tensor as unknown as OrtTensorConstructor, provider);
+        return wrap(s as unknown as OrtSessionLike, provider);
       })();
       session.catch(() => this.sessions.delete(sha256));
       this.sessions.set(sha256, session);
     }
-    return session;
+    return session as Promise<T>;
   }
 
   async dispose(): Promise<void> {

@@ -37,13 +37,27 @@ export class SmartSelectState {
 
   /** Adds a prompt; returns the decoder request for it. */
   add(prompt: SmartPrompt): DecodeRequest {
-    const before = this.current();
-    const id = this.nextId++;
-    this.steps.push({ id, prompt, shown: 0 });
+    const previous = this.current()?.lowRes;
+    this.steps.push({ id: this.nextId++, prompt, shown: 0 });
+    return this.request(previous);
+  }
+
+  /**
+   * After Backspace, the last prompt's request again when it has no answer (an answer that came
+   * after a later prompt was ignored); undefined when it has one. An earlier request's answer is ignored.
+   */
+  reask(): DecodeRequest | undefined {
+    const step = this.steps.at(-1);
+    if (!step || step.candidates) return undefined;
+    step.id = this.nextId++;
+    return this.request(this.current()?.lowRes);
+  }
+
+  /** The request of the last step: every point so far and the latest box. */
+  private request(previous: Float32Array | undefined): DecodeRequest {
     const points = this.steps.flatMap((s) => (s.prompt.kind === 'point' ? [{ x: s.prompt.x, y: s.prompt.y, positive: s.prompt.positive }] : []));
-    const boxes = this.steps.flatMap((s) => (s.prompt.kind === 'box' ? [s.prompt] : []));
-    const box = boxes.at(-1);
-    return { step: id, prompt: { points, box: box && { x0: box.x0, y0: box.y0, x1: box.x1, y1: box.y1 } }, previous: before?.lowRes };
+    const box = this.steps.flatMap((s) => (s.prompt.kind === 'box' ? [s.prompt] : [])).at(-1);
+    return { step: this.steps.at(-1)!.id, prompt: { points, box: box && { x0: box.x0, y0: box.y0, x1: box.x1, y1: box.y1 } }, previous };
   }
 
   /** The decoder's answer to `request`; false (and ignored) when prompts changed since. */
@@ -68,10 +82,18 @@ export class SmartSelectState {
 
   /** The candidate on show: the latest answered step's; undefined before any answer. */
   current(): Candidate | undefined {
-    for (let i = this.steps.length - 1; i >= 0; i--) {
-      const s = this.steps[i];
-      if (s.candidates) return s.candidates[s.shown];
-    }
+    const s = this.answered();
+    return s?.candidates![s.shown];
+  }
+
+  /** Which candidate is on show (0-based) of how many; undefined before any answer. */
+  shown(): { index: number; count: number } | undefined {
+    const s = this.answered();
+    return s && { index: s.shown, count: s.candidates!.length };
+  }
+
+  private answered(): Step | undefined {
+    for (let i = this.steps.length - 1; i >= 0; i--) if (this.steps[i].candidates) return this.steps[i];
     return undefined;
   }
 

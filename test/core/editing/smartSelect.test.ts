@@ -78,3 +78,23 @@ test('paintSelection: selected pixels only, protect mode honoured, ignore pixels
   assert.deepEqual([...g.data], [...grid.data]);
   assert.throws(() => paintSelection(grid, new ChangeTracker(grid), new Uint8Array(3), { value: 1 }, 255), /selection of 3 pixels for a 4x3 mask/);
 });
+
+test('SmartSelectState: Backspace onto a prompt whose answer was ignored asks again; shown() counts the candidates', () => {
+  const s = new SmartSelectState();
+  const r1 = s.add({ kind: 'point', x: 1, y: 1, positive: true });
+  const r2 = s.add({ kind: 'point', x: 2, y: 2, positive: false });
+  assert.equal(s.setResult(r1, selection(1)), false); // came after r2 was asked
+  assert.equal(s.shown(), undefined);
+  s.removeLast();
+  assert.equal(s.current(), undefined);
+  const again = s.reask()!;
+  assert.deepEqual(again.prompt, { points: [{ x: 1, y: 1, positive: true }], box: undefined });
+  assert.equal(again.previous, undefined);
+  assert.equal(s.setResult(r1, selection(1)), false, 'the first request is superseded by the new one');
+  assert.equal(s.setResult(r2, selection(2)), false);
+  assert.ok(s.setResult(again, selection(3, 4, 5)));
+  assert.equal(s.reask(), undefined, 'answered: nothing to ask');
+  s.cycle();
+  assert.deepEqual(s.shown(), { index: 1, count: 3 });
+  assert.equal(s.current()?.score, 0.4);
+});

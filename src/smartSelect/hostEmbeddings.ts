@@ -1,0 +1,108 @@
+/**
+ * Smart Select's models in the extension host: the active promptable model loaded on native ONNX
+ * Runtime (one at a time: a SAM encoder is hundreds of MB), its decoder's bytes for the webview,
+ * and image embeddings from its encoder, kept in memory for the last few images and on disk in
+ * the extension's global storage (core EmbeddingCache: keyed by encoder and image sha256, least
+ * recently used entries removed past `seglab.smartSelect.embeddingCacheMB`).
+ */
+import { createHash } from 'node:crypto';
+import * as vscode from 'vscode';
+import { sha256Hex } from '../core/hash';
+import { decodeImage } from '../core/model/image';
+import { EmbeddingCache, embeddingKey } from '../core/model/promptable/embeddingCache';
+import { releasePromptableModel, type PromptableModel } from '../core/model/promptable/load';
+import { encodeImage, type Embeddings } from '../core/model/promptable/predictor';
+import { folderEmbeddingStore } from '../node/embeddingStore';
+import { loadNativePromptable } from '../node/promptableSessions';
+import type { PromptableEntry } from '../prelabel/modelRegistry';
+
+/** Images whose embeddings stay in memory (4 MB each at SAM's size). */
+const KEEP_IMAGES = 4;
+const DEFAULT_CACHE_MB = 2048;
+
+export type EmbeddingSource = 'encoder' | 'memory' | 'disk';
+
+export interface LoadedPromptable {
+  model: PromptableModel;
+  decoderBytes: Uint8Array;
+  decoderSha256: string;
+}
+
+export class HostEmbeddings implements vscode.Disposable {
+  private loaded?: { key: string; value: Promise<LoadedPromptable> };
+  private readonly memory = new Map<string, Embeddings>();
+
+  constructor(
+    /** The extension's global storage; embeddings go to its embeddings/ folder. */
+    private readonly storage: vscode.Uri,
+    private readonly log: vscode.LogOutputChannel,
+  ) {}
+
+  /** The on-disk cache with the current size limit. */
+  cache(): EmbeddingCache {
+    const mb = vscode.workspace.getConfiguration('seglab').get<number>('smartSelect.embeddingCacheMB', DEFAULT_CACHE_MB);
+    return new EmbeddingCache(folderEmbeddingStore(vscode.Uri.joinPath(this.storage, 'embeddings').fsPath), Math.max(0, mb) * 1024 * 1024);
+  }
+
+  /** The entry's model, loaded once while its card and files stay the same. */
+  async load(entry: PromptableEntry): Promise<LoadedPromptable> {
+    const folder = vscode.Uri.joinPath(entry.uri, '..');
+    const times = await Promise.all(
+      [entry.uri, vscode.Uri.joinPath(folder, entry.card.encoder.file), vscode.Uri.joinPath(folder, entry.card.decoder.file)].map((u) =>
+        vscode.workspace.fs.stat(u).then(
+          (s) => s.mtime,
+          () => 0,
+        ),
+      ),
+    );
+    const key = `${entry.uri.toString()} ${times.join(' ')}`;
+    if (this.loaded?.key !== key) {
+      void this.release();
+      const value = (async () => {
+        const model = await loadNativePromptable(entry.uri.fsPath);
+        const decoderBytes = await vscode.workspace.fs.readFile(vscode.Uri.joinPath(folder, model.card.decoder.file));
+        this.log.info(`Smart Select: ${model.card.name} loaded from ${entry.uri.fsPath} (encoder on native ONNX Runtime)`);
+        return { model, decoderBytes, decoderSha256: createHash('sha256').update(decoderBytes).digest('hex') };
+      })();
+      value.catch(() => this.loaded?.value === value && (this.loaded = undefined));
+      this.loaded = { key, value };
+    }
+    return this.loaded.value;
+  }
+
+  /** The image's embeddings: from memory, the disk cache, or the encoder (then cached). */
+  async embeddings(model: PromptableModel, image: vscode.Uri): Promise<{ embeddings: Embeddings; source: EmbeddingSource; milliseconds: number }> {
+    const bytes = await vscode.workspace.fs.readFile(image);
+    const key = embeddingKey(model.encoderSha256, model.card.encoder.input, await sha256Hex(bytes));
+    const kept = this.memory.get(key);
+    if (kept) return { embeddings: this.remember(key, kept), source: 'memory', milliseconds: 0 };
+    const cache = this.cache();
+    const stored = await cache.get(key);
+    if (stored) return { embeddings: this.remember(key, stored), source: 'disk', milliseconds: 0 };
+    const start = performance.now();
+    const embeddings = await encodeImage(model.card, model.encoder, await decodeImage(bytes, image.fsPath));
+    const milliseconds = performance.now() - start;
+    this.log.info(`Smart Select: ${image.fsPath} encoded by ${model.card.name} in ${Math.round(milliseconds)} ms`);
+    await cache.put(key, embeddings);
+    return { embeddings: this.remember(key, embeddings), source: 'encoder', milliseconds };
+  }
+
+  private remember(key: string, embeddings: Embeddings): Embeddings {
+    this.memory.delete(key);
+    this.memory.set(key, embeddings);
+    if (this.memory.size > KEEP_IMAGES) this.memory.delete(this.memory.keys().next().value as string);
+    return embeddings;
+  }
+
+  private async release(): Promise<void> {
+    const loaded = this.loaded?.value;
+    this.loaded = undefined;
+    this.memory.clear();
+    const model = await loaded?.catch(() => undefined);
+    if (model) await releasePromptableModel(model.model);
+  }
+
+  dispose(): void {
+    void this.release();
+  }
+}

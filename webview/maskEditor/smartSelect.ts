@@ -1,0 +1,215 @@
+/**
+ * The Smart Select tool in the webview: prompts (points, boxes) become decoder requests
+ * (core/editing/smartSelect.ts), the decoder runs here on ONNX Runtime Web (WASM), so a click
+ * never waits on the host, and the best candidate shows as a preview in the current class's
+ * colour; Enter commits it as one edit. The host sends the model's decoder and, for families with
+ * an image encoder, the image's embeddings once per image (it runs the encoder natively). The code
+ * here only calls the core predictor: it does not depend on the family.
+ */
+import { paletteFor } from '../../src/core/classes';
+import type { PromptBox } from '../../src/core/model/promptable/sam';
+import { SmartSelectState, type DecodeRequest, type SmartPrompt } from '../../src/core/editing/smartSelect';
+import { errorMessage } from '../../src/core/errors';
+import { decodePrompt, type Embeddings } from '../../src/core/model/promptable/predictor';
+import type { PromptableCard } from '../../src/core/model/promptable/card';
+import type { MultiSession } from '../../src/core/model/promptable/session';
+import { MessageType, type FromWebviewMessage, type SmartSelectEmbeddingsMessage, type SmartSelectModelMessage } from '../../src/core/protocol';
+import { fill } from '../shared/strings';
+import { WebEngine } from '../prelabel/engine';
+import type { Editor } from './editor';
+
+/** dist/ort/ beside this bundle (dist/webview/maskEditor.js), as for pre-labeling. */
+const WASM_BASE = new URL('../ort/', import.meta.url).href;
+
+interface Model {
+  card: PromptableCard;
+  name: string;
+  decoderSha256: string;
+  decoder: Promise<MultiSession>;
+  /** Undefined while the host computes them (families with an encoder). */
+  embeddings?: Embeddings;
+}
+
+/** The embeddings in a host message, checked against the image. */
+function embeddingsOf(m: SmartSelectEmbeddingsMessage, width: number, height: number): Embeddings {
+  if (m.width !== width || m.height !== height) throw new Error(`embeddings for a ${m.width}x${m.height} image, this one is ${width}x${height}`);
+  const tensors: Embeddings['tensors'] = {};
+  for (const t of m.tensors) {
+    const size = t.dims.reduce((a, b) => a * b, 1);
+    if (!(t.data instanceof ArrayBuffer) || t.data.byteLength !== size * 4)
+      throw new Error(`embedding "${t.name}" does not hold [${t.dims.join(', ')}] float32 values`);
+    tensors[t.name] = { data: new Float32Array(t.data), dims: t.dims };
+  }
+  return { width, height, tensors };
+}
+
+export class SmartSelect {
+  private readonly state = new SmartSelectState();
+  private engine?: WebEngine;
+  private model?: Model;
+  /** Requests to run, in order, each with the time its prompt was given. */
+  private readonly queue: Array<{ request: DecodeRequest; at: number }> = [];
+  private running = false;
+  /** Enter came while a request was still running: commit once it is answered. */
+  private commitPending = false;
+  /** Prompt-to-preview time of the candidate on show. */
+  private lastMs: number | undefined;
+  /** The tool's line for the status bar; undefined when it has nothing to say. */
+  message: string | undefined;
+
+  constructor(
+    private readonly editor: Editor,
+    private readonly post: (message: FromWebviewMessage) => void,
+    /** Called when `message` or the prompts change. */
+    private readonly changed: () => void,
+  ) {}
+
+  get prompts(): readonly SmartPrompt[] {
+    return this.state.prompts;
+  }
+
+  /** The tool was chosen: ask the host for the active model (it may have changed) and the image's embeddings. */
+  activate(): void {
+    this.say(fill(this.editor.strings.smartSelect.loading, this.model?.name ?? '…'));
+    const loaded = this.model?.embeddings && this.model.decoderSha256;
+    this.post({ type: MessageType.SmartSelectStart, ...(loaded ? { loaded } : {}) });
+  }
+
+  onModel(m: SmartSelectModelMessage): void {
+    if ('error' in m) {
+      this.model = undefined;
+      this.discard();
+      this.say(fill(this.editor.strings.smartSelect.failed, m.error));
+      return;
+    }
+    const same = this.model?.decoderSha256 === m.decoderSha256;
+    this.engine ??= new WebEngine({ wasmBase: WASM_BASE, providers: ['wasm'] });
+    const bytes = m.decoder;
+    const decoder = this.engine.multiSession(m.decoderSha256, async () => {
+      if (!bytes) throw new Error('the host did not send the decoder');
+      return new Uint8Array(bytes);
+    });
+    decoder.catch((error: unknown) => this.say(fill(this.editor.strings.smartSelect.failed, `${m.cardPath}: ${errorMessage(error)}`)));
+    const { width, height } = this.editor.grid;
+    const embeddings = m.embeddings ? (same ? this.model?.embeddings : undefined) : { width, height, tensors: {} };
+    if (!same) this.discard();
+    this.model = { card: m.card, name: m.card.name, decoderSha256: m.decoderSha256, decoder, embeddings };
+    this.say(fill(this.editor.strings.smartSelect[embeddings ? 'ready' : 'loading'], m.card.name));
+    void this.pump();
+  }
+
+  onEmbeddings(m: SmartSelectEmbeddingsMessage): void {
+    const model = this.model;
+    if (!model || model.decoderSha256 !== m.decoderSha256) return; // for a model no longer active
+    try {
+      model.embeddings = embeddingsOf(m, this.editor.grid.width, this.editor.grid.height);
+      this.say(fill(this.editor.strings.smartSelect.ready, model.name));
+      void this.pump();
+    } catch (error) {
+      this.say(fill(this.editor.strings.smartSelect.failed, errorMessage(error)));
+    }
+  }
+
+  /** A click: positive adds, negative removes. (x, y) in image pixels. */
+  addPoint(x: number, y: number, positive: boolean): void {
+    this.add({ kind: 'point', x, y, positive });
+  }
+
+  addBox(box: PromptBox): void {
+    this.add({ kind: 'box', ...box });
+  }
+
+  private add(prompt: SmartPrompt): void {
+    if (!this.model) return; // the status line says why there is none
+    const { width, height } = this.editor.grid;
+    const inside = (x: number, y: number) => x >= 0 && y >= 0 && x <= width && y <= height;
+    if (prompt.kind === 'point' ? !inside(prompt.x, prompt.y) : !inside(prompt.x0, prompt.y0) || !inside(prompt.x1, prompt.y1)) return;
+    this.enqueue(this.state.add(prompt));
+  }
+
+  /** Backspace: the last prompt goes, the candidate before it comes back. */
+  removeLast(): void {
+    if (this.state.promptCount === 0) return;
+    this.state.removeLast();
+    if (this.state.promptCount === 0) return this.discard();
+    const again = this.state.reask();
+    if (again) this.enqueue(again);
+    this.show();
+  }
+
+  /** Tab. */
+  cycle(): void {
+    this.state.cycle();
+    this.show();
+  }
+
+  /** Enter or double-click: the candidate on show goes to the mask as one edit. */
+  commit(): void {
+    if (this.running || this.queue.length > 0) {
+      this.commitPending = true;
+      return;
+    }
+    this.commitPending = false;
+    const candidate = this.state.current();
+    if (!candidate) return;
+    this.editor.commitSelection(candidate.mask);
+    this.discard();
+  }
+
+  /** Esc, or another image, tool or class: the prompts and the preview go. */
+  discard(): void {
+    this.state.clear();
+    this.queue.length = 0;
+    this.commitPending = false;
+    this.show();
+  }
+
+  private enqueue(request: DecodeRequest): void {
+    this.queue.push({ request, at: performance.now() });
+    this.changed();
+    void this.pump();
+  }
+
+  /** Runs the queued requests one at a time (a session runs one call at a time), once the model is ready. */
+  private async pump(): Promise<void> {
+    const model = this.model;
+    if (this.running || !model?.embeddings || this.queue.length === 0) return;
+    this.running = true;
+    const { request, at } = this.queue.shift()!;
+    try {
+      const decoder = await model.decoder;
+      const selection = await decodePrompt(model.card, decoder, model.embeddings, request.prompt, request.previous, 'Smart Select');
+      if (model === this.model && this.state.setResult(request, selection)) this.show(performance.now() - at);
+    } catch (error) {
+      this.say(fill(this.editor.strings.smartSelect.failed, errorMessage(error)));
+    } finally {
+      this.running = false;
+      if (this.queue.length > 0) void this.pump();
+      else if (this.commitPending) this.commit();
+    }
+  }
+
+  /** Draws the candidate on show now, in this frame; `ms`: the time since its prompt. */
+  private show(ms?: number): void {
+    const candidate = this.state.current();
+    const color = paletteFor(this.editor.classes, this.editor.ignoreIndex)[this.editor.classId];
+    const rect = this.editor.preview.show(candidate?.mask, color);
+    if (rect) {
+      this.editor.invalidate(rect);
+      this.editor.flush();
+    }
+    const shown = this.state.shown();
+    const s = this.editor.strings.smartSelect;
+    if (candidate && shown) {
+      const time = ms ?? this.lastMs;
+      this.lastMs = time;
+      this.say(fill(s.preview, shown.index + 1, shown.count, candidate.score.toFixed(3), time === undefined ? '?' : Math.round(time)));
+    } else if (this.model?.embeddings) this.say(fill(s.ready, this.model.name));
+    else this.changed();
+  }
+
+  private say(message: string): void {
+    this.message = message;
+    this.changed();
+  }
+}
