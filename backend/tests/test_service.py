@@ -43,6 +43,18 @@ def test_health_is_open_and_everything_else_needs_the_token(service):
     assert service.client.get("/v1/jobs").status_code == 200
 
 
+def test_health_names_the_devices_that_train(service):
+    """Fine-tune Model… says which device will train from these names and labels (a CPU-only backend: "cpu")."""
+    import torch
+
+    devices = httpx.get(service.url + "/v1/health").json()["devices"]
+    assert all(isinstance(d["name"], str) and isinstance(d["label"], str) for d in devices)
+    if torch.cuda.is_available():
+        assert [d["name"] for d in devices] == [f"cuda:{i}" for i in range(torch.cuda.device_count())]
+    else:
+        assert [(d["name"], d["label"]) for d in devices] == [("cpu", "CPU")]
+
+
 def test_upload_is_content_addressed(service, dataset_id, tmp_path):
     root = make_dataset(str(tmp_path / "same"), count=6, size=32)
     info = service.client.get(f"/v1/datasets/{dataset_id}").json()

@@ -7,7 +7,8 @@
  * loop's state, the SegLab log each round; the rules are core/training/continuous.ts.
  */
 import * as vscode from 'vscode';
-import { blocksRound, ROUND_EPOCHS, shouldStart } from '../core/training/continuous';
+import { blocksRound, roundMinutes, shouldStart } from '../core/training/continuous';
+import { cpuOnly, formatDuration } from '../core/training/runTime';
 import { errorMessage } from '../core/errors';
 import { readCard } from '../core/model/load';
 import { modelMiou } from '../core/model/modelMiou';
@@ -23,6 +24,8 @@ import type { TrainingRuns } from './trainingRuns';
 
 /** workspaceState: masks saved since the active model became active or the last round started. */
 const SAVES_KEY = 'seglab.training.continuousSaves';
+/** workspaceState: models the loop has activated in this workspace (the status bar's "model vN"). */
+const VERSION_KEY = 'seglab.training.continuousVersion';
 
 export class ContinuousTraining implements vscode.Disposable {
   private readonly status = vscode.window.createStatusBarItem('seglab.continuous', vscode.StatusBarAlignment.Left, 49);
@@ -53,9 +56,18 @@ export class ContinuousTraining implements vscode.Disposable {
     this.showCount();
   }
 
-  private get settings(): { enabled: boolean; every: number } {
+  private get settings(): { enabled: boolean; every: number; minutes: number | null } {
     const config = vscode.workspace.getConfiguration('seglab.training');
-    return { enabled: vscode.workspace.isTrusted && config.get<boolean>('continuous', false), every: Math.max(1, config.get<number>('continuousEvery', 10)) };
+    return {
+      enabled: vscode.workspace.isTrusted && config.get<boolean>('continuous', false),
+      every: Math.max(1, config.get<number>('continuousEvery', 10)),
+      minutes: config.get<number | null>('continuousMinutes', null),
+    };
+  }
+
+  /** The status bar item's text and tooltip (the extension tests read the loop's state here). */
+  get statusText(): string {
+    return this.status.text;
   }
 
   private get saves(): number {
@@ -84,8 +96,9 @@ export class ContinuousTraining implements vscode.Disposable {
         if (inputs.saves >= inputs.every) this.log.info(`train as you label: waiting (${decision.start ? 'no active model' : decision.reason})`);
         return;
       }
+      const minutes = roundMinutes(this.settings.minutes, cpuOnly((await client.health()).devices));
       this.busy = true;
-      this.lastRound = this.round(client, dataset, active).finally(() => {
+      this.lastRound = this.round(client, dataset, active, minutes).finally(() => {
         this.busy = false;
       });
     } catch (error) {
@@ -94,7 +107,7 @@ export class ContinuousTraining implements vscode.Disposable {
     }
   }
 
-  private async round(client: TrainingClient, dataset: DatasetState, active: ModelEntry): Promise<RoundResult | undefined> {
+  private async round(client: TrainingClient, dataset: DatasetState, active: ModelEntry, minutes: number): Promise<RoundResult | undefined> {
     const index = dataset.index;
     const card = await readCard(active.fs, active.path).catch(() => undefined);
     if (!index || !card) {
@@ -103,7 +116,7 @@ export class ContinuousTraining implements vscode.Disposable {
     }
     const saves = this.saves;
     await this.memento.update(SAVES_KEY, 0);
-    this.log.info(`train as you label: round from ${active.name} on ${dataset.name} after ${saves} saved masks`);
+    this.log.info(`train as you label: round from ${active.name} on ${dataset.name} after ${saves} saved masks, ${minutes} minutes at most`);
     this.show('$(sync~spin)', vscode.l10n.t('training…'), vscode.l10n.t('Fine-tuning {0} on the labels saved so far', active.name));
     const stamp = new Date().toISOString().replace(/[-:]/g, '').slice(0, 15);
     try {
@@ -114,6 +127,7 @@ export class ContinuousTraining implements vscode.Disposable {
         index,
         active: { name: active.name, card: card.card },
         modelName: `${dataset.name}-auto-${stamp}`,
+        minutes,
         measure: (model, val) => this.measure(model ? dataset.resolve(model.onnxPath) : active.uri, dataset, val),
         hooks: {
           log: (line) => this.log.info(`train as you label: ${line}`),
@@ -122,14 +136,15 @@ export class ContinuousTraining implements vscode.Disposable {
             this.loopJobs.add(job.id);
             this.runs.start(job);
           },
-          onEvent: (e) => {
+          onEvent: (e, clock) => {
             this.runs.event(jobId, e);
-            if (e.type === 'epoch') this.show('$(sync~spin)', vscode.l10n.t('training… epoch {0}/{1}', String(e.epoch), ROUND_EPOCHS), active.name);
+            const left = clock.secondsLeft();
+            if (left !== undefined) this.show('$(sync~spin)', vscode.l10n.t('training… {0} left', formatDuration(left)), active.name);
           },
         },
       });
       this.runs.end(result.job);
-      this.report(result);
+      await this.report(result);
       if (result.model && result.verdict?.activate) {
         const uri = dataset.resolve(result.model.onnxPath).toString();
         const entry = (await this.models.list()).find((m) => m.uri.toString() === uri);
@@ -193,7 +208,7 @@ export class ContinuousTraining implements vscode.Disposable {
     }
   }
 
-  private report(result: RoundResult): void {
+  private async report(result: RoundResult): Promise<void> {
     const { job, model, verdict } = result;
     if (!model || !verdict) {
       this.log.warn(`train as you label: job ${job.id} ${job.state}${job.error ? ` (${job.error})` : ''}`);
@@ -201,9 +216,14 @@ export class ContinuousTraining implements vscode.Disposable {
       return;
     }
     this.log.info(`train as you label: ${verdict.activate ? 'activated' : 'kept, not activated'}: ${verdict.reason}`);
-    const delta = verdict.delta === undefined ? '' : ` · ${verdict.delta >= 0 ? '+' : ''}${verdict.delta.toFixed(3)} mIoU`;
-    if (verdict.activate) this.show('$(pass)', `${model.name}${delta}`, verdict.reason);
-    else this.show('$(circle-slash)', vscode.l10n.t('kept {0}{1}', model.name, delta), vscode.l10n.t('Not activated: {0}', verdict.reason));
+    // Two decimals as mIoU is usually read, three when the change is smaller than that.
+    const delta =
+      verdict.delta === undefined ? '' : ` · ${verdict.delta >= 0 ? '+' : ''}${verdict.delta.toFixed(Math.abs(verdict.delta) >= 0.01 ? 2 : 3)} mIoU`;
+    if (verdict.activate) {
+      const version = this.memento.get<number>(VERSION_KEY, 0) + 1;
+      await this.memento.update(VERSION_KEY, version);
+      this.show('$(pass)', vscode.l10n.t('model v{0}{1}', version, delta), `${model.name}: ${verdict.reason}`);
+    } else this.show('$(circle-slash)', vscode.l10n.t('not used{0}', delta), vscode.l10n.t('{0} was kept, not activated: {1}', model.name, verdict.reason));
   }
 
   private showCount(): void {

@@ -76,8 +76,11 @@ test('Fine-tune on the local CPU backend succeeds and activates the new model', 
 
     await startCommand(page, 'SegLab: Fine-tune Model');
     await pickExactly(page, 'U-Net');
+    // The budget: the placeholder names the device that trains; one epoch, as a number of epochs.
+    await page.locator('.quick-input-widget input[placeholder*="the backend trains on the CPU (no GPU)"]').waitFor();
+    await pickExactly(page, 'Epochs…');
     const input = page.locator('.quick-input-widget input');
-    await page.locator('.quick-input-widget', { hasText: 'Epochs' }).waitFor();
+    await page.locator('.quick-input-widget', { hasText: 'Epochs (the backend' }).waitFor();
     await input.fill('1');
     await page.keyboard.press('Enter');
     await page.locator('.quick-input-widget .monaco-list-row', { hasText: '1024' }).waitFor();

@@ -13,7 +13,7 @@ import { loadDataset } from '../../src/core/dataset/datasetIndex';
 import type { DatasetIndex, ImageEntry } from '../../src/core/dataset/types';
 import { loadModel } from '../../src/core/model/load';
 import { modelMiou } from '../../src/core/model/modelMiou';
-import { ROUND_EPOCHS, ROUND_MINUTES } from '../../src/core/training/continuous';
+import { BUDGET_EPOCH_CAP } from '../../src/core/training/runTime';
 import { NodeFileSystem } from '../../src/node/nodeFileSystem';
 import { createNativeBackend } from '../../src/node/onnxBackends';
 import { TrainingClient, type JobParams } from '../../src/training/client';
@@ -26,6 +26,8 @@ import { makeShapesDataset, serviceUnavailable, startService, type Service } fro
 
 const fs = new NodeFileSystem();
 const TINY: Omit<JobParams, 'dataset'> = { arch: 'unet', unetBase: 8, unetDepth: 2, imageSize: 64, batchSize: 4 };
+/** Each round's time budget: half a minute, start-up included. */
+const MINUTES = 0.5;
 
 async function miouOf(index: DatasetIndex, onnxPath: string, val: readonly ImageEntry[]): Promise<number | null> {
   const { classes, ignoreIndex } = index.config;
@@ -63,6 +65,7 @@ describe('train as you label: a round', { skip: serviceUnavailable() }, () => {
       index,
       active: { name: active.name, card: active.card },
       modelName,
+      minutes: MINUTES,
       measure: async (model, val) => {
         const miou = await miouOf(index, (model ?? active).onnxPath, val);
         measured.push({ model: (model ?? active).name, val: val.map((e) => e.stem), miou });
@@ -74,7 +77,7 @@ describe('train as you label: a round', { skip: serviceUnavailable() }, () => {
     return { ...result, measured };
   }
 
-  test("continues the active model's job for a few epochs; a better model is to be activated, a worse one not", async () => {
+  test("continues the active model's job for a time budget; a better model is to be activated, a worse one not", async () => {
     let index = await loadDataset(fs, root);
     const lines: string[] = [];
     // The active model: one epoch at a learning rate too small to learn anything.
@@ -83,8 +86,8 @@ describe('train as you label: a round', { skip: serviceUnavailable() }, () => {
 
     const better = await round(index, start.model, 'round-1', lines);
     assert.equal(better.job.initJob, start.job.id, "the round continues the active model's own job");
-    assert.equal(better.job.params.epochs, ROUND_EPOCHS);
-    assert.equal(better.job.params.minutes, ROUND_MINUTES, 'within a time budget');
+    assert.equal(better.job.params.epochs, BUDGET_EPOCH_CAP, 'no epoch count: the time budget and early stopping end it');
+    assert.equal(better.job.params.minutes, MINUTES, 'within a time budget');
     assert.equal(better.job.params.imageSize, 64, 'at the crop size the active model was trained at');
     const val = splitLabeled(index).val.map((e) => e.stem);
     assert.deepEqual(

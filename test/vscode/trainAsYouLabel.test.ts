@@ -21,7 +21,9 @@ import { freePort, makeShapesDataset, PYTHON, serviceUnavailable } from '../trai
 import { seglab } from './helpers';
 
 const EVERY = 2;
-const SETTINGS = ['python', 'backendUrl', 'continuous', 'continuousEvery'];
+const SETTINGS = ['python', 'backendUrl', 'continuous', 'continuousEvery', 'continuousMinutes'];
+/** Each round's time budget (seglab.training.continuousMinutes). */
+const MINUTES = 0.5;
 
 /** A model trained by the trainer's CLI into the dataset's models/ folder as `name`. */
 function trainWithCli(name: string, options: string[]): void {
@@ -77,6 +79,7 @@ describe('Train as you label', function () {
     await config.update('backendUrl', `http://127.0.0.1:${await freePort()}`, vscode.ConfigurationTarget.Global);
     await config.update('continuous', true, vscode.ConfigurationTarget.Global);
     await config.update('continuousEvery', EVERY, vscode.ConfigurationTarget.Global);
+    await config.update('continuousMinutes', MINUTES, vscode.ConfigurationTarget.Global);
     await vscode.commands.executeCommand('seglab.startBackend');
     const opened = await vscode.commands.executeCommand<DatasetState | undefined>('seglab.openDataset', vscode.Uri.file(root));
     assert.ok(opened);
@@ -95,16 +98,19 @@ describe('Train as you label', function () {
     rmSync(root, { recursive: true, force: true });
   });
 
-  /** Saves EVERY masks; the last one starts a round, which this waits for. */
+  /** Saves EVERY masks; the last one starts a round, which this waits for; `shown`: the status bar's texts meanwhile. */
   async function saveMasksAndWait() {
     const before = loop.lastRound;
     for (let i = 0; i < EVERY - 1; i++) await loop.countSave(dataset.uri);
     assert.equal(loop.lastRound, before, `no round before ${EVERY} saves`);
     await loop.countSave(dataset.uri);
     assert.notEqual(loop.lastRound, before, `a round starts at the ${EVERY}th save`);
-    const result = await loop.lastRound;
+    const shown = new Set<string>();
+    const sample = setInterval(() => shown.add(loop.statusText), 100);
+    const result = await loop.lastRound?.finally(() => clearInterval(sample));
     assert.ok(result?.verdict && result.model, `the round ended with a measured model: job ${result?.job.state ?? '?'} ${result?.job.error ?? ''}`);
-    return { ...result, verdict: result.verdict, model: result.model };
+    assert.equal(result.job.params.minutes, MINUTES, 'the round has the time budget of seglab.training.continuousMinutes');
+    return { ...result, verdict: result.verdict, model: result.model, shown: [...shown] };
   }
 
   it('after N saved masks fine-tunes the active model and activates the better model', async () => {
@@ -112,6 +118,11 @@ describe('Train as you label', function () {
     assert.equal(round.job.initJob ?? null, null, 'the seed was not trained by this backend: new weights built like it');
     assert.equal(round.verdict.activate, true, round.verdict.reason);
     assert.equal(api.models.activeName, round.model.name);
+    assert.ok(
+      round.shown.some((t) => /training… \d+:\d\d left/.test(t)),
+      `the status bar counted down while the round trained: ${round.shown.join(' | ')}`,
+    );
+    assert.match(loop.statusText, /model v\d+ · \+\d\.\d{2,3} mIoU$/);
     const unlabeled = dataset.index?.images.filter((e) => !e.mask) ?? [];
     assert.equal(unlabeled.length, 2);
     for (const e of unlabeled) assert.ok(existsSync(join(root, 'predictions', round.model.name, `${e.stem}.png`)), `the new model pre-labeled ${e.stem}`);
@@ -132,5 +143,6 @@ describe('Train as you label', function () {
     assert.equal(round.verdict.activate, false, round.verdict.reason);
     assert.match(round.verdict.reason, /is not above/);
     assert.equal(api.models.activeName, active);
+    assert.match(loop.statusText, /not used · -\d\.\d{2,3} mIoU$/, 'the status bar says the new model was not used');
   });
 });

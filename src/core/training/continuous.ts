@@ -4,10 +4,17 @@
  * (src/training/continuousTraining.ts) counts the saves, runs the job and measures both models.
  */
 
-/** One round is short, so it ends while the person labels the next images: at most this many epochs… */
-export const ROUND_EPOCHS = 5;
-/** …and at most this many minutes (the job's time budget: the best epoch within it is kept). */
-export const ROUND_MINUTES = 3;
+/**
+ * A round's time budget in minutes (the job's `minutes`: the best epoch within it is kept, early
+ * stopping may end it sooner): `seglab.training.continuousMinutes` when set, else short enough on
+ * a CPU to end while the person labels the next images, longer where a GPU trains.
+ */
+export function roundMinutes(setting: number | null | undefined, cpuOnly: boolean): number {
+  if (typeof setting === 'number' && setting > 0) return setting;
+  return cpuOnly ? DEFAULT_ROUND_MINUTES.cpu : DEFAULT_ROUND_MINUTES.gpu;
+}
+
+export const DEFAULT_ROUND_MINUTES = { cpu: 2, gpu: 5 } as const;
 
 export interface LoopInputs {
   enabled: boolean;
