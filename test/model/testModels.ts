@@ -37,6 +37,11 @@ export function samBenchModelsDir(): Promise<string> {
   return builtOnce(SAM_BENCH_SCRIPT, resolve(ROOT, '../sam-bench'), '', [], 'sam_bench.encoder.onnx');
 }
 
+/** SAM's prompt decoder alone (random weights, SAM's in-graph mask upscaling): sam_bench.decoder.onnx; seconds to build. */
+export function samDecoderDir(): Promise<string> {
+  return builtOnce(SAM_BENCH_SCRIPT, resolve(ROOT, '../sam-decoder'), '', ['--decoder-only'], 'sam_bench.decoder.onnx');
+}
+
 /**
  * Runs `script OUT_DIR ...args` once into <root>/<script hash><suffix>/, under a lock shared by
  * test files running in parallel; folders of earlier versions of the script are removed.

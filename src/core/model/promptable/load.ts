@@ -1,12 +1,14 @@
 /**
  * Opening a promptable model from its card: both ONNX files (next to the card), their sha256
- * checked against the card's, both sessions, and the tensor names checked against the card.
+ * checked against the card's, both sessions (the decoder's as decoderSession.ts pairs them), and
+ * the tensor names checked against the card.
  * Hashing and session creation are passed in, so this runs in Node and in a webview.
  */
 import { ConfigError, DataError, errorMessage } from '../../errors';
 import type { FileSystem } from '../../fileSystem';
 import { dirName, joinPath } from '../../paths';
 import { isPromptableCardJson, parsePromptableCard, type PromptableCard } from './card';
+import { openDecoderSession } from './decoderSession';
 import { checkPromptableIo } from './predictor';
 import type { MultiSession } from './session';
 
@@ -41,8 +43,9 @@ async function openPart(
       cardPath,
       `${part}.sha256 ${expected.slice(0, 12)}… does not match ${file} (${sha256.slice(0, 12)}…): the card was written for another export`,
     );
+  const create = (model: Uint8Array) => deps.createSession(model, path);
   try {
-    return { session: await deps.createSession(bytes, path), sha256 };
+    return { session: await (part === 'decoder' ? openDecoderSession(bytes, card.decoder.outputs.masks, create) : create(bytes)), sha256 };
   } catch (error) {
     throw new DataError(path, `cannot load the ONNX model (${errorMessage(error)})`);
   }

@@ -3,12 +3,19 @@
  * encoder once per image; `decodePrompt` runs the decoder per prompt on those embeddings and
  * returns the candidate masks at the image's size, best first, each with the low-resolution
  * logits that go back in as the next prompt's mask_input (as SamPredictor does).
+ *
+ * Speed: a SAM export upscales every candidate to the image's size inside the graph (`masks`),
+ * most of a prompt's time at SAM's size. On a decoder's first prompt both are computed and its
+ * `masks` compared with SAM's post-processing of `low_res_masks` (upscaleLowRes); when they agree
+ * (every SAM-format export: it is how SamOnnxModel makes them), later prompts fetch only the
+ * scores and low-resolution masks and upscale the candidate on show here. A decoder whose masks
+ * are something else (the known-answer test pair, another family) keeps its own masks.
  */
 import { ConfigError, DataError } from '../../errors';
 import type { RgbImage } from '../image';
 import type { PromptableCard } from './card';
 import { encoderInput } from './encoderInput';
-import { promptTensors, rankCandidates, samFrame, thresholdMask, type Prompt } from './sam';
+import { promptTensors, rankCandidates, samFrame, thresholdMask, upscaleLowRes, type Prompt } from './sam';
 import type { FloatTensor, MultiSession } from './session';
 
 /** The encoder's outputs for one image, keyed by the decoder input each feeds. */
@@ -26,11 +33,11 @@ export interface Candidate {
   lowRes: Float32Array;
 }
 
-function candidate(logits: Float32Array, k: number, pixels: number, score: number, lowRes: Float32Array): Candidate {
+function candidate(logits: () => Float32Array, k: number, pixels: number, score: number, lowRes: Float32Array): Candidate {
   let mask: Uint8Array | undefined;
   return {
     get mask() {
-      return (mask ??= thresholdMask(logits, k, pixels));
+      return (mask ??= thresholdMask(logits(), k, pixels));
     },
     score,
     lowRes,
@@ -42,6 +49,30 @@ export interface Selection {
   height: number;
   /** Best first. */
   candidates: Candidate[];
+  /** Where the masks came from: the decoder's `masks` output, or upscaleLowRes of its low-resolution masks. */
+  masksFrom?: 'decoder' | 'lowRes';
+}
+
+/**
+ * How far upscaleLowRes may be from the graph's upscaling, per logit: |ours - graph| <= TOLERANCE * (1 + |graph|).
+ * Both are float32 bilinear resizes of the same values with the same source positions (torch
+ * computes the scale as in/out, ONNX Runtime as out/in: a few ulp apart), measured within 5e-6 on
+ * a SAM-architecture decoder (test/node/lowResMasks.test.ts); anything that is not SAM's
+ * post-processing (a pixel of shift, another interpolation, analytic masks) is off by far more.
+ * A pixel's side of the threshold can then differ only where the graph's logit is within this of 0.
+ */
+export const LOW_RES_TOLERANCE = 1e-4;
+
+/** Per decoder session: whether its `masks` are SAM's post-processing of its `low_res_masks`, learnt on its first prompt. */
+const masksFromLowRes = new WeakMap<MultiSession, boolean>();
+
+function agrees(graph: Float32Array, k: number, ours: Float32Array): boolean {
+  const base = k * ours.length;
+  for (let i = 0; i < ours.length; i++) {
+    const g = graph[base + i];
+    if (!(Math.abs(ours[i] - g) <= LOW_RES_TOLERANCE * (1 + Math.abs(g)))) return false;
+  }
+  return true;
 }
 
 /** Checks that both files have the tensors the card names; errors name the card and the field. */
@@ -87,6 +118,7 @@ export async function encodeImage(card: PromptableCard, encoder: MultiSession, i
 /**
  * One prompt. `previous`: the low-resolution logits of the mask being refined (a candidate's
  * `lowRes`), or undefined for a first prompt. `source` names the prompt's origin in errors.
+ * `decoderMasks`: always use the decoder's own upscaled masks (the tests' and the bench's reference).
  */
 export async function decodePrompt(
   card: PromptableCard,
@@ -95,6 +127,7 @@ export async function decodePrompt(
   prompt: Prompt,
   previous: Float32Array | undefined,
   source: string,
+  options: { decoderMasks?: boolean } = {},
 ): Promise<Selection> {
   const { width, height } = embeddings;
   const side = card.encoder.input.size / 4;
@@ -111,8 +144,8 @@ export async function decodePrompt(
     [inputs.hasMaskInput]: { type: 'float32' as const, data: Float32Array.of(previous ? 1 : 0), dims: [1] },
     [inputs.origImSize]: { type: 'float32' as const, data: Float32Array.of(height, width), dims: [2] },
   };
-  const out = await decoder.run(feeds, [outputs.masks, outputs.scores, outputs.lowResMasks]);
-  const masks = out[outputs.masks];
+  const fromLowRes = !options.decoderMasks && masksFromLowRes.get(decoder) === true;
+  const out = await decoder.run(feeds, fromLowRes ? [outputs.scores, outputs.lowResMasks] : [outputs.masks, outputs.scores, outputs.lowResMasks]);
   const scores = out[outputs.scores];
   const lowRes = out[outputs.lowResMasks];
   const k = scores.data.length;
@@ -121,11 +154,21 @@ export async function decodePrompt(
       throw new DataError(card.decoder.file, `output ${role} has shape [${t.dims.join(', ')}], expected [${dims.join(', ')}]`);
     }
   };
-  expect(masks, [1, k, height, width], `"${outputs.masks}" (masks at orig_im_size)`);
   expect(lowRes, [1, k, side, side], `"${outputs.lowResMasks}" (low_res_masks)`);
   const pixels = width * height;
-  const candidates = rankCandidates(scores.data, p.count).map((i) =>
-    candidate(masks.data, i, pixels, scores.data[i], lowRes.data.slice(i * side * side, (i + 1) * side * side)),
-  );
-  return { width, height, candidates };
+  const lowResOf = (i: number) => lowRes.data.slice(i * side * side, (i + 1) * side * side);
+  const ranked = rankCandidates(scores.data, p.count);
+  if (fromLowRes) {
+    const candidates = ranked.map((i) => {
+      const low = lowResOf(i);
+      return candidate(() => upscaleLowRes(low, frame), 0, pixels, scores.data[i], low);
+    });
+    return { width, height, candidates, masksFrom: 'lowRes' };
+  }
+  const masks = out[outputs.masks];
+  expect(masks, [1, k, height, width], `"${outputs.masks}" (masks at orig_im_size)`);
+  if (!options.decoderMasks && !masksFromLowRes.has(decoder))
+    masksFromLowRes.set(decoder, agrees(masks.data, ranked[0], upscaleLowRes(lowResOf(ranked[0]), frame)));
+  const candidates = ranked.map((i) => candidate(() => masks.data, i, pixels, scores.data[i], lowResOf(i)));
+  return { width, height, candidates, masksFrom: 'decoder' };
 }

@@ -122,3 +122,52 @@ export function binaryMaskInput(mask: Uint8Array, frame: SamFrame): Float32Array
   }
   return out;
 }
+
+/** Source index pairs and weights of one axis of torch's bilinear resize (align_corners=False), for the first `keep` outputs. */
+function bilinearAxis(inSize: number, outSize: number, keep: number): { lo: Int32Array; hi: Int32Array; w: Float32Array } {
+  const lo = new Int32Array(keep);
+  const hi = new Int32Array(keep);
+  const w = new Float32Array(keep);
+  const scale = inSize / outSize;
+  for (let d = 0; d < keep; d++) {
+    const s = Math.max(0, scale * (d + 0.5) - 0.5);
+    lo[d] = Math.floor(s);
+    hi[d] = Math.min(lo[d] + 1, inSize - 1);
+    w[d] = s - lo[d];
+  }
+  return { lo, hi, w };
+}
+
+/**
+ * torch's F.interpolate(bilinear, align_corners=False) of a [inH, inW] plane to [outH, outW],
+ * computing only the top-left [keepH, keepW] (a crop of the result): rows first, then columns.
+ */
+function resizeBilinear(src: Float32Array, inW: number, inH: number, outW: number, outH: number, keepW = outW, keepH = outH): Float32Array {
+  const x = bilinearAxis(inW, outW, keepW);
+  const y = bilinearAxis(inH, outH, keepH);
+  const rows = new Float32Array(inH * keepW);
+  for (let r = 0; r < inH; r++) {
+    const base = r * inW;
+    for (let c = 0; c < keepW; c++) rows[r * keepW + c] = (1 - x.w[c]) * src[base + x.lo[c]] + x.w[c] * src[base + x.hi[c]];
+  }
+  const out = new Float32Array(keepH * keepW);
+  for (let r = 0; r < keepH; r++) {
+    const a = y.lo[r] * keepW;
+    const b = y.hi[r] * keepW;
+    const wb = y.w[r];
+    for (let c = 0; c < keepW; c++) out[r * keepW + c] = (1 - wb) * rows[a + c] + wb * rows[b + c];
+  }
+  return out;
+}
+
+/**
+ * SAM's mask post-processing (SamOnnxModel.mask_postprocessing, SamPredictor's postprocess_masks)
+ * of one low-resolution candidate: upscaled to the frame, cropped to the resized image, upscaled to
+ * the image's size; logits, > 0 is the mask. The decoder's `masks` output holds this for every
+ * candidate; computing it here for the candidate on show saves the others' cost.
+ */
+export function upscaleLowRes(lowRes: Float32Array, frame: SamFrame): Float32Array {
+  const side = Math.round(Math.sqrt(lowRes.length));
+  const framed = resizeBilinear(lowRes, side, side, frame.size, frame.size, frame.resizedWidth, frame.resizedHeight);
+  return resizeBilinear(framed, frame.resizedWidth, frame.resizedHeight, frame.width, frame.height);
+}
