@@ -13,8 +13,8 @@ crop to the image.
 
 compat/ holds the compatibility suite (compat_models): tiny hand-written ONNX graphs, one per
 model convention (sigmoid with and without the Sigmoid, argmax inside the graph, NHWC, uint8,
-float16, fixed-size stretch, superset classes with a class map) whose right prediction follows
-from the pixel values by hand; the TypeScript tests hold those answers.
+float16, fixed-size stretch, superset classes with a class map, multi-label sigmoids) whose right
+prediction follows from the pixel values by hand; the TypeScript tests hold those answers.
 """
 import argparse
 import hashlib
@@ -351,6 +351,13 @@ def compat_models(out):
           [*red_consts, const("zero", 0.0), const("one", 1.0)], f32, nchw, f32, ["batch", 5, "height", "width"],
           RGB_CLASSES + [{"id": 3, "name": "cat", "color": [0, 0, 0]}, {"id": 4, "name": "dog", "color": [0, 0, 0]}], UNIT, {"kind": "logits"},
           {"0": 1, "1": 2})
+    # One sigmoid logit per class, threshold 0.7: 20 (v - 0.5) for R, G, B, and -5 for the background channel (never
+    # above): the most probable of R, G, B above 138.3, else background.
+    write("multilabel", [helper.make_node("Sub", ["input", "half"], ["rgb"]), helper.make_node("Mul", ["rgb", "twenty"], ["z"]),
+                         helper.make_node("Slice", ["z", "c0", "c1", "axis1"], ["z0"]), helper.make_node("Mul", ["z0", "zero"], ["zeros"]),
+                         helper.make_node("Sub", ["zeros", "five"], ["bg"]), helper.make_node("Concat", ["bg", "z"], ["output"], axis=1)],
+          [*logit_consts, const("zero", 0.0), const("five", 5.0)], f32, nchw, f32, ["batch", 4, "height", "width"],
+          list(COMPAT_CLASSES.values()), UNIT, {"kind": "multilabel", "activation": "none", "threshold": 0.7})
 
 
 def main():

@@ -97,12 +97,12 @@ describe('model card', () => {
       { ...trainerCard(), output: { kind: 'sigmoid', activation: 'none' } },
       /classes: a "sigmoid" output has two classes \(below and above the threshold\), the card lists 4/,
     );
-    rejects({ ...trainerCard(), output: { kind: 'logits', threshold: 0.3 } }, /output\.threshold: only a "sigmoid" output has one/);
+    rejects({ ...trainerCard(), output: { kind: 'logits', threshold: 0.3 } }, /output\.threshold: only a "sigmoid" or "multilabel" output has one/);
     rejects({ ...trainerCard(), classMap: { 9: 1 } }, /classMap\["9"\]: not a class id of the card's classes/);
     rejects({ ...trainerCard(), classMap: { 1: 'cell' } }, /classMap\["1"\]: expected a dataset class id \(0-255\) or null/);
     rejects({ ...trainerCard(), input: { mean: [0, 0, 0], std: [1, 1, 1], dynamic: false } }, /input\.size: a fixed-size model needs \[height, width\]/);
     rejects({ ...trainerCard(), input: { mean: [0, 0, 0], std: [1, 1, 1], multipleOf: 0 } }, /input\.multipleOf: expected a positive integer/);
-    rejects({ ...trainerCard(), output: { kind: 'softmax' } }, /output\.kind: expected "logits" or "probabilities" or "sigmoid" or "labels"/);
+    rejects({ ...trainerCard(), output: { kind: 'softmax' } }, /output\.kind: expected "logits" or "probabilities" or "sigmoid" or "multilabel" or "labels"/);
     rejects({ ...trainerCard(), output: { stride: 2.5 } }, /output\.stride: expected a positive integer/);
     rejects({ ...trainerCard(), sha256: 'xyz' }, /sha256: expected 64 lowercase hex digits/);
   });

@@ -50,6 +50,8 @@ export const EXPECTED: Record<string, (rgb: number[], y: number, height: number)
   uint8: ([r]) => (r > 128 ? 1 : 0),
   fp16: (rgb) => BY_NAME[dominant(rgb)],
   superset: (rgb) => [1, 2, IGNORE][dominant(rgb)],
+  // One sigmoid per class (logit 20 (v - 0.5), threshold 0.7): the highest of R, G, B above 138.3, else background.
+  multilabel: (rgb) => (Math.max(...rgb) > 138.3 ? BY_NAME[dominant(rgb)] : 0),
   // Red on the 32-row tensor's top 16 rows: the image row whose bilinear source row is 15.5 splits.
   stretch: (_, y, height) => {
     const src = ((y + 0.5) * 32) / height - 0.5;

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { ConfigError } from '../../src/core/errors';
 import { parseModelCard } from '../../src/core/model/card';
-import { decodeOutput, thresholdConfidence } from '../../src/core/model/postprocess';
+import { decodeOutput, multilabelConfidence, thresholdConfidence } from '../../src/core/model/postprocess';
 import { planInput } from '../../src/core/model/preprocess';
 import { resolveModel } from '../../src/core/model/resolve';
 import { encodeInput, fromFloat16Bits, toFloat16Bits } from '../../src/core/model/tensors';
@@ -96,6 +96,20 @@ describe('output decoding and the sigmoid rule', () => {
     assert.deepEqual([...labels.slice(0, 3)], [5, 6, 5]);
     assert.equal(conf[1], Math.round(255 / (1 + Math.exp(-2))));
   });
+  test('multilabel: the most probable class above the threshold, else the first (background); confidence as for one sigmoid', () => {
+    // Three pixels, channels background / a / b (probabilities): two above (b wins), none above, only the background above.
+    const values = Float32Array.from([0.1, 0.2, 0.9, /* a */ 0.8, 0.5, 0.3, /* b */ 0.95, 0.6, 0.1]);
+    const labels = new Uint8Array(3);
+    const conf = new Uint8Array(3);
+    multilabelConfidence(values, 3, 3, Uint8Array.from([0, 7, 9]), 'applied', 0.7, labels, conf);
+    assert.deepEqual([...labels], [9, 0, 0]);
+    const sigmoid = new Uint8Array(3);
+    thresholdConfidence(Float32Array.from([0.95, 0.6, 0.9]), Uint8Array.from([0, 1]), 'applied', 0.7, new Uint8Array(3), sigmoid);
+    assert.deepEqual([...conf], [...sigmoid]);
+    // Logits: SegLab applies the sigmoid (logit 0 = probability 0.5, at a 0.5 threshold: not above).
+    multilabelConfidence(Float32Array.from([-3, 0, 1, -1]), 2, 2, Uint8Array.from([0, 4]), 'none', 0.5, labels, conf);
+    assert.deepEqual([...labels.slice(0, 2)], [4, 0]);
+  });
 });
 
 describe('resolveModel: conventions and refusals', () => {
@@ -127,6 +141,15 @@ describe('resolveModel: conventions and refusals', () => {
       dataset,
     });
     assert.deepEqual([u.input.layout, u.input.dtype, u.output.layout], ['NHWC', 'uint8', 'NHWC']);
+    const m = resolveModel({
+      modelPath: '/m/model.onnx',
+      card: card({ output: { name: 'output', kind: 'multilabel', activation: 'applied' } }, COMPAT_CLASSES),
+      cardPath: CARD,
+      io: io([1, 4, 'h', 'w']),
+      channels: 4,
+      dataset,
+    });
+    assert.deepEqual([m.channels, [...m.labels], m.output.threshold], [4, [0, 1, 2, 3], 0.5]);
   });
   test('class mapping: byName, an explicit classMap, unmapped classes to the ignore index', () => {
     const classes = [
@@ -180,6 +203,12 @@ describe('resolveModel: conventions and refusals', () => {
       /output\.kind: "sigmoid" needs one channel, output "output" has 2/,
     );
     r({}, io([1, 1, 'h', 'w']), 1, /output\.kind: "output" has one channel.*"kind": "sigmoid"/);
+    r(
+      { output: { name: 'output', kind: 'multilabel', activation: 'none' } },
+      io([1, 1, 'h', 'w']),
+      1,
+      /classes: a "multilabel" output has one class per channel; the card lists 2 classes but output "output" has 1 channels.*"kind": "sigmoid"/,
+    );
     r({}, io([1, 1, 'h', 'w']), 1, /output: "output" has one channel/, '/m/model.onnx', false);
     r(
       { input: { mean: [0, 0, 0], std: [1, 1, 1], layout: 'NCHW' } },

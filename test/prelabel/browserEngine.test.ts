@@ -4,7 +4,7 @@
  * identical argmax, on the WASM provider for every model kind and on WebGPU (SwiftShader, slow:
  * correctness only, 40-60 s a model on this 2-core machine, so only with SEGLAB_TEST_WEBGPU=1)
  * for the U-Net and the SegFormer; and the compatibility suite's known-answer models (sigmoid,
- * label maps, NHWC, uint8, float16, stretch, class maps) through the webview's run. The page has
+ * label maps, NHWC, uint8, float16, stretch, class maps, multi-label) through the webview's run. The page has
  * a webview-like CSP.
  */
 import assert from 'node:assert/strict';

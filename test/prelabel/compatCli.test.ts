@@ -134,6 +134,27 @@ describe('seglab prelabel: refusals exit 2 naming the file and the field', { con
       (c) => Object.assign(c, { classes: [...(c.classes as object[]), { id: 3, name: 'cat' }] }),
       /classes: the card lists 4 classes but output "output" has 3 channels/,
     ));
+  test('a multilabel output whose channels are not the classes', (t) =>
+    refuses(
+      t,
+      'multilabel',
+      (c) => Object.assign(c, { classes: (c.classes as object[]).slice(0, 3) }),
+      /classes: a "multilabel" output has one class per channel; the card lists 3 classes but output "output" has 4 channels/,
+    ));
+  test('a multilabel output with one class, and activation on a logits output', async (t) => {
+    await refuses(
+      t,
+      'multilabel',
+      (c) => Object.assign(c, { classes: [COMPAT_CLASSES[0]] }),
+      /classes: a "multilabel" output needs the background and at least one more class/,
+    );
+    await refuses(
+      t,
+      'nhwc',
+      (c) => Object.assign(c, { output: { name: 'output', kind: 'logits', activation: 'none' } }),
+      /output\.activation: only a "sigmoid" or "multilabel" output has one/,
+    );
+  });
   test('a classMap onto a class id the dataset lacks', (t) =>
     refuses(t, 'superset', (c) => Object.assign(c, { classMap: { 0: 9 } }), /classMap\["0"\]: 9 is not a class id of the dataset/));
   test('a card field SegLab does not know how to honour', (t) =>

@@ -17,7 +17,7 @@ export type Architecture = (typeof ARCHITECTURES)[number];
 /** How an image meets a fixed-size input: scaled keeping its aspect ratio and padded, scaled to fill it, or cut into tiles of that size. */
 export const RESIZE_MODES = ['letterbox', 'stretch', 'tiles'] as const;
 export type ResizeMode = (typeof RESIZE_MODES)[number];
-export const OUTPUT_KINDS = ['logits', 'probabilities', 'sigmoid', 'labels'] as const;
+export const OUTPUT_KINDS = ['logits', 'probabilities', 'sigmoid', 'multilabel', 'labels'] as const;
 export type OutputKind = (typeof OUTPUT_KINDS)[number];
 const LAYOUTS: readonly Layout[] = ['NCHW', 'NHWC'];
 
@@ -42,8 +42,9 @@ export interface InputSpec {
 
 /**
  * `logits`/`probabilities`: one channel per class, argmax. `sigmoid`: one channel, the two
- * classes are below/above `threshold` (on the probability). `labels`: the output holds class
- * indices ([1,H,W] or [1,1,H,W], any numeric type).
+ * classes are below/above `threshold` (on the probability). `multilabel`: one independent sigmoid
+ * per class; the most probable class above `threshold`, else the card's first class (background).
+ * `labels`: the output holds class indices ([1,H,W] or [1,1,H,W], any numeric type).
  */
 export interface OutputSpec {
   name?: string;
@@ -52,9 +53,9 @@ export interface OutputSpec {
   stride: number;
   /** undefined: the input's layout. */
   layout?: Layout;
-  /** sigmoid only: whether the graph ends in a Sigmoid ("applied": values are probabilities). */
+  /** sigmoid and multilabel only: whether the graph ends in a Sigmoid ("applied": values are probabilities). */
   activation?: 'applied' | 'none';
-  /** sigmoid only: probability above which a pixel is the second class (default 0.5). */
+  /** sigmoid and multilabel only: probability above which a pixel is the second class / a candidate class (default 0.5). */
   threshold?: number;
 }
 
@@ -64,7 +65,7 @@ export type ClassMap = 'byName' | Record<number, number | null>;
 export interface ModelCard {
   name: string;
   architecture: Architecture;
-  /** The model's classes, one per output channel in channel order (sigmoid: below, above the threshold). */
+  /** The model's classes, one per output channel in channel order (sigmoid: below, above the threshold; multilabel: the background first). */
   classes: ClassDef[];
   /** Absent: every model class is the dataset class of the same id and name. */
   classMap?: ClassMap;
@@ -164,9 +165,9 @@ function parseOutput(v: unknown, path: string): OutputSpec {
   const out: OutputSpec = { name: v.name as string | undefined, kind, stride: v.stride === undefined ? 1 : positiveInt(v.stride, 'output.stride', path) };
   const layout = oneOf(v.layout, LAYOUTS, 'output.layout', path);
   if (layout) out.layout = layout;
-  if (kind !== 'sigmoid') {
+  if (kind !== 'sigmoid' && kind !== 'multilabel') {
     for (const f of ['activation', 'threshold'] as const) {
-      if (v[f] !== undefined) throw new ConfigError(path, `output.${f}: only a "sigmoid" output has one (output.kind is ${show(kind)})`);
+      if (v[f] !== undefined) throw new ConfigError(path, `output.${f}: only a "sigmoid" or "multilabel" output has one (output.kind is ${show(kind)})`);
     }
     return out;
   }
@@ -174,7 +175,7 @@ function parseOutput(v: unknown, path: string): OutputSpec {
   if (!out.activation)
     throw new ConfigError(
       path,
-      'output.activation: a "sigmoid" output needs "applied" (the graph ends in a Sigmoid: values are probabilities) or "none" (values are logits)',
+      `output.activation: a ${show(kind)} output needs "applied" (the graph ends in a Sigmoid: values are probabilities) or "none" (values are logits)`,
     );
   const threshold = v.threshold ?? 0.5;
   if (typeof threshold !== 'number' || !(threshold > 0 && threshold < 1))
@@ -218,6 +219,9 @@ export function parseModelCard(text: string, path: string): ModelCard {
   const output = parseOutput(raw.output, path);
   if (output.kind === 'sigmoid' && classes.length !== 2) {
     throw new ConfigError(path, `classes: a "sigmoid" output has two classes (below and above the threshold), the card lists ${classes.length}`);
+  }
+  if (output.kind === 'multilabel' && classes.length < 2) {
+    throw new ConfigError(path, 'classes: a "multilabel" output needs the background and at least one more class (one per channel, the background first)');
   }
   const classMap = parseClassMap(raw.classMap, classes, path);
   return {

@@ -2,7 +2,7 @@
  * Model output -> mask: the output as CHW float (NHWC transposed, a label map made one-hot),
  * bilinear upsampling (torch's align_corners=False rule), then per pixel the class and an 8-bit
  * confidence (255 = certain): argmax with the top softmax probability, or for a sigmoid output
- * the side of the threshold with the distance from it.
+ * the side of the threshold with the distance from it (multilabel: of the most probable class).
  */
 import type { InferenceOutput } from './backend';
 import { bilinearTaps } from './preprocess';
@@ -99,6 +99,22 @@ function expNegative(d: number): number {
   return EXP_TABLE[i] + (EXP_TABLE[i + 1] - EXP_TABLE[i]) * (t - i);
 }
 
+/** Per pixel [from, from + count) of CHW `values`: the highest value and its channel (the first of equal ones). */
+function channelMax(values: Float32Array, channels: number, plane: number, from: number, count: number): { top: Float32Array; best: Uint8Array } {
+  const top = values.slice(from, from + count);
+  const best = new Uint8Array(count);
+  for (let c = 1; c < channels; c++) {
+    const row = values.subarray(c * plane + from, c * plane + from + count);
+    for (let i = 0; i < count; i++) {
+      if (row[i] > top[i]) {
+        top[i] = row[i];
+        best[i] = c;
+      }
+    }
+  }
+  return { top, best };
+}
+
 /**
  * Per pixel of CHW `logits` (`plane` pixels a channel): label = labels[argmax channel] and
  * confidence = round(255 * top probability) (softmax of logits; the value itself for
@@ -117,17 +133,7 @@ export function argmaxConfidence(
   from = 0,
   count = plane - from,
 ): void {
-  const top = logits.slice(from, from + count);
-  const best = new Uint8Array(count);
-  for (let c = 1; c < channels; c++) {
-    const row = logits.subarray(c * plane + from, c * plane + from + count);
-    for (let i = 0; i < count; i++) {
-      if (row[i] > top[i]) {
-        top[i] = row[i];
-        best[i] = c;
-      }
-    }
-  }
+  const { top, best } = channelMax(logits, channels, plane, from, count);
   let p: Float32Array = top;
   if (kind === 'logits') {
     const sum = new Float32Array(count);
@@ -164,12 +170,43 @@ export function thresholdConfidence(
   count = values.length - from,
 ): void {
   for (let i = 0; i < count; i++) {
-    const v = values[from + i];
-    const p = activation === 'none' ? 1 / (1 + Math.exp(-v)) : Math.min(1, Math.max(0, v));
+    const p = probability(values[from + i], activation);
     const above = p > threshold;
-    const c = above ? 0.5 + (0.5 * (p - threshold)) / (1 - threshold) : 0.5 + (0.5 * (threshold - p)) / threshold;
     outLabels[at + i] = labels[above ? 1 : 0];
-    outConfidence[at + i] = Math.round(c * 255);
+    outConfidence[at + i] = thresholdDistance(p, threshold);
+  }
+}
+
+const probability = (v: number, activation: 'applied' | 'none') => (activation === 'none' ? 1 / (1 + Math.exp(-v)) : Math.min(1, Math.max(0, v)));
+
+/** 8-bit confidence of probability `p` against `threshold`: 0.5 at it, rising linearly to 1 at probability 1 (above) or 0 (below). */
+function thresholdDistance(p: number, threshold: number): number {
+  return Math.round((p > threshold ? 0.5 + (0.5 * (p - threshold)) / (1 - threshold) : 0.5 + (0.5 * (threshold - p)) / threshold) * 255);
+}
+
+/**
+ * One independent sigmoid per class: the class of the highest probability when it is above
+ * `threshold` (so the most probable of the classes above it), else labels[0], the card's first
+ * class (the background); confidence as for one sigmoid, from that highest probability.
+ */
+export function multilabelConfidence(
+  values: Float32Array,
+  channels: number,
+  plane: number,
+  labels: Uint8Array,
+  activation: 'applied' | 'none',
+  threshold: number,
+  outLabels: Uint8Array,
+  outConfidence: Uint8Array,
+  at = 0,
+  from = 0,
+  count = plane - from,
+): void {
+  const { top, best } = channelMax(values, channels, plane, from, count); // the sigmoid is monotonic: the highest value is the highest probability
+  for (let i = 0; i < count; i++) {
+    const p = probability(top[i], activation);
+    outLabels[at + i] = labels[p > threshold ? best[i] : 0];
+    outConfidence[at + i] = thresholdDistance(p, threshold);
   }
 }
 
@@ -186,5 +223,7 @@ export function classify(
 ): void {
   const { kind, activation, threshold } = model.output;
   if (kind === 'sigmoid') thresholdConfidence(values, model.labels, activation!, threshold ?? 0.5, outLabels, outConfidence, at, from, count);
+  else if (kind === 'multilabel')
+    multilabelConfidence(values, model.channels, plane, model.labels, activation!, threshold ?? 0.5, outLabels, outConfidence, at, from, count);
   else argmaxConfidence(values, model.channels, plane, model.labels, kind === 'logits' ? 'logits' : 'probabilities', outLabels, outConfidence, at, from, count);
 }

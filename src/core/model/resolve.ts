@@ -23,7 +23,7 @@ export interface ResolvedModel {
   architecture: Architecture;
   input: ResolvedInput;
   output: OutputSpec & { name: string; layout: Layout };
-  /** Channels the pipeline carries: 1 for a sigmoid output, one per model class otherwise (a label map becomes one-hot). */
+  /** Channels the pipeline carries: 1 for a sigmoid output, one per model class otherwise (multilabel too; a label map becomes one-hot). */
   channels: number;
   /** Model class (channel; sigmoid: below, above) -> value written to the mask: a dataset class id, or the ignore index. */
   labels: Uint8Array;
@@ -154,6 +154,15 @@ function resolveOutput(a: ResolveArgs, input: ResolvedInput, classCount: number,
         'use "logits" or "probabilities" with one class per channel',
       );
     return { output, channels };
+  }
+  if (spec.kind === 'multilabel' && channels !== classCount) {
+    throw new ConfigError(
+      cardPath,
+      `classes: a "multilabel" output has one class per channel; the card lists ${classCount} classes but output "${name}" has ${channels} channels`,
+      channels === 1
+        ? 'a one-channel binary model is "kind": "sigmoid" with two classes'
+        : 'list one class per channel, in channel order, the background first (model classes the dataset lacks too, with a classMap)',
+    );
   }
   if (channels === 1) {
     throw new ConfigError(
