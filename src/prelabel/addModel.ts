@@ -1,13 +1,14 @@
 /**
  * "SegLab: Add Model…": imports an .onnx into a dataset's models/ folder with a card. An existing
  * card next to the file is copied (and checked); otherwise the card `seglab card` would write is
- * proposed, asking only for the name, the architecture, the input normalisation and, for a
- * fixed-size model, letterbox or stretch.
+ * proposed, asking only for the name, the architecture, the input normalisation, for a
+ * fixed-size model letterbox or stretch, and for a model with more output channels than the
+ * dataset has classes which model channel feeds each dataset class (the rest become unlabeled).
  */
 import * as vscode from 'vscode';
-import { ARCHITECTURES, formatModelCard, MODELS_FOLDER, parseModelCard, type ModelCard } from '../core/model/card';
+import { ARCHITECTURES, formatModelCard, MODELS_FOLDER, parseModelCard, type ClassMap, type ModelCard } from '../core/model/card';
 import { cardPathFor, loadModel, probe } from '../core/model/load';
-import { NORMALISATIONS, probeInput, proposeCard, type Normalisation } from '../core/model/newCard';
+import { NORMALISATIONS, probeInput, proposeCard, supersetClassMap, type Normalisation } from '../core/model/newCard';
 import { defaultOutputName } from '../core/model/resolve';
 import { joinPath, stemOf, baseName } from '../core/paths';
 import { pickDataset } from '../commands/pickDataset';
@@ -65,8 +66,38 @@ export async function addModel(registry: DatasetRegistry, models: ModelRegistry,
 }
 
 /**
+ * For a model with more channels than the dataset has classes (ONNX carries no class names: class_0...): asks, per
+ * dataset class, which model class feeds it; each model class can feed one. Undefined when cancelled.
+ */
+async function askClassMap(modelClasses: ModelCard['classes'], classes: ModelCard['classes'], file: vscode.Uri): Promise<ClassMap | undefined> {
+  const feeds = new Map<number, number>();
+  const sorted = [...classes].sort((a, b) => a.id - b.id);
+  for (const [i, d] of sorted.entries()) {
+    const free = modelClasses.filter((m) => ![...feeds.values()].includes(m.id));
+    const none = { label: vscode.l10n.t('None'), description: vscode.l10n.t('no model class: never predicted'), id: undefined };
+    const pick = await vscode.window.showQuickPick(
+      [...free.map((m) => ({ label: m.name, description: vscode.l10n.t('model channel {0}', m.id), id: m.id as number | undefined })), none],
+      {
+        title: vscode.l10n.t(
+          'The model has {0} output channels, the dataset {1} classes ({2} of {3})',
+          modelClasses.length,
+          classes.length,
+          i + 1,
+          sorted.length,
+        ),
+        placeHolder: vscode.l10n.t('Model class that feeds dataset class {0} ({1}); the others become unlabeled', d.name, d.id),
+      },
+    );
+    if (!pick) return undefined;
+    if (pick.id !== undefined) feeds.set(d.id, pick.id);
+  }
+  if (feeds.size === 0) throw new Error(`${file.fsPath}: no dataset class was given a model class, so every pixel would be unlabeled`);
+  return supersetClassMap(modelClasses, feeds);
+}
+
+/**
  * Reads the file and a probe run, proposes the card (src/core/model/newCard.ts), asks only the name, architecture,
- * normalisation and, for a fixed size, letterbox or stretch.
+ * normalisation, for a fixed size letterbox or stretch, and for a superset model the class map.
  */
 async function askCard(
   bytes: Uint8Array,
@@ -81,7 +112,8 @@ async function askCard(
     const shape = probeInput(io);
     const probeRun = await probe(backend, { ...shape, multipleOf: 1 }, defaultOutputName(io));
     const draft = proposeCard({ name: stemOf(baseName(file.path)), io, probe: probeRun, sha256: hash, datasetClasses: classes });
-    if (draft.card.classes.some((c) => !classes.some((d) => d.id === c.id && d.name === c.name))) {
+    const superset = draft.card.classMap !== undefined;
+    if (!superset && draft.card.classes.some((c) => !classes.some((d) => d.id === c.id && d.name === c.name))) {
       throw new Error(
         `${file.fsPath}: the model's ${draft.card.classes.length} classes are not the dataset's ${classes.length}; write a card (${stemOf(baseName(file.path))}.json next to the model) listing the model's classes, with a classMap for those the dataset lacks (seglab card writes a starting point)`,
       );
@@ -120,6 +152,8 @@ async function askCard(
       if (!pick) return undefined;
       resize = pick.value;
     }
+    const classMap = superset ? await askClassMap(draft.card.classes, classes, file) : undefined;
+    if (superset && !classMap) return undefined;
     return proposeCard({
       name: name.trim(),
       io,
@@ -129,6 +163,7 @@ async function askCard(
       architecture: arch.label,
       normalisation: norm.key,
       resize,
+      classMap,
     }).card;
   } finally {
     await backend.release();

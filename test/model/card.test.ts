@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { DataError } from '../../src/core/errors';
+import { ConfigError, DataError } from '../../src/core/errors';
 import { formatModelCard, parseModelCard } from '../../src/core/model/card';
-import { guessArchitecture, proposeCard } from '../../src/core/model/newCard';
+import { guessArchitecture, proposeCard, supersetClassMap } from '../../src/core/model/newCard';
 import { resolveModel } from '../../src/core/model/resolve';
 import { TEST_CLASSES, testModelsDir } from './testModels';
 
@@ -219,14 +219,62 @@ describe('proposeCard (Add Model… and seglab card)', () => {
 
   test('a fixed size: letterbox by default (listed), stretch on request; other class counts get generic names', () => {
     const fixedIo = { ...io, inputs: [{ name: 'x', shape: [1, 3, 256, 320], type: 'float32' }] };
-    const lb = propose(fixedIo, probe([1, 21, 256, 320]));
+    const lb = propose(fixedIo, probe([1, 21, 256, 320]), { datasetClasses: undefined });
     assert.deepEqual([lb.card.input.size, lb.card.input.resize, lb.card.input.multipleOf], [[256, 320], 'letterbox', 1]);
     assert.match(lb.defaults.join('\n'), /input\.resize "letterbox" \(the input is a fixed 256x320/);
     assert.match(lb.defaults.join('\n'), /classes: 21 generic names/);
-    assert.equal(lb.card.classes[20].name, 'class20');
+    assert.equal(lb.card.classes[20].name, 'class_20');
+    assert.equal(lb.card.classMap, undefined);
+    assert.equal(propose(fixedIo, probe([1, 3, 256, 320])).card.classMap, undefined, 'fewer channels than dataset classes: no superset');
     const st = propose(fixedIo, probe([1, 4, 256, 320]), { resize: 'stretch', normalisation: 'centered' });
     assert.equal(st.card.input.resize, 'stretch');
     assert.deepEqual([st.card.input.scale, st.card.input.mean, st.card.input.std], [1 / 256, [0.5, 0.5, 0.5], [1, 1, 1]]);
     assert.doesNotMatch(st.defaults.join('\n'), /resize|normalisation/);
+  });
+
+  test('more channels than dataset classes: class_0..class_N-1 and a classMap of nulls, refused until filled in; the answers map them', () => {
+    const dataset = { classes: TEST_CLASSES, ignoreIndex: 255, path: '/data' };
+    const superIo = { inputs: [{ name: 'input', shape: [1, 3, 'h', 'w'], type: 'float32' }], outputs: [{ name: 'output', shape: [1, 6, 'h', 'w'] }] };
+    const { card, defaults } = propose(superIo, probe([1, 6, 64, 64]));
+    assert.deepEqual(
+      card.classes.map((c) => c.name),
+      ['class_0', 'class_1', 'class_2', 'class_3', 'class_4', 'class_5'],
+    );
+    assert.deepEqual(card.classMap, { 0: null, 1: null, 2: null, 3: null, 4: null, 5: null });
+    assert.match(
+      defaults.join('\n'),
+      /6 channels, more than the dataset's 4 classes.*fill in, for each dataset class, the model class that feeds it.*refused until then/,
+    );
+    const written = parseModelCard(formatModelCard(card), PATH);
+    const resolve = (c: typeof card) => resolveModel({ modelPath: '/models/m.onnx', card: c, cardPath: PATH, io: superIo, channels: 6, dataset });
+    assert.throws(
+      () => resolve(written),
+      (e: unknown) => e instanceof ConfigError && e.path === PATH && /classMap: none of the model's classes maps to a class of the dataset/.test(e.message),
+    );
+    // Add Model…'s answers: background <- class_5, cell <- class_0, nucleus <- class_2, debris: none.
+    const classMap = supersetClassMap(
+      card.classes,
+      new Map([
+        [0, 5],
+        [1, 0],
+        [2, 2],
+      ]),
+    );
+    const answered = propose(superIo, probe([1, 6, 64, 64]), { classMap });
+    assert.doesNotMatch(answered.defaults.join('\n'), /classes/);
+    const m = resolve(parseModelCard(formatModelCard(answered.card), PATH));
+    assert.deepEqual([...m.labels], [1, 255, 2, 255, 255, 0]);
+    assert.equal(m.mapping.rule, 'classMap');
+    assert.throws(
+      () =>
+        supersetClassMap(
+          card.classes,
+          new Map([
+            [0, 1],
+            [1, 1],
+          ]),
+        ),
+      /model class 1 is chosen for dataset classes 0 and 1; it can feed only one/,
+    );
   });
 });

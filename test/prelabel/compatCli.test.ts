@@ -205,7 +205,7 @@ describe('seglab card', { concurrency: 2 }, () => {
     assert.equal((await card(t, 'argmax_int64', COMPAT_CLASSES)).card.output.kind, 'labels');
     const nhwc = await card(t, 'nhwc');
     assert.deepEqual([nhwc.card.input.layout, nhwc.card.output.layout], ['NHWC', 'NHWC']);
-    assert.match(nhwc.stderr, /edit before use with .*classes: 3 generic names|classes: 3 generic names/);
+    assert.match(nhwc.stderr, /default: classes: the model has 3 channels, more than the dataset's 2 classes/);
     const u8 = await card(t, 'uint8');
     assert.deepEqual([u8.card.input.dtype, u8.card.input.scale, u8.card.input.mean, u8.card.input.std], ['uint8', 1, [0, 0, 0], [1, 1, 1]]);
     const fixed = await card(t, 'stretch');
@@ -223,5 +223,26 @@ describe('seglab card', { concurrency: 2 }, () => {
     const json = JSON.parse(p.stdout);
     for (const [stem, [w, h]] of stems)
       assert.equal(wrongPixels('uint8', compatImage(w, h), decodePng(readFileSync(join(json.outDir, `${stem}.png`))).data).wrong, 0);
+  });
+  test('more channels than dataset classes: a classMap to fill in, listed; prelabel refuses the card until it is filled in', async (t) => {
+    const root = tempDir(t);
+    const stems = compatDataset(root);
+    const { model, card: cardPath } = useModel(root, 'superset', null);
+    const r = await seglab('card', model, '--out', cardPath, '--classes-from', root);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /default: classes: the model has 5 channels, more than the dataset's 4 classes: 5 generic names \(class_0\.\.\.\) and a classMap/);
+    assert.match(r.stderr, /edit before use with .*classMap: none of the model's classes maps to a class of the dataset/);
+    const card = JSON.parse(readFileSync(cardPath, 'utf8'));
+    assert.deepEqual(card.classMap, { 0: null, 1: null, 2: null, 3: null, 4: null });
+    const refused = await seglab('prelabel', root, '--model', model, '--json');
+    assert.equal(refused.code, 2, refused.stderr);
+    assert.equal(JSON.parse(refused.stdout).file, cardPath);
+    // Filled in (R -> red, G -> green; the rest unlabeled) and with the model's own 0-1 input: the superset known answer.
+    writeFileSync(cardPath, JSON.stringify({ ...card, classMap: { ...card.classMap, 0: 1, 1: 2 }, input: { ...card.input, mean: [0, 0, 0], std: [1, 1, 1] } }));
+    const p = await seglab('prelabel', root, '--model', model, '--json');
+    assert.equal(p.code, 0, p.stderr);
+    const json = JSON.parse(p.stdout);
+    for (const [stem, [w, h]] of stems)
+      assert.equal(wrongPixels('superset', compatImage(w, h), decodePng(readFileSync(join(json.outDir, `${stem}.png`))).data).wrong, 0);
   });
 });

@@ -24,8 +24,10 @@ image (channels, value range, output stride), then prints the card SegLab propos
 default, listed on stderr. One output channel gives a "sigmoid" card, an integer output a
 "labels" card, an NHWC input "layout": "NHWC", a uint8 input no normalisation. With
 --classes-from, the dataset's classes are used when they fit the output, and the card is
-checked against the dataset (what still needs editing is printed). Save it as <model>.json next
-to the model.
+checked against the dataset (what still needs editing is printed); a model with more channels
+than the dataset has classes gets class_0... and a "classMap" mapping each to null (unlabeled),
+to fill in with the dataset class each model class feeds: pre-labeling refuses the card until
+one is. Save it as <model>.json next to the model.
 
 With two files, a promptable (Smart Select) pair in SAM's ONNX format: the SAM signature is
 recognised from the names, shapes and types, and the card gets SAM's preprocessing. It names the

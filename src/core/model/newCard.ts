@@ -6,7 +6,7 @@
  */
 import type { ClassDef } from '../classes';
 import type { InferenceOutput, ModelIo } from './backend';
-import type { Architecture, InputSpec, ModelCard, OutputSpec } from './card';
+import type { Architecture, ClassMap, InputSpec, ModelCard, OutputSpec } from './card';
 import { DEFAULT_MULTIPLE_OF, defaultOutputName, IMAGENET_MEAN, IMAGENET_STD, isIntegerType, shapeLayout } from './resolve';
 import { INPUT_DTYPES, type InputDtype } from './tensors';
 
@@ -47,24 +47,60 @@ export interface ProposeArgs {
   architecture?: Architecture;
   normalisation?: Normalisation;
   resize?: 'letterbox' | 'stretch';
+  /** For a model with more channels than the dataset has classes: which model class feeds each dataset class (`supersetClassMap`). */
+  classMap?: ClassMap;
 }
 
-const generic = (n: number): ClassDef[] => Array.from({ length: n }, (_, i) => ({ id: i, name: `class${i}`, color: [i, i, i] }));
+/** Model classes the file cannot name (ONNX carries no class names): class_0 ... class_{N-1}, in channel order. */
+export const genericClasses = (n: number): ClassDef[] => Array.from({ length: n }, (_, i) => ({ id: i, name: `class_${i}`, color: [i, i, i] }));
 
-/** The model's classes: the dataset's when they fit, else generic names (listed). */
-function proposeClasses(count: number, kind: OutputSpec['kind'], dataset: readonly ClassDef[] | undefined, defaults: string[]): ClassDef[] {
+/** The model's classes (the dataset's when they fit, else generic names, listed) and, for a superset, the classMap to fill in. */
+function proposeClasses(
+  count: number,
+  kind: OutputSpec['kind'],
+  dataset: readonly ClassDef[] | undefined,
+  answer: ClassMap | undefined,
+  defaults: string[],
+): { classes: ClassDef[]; classMap?: ClassMap } {
   const sorted = [...(dataset ?? [])].sort((a, b) => a.id - b.id);
   const want = kind === 'sigmoid' ? 2 : count;
-  if (sorted.length === want || (kind === 'labels' && sorted.length > 0)) return sorted.map((c) => ({ ...c }));
+  if (sorted.length === want || (kind === 'labels' && sorted.length > 0)) return { classes: sorted.map((c) => ({ ...c })) };
   if (kind === 'sigmoid') {
     defaults.push('classes: "background" (below the threshold) and "foreground" (above); rename them to your dataset\'s, or add a classMap');
-    return [
-      { id: 0, name: 'background', color: [0, 0, 0] },
-      { id: 1, name: 'foreground', color: [255, 255, 255] },
-    ];
+    return {
+      classes: [
+        { id: 0, name: 'background', color: [0, 0, 0] },
+        { id: 1, name: 'foreground', color: [255, 255, 255] },
+      ],
+    };
   }
-  defaults.push(`classes: ${count} generic names (class0...); name them in channel order and add a classMap for the dataset's classes`);
-  return generic(count);
+  if (answer) return { classes: genericClasses(count), classMap: answer };
+  if (sorted.length > 0 && count > sorted.length) {
+    // Every model class unmapped: the card is refused ("none of the model's classes maps") until one is filled in.
+    defaults.push(
+      `classes: the model has ${count} channels, more than the dataset's ${sorted.length} classes: ${count} generic names (class_0...) and a classMap ` +
+        'mapping each to null (unlabeled); fill in, for each dataset class, the model class that feeds it ("<model class id>": <dataset class id>) ' +
+        '— the card is refused until then',
+    );
+    return { classes: genericClasses(count), classMap: Object.fromEntries(genericClasses(count).map((c) => [c.id, null])) };
+  }
+  defaults.push(`classes: ${count} generic names (class_0...); name them in channel order and add a classMap for the dataset's classes`);
+  return { classes: genericClasses(count) };
+}
+
+/**
+ * The explicit classMap of Add Model…'s answers for a superset model: `feeds` holds, per dataset
+ * class id, the model class id the user picked (or none); every other model class is unlabeled.
+ * A model class picked for two dataset classes is an error (it can only become one).
+ */
+export function supersetClassMap(modelClasses: readonly ClassDef[], feeds: ReadonlyMap<number, number>): Record<number, number | null> {
+  const map: Record<number, number | null> = Object.fromEntries(modelClasses.map((c) => [c.id, null]));
+  for (const [datasetId, modelId] of feeds) {
+    if (!(modelId in map)) throw new Error(`model class ${modelId} is not one of the model's ${modelClasses.length} classes`);
+    if (map[modelId] !== null) throw new Error(`model class ${modelId} is chosen for dataset classes ${map[modelId]} and ${datasetId}; it can feed only one`);
+    map[modelId] = datasetId;
+  }
+  return map;
 }
 
 export function proposeCard(a: ProposeArgs): { card: ModelCard; defaults: string[] } {
@@ -99,11 +135,13 @@ export function proposeCard(a: ProposeArgs): { card: ModelCard; defaults: string
   const architecture = a.architecture ?? guessArchitecture(a.io, stride);
   if (!a.architecture) defaults.push(`architecture "${architecture}"`);
   const { mean, std, scale } = NORMALISATIONS[normalisation];
+  const { classes, classMap } = proposeClasses(channels, output.kind, a.datasetClasses, a.classMap, defaults);
   return {
     card: {
       name: a.name,
       architecture,
-      classes: proposeClasses(channels, output.kind, a.datasetClasses, defaults),
+      classes,
+      ...(classMap ? { classMap } : {}),
       input: {
         name: inputInfo.name,
         layout,
