@@ -3,6 +3,7 @@ import json
 import os
 import subprocess
 import sys
+from typing import Sequence
 
 import pytest
 
@@ -65,7 +66,7 @@ def slurm_cluster(tmp_path_factory):
 class SlurmService(LocalService):
     """`python -m seglab_trainer serve --executor slurm` on a free port, its data dir inside shared_dir."""
 
-    def __init__(self, shared_dir: str, cluster: Cluster, **settings):
+    def __init__(self, shared_dir: str, cluster: Cluster, serve_args: Sequence[str] = (), **settings):
         config = os.path.join(shared_dir, "slurm.json")
         os.makedirs(shared_dir, exist_ok=True)
         with open(config, "w") as f:
@@ -80,7 +81,9 @@ class SlurmService(LocalService):
                 f,
             )
         super().__init__(
-            os.path.join(shared_dir, "service"), TOKEN, ["--executor", "slurm", "--executor-config", config]
+            os.path.join(shared_dir, "service"),
+            TOKEN,
+            ["--executor", "slurm", "--executor-config", config, *serve_args],
         )
 
     def submit(self, dataset: str, **params) -> dict:

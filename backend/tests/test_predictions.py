@@ -206,7 +206,7 @@ def test_resume_after_kill_9_skips_what_was_written(service, trained, tmp):
     job_id = service.client.post(
         "/v1/predictions", json={"dataset": upload_images(service, root), "job": trained[0], "tileSize": 64}
     ).json()["id"]
-    out = os.path.join(service.data_dir, "predictions", job_id, "out")
+    out = os.path.join(service.data_dir, "predictions", job_id, "out", "0")  # one shard locally
     deadline = time.time() + 120
     while not os.path.isfile(os.path.join(out, ".seglab-model.json")) and time.time() < deadline:
         time.sleep(0.05)  # the manifest is saved every 2 s: its first save is the point of no return

@@ -13,6 +13,7 @@ from .. import __version__
 from .executors import Executor, LocalExecutor
 from .jobs import JobManager
 from .model_uploads import ModelStore
+from .prediction_runners import LocalRunner, SlurmArrayRunner
 from .predictions import DEFAULT_CLI, PredictionManager
 from .routes_datasets import router as datasets_router
 from .routes_docs import router as docs_router
@@ -51,6 +52,7 @@ def create_app(
     api_docs: bool = False,
     predict_roots: Optional[List[str]] = None,
     prelabel_cli: str = DEFAULT_CLI,
+    predict_shard_size: int = 1000,
 ) -> FastAPI:
     data_dir = os.path.realpath(data_dir)
     store = DatasetStore(data_dir, max_upload_bytes, max_uploads)
@@ -62,7 +64,8 @@ def create_app(
     app.state.token, app.state.store, app.state.manager = token, store, manager
     app.add_event_handler("startup", manager.start)
     app.add_event_handler("shutdown", manager.stop)
-    predictions = PredictionManager(data_dir, shutil.which("node"), prelabel_cli)
+    predict_runner = SlurmArrayRunner(runner) if isinstance(runner, SlurmExecutor) else LocalRunner()
+    predictions = PredictionManager(data_dir, shutil.which("node"), prelabel_cli, predict_runner, predict_shard_size)
     app.state.predictions, app.state.models = predictions, ModelStore(data_dir, max_upload_bytes)
     app.state.predict_roots = [os.path.realpath(r) for r in predict_roots or []]
     app.add_event_handler("startup", predictions.start)

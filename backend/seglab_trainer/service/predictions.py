@@ -1,38 +1,41 @@
-"""Prediction jobs (POST /v1/predictions): one record per job under <data-dir>/predictions/<id>/, run one at a
-time by SegLab's own pre-labeler, `node dist/cli.js prelabel` (onnxruntime-node, CPU), so the masks follow the
-host's rules (letterbox, tiling, argmax, class mapping) by construction. A job is idempotent: images already
-written by the same model are skipped, so a restart or a killed worker only costs the images in flight."""
+"""Prediction jobs (POST /v1/predictions): one record per job under <data-dir>/predictions/<id>/, run by SegLab's
+own pre-labeler, `node dist/cli.js prelabel` (onnxruntime-node, CPU), so the masks follow the host's rules
+(letterbox, tiling, argmax, class mapping) by construction. A job is split into shards (prediction_runners.py:
+one local process, or a Slurm array task each), shard k writing out/<k>/ and shards/<k>.jsonl; the job's
+progress.jsonl is the sum the service writes. Shards are idempotent (images already written by the same model
+are skipped), so a restart, a killed worker or a re-run shard only costs the images in flight."""
 from __future__ import annotations
 
 import json
 import logging
 import os
-import signal
-import subprocess
 import threading
 import time
 import uuid
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Union
 
 from ..export import write_json_atomic
 from .executors import PACKAGE_PARENT
 from .jobs import JOB_ID_RE, now
+from .prediction_runners import LocalRunner, SlurmArrayRunner
 
 log = logging.getLogger("seglab_trainer.service")
 #: the built CLI of the repository the service runs from
 DEFAULT_CLI = os.path.join(os.path.dirname(PACKAGE_PARENT), "dist", "cli.js")
 MANIFEST = ".seglab-model.json"
 CANCEL_GRACE_S = 10.0
+Runner = Union[LocalRunner, SlurmArrayRunner]
 
 
 class PredictionManager:
-    def __init__(self, data_dir: str, node: Optional[str], cli: str, poll_s: float = 0.3):
+    def __init__(self, data_dir: str, node: Optional[str], cli: str, runner: Runner, shard_size: int = 0):
+        """`shard_size`: images a shard (0: one shard; a local runner always runs one)."""
         self.root = os.path.join(data_dir, "predictions")
         os.makedirs(self.root, mode=0o700, exist_ok=True)
-        self.node, self.cli, self.poll_s = node, cli, poll_s
+        self.node, self.cli, self.runner = node, cli, runner
+        self.shard_size = shard_size if isinstance(runner, SlurmArrayRunner) else 0
         self.lock = threading.RLock()
         self.jobs: Dict[str, dict] = {}
-        self.procs: Dict[str, subprocess.Popen] = {}
         self._stop = threading.Event()
         self._load()
         self.thread = threading.Thread(target=self._loop, name="seglab-predictions", daemon=True)
@@ -45,22 +48,23 @@ class PredictionManager:
             return f"the SegLab CLI {os.path.basename(self.cli)} is not built (npm run build)"
         return None
 
+    # ---- files ---------------------------------------------------------------------------------
     def job_dir(self, job_id: str) -> str:
         if not JOB_ID_RE.match(job_id):
             raise KeyError(job_id)
         return os.path.join(self.root, job_id)
 
-    def out_dir(self, job_id: str) -> str:
-        return os.path.join(self.job_dir(job_id), "out")
-
     def progress_path(self, job_id: str) -> str:
         return os.path.join(self.job_dir(job_id), "progress.jsonl")
+
+    def _shard_file(self, job_id: str, k: Union[int, str], ext: str) -> str:
+        return os.path.join(self.job_dir(job_id), "shards", f"{k}.{ext}")
 
     def _save(self, job: dict) -> None:
         write_json_atomic(os.path.join(self.job_dir(job["id"]), "job.json"), job)
 
     def _load(self) -> None:
-        """Jobs that were running when the service stopped are queued again: their written images are kept."""
+        """Running jobs are followed again (Slurm) or queued again (local: their written images are kept)."""
         for name in sorted(os.listdir(self.root)):
             path = os.path.join(self.root, name, "job.json")
             if not JOB_ID_RE.match(name) or not os.path.isfile(path):
@@ -71,9 +75,8 @@ class PredictionManager:
             except (OSError, ValueError) as e:
                 log.warning("prediction record %s is unreadable (%s); left out", path, e)
                 continue
-            if job.get("state") == "running":
-                _kill_orphan(job.get("pid"))
-                job.update(state="queued", pid=None)
+            if job.get("state") == "running" and not self.runner.reattach(job.get("executor") or {}):
+                job.update(state="queued", executor=None)
                 self._save(job)
             self.jobs[name] = job
 
@@ -85,11 +88,20 @@ class PredictionManager:
         with self.lock:
             return sorted((public_record(j) for j in self.jobs.values()), key=_created)
 
-    def submit(self, dataset: dict, model: dict, options: dict) -> dict:
-        """`dataset`: {kind, id|path, root} and `model`: {kind, id, file}, both checked by the route."""
+    # ---- API actions ---------------------------------------------------------------------------
+    def submit(self, dataset: dict, model: dict, options: dict, stems: List[str]) -> dict:
+        """`dataset` {kind, id|path, root}, `model` {kind, id, name, file} and `stems` (the images the run
+        predicts, from the pre-labeler's check) as the route checked them."""
         with self.lock:
             job_id = uuid.uuid4().hex
-            os.makedirs(self.out_dir(job_id), mode=0o700)
+            folder = self.job_dir(job_id)
+            os.makedirs(os.path.join(folder, "shards"), mode=0o700)
+            size = self.shard_size or max(1, len(stems))
+            shards = [stems[i : i + size] for i in range(0, len(stems), size)] or [[]]
+            if len(shards) > 1:
+                for k, part in enumerate(shards):
+                    with open(self._shard_file(job_id, k, "txt"), "w", encoding="utf-8") as f:
+                        f.write("".join(f"{stem}\n" for stem in part))
             job = {
                 "id": job_id,
                 "state": "queued",
@@ -99,14 +111,17 @@ class PredictionManager:
                 "dataset": dataset,
                 "model": model,
                 "options": options,
+                "shards": len(shards),
+                "shardSizes": [len(p) for p in shards],
+                "nodes": [],
                 "done": 0,
-                "total": None,
+                "total": len(stems),
                 "written": 0,
                 "skipped": 0,
                 "failed": [],
                 "error": None,
                 "attempts": 0,
-                "pid": None,
+                "executor": None,
             }
             self.jobs[job_id] = job
             self._save(job)
@@ -121,10 +136,11 @@ class PredictionManager:
             elif job["state"] == "running" and not job.get("cancelRequested"):
                 job.update(cancelRequested=True, cancelAt=time.time())
                 self._save(job)
-                _signal(job["pid"], signal.SIGINT)  # the CLI stops between images and saves its manifest
+                self.runner.cancel(job["executor"])
             return public_record(job)
 
     def resume(self, job_id: str) -> dict:
+        """Only the shards that have not finished run again."""
         with self.lock:
             job = self.jobs[job_id]
             if job["state"] not in ("failed", "cancelled"):
@@ -133,20 +149,25 @@ class PredictionManager:
             self._save(job)
             return public_record(job)
 
+    # ---- background thread ---------------------------------------------------------------------
     def start(self) -> None:
         self.thread.start()
 
     def stop(self) -> None:
-        """Service shutdown: a running worker is stopped; its job is queued again at the next start."""
+        """Service shutdown: a local worker is stopped (its job is queued again at the next start); Slurm's run on."""
         self._stop.set()
         self.thread.join(timeout=5)
         with self.lock:
-            for job_id, proc in self.procs.items():
-                _signal(proc.pid, signal.SIGINT)
-                try:
-                    proc.wait(timeout=CANCEL_GRACE_S)
-                except subprocess.TimeoutExpired:
-                    _signal(proc.pid, signal.SIGKILL)
+            running = [j for j in self.jobs.values() if j["state"] == "running"]
+            if self.runner.survives_service:
+                return
+            for job in running:
+                self.runner.cancel(job["executor"])
+            deadline = time.time() + CANCEL_GRACE_S
+            while any(self.runner.running(j["executor"]) for j in running) and time.time() < deadline:
+                time.sleep(0.1)
+            for job in running:
+                self.runner.cancel(job["executor"], hard=True)
 
     def _loop(self) -> None:
         while not self._stop.is_set():
@@ -154,109 +175,158 @@ class PredictionManager:
                 for job in list(self.jobs.values()):
                     if job["state"] == "running":
                         self._watch(job)
-                if not any(j["state"] == "running" for j in self.jobs.values()):
-                    queued = sorted((j for j in self.jobs.values() if j["state"] == "queued"), key=_created)
-                    if queued:
-                        self._launch(queued[0])
-            self._stop.wait(self.poll_s)
+                busy = any(j["state"] == "running" for j in self.jobs.values())
+                queued = sorted((j for j in self.jobs.values() if j["state"] == "queued"), key=_created)
+                if queued and (self.runner.survives_service or not busy):
+                    self._launch(queued[0])
+            self._stop.wait(0.3)
 
     def argv(self, job: dict) -> List[str]:
+        """Shard {k}'s command."""
+        folder = self.job_dir(job["id"])
         argv = [str(self.node), self.cli, "prelabel", job["dataset"]["root"], "--model", job["model"]["file"]]
-        argv += ["--out", self.out_dir(job["id"]), "--progress", self.progress_path(job["id"]), "--json"]
+        argv += ["--out", os.path.join(folder, "out", "{k}"), "--progress", self._shard_file(job["id"], "{k}", "jsonl")]
+        if job["shards"] > 1:
+            argv += ["--stems", self._shard_file(job["id"], "{k}", "txt")]
         if job["options"].get("onlyUnlabeled"):
             argv.append("--only-unlabeled")
         if job["options"].get("tileSize") is not None:
             argv += ["--tile", str(job["options"]["tileSize"])]
-        return argv
+        return argv + ["--json"]
 
     def _launch(self, job: dict) -> None:
-        folder = self.job_dir(job["id"])
+        todo = [k for k in range(job["shards"]) if self._shard_end(job["id"], k) is None]
         try:
-            with open(os.path.join(folder, "worker.log"), "ab") as out:
-                proc = subprocess.Popen(
-                    self.argv(job),
-                    cwd=folder,
-                    env={k: v for k, v in os.environ.items() if k != "SEGLAB_TOKEN"},
-                    stdin=subprocess.DEVNULL,
-                    stdout=out,
-                    stderr=subprocess.STDOUT,
-                    start_new_session=True,
-                )
-        except OSError as e:
+            handle = self.runner.start(job["id"], self.job_dir(job["id"]), self.argv(job), todo)
+        except (OSError, ValueError) as e:
             job.update(state="failed", error=f"could not start the pre-labeler: {e}", finishedAt=now())
         else:
-            self.procs[job["id"]] = proc
-            job.update(state="running", pid=proc.pid, startedAt=now(), attempts=job["attempts"] + 1)
+            job.update(state="running", executor=handle, startedAt=now(), attempts=job["attempts"] + 1)
         self._save(job)
 
     def _watch(self, job: dict) -> None:
-        proc = self.procs.get(job["id"])
-        code = proc.poll() if proc else -1
-        if code is None and job.get("cancelRequested") and time.time() - job.get("cancelAt", 0) > CANCEL_GRACE_S:
-            _signal(job["pid"], signal.SIGKILL)
-        changed = self._read_progress(job)
-        if code is not None:
-            self.procs.pop(job["id"], None)
-            done = job.pop("_done", None)
-            if job.get("cancelRequested"):
+        running = self.runner.running(job["executor"])
+        if running and job.get("cancelRequested") and time.time() - job.get("cancelAt", 0) > CANCEL_GRACE_S:
+            self.runner.cancel(job["executor"], hard=True)
+        ends = [self._shard_end(job["id"], k) for k in range(job["shards"])]
+        done = sum(
+            e["written"] + e["skipped"] + len(e["failed"]) if e else self._shard_done(job["id"], k)
+            for k, e in enumerate(ends)
+        )
+        changed = done != job["done"]
+        if changed:
+            job["done"] = done
+            self._event(
+                job,
+                {
+                    "type": "progress",
+                    "done": done,
+                    "total": job["total"],
+                    "shards": job["shards"],
+                    "shardsDone": sum(1 for e in ends if e),
+                },
+            )
+        if not running:
+            job["nodes"] = self._nodes(job)
+            finished = [e for e in ends if e]
+            written, skipped = sum(e["written"] for e in finished), sum(e["skipped"] for e in finished)
+            failed = [f for e in finished for f in e["failed"]]
+            job.update(written=written, skipped=skipped, failed=failed, finishedAt=now())
+            if len(finished) == job["shards"]:
+                job.update(state="succeeded")
+            elif job.get("cancelRequested"):
                 job.update(state="cancelled")
-            elif done is not None and not done["cancelled"]:
-                job.update(state="succeeded", written=done["written"], skipped=done["skipped"], failed=done["failed"])
             else:
-                job.update(state="failed", error=self._log_tail(job["id"], code))
-            job.update(finishedAt=now(), pid=None)
+                left = [str(k) for k, e in enumerate(ends) if not e]
+                job.update(
+                    state="failed",
+                    error=f"shard(s) {', '.join(left)} of {job['shards']} did not finish: {self._log_tail(job['id'])}",
+                )
+            self._event(
+                job,
+                {
+                    "type": "done",
+                    "written": written,
+                    "skipped": skipped,
+                    "failed": failed,
+                    "cancelled": job["state"] == "cancelled",
+                },
+            )
             changed = True
         if changed:
             self._save(job)
 
-    def _read_progress(self, job: dict) -> bool:
-        """The last progress line of this attempt (the file keeps every attempt's lines, for the event stream)."""
-        offset = job.get("_offset", 0)
-        try:
-            with open(self.progress_path(job["id"]), "rb") as f:
-                f.seek(offset)
-                data = f.read()
-        except FileNotFoundError:
-            return False
-        end = data.rfind(b"\n") + 1
-        job["_offset"] = offset + end
-        for line in data[:end].splitlines():
-            try:
-                e = json.loads(line)
-            except ValueError:
-                continue
-            if e.get("type") == "progress":
-                job.update(done=e["done"], total=e["total"])
-            elif e.get("type") == "done":
-                job["_done"] = e
-        return end > 0
+    def _event(self, job: dict, line: dict) -> None:
+        with open(self.progress_path(job["id"]), "a", encoding="utf-8") as f:
+            f.write(json.dumps(line) + "\n")
 
-    def _log_tail(self, job_id: str, code: int) -> str:
+    def _last_line(self, job_id: str, k: int) -> Optional[dict]:
         try:
-            with open(os.path.join(self.job_dir(job_id), "worker.log"), "rb") as f:
-                f.seek(max(0, os.path.getsize(f.name) - 2000))
-                tail = f.read().decode("utf-8", "replace").strip().splitlines()[-5:]
-        except OSError:
-            tail = []
-        text = f"the pre-labeler exited with status {code}" + (": " + " | ".join(tail) if tail else "")
-        return text.replace(self.root + os.sep, "")
+            with open(self._shard_file(job_id, k, "jsonl"), "rb") as f:
+                f.seek(max(0, os.path.getsize(f.name) - 4096))
+                lines = f.read().splitlines()
+            return json.loads(lines[-1]) if lines else None
+        except (OSError, ValueError):
+            return None
+
+    def _shard_end(self, job_id: str, k: int) -> Optional[dict]:
+        """The summary line of the shard's last attempt when it ran to its end; None otherwise."""
+        line = self._last_line(job_id, k)
+        return line if line and line.get("type") == "done" and not line.get("cancelled") else None
+
+    def _shard_done(self, job_id: str, k: int) -> int:
+        line = self._last_line(job_id, k)
+        return line["done"] if line and line.get("type") == "progress" else 0
+
+    def _nodes(self, job: dict) -> List[str]:
+        nodes = set()
+        for k in range(job["shards"]):
+            try:
+                with open(self._shard_file(job["id"], k, "node"), encoding="utf-8") as f:
+                    nodes.add(f.read().strip())
+            except OSError:
+                pass
+        return sorted(nodes)
+
+    def _log_tail(self, job_id: str) -> str:
+        logs = sorted(n for n in os.listdir(self.job_dir(job_id)) if n.startswith("worker") and n.endswith(".log"))
+        tail: List[str] = []
+        for name in logs:
+            with open(os.path.join(self.job_dir(job_id), name), "rb") as f:
+                f.seek(max(0, os.path.getsize(f.name) - 1000))
+                tail += f.read().decode("utf-8", "replace").strip().splitlines()[-2:]
+        return (" | ".join(tail[-5:]) or "no output").replace(self.root + os.sep, "")
+
+    # ---- results -------------------------------------------------------------------------------
+    def results(self, job_id: str) -> Dict[str, str]:
+        """Stem -> its finished PNG (the CLI writes each atomically), over every shard's folder."""
+        out, found = os.path.join(self.job_dir(job_id), "out"), {}
+        for folder, _, files in os.walk(out):
+            shard = os.path.relpath(folder, out).split(os.sep)[0]
+            for name in files:
+                if name.endswith(".png"):
+                    path = os.path.join(folder, name)
+                    found[os.path.relpath(path, os.path.join(out, shard))[:-4].replace(os.sep, "/")] = path
+        return dict(sorted(found.items()))
 
     def summary(self, job_id: str) -> dict:
-        """The per-image summary the uncertainty queue uses: the pre-labeler's manifest of the output folder."""
-        try:
-            with open(os.path.join(self.out_dir(job_id), MANIFEST), encoding="utf-8") as f:
-                return json.load(f)
-        except (OSError, ValueError):
-            return {"version": 1, "images": {}}
-
-    def written(self, job_id: str) -> List[str]:
-        """Stems with a finished prediction (the CLI writes each PNG atomically)."""
-        return sorted(n[:-4] for n in os.listdir(self.out_dir(job_id)) if n.endswith(".png"))
+        """The per-image summary the uncertainty queue uses: the shards' manifests as one."""
+        merged: dict = {"version": 1, "images": {}}
+        out = os.path.join(self.job_dir(job_id), "out")
+        for shard in sorted(os.listdir(out), key=lambda n: int(n) if n.isdigit() else -1):
+            try:
+                with open(os.path.join(out, shard, MANIFEST), encoding="utf-8") as f:
+                    manifest = json.load(f)
+            except (OSError, ValueError):
+                continue
+            merged.update({k: v for k, v in manifest.items() if k != "images"})
+            merged["images"].update(manifest.get("images", {}))
+        return merged
 
 
 def public_record(job: dict) -> dict:
     """The record without the server's own paths."""
-    out = {k: v for k, v in job.items() if not k.startswith("_") and k not in ("pid", "cancelAt")}
+    out = {k: v for k, v in job.items() if k not in ("executor", "cancelAt", "shardSizes")}
     out["dataset"] = {k: v for k, v in job["dataset"].items() if k != "root"}
     out["model"] = {k: v for k, v in job["model"].items() if k != "file"}
     return out
@@ -264,22 +334,3 @@ def public_record(job: dict) -> dict:
 
 def _created(job: dict) -> str:
     return job["createdAt"]
-
-
-def _signal(pid: Optional[int], sig: int) -> None:
-    if not pid:
-        return
-    try:
-        os.killpg(pid, sig)
-    except (ProcessLookupError, PermissionError):
-        pass
-
-
-def _kill_orphan(pid: Optional[int]) -> None:
-    """A worker of the previous service, still running: nobody follows it any more."""
-    try:
-        with open(f"/proc/{pid}/cmdline", "rb") as f:
-            if b"prelabel" in f.read():
-                _signal(pid, signal.SIGKILL)
-    except (OSError, TypeError):
-        pass

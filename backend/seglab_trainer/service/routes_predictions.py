@@ -2,11 +2,13 @@
 for them. A dataset is an upload or a folder under one of the service's allowed roots (--predict-root)."""
 from __future__ import annotations
 
+import io
 import json
 import os
 import subprocess
 import tarfile
-from typing import Iterator, List, Optional
+import time
+from typing import Dict, Iterator, List, Optional
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import FileResponse, JSONResponse, StreamingResponse
@@ -90,9 +92,11 @@ def _model(req: PredictionRequest, request: Request) -> dict:
     return {"kind": "upload", "id": req.model, "file": file}
 
 
-def check_model(manager: PredictionManager, dataset: dict, model: dict) -> str:
-    """The pre-labeler's own check of the card against the dataset; its name, or 422 with the problem."""
+def check_model(manager: PredictionManager, dataset: dict, model: dict, only_unlabeled: bool) -> dict:
+    """The pre-labeler's own check of the card against the dataset: {model: {name, …}, images: [stems]}, or 422
+    with the problem."""
     argv = [str(manager.node), manager.cli, "prelabel", dataset["root"], "--model", model["file"], "--check", "--json"]
+    argv += ["--only-unlabeled"] if only_unlabeled else []
     done = subprocess.run(argv, capture_output=True, text=True, timeout=CHECK_TIMEOUT_S, stdin=subprocess.DEVNULL)
     try:
         answer: dict = json.loads(done.stdout)
@@ -104,7 +108,7 @@ def check_model(manager: PredictionManager, dataset: dict, model: dict) -> str:
         for path, name in where.items():
             text = text.replace(path, name)
         raise HTTPException(422, f"the model does not fit the dataset: {text}")
-    return answer["model"]["name"]
+    return answer
 
 
 @router.post("/v1/predictions", status_code=201)
@@ -114,8 +118,10 @@ def create_prediction(req: PredictionRequest, request: Request) -> dict:
     if why:
         raise HTTPException(503, f"prediction jobs cannot run on this service: {why}")
     dataset, model = _dataset(req, request), _model(req, request)
-    model["name"] = check_model(manager, dataset, model)
-    return manager.submit(dataset, model, {"onlyUnlabeled": req.onlyUnlabeled, "tileSize": req.tileSize})
+    checked = check_model(manager, dataset, model, req.onlyUnlabeled)
+    model["name"] = checked["model"]["name"]
+    options = {"onlyUnlabeled": req.onlyUnlabeled, "tileSize": req.tileSize}
+    return manager.submit(dataset, model, options, checked["images"])
 
 
 @router.get("/v1/predictions")
@@ -163,25 +169,27 @@ def prediction_summary(job_id: str, request: Request) -> dict:
 def prediction_images(job_id: str, request: Request) -> dict:
     manager = predictions_of(request)
     prediction_or_404(manager, job_id)
-    return {"images": manager.written(job_id)}
+    return {"images": list(manager.results(job_id))}
 
 
 @router.get("/v1/predictions/{job_id}/images/{stem:path}.png")
 def prediction_image(job_id: str, stem: str, request: Request):
     manager = predictions_of(request)
     prediction_or_404(manager, job_id)
-    if stem not in manager.written(job_id):
+    path = manager.results(job_id).get(stem)
+    if path is None:
         raise HTTPException(404, f"no prediction {stem}.png (yet)")
-    return FileResponse(os.path.join(manager.out_dir(job_id), stem + ".png"), media_type="image/png")
+    return FileResponse(path, media_type="image/png")
 
 
 @router.get("/v1/predictions/{job_id}/archive")
 def prediction_archive(job_id: str, request: Request):
-    """A tar of the PNGs written so far and the manifest (.seglab-model.json), streamed."""
+    """A tar of the PNGs written so far and the summary as the manifest (.seglab-model.json), streamed."""
     manager = predictions_of(request)
     prediction_or_404(manager, job_id)
-    names = [s + ".png" for s in manager.written(job_id)] + [MANIFEST]
-    return StreamingResponse(_tar(manager.out_dir(job_id), names), media_type="application/x-tar")
+    files = {f"{stem}.png": path for stem, path in manager.results(job_id).items()}
+    manifest = json.dumps(manager.summary(job_id), indent=1).encode() + b"\n"
+    return StreamingResponse(_tar(files, manifest), media_type="application/x-tar")
 
 
 class _Chunks:
@@ -199,14 +207,15 @@ class _Chunks:
         return data
 
 
-def _tar(folder: str, names: List[str]) -> Iterator[bytes]:
+def _tar(files: Dict[str, str], manifest: bytes) -> Iterator[bytes]:
     sink = _Chunks()
     with tarfile.open(fileobj=sink, mode="w|") as tf:  # type: ignore[call-overload]
-        for name in names:
-            path = os.path.join(folder, name)
-            if os.path.isfile(path):
-                tf.add(path, arcname=name, recursive=False)
-                yield sink.take()
+        for name, path in files.items():
+            tf.add(path, arcname=name, recursive=False)
+            yield sink.take()
+        info = tarfile.TarInfo(MANIFEST)
+        info.size, info.mtime, info.mode = len(manifest), int(time.time()), 0o600
+        tf.addfile(info, io.BytesIO(manifest))
     yield sink.take()
 
 

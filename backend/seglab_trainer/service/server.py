@@ -29,6 +29,12 @@ def run(argv=None) -> int:
         default=[],
         help="a folder whose datasets prediction jobs may read by path (repeatable; none: uploads only)",
     )
+    p.add_argument(
+        "--predict-shard-size",
+        type=int,
+        default=1000,
+        help="images per shard of a prediction job on Slurm (one array task each; default 1000)",
+    )
     p.add_argument("--prelabel-cli", help="SegLab's built CLI for prediction jobs (default: dist/cli.js of this repo)")
     args = p.parse_args(argv)
     # owner-only: uploaded images, models and the token are nobody else's business (the trainers inherit it)
@@ -54,6 +60,7 @@ def run(argv=None) -> int:
             max_uploads=args.max_uploads,
             api_docs=args.api_docs,
             predict_roots=args.predict_root,
+            predict_shard_size=args.predict_shard_size,
             **({"prelabel_cli": args.prelabel_cli} if args.prelabel_cli else {}),
         )
     except ValueError as e:  # a bad executor config

@@ -1,7 +1,7 @@
 import { appendFileSync, readFileSync } from 'node:fs';
 import { describeMapping } from '../../core/model/classMapping';
 import { loadModel } from '../../core/model/load';
-import { prelabelDataset, type PrelabelResult } from '../../core/model/prelabelDataset';
+import { prelabelDataset, prelabelEntries, type PrelabelResult } from '../../core/model/prelabelDataset';
 import type { LoadedModel } from '../../core/model/load';
 import { NodeFileSystem } from '../../node/nodeFileSystem';
 import { createBackend, type NodeProvider } from '../../node/onnxBackends';
@@ -67,7 +67,8 @@ Options:
   --progress <file>     append one JSON line per image ({type: "progress", done, total, current})
                         and a last one ({type: "done", written, skipped, failed, cancelled, seconds})
   --check               load the model against the dataset (card, classes, input/output) and stop;
-                        exit 2 with the card's problem, as a run would
+                        exit 2 with the card's problem, as a run would; --json adds the stems a
+                        run would predict (images)
   --json                print {model, outDir, total, written, skipped, failed, cancelled, seconds,
                         imagesPerSecond, warnings}; on failure {error, file, hint}
   -h, --help            show this help
@@ -107,7 +108,8 @@ file and the field).`,
     if (parsed.values.check) {
       await loaded.backend.release();
       const { name, defaults, mapping } = loaded.model;
-      io.out(parsed.values.json ? json({ model: { name, sha256: loaded.sha256, defaults, mapping } }) : `${name}: fits ${index.root}`);
+      const images = prelabelEntries(index, { onlyUnlabeled: Boolean(parsed.values['only-unlabeled']) }).map((e) => e.stem);
+      io.out(parsed.values.json ? json({ model: { name, sha256: loaded.sha256, defaults, mapping }, images }) : `${name}: fits ${index.root}`);
       return 0;
     }
     const stemsFile = stringOption(parsed, 'stems');

@@ -64,6 +64,11 @@ export function checkOutDir(index: DatasetIndex, outDir: string): void {
   }
 }
 
+/** The images a run predicts, in order. */
+export function prelabelEntries(index: DatasetIndex, options: Pick<PrelabelOptions, 'onlyUnlabeled' | 'stems'>): DatasetIndex['images'] {
+  return index.images.filter((e) => (!options.onlyUnlabeled || !e.mask) && (!options.stems || options.stems.has(e.stem)));
+}
+
 export async function prelabelDataset(fs: FileSystem, index: DatasetIndex, loaded: LoadedModel, options: PrelabelOptions = {}): Promise<PrelabelResult> {
   const now = options.now ?? (() => Date.now());
   const start = now();
@@ -71,7 +76,7 @@ export async function prelabelDataset(fs: FileSystem, index: DatasetIndex, loade
   const outDir = options.outDir ?? joinPath(index.root, config.predictionsDir, loaded.model.name);
   checkOutDir(index, outDir);
   const labelMasks = new Set(index.images.filter((e) => e.mask).map((e) => normalPath(joinPath(index.root, e.mask!))));
-  const entries = index.images.filter((e) => (!options.onlyUnlabeled || !e.mask) && (!options.stems || options.stems.has(e.stem)));
+  const entries = prelabelEntries(index, options);
   await fs.createDirectory(outDir);
   const manifest = await readManifest(fs, outDir, loaded.model.name, loaded.sha256);
   manifest.sha256 = loaded.sha256;
