@@ -12,9 +12,10 @@ multiple-of, model, bilinear upsampling (align_corners=False) of the logits to t
 crop to the image.
 
 compat/ holds the compatibility suite (compat_models): tiny hand-written ONNX graphs, one per
-model convention (sigmoid with and without the Sigmoid, argmax inside the graph, NHWC, uint8,
-float16, fixed-size stretch, superset classes with a class map, multi-label sigmoids) whose right
-prediction follows from the pixel values by hand; the TypeScript tests hold those answers.
+model convention (sigmoid with and without the Sigmoid, argmax inside the graph as int64
+[1,1,H,W] and int32 [1,H,W], NHWC, uint8, float16, fixed-size stretch, superset classes with a
+class map, multi-label sigmoids) whose right prediction follows from the pixel values by hand; the
+TypeScript tests hold those answers.
 """
 import argparse
 import hashlib
@@ -327,6 +328,9 @@ def compat_models(out):
     # argmax over R, G, B inside the graph (int64 [1,1,H,W]); model classes red/green/blue mapped by name.
     write("argmax_int64", [helper.make_node("ArgMax", ["input"], ["output"], axis=1, keepdims=1)], [], f32, nchw, i64, ["batch", 1, "height", "width"],
           RGB_CLASSES, UNIT, {"kind": "labels"}, "byName")
+    # The same as an int32 [1,H,W] label map (no channel axis).
+    write("argmax_int32_hw", [helper.make_node("ArgMax", ["input"], ["i"], axis=1, keepdims=0), helper.make_node("Cast", ["i"], ["output"], to=TensorProto.INT32)],
+          [], f32, nchw, TensorProto.INT32, ["batch", "height", "width"], RGB_CLASSES, UNIT, {"kind": "labels"}, "byName")
     # NHWC in and out (a Keras export): logits 10 R, 10 G, 10 B.
     write("nhwc", [helper.make_node("Mul", ["input", "ten"], ["output"])], [const("ten", 10.0)], f32, nhwc, f32, ["batch", "height", "width", 3],
           RGB_CLASSES, {**UNIT, "layout": "NHWC"}, {"kind": "logits"}, "byName")

@@ -46,6 +46,7 @@ export const EXPECTED: Record<string, (rgb: number[], y: number, height: number)
   sigmoid_applied: ([r]) => (r > 127.5 ? 1 : 0),
   sigmoid_logits: ([r]) => (r > 138.3 ? 1 : 0),
   argmax_int64: (rgb) => BY_NAME[dominant(rgb)],
+  argmax_int32_hw: (rgb) => BY_NAME[dominant(rgb)],
   nhwc: (rgb) => BY_NAME[dominant(rgb)],
   uint8: ([r]) => (r > 128 ? 1 : 0),
   fp16: (rgb) => BY_NAME[dominant(rgb)],
