@@ -43,10 +43,11 @@ def write_json_atomic(path: str, data) -> None:
         os.close(folder)
 
 
-def export_onnx(model: nn.Module, path: str, size: int = 128) -> None:
-    """Input `image` float32 NCHW (normalised), output `logits` NCHW at the input resolution."""
+def export_onnx(model: nn.Module, path: str, size: int = 128, channels: int = 3) -> None:
+    """Input `image` float32 NCHW (normalised; a click model's has more channels), output `logits` NCHW at the
+    input resolution."""
     model = model.eval().cpu().float()
-    dummy = torch.randn(1, 3, size, size)
+    dummy = torch.randn(1, channels, size, size)
     axes = {0: "batch", 2: "height", 3: "width"}
     kw: Dict[str, Any] = dict(
         input_names=["image"],
@@ -67,7 +68,7 @@ def export_onnx(model: nn.Module, path: str, size: int = 128) -> None:
     os.replace(tmp, path)
 
 
-def check_onnx(model: nn.Module, path: str, sizes=((128, 128), (96, 160))) -> dict:
+def check_onnx(model: nn.Module, path: str, sizes=((128, 128), (96, 160)), channels: int = 3) -> dict:
     """ONNX checker always; with onnxruntime installed, max |ORT - PyTorch| over inputs of several sizes
     (which also proves the height/width axes are dynamic)."""
     import onnx
@@ -83,7 +84,7 @@ def check_onnx(model: nn.Module, path: str, sizes=((128, 128), (96, 160))) -> di
     worst = 0.0
     g = torch.Generator().manual_seed(0)
     for h, w in sizes:
-        x = torch.randn(1, 3, h, w, generator=g)
+        x = torch.randn(1, channels, h, w, generator=g)
         with torch.no_grad():
             ref = model(x).numpy()
         out = sess.run(["logits"], {"image": x.numpy()})[0]

@@ -33,3 +33,31 @@ class CEDiceLoss(nn.Module):
         if self.dice_weight:
             loss = loss + self.dice_weight * soft_dice_loss(logits, target, self.ignore_index, self.smooth)
         return loss
+
+
+class BinaryBCEDiceLoss(nn.Module):
+    """The click model's loss on one logit map: binary cross-entropy plus soft Dice of the sigmoid, both over the
+    valid pixels only (target (N,H,W) int64: 0, 1, or ignore_index where the label is unknown or past the image).
+    BCE trains every pixel; Dice keeps small targets from drowning in the background."""
+
+    def __init__(self, ignore_index: int = 255, bce_weight: float = 0.5, dice_weight: float = 0.5, smooth: float = 1.0):
+        super().__init__()
+        self.ignore_index, self.bce_weight, self.dice_weight, self.smooth = (
+            ignore_index,
+            bce_weight,
+            dice_weight,
+            smooth,
+        )
+
+    def forward(self, logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        logits = logits.float()[:, 0]
+        valid = (target != self.ignore_index).float()
+        truth = (target == 1).float()
+        bce = F.binary_cross_entropy_with_logits(logits, truth, reduction="none")
+        bce = (bce * valid).sum() / valid.sum().clamp(min=1)
+        probs = logits.sigmoid() * valid
+        dims = (1, 2)
+        dice = (2 * (probs * truth).sum(dims) + self.smooth) / (
+            probs.sum(dims) + (truth * valid).sum(dims) + self.smooth
+        )
+        return self.bce_weight * bce + self.dice_weight * (1 - dice.mean())

@@ -362,11 +362,27 @@ def classes_json(cfg: DatasetConfig) -> list:
 def main(args) -> int:
     args.started = time.time()  # a time budget covers start-up too
     device, rank, world = setup_distributed(args.device)
+    if args.task == "interactive":
+        return fit_interactive(args, device, world)
     try:
         return fit(setup(args, device, rank, world))
     finally:
         if world > 1:
             dist.destroy_process_group()
+
+
+def fit_interactive(args, device: torch.device, world: int) -> int:
+    """The click model (interactive_train.py): one process, its own crop size and batch defaults."""
+    from .interactive_train import fit as fit_clicks
+
+    if world > 1:
+        raise ValueError("--task interactive runs in one process (no torchrun)")
+    if args.lr is None:
+        args.lr = engine.default_lr(args.optimizer)
+    fill_model_defaults(args, device)
+    args.image_size = args.image_size or 256
+    args.batch_size = args.batch_size or 8
+    return fit_clicks(args, device)
 
 
 def fit(run: Run) -> int:

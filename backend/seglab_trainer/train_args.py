@@ -36,12 +36,31 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--data", required=True, help="dataset folder holding seglab.json")
     p.add_argument("--out", required=True, help="output folder (checkpoints, progress.jsonl, model.onnx, model.json)")
     p.add_argument("--arch", required=True, choices=list(ARCHS))
+    p.add_argument(
+        "--task",
+        choices=["semantic", "interactive"],
+        default="semantic",
+        help="semantic: the pre-labeling model (one class per pixel); interactive: a click model for Smart Select "
+        "(one region per prompt, exported with a promptable card)",
+    )
     add_model_args(p.add_argument_group("architecture options (unset: the architecture's defaults)"))
     add_length_args(p.add_argument_group("how long (give --epochs, --minutes or both)"))
     add_data_args(p.add_argument_group("data (unset: picked from the training images and the device)"))
     add_optimizer_args(p.add_argument_group("optimisation"))
     add_run_args(p.add_argument_group("run"))
+    add_click_args(p.add_argument_group("click model (--task interactive; --image-size is its crop size)"))
     return p
+
+
+def add_click_args(g) -> None:
+    g.add_argument("--click-radius", type=float, default=5.0, help="clicks are disks of this radius in crop pixels")
+    g.add_argument(
+        "--click-rounds", type=int, default=3, help="at most this many simulated corrective clicks before a step"
+    )
+    g.add_argument(
+        "--crop-expand", type=float, default=1.4, help="zoom-in box: this times the clicks' and mask's extent"
+    )
+    g.add_argument("--crop-min-side", type=int, default=160, help="zoom-in box: at least this many image pixels")
 
 
 def add_model_args(g) -> None:

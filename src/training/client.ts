@@ -4,6 +4,7 @@
  */
 import { sha256Hex } from '../core/hash';
 import type { TrainingState } from '../core/miouProtocol';
+import type { PredictionManifest } from '../core/model/manifest';
 
 /** The service's job states: the one list is core's (backend/job-contract.schema.json; test/training/jobContract.test.ts). */
 export type JobState = TrainingState;
@@ -12,6 +13,8 @@ export type JobState = TrainingState;
 export interface JobParams {
   dataset: string;
   arch?: string;
+  /** "semantic" (default): a pre-labeling model; "interactive": a click model with a promptable card. */
+  task?: string;
   backbone?: string | null;
   epochs?: number;
   patience?: number | null;
@@ -61,6 +64,29 @@ export interface JobRecord {
   history?: { epoch: number; loss: number; miou: number }[];
   error?: string | null;
   resumable?: boolean;
+}
+
+/** POST /v1/predictions (backend/API.md): one of dataset/path, one of job/model. */
+export interface PredictionRequest {
+  dataset?: string;
+  path?: string;
+  job?: string;
+  model?: string;
+  onlyUnlabeled?: boolean;
+  tileSize?: number;
+}
+
+export interface PredictionRecord {
+  id: string;
+  state: JobState;
+  model: { kind: string; id: string; name: string };
+  shards: number;
+  done: number;
+  total: number;
+  written: number;
+  skipped: number;
+  failed: Array<{ path: string; message: string }>;
+  error?: string | null;
 }
 
 export interface DatasetSummary {
@@ -135,8 +161,16 @@ export class TrainingClient {
     return this.json('/v1/health');
   }
 
-  /** Uploads a tar archive unless the service already has the same bytes; `onProgress(sentBytes, total)`. */
-  async uploadDataset(archive: Uint8Array, onProgress?: (sent: number, total: number) => void, signal?: AbortSignal): Promise<DatasetSummary> {
+  /**
+   * Uploads a tar archive unless the service already has the same bytes; `onProgress(sentBytes, total)`.
+   * `imagesOnly`: a dataset to pre-label, whose images need no masks.
+   */
+  async uploadDataset(
+    archive: Uint8Array,
+    onProgress?: (sent: number, total: number) => void,
+    signal?: AbortSignal,
+    imagesOnly = false,
+  ): Promise<DatasetSummary> {
     const id = await sha256Hex(archive);
     const known = await this.request(`/v1/datasets/${id}`, { signal }, [404]);
     if (known.ok) {
@@ -154,7 +188,7 @@ export class TrainingClient {
         onProgress?.(sent, archive.byteLength);
       },
     });
-    const response = await this.request('/v1/datasets', {
+    const response = await this.request(imagesOnly ? '/v1/datasets?imagesOnly=true' : '/v1/datasets', {
       method: 'POST',
       headers: { 'Content-Type': 'application/x-tar', 'Content-Length': String(archive.byteLength) },
       body,
@@ -187,6 +221,40 @@ export class TrainingClient {
   async artifact(id: string, name: 'model.onnx' | 'model.json', signal?: AbortSignal): Promise<Uint8Array> {
     const response = await this.request(`/v1/jobs/${encodeURIComponent(id)}/artifacts/${name}`, { signal });
     return new Uint8Array(await response.arrayBuffer());
+  }
+
+  /** POST /v1/models: a tar of model.onnx and model.json (packageModel); answers the model's id. */
+  async uploadModel(archive: Uint8Array, signal?: AbortSignal): Promise<string> {
+    const init = { method: 'POST', headers: { 'Content-Type': 'application/x-tar' }, body: new Uint8Array(archive), signal };
+    return ((await (await this.request('/v1/models', init)).json()) as { id: string }).id;
+  }
+
+  createPrediction(request: PredictionRequest): Promise<PredictionRecord> {
+    return this.post('/v1/predictions', request);
+  }
+
+  prediction(id: string): Promise<PredictionRecord> {
+    return this.json(`/v1/predictions/${encodeURIComponent(id)}`);
+  }
+
+  cancelPrediction(id: string): Promise<PredictionRecord> {
+    return this.post(`/v1/predictions/${encodeURIComponent(id)}/cancel`);
+  }
+
+  /** Stems with a finished prediction mask. */
+  async predictionImages(id: string, signal?: AbortSignal): Promise<string[]> {
+    return (await this.json<{ images: string[] }>(`/v1/predictions/${encodeURIComponent(id)}/images`, { signal })).images;
+  }
+
+  async predictionImage(id: string, stem: string, signal?: AbortSignal): Promise<Uint8Array> {
+    const path = stem.split('/').map(encodeURIComponent).join('/');
+    const response = await this.request(`/v1/predictions/${encodeURIComponent(id)}/images/${path}.png`, { signal });
+    return new Uint8Array(await response.arrayBuffer());
+  }
+
+  /** The per-image summary: the pre-labeler's manifest (.seglab-model.json) of the job's masks. */
+  predictionSummary(id: string, signal?: AbortSignal): Promise<PredictionManifest> {
+    return this.json(`/v1/predictions/${encodeURIComponent(id)}/summary`, { signal });
   }
 }
 

@@ -217,6 +217,8 @@ class JobManager:
             out,
             "--arch",
             p["arch"],
+            "--task",
+            p.get("task", "semantic"),  # (records from before the field)
             "--epochs",
             str(p["epochs"]),
             "--optimizer",

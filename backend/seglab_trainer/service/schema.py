@@ -30,6 +30,12 @@ class JobRequest(BaseModel):
 
     dataset: str = Field(..., max_length=64, description="dataset id (sha256) returned by POST /v1/datasets")
     arch: str = Field("deeplabv3plus", enum=list(ARCHS))
+    task: str = Field(
+        "semantic",
+        enum=["semantic", "interactive"],
+        description="semantic: a pre-labeling model; interactive: a click model for Smart Select (a promptable card; "
+        "imageSize is its crop size)",
+    )
     backbone: Optional[str] = Field(None, enum=list(BACKBONES))
     epochs: int = Field(20, ge=1, le=10000)
     patience: Optional[int] = Field(
@@ -63,7 +69,7 @@ class JobRequest(BaseModel):
     class Config:
         extra = "forbid"
 
-    @validator("arch", "backbone", "optimizer")
+    @validator("arch", "task", "backbone", "optimizer")
     def _one_of(cls, value: Optional[str], field: Any) -> Optional[str]:
         choices = field.field_info.extra["enum"]
         if value is not None and value not in choices:  # exact: "resnet50\n" is not resnet50

@@ -1,0 +1,89 @@
+"""Simulated clicks for training the click model, batched on (N, H, W) bool tensors (RITM's iterative training).
+
+Distances to a region's boundary are counted in erosions (3x3 and cross kernels alternating: an octagonal
+approximation of the Euclidean distance; pixels past the tensor's border count as outside), so no SciPy or OpenCV
+is needed; they are capped at DEPTH (a click that deep is well inside), which bounds the cost per click, and among
+the pixels at the largest depth the click goes to the one nearest their mean position. Every click lands on a pixel
+of the error or target mask it was chosen from, and those masks are restricted to valid pixels, so ignore pixels
+and the padding past the image are never clicked. The NoC measurement uses the exact protocol of
+src/core/interactive/clickRobot.ts instead.
+"""
+
+from __future__ import annotations
+
+from typing import List, Optional
+
+import torch
+import torch.nn.functional as F
+
+from .zoom import Box, Click, click_maps
+
+_CROSS = torch.tensor([[0.0, 1.0, 0.0], [1.0, 1.0, 1.0], [0.0, 1.0, 0.0]]).view(1, 1, 3, 3)
+DEPTH = 12
+
+
+def boundary_distance(mask: torch.Tensor, limit: int = DEPTH) -> torch.Tensor:
+    """(N, H, W) bool -> (N, H, W) float: erosions a pixel survives (0 outside the mask, 1 on its boundary), at
+    most `limit`."""
+    x = mask[:, None].float()
+    dist = torch.zeros_like(x)
+    k = 0
+    while k < limit and bool(x.any()):
+        dist += x
+        padded = F.pad(x, (1, 1, 1, 1), value=0.0)
+        if k % 2 == 0:
+            x = -F.max_pool2d(-padded, 3, 1)
+        else:
+            x = (F.conv2d(padded, _CROSS) >= 5).float()
+        k += 1
+    return dist[:, 0]
+
+
+def first_clicks(target: torch.Tensor, gen: torch.Generator) -> List[Optional[Click]]:
+    """A positive click per sample inside its (valid) target, drawn with probability ~ distance^2 to the target's
+    boundary (biased to the interior); None for an empty target."""
+    weights = boundary_distance(target).flatten(1) ** 2
+    out: List[Optional[Click]] = []
+    w = target.shape[-1]
+    for row in weights:
+        if float(row.sum()) <= 0:
+            out.append(None)
+            continue
+        i = int(torch.multinomial(row, 1, generator=gen))
+        out.append((i % w, i // w, True))
+    return out
+
+
+def deepest(dist: torch.Tensor, width: int) -> Click:
+    """The pixel of a flat distance map at its maximum nearest the mean position of all such pixels (positive)."""
+    at = (dist == dist.max()).nonzero()[:, 0]
+    xs, ys = at % width, at // width
+    i = int(((xs - xs.float().mean()) ** 2 + (ys - ys.float().mean()) ** 2).argmin())
+    return (int(xs[i]), int(ys[i]), True)
+
+
+def next_clicks(target: torch.Tensor, pred: torch.Tensor, valid: torch.Tensor) -> List[Optional[Click]]:
+    """RITM's training rule: of the missed pixels (false negatives) and the wrongly selected ones (false
+    positives), the kind whose errors reach deeper from their boundary (at equal depth: the more pixels) gets the
+    click, at its deepest pixel (`deepest`): positive for missed, negative for wrong. None where there is no
+    error."""
+    fn = target & ~pred & valid
+    fp = pred & ~target & valid
+    dist_fn = boundary_distance(fn).flatten(1)
+    dist_fp = boundary_distance(fp).flatten(1)
+    w = target.shape[-1]
+    out: List[Optional[Click]] = []
+    for dfn, dfp, n_fn, n_fp in zip(dist_fn, dist_fp, fn.flatten(1).sum(1), fp.flatten(1).sum(1)):
+        best_fn, best_fp = float(dfn.max()), float(dfp.max())
+        if max(best_fn, best_fp) <= 0:
+            out.append(None)
+            continue
+        positive = (best_fn, int(n_fn)) >= (best_fp, int(n_fp))
+        x, y, _ = deepest(dfn if positive else dfp, w)
+        out.append((x, y, positive))
+    return out
+
+
+def disk_maps(clicks: List[List[Click]], size: int, radius: float) -> torch.Tensor:
+    """(N, 2, S, S) maps of clicks given in crop pixels, drawn as the exported model's runtime draws them."""
+    return torch.stack([click_maps(sample, Box(0, 0, size), size, radius) for sample in clicks])

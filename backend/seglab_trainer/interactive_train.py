@@ -1,0 +1,266 @@
+"""`python -m seglab_trainer train --task interactive`: the click model (RITM's iterative training, FocalClick's
+zoom-in), with the semantic trainer's optimiser, schedule, precision, budget, progress lines and checkpoints.
+
+Each step: a batch of zoom-in examples (interactive_data.py), a first positive click inside each target (biased to
+its interior), then 0..--click-rounds rounds without gradients in which the model's own prediction is compared
+with the target and the next click goes to the deepest error (clicks.py), the prediction fed back as the previous
+mask; then one step of BCE + Dice (losses.BinaryBCEDiceLoss) on the last prediction. Validation: mean IoU after
+1..VAL_CLICKS simulated clicks on val targets, predicted exactly as the exported model runs (zoom.py), the last
+of them standing in for the semantic trainer's val mIoU (best.pt, patience).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from typing import List, Optional
+
+import torch
+
+from . import MEAN, STD, engine
+from .budget import Budget
+from .clicks import boundary_distance, deepest, disk_maps, first_clicks, next_clicks
+from .dataset import dataset_sha256
+from .export import check_onnx, export_onnx, model_card, write_json_atomic
+from .interactive_data import MIN_AREA, RegionIndex, example
+from .losses import BinaryBCEDiceLoss
+from .memory import InMemoryImages, normalize
+from .models import build_model, resolved_options
+from .models.click_model import CHANNELS, ClickModel
+from .runfiles import Progress, link_checkpoint, load_init, save_checkpoint
+from .train_args import model_kwargs
+from .zoom import Click, CropRule, click_maps, crop_box, crop_image, crop_nearest, paste
+
+VAL_CLICKS = 3
+#: an epoch draws this many examples per training image (a random region of it each)
+EXAMPLES_PER_IMAGE = 4
+VAL_TARGETS = 16
+THRESHOLD = 0.0
+
+
+def build_click_model(arch: str, kw: dict) -> ClickModel:
+    return ClickModel(build_model(arch, 1, **kw))
+
+
+def model_input(image: torch.Tensor, maps: torch.Tensor, previous: torch.Tensor) -> torch.Tensor:
+    """(N, 6, S, S): normalised image, click maps (N, 2, S, S), previous mask (N, S, S)."""
+    return torch.cat([image, maps, previous[:, None].float()], 1)
+
+
+@torch.no_grad()
+def predict(
+    model: torch.nn.Module,
+    image_u8: torch.Tensor,
+    clicks: List[Click],
+    previous: Optional[torch.Tensor],
+    rule: CropRule,
+    radius: float,
+) -> torch.Tensor:
+    """The (H, W) bool selection for `clicks` on a uint8 (3, H, W) image, refining `previous` (H, W) or None, as
+    the extension runs the exported model: crop, model, paste back."""
+    h, w = image_u8.shape[-2:]
+    box = crop_box(clicks, previous, rule)
+    image = crop_image(normalize(image_u8), box, rule.size)
+    maps = click_maps(clicks, box, rule.size, radius)
+    prev = torch.zeros((h, w), dtype=torch.long) if previous is None else previous.long()
+    prev = crop_nearest(prev, box, rule.size, 0)
+    logits = model(model_input(image[None], maps[None], prev[None]))[0, 0]
+    return paste(logits, box, h, w, previous, THRESHOLD)
+
+
+def simulate(model, images, targets, valid, rounds: int, radius: float, gen) -> torch.Tensor:
+    """RITM's click simulation on a batch of crops; returns the model input for the gradient step."""
+    n, size = images.shape[0], images.shape[-1]
+    clicks: List[List[Click]] = [[c] if c else [] for c in first_clicks(targets & valid, gen)]
+    prev = torch.zeros((n, size, size), dtype=torch.bool)
+    was_training = model.training
+    model.eval()
+    with torch.no_grad():
+        for _ in range(rounds):
+            pred = model(model_input(images, disk_maps(clicks, size, radius), prev))[:, 0] > THRESHOLD
+            for sample, click in zip(clicks, next_clicks(targets, pred, valid)):
+                if click:
+                    sample.append(click)
+            prev = pred
+    model.train(was_training)
+    return model_input(images, disk_maps(clicks, size, radius), prev)
+
+
+@torch.no_grad()
+def validate(model, data: InMemoryImages, index: RegionIndex, rule: CropRule, radius: float) -> dict:
+    """Mean IoU (valid pixels) after 1..VAL_CLICKS clicks of the deterministic robot on up to VAL_TARGETS
+    targets (every k-th region), the first click at the target's deepest pixel."""
+    model.eval()
+    regions = index.regions[:: max(1, -(-len(index.regions) // VAL_TARGETS))]
+    ious = torch.zeros(VAL_CLICKS)
+    for r in regions:
+        labels = data.masks[r.image].cpu()
+        target, valid = index.maps[r.image] == r.label, labels != data.ignore_index
+        clicks: List[Click] = [deepest(boundary_distance(target[None])[0].flatten(), target.shape[1])]
+        prev = None
+        for k in range(VAL_CLICKS):
+            prev = predict(model, data.images[r.image].cpu(), clicks, prev, rule, radius)
+            inter, union = (prev & target & valid).sum(), ((prev | target) & valid).sum()
+            ious[k] += float(inter) / max(float(union), 1.0)
+            nxt = next_clicks(target[None], prev[None], valid[None])[0]
+            if nxt is None:
+                ious[k + 1 :] += 1.0
+                break
+            clicks.append(nxt)
+    model.train()
+    mean = (ious / max(len(regions), 1)).tolist()
+    return {"miou": mean[-1] if regions else None, "iouAfterClicks": mean, "targets": len(regions)}
+
+
+def fit(args, device: torch.device) -> int:
+    from .train import read_dataset, seed_everything  # (train.py dispatches here)
+
+    os.makedirs(args.out, exist_ok=True)
+    progress = Progress(args.out, True)
+    cfg, samples, train_s, val_s = read_dataset(args)
+    rule = CropRule(args.image_size, args.crop_expand, args.crop_min_side)
+    train_data, val_data = InMemoryImages(train_s, cfg, None), InMemoryImages(val_s, cfg, None)
+    train_index, val_index = RegionIndex(train_data), RegionIndex(val_data)
+    if not train_index.regions:
+        raise ValueError(f"no labeled region of a non-background class has {MIN_AREA} pixels: nothing to click on")
+    seed_everything(args.seed)
+    kw = model_kwargs(args)
+    model = build_click_model(args.arch, kw)
+    init = load_init(model, args.init) if args.init else None
+    per_image = [train_index.of_image(i) for i in range(len(train_data))]
+    usable = [i for i, r in enumerate(per_image) if r]
+    spe = engine.steps_per_epoch(len(usable) * EXAMPLES_PER_IMAGE, args.batch_size, 1)
+    budget = Budget(args.epochs, args.minutes, args.patience, args.started)
+    optimizer = engine.make_optimizer(model, args.optimizer, args.lr, args.weight_decay, args.momentum)
+    schedule = engine.PolyWithWarmup(spe * budget.cap, args.warmup_steps or min(spe, 200))
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, schedule)
+    precision = engine.Precision(device, args.amp)
+    criterion = BinaryBCEDiceLoss(cfg.ignore_index, args.ce_weight, args.dice_weight)
+    model.to(device)
+    progress(
+        "start",
+        task="interactive",
+        arch=args.arch,
+        epochs=budget.cap,
+        minutes=args.minutes,
+        stepsPerEpoch=spe,
+        train=len(train_data),
+        val=len(val_data),
+        regions={"train": len(train_index.regions), "val": len(val_index.regions)},
+        crop=rule.to_json(),
+        clicks={"radius": args.click_radius, "rounds": args.click_rounds},
+        batchSize=args.batch_size,
+        device=str(device),
+        init=init,
+    )
+    history: List[dict] = []
+    best, ended_by = -1.0, "epochs"
+    for epoch in range(budget.cap):
+        gen = torch.Generator().manual_seed(args.seed * 7919 + epoch)
+        t0, losses = time.time(), []
+        for step, idxs in enumerate(
+            engine.epoch_indices(len(usable) * EXAMPLES_PER_IMAGE, args.batch_size, 1, 0, args.seed, epoch)
+        ):
+            regions = [per_image[usable[i % len(usable)]] for i in idxs]
+            pairs = [
+                example(train_data, train_index, r[int(torch.randint(len(r), (1,), generator=gen))], rule, gen)
+                for r in regions
+            ]
+            images, labels = torch.stack([p[0] for p in pairs]), torch.stack([p[1] for p in pairs])
+            rounds = int(torch.randint(args.click_rounds + 1, (1,), generator=gen))
+            targets, valid = labels == 1, labels != cfg.ignore_index
+            x = simulate(model, images.to(device), targets, valid, rounds, args.click_radius, gen)
+            loss = engine.train_step(model, criterion, optimizer, scheduler, precision, x, labels.to(device), False)
+            losses.append(float(loss))
+            if step % args.log_every == 0:
+                progress(
+                    "step", epoch=epoch + 1, step=epoch * spe + step + 1, totalSteps=schedule.total, loss=float(loss)
+                )
+        record = {"epoch": epoch + 1, "loss": sum(losses) / len(losses), "seconds": round(time.time() - t0, 3)}
+        t1 = time.time()
+        record.update(
+            val=validate(model.cpu(), val_data, val_index, rule, args.click_radius),
+            valSeconds=round(time.time() - t1, 3),
+        )
+        model.to(device)
+        history.append(record)
+        improved = record["val"]["miou"] is not None and record["val"]["miou"] > best
+        best = max(best, record["val"]["miou"] or -1.0)
+        last, best_path = os.path.join(args.out, "last.pt"), os.path.join(args.out, "best.pt")
+        save_checkpoint(
+            last,
+            model=model.state_dict(),
+            epoch=epoch + 1,
+            history=history,
+            args=vars(args),
+            arch=args.arch,
+            model_kw=kw,
+            task="interactive",
+        )
+        if improved or not os.path.exists(best_path):
+            link_checkpoint(last, best_path)
+        progress("epoch", **record, best=improved, step=(epoch + 1) * spe)
+        budget.epoch_done()
+        schedule.total = budget.planned(epoch + 1) * spe
+        reason = budget.reason_to_stop(history, budget.planned(epoch + 1))
+        if reason:
+            ended_by = reason
+            break
+    if not args.no_export:
+        export_click_model(args, cfg, rule, history, ended_by, dataset_sha256(samples, cfg))
+    progress("done", bestMiou=best if best >= 0 else None, epochs=len(history), endedBy=ended_by)
+    return 0
+
+
+def export_click_model(args, cfg, rule: CropRule, history: List[dict], ended_by: str, data_sha: str) -> dict:
+    """model.onnx and the promptable card model.json (family "clicks") from best.pt."""
+    from .runfiles import load_checkpoint
+
+    state = load_checkpoint(os.path.join(args.out, "best.pt"))
+    model = build_click_model(args.arch, state["model_kw"])
+    model.load_state_dict(state["model"])
+    onnx_path = os.path.join(args.out, "model.onnx")
+    export_onnx(model, onnx_path, size=rule.size, channels=len(CHANNELS))
+    check = check_onnx(model, onnx_path, sizes=((rule.size, rule.size), (96, 160)), channels=len(CHANNELS))
+    semantic = model_card(
+        name=f"{cfg.name}-{args.arch}-clicks",
+        arch=args.arch,
+        options=resolved_options(model.net, state["model_kw"]),
+        classes=[c.to_json() for c in cfg.classes],
+        multiple_of=model.multiple_of,
+        onnx_path=onnx_path,
+        training={
+            **{"task": "interactive", "epochs": args.epochs, "minutes": args.minutes, "epochsRun": len(history)},
+            **{"endedBy": ended_by, "bestEpoch": state["epoch"], "batchSize": args.batch_size, "lr": args.lr},
+            **{"clickRounds": args.click_rounds, "seed": args.seed, "datasetSha256": data_sha},
+            "loss": f"{args.ce_weight} x BCE + {args.dice_weight} x soft Dice, valid pixels only",
+        },
+        history=[{**h, "val": None} for h in history],
+        final=state["history"][-1]["val"],
+        check=check,
+    )
+    card = {
+        "kind": "promptable",
+        "family": "clicks",
+        "name": semantic["name"],
+        "model": {"file": "model.onnx", "sha256": semantic["sha256"]},
+        "input": {
+            "name": "image",
+            "channels": list(CHANNELS),
+            "mean": [round(m * 255, 4) for m in MEAN],
+            "std": [round(s * 255, 4) for s in STD],
+        },
+        "output": {"name": "logits", "threshold": THRESHOLD},
+        "clicks": {"encoding": "disk", "radius": args.click_radius},
+        "crop": rule.to_json(),
+        "architecture": args.arch,
+        "architectureOptions": semantic["architectureOptions"],
+        "onnx": semantic["onnx"],
+        "training": semantic["training"],
+        "metrics": {
+            "valIouAfterClicks": [{"epoch": h["epoch"], "iou": h["val"]["iouAfterClicks"]} for h in history],
+            "trainLoss": semantic["metrics"]["trainLoss"],
+        },
+    }
+    write_json_atomic(os.path.join(args.out, "model.json"), card)
+    return card
