@@ -110,8 +110,12 @@ describe('train as you label: a round', { skip: serviceUnavailable() }, () => {
       val,
       'the val split does not move',
     );
-    const worse = await round(index, better.model!, 'round-2', lines);
-    assert.equal(worse.job.initJob, better.job.id);
+    // New weights built like round-1 (its card without the job it came from): continuing round-1's job
+    // would keep round-1's val mIoU at the first epoch (the trainer keeps the best epoch by val mIoU,
+    // and the first epoch warms up), so only fresh weights on wrong labels make a reliably worse model.
+    const card = { ...better.model!.card, training: { ...(better.model!.card.training as object), job: undefined } };
+    const worse = await round(index, { ...better.model!, card }, 'round-2', lines);
+    assert.equal(worse.job.initJob ?? null, null);
     assert.equal(worse.verdict?.activate, false, worse.verdict?.reason);
     assert.ok((worse.verdict?.delta ?? 0) < 0, worse.verdict?.reason);
     assert.match(worse.verdict?.reason ?? '', /^round-2: val mIoU [\d.]+ is not above round-1's [\d.]+ \(-[\d.]+\)$/);
