@@ -57,25 +57,33 @@ const RECONNECTS = 5;
 /**
  * Calls `onEvent` for each progress line and returns the final job record. Stops (and returns
  * the current record) when `signal` aborts; cancelling the job is the caller's choice.
+ * `resource`: training jobs, or prediction jobs (the same event stream).
  */
-export async function followJob(client: TrainingClient, jobId: string, onEvent: (e: ProgressEvent) => void, signal?: AbortSignal): Promise<JobRecord> {
+export async function followJob<R = JobRecord>(
+  client: TrainingClient,
+  jobId: string,
+  onEvent: (e: ProgressEvent) => void,
+  signal?: AbortSignal,
+  resource: 'jobs' | 'predictions' = 'jobs',
+): Promise<R> {
+  const current = () => (resource === 'jobs' ? client.job(jobId) : client.prediction(jobId)) as Promise<R>;
   let lastId: string | undefined;
   for (let attempt = 0; ; attempt++) {
     try {
       const headers: Record<string, string> = { Accept: 'text/event-stream' };
       if (lastId !== undefined) headers['Last-Event-ID'] = lastId;
-      const response = await client.request(`/v1/jobs/${encodeURIComponent(jobId)}/events`, { headers, signal });
+      const response = await client.request(`/v1/${resource}/${encodeURIComponent(jobId)}/events`, { headers, signal });
       if (!response.body) throw new TrainingError(`the event stream of job ${jobId} has no body`);
       for await (const message of parseSse(response.body)) {
         if (message.id !== undefined) lastId = message.id;
-        if (message.event === 'end') return JSON.parse(message.data) as JobRecord;
+        if (message.event === 'end') return JSON.parse(message.data) as R;
         if (message.event === 'progress') onEvent(JSON.parse(message.data) as ProgressEvent);
       }
     } catch (error) {
-      if (signal?.aborted) return client.job(jobId);
+      if (signal?.aborted) return current();
       if (error instanceof TrainingError || attempt >= RECONNECTS) throw error;
     }
-    if (signal?.aborted) return client.job(jobId);
+    if (signal?.aborted) return current();
     // The stream ended without `end` (connection dropped): pick up after the last event seen.
     if (attempt >= RECONNECTS) throw new TrainingError(`the event stream of job ${jobId} kept ending before the job finished`);
     await new Promise((r) => setTimeout(r, 500 * (attempt + 1)));

@@ -1,7 +1,7 @@
 /**
- * The upload archive for the training service: the human-labeled images (those with a mask) of a
+ * The upload archives for the training service: the human-labeled images (those with a mask) of a
  * dataset, their masks as indexed/grayscale PNGs, train/val list files and a `seglab.json`
- * naming them. Entries have fixed metadata, so the same data gives the same bytes and the
+ * naming them; for prediction jobs, images only, and a model with its card. Entries have fixed metadata, so the same data gives the same bytes and the
  * service's content address (sha256 of the body) lets a re-upload be skipped.
  */
 import { pack } from 'tar-stream';
@@ -64,11 +64,8 @@ export function memberPaths(entry: ImageEntry): { image: string; mask: string } 
   return { image: `images/${entry.stem}.${extensionOf(baseName(entry.image)).toLowerCase()}`, mask: `masks/${entry.stem}.png` };
 }
 
-/**
- * Builds the tar in memory (labeling datasets are small); `onProgress` after each image. A file
- * whose real path is outside the dataset (a link made since it was indexed) fails the upload.
- */
-export async function packageDataset(fs: FileSystem, index: DatasetIndex, split: Split, onProgress?: (p: PackageProgress) => void): Promise<Uint8Array> {
+/** A tar built in memory; every entry has fixed metadata, so the same data gives the same bytes. */
+function tarBuilder(): { add(name: string, data: Uint8Array | string): Promise<void>; finish(): Promise<Uint8Array> } {
   const archive = pack();
   const chunks: Uint8Array[] = [];
   archive.on('data', (c: unknown) => chunks.push(c as Uint8Array));
@@ -76,27 +73,66 @@ export async function packageDataset(fs: FileSystem, index: DatasetIndex, split:
     archive.on('end', resolve);
     archive.on('error', reject);
   });
-  const add = (name: string, data: Uint8Array | string) =>
-    new Promise<void>((resolve, reject) => {
-      const buffer = typeof data === 'string' ? Buffer.from(data, 'utf8') : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-      archive.entry({ name, mode: 0o644, mtime: new Date(0), uid: 0, gid: 0, uname: '', gname: '', type: 'file' }, buffer, (error) =>
-        error ? reject(error) : resolve(),
-      );
-    });
+  return {
+    add: (name, data) =>
+      new Promise<void>((resolve, reject) => {
+        const buffer = typeof data === 'string' ? Buffer.from(data, 'utf8') : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+        archive.entry({ name, mode: 0o644, mtime: new Date(0), uid: 0, gid: 0, uname: '', gname: '', type: 'file' }, buffer, (error) =>
+          error ? reject(error) : resolve(),
+        );
+      }),
+    async finish() {
+      archive.finalize();
+      await finished;
+      return Buffer.concat(chunks);
+    },
+  };
+}
+
+/**
+ * Builds the tar in memory (labeling datasets are small); `onProgress` after each image. A file
+ * whose real path is outside the dataset (a link made since it was indexed) fails the upload.
+ */
+export async function packageDataset(fs: FileSystem, index: DatasetIndex, split: Split, onProgress?: (p: PackageProgress) => void): Promise<Uint8Array> {
+  const tar = tarBuilder();
   const config = { ...index.config, imagesDir: 'images', masksDir: 'masks', predictionsDir: 'predictions', splits: { train: 'train.txt', val: 'val.txt' } };
-  await add('seglab.json', configToJson(config));
-  await add('train.txt', split.train.map((e) => `${e.stem}\n`).join(''));
-  await add('val.txt', split.val.map((e) => `${e.stem}\n`).join(''));
+  await tar.add('seglab.json', configToJson(config));
+  await tar.add('train.txt', split.train.map((e) => `${e.stem}\n`).join(''));
+  await tar.add('val.txt', split.val.map((e) => `${e.stem}\n`).join(''));
   const entries = [...new Set([...split.train, ...split.val])];
   const bounds = await datasetBounds(fs, index.root);
   let done = 0;
   for (const entry of entries) {
     const paths = memberPaths(entry);
-    await add(paths.image, await readInside(fs, bounds, joinPath(index.root, entry.image)));
-    await add(paths.mask, await maskBytes(fs, bounds, index, joinPath(index.root, entry.mask ?? '')));
+    await tar.add(paths.image, await readInside(fs, bounds, joinPath(index.root, entry.image)));
+    await tar.add(paths.mask, await maskBytes(fs, bounds, index, joinPath(index.root, entry.mask ?? '')));
     onProgress?.({ done: ++done, total: entries.length });
   }
-  archive.finalize();
-  await finished;
-  return Buffer.concat(chunks);
+  return tar.finish();
+}
+
+/** The upload for a prediction job (POST /v1/datasets?imagesOnly=true): `seglab.json` and the given images, no masks. */
+export async function packageImages(
+  fs: FileSystem,
+  index: DatasetIndex,
+  entries: ImageEntry[],
+  onProgress?: (p: PackageProgress) => void,
+): Promise<Uint8Array> {
+  const tar = tarBuilder();
+  await tar.add('seglab.json', configToJson({ ...index.config, imagesDir: 'images', masksDir: 'masks', predictionsDir: 'predictions', splits: {} }));
+  const bounds = await datasetBounds(fs, index.root);
+  let done = 0;
+  for (const entry of entries) {
+    await tar.add(memberPaths(entry).image, await readInside(fs, bounds, joinPath(index.root, entry.image)));
+    onProgress?.({ done: ++done, total: entries.length });
+  }
+  return tar.finish();
+}
+
+/** A model for POST /v1/models: the .onnx and its card, as model.onnx and model.json. */
+export async function packageModel(onnx: Uint8Array, card: Uint8Array): Promise<Uint8Array> {
+  const tar = tarBuilder();
+  await tar.add('model.onnx', onnx);
+  await tar.add('model.json', card);
+  return tar.finish();
 }

@@ -1,10 +1,13 @@
 import { appendFileSync, readFileSync } from 'node:fs';
 import { describeMapping } from '../../core/model/classMapping';
-import { loadModel } from '../../core/model/load';
+import type { DatasetIndex } from '../../core/dataset/types';
+import { cardPathFor, loadModel } from '../../core/model/load';
 import { prelabelDataset, prelabelEntries, type PrelabelResult } from '../../core/model/prelabelDataset';
 import type { LoadedModel } from '../../core/model/load';
 import { NodeFileSystem } from '../../node/nodeFileSystem';
 import { createBackend, type NodeProvider } from '../../node/onnxBackends';
+import { TrainingClient } from '../../training/client';
+import { prelabelOnBackend, type RemotePrelabelResult } from '../../training/remotePrelabel';
 import { intOption, stringOption, UsageError, type Parsed } from '../args';
 import { openDataset, type Command } from '../command';
 import { count, json, type Io } from '../output';
@@ -31,6 +34,49 @@ export function prelabelJson(m: LoadedModel, r: PrelabelResult) {
     imagesPerSecond: r.seconds > 0 ? r.written.length / r.seconds : null,
     warnings: r.warnings,
   };
+}
+
+/** `--backend`: the same run on the training service; exit codes as a local run's. */
+async function prelabelRemote(
+  parsed: Parsed,
+  io: Io,
+  fs: NodeFileSystem,
+  index: DatasetIndex,
+  url: string,
+  modelPath: string,
+  tileSize?: number,
+): Promise<number> {
+  const client = new TrainingClient(url, process.env.SEGLAB_TOKEN);
+  const interrupt = abortOnSigint();
+  let result: RemotePrelabelResult;
+  try {
+    result = await prelabelOnBackend(
+      fs,
+      index,
+      client,
+      { path: modelPath, cardPath: cardPathFor(modelPath) },
+      {
+        onlyUnlabeled: Boolean(parsed.values['only-unlabeled']),
+        tileSize,
+        outDir: stringOption(parsed, 'out'),
+        signal: interrupt.signal,
+        onProgress: io.errIsTty
+          ? ({ stage, done, total }) => process.stderr.write(`\r${stage === 'upload' ? 'packing' : 'pre-labeling'} ${done}/${total}\x1b[K`)
+          : undefined,
+      },
+    );
+  } finally {
+    interrupt.dispose();
+  }
+  if (io.errIsTty) process.stderr.write('\r\x1b[K');
+  for (const f of result.failed) io.err(`${f.path}: ${f.message}`);
+  if (result.error) io.err(`seglab prelabel: backend job ${result.jobId}: ${result.error}`);
+  if (parsed.values.json) io.out(json(result));
+  else
+    io.out(
+      `${result.outDir}: ${count(result.received.length)} received from ${url} (job ${result.jobId}, ${result.state})${result.cancelled ? '; interrupted' : ''}`,
+    );
+  return result.state === 'succeeded' && result.failed.length === 0 ? 0 : 1;
 }
 
 /** Ctrl+C stops between images; the files written so far stay complete. */
@@ -66,6 +112,9 @@ Options:
   --stems <file>        only the images with these stems (one a line): one shard of a larger run
   --progress <file>     append one JSON line per image ({type: "progress", done, total, current})
                         and a last one ({type: "done", written, skipped, failed, cancelled, seconds})
+  --backend <url>       run on the training backend at <url> (token: SEGLAB_TOKEN): the images and
+                        the model with its card are uploaded, the masks written here as they arrive
+                        (Ctrl+C cancels the backend job and keeps them)
   --check               load the model against the dataset (card, classes, input/output) and stop;
                         exit 2 with the card's problem, as a run would; --json adds the stems a
                         run would predict (images)
@@ -83,6 +132,7 @@ file and the field).`,
     threads: { type: 'string' },
     tile: { type: 'string' },
     provider: { type: 'string' },
+    backend: { type: 'string' },
     stems: { type: 'string' },
     progress: { type: 'string' },
     check: { type: 'boolean' },
@@ -99,6 +149,8 @@ file and the field).`,
     const fs = new NodeFileSystem();
     if ((await fs.stat(modelPath))?.type !== 'file') throw new UsageError(`${modelPath}: no such file (--model)`);
     const index = await openDataset(fs, parsed.positionals[0]);
+    const backendUrl = stringOption(parsed, 'backend');
+    if (backendUrl !== undefined) return prelabelRemote(parsed, io, fs, index, backendUrl, modelPath, tileSize);
     const loaded = await loadModel({ fs, createBackend: (bytes) => createBackend(provider, bytes, { threads }) }, modelPath, {
       classes: index.config.classes,
       ignoreIndex: index.config.ignoreIndex,
