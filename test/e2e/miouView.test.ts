@@ -1,6 +1,7 @@
-// Scenario 6: in code-server, the Dataset mIoU view shows the mIoU of `seglab miou --json`
-// and moves within about a second when a label mask is saved. Its worst image opens in the mask
-// editor with the disagreement layer on; correcting and saving it moves the count and the view.
+// Scenario 6: in code-server, the Dataset mIoU view shows the mIoU of `seglab miou --json` and
+// how the model's classes were mapped, and moves within about a second when a label mask is saved.
+// Its worst image opens in the mask editor with the disagreement layer on; correcting and saving it
+// moves the count and the view.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -12,6 +13,7 @@ import { openSegLab, press, webviewWith, widenSideBar } from './workbench';
 import { Disagreement } from '../../src/core/metrics/disagreement';
 import { decodeMask, encodeMask } from '../../src/core/mask/codec';
 import { DEMO_CLASSES } from '../../scripts/demo/generate';
+import { MANIFEST_FILE } from '../../src/core/model/manifest';
 
 function shifted(path: string, dx: number): Uint8Array {
   const m = decodeMask(readFileSync(path), { path, classes: DEMO_CLASSES });
@@ -42,6 +44,9 @@ test('mIoU view in code-server equals seglab miou --json and follows a saved mas
     const masks = readdirSync(join(root, 'masks')).filter((f) => f.endsWith('.png'));
     mkdirSync(join(root, 'predictions', 'unet-r1'), { recursive: true });
     masks.forEach((f, i) => writeFileSync(join(root, 'predictions', 'unet-r1', f), shifted(join(root, 'masks', f), 2 + (i % 7))));
+    // The class mapping seglab prelabel records for a model whose card maps by name: the view says it.
+    const mapping = { rule: 'name', classes: DEMO_CLASSES.map((c) => ({ id: c.id, name: c.name, to: c.id })) };
+    writeFileSync(join(root, 'predictions', 'unet-r1', MANIFEST_FILE), JSON.stringify({ version: 1, model: 'unet-r1', sha256: '0', mapping, images: {} }));
     await openSegLab(page);
     await widenSideBar(page, 480);
     const header = page.locator('.pane-header', { hasText: 'Dataset mIoU' });
@@ -52,6 +57,8 @@ test('mIoU view in code-server equals seglab miou --json and follows a saved mas
     const shown = async () => (await frame.locator('#summary .stat .value').first().textContent())?.trim();
     console.log('view', await shown(), 'cli', expected.miou);
     assert.equal(await shown(), `${(expected.miou * 100).toFixed(2)}%`);
+    const names = DEMO_CLASSES.map((c) => `${c.name} (${c.id}) -> ${c.name} (${c.id})`).join(', ');
+    assert.equal(await frame.locator('#class-mapping').textContent(), `Class mapping: classMap "byName": ${names}`);
     await page.screenshot({ path: join(artifactsRoot, 'screenshots', 'miou-view.png') });
     // Save a corrected mask: the view moves within a second or so.
     const before = await shown();
