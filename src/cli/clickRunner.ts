@@ -12,8 +12,7 @@ import { sha256Hex } from '../core/hash';
 import { decodeImage } from '../core/model/image';
 import { embeddingKey, type EmbeddingCache } from '../core/model/promptable/embeddingCache';
 import type { PromptableModel } from '../core/model/promptable/load';
-import { decodePrompt, encodeImage, type Embeddings } from '../core/model/promptable/predictor';
-import { binaryMaskInput, samFrame } from '../core/model/promptable/sam';
+import { decodePrompt, encodeImage, previousFromMask, type Embeddings } from '../core/model/promptable/predictor';
 import type { ClickRequest } from './clickRequest';
 
 export type EmbeddingSource = 'encoder' | 'memory' | 'disk';
@@ -90,7 +89,9 @@ export class ClickRunner {
       return { embeddings: kept, encodeMs: 0, source: 'memory' };
     }
     const bytes = await this.fs.readFile(path);
-    const diskKey = this.cache && embeddingKey(this.model.encoderSha256, this.model.card.encoder.input, await sha256Hex(bytes));
+    const { card } = this.model;
+    // A click model has no encoder: its "embeddings" are the normalised image, not worth a disk cache.
+    const diskKey = this.cache && card.family === 'sam' ? embeddingKey(this.model.encoderSha256, card.encoder.input, await sha256Hex(bytes)) : undefined;
     const stored = diskKey === undefined ? undefined : await this.cache?.get(diskKey);
     if (stored) {
       remember(this.images, key, stored, KEEP_IMAGES);
@@ -113,6 +114,6 @@ export class ClickRunner {
     const { width, height } = embeddings;
     if (mask.width !== width || mask.height !== height)
       throw new DataError(path, `the previous mask is ${mask.width}x${mask.height}, the image ${width}x${height}`);
-    return binaryMaskInput(mask.data, samFrame(width, height, this.model.card.encoder.input.size));
+    return previousFromMask(this.model.card, mask.data, width, height);
   }
 }

@@ -12,6 +12,7 @@ import type { RgbImage } from '../../src/core/model/image';
 const SCRIPT = resolve(__dirname, '../../scripts/models/build_test_models.py');
 const PROMPTABLE_SCRIPT = resolve(__dirname, '../../scripts/models/build_promptable_models.py');
 const SAM_BENCH_SCRIPT = resolve(__dirname, '../../scripts/models/build_sam_bench_models.py');
+const CLICK_SCRIPT = resolve(__dirname, '../../scripts/models/build_click_test_model.py');
 const ROOT = resolve(__dirname, '../../.test-artifacts/models');
 
 export const MODEL_KINDS = ['unet', 'deeplabv3plus', 'deeplabv3_mnv3', 'fcn', 'segformer'] as const;
@@ -30,6 +31,11 @@ export function testModelsDir(bench = false): Promise<string> {
 /** The known-answer promptable pair (scripts/models/build_promptable_models.py): sam_test.{encoder,decoder}.onnx. */
 export function promptableModelsDir(): Promise<string> {
   return builtOnce(PROMPTABLE_SCRIPT, resolve(ROOT, '../promptable'), '', [], 'sam_test.decoder.onnx');
+}
+
+/** A tiny click model (family "clicks") with PyTorch's answers (scripts/models/build_click_test_model.py). */
+export function clickTestModelDir(): Promise<string> {
+  return builtOnce(CLICK_SCRIPT, resolve(ROOT, '../click-test'), '', [], 'references.json');
 }
 
 /** SAM-sized random-weight pair for timings (scripts/models/build_sam_bench_models.py): sam_bench.{encoder,decoder}.onnx; minutes to build. */

@@ -22,6 +22,7 @@ test('the decoder on onnxruntime-web WASM (1 thread) answers as on native ONNX R
   const native = await loadNativePromptable(cardPath, 1);
   const ort = requireRuntime<typeof OrtWeb>('onnxruntime-web');
   ort.env.wasm.numThreads = 1;
+  assert.equal(native.card.family, 'sam');
   const bytes = readFileSync(join(dirname(cardPath), native.card.decoder.file));
   const web = ortMultiSession(
     (await ort.InferenceSession.create(bytes, { executionProviders: ['wasm'] })) as unknown as OrtSessionLike,

@@ -3,14 +3,14 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { DataError } from '../../../src/core/errors';
-import { formatPromptableCard, isPromptableCardJson, parsePromptableCard, SAM_MEAN, SAM_STD } from '../../../src/core/model/promptable/card';
+import { formatPromptableCard, isPromptableCardJson, parsePromptableCard, SAM_MEAN, SAM_STD, type SamCard } from '../../../src/core/model/promptable/card';
 import { promptableFilesIn } from '../../../src/core/model/promptable/load';
 import { NodeFileSystem } from '../../../src/node/nodeFileSystem';
 import { tempDir } from '../../core/dataset/fixtures';
 
 const PATH = '/models/sam.json';
 const minimal = { kind: 'promptable', family: 'sam', name: 'sam-b', encoder: { file: 'enc.onnx', input: { name: 'image' } }, decoder: { file: 'dec.onnx' } };
-const parse = (v: unknown) => parsePromptableCard(JSON.stringify(v), PATH);
+const parse = (v: unknown) => parsePromptableCard(JSON.stringify(v), PATH) as SamCard;
 
 test('a minimal SAM card gets SAM preprocessing and SAM tensor names', () => {
   const card = parse(minimal);
@@ -45,7 +45,7 @@ test('renamed tensors and an HWC uint8 encoder are described by the card', () =>
 test('bad promptable cards are errors naming the card and the field', () => {
   const cases: Array<[unknown, RegExp]> = [
     [{ ...minimal, kind: 'segmentation' }, /kind: expected "promptable"/],
-    [{ ...minimal, family: 'sam3' }, /family: expected one of "sam", got "sam3"/],
+    [{ ...minimal, family: 'sam3' }, /family: expected one of "sam", "clicks", got "sam3"/],
     [{ ...minimal, encoder: { file: '../enc.onnx', input: { name: 'image' } } }, /encoder\.file: expected a file name next to the card/],
     [{ ...minimal, encoder: { file: 'enc.onnx', input: { name: 'image', size: 1000.5 } } }, /encoder\.input\.size: expected a multiple of 4/],
     [

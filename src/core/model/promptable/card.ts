@@ -3,12 +3,14 @@
  * encoder run once per image and a prompt decoder run per click, in SAM's ONNX export format.
  * The card names the two files (relative to the card), how the encoder wants its image, and
  * which tensor names play SAM's roles, so renamed exports are described rather than special-cased.
- * Parsing checks every field and names the card in each error.
+ * Family "clicks" is SegLab's own click model (the trainer's `--task interactive`): one ONNX file
+ * run per click on a zoom-in crop, described in clicks.ts. Parsing checks every field and names
+ * the card in each error.
  */
 import { ConfigError, errorMessage } from '../../errors';
 
 export const PROMPTABLE_KIND = 'promptable';
-export const FAMILIES = ['sam'] as const;
+export const FAMILIES = ['sam', 'clicks'] as const;
 export type Family = (typeof FAMILIES)[number];
 
 /** SAM's pixel normalisation, on 0-255 RGB values. */
@@ -34,15 +36,35 @@ export interface DecoderNames {
   outputs: { masks: string; scores: string; lowResMasks: string };
 }
 
-export interface PromptableCard {
+export interface SamCard {
   kind: typeof PROMPTABLE_KIND;
-  family: Family;
+  family: 'sam';
   name: string;
   encoder: { file: string; sha256?: string; input: EncoderInputSpec };
   decoder: { file: string; sha256?: string } & DecoderNames;
   /** Decoder input name -> encoder output name: what the encoder hands the decoder. */
   embeddings: Record<string, string>;
 }
+
+/** The click model's input channels, in order: the normalised RGB crop, the click maps, the previous mask. */
+export const CLICK_CHANNELS = ['red', 'green', 'blue', 'positive', 'negative', 'previous'] as const;
+
+export interface ClicksCard {
+  kind: typeof PROMPTABLE_KIND;
+  family: 'clicks';
+  name: string;
+  model: { file: string; sha256?: string };
+  /** One NCHW float32 input of CLICK_CHANNELS; RGB normalised on 0-255 values. */
+  input: { name: string; mean: [number, number, number]; std: [number, number, number] };
+  /** One logit map at the crop's size; a pixel is selected where it exceeds the threshold. */
+  output: { name: string; threshold: number };
+  /** Clicks are drawn as disks of this radius in crop pixels. */
+  clicks: { encoding: 'disk'; radius: number };
+  /** The zoom-in box: max(expand x the clicks' and previous mask's extent, minSide) image pixels, resized to size. */
+  crop: { size: number; expand: number; minSide: number };
+}
+
+export type PromptableCard = SamCard | ClicksCard;
 
 export const SAM_DECODER_NAMES: DecoderNames = {
   inputs: { pointCoords: 'point_coords', pointLabels: 'point_labels', maskInput: 'mask_input', hasMaskInput: 'has_mask_input', origImSize: 'orig_im_size' },
@@ -128,6 +150,42 @@ function parseEmbeddings(v: unknown, path: string): Record<string, string> {
   return { ...(v as Record<string, string>) };
 }
 
+function positive(v: unknown, field: string, path: string, integer = false): number {
+  if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0 || (integer && !Number.isInteger(v)))
+    throw new ConfigError(path, `${field}: expected a positive ${integer ? 'integer' : 'number'}, got ${show(v)}`);
+  return v;
+}
+
+function object(v: unknown, field: string, path: string): Record<string, unknown> {
+  if (!isObject(v)) throw new ConfigError(path, `${field}: expected an object, got ${show(v)}`);
+  return v;
+}
+
+function parseClicksCard(raw: Record<string, unknown>, name: string, path: string): ClicksCard {
+  const model = object(raw.model, 'model', path);
+  const input = object(raw.input, 'input', path);
+  const output = object(raw.output, 'output', path);
+  const clicks = object(raw.clicks, 'clicks', path);
+  const crop = object(raw.crop, 'crop', path);
+  const channels = input.channels ?? CLICK_CHANNELS;
+  if (show(channels) !== show(CLICK_CHANNELS)) throw new ConfigError(path, `input.channels: expected ${show(CLICK_CHANNELS)}, got ${show(channels)}`);
+  const threshold = output.threshold ?? 0;
+  if (typeof threshold !== 'number' || !Number.isFinite(threshold)) throw new ConfigError(path, `output.threshold: expected a number, got ${show(threshold)}`);
+  const size = positive(crop.size, 'crop.size', path, true);
+  const expand = positive(crop.expand, 'crop.expand', path);
+  if (expand < 1) throw new ConfigError(path, `crop.expand: expected at least 1, got ${show(expand)}`);
+  return {
+    kind: PROMPTABLE_KIND,
+    family: 'clicks',
+    name,
+    model: { file: fileName(model.file, 'model.file', path), sha256: sha(model.sha256, 'model.sha256', path) },
+    input: { name: text(input.name, 'input.name', path), mean: triple(input.mean, 'input.mean', path, false), std: triple(input.std, 'input.std', path, true) },
+    output: { name: text(output.name, 'output.name', path), threshold },
+    clicks: { encoding: oneOf(clicks.encoding ?? 'disk', ['disk'] as const, 'clicks.encoding', path), radius: positive(clicks.radius, 'clicks.radius', path) },
+    crop: { size, expand, minSide: positive(crop.minSide, 'crop.minSide', path, true) },
+  };
+}
+
 /** Parses and checks a promptable card; every error is a ConfigError naming `path`. */
 export function parsePromptableCard(source: string, path: string): PromptableCard {
   let raw: unknown;
@@ -140,6 +198,7 @@ export function parsePromptableCard(source: string, path: string): PromptableCar
   if (raw.kind !== PROMPTABLE_KIND) throw new ConfigError(path, `kind: expected "${PROMPTABLE_KIND}" (a Smart Select model card), got ${show(raw.kind)}`);
   const family = oneOf(raw.family, FAMILIES, 'family', path);
   const name = text(raw.name, 'name', path);
+  if (family === 'clicks') return parseClicksCard(raw, name, path);
   if (!isObject(raw.encoder)) throw new ConfigError(path, `encoder: expected {file, input}, got ${show(raw.encoder)}`);
   if (!isObject(raw.decoder)) throw new ConfigError(path, `decoder: expected {file, inputs?, outputs?}, got ${show(raw.decoder)}`);
   const { encoder, decoder } = raw;

@@ -15,9 +15,10 @@ import type { MultiSession } from './session';
 export interface PromptableModel {
   card: PromptableCard;
   cardPath: string;
-  /** The encoder file's sha256: with an image's, the key of its embeddings. */
+  /** The encoder file's sha256 (a click model's: its model file's): with an image's, the key of its embeddings. */
   encoderSha256: string;
-  encoder: MultiSession;
+  /** Undefined for a click model (family "clicks"), whose one model is the `decoder`, run per prompt. */
+  encoder: MultiSession | undefined;
   decoder: MultiSession;
 }
 
@@ -30,10 +31,10 @@ export interface PromptableLoaderDeps {
 async function openPart(
   deps: PromptableLoaderDeps,
   cardPath: string,
-  part: 'encoder' | 'decoder',
+  part: 'encoder' | 'decoder' | 'model',
   card: PromptableCard,
 ): Promise<{ session: MultiSession; sha256: string }> {
-  const { file, sha256: expected } = card[part];
+  const { file, sha256: expected } = card.family === 'clicks' ? card.model : card[part === 'model' ? 'decoder' : part];
   const path = joinPath(dirName(cardPath), file);
   if ((await deps.fs.stat(path))?.type !== 'file') throw new ConfigError(cardPath, `${part}.file: ${path} does not exist`);
   const bytes = await deps.fs.readFile(path);
@@ -45,7 +46,7 @@ async function openPart(
     );
   const create = (model: Uint8Array) => deps.createSession(model, path);
   try {
-    return { session: await (part === 'decoder' ? openDecoderSession(bytes, card.decoder.outputs.masks, create) : create(bytes)), sha256 };
+    return { session: await (part === 'decoder' && card.family === 'sam' ? openDecoderSession(bytes, card.decoder.outputs.masks, create) : create(bytes)), sha256 };
   } catch (error) {
     throw new DataError(path, `cannot load the ONNX model (${errorMessage(error)})`);
   }
@@ -53,6 +54,16 @@ async function openPart(
 
 export async function loadPromptableModel(deps: PromptableLoaderDeps, cardPath: string): Promise<PromptableModel> {
   const card = parsePromptableCard(new TextDecoder().decode(await deps.fs.readFile(cardPath)), cardPath);
+  if (card.family === 'clicks') {
+    const model = await openPart(deps, cardPath, 'model', card);
+    try {
+      checkPromptableIo(card, cardPath, undefined, model.session);
+    } catch (error) {
+      await model.session.release();
+      throw error;
+    }
+    return { card, cardPath, encoderSha256: model.sha256, encoder: undefined, decoder: model.session };
+  }
   const encoder = await openPart(deps, cardPath, 'encoder', card);
   let decoder: { session: MultiSession } | undefined;
   try {
@@ -67,7 +78,7 @@ export async function loadPromptableModel(deps: PromptableLoaderDeps, cardPath: 
 }
 
 export async function releasePromptableModel(model: PromptableModel): Promise<void> {
-  await model.encoder.release();
+  await model.encoder?.release();
   await model.decoder.release();
 }
 
@@ -87,8 +98,8 @@ export async function promptableFilesIn(fs: FileSystem, folder: string): Promise
       continue;
     }
     if (!isPromptableCardJson(raw)) continue;
-    const { encoder, decoder } = raw as { encoder?: { file?: unknown }; decoder?: { file?: unknown } };
-    for (const file of [encoder?.file, decoder?.file]) if (typeof file === 'string') files.add(file);
+    const { encoder, decoder, model } = raw as { encoder?: { file?: unknown }; decoder?: { file?: unknown }; model?: { file?: unknown } };
+    for (const file of [encoder?.file, decoder?.file, model?.file]) if (typeof file === 'string') files.add(file);
   }
   return files;
 }

@@ -14,8 +14,9 @@
 import { ConfigError, DataError } from '../../errors';
 import type { RgbImage } from '../image';
 import type { PromptableCard } from './card';
+import { checkClicksIo, clickEmbeddings, decodeClicks } from './clicks';
 import { encoderInput } from './encoderInput';
-import { promptTensors, rankCandidates, samFrame, thresholdMask, upscaleLowRes, type Prompt } from './sam';
+import { binaryMaskInput, promptTensors, rankCandidates, samFrame, thresholdMask, upscaleLowRes, type Prompt } from './sam';
 import type { FloatTensor, MultiSession } from './session';
 
 /** The encoder's outputs for one image, keyed by the decoder input each feeds. */
@@ -76,7 +77,9 @@ function agrees(graph: Float32Array, k: number, ours: Float32Array): boolean {
 }
 
 /** Checks that both files have the tensors the card names; errors name the card and the field. */
-export function checkPromptableIo(card: PromptableCard, cardPath: string, encoder: MultiSession, decoder: MultiSession): void {
+export function checkPromptableIo(card: PromptableCard, cardPath: string, encoder: MultiSession | undefined, decoder: MultiSession): void {
+  if (card.family === 'clicks') return checkClicksIo(card, cardPath, decoder.io);
+  if (!encoder) throw new ConfigError(cardPath, `encoder: ${card.encoder.file} has no session`);
   const has = (list: { name: string }[], name: string) => list.some((t) => t.name === name);
   const names = (list: { name: string }[]) => list.map((t) => t.name).join(', ');
   if (!has(encoder.io.inputs, card.encoder.input.name)) {
@@ -108,15 +111,23 @@ export function checkPromptableIo(card: PromptableCard, cardPath: string, encode
     );
 }
 
-export async function encodeImage(card: PromptableCard, encoder: MultiSession, image: RgbImage): Promise<Embeddings> {
+/** A click model (family "clicks") has no encoder: its "embeddings" are the normalised image. */
+export async function encodeImage(card: PromptableCard, encoder: MultiSession | undefined, image: RgbImage): Promise<Embeddings> {
+  if (card.family === 'clicks') return clickEmbeddings(card, image);
+  if (!encoder) throw new ConfigError(card.encoder.file, 'the encoder is not loaded');
   const feeds = { [card.encoder.input.name]: encoderInput(image, card.encoder.input) };
   const outputs = await encoder.run(feeds, [...new Set(Object.values(card.embeddings))]);
   const tensors = Object.fromEntries(Object.entries(card.embeddings).map(([decoderInput, encoderOutput]) => [decoderInput, outputs[encoderOutput]]));
   return { width: image.width, height: image.height, tensors };
 }
 
+/** A 0/1 mask of the image as the next prompt's `previous` (SAM: low-resolution logits; clicks: the mask itself). */
+export function previousFromMask(card: PromptableCard, mask: Uint8Array, width: number, height: number): Float32Array {
+  return card.family === 'clicks' ? Float32Array.from(mask) : binaryMaskInput(mask, samFrame(width, height, card.encoder.input.size));
+}
+
 /**
- * One prompt. `previous`: the low-resolution logits of the mask being refined (a candidate's
+ * One prompt (on a click model: clicks.ts's decodeClicks). `previous`: the low-resolution logits of the mask being refined (a candidate's
  * `lowRes`), or undefined for a first prompt. `source` names the prompt's origin in errors.
  * `decoderMasks`: always use the decoder's own upscaled masks (the tests' and the bench's reference).
  */
@@ -129,6 +140,7 @@ export async function decodePrompt(
   source: string,
   options: { decoderMasks?: boolean } = {},
 ): Promise<Selection> {
+  if (card.family === 'clicks') return decodeClicks(card, decoder, embeddings, prompt, previous, source);
   const { width, height } = embeddings;
   const side = card.encoder.input.size / 4;
   const frame = samFrame(width, height, card.encoder.input.size);

@@ -1,0 +1,220 @@
+/**
+ * SegLab's click model (family "clicks", trained by `python -m seglab_trainer train --task
+ * interactive`): no encoder; every prompt runs the one model on a zoom-in crop (FocalClick), so
+ * the first click costs what the others do. The rule is backend/seglab_trainer/zoom.py's, here
+ * for the extension:
+ *
+ * - A click on pixel (x, y) sits at its centre (x + 0.5, y + 0.5).
+ * - The box is the square around every click and the previous mask's pixels: centred on their
+ *   bounding box, side = ceil(max(expand x its longer side, minSide)), left/top floored. It may
+ *   reach past the image (zero there, after normalisation).
+ * - Crop pixel (i, j) has its centre at image point (left + (j + 0.5) side / S, top + (i + 0.5)
+ *   side / S): the RGB is sampled bilinearly there (grid_sample, align_corners=False, zero
+ *   padding), the previous mask takes the pixel under the centre (integer arithmetic), and the
+ *   click maps are disks of the card's radius in crop pixels.
+ * - The answer is resampled bilinearly (edges clamped) at each image pixel's centre inside the box
+ *   and thresholded; outside the box the previous mask stays.
+ */
+import { ConfigError, DataError } from '../../errors';
+import type { RgbImage } from '../image';
+import type { ClicksCard } from './card';
+import type { Embeddings, Selection } from './predictor';
+import type { Prompt } from './sam';
+import type { MultiSession, SessionIo } from './session';
+
+export interface CropBox {
+  left: number;
+  top: number;
+  side: number;
+}
+
+export interface PixelClick {
+  x: number;
+  y: number;
+  positive: boolean;
+}
+
+/** The zoom-in box for clicks (integer pixels) and a previous mask (image-sized, nonzero = selected). */
+export function cropBox(clicks: readonly PixelClick[], previous: ArrayLike<number> | undefined, width: number, crop: ClicksCard['crop']): CropBox {
+  let x0 = Infinity,
+    y0 = Infinity,
+    x1 = -Infinity,
+    y1 = -Infinity;
+  const cover = (x: number, y: number) => {
+    x0 = Math.min(x0, x);
+    y0 = Math.min(y0, y);
+    x1 = Math.max(x1, x + 1);
+    y1 = Math.max(y1, y + 1);
+  };
+  for (const c of clicks) cover(c.x, c.y);
+  if (previous) for (let i = 0; i < previous.length; i++) if (previous[i]) cover(i % width, Math.floor(i / width));
+  const side = Math.ceil(Math.max(crop.expand * Math.max(x1 - x0, y1 - y0), crop.minSide));
+  return { left: Math.floor((x0 + x1 - side) / 2), top: Math.floor((y0 + y1 - side) / 2), side };
+}
+
+/** An image point (pixel x's centre is x + 0.5) in crop coordinates of the same convention, and back. */
+export const toCrop = (x: number, y: number, box: CropBox, size: number): [number, number] => [
+  (x - box.left) * (size / box.side),
+  (y - box.top) * (size / box.side),
+];
+export const toImage = (u: number, v: number, box: CropBox, size: number): [number, number] => [
+  box.left + u * (box.side / size),
+  box.top + v * (box.side / size),
+];
+
+/** The image's RGB planes normalised with the card's mean/std on 0-255 values: [1, 3, H, W], zero meaning "mean". */
+export function normalisedPlanes(card: ClicksCard, image: RgbImage): Float32Array {
+  const { width, height, data, channels } = image;
+  const n = width * height;
+  const out = new Float32Array(3 * n);
+  for (let c = 0; c < 3; c++) {
+    const { [c]: mean } = card.input.mean;
+    const { [c]: std } = card.input.std;
+    for (let i = 0; i < n; i++) out[c * n + i] = (data[i * channels + c] - mean) / std;
+  }
+  return out;
+}
+
+/** The model's [1, 6, S, S] input for `clicks` refining `previous` (or none), cropped to `box`. */
+export function clickModelInput(
+  card: ClicksCard,
+  planes: Float32Array,
+  width: number,
+  height: number,
+  clicks: readonly PixelClick[],
+  previous: ArrayLike<number> | undefined,
+  box: CropBox,
+): Float32Array {
+  const s = card.crop.size;
+  const plane = s * s;
+  const out = new Float32Array(6 * plane);
+  const scale = box.side / s;
+  for (let i = 0; i < s; i++) {
+    const sy = box.top + (i + 0.5) * scale - 0.5;
+    const y0 = Math.floor(sy);
+    const wy = sy - y0;
+    for (let j = 0; j < s; j++) {
+      const sx = box.left + (j + 0.5) * scale - 0.5;
+      const x0 = Math.floor(sx);
+      const wx = sx - x0;
+      for (let c = 0; c < 3; c++) {
+        const base = c * width * height;
+        const at = (y: number, x: number) => (y >= 0 && y < height && x >= 0 && x < width ? planes[base + y * width + x] : 0);
+        const top = at(y0, x0) * (1 - wx) + at(y0, x0 + 1) * wx;
+        const bottom = at(y0 + 1, x0) * (1 - wx) + at(y0 + 1, x0 + 1) * wx;
+        out[c * plane + i * s + j] = top * (1 - wy) + bottom * wy;
+      }
+    }
+  }
+  const r2 = card.clicks.radius * card.clicks.radius;
+  for (const click of clicks) {
+    const [u, v] = toCrop(click.x + 0.5, click.y + 0.5, box, s);
+    const base = (click.positive ? 3 : 4) * plane;
+    for (let i = Math.max(0, Math.floor(v - card.clicks.radius - 1)); i < Math.min(s, Math.ceil(v + card.clicks.radius + 1)); i++) {
+      for (let j = Math.max(0, Math.floor(u - card.clicks.radius - 1)); j < Math.min(s, Math.ceil(u + card.clicks.radius + 1)); j++) {
+        if ((j + 0.5 - u) ** 2 + (i + 0.5 - v) ** 2 <= r2) out[base + i * s + j] = 1;
+      }
+    }
+  }
+  if (previous) {
+    const src = (k: number) => Math.floor(((2 * k + 1) * box.side) / (2 * s));
+    for (let i = 0; i < s; i++) {
+      const y = box.top + src(i);
+      if (y < 0 || y >= height) continue;
+      for (let j = 0; j < s; j++) {
+        const x = box.left + src(j);
+        if (x >= 0 && x < width && previous[y * width + x]) out[5 * plane + i * s + j] = 1;
+      }
+    }
+  }
+  return out;
+}
+
+/** The crop's [S, S] logits pasted back into the image-sized 0/1 mask (the previous one outside the box). */
+export function pasteBack(
+  logits: Float32Array,
+  size: number,
+  box: CropBox,
+  width: number,
+  height: number,
+  previous: ArrayLike<number> | undefined,
+  threshold: number,
+): Uint8Array {
+  const mask = new Uint8Array(width * height);
+  if (previous) for (let i = 0; i < mask.length; i++) mask[i] = previous[i] ? 1 : 0;
+  const scale = size / box.side;
+  const tap = (p: number, origin: number) => {
+    const c = Math.min(Math.max((p + 0.5 - origin) * scale - 0.5, 0), size - 1);
+    const lo = Math.floor(c);
+    return { lo, hi: Math.min(lo + 1, size - 1), w: c - lo };
+  };
+  for (let y = Math.max(box.top, 0); y < Math.min(box.top + box.side, height); y++) {
+    const ty = tap(y, box.top);
+    for (let x = Math.max(box.left, 0); x < Math.min(box.left + box.side, width); x++) {
+      const tx = tap(x, box.left);
+      const top = logits[ty.lo * size + tx.lo] * (1 - tx.w) + logits[ty.lo * size + tx.hi] * tx.w;
+      const bottom = logits[ty.hi * size + tx.lo] * (1 - tx.w) + logits[ty.hi * size + tx.hi] * tx.w;
+      mask[y * width + x] = top * (1 - ty.w) + bottom * ty.w > threshold ? 1 : 0;
+    }
+  }
+  return mask;
+}
+
+/** A click model's "embeddings": the normalised image itself (no encoder runs). */
+export function clickEmbeddings(card: ClicksCard, image: RgbImage): Embeddings {
+  const { width, height } = image;
+  return { width, height, tensors: { [card.input.name]: { data: normalisedPlanes(card, image), dims: [1, 3, height, width] } } };
+}
+
+/** Checks the model file's tensors against the card. */
+export function checkClicksIo(card: ClicksCard, cardPath: string, io: SessionIo): void {
+  const names = (list: { name: string }[]) => list.map((t) => t.name).join(', ');
+  if (io.inputs.length !== 1 || io.inputs[0].name !== card.input.name)
+    throw new ConfigError(cardPath, `input.name: ${card.model.file} should have the one input "${card.input.name}" (it has ${names(io.inputs)})`);
+  if (!io.outputs.some((t) => t.name === card.output.name))
+    throw new ConfigError(cardPath, `output.name: ${card.model.file} has no output "${card.output.name}" (it has ${names(io.outputs)})`);
+}
+
+/** The clicks of a prompt as pixels; boxes are refused (the model was trained on clicks). */
+function pixelClicks(prompt: Prompt, width: number, height: number, source: string): PixelClick[] {
+  if (prompt.box) throw new ConfigError(source, 'a click model takes points, not a box');
+  if (prompt.points.length === 0) throw new ConfigError(source, 'a prompt needs at least one point');
+  return prompt.points.map((p) => {
+    if (!(Number.isFinite(p.x) && Number.isFinite(p.y) && p.x >= 0 && p.y >= 0 && p.x <= width && p.y <= height))
+      throw new ConfigError(source, `point (${p.x}, ${p.y}) is outside the ${width}x${height} image`);
+    return { x: Math.min(Math.floor(p.x), width - 1), y: Math.min(Math.floor(p.y), height - 1), positive: p.positive };
+  });
+}
+
+/**
+ * One prompt on a click model. `previous`: the image-sized 0/1 mask being refined (a candidate's
+ * `lowRes`), or undefined. One candidate; its score is the mean probability of its crop pixels.
+ */
+export async function decodeClicks(
+  card: ClicksCard,
+  model: MultiSession,
+  embeddings: Embeddings,
+  prompt: Prompt,
+  previous: Float32Array | undefined,
+  source: string,
+): Promise<Selection> {
+  const { width, height } = embeddings;
+  const clicks = pixelClicks(prompt, width, height, source);
+  if (previous && previous.length !== width * height)
+    throw new DataError(source, `the previous mask has ${previous.length} values, expected ${width}x${height}`);
+  const box = cropBox(clicks, previous, width, card.crop);
+  const s = card.crop.size;
+  const data = clickModelInput(card, embeddings.tensors[card.input.name].data, width, height, clicks, previous, box);
+  const out = (await model.run({ [card.input.name]: { type: 'float32', data, dims: [1, 6, s, s] } }, [card.output.name]))[card.output.name];
+  if (out.dims.join() !== [1, 1, s, s].join())
+    throw new DataError(card.model.file, `output "${card.output.name}" has shape [${out.dims.join(', ')}], expected [1, 1, ${s}, ${s}]`);
+  const mask = pasteBack(out.data, s, box, width, height, previous, card.output.threshold);
+  let sum = 0,
+    n = 0;
+  for (const logit of out.data)
+    if (logit > card.output.threshold) {
+      sum += 1 / (1 + Math.exp(-logit));
+      n++;
+    }
+  return { width, height, candidates: [{ mask, score: n ? sum / n : 0, lowRes: Float32Array.from(mask) }] };
+}
