@@ -11,7 +11,7 @@ import type { DatasetRegistry } from '../dataset/datasetRegistry';
 import type { DatasetState } from '../dataset/datasetState';
 import type { TreeNode } from '../dataset/treeNodes';
 import { readCard } from '../core/model/load';
-import { BUDGET_EPOCH_CAP, BUDGET_MINUTES, cpuOnly, describeDevices, formatDuration, LONG_CPU_RUN_SECONDS } from '../core/training/runTime';
+import { BUDGET_EPOCH_CAP, BUDGET_MINUTES, cpuOnly, describeDevices, formatDuration } from '../core/training/runTime';
 import type { ModelRegistry } from '../prelabel/modelRegistry';
 import { TrainingError, type JobParams, type JobRecord, type TrainingClient } from './client';
 import { downloadModel } from './downloadModel';
@@ -118,7 +118,7 @@ export function followInProgress(
         );
       });
       // A CPU run given epochs rather than a time budget: warned about once, when its pace says it will take long.
-      const longRun = { unbudgetedCpu: false, warned: false };
+      let warnedLong = false;
       const hooks: FineTuneHooks = {
         signal: controller.signal,
         log: (line) => output.info(line),
@@ -128,11 +128,9 @@ export function followInProgress(
         },
         onEvent: (e, clock) => {
           if (current) runs.event(current.id, e);
-          if (e.type === 'start') longRun.unbudgetedCpu = e.device === 'cpu' && typeof e.minutes !== 'number';
-          const projected = clock.projectedSeconds();
-          if (!longRun.unbudgetedCpu || longRun.warned || projected === undefined || projected <= LONG_CPU_RUN_SECONDS || !current) return;
-          longRun.warned = true;
-          void warnLongRun(client, output, current, projected);
+          if (warnedLong || !current || !clock.longCpuRun()) return;
+          warnedLong = true;
+          void warnLongRun(client, output, current, clock.projectedSeconds() ?? 0);
         },
         // Messages only: the phases (packaging, upload, epochs) have no common scale for one bar.
         progress: (_phase, fraction, message) =>

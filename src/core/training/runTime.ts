@@ -46,6 +46,8 @@ export interface TimedEvent {
   step?: unknown;
   totalSteps?: unknown;
   minutes?: unknown;
+  /** The start line's device ("cpu", "cuda:0"). */
+  device?: unknown;
 }
 
 const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
@@ -59,6 +61,7 @@ const num = (v: unknown): number | undefined => (typeof v === 'number' && Number
 export class RunClock {
   private started?: number;
   private budgetSeconds?: number;
+  private device?: string;
   private first?: { step: number; time: number };
   private last?: { step: number; time: number; total: number };
 
@@ -69,6 +72,7 @@ export class RunClock {
       this.started = time;
       const minutes = num(e.minutes);
       this.budgetSeconds = minutes === undefined ? undefined : minutes * 60;
+      this.device = typeof e.device === 'string' ? e.device : undefined;
     } else if (e.type === 'step') {
       const step = num(e.step);
       const total = num(e.totalSteps);
@@ -91,6 +95,12 @@ export class RunClock {
     const bySteps = Math.max(0, this.last.total - this.last.step) * pace;
     if (this.budgetSeconds === undefined || this.started === undefined) return bySteps;
     return Math.min(bySteps, Math.max(0, this.budgetSeconds - (this.last.time - this.started)));
+  }
+
+  /** A CPU run given epochs rather than a time budget that its measured pace puts over LONG_CPU_RUN_SECONDS. */
+  longCpuRun(): boolean {
+    const projected = this.projectedSeconds();
+    return this.device === 'cpu' && this.budgetSeconds === undefined && projected !== undefined && projected > LONG_CPU_RUN_SECONDS;
   }
 
   /** The whole run's projected length (from its start line), once the pace is measured. */

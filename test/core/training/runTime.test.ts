@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { roundMinutes } from '../../../src/core/training/continuous';
-import { cpuOnly, describeDevices, formatDuration, RunClock } from '../../../src/core/training/runTime';
+import { cpuOnly, describeDevices, formatDuration, LONG_CPU_RUN_SECONDS, RunClock } from '../../../src/core/training/runTime';
 
 test('formatDuration: m:ss below an hour, h:mm:ss from it', () => {
   assert.equal(formatDuration(0), '0:00');
@@ -57,4 +57,20 @@ test('RunClock: lines without a time or step fields are ignored', () => {
   clock.event({ type: 'step', step: 1, totalSteps: 10 });
   clock.event({ type: 'step', time: 5, step: 'x', totalSteps: 10 });
   assert.equal(clock.secondsPerStep(), undefined);
+});
+
+test('RunClock.longCpuRun: a CPU run without a time budget whose pace puts it over the limit', () => {
+  const run = (start: { device: string; minutes: number | null }, secondsPerStep: number) => {
+    const clock = new RunClock();
+    clock.event({ type: 'start', time: 0, ...start });
+    clock.event({ type: 'step', time: 5, step: 1, totalSteps: 1001 });
+    assert.equal(clock.longCpuRun(), false, 'not before the pace is measured');
+    clock.event({ type: 'step', time: 5 + 10 * secondsPerStep, step: 11, totalSteps: 1001 });
+    return clock.longCpuRun();
+  };
+  const slow = (LONG_CPU_RUN_SECONDS / 1000) * 1.5;
+  assert.equal(run({ device: 'cpu', minutes: null }, slow), true);
+  assert.equal(run({ device: 'cpu', minutes: null }, slow / 3), false, 'fast enough');
+  assert.equal(run({ device: 'cuda:0', minutes: null }, slow), false, 'a GPU run is as long as the user chose');
+  assert.equal(run({ device: 'cpu', minutes: 60 }, slow), false, 'a time budget bounds it');
 });
