@@ -1,11 +1,15 @@
 /** "Select Model", "Pre-label Dataset" and "Accept Prediction as Label". */
 import * as vscode from 'vscode';
+import { errorDetail } from '../core/errors';
+import { cardPathFor } from '../core/model/load';
 import { prelabelDataset } from '../core/model/prelabelDataset';
 import { baseName, dirName, joinPath, stemOf } from '../core/paths';
 import { pickDataset } from '../commands/pickDataset';
 import type { DatasetRegistry } from '../dataset/datasetRegistry';
 import type { DatasetState } from '../dataset/datasetState';
 import { isImageNode, type ImageNode, type TreeNode } from '../dataset/treeNodes';
+import { prelabelOnBackend } from '../training/remotePrelabel';
+import { backendUrl, clientFor, getToken, requireTrust } from '../training/settings';
 import { loadForDataset } from './hostModel';
 import type { ModelEntry, ModelRegistry, PromptableEntry } from './modelRegistry';
 
@@ -59,25 +63,44 @@ function formatSeconds(s: number): string {
   return s < 90 ? `${Math.ceil(s)} s` : `${Math.ceil(s / 60)} min`;
 }
 
+/** The answers of Pre-label Dataset's questions, when given as the command's second argument (tests, keybindings). */
+export interface PrelabelDatasetArgs {
+  onlyUnlabeled?: boolean;
+  /** On this machine, or on the training backend (asked only when a backend token is stored). */
+  where?: 'here' | 'backend';
+}
+
 export async function prelabelDatasetCommand(
   registry: DatasetRegistry,
   models: ModelRegistry,
   log: vscode.LogOutputChannel,
+  secrets: vscode.SecretStorage,
   target?: TreeNode | vscode.Uri,
+  args: PrelabelDatasetArgs = {},
 ): Promise<void> {
   const dataset = await pickDataset(registry, target, vscode.l10n.t('Dataset to pre-label'));
   if (!dataset?.index) return;
   const model = (await models.active()) ?? (await selectModel(models));
   if (!model) return;
   const unlabeled = dataset.index.images.filter((e) => !e.mask).length;
-  const scope = await vscode.window.showQuickPick(
-    [
-      { label: vscode.l10n.t('Unlabeled images only'), description: vscode.l10n.t('{0} images', unlabeled), only: true },
-      { label: vscode.l10n.t('All images'), description: vscode.l10n.t('{0} images; label masks are not changed', dataset.index.images.length), only: false },
-    ],
-    { placeHolder: vscode.l10n.t('Pre-label with {0}: predictions go to {1}/{2}/', model.name, dataset.index.config.predictionsDir, model.name) },
-  );
+  const scope =
+    args.onlyUnlabeled !== undefined
+      ? { only: args.onlyUnlabeled }
+      : await vscode.window.showQuickPick(
+          [
+            { label: vscode.l10n.t('Unlabeled images only'), description: vscode.l10n.t('{0} images', unlabeled), only: true },
+            {
+              label: vscode.l10n.t('All images'),
+              description: vscode.l10n.t('{0} images; label masks are not changed', dataset.index.images.length),
+              only: false,
+            },
+          ],
+          { placeHolder: vscode.l10n.t('Pre-label with {0}: predictions go to {1}/{2}/', model.name, dataset.index.config.predictionsDir, model.name) },
+        );
   if (!scope) return;
+  const where = args.where ?? (await askWhere(secrets));
+  if (where === 'backend') return prelabelRemotely(registry, dataset, model, scope.only, secrets, log);
+  if (where !== 'here') return;
   const loaded = await loadForDataset(model, dataset, log);
   try {
     const result = await vscode.window.withProgress(
@@ -125,6 +148,73 @@ export async function prelabelDatasetCommand(
     else void vscode.window.showInformationMessage((result.cancelled ? vscode.l10n.t('Cancelled. ') : '') + summary + defaults);
   } finally {
     await loaded.backend.release();
+    await registry.reload(dataset, 'user');
+  }
+}
+
+/** "Here" without asking when no training backend token is stored; undefined when the question is dismissed. */
+async function askWhere(secrets: vscode.SecretStorage): Promise<'here' | 'backend' | undefined> {
+  if (!(await getToken(secrets))) return 'here';
+  const picked = await vscode.window.showQuickPick(
+    [
+      { label: vscode.l10n.t('Here'), description: vscode.l10n.t('this machine, ONNX Runtime'), where: 'here' as const },
+      { label: vscode.l10n.t('On the training backend'), description: backendUrl(), where: 'backend' as const },
+    ],
+    { placeHolder: vscode.l10n.t('Where to pre-label') },
+  );
+  return picked?.where;
+}
+
+/** Pre-label Dataset on the training backend: the masks are written as they arrive; cancelling keeps them. */
+async function prelabelRemotely(
+  registry: DatasetRegistry,
+  dataset: DatasetState,
+  model: ModelEntry,
+  onlyUnlabeled: boolean,
+  secrets: vscode.SecretStorage,
+  log: vscode.LogOutputChannel,
+): Promise<void> {
+  if (!requireTrust() || !dataset.index) return;
+  const client = await clientFor(secrets);
+  try {
+    const result = await vscode.window.withProgress(
+      {
+        location: vscode.ProgressLocation.Notification,
+        title: vscode.l10n.t('Pre-labeling {0} with {1} on {2}', dataset.name, model.name, client.baseUrl),
+        cancellable: true,
+      },
+      async (progress, token) => {
+        const controller = new AbortController();
+        const sub = token.onCancellationRequested(() => controller.abort());
+        try {
+          return await prelabelOnBackend(
+            dataset.fs,
+            dataset.index!,
+            client,
+            { fs: model.fs, path: model.path, cardPath: cardPathFor(model.path) },
+            {
+              onlyUnlabeled,
+              signal: controller.signal,
+              onProgress: ({ stage, done, total }) =>
+                progress.report({ message: stage === 'upload' ? vscode.l10n.t('uploading {0}/{1}', done, total) : `${done}/${total}` }),
+            },
+          );
+        } finally {
+          sub.dispose();
+        }
+      },
+    );
+    for (const f of result.failed) log.error(`${f.path}: ${f.message}`);
+    log.info(
+      `Pre-label ${dataset.uri.fsPath} with ${model.uri.fsPath} on ${client.baseUrl} (job ${result.jobId}, ${result.state}): ${result.received.length} received`,
+    );
+    const summary = vscode.l10n.t('{0}: {1} predictions received from the training backend.', model.name, result.received.length);
+    if (result.state === 'failed') void vscode.window.showErrorMessage(`${summary} ${result.error ?? ''}`);
+    else void vscode.window.showInformationMessage((result.cancelled ? vscode.l10n.t('Cancelled. ') : '') + summary);
+  } catch (error) {
+    log.error(`Pre-label ${dataset.uri.fsPath} on ${client.baseUrl}: ${errorDetail(error)}`);
+    void vscode.window.showErrorMessage(vscode.l10n.t('SegLab: pre-labeling on the training backend failed: {0}', errorDetail(error)));
+  } finally {
     await registry.reload(dataset, 'user');
   }
 }

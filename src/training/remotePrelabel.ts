@@ -19,6 +19,8 @@ export interface RemoteModel {
   /** The .onnx file and its card (`<file>.json`): the backend needs the card. */
   path: string;
   cardPath: string;
+  /** Where they are read from (default: the dataset's file system). */
+  fs?: FileSystem;
 }
 
 export interface RemotePrelabelOptions {
@@ -51,13 +53,14 @@ export async function prelabelOnBackend(
   options: RemotePrelabelOptions = {},
 ): Promise<RemotePrelabelResult> {
   const { signal } = options;
-  const card = await fs.readFile(model.cardPath).catch(() => {
+  const modelFs = model.fs ?? fs;
+  const card = await modelFs.readFile(model.cardPath).catch(() => {
     throw new ConfigError(model.cardPath, 'not found: pre-labeling on the backend needs the model card next to the model', 'write one with "seglab card"');
   });
   const entries = prelabelEntries(index, options);
   const images = await packageImages(fs, index, entries, (p) => options.onProgress?.({ ...p, stage: 'upload' }));
   const dataset = await client.uploadDataset(images, undefined, signal, true);
-  const modelId = await client.uploadModel(await packageModel(await fs.readFile(model.path), card), signal);
+  const modelId = await client.uploadModel(await packageModel(await modelFs.readFile(model.path), card), signal);
   const job = await client.createPrediction({ dataset: dataset.id, model: modelId, onlyUnlabeled: options.onlyUnlabeled, tileSize: options.tileSize });
   const outDir = options.outDir ?? joinPath(index.root, index.config.predictionsDir, job.model.name);
   checkOutDir(index, outDir);

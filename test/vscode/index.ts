@@ -15,7 +15,8 @@ export interface TestResults {
 }
 
 export function run(): Promise<void> {
-  const mocha = new Mocha({ ui: 'bdd', timeout: 30_000, color: true });
+  // SEGLAB_VSCODE_GREP: only the tests whose full title matches (one scenario while developing it)
+  const mocha = new Mocha({ ui: 'bdd', timeout: 30_000, color: true, grep: process.env.SEGLAB_VSCODE_GREP });
   for (const file of readdirSync(__dirname)
     .filter((f) => f.endsWith('.test.js'))
     .sort())
