@@ -52,7 +52,7 @@ export interface ProposeArgs {
 }
 
 /** Model classes the file cannot name (ONNX carries no class names): class_0 ... class_{N-1}, in channel order. */
-export const genericClasses = (n: number): ClassDef[] => Array.from({ length: n }, (_, i) => ({ id: i, name: `class_${i}`, color: [i, i, i] }));
+const genericClasses = (n: number): ClassDef[] => Array.from({ length: n }, (_, i) => ({ id: i, name: `class_${i}`, color: [i, i, i] }));
 
 /** The model's classes (the dataset's when they fit, else generic names, listed) and, for a superset, the classMap to fill in. */
 function proposeClasses(
@@ -82,7 +82,8 @@ function proposeClasses(
         'mapping each to null (unlabeled); fill in, for each dataset class, the model class that feeds it ("<model class id>": <dataset class id>) ' +
         '— the card is refused until then',
     );
-    return { classes: genericClasses(count), classMap: Object.fromEntries(genericClasses(count).map((c) => [c.id, null])) };
+    const classes = genericClasses(count);
+    return { classes, classMap: supersetClassMap(classes, new Map()) };
   }
   defaults.push(`classes: ${count} generic names (class_0...); name them in channel order and add a classMap for the dataset's classes`);
   return { classes: genericClasses(count) };
