@@ -125,7 +125,7 @@ export interface MaskEditorStrings {
     loading: string;
     /** {0} the model's name. */
     ready: string;
-    /** {0} the candidate's number, {1} how many, {2} its score, {3} milliseconds from prompt to preview. */
+    /** {0} the prompts given, {1} the candidate's number, {2} how many, {3} its score, {4} milliseconds from prompt to preview. */
     preview: string;
     /** {0} why. */
     failed: string;

@@ -83,11 +83,12 @@ export function maskEditorStrings(): MaskEditorStrings {
       loading: vscode.l10n.t('Smart Select: computing the image embedding with {0}…', '{0}'),
       ready: vscode.l10n.t('Smart Select with {0}: click adds a point, right or Alt+click removes, drag draws a box', '{0}'),
       preview: vscode.l10n.t(
-        'Smart Select: candidate {0} of {1}, score {2}, {3} ms from prompt to preview · Tab: next · Enter: commit · Backspace: undo a prompt · Esc: discard',
+        'Smart Select: {0} prompt(s), candidate {1} of {2}, score {3}, {4} ms from prompt to preview · Tab: next · Enter: commit · Backspace: undo a prompt · Esc: discard',
         '{0}',
         '{1}',
         '{2}',
         '{3}',
+        '{4}',
       ),
       failed: vscode.l10n.t('Smart Select: {0}', '{0}'),
     },

@@ -292,7 +292,8 @@ export class ModelRegistry implements vscode.Disposable {
       : auto
         ? ` · ${vscode.l10n.t('auto: best val mIoU {0}', auto.valMiou.toFixed(2))}`
         : '';
-    this.status.text = name ? `$(hubot) ${name}${detail}` : `$(hubot) ${vscode.l10n.t('No model')}`;
+    const smartName = smart ? ` · $(sparkle) ${smart.name}` : '';
+    this.status.text = `${name ? `$(hubot) ${name}${detail}` : `$(hubot) ${vscode.l10n.t('No model')}`}${smartName}`;
     if (this.datasets.datasets.length > 0 || name) this.status.show();
   }
 

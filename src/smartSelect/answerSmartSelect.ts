@@ -1,8 +1,8 @@
 /**
  * The host's side of the Smart Select tool: when a mask editor's webview chooses it, the active
- * promptable model's card and decoder go to the webview (which runs the decoder per prompt), then
- * the image's embeddings, computed here on native ONNX Runtime, once per image and model. Without
- * a promptable model the webview is told what to do.
+ * promptable model's card and decoder go to the webview (which runs the decoder per prompt), then,
+ * for a model with an image encoder, the image's embeddings, computed here on native ONNX Runtime,
+ * once per image and model. Without a promptable model the webview is told what to do.
  */
 import * as vscode from 'vscode';
 import { errorMessage } from '../core/errors';
@@ -30,9 +30,10 @@ export function answerSmartSelect(editors: MaskEditorProvider, models: ModelRegi
         cardPath: entry.uri.fsPath,
         decoderSha256,
         ...(fresh ? { decoder: toArrayBuffer(decoderBytes) } : {}),
-        embeddings: true,
+        // A model without an image encoder (a click model) gets its input from the image in the webview.
+        embeddings: model.encoder !== undefined,
       });
-      if (!fresh) return;
+      if (!fresh || !model.encoder) return;
       const { embeddings, source, milliseconds } = await host.embeddings(model, document.uri);
       editors.post(panel, {
         type: MessageType.SmartSelectEmbeddings,

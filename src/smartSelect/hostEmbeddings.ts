@@ -38,17 +38,24 @@ export class HostEmbeddings implements vscode.Disposable {
     private readonly log: vscode.LogOutputChannel,
   ) {}
 
+  /** Where the on-disk cache keeps its entries (<key>.emb). */
+  get cacheFolder(): vscode.Uri {
+    return vscode.Uri.joinPath(this.storage, 'embeddings');
+  }
+
   /** The on-disk cache with the current size limit. */
   cache(): EmbeddingCache {
     const mb = vscode.workspace.getConfiguration('seglab').get<number>('smartSelect.embeddingCacheMB', DEFAULT_CACHE_MB);
-    return new EmbeddingCache(folderEmbeddingStore(vscode.Uri.joinPath(this.storage, 'embeddings').fsPath), Math.max(0, mb) * 1024 * 1024);
+    return new EmbeddingCache(folderEmbeddingStore(this.cacheFolder.fsPath), Math.max(0, mb) * 1024 * 1024);
   }
 
   /** The entry's model, loaded once while its card and files stay the same. */
   async load(entry: PromptableEntry): Promise<LoadedPromptable> {
     const folder = vscode.Uri.joinPath(entry.uri, '..');
+    const { card } = entry;
+    const files = card.family === 'clicks' ? [card.model.file] : [card.encoder.file, card.decoder.file];
     const times = await Promise.all(
-      [entry.uri, vscode.Uri.joinPath(folder, entry.card.encoder.file), vscode.Uri.joinPath(folder, entry.card.decoder.file)].map((u) =>
+      [entry.uri, ...files.map((f) => vscode.Uri.joinPath(folder, f))].map((u) =>
         vscode.workspace.fs.stat(u).then(
           (s) => s.mtime,
           () => 0,
@@ -60,8 +67,9 @@ export class HostEmbeddings implements vscode.Disposable {
       void this.release();
       const value = (async () => {
         const model = await loadNativePromptable(entry.uri.fsPath);
-        const decoderBytes = await vscode.workspace.fs.readFile(vscode.Uri.joinPath(folder, model.card.decoder.file));
-        this.log.info(`Smart Select: ${model.card.name} loaded from ${entry.uri.fsPath} (encoder on native ONNX Runtime)`);
+        // The file run per prompt, in the webview: SAM's decoder, or a click model's one model.
+        const decoderBytes = await vscode.workspace.fs.readFile(vscode.Uri.joinPath(folder, files.at(-1)!));
+        this.log.info(`Smart Select: ${model.card.name} loaded from ${entry.uri.fsPath}${model.encoder ? ' (its encoder on native ONNX Runtime)' : ''}`);
         return { model, decoderBytes, decoderSha256: createHash('sha256').update(decoderBytes).digest('hex') };
       })();
       value.catch(() => this.loaded?.value === value && (this.loaded = undefined));
@@ -70,17 +78,19 @@ export class HostEmbeddings implements vscode.Disposable {
     return this.loaded.value;
   }
 
-  /** The image's embeddings: from memory, the disk cache, or the encoder (then cached). */
+  /** The image's embeddings from a model with an image encoder: from memory, the disk cache, or the encoder (then cached). */
   async embeddings(model: PromptableModel, image: vscode.Uri): Promise<{ embeddings: Embeddings; source: EmbeddingSource; milliseconds: number }> {
+    const { card } = model;
+    if (card.family !== 'sam') throw new Error(`${model.cardPath}: a "${card.family}" model has no image encoder`);
     const bytes = await vscode.workspace.fs.readFile(image);
-    const key = embeddingKey(model.encoderSha256, model.card.encoder.input, await sha256Hex(bytes));
+    const key = embeddingKey(model.encoderSha256, card.encoder.input, await sha256Hex(bytes));
     const kept = this.memory.get(key);
     if (kept) return { embeddings: this.remember(key, kept), source: 'memory', milliseconds: 0 };
     const cache = this.cache();
     const stored = await cache.get(key);
     if (stored) return { embeddings: this.remember(key, stored), source: 'disk', milliseconds: 0 };
     const start = performance.now();
-    const embeddings = await encodeImage(model.card, model.encoder, await decodeImage(bytes, image.fsPath));
+    const embeddings = await encodeImage(card, model.encoder, await decodeImage(bytes, image.fsPath));
     const milliseconds = performance.now() - start;
     this.log.info(`Smart Select: ${image.fsPath} encoded by ${model.card.name} in ${Math.round(milliseconds)} ms`);
     await cache.put(key, embeddings);

@@ -70,7 +70,9 @@ export async function openHarness(
     '/image': [image.type, image.bytes],
     '/codicon.css': ['text/css', readFileSync(join(codicons, 'codicon.css'))],
     '/codicon.ttf': ['font/ttf', readFileSync(join(codicons, 'codicon.ttf'))],
-    ...Object.fromEntries(Object.entries(extra).map(([path, bytes]) => [path, ['application/octet-stream', bytes]])),
+    ...Object.fromEntries(
+      Object.entries(extra).map(([path, bytes]) => [path, [path.endsWith('.wasm') ? 'application/wasm' : 'application/octet-stream', bytes]]),
+    ),
   };
   const server = createServer((req, res) => {
     const file = files[(req.url ?? '/').split('?')[0]];

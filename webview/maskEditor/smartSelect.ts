@@ -10,7 +10,7 @@ import { paletteFor } from '../../src/core/classes';
 import type { PromptBox } from '../../src/core/model/promptable/sam';
 import { SmartSelectState, type DecodeRequest, type SmartPrompt } from '../../src/core/editing/smartSelect';
 import { errorMessage } from '../../src/core/errors';
-import { decodePrompt, type Embeddings } from '../../src/core/model/promptable/predictor';
+import { decodePrompt, encodeImage, type Embeddings } from '../../src/core/model/promptable/predictor';
 import type { PromptableCard } from '../../src/core/model/promptable/card';
 import type { MultiSession } from '../../src/core/model/promptable/session';
 import { MessageType, type FromWebviewMessage, type SmartSelectEmbeddingsMessage, type SmartSelectModelMessage } from '../../src/core/protocol';
@@ -90,12 +90,26 @@ export class SmartSelect {
       return new Uint8Array(bytes);
     });
     decoder.catch((error: unknown) => this.say(fill(this.editor.strings.smartSelect.failed, `${m.cardPath}: ${errorMessage(error)}`)));
-    const { width, height } = this.editor.grid;
-    const embeddings = m.embeddings ? (same ? this.model?.embeddings : undefined) : { width, height, tensors: {} };
+    const embeddings = same ? this.model?.embeddings : undefined;
     if (!same) this.discard();
-    this.model = { card: m.card, name: m.card.name, decoderSha256: m.decoderSha256, decoder, embeddings };
+    const model: Model = { card: m.card, name: m.card.name, decoderSha256: m.decoderSha256, decoder, embeddings };
+    this.model = model;
     this.say(fill(this.editor.strings.smartSelect[embeddings ? 'ready' : 'loading'], m.card.name));
+    if (!embeddings && !m.embeddings) void this.encodeHere(model);
     void this.pump();
+  }
+
+  /** A model without an image encoder (a click model): the core predictor makes its input from the image as drawn. */
+  private async encodeHere(model: Model): Promise<void> {
+    try {
+      const { width, height, data } = this.editor.imageRgba();
+      model.embeddings = await encodeImage(model.card, undefined, { width, height, channels: 4, data });
+      if (model !== this.model) return;
+      this.say(fill(this.editor.strings.smartSelect.ready, model.name));
+      void this.pump();
+    } catch (error) {
+      this.say(fill(this.editor.strings.smartSelect.failed, errorMessage(error)));
+    }
   }
 
   onEmbeddings(m: SmartSelectEmbeddingsMessage): void {
@@ -179,7 +193,7 @@ export class SmartSelect {
     try {
       const decoder = await model.decoder;
       const selection = await decodePrompt(model.card, decoder, model.embeddings, request.prompt, request.previous, 'Smart Select');
-      if (model === this.model && this.state.setResult(request, selection)) this.show(performance.now() - at);
+      if (model === this.model && this.state.setResult(request, selection)) this.show(at);
     } catch (error) {
       this.say(fill(this.editor.strings.smartSelect.failed, errorMessage(error)));
     } finally {
@@ -189,8 +203,8 @@ export class SmartSelect {
     }
   }
 
-  /** Draws the candidate on show now, in this frame; `ms`: the time since its prompt. */
-  private show(ms?: number): void {
+  /** Draws the candidate on show now, in this frame; `promptAt`: when its prompt was given, for the prompt-to-preview time. */
+  private show(promptAt?: number): void {
     const candidate = this.state.current();
     const color = paletteFor(this.editor.classes, this.editor.ignoreIndex)[this.editor.classId];
     const rect = this.editor.preview.show(candidate?.mask, color);
@@ -201,9 +215,9 @@ export class SmartSelect {
     const shown = this.state.shown();
     const s = this.editor.strings.smartSelect;
     if (candidate && shown) {
-      const time = ms ?? this.lastMs;
+      const time = promptAt === undefined ? this.lastMs : performance.now() - promptAt;
       this.lastMs = time;
-      this.say(fill(s.preview, shown.index + 1, shown.count, candidate.score.toFixed(3), time === undefined ? '?' : Math.round(time)));
+      this.say(fill(s.preview, this.state.promptCount, shown.index + 1, shown.count, candidate.score.toFixed(3), time === undefined ? '?' : Math.round(time)));
     } else if (this.model?.embeddings) this.say(fill(s.ready, this.model.name));
     else this.changed();
   }

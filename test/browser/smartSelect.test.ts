@@ -1,0 +1,113 @@
+/**
+ * The Smart Select tool in the built webview (headless Chromium, production CSP): the host's part
+ * is played here with the same core code the extension host runs (the known-answer pair's encoder
+ * on native ONNX Runtime), the decoder runs in the page on onnxruntime-web WASM. On a non-square
+ * image of odd size, two clicks and a negative right-click commit exactly the known answer as one
+ * edit, so a coordinate, scaling or padding mistake in the webview path fails here.
+ */
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { encode } from 'fast-png';
+import { defaultClasses } from '../../src/core/classes';
+import { applyDelta, deserializeDelta } from '../../src/core/editing/delta';
+import { releasePromptableModel, type PromptableModel } from '../../src/core/model/promptable/load';
+import { encodeImage } from '../../src/core/model/promptable/predictor';
+import { loadNativePromptable } from '../../src/node/promptableSessions';
+import { ORT_WEB_FILES } from '../../webview/prelabel/engine';
+import { COLOR, expectedMask, mismatches, RADII, samTestCard, uniformImage, type Pt } from '../model/promptable/fixtures';
+import { buildBundle, init, openHarness, takePosted, type Harness } from './harness';
+
+const [W, H] = [613, 347];
+const classes = defaultClasses(3);
+const POINTS: Pt[] = [
+  [100, 80, 1],
+  [430, 250, 1],
+  [445, 262, 0],
+];
+
+let h: Harness;
+let model: PromptableModel;
+let decoder: Uint8Array;
+let dir: string;
+let box: { x: number; y: number; width: number; height: number };
+
+function at(x: number, y: number): [number, number] {
+  const scale = Math.min(box.width / W, box.height / H);
+  return [box.x + (box.width - W * scale) / 2 + (x + 0.5) * scale, box.y + (box.height - H * scale) / 2 + (y + 0.5) * scale];
+}
+
+before(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'seglab-smart-select-'));
+  const cardPath = await samTestCard(dir);
+  model = await loadNativePromptable(cardPath, 1);
+  decoder = readFileSync(join(dirname(cardPath), 'sam_test.decoder.onnx'));
+  const embeddings = await encodeImage(model.card, model.encoder, uniformImage(W, H));
+  const ortDist = join(__dirname, '../../node_modules/onnxruntime-web/dist');
+  const ort = Object.fromEntries(ORT_WEB_FILES.filter((f) => f.endsWith('.wasm')).map((f) => [`/ort/${f}`, readFileSync(join(ortDist, f))]));
+  const tensor = embeddings.tensors.image_embeddings;
+  const png = encode({ width: W, height: H, data: uniformImage(W, H).data, channels: 3, depth: 8 });
+  h = await openHarness(await buildBundle(), { bytes: png, type: 'image/png' }, undefined, {
+    ...ort,
+    '/decoder': decoder,
+    '/embedding': new Uint8Array(tensor.data.buffer, tensor.data.byteOffset, tensor.data.byteLength),
+  });
+  await init(h.page, { width: W, height: H, mask: new Uint8Array(W * H), classes, ignoreIndex: 255 });
+  box = (await h.page.locator('#mask-canvas').boundingBox())!;
+  await takePosted(h.page);
+});
+
+after(async () => {
+  await h?.close();
+  if (model) await releasePromptableModel(model);
+  rmSync(dir, { recursive: true, force: true });
+});
+
+test('Smart Select in the webview: S asks the host, the WASM decoder previews, Enter commits the known answer on a 613x347 image', async () => {
+  const { page } = h;
+  await page.locator('#mask-canvas').focus();
+  await page.keyboard.press('s');
+  await page.waitForFunction(() => (window as unknown as { posted: Array<{ type: string }> }).posted.some((m) => m.type === 'smartSelectStart'));
+  const sha = createHash('sha256').update(decoder).digest('hex');
+  // The host's two answers, with the buffers the extension host would transfer.
+  await page.evaluate(
+    async ({ card, sha, width, height, dims }) => {
+      const decoder = await (await fetch('/decoder')).arrayBuffer();
+      window.postMessage({ type: 'smartSelectModel', card, cardPath: '/models/sam_test.json', decoderSha256: sha, decoder, embeddings: true }, '*');
+      const data = await (await fetch('/embedding')).arrayBuffer();
+      const tensors = [{ name: 'image_embeddings', dims, data }];
+      window.postMessage({ type: 'smartSelectEmbeddings', decoderSha256: sha, width, height, tensors, source: 'encoder', milliseconds: 1 }, '*');
+    },
+    { card: model.card, sha, width: W, height: H, dims: [1, 256, 64, 64] },
+  );
+  await page.locator('#status', { hasText: 'Smart Select with sam-test' }).waitFor();
+  const times: number[] = [];
+  for (const [i, [x, y, label]] of POINTS.entries()) {
+    await page.mouse.click(...at(x, y), { button: label === 1 ? 'left' : 'right' });
+    const line = page.locator('#status', { hasText: `Smart Select: ${i + 1} prompt(s), candidate 1 of 3` });
+    await line.waitFor();
+    times.push(Number(/, (\d+) ms from prompt to preview/.exec((await line.textContent()) ?? '')?.[1]));
+  }
+  assert.equal((await takePosted(page)).filter((m) => m.type === 'edit').length, 0, 'prompts edit nothing before Enter');
+  await page.keyboard.press('Enter');
+  await page.waitForFunction(() => (window as unknown as { posted: Array<{ type: string }> }).posted.some((m) => m.type === 'edit'));
+  const edits = (await takePosted(page)).filter((m) => m.type === 'edit');
+  assert.equal(edits.length, 1, 'one edit');
+  assert.equal(edits[0].label, 'Smart Select');
+  const mask = { width: W, height: H, data: new Uint8Array(W * H) };
+  applyDelta(mask, deserializeDelta(edits[0].delta!.buffer as ArrayBuffer, W, H), 'redo');
+  const painted = mask.data.map((v) => (v === 1 ? 1 : 0));
+  assert.ok(
+    mask.data.every((v) => v === 0 || v === 1),
+    'painted with the current class (1)',
+  );
+  // The best-scored candidate is the decoder's radius-20 one (frame units).
+  const expected = expectedMask(W, H, POINTS, RADII[1]);
+  assert.equal(mismatches(painted, expected), 0);
+  assert.ok(painted.reduce((a, b) => a + b, 0) > 500);
+  assert.match((await page.textContent('#status')) ?? '', /Smart Select with sam-test/, 'Enter ends the selection');
+  console.log(`# webview WASM decoder, known-answer pair, ${W}x${H}, colour ${COLOR.join(',')}: prompt-to-preview ${times.join(', ')} ms`);
+});
