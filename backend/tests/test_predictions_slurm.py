@@ -4,12 +4,14 @@ import json
 import os
 import shutil
 import subprocess
+import time
 
 import pytest
 
+from seglab_trainer import train
 from tests.slurm_cluster import Cluster, SlurmService
 from tests.synthetic import make_dataset
-from tests.test_predictions import CLI, assert_same_masks, images_only, upload_images, wait
+from tests.test_predictions import CLI, assert_same_masks, images_only, model_tar, upload_images, wait
 
 pytestmark = pytest.mark.skipif(
     shutil.which("node") is None or not os.path.isfile(CLI),
@@ -60,3 +62,53 @@ def test_a_prediction_job_runs_as_shards_on_both_nodes_with_the_files_of_one_mac
             assert manifest["images"] == json.load(f)["images"]
     finally:
         svc.shutdown()
+
+
+def test_a_shard_that_failed_runs_again_alone(cluster, tmp_path_factory):
+    shared = tmp_path_factory.mktemp("shared-restart")
+    # --hold: each array waits until the test releases it, so a shard can be broken before it starts
+    svc = SlurmService(str(shared), cluster, ["--predict-shard-size", "3"], extra_sbatch=["--hold"])
+    try:
+        root = images_only(make_dataset(str(shared / "ds"), count=6, size=48, unlabeled=0))
+        model = _trained_model(svc, shared)
+        r = svc.client.post("/v1/predictions", json={"dataset": upload_images(svc, root), "model": model})
+        assert r.status_code == 201, r.text
+        job_id, folder = r.json()["id"], os.path.join(svc.data_dir, "predictions", r.json()["id"])
+        slurm_id = _held_array(svc, folder)
+        os.makedirs(os.path.join(folder, "out"))
+        with open(os.path.join(folder, "out", "1"), "w"):  # shard 1 cannot make its output folder
+            pass
+        assert cluster.run("scontrol", "release", slurm_id).returncode == 0
+        failed = wait(svc, job_id, lambda j: j["state"] not in ("queued", "running"), timeout=120)
+        assert failed["state"] == "failed" and "shard(s) 1 of 2" in failed["error"], failed
+        os.unlink(os.path.join(folder, "out", "1"))
+        assert svc.client.post(f"/v1/predictions/{job_id}/resume").status_code == 200
+        again = _held_array(svc, folder, not_id=slurm_id)
+        with open(os.path.join(folder, "slurm-array.sh")) as f:
+            assert "#SBATCH --array=1\n" in f.read()  # shard 0 is not run again
+        assert cluster.run("scontrol", "release", again).returncode == 0
+        done = wait(svc, job_id, lambda j: j["state"] not in ("queued", "running"), timeout=120)
+        assert done["state"] == "succeeded" and done["attempts"] == 2 and done["written"] == 6, done
+        assert len(svc.client.get(f"/v1/predictions/{job_id}/images").json()["images"]) == 6
+    finally:
+        svc.shutdown()
+
+
+def _trained_model(svc, shared) -> str:
+    """A model trained here by the trainer's CLI (one epoch), uploaded with its card."""
+    data, out = make_dataset(str(shared / "train"), count=4, size=32), str(shared / "run")
+    flags = "--epochs 1 --arch unet --unet-base 8 --unet-depth 3 --image-size 32 --batch-size 2 --device cpu"
+    assert train.run(["--data", data, "--out", out, *flags.split()]) == 0
+    tar = model_tar(os.path.join(out, "model.onnx"), json.load(open(os.path.join(out, "model.json"))))
+    return svc.client.post("/v1/models", content=tar).json()["id"]
+
+
+def _held_array(svc, folder: str, not_id: str = "", timeout: float = 60) -> str:
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        with open(os.path.join(folder, "job.json")) as f:
+            handle = json.load(f).get("executor") or {}
+        if handle.get("jobId") and handle["jobId"] != not_id:
+            return handle["jobId"]
+        time.sleep(0.2)
+    raise TimeoutError("the prediction job was not submitted to Slurm")
