@@ -111,3 +111,32 @@ test('Smart Select in the webview: S asks the host, the WASM decoder previews, E
   assert.match((await page.textContent('#status')) ?? '', /Smart Select with sam-test/, 'Enter ends the selection');
   console.log(`# webview WASM decoder, known-answer pair, ${W}x${H}, colour ${COLOR.join(',')}: prompt-to-preview ${times.join(', ')} ms`);
 });
+
+test('Smart Select keys: Esc discards, Backspace removes the last prompt, a double-click commits what the prompts before it and its first click select', async () => {
+  const { page } = h;
+  const status = () => page.locator('#status');
+  await page.mouse.click(...at(300, 60));
+  await status().filter({ hasText: 'Smart Select: 1 prompt(s), candidate 1 of 3' }).waitFor();
+  await page.keyboard.press('Escape');
+  await status().filter({ hasText: 'Smart Select with sam-test' }).waitFor();
+
+  const a: Pt = [540, 60, 1];
+  const c: Pt = [560, 90, 1];
+  await page.mouse.click(...at(a[0], a[1]));
+  await status().filter({ hasText: 'Smart Select: 1 prompt(s)' }).waitFor();
+  await page.mouse.click(...at(300, 300));
+  await status().filter({ hasText: 'Smart Select: 2 prompt(s)' }).waitFor();
+  await page.keyboard.press('Backspace');
+  await status().filter({ hasText: 'Smart Select: 1 prompt(s), candidate 1 of 3' }).waitFor();
+  await page.keyboard.press('Tab');
+  await status().filter({ hasText: 'candidate 2 of 3' }).waitFor();
+  assert.equal((await takePosted(page)).filter((m) => m.type === 'edit').length, 0, 'Esc, Backspace and Tab edit nothing');
+
+  await page.mouse.dblclick(...at(c[0], c[1]));
+  await page.waitForFunction(() => (window as unknown as { posted: Array<{ type: string }> }).posted.some((m) => m.type === 'edit'));
+  const edits = (await takePosted(page)).filter((m) => m.type === 'edit');
+  assert.equal(edits.length, 1, 'one edit');
+  const mask = { width: W, height: H, data: new Uint8Array(W * H) };
+  applyDelta(mask, deserializeDelta(edits[0].delta!.buffer as ArrayBuffer, W, H), 'redo');
+  assert.equal(mismatches(mask.data, expectedMask(W, H, [a, c], RADII[1])), 0, 'the points a and c, not the removed one');
+});
