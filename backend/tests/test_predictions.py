@@ -221,3 +221,22 @@ def test_resume_after_kill_9_skips_what_was_written(service, trained, tmp):
     assert final["skipped"] >= kept and final["written"] + final["skipped"] == 150
     reference(root, trained[1], str(tmp / "ref-many"), "--tile", "64")
     assert_same_masks(service.client.get(f"/v1/predictions/{job_id}/archive").content, str(tmp / "ref-many"))
+
+
+def test_cancel_keeps_what_was_written_and_resume_finishes(service, trained, tmp):
+    root = images_only(make_dataset(str(tmp / "cancel"), count=80, size=96, unlabeled=0))
+    job_id = service.client.post(
+        "/v1/predictions", json={"dataset": upload_images(service, root), "job": trained[0], "tileSize": 64}
+    ).json()["id"]
+    wait(service, job_id, lambda j: j["state"] == "running" and j["done"] >= 3)
+    assert service.client.post(f"/v1/predictions/{job_id}/cancel").status_code == 200
+    cancelled = wait(service, job_id, lambda j: j["state"] not in ("queued", "running"))
+    assert cancelled["state"] == "cancelled", cancelled
+    kept = service.client.get(f"/v1/predictions/{job_id}/images").json()["images"]
+    assert (
+        3 <= len(kept) < 80 and sorted(service.client.get(f"/v1/predictions/{job_id}/summary").json()["images"]) == kept
+    )
+    assert service.client.post(f"/v1/predictions/{job_id}/resume").status_code == 200
+    done = wait(service, job_id, lambda j: j["state"] not in ("queued", "running"))
+    assert done["state"] == "succeeded" and done["skipped"] == len(kept) and done["written"] == 80 - len(kept), done
+    assert service.client.post(f"/v1/predictions/{job_id}/resume").status_code == 409

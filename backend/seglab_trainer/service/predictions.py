@@ -195,7 +195,10 @@ class PredictionManager:
         return argv + ["--json"]
 
     def _launch(self, job: dict) -> None:
-        todo = [k for k in range(job["shards"]) if self._shard_end(job["id"], k) is None]
+        ends = self._ends(job)
+        todo = [k for k, e in enumerate(ends) if e is None]
+        if not todo:  # a resumed job whose shards had all finished
+            return self._finish(job, ends)
         try:
             handle = self.runner.start(job["id"], self.job_dir(job["id"]), self.argv(job), todo)
         except (OSError, ValueError) as e:
@@ -208,53 +211,49 @@ class PredictionManager:
         running = self.runner.running(job["executor"])
         if running and job.get("cancelRequested") and time.time() - job.get("cancelAt", 0) > CANCEL_GRACE_S:
             self.runner.cancel(job["executor"], hard=True)
-        ends = [self._shard_end(job["id"], k) for k in range(job["shards"])]
+        ends = self._ends(job)
         done = sum(
             e["written"] + e["skipped"] + len(e["failed"]) if e else self._shard_done(job["id"], k)
             for k, e in enumerate(ends)
         )
-        changed = done != job["done"]
-        if changed:
+        if done != job["done"]:
             job["done"] = done
-            self._event(
-                job,
-                {
-                    "type": "progress",
-                    "done": done,
-                    "total": job["total"],
-                    "shards": job["shards"],
-                    "shardsDone": sum(1 for e in ends if e),
-                },
-            )
-        if not running:
-            job["nodes"] = self._nodes(job)
-            finished = [e for e in ends if e]
-            written, skipped = sum(e["written"] for e in finished), sum(e["skipped"] for e in finished)
-            failed = [f for e in finished for f in e["failed"]]
-            job.update(written=written, skipped=skipped, failed=failed, finishedAt=now())
-            if len(finished) == job["shards"]:
-                job.update(state="succeeded")
-            elif job.get("cancelRequested"):
-                job.update(state="cancelled")
-            else:
-                left = [str(k) for k, e in enumerate(ends) if not e]
-                job.update(
-                    state="failed",
-                    error=f"shard(s) {', '.join(left)} of {job['shards']} did not finish: {self._log_tail(job['id'])}",
-                )
-            self._event(
-                job,
-                {
-                    "type": "done",
-                    "written": written,
-                    "skipped": skipped,
-                    "failed": failed,
-                    "cancelled": job["state"] == "cancelled",
-                },
-            )
-            changed = True
-        if changed:
+            progress = {"type": "progress", "done": done, "total": job["total"], "shards": job["shards"]}
+            self._event(job, {**progress, "shardsDone": sum(1 for e in ends if e)})
             self._save(job)
+        if not running:
+            self._finish(job, ends)
+
+    def _finish(self, job: dict, ends: List[Optional[dict]]) -> None:
+        """The job's end: succeeded when every shard ran to its end, else cancelled or failed (resumable)."""
+        job["nodes"] = self._nodes(job)
+        finished = [e for e in ends if e]
+        written, skipped = sum(e["written"] for e in finished), sum(e["skipped"] for e in finished)
+        failed = [f for e in finished for f in e["failed"]]
+        job.update(written=written, skipped=skipped, failed=failed, finishedAt=now())
+        if len(finished) == job["shards"]:
+            job.update(state="succeeded")
+        elif job.get("cancelRequested"):
+            job.update(state="cancelled")
+        else:
+            left = ", ".join(str(k) for k, e in enumerate(ends) if not e)
+            job.update(
+                state="failed", error=f"shard(s) {left} of {job['shards']} did not finish: {self._log_tail(job['id'])}"
+            )
+        self._event(
+            job,
+            {
+                "type": "done",
+                "written": written,
+                "skipped": skipped,
+                "failed": failed,
+                "cancelled": job["state"] == "cancelled",
+            },
+        )
+        self._save(job)
+
+    def _ends(self, job: dict) -> List[Optional[dict]]:
+        return [self._shard_end(job["id"], k) for k in range(job["shards"])]
 
     def _event(self, job: dict, line: dict) -> None:
         with open(self.progress_path(job["id"]), "a", encoding="utf-8") as f:
