@@ -1,11 +1,14 @@
 /**
  * Smart Select speed (issue 18) with SAM-sized random-weight models
- * (scripts/models/build_sam_bench_models.py: SAM's prompt decoder architecture, a ViT-B-sized
- * encoder), on a 2000x1500 image:
- * - encoder time per image, native ONNX Runtime, 2 threads (the extension host's path);
- * - prompt-to-mask latency (decoder run, thresholding and candidate ranking, the shared core code)
- *   on onnxruntime-web's WASM build with 1 thread (a webview's engine) and on native ONNX Runtime:
- *   a refinement sequence of 1 to 4 clicks, each with the previous mask as mask_input; p50/p95.
+ * (scripts/models/build_sam_bench_models.py: SAM's prompt decoder architecture, ViT-B-sized and
+ * MobileSAM-sized encoders), on a 2000x1500 image:
+ * - encoder time per image, native ONNX Runtime, 2 threads (the extension host's path), both sizes;
+ * - prompt-to-mask latency (decoder run, candidate ranking, the mask on show thresholded at the
+ *   image's size: the shared core code) on onnxruntime-web's WASM build with 1 thread (a webview's
+ *   engine) and on native ONNX Runtime with 2: a refinement sequence of 1 to 4 clicks, each with the
+ *   previous mask as mask_input; p50/p95. Each twice on the same embeddings: "decoder" masks (every
+ *   candidate upscaled to the image inside the graph, as before) and "lowRes" (the graph without
+ *   that, the candidate on show upscaled in TypeScript: decoderSession.ts, predictor.ts).
  *   Target: p95 <= 100 ms on this 2-core machine.
  * The first run exports the models (the ViT-B-sized encoder takes minutes: more than 30 with the
  * machine shared by other builds) into .test-artifacts/sam-bench/.
@@ -15,7 +18,8 @@ import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import type * as OrtWeb from 'onnxruntime-web';
 import type { OrtSessionLike } from '../src/core/model/backend';
-import { SAM_DECODER_NAMES, SAM_MEAN, SAM_STD, type PromptableCard } from '../src/core/model/promptable/card';
+import { SAM_DECODER_NAMES, SAM_MEAN, SAM_STD, type SamCard } from '../src/core/model/promptable/card';
+import { openDecoderSession } from '../src/core/model/promptable/decoderSession';
 import { decodePrompt, encodeImage, type Embeddings } from '../src/core/model/promptable/predictor';
 import { ortMultiSession, type MultiSession, type OrtAnyTensorConstructor } from '../src/core/model/promptable/session';
 import { requireRuntime } from '../src/node/onnxBackends';
@@ -26,7 +30,7 @@ const [WIDTH, HEIGHT] = [2000, 1500];
 const ENCODER_RUNS = 2;
 const PROMPT_SEQUENCES = 8;
 
-const card: PromptableCard = {
+const card: SamCard = {
   kind: 'promptable',
   family: 'sam',
   name: 'sam-bench',
@@ -44,8 +48,13 @@ function image() {
   return { width: WIDTH, height: HEIGHT, channels: 3 as const, data };
 }
 
-async function encoderTime(dir: string): Promise<Embeddings> {
-  const encoder = await createNativeSession(readFileSync(join(dir, card.encoder.file)), 2);
+const ENCODERS = [
+  { file: 'mobile_sam_bench.encoder.onnx', model: 'MobileSAM-sized (TinyViT-5M, 5.7 M parameters)' },
+  { file: card.encoder.file, model: 'ViT-B-sized (SAM ImageEncoderViT, no relative position bias)' },
+];
+
+async function encoderTime(dir: string, { file, model }: (typeof ENCODERS)[number]): Promise<Embeddings> {
+  const encoder = await createNativeSession(readFileSync(join(dir, file)), 2);
   const times: number[] = [];
   let embeddings: Embeddings | undefined;
   for (let i = 0; i < ENCODER_RUNS; i++) {
@@ -56,7 +65,7 @@ async function encoderTime(dir: string): Promise<Embeddings> {
   await encoder.release();
   report({
     bench: 'smartselect-encoder',
-    model: 'ViT-B-sized (SAM ImageEncoderViT, no relative position bias)',
+    model,
     provider: 'cpu',
     threads: 2,
     width: WIDTH,
@@ -68,7 +77,7 @@ async function encoderTime(dir: string): Promise<Embeddings> {
   return embeddings!;
 }
 
-async function promptLatency(decoder: MultiSession, embeddings: Embeddings, threads: number): Promise<void> {
+async function promptLatency(decoder: MultiSession, embeddings: Embeddings, threads: number, masks: 'decoder' | 'lowRes'): Promise<void> {
   const times: number[] = [];
   for (let s = 0; s < PROMPT_SEQUENCES; s++) {
     let previous: Float32Array | undefined;
@@ -76,8 +85,10 @@ async function promptLatency(decoder: MultiSession, embeddings: Embeddings, thre
     for (let k = 0; k < 4; k++) {
       points.push({ x: 200 + ((s * 211 + k * 397) % 1600), y: 150 + ((s * 173 + k * 241) % 1200), positive: k !== 2 });
       const t = performance.now();
-      const selection = await decodePrompt(card, decoder, embeddings, { points }, previous, 'bench');
+      const selection = await decodePrompt(card, decoder, embeddings, { points }, previous, 'bench', { decoderMasks: masks === 'decoder' });
+      if (selection.candidates[0].mask.length !== WIDTH * HEIGHT) throw new Error('mask of the wrong size');
       times.push(performance.now() - t);
+      if (s > 0 && selection.masksFrom !== masks) throw new Error(`masks came from ${selection.masksFrom}, expected ${masks}`);
       previous = selection.candidates[0].lowRes;
     }
   }
@@ -86,6 +97,7 @@ async function promptLatency(decoder: MultiSession, embeddings: Embeddings, thre
     bench: 'smartselect-prompt',
     model: 'SAM prompt decoder (random weights)',
     provider: decoder.provider,
+    masks,
     threads,
     width: WIDTH,
     height: HEIGHT,
@@ -99,20 +111,27 @@ async function promptLatency(decoder: MultiSession, embeddings: Embeddings, thre
 
 async function main(): Promise<void> {
   const dir = await samBenchModelsDir();
-  const embeddings = await encoderTime(dir);
+  let embeddings: Embeddings | undefined;
+  for (const encoder of ENCODERS) embeddings = await encoderTime(dir, encoder);
   const bytes = readFileSync(join(dir, card.decoder.file));
   const ort = requireRuntime<typeof OrtWeb>('onnxruntime-web');
   ort.env.wasm.numThreads = 1;
-  const web = ortMultiSession(
-    (await ort.InferenceSession.create(bytes, { executionProviders: ['wasm'], graphOptimizationLevel: 'all' })) as unknown as OrtSessionLike,
-    ort.Tensor as unknown as OrtAnyTensorConstructor,
-    'wasm',
-  );
-  await promptLatency(web, embeddings, 1);
-  await web.release();
-  const native = await createNativeSession(bytes, 2);
-  await promptLatency(native, embeddings, 2);
-  await native.release();
+  const webSession = async (model: Uint8Array) =>
+    ortMultiSession(
+      (await ort.InferenceSession.create(model, { executionProviders: ['wasm'], graphOptimizationLevel: 'all' })) as unknown as OrtSessionLike,
+      ort.Tensor as unknown as OrtAnyTensorConstructor,
+      'wasm',
+    );
+  const nativeSession = (model: Uint8Array) => createNativeSession(model, 2);
+  for (const [create, threads] of [
+    [webSession, 1],
+    [nativeSession, 2],
+  ] as const) {
+    const decoder = await openDecoderSession(bytes, card.decoder.outputs.masks, create);
+    await promptLatency(decoder, embeddings!, threads, 'decoder');
+    await promptLatency(decoder, embeddings!, threads, 'lowRes');
+    await decoder.release();
+  }
 }
 
 main().catch((error: unknown) => {

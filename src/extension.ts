@@ -26,6 +26,7 @@ import { TrainingRuns } from './training/trainingRuns';
 import type { ContinuousTraining } from './training/continuousTraining';
 import { useNodeZlib } from './node/zlibCodec';
 import { HostEmbeddings } from './smartSelect/hostEmbeddings';
+import { prepareSmartSelect, type PrepareOptions } from './smartSelect/prepareSmartSelect';
 import { answerSmartSelect } from './smartSelect/answerSmartSelect';
 
 /** What `activate` returns: used by the extension tests (test/vscode) to read the tree. */
@@ -77,7 +78,13 @@ export function activate(context: vscode.ExtensionContext): SegLabApi {
     prelabelOnOpen(editors, registry, prelabel.models, prelabel.predictor),
   );
   const smartSelectEmbeddings = new HostEmbeddings(context.globalStorageUri, log);
-  context.subscriptions.push(smartSelectEmbeddings, answerSmartSelect(editors, prelabel.models, smartSelectEmbeddings, log));
+  context.subscriptions.push(
+    smartSelectEmbeddings,
+    answerSmartSelect(editors, prelabel.models, smartSelectEmbeddings, log),
+    command('seglab.prepareSmartSelect', (target?: Parameters<typeof prepareSmartSelect>[4], options?: PrepareOptions) =>
+      prepareSmartSelect(registry, prelabel.models, smartSelectEmbeddings, log, target, options),
+    ),
+  );
   const continuous = registerTraining(context, registry, log, trainingRuns, prelabel.models, editors.onDidSaveMask);
   void registry.discover();
   return {

@@ -1,7 +1,9 @@
 /** Promptable models in Node (CLI, extension host): both sessions on native ONNX Runtime (CPU). */
 import { createHash } from 'node:crypto';
 import type { OrtSessionLike } from '../core/model/backend';
+import { baseName } from '../core/paths';
 import { loadPromptableModel, type PromptableModel } from '../core/model/promptable/load';
+import type { PromptablePart } from '../core/model/promptable/recognise';
 import { ortMultiSession, type MultiSession, type OrtAnyTensorConstructor } from '../core/model/promptable/session';
 import { NodeFileSystem } from './nodeFileSystem';
 import { defaultThreads, requireRuntime } from './onnxBackends';
@@ -24,4 +26,14 @@ const sha256 = async (bytes: Uint8Array) => createHash('sha256').update(bytes).d
 
 export function loadNativePromptable(cardPath: string, threads?: number): Promise<PromptableModel> {
   return loadPromptableModel({ fs: new NodeFileSystem(), sha256, createSession: (bytes) => createNativeSession(bytes, threads) }, cardPath);
+}
+
+/** What recogniseSam reads of one ONNX file (`path` names it in errors; `file`: its name next to the card). */
+export async function promptablePart(bytes: Uint8Array, path: string, file = baseName(path)): Promise<PromptablePart> {
+  const session = await createNativeSession(bytes, 1);
+  try {
+    return { path, file, sha256: await sha256(bytes), io: session.io };
+  } finally {
+    await session.release();
+  }
 }

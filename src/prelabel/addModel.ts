@@ -1,5 +1,6 @@
 /**
- * "SegLab: Add Model…": imports an .onnx into a dataset's models/ folder with a card. An existing
+ * "SegLab: Add Model…": imports an .onnx into a dataset's models/ folder with a card (two files, a
+ * SAM encoder and decoder, or their folder: a Smart Select model, addPromptableModel.ts). An existing
  * card next to the file is copied (and checked); otherwise the card `seglab card` would write is
  * proposed, asking only for the name, the architecture, the input normalisation, for a
  * fixed-size model letterbox or stretch, and for a model with more output channels than the
@@ -17,22 +18,43 @@ import type { TreeNode } from '../dataset/treeNodes';
 import { VscodeFileSystem } from '../dataset/vscodeFileSystem';
 import { sha256Hex } from '../core/hash';
 import { hostBackend } from './hostModel';
+import { addPromptableModel, isPairPick } from './addPromptableModel';
 import type { ModelRegistry } from './modelRegistry';
 
-export async function addModel(registry: DatasetRegistry, models: ModelRegistry, log: vscode.LogOutputChannel, target?: TreeNode | vscode.Uri): Promise<void> {
-  const [file] =
+/** `files`: what the open dialog would return (one model, a SAM encoder and decoder, or a folder holding them); `name`: a pair's name. */
+export interface AddModelOptions {
+  files?: vscode.Uri[];
+  name?: string;
+}
+
+export async function addModel(
+  registry: DatasetRegistry,
+  models: ModelRegistry,
+  log: vscode.LogOutputChannel,
+  target?: TreeNode | vscode.Uri,
+  options: AddModelOptions = {},
+): Promise<void> {
+  const picked =
+    options.files ??
     (await vscode.window.showOpenDialog({
-      canSelectMany: false,
+      canSelectMany: true,
       filters: { [vscode.l10n.t('ONNX model')]: ['onnx'] },
       openLabel: vscode.l10n.t('Add Model'),
-    })) ?? [];
-  if (!file) return;
+      title: vscode.l10n.t('One model, or a Smart Select encoder and decoder together'),
+    })) ??
+    [];
+  if (picked.length === 0) return;
+  const pair = await isPairPick(picked);
+  if (!pair && picked.length > 1)
+    throw new Error(`${picked.map((u) => u.fsPath).join(', ')}: pick one model, or a SAM encoder and its decoder (two files, or their folder)`);
   const dataset = await pickDataset(
     registry,
     target instanceof vscode.Uri ? undefined : target,
     vscode.l10n.t('Dataset whose models/ folder receives the model'),
   );
   if (!dataset?.index) return;
+  if (pair) return addPromptableModel(picked, dataset, models, options);
+  const [file] = picked;
   const sourceFs = new VscodeFileSystem(file);
   const bytes = await sourceFs.readFile(file.path);
   const hash = await sha256Hex(bytes);

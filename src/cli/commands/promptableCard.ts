@@ -1,25 +1,15 @@
 /** `seglab card <encoder.onnx> <decoder.onnx>`: the promptable card of a SAM-format pair, asking nothing. */
 import { formatPromptableCard } from '../../core/model/promptable/card';
-import { recogniseSam, type PromptablePart } from '../../core/model/promptable/recognise';
-import { baseName, dirName, normalPath, stemOf } from '../../core/paths';
+import { pairName, recogniseSam, type PromptablePart } from '../../core/model/promptable/recognise';
+import { dirName, normalPath } from '../../core/paths';
 import { NodeFileSystem } from '../../node/nodeFileSystem';
-import { createNativeSession } from '../../node/promptableSessions';
-import { sha256Hex } from '../../core/hash';
+import { promptablePart } from '../../node/promptableSessions';
 import { UsageError } from '../args';
 import type { Io } from '../output';
 
-/** "sam_vit_b.encoder.onnx" -> "sam_vit_b"; "mobile_sam_encoder.onnx" -> "mobile_sam". */
-export const pairName = (encoderPath: string) => stemOf(baseName(encoderPath)).replace(/[._-]?(image[._-]?)?encoder$/i, '') || stemOf(baseName(encoderPath));
-
 async function readPart(fs: NodeFileSystem, path: string): Promise<PromptablePart> {
   if ((await fs.stat(path))?.type !== 'file') throw new UsageError(`${path}: no such file`);
-  const bytes = await fs.readFile(path);
-  const session = await createNativeSession(bytes, 1);
-  try {
-    return { path, file: baseName(path), sha256: await sha256Hex(bytes), io: session.io };
-  } finally {
-    await session.release();
-  }
+  return promptablePart(await fs.readFile(path), path);
 }
 
 export async function writePromptableCard(

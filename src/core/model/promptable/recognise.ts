@@ -5,6 +5,7 @@
  */
 import { DataError } from '../../errors';
 import { PROMPTABLE_KIND, SAM_DECODER_NAMES, SAM_FRAME, SAM_MEAN, SAM_STD, type EncoderInputSpec, type PromptableCard } from './card';
+import { baseName, stemOf } from '../../paths';
 import type { NamedTensorInfo, SessionIo } from './session';
 
 export interface PromptablePart {
@@ -14,6 +15,9 @@ export interface PromptablePart {
   sha256: string;
   io: SessionIo;
 }
+
+/** The model's name from its encoder file: "sam_vit_b.encoder.onnx" -> "sam_vit_b"; "mobile_sam_encoder.onnx" -> "mobile_sam". */
+export const pairName = (encoderPath: string) => stemOf(baseName(encoderPath)).replace(/[._-]?(image[._-]?)?encoder$/i, '') || stemOf(baseName(encoderPath));
 
 const list = (ts: NamedTensorInfo[]) => ts.map((t) => t.name).join(', ') || 'none';
 const describe = (t: NamedTensorInfo) => `"${t.name}" [${t.shape?.join(', ') ?? '?'}] ${t.type ?? ''}`.trimEnd();
