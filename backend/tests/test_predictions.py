@@ -69,19 +69,8 @@ def upload_images(service, root: str) -> str:
     return r.json()["id"]
 
 
-def events(service, job_id: str, timeout: float = 300) -> list:
-    out, kind = [], None
-    with service.client.stream("GET", f"/v1/predictions/{job_id}/events", timeout=timeout) as stream:
-        assert stream.status_code == 200
-        for line in stream.iter_lines():
-            line = line.rstrip("\r\n")
-            if line.startswith("event: "):
-                kind = line[7:]
-            elif line.startswith("data: "):
-                out.append((kind, json.loads(line[6:])))
-                if kind == "end":
-                    return out
-    return out
+def events(service, job_id: str) -> list:
+    return service.events(job_id, timeout=300, resource="predictions")
 
 
 def wait(service, job_id: str, until, timeout: float = 300) -> dict:

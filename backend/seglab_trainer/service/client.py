@@ -61,10 +61,11 @@ class Client:
                 raise TimeoutError(json.dumps(job))
             time.sleep(interval)
 
-    def events(self, job_id: str, timeout: float = 120) -> List[Tuple[str, dict]]:
-        """(event, data) pairs of the job's Server-Sent Events, until `end` (whose data is the final job record)."""
+    def events(self, job_id: str, timeout: float = 120, resource: str = "jobs") -> List[Tuple[str, dict]]:
+        """(event, data) pairs of the job's Server-Sent Events, until `end` (whose data is the final job record);
+        `resource="predictions"` for a prediction job's."""
         events, kind = [], None
-        with self.client.stream("GET", f"/v1/jobs/{job_id}/events", timeout=timeout) as stream:
+        with self.client.stream("GET", f"/v1/{resource}/{job_id}/events", timeout=timeout) as stream:
             if stream.status_code != 200:
                 stream.read()  # the error's body, for the message
                 self._ok(stream, 200)
