@@ -1,7 +1,7 @@
 /** "SegLab: Export mIoU Report": the shown results as Markdown, CSV or JSON (the `seglab miou --json` shape). */
 import * as vscode from 'vscode';
-import { miouCsv, miouJson, miouMarkdown } from '../core/metrics/report';
 import type { ReportFormat } from '../core/miouProtocol';
+import { reportText } from './miouResults';
 import type { Shown } from './miouSession';
 
 const FORMATS: Record<ReportFormat, { label: string; ext: string }> = {
@@ -9,14 +9,6 @@ const FORMATS: Record<ReportFormat, { label: string; ext: string }> = {
   csv: { label: 'CSV (per class)', ext: 'csv' },
   json: { label: 'JSON (as seglab miou --json)', ext: 'json' },
 };
-
-export function reportText(shown: Shown, format: ReportFormat): string {
-  const report = miouJson(shown.evaluation);
-  const { model, split } = shown.message.selection;
-  if (format === 'json') return JSON.stringify(report, null, 2) + '\n';
-  if (format === 'csv') return miouCsv(report);
-  return miouMarkdown(report, { dataset: shown.index.config.name, model, split, date: shown.message.computedAt });
-}
 
 export async function exportReport(shown: Shown | undefined, format?: ReportFormat): Promise<void> {
   if (!shown) {

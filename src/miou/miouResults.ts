@@ -11,9 +11,18 @@ import { evaluateIncremental, restrictTo, type DatasetEvaluation, type Scorer, t
 import type { MatrixCache } from '../core/metrics/cache';
 import type { HistoryRecord } from '../core/metrics/history';
 import { imageScores, rankWorst } from '../core/metrics/worstImages';
-import { MIOU_PROTOCOL_VERSION, MiouMessageType, type EmptyReason, type MiouChoices, type MiouSelection, type ResultsMessage } from '../core/miouProtocol';
+import { miouCsv, miouJson, miouMarkdown } from '../core/metrics/report';
+import {
+  MIOU_PROTOCOL_VERSION,
+  MiouMessageType,
+  type EmptyReason,
+  type MiouChoices,
+  type MiouSelection,
+  type ReportFormat,
+  type ResultsMessage,
+} from '../core/miouProtocol';
 import type { ProgressOptions } from '../core/dataset/forEachLimited';
-import { describeMapping } from '../core/model/classMapping';
+import type { ClassMapping } from '../core/model/classMapping';
 import { readManifest } from '../core/model/manifest';
 import { joinPath } from '../core/paths';
 
@@ -79,12 +88,12 @@ export async function evaluateDataset(
 }
 
 /**
- * How the model's classes became the dataset's in `model`'s predictions, in the words `seglab miou` prints;
- * undefined when the folder's manifest does not record it (predictions not written by SegLab's pre-labeling).
+ * How the model's classes became the dataset's in `model`'s predictions, as `seglab miou` reads it; undefined
+ * when the folder's manifest does not record it (predictions not written by SegLab's pre-labeling).
  */
-export async function predictionMapping(fs: FileSystem, index: DatasetIndex, model: string): Promise<string | undefined> {
+export async function predictionMapping(fs: FileSystem, index: DatasetIndex, model: string): Promise<ClassMapping | undefined> {
   const { mapping } = await readManifest(fs, joinPath(index.root, index.config.predictionsDir, model), model, '');
-  return mapping && Array.isArray(mapping.classes) ? describeMapping(mapping, index.config) : undefined;
+  return mapping && Array.isArray(mapping.classes) ? mapping : undefined;
 }
 
 export interface ResultsContext {
@@ -132,4 +141,17 @@ export function resultsMessage(
     rescored: full.rescored,
   };
   return { message, evaluation: e };
+}
+
+/** What "Export mIoU Report" writes: the shown results as Markdown, CSV or JSON (the `seglab miou --json` shape, classMapping included). */
+export function reportText(
+  shown: { index: DatasetIndex; message: ResultsMessage; evaluation: DatasetEvaluation; mapping?: ClassMapping },
+  format: ReportFormat,
+): string {
+  const report = miouJson(shown.evaluation);
+  const { model, split } = shown.message.selection;
+  if (format === 'json') return JSON.stringify({ ...report, ...(shown.mapping ? { classMapping: shown.mapping } : {}) }, null, 2) + '\n';
+  if (format === 'csv') return miouCsv(report);
+  const ctx = { dataset: shown.index.config.name, model, split, date: shown.message.computedAt, classMapping: shown.message.classMapping };
+  return miouMarkdown(report, ctx);
 }

@@ -18,6 +18,7 @@ import {
   type ResultsMessage,
   type ToMiouWebviewMessage,
 } from '../core/miouProtocol';
+import { describeMapping, type ClassMapping } from '../core/model/classMapping';
 import { joinPath } from '../core/paths';
 import type { DatasetRegistry } from '../dataset/datasetRegistry';
 import type { DatasetState } from '../dataset/datasetState';
@@ -41,6 +42,8 @@ export interface Shown {
   index: DatasetIndex;
   message: ResultsMessage;
   evaluation: DatasetEvaluation;
+  /** As the predictions' manifest records it (the JSON export carries it as `seglab miou --json` does). */
+  mapping?: ClassMapping;
 }
 
 export class MiouSession implements vscode.Disposable {
@@ -52,7 +55,7 @@ export class MiouSession implements vscode.Disposable {
     evaluation: DatasetEvaluation;
     history: HistoryRecord[];
     seconds: number;
-    classMapping?: string;
+    mapping?: ClassMapping;
   };
   private readonly dirty = new Map<string, Set<string>>();
   private running?: AbortController;
@@ -173,8 +176,8 @@ export class MiouSession implements vscode.Disposable {
       // The view shows how many pairs were not scored; the output channel says which and why.
       for (const p of evaluation.problems.slice(0, MAX_LOGGED_PROBLEMS)) this.log.warn(`mIoU: ${p.path}: ${p.kind}: ${p.message}`);
       const history = await this.record(dataset, index, model, cache, evaluation, kind === 'full' || evaluation.rescored > 0);
-      const classMapping = await predictionMapping(dataset.fs, index, model);
-      this.full = { key, index, evaluation, history, seconds, classMapping };
+      const mapping = await predictionMapping(dataset.fs, index, model);
+      this.full = { key, index, evaluation, history, seconds, mapping };
       this.selection = selection;
       await this.showFull();
       if (evaluation.rescored > 0) this.scheduleSave(dataset, cachePath(index.root, model), cache);
@@ -217,9 +220,9 @@ export class MiouSession implements vscode.Disposable {
       choices,
       history: full.history,
       seconds: full.seconds,
-      classMapping: full.classMapping,
+      classMapping: full.mapping && describeMapping(full.mapping, index.config),
     });
-    this.shown = { dataset, index, message, evaluation };
+    this.shown = { dataset, index, message, evaluation, mapping: full.mapping };
     this.post(message);
   }
 

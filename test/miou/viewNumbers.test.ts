@@ -7,8 +7,19 @@ import { cacheFingerprint, MatrixCache } from '../../src/core/metrics/cache';
 import { localScorer } from '../../src/core/metrics/evaluateIncremental';
 import { miouJson } from '../../src/core/metrics/report';
 import { MiouMessageType } from '../../src/core/miouProtocol';
+import { describeMapping } from '../../src/core/model/classMapping';
 import { MANIFEST_FILE } from '../../src/core/model/manifest';
-import { emptyState, evaluateDataset, modelsOf, predictionMapping, resultsMessage, settingsOf, splitPairs, splitsOf } from '../../src/miou/miouResults';
+import {
+  emptyState,
+  evaluateDataset,
+  modelsOf,
+  predictionMapping,
+  reportText,
+  resultsMessage,
+  settingsOf,
+  splitPairs,
+  splitsOf,
+} from '../../src/miou/miouResults';
 import { NodeFileSystem } from '../../src/node/nodeFileSystem';
 import { seglab } from '../cli/run';
 import { tempDir } from '../core/dataset/fixtures';
@@ -65,7 +76,7 @@ test('datasets without predictions or without labels give a clear empty state', 
   assert.equal(emptyState(both, 'unet'), undefined);
 });
 
-test('the view says how the model classes were mapped, in the words of seglab miou', async (t) => {
+test('the view says how the model classes were mapped, in the words of seglab miou; its JSON export carries it as seglab miou --json', async (t) => {
   const { root } = generateDataset(tempDir(t), 6);
   const index = await loadDataset(fs, root);
   assert.equal(await predictionMapping(fs, index, 'unet'), undefined, 'predictions without a manifest: nothing said');
@@ -80,7 +91,10 @@ test('the view says how the model classes were mapped, in the words of seglab mi
   };
   const manifest = { version: 1, model: 'unet', sha256: 'x', mapping, images: {} };
   writeFileSync(join(root, 'predictions', 'unet', MANIFEST_FILE), JSON.stringify(manifest));
-  const words = await predictionMapping(fs, index, 'unet');
+  const recorded = await predictionMapping(fs, index, 'unet');
+  assert.deepEqual(recorded, mapping);
+  // As the session words it for the view.
+  const words = describeMapping(recorded!, index.config);
   assert.equal(words, 'classMap: background (0) -> background (0), cell (1) -> cell (1), cat (2) -> unlabeled');
   const cli = await seglab('miou', root, '--model', 'unet', '--json');
   assert.equal(cli.code, 0, cli.stderr);
@@ -90,7 +104,7 @@ test('the view says how the model classes were mapped, in the words of seglab mi
   const full = await evaluateDataset(fs, index, 'unet', cache, localScorer(fs, settings));
   const choices = { datasets: [{ key: root, name: 'generated' }], models: modelsOf(index), splits: splitsOf(index) };
   const selection = { dataset: root, model: 'unet', split: 'all' };
-  const { message } = resultsMessage(index, full, await splitPairs(fs, index, 'unet', 'all'), {
+  const { message, evaluation } = resultsMessage(index, full, await splitPairs(fs, index, 'unet', 'all'), {
     selection,
     choices,
     history: [],
@@ -98,4 +112,7 @@ test('the view says how the model classes were mapped, in the words of seglab mi
     classMapping: words,
   });
   assert.equal(message.classMapping, words);
+  const shown = { index, message, evaluation, mapping: recorded };
+  assert.deepEqual(JSON.parse(reportText(shown, 'json')), JSON.parse(cli.stdout), 'the JSON export is seglab miou --json, classMapping included');
+  assert.ok(reportText(shown, 'markdown').includes(`Class mapping: ${words}.`));
 });

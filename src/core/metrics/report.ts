@@ -47,6 +47,8 @@ export interface ReportContext {
   split: string;
   /** ISO date of the computation. */
   date: string;
+  /** How the model's classes were mapped onto the dataset's (core describeMapping), when the predictions record it. */
+  classMapping?: string;
 }
 
 const pct = (v: number | null) => (v === null ? '–' : `${(v * 100).toFixed(2)}%`);
@@ -61,6 +63,7 @@ export function miouMarkdown(r: MiouJson, ctx: ReportContext): string {
     `# mIoU report: ${cell(ctx.dataset)}`,
     '',
     `Model \`${ctx.model}\`, split ${ctx.split}, computed ${ctx.date}.`,
+    ...(ctx.classMapping ? ['', `Class mapping: ${ctx.classMapping}.`] : []),
     '',
     '| metric | value |',
     '|---|---:|',
