@@ -114,7 +114,8 @@ Options:
                         and a last one ({type: "done", written, skipped, failed, cancelled, seconds})
   --backend <url>       run on the training backend at <url> (token: SEGLAB_TOKEN): the images and
                         the model with its card are uploaded, the masks written here as they arrive
-                        (Ctrl+C cancels the backend job and keeps them)
+                        (Ctrl+C cancels the backend job and keeps them); its --json is {outDir,
+                        jobId, total, received, failed, cancelled, state, error}
   --check               load the model against the dataset (card, classes, input/output) and stop;
                         exit 2 with the card's problem, as a run would; --json adds the stems a
                         run would predict (images)
