@@ -28,6 +28,9 @@ interface Model {
   decoder: Promise<MultiSession>;
   /** Undefined while the host computes them (families with an encoder). */
   embeddings?: Embeddings;
+  /** The decoder has run once on the embeddings: prompts are answered from now on. */
+  warm: boolean;
+  warming?: Promise<void>;
 }
 
 /** The embeddings in a host message, checked against the image. */
@@ -91,12 +94,13 @@ export class SmartSelect {
     });
     decoder.catch((error: unknown) => this.say(fill(this.editor.strings.smartSelect.failed, `${m.cardPath}: ${errorMessage(error)}`)));
     const embeddings = same ? this.model?.embeddings : undefined;
+    const warm = same && this.model!.warm;
     if (!same) this.discard();
-    const model: Model = { card: m.card, name: m.card.name, decoderSha256: m.decoderSha256, decoder, embeddings };
+    const model: Model = { card: m.card, name: m.card.name, decoderSha256: m.decoderSha256, decoder, embeddings, warm };
     this.model = model;
-    this.say(fill(this.editor.strings.smartSelect[embeddings ? 'ready' : 'loading'], m.card.name));
+    this.say(fill(this.editor.strings.smartSelect[warm ? 'ready' : 'loading'], m.card.name));
     if (!embeddings && !m.embeddings) void this.encodeHere(model);
-    void this.pump();
+    else if (embeddings && !warm) void this.warmUp(model);
   }
 
   /** A model without an image encoder (a click model): the core predictor makes its input from the image as drawn. */
@@ -104,9 +108,7 @@ export class SmartSelect {
     try {
       const { width, height, data } = this.editor.imageRgba();
       model.embeddings = await encodeImage(model.card, undefined, { width, height, channels: 4, data });
-      if (model !== this.model) return;
-      this.say(fill(this.editor.strings.smartSelect.ready, model.name));
-      void this.pump();
+      await this.warmUp(model);
     } catch (error) {
       this.say(fill(this.editor.strings.smartSelect.failed, errorMessage(error)));
     }
@@ -117,11 +119,38 @@ export class SmartSelect {
     if (!model || model.decoderSha256 !== m.decoderSha256) return; // for a model no longer active
     try {
       model.embeddings = embeddingsOf(m, this.editor.grid.width, this.editor.grid.height);
-      this.say(fill(this.editor.strings.smartSelect.ready, model.name));
-      void this.pump();
     } catch (error) {
       this.say(fill(this.editor.strings.smartSelect.failed, errorMessage(error)));
+      return;
     }
+    void this.warmUp(model);
+  }
+
+  /**
+   * Creating the WASM session and its first run take seconds (22 s on the loaded test machine):
+   * done before the tool says it is ready, with a prompt at the image's centre whose answer is
+   * dropped, so the first click is as quick as the next. A failure shows at the first prompt.
+   */
+  private warmUp(model: Model): Promise<void> {
+    model.warming ??= (async () => {
+      const { embeddings } = model;
+      if (!embeddings) return;
+      while (this.running) await new Promise((resolve) => setTimeout(resolve, 10)); // a prompt of the model before
+      this.running = true;
+      try {
+        const centre = { x: Math.floor(embeddings.width / 2), y: Math.floor(embeddings.height / 2), positive: true };
+        await decodePrompt(model.card, await model.decoder, embeddings, { points: [centre] }, undefined, 'Smart Select');
+      } catch {
+        // the same call fails again for the first prompt, which says why
+      } finally {
+        this.running = false;
+      }
+      model.warm = true;
+      if (model !== this.model) return;
+      this.say(fill(this.editor.strings.smartSelect.ready, model.name));
+      void this.pump();
+    })();
+    return model.warming;
   }
 
   /** A click: positive adds, negative removes. (x, y) in image pixels. */
@@ -187,7 +216,7 @@ export class SmartSelect {
   /** Runs the queued requests one at a time (a session runs one call at a time), once the model is ready. */
   private async pump(): Promise<void> {
     const model = this.model;
-    if (this.running || !model?.embeddings || this.queue.length === 0) return;
+    if (this.running || !model?.warm || !model.embeddings || this.queue.length === 0) return;
     this.running = true;
     const { request, at } = this.queue.shift()!;
     try {
@@ -218,7 +247,7 @@ export class SmartSelect {
       const time = promptAt === undefined ? this.lastMs : performance.now() - promptAt;
       this.lastMs = time;
       this.say(fill(s.preview, this.state.promptCount, shown.index + 1, shown.count, candidate.score.toFixed(3), time === undefined ? '?' : Math.round(time)));
-    } else if (this.model?.embeddings) this.say(fill(s.ready, this.model.name));
+    } else if (this.model?.warm) this.say(fill(s.ready, this.model.name));
     else this.changed();
   }
 
