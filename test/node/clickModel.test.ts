@@ -12,7 +12,11 @@ import { decodeImage } from '../../src/core/model/image';
 import { parsePromptableCard, type ClicksCard } from '../../src/core/model/promptable/card';
 import { clickModelInput, cropBox, normalisedPlanes, toCrop, toImage } from '../../src/core/model/promptable/clicks';
 import { decodePrompt, encodeImage, previousFromMask } from '../../src/core/model/promptable/predictor';
+import { decodeMask } from '../../src/core/mask/codec';
 import { loadNativePromptable } from '../../src/node/promptableSessions';
+import { useNodeZlib } from '../../src/node/zlibCodec';
+import { seglabWithInput } from '../cli/run';
+import { tempDir } from '../core/dataset/fixtures';
 import { clickTestModelDir } from '../model/testModels';
 
 interface Step {
@@ -22,6 +26,10 @@ interface Step {
 }
 
 const crop = { size: 64, expand: 1.4, minSide: 40 };
+const MASK_CLASSES = [
+  { id: 0, name: 'background', color: [0, 0, 0] as [number, number, number] },
+  { id: 1, name: 'selected', color: [255, 255, 255] as [number, number, number] },
+];
 const readBin = <T>(path: string, make: (b: ArrayBuffer) => T): T => {
   const bytes = readFileSync(path);
   return make(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
@@ -101,6 +109,29 @@ test('the click model runs as PyTorch runs it: same model input, same selection,
     assert.deepEqual(previousFromMask(card, Uint8Array.of(0, 1, 1), 3, 1), Float32Array.of(0, 1, 1));
   } finally {
     await model.decoder.release();
+  }
+});
+
+test('the real CLI: seglab click --session runs a click model, refining a mask it wrote', async (t) => {
+  useNodeZlib();
+  const dir = await clickTestModelDir();
+  const refs = JSON.parse(readFileSync(join(dir, 'references.json'), 'utf8')) as { width: number; height: number; steps: Step[] };
+  const out = tempDir(t);
+  const image = join(dir, 'image.png');
+  const requests = refs.steps.slice(0, 2).map((step, k) => ({
+    image,
+    points: step.clicks.map(([x, y, positive]) => [x, y, positive ? 1 : 0]),
+    ...(k > 0 ? { previous: join(out, `${k - 1}.png`) } : {}),
+    out: join(out, `${k}.png`),
+  }));
+  const r = await seglabWithInput(requests.map((q) => JSON.stringify(q)).join('\n') + '\n', 'click', '--session', '--model', join(dir, 'model.json'));
+  assert.equal(r.code, 0, r.stderr);
+  for (const k of [0, 1]) {
+    const mask = decodeMask(readFileSync(join(out, `${k}.png`)), { path: `${k}.png`, classes: MASK_CLASSES });
+    const expected = readBin(join(dir, `mask_${k}.bin`), (b) => new Uint8Array(b));
+    let differ = 0;
+    for (let i = 0; i < expected.length; i++) if (mask.data[i] !== expected[i]) differ++;
+    assert.ok(differ <= 2, `request ${k}: ${differ} pixels differ from PyTorch's selection`);
   }
 });
 

@@ -88,21 +88,33 @@ export function clickModelInput(
   const s = card.crop.size;
   const plane = s * s;
   const out = new Float32Array(6 * plane);
-  const scale = box.side / s;
-  for (let i = 0; i < s; i++) {
-    const sy = box.top + (i + 0.5) * scale - 0.5;
-    const y0 = Math.floor(sy);
-    const wy = sy - y0;
-    for (let j = 0; j < s; j++) {
-      const sx = box.left + (j + 0.5) * scale - 0.5;
-      const x0 = Math.floor(sx);
-      const wx = sx - x0;
-      for (let c = 0; c < 3; c++) {
-        const base = c * width * height;
-        const at = (y: number, x: number) => (y >= 0 && y < height && x >= 0 && x < width ? planes[base + y * width + x] : 0);
-        const top = at(y0, x0) * (1 - wx) + at(y0, x0 + 1) * wx;
-        const bottom = at(y0 + 1, x0) * (1 - wx) + at(y0 + 1, x0 + 1) * wx;
-        out[c * plane + i * s + j] = top * (1 - wy) + bottom * wy;
+  // Bilinear taps per crop row and column: the two source pixels (-1 past the image, read as 0) and the weight.
+  const taps = (origin: number, limit: number) => {
+    const lo = new Int32Array(s);
+    const hi = new Int32Array(s);
+    const w = new Float64Array(s);
+    for (let k = 0; k < s; k++) {
+      const src = origin + (k + 0.5) * (box.side / s) - 0.5;
+      const f = Math.floor(src);
+      lo[k] = f >= 0 && f < limit ? f : -1;
+      hi[k] = f + 1 >= 0 && f + 1 < limit ? f + 1 : -1;
+      w[k] = src - f;
+    }
+    return { lo, hi, w };
+  };
+  const rows = taps(box.top, height);
+  const cols = taps(box.left, width);
+  for (let c = 0; c < 3; c++) {
+    const base = c * width * height;
+    const at = (y: number, x: number) => (y < 0 || x < 0 ? 0 : planes[base + y * width + x]);
+    for (let i = 0; i < s; i++) {
+      const [y0, y1, wy] = [rows.lo[i], rows.hi[i], rows.w[i]];
+      const row = c * plane + i * s;
+      for (let j = 0; j < s; j++) {
+        const [x0, x1, wx] = [cols.lo[j], cols.hi[j], cols.w[j]];
+        const top = at(y0, x0) * (1 - wx) + at(y0, x1) * wx;
+        const bottom = at(y1, x0) * (1 - wx) + at(y1, x1) * wx;
+        out[row + j] = top * (1 - wy) + bottom * wy;
       }
     }
   }
