@@ -7,7 +7,7 @@
  * dataset has classes which model channel feeds each dataset class (the rest become unlabeled).
  */
 import * as vscode from 'vscode';
-import { ARCHITECTURES, formatModelCard, MODELS_FOLDER, parseModelCard, type ClassMap, type ModelCard } from '../core/model/card';
+import { ARCHITECTURES, formatModelCard, MODELS_FOLDER, parseModelCard, type Architecture, type ClassMap, type ModelCard } from '../core/model/card';
 import { cardPathFor, loadModel, probe } from '../core/model/load';
 import { NORMALISATIONS, probeInput, proposeCard, supersetClassMap, type Normalisation } from '../core/model/newCard';
 import { defaultOutputName } from '../core/model/resolve';
@@ -21,10 +21,15 @@ import { hostBackend } from './hostModel';
 import { addPromptableModel, isPairPick } from './addPromptableModel';
 import type { ModelRegistry } from './modelRegistry';
 
-/** `files`: what the open dialog would return (one model, a SAM encoder and decoder, or a folder holding them); `name`: a pair's name. */
+/**
+ * `files`: what the open dialog would return (one model, a SAM encoder and decoder, or a folder holding them); `name`: the
+ * model's (or a pair's) name; `card`: answers to the card's other questions (each one left out is asked; `feeds`: per
+ * dataset class id, the model class that feeds it, for a model with more channels than the dataset has classes).
+ */
 export interface AddModelOptions {
   files?: vscode.Uri[];
   name?: string;
+  card?: { architecture?: Architecture; normalisation?: Normalisation; resize?: 'letterbox' | 'stretch'; feeds?: Record<number, number> };
 }
 
 export async function addModel(
@@ -62,7 +67,7 @@ export async function addModel(
   const sourceCard = cardPathFor(file.path);
   if (await sourceFs.stat(sourceCard)) card = parseModelCard(new TextDecoder().decode(await sourceFs.readFile(sourceCard)), sourceCard);
   if (!card) {
-    card = await askCard(bytes, file, hash, dataset.index.config.classes, log);
+    card = await askCard(bytes, file, hash, dataset.index.config.classes, log, options);
     if (!card) return;
   }
   const folder = joinPath(dataset.index.root, MODELS_FOLDER);
@@ -127,7 +132,9 @@ async function askCard(
   hash: string,
   classes: ModelCard['classes'],
   log: vscode.LogOutputChannel,
+  options: AddModelOptions,
 ): Promise<ModelCard | undefined> {
+  const answers = options.card ?? {};
   const backend = await hostBackend(bytes, log);
   try {
     const io = backend.io;
@@ -140,30 +147,40 @@ async function askCard(
         `${file.fsPath}: the model's ${draft.card.classes.length} classes are not the dataset's ${classes.length}; write a card (${stemOf(baseName(file.path))}.json next to the model) listing the model's classes, with a classMap for those the dataset lacks (seglab card writes a starting point)`,
       );
     }
-    const name = await vscode.window.showInputBox({
-      prompt: vscode.l10n.t('Model name (names its predictions folder)'),
-      value: draft.card.name,
-      validateInput: (v) => (v.trim() === '' || /[/\\]/.test(v) ? vscode.l10n.t('A name without slashes') : undefined),
-    });
+    const name =
+      options.name ??
+      (await vscode.window.showInputBox({
+        prompt: vscode.l10n.t('Model name (names its predictions folder)'),
+        value: draft.card.name,
+        validateInput: (v) => (v.trim() === '' || /[/\\]/.test(v) ? vscode.l10n.t('A name without slashes') : undefined),
+      }));
     if (!name) return undefined;
     const guess = draft.card.architecture;
-    const arch = await vscode.window.showQuickPick(
-      ARCHITECTURES.map((a) => ({ label: a, description: a === guess ? vscode.l10n.t('guessed from the outputs') : undefined })).sort(
-        (a, b) => Number(b.label === guess) - Number(a.label === guess),
-      ),
-      { placeHolder: vscode.l10n.t('Architecture of {0}', name) },
-    );
+    const arch =
+      answers.architecture ??
+      (
+        await vscode.window.showQuickPick(
+          ARCHITECTURES.map((a) => ({ label: a, description: a === guess ? vscode.l10n.t('guessed from the outputs') : undefined })).sort(
+            (a, b) => Number(b.label === guess) - Number(a.label === guess),
+          ),
+          { placeHolder: vscode.l10n.t('Architecture of {0}', name) },
+        )
+      )?.label;
     if (!arch) return undefined;
     const proposed: Normalisation = shape.dtype === 'uint8' ? 'none' : 'imagenet';
-    const norm = await vscode.window.showQuickPick(
-      (Object.keys(NORMALISATIONS) as Normalisation[])
-        .filter((k) => shape.dtype !== 'uint8' || k === 'none')
-        .map((k) => ({ label: NORMALISATIONS[k].label, description: k === proposed ? vscode.l10n.t('default') : undefined, key: k })),
-      { placeHolder: vscode.l10n.t('Input normalisation the model was trained with') },
-    );
+    const norm =
+      answers.normalisation ??
+      (
+        await vscode.window.showQuickPick(
+          (Object.keys(NORMALISATIONS) as Normalisation[])
+            .filter((k) => shape.dtype !== 'uint8' || k === 'none')
+            .map((k) => ({ label: NORMALISATIONS[k].label, description: k === proposed ? vscode.l10n.t('default') : undefined, key: k })),
+          { placeHolder: vscode.l10n.t('Input normalisation the model was trained with') },
+        )
+      )?.key;
     if (!norm) return undefined;
-    let resize: 'letterbox' | 'stretch' | undefined;
-    if (shape.fixed) {
+    let resize = answers.resize;
+    if (shape.fixed && !resize) {
       const pick = await vscode.window.showQuickPick(
         [
           { label: vscode.l10n.t('Letterbox: scale keeping the aspect ratio, pad the rest'), value: 'letterbox' as const },
@@ -174,7 +191,8 @@ async function askCard(
       if (!pick) return undefined;
       resize = pick.value;
     }
-    const classMap = superset ? await askClassMap(draft.card.classes, classes, file) : undefined;
+    const feeds = answers.feeds && new Map(Object.entries(answers.feeds).map(([d, m]) => [Number(d), m]));
+    const classMap = !superset ? undefined : feeds ? supersetClassMap(draft.card.classes, feeds) : await askClassMap(draft.card.classes, classes, file);
     if (superset && !classMap) return undefined;
     return proposeCard({
       name: name.trim(),
@@ -182,8 +200,8 @@ async function askCard(
       probe: probeRun,
       sha256: hash,
       datasetClasses: classes,
-      architecture: arch.label,
-      normalisation: norm.key,
+      architecture: arch,
+      normalisation: norm,
       resize,
       classMap,
     }).card;
