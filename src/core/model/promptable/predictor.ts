@@ -16,7 +16,7 @@ import type { RgbImage } from '../image';
 import type { PromptableCard } from './card';
 import { checkClicksIo, clickEmbeddings, decodeClicks } from './clicks';
 import { encoderInput } from './encoderInput';
-import { binaryMaskInput, promptTensors, rankCandidates, samFrame, thresholdMask, upscaleLowRes, type Prompt } from './sam';
+import { binaryMaskInput, promptTensors, rankCandidates, samFrame, thresholdMask, upscaleLowRes, upscaleLowResMask, type Prompt } from './sam';
 import type { FloatTensor, MultiSession } from './session';
 
 /** The encoder's outputs for one image, keyed by the decoder input each feeds. */
@@ -34,11 +34,11 @@ export interface Candidate {
   lowRes: Float32Array;
 }
 
-function candidate(logits: () => Float32Array, k: number, pixels: number, score: number, lowRes: Float32Array): Candidate {
+function candidate(threshold: () => Uint8Array, score: number, lowRes: Float32Array): Candidate {
   let mask: Uint8Array | undefined;
   return {
     get mask() {
-      return (mask ??= thresholdMask(logits(), k, pixels));
+      return (mask ??= threshold());
     },
     score,
     lowRes,
@@ -173,7 +173,7 @@ export async function decodePrompt(
   if (fromLowRes) {
     const candidates = ranked.map((i) => {
       const low = lowResOf(i);
-      return candidate(() => upscaleLowRes(low, frame), 0, pixels, scores.data[i], low);
+      return candidate(() => upscaleLowResMask(low, frame), scores.data[i], low);
     });
     return { width, height, candidates, masksFrom: 'lowRes' };
   }
@@ -181,6 +181,6 @@ export async function decodePrompt(
   expect(masks, [1, k, height, width], `"${outputs.masks}" (masks at orig_im_size)`);
   if (!options.decoderMasks && !masksFromLowRes.has(decoder))
     masksFromLowRes.set(decoder, agrees(masks.data, ranked[0], upscaleLowRes(lowResOf(ranked[0]), frame)));
-  const candidates = ranked.map((i) => candidate(() => masks.data, i, pixels, scores.data[i], lowResOf(i)));
+  const candidates = ranked.map((i) => candidate(() => thresholdMask(masks.data, i, pixels), scores.data[i], lowResOf(i)));
   return { width, height, candidates, masksFrom: 'decoder' };
 }

@@ -138,24 +138,45 @@ function bilinearAxis(inSize: number, outSize: number, keep: number): { lo: Int3
   return { lo, hi, w };
 }
 
-/**
- * torch's F.interpolate(bilinear, align_corners=False) of a [inH, inW] plane to [outH, outW],
- * computing only the top-left [keepH, keepW] (a crop of the result): rows first, then columns.
- */
-function resizeBilinear(src: Float32Array, inW: number, inH: number, outW: number, outH: number, keepW = outW, keepH = outH): Float32Array {
-  const x = bilinearAxis(inW, outW, keepW);
-  const y = bilinearAxis(inH, outH, keepH);
+/** Rows of `src` [inH, inW] resized along x to the first `keepW` of `outW` columns. */
+function resizeRows(src: Float32Array, inW: number, inH: number, outW: number, keepW: number): Float32Array {
+  const { lo, hi, w } = bilinearAxis(inW, outW, keepW);
   const rows = new Float32Array(inH * keepW);
   for (let r = 0; r < inH; r++) {
     const base = r * inW;
-    for (let c = 0; c < keepW; c++) rows[r * keepW + c] = (1 - x.w[c]) * src[base + x.lo[c]] + x.w[c] * src[base + x.hi[c]];
+    const at = r * keepW;
+    for (let c = 0; c < keepW; c++) rows[at + c] = (1 - w[c]) * src[base + lo[c]] + w[c] * src[base + hi[c]];
   }
-  const out = new Float32Array(keepH * keepW);
+  return rows;
+}
+
+/**
+ * torch's F.interpolate(bilinear, align_corners=False) of a [inH, inW] plane to [outH, outW],
+ * computing only the top-left [keepH, keepW] (a crop of the result): rows first, then columns
+ * (the order of torch's sums). `mask`: the result thresholded at 0 instead of its values.
+ */
+function resizeBilinear(src: Float32Array, inW: number, inH: number, outW: number, outH: number, keepW: number, keepH: number, mask: true): Uint8Array;
+function resizeBilinear(src: Float32Array, inW: number, inH: number, outW: number, outH: number, keepW?: number, keepH?: number): Float32Array;
+function resizeBilinear(
+  src: Float32Array,
+  inW: number,
+  inH: number,
+  outW: number,
+  outH: number,
+  keepW = outW,
+  keepH = outH,
+  mask = false,
+): Float32Array | Uint8Array {
+  const rows = resizeRows(src, inW, inH, outW, keepW);
+  const { lo, hi, w } = bilinearAxis(inH, outH, keepH);
+  const out = mask ? new Uint8Array(keepH * keepW) : new Float32Array(keepH * keepW);
   for (let r = 0; r < keepH; r++) {
-    const a = y.lo[r] * keepW;
-    const b = y.hi[r] * keepW;
-    const wb = y.w[r];
-    for (let c = 0; c < keepW; c++) out[r * keepW + c] = (1 - wb) * rows[a + c] + wb * rows[b + c];
+    const a = lo[r] * keepW;
+    const b = hi[r] * keepW;
+    const wb = w[r];
+    const at = r * keepW;
+    if (mask) for (let c = 0; c < keepW; c++) out[at + c] = (1 - wb) * rows[a + c] + wb * rows[b + c] > 0 ? 1 : 0;
+    else for (let c = 0; c < keepW; c++) out[at + c] = (1 - wb) * rows[a + c] + wb * rows[b + c];
   }
   return out;
 }
@@ -167,7 +188,16 @@ function resizeBilinear(src: Float32Array, inW: number, inH: number, outW: numbe
  * candidate; computing it here for the candidate on show saves the others' cost.
  */
 export function upscaleLowRes(lowRes: Float32Array, frame: SamFrame): Float32Array {
+  return resizeBilinear(framed(lowRes, frame), frame.resizedWidth, frame.resizedHeight, frame.width, frame.height);
+}
+
+/** upscaleLowRes thresholded at 0 in the same pass: the 0/1 mask at the image's size. */
+export function upscaleLowResMask(lowRes: Float32Array, frame: SamFrame): Uint8Array {
+  return resizeBilinear(framed(lowRes, frame), frame.resizedWidth, frame.resizedHeight, frame.width, frame.height, frame.width, frame.height, true);
+}
+
+/** The first step: the low-resolution logits upscaled to the frame, cropped to the resized image. */
+function framed(lowRes: Float32Array, frame: SamFrame): Float32Array {
   const side = Math.round(Math.sqrt(lowRes.length));
-  const framed = resizeBilinear(lowRes, side, side, frame.size, frame.size, frame.resizedWidth, frame.resizedHeight);
-  return resizeBilinear(framed, frame.resizedWidth, frame.resizedHeight, frame.width, frame.height);
+  return resizeBilinear(lowRes, side, side, frame.size, frame.size, frame.resizedWidth, frame.resizedHeight);
 }
