@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# Trains the two demo models on a fresh demo dataset with the project's trainer (CPU, fixed seeds)
-# and writes scripts/demo/models/<name>.onnx + <name>.json (+ README.md with the figures).
+# Trains the two demo models and the demo click model (Smart Select, `--task interactive`) on a fresh
+# demo dataset with the project's trainer (CPU, fixed seeds) and writes scripts/demo/models/<name>.onnx
+# + <name>.json (+ README.md with the figures; the click model's NoC next to the magic wand's).
 # Usage: scripts/demo/train-models.sh   (PYTHON=/usr/bin/python3 by default: Debian's torch 1.13)
 # WORK=<dir> keeps the dataset and runs there; a run that already finished is not trained again.
 # OUT=<dir> writes the models elsewhere (default scripts/demo/models).
+# ONLY=clicks trains and measures only the click model (its section of README.md is replaced).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 PY=${PYTHON:-/usr/bin/python3}
@@ -19,15 +21,20 @@ UNET=(--arch unet --unet-base 16 --unet-depth 4)
 # Under 10 MB (the default 256-channel DeepLabV3+ on the full MobileNetV3-Large exports to 47 MB).
 DEEPLAB=(--arch deeplabv3plus --backbone mobilenet_v3_large --width-mult 0.75 --reduced-tail --aspp-channels 64
          --decoder-channels 64)
+# The click model: a small U-Net on 128-pixel zoom-in crops, a time budget (the 2-core machine is shared).
+CLICKS=(--task interactive --arch unet --unet-base 8 --unet-depth 4 --image-size 128 --click-rounds 2 --click-radius 4
+        --lr 3e-3 --minutes 8 --epochs 60 --patience 0 --seed 0 --device cpu)
 
 [ -f "$WORK/data/seglab.json" ] || node --import tsx scripts/demo/generate.ts "$WORK/data"
 export PYTHONPATH="$PWD/backend${PYTHONPATH:+:$PYTHONPATH}"
-[ -f "$WORK/demo-unet/model.json" ] ||
+[ "${ONLY:-}" = clicks ] || [ -f "$WORK/demo-unet/model.json" ] ||
   "$PY" -m seglab_trainer train --data "$WORK/data" "${UNET[@]}" "${COMMON[@]}" --out "$WORK/demo-unet"
-[ -f "$WORK/demo-deeplabv3plus/model.json" ] ||
+[ "${ONLY:-}" = clicks ] || [ -f "$WORK/demo-deeplabv3plus/model.json" ] ||
   "$PY" -m seglab_trainer train --data "$WORK/data" "${DEEPLAB[@]}" "${COMMON[@]}" --out "$WORK/demo-deeplabv3plus"
+[ -f "$WORK/demo-clicks/model.json" ] || "$PY" -m seglab_trainer train --data "$WORK/data" "${CLICKS[@]}" --out "$WORK/demo-clicks"
 
 mkdir -p "$OUT"
+if [ "${ONLY:-}" != clicks ]; then
 "$PY" - "$WORK" "$OUT" "${COMMON[*]}" "${UNET[*]}" "${DEEPLAB[*]}" <<'PYEOF'
 """Copies each export under its demo name (the card's `name` names the predictions folder) and writes README.md."""
 import json, os, shutil, sys
@@ -83,3 +90,36 @@ for name in demo-unet demo-deeplabv3plus; do
   node --import tsx src/cli/main.ts prelabel "$WORK/data" --model "$OUT/$name.onnx" >/dev/null
   echo "| \`$name\` | $(miou --model "$name") | $(miou --model "$name" --split val) |" | tee -a "$OUT/README.md"
 done
+fi
+sed -i '/^Click model `demo-clicks`/,$d' "$OUT/README.md"
+[ -z "$(tail -n1 "$OUT/README.md")" ] || echo >>"$OUT/README.md"
+
+# The click model under its demo name (the card names its file), and NoC on the val split, magic wand alongside.
+"$PY" - "$WORK/demo-clicks" "$OUT" <<'PYEOF'
+import json, os, shutil, sys
+
+run, out = sys.argv[1:]
+card = json.load(open(os.path.join(run, "model.json")))
+card["name"], card["model"]["file"] = "demo-clicks", "demo-clicks.onnx"
+shutil.copyfile(os.path.join(run, "model.onnx"), os.path.join(out, "demo-clicks.onnx"))
+with open(os.path.join(out, "demo-clicks.json"), "w") as f:
+    json.dump(card, f, indent=2)
+    f.write("\n")
+events = [json.loads(l) for l in open(os.path.join(run, "progress.jsonl"))]
+seconds = round(events[-1]["time"] - next(e for e in events if e["type"] == "start")["time"])
+t = card["training"]
+print(f"demo-clicks: {os.path.getsize(os.path.join(out, 'demo-clicks.onnx'))} bytes, {t['epochsRun']} epochs, "
+      f"best epoch {t['bestEpoch']}, {seconds} s")
+PYEOF
+{
+  echo "Click model \`demo-clicks\` (Smart Select, \`--task interactive\`): \`${CLICKS[*]}\`."
+  echo "\`seglab noc --split val\` (20 clicks at most, targets of at least 64 pixels):"
+  echo
+  echo "| method | NoC@85 | NoC@90 | NoF@90 |"
+  echo "|---|---|---|---|"
+} >>"$OUT/README.md"
+noc() { node --import tsx src/cli/main.ts noc "$WORK/data" --split val --json "$@" | "$PY" -c 'import json, sys
+s = json.load(sys.stdin)["overall"]
+print("%.2f | %.2f | %.1f %% |" % (s["noc"][0], s["noc"][1], 100 * s["nof"][1]))'; }
+echo "| \`demo-clicks\` | $(noc --model "$OUT/demo-clicks.json")" | tee -a "$OUT/README.md"
+echo "| magic wand | $(noc --wand)" | tee -a "$OUT/README.md"
