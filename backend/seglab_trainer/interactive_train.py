@@ -11,6 +11,7 @@ of them standing in for the semantic trainer's val mIoU (best.pt, patience).
 
 from __future__ import annotations
 
+import datetime
 import os
 import time
 from typing import List, Optional
@@ -21,7 +22,7 @@ from . import MEAN, STD, engine
 from .budget import Budget
 from .clicks import boundary_distance, deepest, disk_maps, first_clicks, next_clicks
 from .dataset import dataset_sha256
-from .export import check_onnx, export_onnx, model_card, write_json_atomic
+from .export import OPSET, check_onnx, export_onnx, sha256_file, write_json_atomic
 from .interactive_data import MIN_AREA, RegionIndex, example
 from .losses import BinaryBCEDiceLoss
 from .memory import InMemoryImages, normalize
@@ -219,31 +220,37 @@ def export_click_model(args, cfg, rule: CropRule, history: List[dict], ended_by:
     state = load_checkpoint(os.path.join(args.out, "best.pt"))
     model = build_click_model(args.arch, state["model_kw"])
     model.load_state_dict(state["model"])
-    onnx_path = os.path.join(args.out, "model.onnx")
+    training = {
+        **{"task": "interactive", "epochs": args.epochs, "minutes": args.minutes, "epochsRun": len(history)},
+        **{"endedBy": ended_by, "bestEpoch": state["epoch"], "batchSize": args.batch_size, "lr": args.lr},
+        **{"clickRounds": args.click_rounds, "seed": args.seed, "datasetSha256": data_sha},
+        "loss": f"{args.ce_weight} x BCE + {args.dice_weight} x soft Dice, valid pixels only",
+        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "torch": torch.__version__,
+    }
+    metrics = {
+        "valIouAfterClicks": [{"epoch": h["epoch"], "iou": h["val"]["iouAfterClicks"]} for h in history],
+        "trainLoss": [{"epoch": h["epoch"], "loss": h["loss"]} for h in history],
+    }
+    extra = {"architecture": args.arch, "architectureOptions": resolved_options(model.net, state["model_kw"])}
+    name = f"{cfg.name}-{args.arch}-clicks"
+    return write_click_export(
+        model, args.out, name, rule, args.click_radius, {**extra, "training": training, "metrics": metrics}
+    )
+
+
+def write_click_export(model: ClickModel, out_dir: str, name: str, rule: CropRule, radius: float, extra: dict) -> dict:
+    """model.onnx (checked against PyTorch) and its promptable card model.json: what the extension's runtime
+    (src/core/model/promptable/clicks.ts) needs, then `extra` (training records)."""
+    onnx_path = os.path.join(out_dir, "model.onnx")
     export_onnx(model, onnx_path, size=rule.size, channels=len(CHANNELS))
     check = check_onnx(model, onnx_path, sizes=((rule.size, rule.size), (96, 160)), channels=len(CHANNELS))
-    semantic = model_card(
-        name=f"{cfg.name}-{args.arch}-clicks",
-        arch=args.arch,
-        options=resolved_options(model.net, state["model_kw"]),
-        classes=[c.to_json() for c in cfg.classes],
-        multiple_of=model.multiple_of,
-        onnx_path=onnx_path,
-        training={
-            **{"task": "interactive", "epochs": args.epochs, "minutes": args.minutes, "epochsRun": len(history)},
-            **{"endedBy": ended_by, "bestEpoch": state["epoch"], "batchSize": args.batch_size, "lr": args.lr},
-            **{"clickRounds": args.click_rounds, "seed": args.seed, "datasetSha256": data_sha},
-            "loss": f"{args.ce_weight} x BCE + {args.dice_weight} x soft Dice, valid pixels only",
-        },
-        history=[{**h, "val": None} for h in history],
-        final=state["history"][-1]["val"],
-        check=check,
-    )
+    sha = sha256_file(onnx_path)
     card = {
         "kind": "promptable",
         "family": "clicks",
-        "name": semantic["name"],
-        "model": {"file": "model.onnx", "sha256": semantic["sha256"]},
+        "name": name,
+        "model": {"file": "model.onnx", "sha256": sha},
         "input": {
             "name": "image",
             "channels": list(CHANNELS),
@@ -251,16 +258,10 @@ def export_click_model(args, cfg, rule: CropRule, history: List[dict], ended_by:
             "std": [round(s * 255, 4) for s in STD],
         },
         "output": {"name": "logits", "threshold": THRESHOLD},
-        "clicks": {"encoding": "disk", "radius": args.click_radius},
+        "clicks": {"encoding": "disk", "radius": radius},
         "crop": rule.to_json(),
-        "architecture": args.arch,
-        "architectureOptions": semantic["architectureOptions"],
-        "onnx": semantic["onnx"],
-        "training": semantic["training"],
-        "metrics": {
-            "valIouAfterClicks": [{"epoch": h["epoch"], "iou": h["val"]["iouAfterClicks"]} for h in history],
-            "trainLoss": semantic["metrics"]["trainLoss"],
-        },
+        "onnx": {"opset": OPSET, "bytes": os.path.getsize(onnx_path), "check": check},
+        **extra,
     }
-    write_json_atomic(os.path.join(args.out, "model.json"), card)
+    write_json_atomic(os.path.join(out_dir, "model.json"), card)
     return card

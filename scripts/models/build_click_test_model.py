@@ -40,7 +40,7 @@ def main(out: str) -> None:
     with torch.no_grad():  # the threshold at the first answer's median: a selection with long boundaries
         x = torch.zeros((1, 6, RULE.size, RULE.size))
         x[:, :3] = crop_image(normalize(image), crop_box(CLICKS[:1], None, RULE), RULE.size)
-        model.net.head.bias -= model(x).median()
+        getattr(model.net, "head").bias.sub_(model(x).median())
     write_click_export(model, out, "click-test", RULE, RADIUS, {})
     steps, previous = [], None
     for k in range(len(CLICKS)):
