@@ -10,6 +10,7 @@ import { paletteFor } from '../../src/core/classes';
 import type { PromptBox } from '../../src/core/model/promptable/sam';
 import { SmartSelectState, type DecodeRequest, type SmartPrompt } from '../../src/core/editing/smartSelect';
 import { errorMessage } from '../../src/core/errors';
+import { openDecoderSession } from '../../src/core/model/promptable/decoderSession';
 import { decodePrompt, encodeImage, type Embeddings } from '../../src/core/model/promptable/predictor';
 import type { PromptableCard } from '../../src/core/model/promptable/card';
 import type { MultiSession } from '../../src/core/model/promptable/session';
@@ -31,6 +32,8 @@ interface Model {
   /** The decoder has run once on the embeddings: prompts are answered from now on. */
   warm: boolean;
   warming?: Promise<void>;
+  /** Its decoder could not be opened or run. */
+  failed?: boolean;
 }
 
 /** The embeddings in a host message, checked against the image. */
@@ -74,7 +77,7 @@ export class SmartSelect {
   /** The tool was chosen: ask the host for the active model (it may have changed) and the image's embeddings. */
   activate(): void {
     this.say(fill(this.editor.strings.smartSelect.loading, this.model?.name ?? '…'));
-    const loaded = this.model?.embeddings && this.model.decoderSha256;
+    const loaded = this.model?.warm && this.model.decoderSha256;
     this.post({ type: MessageType.SmartSelectStart, ...(loaded ? { loaded } : {}) });
   }
 
@@ -85,22 +88,44 @@ export class SmartSelect {
       this.say(fill(this.editor.strings.smartSelect.failed, m.error));
       return;
     }
-    const same = this.model?.decoderSha256 === m.decoderSha256;
-    this.engine ??= new WebEngine({ wasmBase: WASM_BASE, providers: ['wasm'] });
-    const bytes = m.decoder;
-    const decoder = this.engine.multiSession(m.decoderSha256, async () => {
-      if (!bytes) throw new Error('the host did not send the decoder');
-      return new Uint8Array(bytes);
-    });
-    decoder.catch((error: unknown) => this.say(fill(this.editor.strings.smartSelect.failed, `${m.cardPath}: ${errorMessage(error)}`)));
-    const embeddings = same ? this.model?.embeddings : undefined;
-    const warm = same && this.model!.warm;
-    if (!same) this.discard();
-    const model: Model = { card: m.card, name: m.card.name, decoderSha256: m.decoderSha256, decoder, embeddings, warm };
+    const before = this.model;
+    if (before && !before.failed && before.decoderSha256 === m.decoderSha256) {
+      this.say(fill(this.editor.strings.smartSelect[before.warm ? 'ready' : 'loading'], before.name));
+      return;
+    }
+    this.discard();
+    if (before) void this.release(before);
+    const model: Model = { card: m.card, name: m.card.name, decoderSha256: m.decoderSha256, decoder: this.openDecoder(m), warm: false };
+    model.decoder.catch((error: unknown) => this.fail(model, `${m.cardPath}: ${errorMessage(error)}`));
     this.model = model;
-    this.say(fill(this.editor.strings.smartSelect[warm ? 'ready' : 'loading'], m.card.name));
-    if (!embeddings && !m.embeddings) void this.encodeHere(model);
-    else if (embeddings && !warm) void this.warmUp(model);
+    this.say(fill(this.editor.strings.smartSelect.loading, m.card.name));
+    if (!m.embeddings) void this.encodeHere(model);
+  }
+
+  /** SAM's decoder is opened as the host opens it: with its graph without `masks` for the prompts after the first (decoderSession.ts). */
+  private openDecoder(m: Extract<SmartSelectModelMessage, { card: unknown }>): Promise<MultiSession> {
+    if (!m.decoder) return Promise.reject(new Error('the host did not send the decoder'));
+    const engine = (this.engine ??= new WebEngine({ wasmBase: WASM_BASE, providers: ['wasm'] }));
+    const create = (bytes: Uint8Array) => engine.multiSession(bytes);
+    const bytes = new Uint8Array(m.decoder);
+    return m.card.family === 'sam' ? openDecoderSession(bytes, m.card.decoder.outputs.masks, create) : create(bytes);
+  }
+
+  /** The model cannot answer: the next activation opens it again. */
+  private fail(model: Model, why: string): void {
+    model.failed = true;
+    if (model === this.model) this.say(fill(this.editor.strings.smartSelect.failed, why));
+  }
+
+  /** Releases a model's decoder once no prompt runs on it. */
+  private async release(model: Model): Promise<void> {
+    const decoder = await model.decoder.catch(() => undefined);
+    await this.idle();
+    await decoder?.release();
+  }
+
+  private async idle(): Promise<void> {
+    while (this.running) await new Promise((resolve) => setTimeout(resolve, 10));
   }
 
   /** A model without an image encoder (a click model): the core predictor makes its input from the image as drawn. */
@@ -129,19 +154,20 @@ export class SmartSelect {
   /**
    * Creating the WASM session and its first run take seconds (22 s on the loaded test machine):
    * done before the tool says it is ready, with a prompt at the image's centre whose answer is
-   * dropped, so the first click is as quick as the next. A failure shows at the first prompt.
+   * dropped, so the first click is as quick as the next.
    */
   private warmUp(model: Model): Promise<void> {
     model.warming ??= (async () => {
       const { embeddings } = model;
       if (!embeddings) return;
-      while (this.running) await new Promise((resolve) => setTimeout(resolve, 10)); // a prompt of the model before
+      await this.idle(); // a prompt of the model before
       this.running = true;
       try {
         const centre = { x: Math.floor(embeddings.width / 2), y: Math.floor(embeddings.height / 2), positive: true };
         await decodePrompt(model.card, await model.decoder, embeddings, { points: [centre] }, undefined, 'Smart Select');
-      } catch {
-        // the same call fails again for the first prompt, which says why
+      } catch (error) {
+        this.fail(model, errorMessage(error));
+        return;
       } finally {
         this.running = false;
       }

@@ -48,7 +48,7 @@ export async function webGpuAdapter(): Promise<string | undefined> {
 }
 
 export class WebEngine {
-  private readonly sessions = new Map<string, Promise<InferenceBackend | MultiSession>>();
+  private readonly sessions = new Map<string, Promise<InferenceBackend>>();
   private provider?: Promise<WebProvider>;
 
   constructor(private readonly options: WebEngineOptions) {
@@ -74,28 +74,28 @@ export class WebEngine {
     return this.cached(sha256, bytes, (s, provider) => ortBackend(s, ort.Tensor as unknown as OrtTensorConstructor, provider));
   }
 
-  /** A session with named inputs and outputs (a promptable model's decoder), cached by `sha256` as `backend` is. */
-  multiSession(sha256: string, bytes: Uint8Array | (() => Promise<Uint8Array>)): Promise<MultiSession> {
-    return this.cached(sha256, bytes, (s, provider) => ortMultiSession(s, ort.Tensor as unknown as OrtAnyTensorConstructor, provider));
+  /** A new session with named inputs and outputs (a promptable model's decoder); the caller keeps and releases it. */
+  async multiSession(bytes: Uint8Array): Promise<MultiSession> {
+    const provider = await this.chosenProvider();
+    return ortMultiSession(await this.create(bytes, provider), ort.Tensor as unknown as OrtAnyTensorConstructor, provider);
   }
 
-  private cached<T extends InferenceBackend | MultiSession>(
-    sha256: string,
-    bytes: Uint8Array | (() => Promise<Uint8Array>),
-    wrap: (session: OrtSessionLike, provider: WebProvider) => T,
-  ): Promise<T> {
+  private cached(sha256: string, bytes: Uint8Array | (() => Promise<Uint8Array>), wrap: (session: OrtSessionLike, provider: WebProvider) => InferenceBackend) {
     let session = this.sessions.get(sha256);
     if (!session) {
       session = (async () => {
         const provider = await this.chosenProvider();
-        const model = typeof bytes === 'function' ? await bytes() : bytes;
-        const s = await ort.InferenceSession.create(model, { executionProviders: [provider], graphOptimizationLevel: 'all' });
-        return wrap(s as unknown as OrtSessionLike, provider);
+        return wrap(await this.create(typeof bytes === 'function' ? await bytes() : bytes, provider), provider);
       })();
       session.catch(() => this.sessions.delete(sha256));
       this.sessions.set(sha256, session);
     }
-    return session as Promise<T>;
+    return session;
+  }
+
+  private async create(model: Uint8Array, provider: WebProvider): Promise<OrtSessionLike> {
+    const s = await ort.InferenceSession.create(model, { executionProviders: [provider], graphOptimizationLevel: 'all' });
+    return s as unknown as OrtSessionLike;
   }
 
   async dispose(): Promise<void> {
