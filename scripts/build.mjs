@@ -26,6 +26,7 @@ const configs = [
     banner: { js: '#!/usr/bin/env node' },
   },
   { ...common, entryPoints: ['src/miou/worker.ts'], outfile: 'dist/miouWorker.js', platform: 'node', format: 'cjs', target: 'node20' },
+  { ...common, entryPoints: ['src/node/prelabelWorker.ts'], outfile: 'dist/prelabelWorker.js', platform: 'node', format: 'cjs', target: 'node20' },
 ];
 if (webviewEntries.length > 0) {
   configs.push({

@@ -4,7 +4,7 @@
  * starts as fast as the shipped dist/cli.js.
  */
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after } from 'node:test';
 import { build } from 'esbuild';
@@ -22,15 +22,14 @@ let bundle: Promise<string> | undefined;
 function cliBundle(): Promise<string> {
   bundle ??= (async () => {
     const outfile = join(dir, 'cli.js');
-    await build({
-      entryPoints: [join(ROOT, 'src', 'cli', 'main.ts')],
-      outfile,
-      bundle: true,
-      platform: 'node',
-      format: 'cjs',
-      target: 'node20',
-      logLevel: 'error',
-    });
+    const options = { bundle: true, platform: 'node', format: 'cjs', target: 'node20', logLevel: 'error' } as const;
+    await build({ ...options, entryPoints: [join(ROOT, 'src', 'cli', 'main.ts')], outfile });
+    // Next to cli.js, where `seglab prelabel --workers N` looks for it (as in dist/).
+    await build({ ...options, entryPoints: [join(ROOT, 'src', 'node', 'prelabelWorker.ts')], outfile: join(dir, 'prelabelWorker.js') });
+    copyFileSync(
+      join(ROOT, 'node_modules/@cornerstonejs/codec-libjpeg-turbo-8bit/dist/libjpegturbowasm_decode.wasm'),
+      join(dir, 'libjpegturbowasm_decode.wasm'),
+    );
     return outfile;
   })();
   return bundle;

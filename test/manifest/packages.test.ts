@@ -49,6 +49,7 @@ function runtimeFiles(): string[] {
     'dist/extension.js',
     'dist/cli.js',
     'dist/miouWorker.js',
+    'dist/prelabelWorker.js',
     'dist/libjpegturbowasm_decode.wasm',
     'dist/codicons/codicon.css',
     'dist/codicons/codicon.ttf',

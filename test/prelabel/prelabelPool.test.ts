@@ -1,0 +1,150 @@
+/** The worker pool of batch pre-labeling against the single-session path, with real onnxruntime-node in worker threads. */
+import assert from 'node:assert/strict';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Worker } from 'node:worker_threads';
+import { after, before, describe, test } from 'node:test';
+import { build } from 'esbuild';
+import { indexDataset } from '../../src/core/dataset/datasetIndex';
+import { detectDataset } from '../../src/core/dataset/detect';
+import { DataError } from '../../src/core/errors';
+import { loadModel } from '../../src/core/model/load';
+import { prelabelDataset, PrelabelRunnerError } from '../../src/core/model/prelabelDataset';
+import { NodeFileSystem } from '../../src/node/nodeFileSystem';
+import { createBackend } from '../../src/node/onnxBackends';
+import { PrelabelPool, threadsPerWorker } from '../../src/node/prelabelPool';
+import { useNodeZlib } from '../../src/node/zlibCodec';
+import { tempDir, writeFile } from '../core/dataset/fixtures';
+import { TEST_CLASSES, testModelsDir } from '../model/testModels';
+import { copyModel, makeDataset } from './fixtures';
+
+const ROOT = join(__dirname, '..', '..');
+const fs = new NodeFileSystem();
+useNodeZlib(); // as the CLI and the extension host (and every worker) do
+
+// Inside the repository, so the bundled worker finds onnxruntime-node in node_modules.
+mkdirSync(join(ROOT, '.test-artifacts'), { recursive: true });
+const dir = mkdtempSync(join(ROOT, '.test-artifacts', 'prelabel-pool-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+const script = join(dir, 'prelabelWorker.js');
+
+const open = async (root: string) => indexDataset(fs, root, (await detectDataset(fs, root))!);
+const load = (path: string) =>
+  loadModel({ fs, createBackend: (b) => createBackend('cpu', b, { threads: 1 }) }, path, { classes: TEST_CLASSES, ignoreIndex: 255, path: 'dataset' });
+const snapshot = (d: string) => Object.fromEntries(readdirSync(d).map((f) => [f, readFileSync(join(d, f)).toString('base64')]));
+
+describe('prelabel worker pool', () => {
+  let models: string;
+  before(async () => {
+    models = await testModelsDir();
+    await build({
+      entryPoints: [join(ROOT, 'src', 'node', 'prelabelWorker.ts')],
+      outfile: script,
+      bundle: true,
+      platform: 'node',
+      format: 'cjs',
+      target: 'node20',
+      logLevel: 'error',
+    });
+    copyFileSync(
+      join(ROOT, 'node_modules/@cornerstonejs/codec-libjpeg-turbo-8bit/dist/libjpegturbowasm_decode.wasm'),
+      join(dir, 'libjpegturbowasm_decode.wasm'),
+    );
+  });
+
+  test('threads per worker never add up to more than the cores', () => {
+    assert.equal(threadsPerWorker(1, 2), 2);
+    assert.equal(threadsPerWorker(2, 2), 1);
+    assert.equal(threadsPerWorker(3, 2), 1);
+    assert.equal(threadsPerWorker(3, 16), 4);
+    assert.equal(threadsPerWorker(5, 16), 3);
+  });
+
+  test('workers=2 writes the same PNG bytes and manifest as the single session; a bad image keeps its own error', async (t) => {
+    const root = tempDir(t);
+    makeDataset(root, 7, 2);
+    writeFile(join(root, 'images', 'img003b.jpg'), new Uint8Array([0xff, 0xd8, 0xff, 0xe0, 1, 2, 3]));
+    const path = copyModel(models, 'unet', join(root, 'models'));
+    const m = await load(path);
+    t.after(() => m.backend.release());
+    const index = await open(root);
+    const single = await prelabelDataset(fs, index, m, { outDir: join(root, 'single') });
+    const pool = await PrelabelPool.start(m, readFileSync(path), index.config, { workers: 2, script });
+    t.after(() => pool.dispose());
+    const progress: number[] = [];
+    const pooled = await prelabelDataset(fs, index, m, { outDir: join(root, 'pooled'), runner: pool, onProgress: ({ done }) => progress.push(done) });
+    assert.equal(single.written.length, 7);
+    assert.deepEqual(pooled.written, single.written);
+    assert.deepEqual(pooled.failed, single.failed);
+    assert.equal(pooled.failed.length, 1);
+    assert.equal(pooled.failed[0].path, join(root, 'images', 'img003b.jpg'));
+    assert.match(pooled.failed[0].message, /cannot decode image/);
+    assert.deepEqual(snapshot(join(root, 'pooled')), snapshot(join(root, 'single'))); // PNGs and .seglab-model.json, byte for byte
+    assert.deepEqual(
+      progress,
+      [...progress].sort((a, b) => a - b),
+    );
+    assert.equal(progress.at(-1), 8);
+  });
+
+  test('a worker that cannot start ends with one line naming the model file', async (t) => {
+    const root = tempDir(t);
+    makeDataset(root, 1, 0);
+    const path = copyModel(models, 'unet', join(root, 'models'));
+    const m = await load(path);
+    t.after(() => m.backend.release());
+    await assert.rejects(
+      PrelabelPool.start(m, new Uint8Array([1, 2, 3]), (await open(root)).config, { workers: 2, script }),
+      (e: unknown) => e instanceof DataError && e.path === path && /a pre-labeling worker could not start \(.+\)$/.test(e.message) && !e.message.includes('\n'),
+    );
+  });
+
+  test('a worker that dies mid-run ends the run with the reason, not a hang; finished images stay', async (t) => {
+    const root = tempDir(t);
+    makeDataset(root, 8, 0);
+    const path = copyModel(models, 'unet', join(root, 'models'));
+    const m = await load(path);
+    t.after(() => m.backend.release());
+    const index = await open(root);
+    const pool = await PrelabelPool.start(m, readFileSync(path), index.config, { workers: 2, script });
+    t.after(() => pool.dispose());
+    const workers = (pool as unknown as { all: Array<{ worker: Worker }> }).all;
+    const run = prelabelDataset(fs, index, m, {
+      runner: pool,
+      onProgress: ({ done }) => {
+        if (done === 2) void workers[1].worker.terminate(); // as a native crash would end the thread
+      },
+    });
+    await assert.rejects(run, (e: unknown) => e instanceof PrelabelRunnerError && e.message.startsWith(`${path}: a pre-labeling worker stopped`));
+    const manifest = JSON.parse(readFileSync(join(root, 'predictions', 'unet', '.seglab-model.json'), 'utf8'));
+    assert.ok(Object.keys(manifest.images).length >= 2);
+    // Requests after the crash fail at once too.
+    await assert.rejects(pool.predict(new Uint8Array(), 'x.png'), PrelabelRunnerError);
+  });
+
+  test('cancelling with the pool leaves only complete files', async (t) => {
+    const root = tempDir(t);
+    makeDataset(root, 8, 0);
+    const path = copyModel(models, 'unet', join(root, 'models'));
+    const m = await load(path);
+    t.after(() => m.backend.release());
+    const index = await open(root);
+    const pool = await PrelabelPool.start(m, readFileSync(path), index.config, { workers: 2, script });
+    t.after(() => pool.dispose());
+    const controller = new AbortController();
+    const result = await prelabelDataset(fs, index, m, {
+      runner: pool,
+      signal: controller.signal,
+      onProgress: ({ done }) => done === 3 && controller.abort(),
+    });
+    assert.equal(result.cancelled, true);
+    const pngs = readdirSync(result.outDir).filter((f) => f.endsWith('.png'));
+    assert.deepEqual(pngs.map((f) => f.slice(0, -4)).sort(), result.written);
+    assert.ok(result.written.length >= 3 && result.written.length < 8);
+    const manifest = JSON.parse(readFileSync(join(result.outDir, '.seglab-model.json'), 'utf8'));
+    assert.deepEqual(Object.keys(manifest.images).sort(), result.written);
+    // The pool still works after a cancel.
+    const rest = await prelabelDataset(fs, index, m, { runner: pool });
+    assert.equal(rest.written.length + rest.skipped.length, 8);
+  });
+});
