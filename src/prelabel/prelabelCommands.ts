@@ -1,10 +1,11 @@
 /** "Select Model", "Pre-label Dataset" and "Accept Prediction as Label". */
 import * as vscode from 'vscode';
 import { errorDetail } from '../core/errors';
-import { cardPathFor } from '../core/model/load';
+import { cardPathFor, type LoadedModel } from '../core/model/load';
 import { prelabelDataset } from '../core/model/prelabelDataset';
 import { baseName, dirName, joinPath, stemOf } from '../core/paths';
 import { pickDataset } from '../commands/pickDataset';
+import { defaultWorkers, PrelabelPool } from '../node/prelabelPool';
 import type { DatasetRegistry } from '../dataset/datasetRegistry';
 import type { DatasetState } from '../dataset/datasetState';
 import { isImageNode, type ImageNode, type TreeNode } from '../dataset/treeNodes';
@@ -102,6 +103,10 @@ export async function prelabelDatasetCommand(
   if (where === 'backend') return prelabelRemotely(registry, dataset, model, scope.only, secrets, log);
   if (where !== 'here') return;
   const loaded = await loadForDataset(model, dataset, log);
+  const pool = await hostPool(model, loaded, dataset).catch(async (error: unknown) => {
+    await loaded.backend.release();
+    throw error;
+  });
   try {
     const result = await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Pre-labeling {0} with {1}', dataset.name, loaded.model.name), cancellable: true },
@@ -111,6 +116,7 @@ export async function prelabelDatasetCommand(
         let reported = 0;
         try {
           return await prelabelDataset(dataset.fs, dataset.index!, loaded, {
+            runner: pool,
             onlyUnlabeled: scope.only,
             signal: controller.signal,
             onProgress: ({ done, total, secondsLeft }) => {
@@ -147,9 +153,21 @@ export async function prelabelDatasetCommand(
       );
     else void vscode.window.showInformationMessage((result.cancelled ? vscode.l10n.t('Cancelled. ') : '') + summary + defaults);
   } finally {
+    await pool?.dispose();
     await loaded.backend.release();
     await registry.reload(dataset, 'user');
   }
+}
+
+/**
+ * The worker pool of "Pre-label Dataset" (`seglab.prelabel.workers`; 0: cores - 1); undefined
+ * for one worker, or where onnxruntime-node did not load and the session is onnxruntime-web's.
+ */
+async function hostPool(model: ModelEntry, loaded: LoadedModel, dataset: DatasetState): Promise<PrelabelPool | undefined> {
+  const setting = vscode.workspace.getConfiguration('seglab.prelabel').get<number>('workers', 0);
+  const workers = setting >= 1 ? Math.floor(setting) : defaultWorkers();
+  if (workers <= 1 || loaded.backend.provider !== 'cpu') return undefined;
+  return PrelabelPool.start(loaded, await model.fs.readFile(model.path), dataset.index!.config, { workers });
 }
 
 /** "Here" without asking when no training backend token is stored; undefined when the question is dismissed. */

@@ -15,6 +15,7 @@ import { createBackend } from '../../src/node/onnxBackends';
 import { PrelabelPool, threadsPerWorker } from '../../src/node/prelabelPool';
 import { useNodeZlib } from '../../src/node/zlibCodec';
 import { tempDir, writeFile } from '../core/dataset/fixtures';
+import { seglab } from '../cli/run';
 import { TEST_CLASSES, testModelsDir } from '../model/testModels';
 import { copyModel, makeDataset } from './fixtures';
 
@@ -146,5 +147,19 @@ describe('prelabel worker pool', () => {
     // The pool still works after a cancel.
     const rest = await prelabelDataset(fs, index, m, { runner: pool });
     assert.equal(rest.written.length + rest.skipped.length, 8);
+  });
+
+  test('seglab prelabel --workers 2 writes what --workers 1 writes', async (t) => {
+    const root = tempDir(t);
+    makeDataset(root, 5, 0);
+    const path = copyModel(models, 'unet', join(root, 'models'));
+    const one = await seglab('prelabel', root, '--model', path, '--workers', '1', '--out', join(root, 'one'));
+    const two = await seglab('prelabel', root, '--model', path, '--workers', '2', '--out', join(root, 'two'));
+    assert.equal(one.code, 0, one.stderr);
+    assert.equal(two.code, 0, two.stderr);
+    assert.match(two.stdout, /5 written.*2 workers/);
+    assert.deepEqual(snapshot(join(root, 'two')), snapshot(join(root, 'one')));
+    const bad = await seglab('prelabel', root, '--model', path, '--workers', '0');
+    assert.equal(bad.code, 2);
   });
 });

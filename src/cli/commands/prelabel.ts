@@ -6,6 +6,7 @@ import { prelabelDataset, prelabelEntries, type PrelabelResult } from '../../cor
 import type { LoadedModel } from '../../core/model/load';
 import { NodeFileSystem } from '../../node/nodeFileSystem';
 import { createBackend, type NodeProvider } from '../../node/onnxBackends';
+import { defaultWorkers, PrelabelPool } from '../../node/prelabelPool';
 import { TrainingClient } from '../../training/client';
 import { prelabelOnBackend, type RemotePrelabelResult } from '../../training/remotePrelabel';
 import { intOption, stringOption, UsageError, type Parsed } from '../args';
@@ -106,7 +107,11 @@ Options:
   --model <file.onnx>   the model (required)
   --out <dir>           folder for the prediction masks
   --only-unlabeled      only images without a label mask
-  --threads N           inference threads (default: cores, at most 4)
+  --threads N           inference threads (default: cores, at most 4; with --workers, per worker:
+                        cores / workers, at least 1)
+  --workers N           ONNX Runtime sessions in worker threads, one image each at a time
+                        (default: cores - 1, at least 1; 1 = one session in this thread); the
+                        files written are the same for any N (cpu provider only)
   --tile N              tile side for large images (default 1024)
   --provider cpu|wasm   onnxruntime-node (default) or onnxruntime-web's WASM build
   --stems <file>        only the images with these stems (one a line): one shard of a larger run
@@ -131,6 +136,7 @@ file and the field).`,
     out: { type: 'string' },
     'only-unlabeled': { type: 'boolean' },
     threads: { type: 'string' },
+    workers: { type: 'string' },
     tile: { type: 'string' },
     provider: { type: 'string' },
     backend: { type: 'string' },
@@ -146,6 +152,7 @@ file and the field).`,
     const provider = (stringOption(parsed, 'provider') ?? 'cpu') as NodeProvider;
     if (provider !== 'cpu' && provider !== 'wasm') throw new UsageError(`--provider expects cpu or wasm, got "${provider}"`);
     const threads = intOption(parsed, 'threads', 1, 64);
+    const workers = provider === 'cpu' ? (intOption(parsed, 'workers', 1, 64) ?? defaultWorkers()) : 1;
     const tileSize = intOption(parsed, 'tile', 64, 8192);
     const fs = new NodeFileSystem();
     if ((await fs.stat(modelPath))?.type !== 'file') throw new UsageError(`${modelPath}: no such file (--model)`);
@@ -177,10 +184,20 @@ file and the field).`,
     const progressFile = stringOption(parsed, 'progress');
     const log = (line: object) => progressFile && appendFileSync(progressFile, JSON.stringify(line) + '\n');
     if (loaded.model.mapping.rule !== 'id') io.err(`seglab prelabel: classes: ${describeMapping(loaded.model.mapping, index.config)}`);
+    const runner =
+      workers > 1
+        ? await PrelabelPool.start(loaded, await fs.readFile(modelPath), index.config, { workers, threads, predict: { tileSize } }).catch(
+            async (error: unknown) => {
+              await loaded.backend.release();
+              throw error;
+            },
+          )
+        : undefined;
     const interrupt = abortOnSigint();
     let result: PrelabelResult;
     try {
       result = await prelabelDataset(fs, index, loaded, {
+        runner,
         onlyUnlabeled: Boolean(parsed.values['only-unlabeled']),
         stems,
         outDir: stringOption(parsed, 'out'),
@@ -194,6 +211,7 @@ file and the field).`,
       });
     } finally {
       interrupt.dispose();
+      await runner?.dispose();
       await loaded.backend.release();
     }
     if (io.errIsTty) process.stderr.write('\r\x1b[K');
@@ -203,7 +221,10 @@ file and the field).`,
     for (const w of result.warnings) io.err(`seglab prelabel: warning: ${w}`);
     if (parsed.values.json) io.out(json(prelabelJson(loaded, result)));
     else {
-      const rate = result.seconds > 0 ? ` (${(result.written.length / result.seconds).toFixed(2)} images/s, ${loaded.backend.provider})` : '';
+      const rate =
+        result.seconds > 0
+          ? ` (${(result.written.length / result.seconds).toFixed(2)} images/s, ${loaded.backend.provider}${workers > 1 ? `, ${workers} workers` : ''})`
+          : '';
       io.out(
         `${result.outDir}: ${count(result.written.length)} written, ${count(result.skipped.length)} already predicted by this model, ${count(result.failed.length)} failed${rate}${result.cancelled ? '; interrupted' : ''}`,
       );
