@@ -72,11 +72,12 @@ test('bad promptable cards are errors naming the card and the field', () => {
   assert.throws(() => parsePromptableCard('{', PATH), /\/models\/sam\.json: not valid JSON/);
 });
 
-test('promptableFilesIn: the encoder and decoder files that promptable cards of a folder name', async (t) => {
+test('promptableFilesIn: the encoder and decoder files that promptable cards of a folder name (a click model: its model)', async (t) => {
   const dir = tempDir(t);
   writeFileSync(join(dir, 'sam.json'), JSON.stringify(minimal));
+  writeFileSync(join(dir, 'clicks.json'), JSON.stringify({ kind: 'promptable', family: 'clicks', name: 'c', model: { file: 'clicks.onnx' } }));
   writeFileSync(join(dir, 'unet.json'), JSON.stringify({ name: 'unet', architecture: 'unet' }));
   writeFileSync(join(dir, 'broken.json'), '{');
   writeFileSync(join(dir, 'unet.onnx'), '');
-  assert.deepEqual([...(await promptableFilesIn(new NodeFileSystem(), dir))].sort(), ['dec.onnx', 'enc.onnx']);
+  assert.deepEqual([...(await promptableFilesIn(new NodeFileSystem(), dir))].sort(), ['clicks.onnx', 'dec.onnx', 'enc.onnx']);
 });
