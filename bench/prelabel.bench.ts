@@ -8,14 +8,18 @@
  *   host runs the whole pipeline on onnxruntime-node when the webview has no WebGPU) / the native
  *   session alone (target: within 1.5x);
  * - whole-dataset throughput (images/s) of the batch pre-labeler on 200 JPEG images;
+ * - the worker pool (issue 22): images/s of the batch pre-labeler with the demo U-Net on the first
+ *   POOL_IMAGES of those JPEGs at 1 worker (one session in this thread), 2 workers and cores - 1,
+ *   in the same run, and each pool's ratio to 1 worker (target on the 2-core machine: >= 1.7x at
+ *   2 workers; the load average is printed with it, the ratio means little on a loaded machine);
  * - JPEG decoding of those images: SegLab's WASM libjpeg-turbo against jpeg-js (its decoder
  *   before) and Pillow (the trainer's), in the same run.
  * Each configuration runs in its own process (onnxruntime-web's thread count is per process).
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { decode as jpegJsDecode, encode as encodeJpeg } from 'jpeg-js';
-import { loadavg, tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { indexDataset } from '../src/core/dataset/datasetIndex';
 import { detectDataset } from '../src/core/dataset/detect';
@@ -26,10 +30,15 @@ import { predict } from '../src/core/model/pipeline';
 import { prelabelDataset } from '../src/core/model/prelabelDataset';
 import { NodeFileSystem } from '../src/node/nodeFileSystem';
 import { createBackend, type NodeProvider } from '../src/node/onnxBackends';
+import { defaultWorkers, PrelabelPool, threadsPerWorker } from '../src/node/prelabelPool';
+import { useNodeZlib } from '../src/node/zlibCodec';
+import { bundlePrelabelWorker } from '../test/prelabel/workerBundle';
 import { testModelsDir } from '../test/model/testModels';
 
 const SIZE = 512;
 const DATASET_IMAGES = 200;
+const POOL_IMAGES = 48;
+const DEMO_UNET = join(__dirname, '..', 'scripts', 'demo', 'models', 'demo-unet.onnx');
 const fs = new NodeFileSystem();
 
 interface BenchModel {
@@ -135,6 +144,61 @@ async function throughput(path: string, threads: number): Promise<void> {
   );
 }
 
+/** The batch pre-labeler with `workers` sessions (1: the single-session path) over the first POOL_IMAGES JPEGs, native CPU. */
+async function poolThroughput(workers: number): Promise<void> {
+  useNodeZlib(); // as the CLI and the extension host do, and each worker
+  const root = datasetRoot();
+  const threads = threadsPerWorker(workers);
+  const m = await load(DEMO_UNET, 'cpu', threads);
+  const index = await indexDataset(fs, root, (await detectDataset(fs, root))!);
+  const stems = new Set(index.images.slice(0, POOL_IMAGES).map((e) => e.stem));
+  const outDir = join(root, 'predictions', `pool${workers}`);
+  rmSync(outDir, { recursive: true, force: true });
+  // Inside the repository, so the worker bundle finds onnxruntime-node.
+  mkdirSync(join(__dirname, '..', '.test-artifacts'), { recursive: true });
+  const dir = mkdtempSync(join(__dirname, '..', '.test-artifacts', 'bench-pool-'));
+  try {
+    const runner =
+      workers > 1 ? await PrelabelPool.start(m, readFileSync(DEMO_UNET), index.config, { workers, script: await bundlePrelabelWorker(dir) }) : undefined;
+    const result = await prelabelDataset(fs, index, m, { outDir, stems, runner });
+    await runner?.dispose();
+    await m.backend.release();
+    console.log(
+      JSON.stringify({
+        bench: 'prelabel-pool',
+        file: 'demo-unet.onnx',
+        workers,
+        threadsPerWorker: threads,
+        images: result.written.length,
+        failed: result.failed.length,
+        seconds: +result.seconds.toFixed(2),
+        imagesPerSecond: +(result.written.length / result.seconds).toFixed(2),
+        loadAverage: +loadavg()[0].toFixed(2),
+      }),
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** workers=1 against 2 and cores - 1 in one run, each in its own process. */
+function poolComparison(): void {
+  const counts = [...new Set([1, 2, defaultWorkers()])];
+  const rates = new Map(counts.map((w) => [w, child(['--pool', String(w)])[0].imagesPerSecond as number]));
+  const one = rates.get(1)!;
+  for (const w of counts.filter((w) => w > 1))
+    console.log(
+      JSON.stringify({
+        bench: 'prelabel-pool-ratio',
+        cores: availableParallelism(),
+        workers: w,
+        overOneWorker: +(rates.get(w)! / one).toFixed(2),
+        target1_7xAt2Workers: w === 2 ? rates.get(w)! / one >= 1.7 : undefined,
+        loadAverage: loadavg().map((l) => +l.toFixed(2)),
+      }),
+    );
+}
+
 /** Best of 3 passes over the dataset's JPEGs, in Mpx/s; Pillow's when /usr/bin/python3 has it. */
 async function jpegDecode(): Promise<void> {
   const dir = join(datasetRoot(), 'images');
@@ -205,6 +269,8 @@ async function main(): Promise<void> {
   if (mode === '--latency') return latency(rest[0], rest[1] as NodeProvider, Number(rest[2]));
   if (mode === '--throughput') return throughput(rest[0], Number(rest[1]));
   if (mode === '--jpeg') return jpegDecode();
+  if (mode === '--pool') return poolThroughput(Number(rest[0]));
+  if (mode === '--pool-only') return poolComparison();
   const dirs = { test: await testModelsDir(false), bench: await testModelsDir(true) };
   console.error(
     `load average at start: ${loadavg()
@@ -233,6 +299,7 @@ async function main(): Promise<void> {
   }
   for (const model of MODELS.slice(0, 2)) child(['--throughput', join(model.bench ? dirs.bench : dirs.test, model.file), '2']);
   await jpegDecode();
+  poolComparison();
   console.error(
     `load average at end: ${loadavg()
       .map((l) => l.toFixed(2))

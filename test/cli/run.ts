@@ -4,10 +4,11 @@
  * starts as fast as the shipped dist/cli.js.
  */
 import { execFile } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after } from 'node:test';
 import { build } from 'esbuild';
+import { bundlePrelabelWorker } from '../prelabel/workerBundle';
 
 const ROOT = join(__dirname, '..', '..');
 
@@ -24,12 +25,7 @@ function cliBundle(): Promise<string> {
     const outfile = join(dir, 'cli.js');
     const options = { bundle: true, platform: 'node', format: 'cjs', target: 'node20', logLevel: 'error' } as const;
     await build({ ...options, entryPoints: [join(ROOT, 'src', 'cli', 'main.ts')], outfile });
-    // Next to cli.js, where `seglab prelabel --workers N` looks for it (as in dist/).
-    await build({ ...options, entryPoints: [join(ROOT, 'src', 'node', 'prelabelWorker.ts')], outfile: join(dir, 'prelabelWorker.js') });
-    copyFileSync(
-      join(ROOT, 'node_modules/@cornerstonejs/codec-libjpeg-turbo-8bit/dist/libjpegturbowasm_decode.wasm'),
-      join(dir, 'libjpegturbowasm_decode.wasm'),
-    );
+    await bundlePrelabelWorker(dir); // next to cli.js, where `seglab prelabel --workers N` looks for it (as in dist/)
     return outfile;
   })();
   return bundle;

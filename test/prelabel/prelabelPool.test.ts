@@ -1,10 +1,9 @@
 /** The worker pool of batch pre-labeling against the single-session path, with real onnxruntime-node in worker threads. */
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Worker } from 'node:worker_threads';
 import { after, before, describe, test } from 'node:test';
-import { build } from 'esbuild';
 import { indexDataset } from '../../src/core/dataset/datasetIndex';
 import { detectDataset } from '../../src/core/dataset/detect';
 import { DataError } from '../../src/core/errors';
@@ -18,6 +17,7 @@ import { tempDir, writeFile } from '../core/dataset/fixtures';
 import { seglab } from '../cli/run';
 import { TEST_CLASSES, testModelsDir } from '../model/testModels';
 import { copyModel, makeDataset } from './fixtures';
+import { bundlePrelabelWorker } from './workerBundle';
 
 const ROOT = join(__dirname, '..', '..');
 const fs = new NodeFileSystem();
@@ -27,7 +27,7 @@ useNodeZlib(); // as the CLI and the extension host (and every worker) do
 mkdirSync(join(ROOT, '.test-artifacts'), { recursive: true });
 const dir = mkdtempSync(join(ROOT, '.test-artifacts', 'prelabel-pool-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
-const script = join(dir, 'prelabelWorker.js');
+let script: string;
 
 const open = async (root: string) => indexDataset(fs, root, (await detectDataset(fs, root))!);
 const load = (path: string) =>
@@ -38,19 +38,7 @@ describe('prelabel worker pool', () => {
   let models: string;
   before(async () => {
     models = await testModelsDir();
-    await build({
-      entryPoints: [join(ROOT, 'src', 'node', 'prelabelWorker.ts')],
-      outfile: script,
-      bundle: true,
-      platform: 'node',
-      format: 'cjs',
-      target: 'node20',
-      logLevel: 'error',
-    });
-    copyFileSync(
-      join(ROOT, 'node_modules/@cornerstonejs/codec-libjpeg-turbo-8bit/dist/libjpegturbowasm_decode.wasm'),
-      join(dir, 'libjpegturbowasm_decode.wasm'),
-    );
+    script = await bundlePrelabelWorker(dir);
   });
 
   test('threads per worker never add up to more than the cores', () => {

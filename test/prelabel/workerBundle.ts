@@ -1,0 +1,26 @@
+/**
+ * Bundles the pre-labeling worker as scripts/build.mjs does (dist/prelabelWorker.js) into `dir`,
+ * with the JPEG decoder's .wasm next to it. `dir` must be inside the repository, so the bundle
+ * finds onnxruntime-node in node_modules as dist/ does.
+ */
+import { copyFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { build } from 'esbuild';
+
+const ROOT = join(__dirname, '..', '..');
+
+export async function bundlePrelabelWorker(dir: string): Promise<string> {
+  const outfile = join(dir, 'prelabelWorker.js');
+  await build({
+    entryPoints: [join(ROOT, 'src', 'node', 'prelabelWorker.ts')],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    logLevel: 'error',
+  });
+  const wasm = 'libjpegturbowasm_decode.wasm';
+  copyFileSync(join(ROOT, 'node_modules', '@cornerstonejs', 'codec-libjpeg-turbo-8bit', 'dist', wasm), join(dir, wasm));
+  return outfile;
+}
