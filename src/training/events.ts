@@ -94,8 +94,12 @@ export async function followJob<R = JobRecord>(
 export function describeEvent(e: ProgressEvent): string | undefined {
   const num = (v: unknown, digits: number) => (typeof v === 'number' ? v.toFixed(digits) : '?');
   switch (e.type) {
-    case 'start':
-      return `start: ${String(e.arch)} on ${String(e.device)}, ${String(e.train)} train / ${String(e.val)} val images, epochs ${num(e.startEpoch, 0)}..${String(e.epochs)}${e.init ? `, from ${String(e.init)}` : ''}`;
+    case 'start': {
+      // `init`: {init: the checkpoint, loaded, of: tensors taken from it} when the run starts from a model.
+      const init = e.init as { init?: unknown; loaded?: unknown; of?: unknown } | null | undefined;
+      const from = init ? `, from ${String(init.init)} (${String(init.loaded)}/${String(init.of)} tensors)` : '';
+      return `start: ${String(e.arch)} on ${String(e.device)}, ${String(e.train)} train / ${String(e.val)} val images, epochs ${num(e.startEpoch, 0)}..${String(e.epochs)}${from}`;
+    }
     case 'epoch':
       return `epoch ${String(e.epoch)}: loss ${num(e.loss, 4)}, val mIoU ${num(e.val?.miou, 4)}${e.best ? ' (best)' : ''}, ${num(e.imagesPerSecond, 1)} img/s`;
     case 'exported':

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { describeEvent, parseSse, type SseMessage } from '../../src/training/events';
+import { describeEvent, parseSse, type ProgressEvent, type SseMessage } from '../../src/training/events';
 
 function streamOf(chunks: string[]): ReadableStream<Uint8Array> {
   const encoder = new TextEncoder();
@@ -38,4 +38,7 @@ test('progress lines for the log', () => {
   );
   assert.equal(describeEvent({ type: 'error', message: 'CUDA out of memory' }), 'error: CUDA out of memory');
   assert.equal(describeEvent({ type: 'step', step: 1 }), undefined);
+  // As the trainer writes it (its `val` is the val image count there), parsed as the event stream is.
+  const start = '{"type":"start","arch":"unet","device":"cpu","train":14,"val":2,"startEpoch":0,"epochs":10000,"init":{"init":"/j/out","loaded":46,"of":46}}';
+  assert.equal(describeEvent(JSON.parse(start) as ProgressEvent), 'start: unet on cpu, 14 train / 2 val images, epochs 0..10000, from /j/out (46/46 tensors)');
 });
