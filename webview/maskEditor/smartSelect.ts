@@ -3,8 +3,8 @@
  * (core/editing/smartSelect.ts), the decoder runs here on ONNX Runtime Web (WASM), so a click
  * never waits on the host, and the best candidate shows as a preview in the current class's
  * colour; Enter commits it as one edit. The host sends the model's decoder and, for families with
- * an image encoder, the image's embeddings once per image (it runs the encoder natively). The code
- * here only calls the core predictor: it does not depend on the family.
+ * an image encoder, the image's embeddings once per image (it runs the encoder natively). Prompts
+ * go through the core predictor, whatever the family; only SAM's decoder is opened its own way.
  */
 import { paletteFor } from '../../src/core/classes';
 import type { PromptBox } from '../../src/core/model/promptable/sam';
@@ -41,8 +41,9 @@ function embeddingsOf(m: SmartSelectEmbeddingsMessage, width: number, height: nu
   if (m.width !== width || m.height !== height) throw new Error(`embeddings for a ${m.width}x${m.height} image, this one is ${width}x${height}`);
   const tensors: Embeddings['tensors'] = {};
   for (const t of m.tensors) {
-    const size = t.dims.reduce((a, b) => a * b, 1);
-    if (!(t.data instanceof ArrayBuffer) || t.data.byteLength !== size * 4)
+    const dims = Array.isArray(t.dims) && t.dims.every((d) => Number.isInteger(d) && d > 0) ? t.dims : [NaN];
+    const size = dims.reduce((a, b) => a * b, 1);
+    if (typeof t.name !== 'string' || !(t.data instanceof ArrayBuffer) || t.data.byteLength !== size * 4)
       throw new Error(`embedding "${t.name}" does not hold [${t.dims.join(', ')}] float32 values`);
     tensors[t.name] = { data: new Float32Array(t.data), dims: t.dims };
   }
