@@ -87,8 +87,14 @@ describe('training client', { skip: unavailable }, () => {
     const start = await fineTune(client, fs, index, { ...TINY, epochs: 1, lr: 1e-7 }, 'start', hooks);
     assert.equal(start.job.state, 'succeeded', `${start.job.error ?? ''}\n${lines.join('\n')}`);
     assert.ok(start.model);
-    const tuned = await fineTune(client, fs, index, { ...TINY, epochs: 12, lr: 1e-2, initJob: start.job.id }, 'tuned', hooks);
+    const messages: string[] = [];
+    const progress = (phase: string, _fraction: number, message: string) => void (phase === 'train' && messages.push(message));
+    const tuned = await fineTune(client, fs, index, { ...TINY, epochs: 12, lr: 1e-2, initJob: start.job.id }, 'tuned', { ...hooks, progress });
     assert.equal(tuned.job.state, 'succeeded', `${tuned.job.error ?? ''}\n${lines.join('\n')}`);
+    assert.ok(
+      messages.some((m) => /^Epoch \d+: .* · ≈ \d+:\d\d left$/.test(m)),
+      `the progress says the time left once the job's pace is measured: ${messages.join(' | ')}`,
+    );
     assert.ok(tuned.model);
     assert.ok(
       lines.some((l) => l.includes('already on the backend')),
