@@ -95,7 +95,7 @@ export class PrelabelPool implements PrelabelRunner {
       await Promise.all(workers.map(started));
     } catch (error) {
       await Promise.all(workers.map((w) => w.terminate()));
-      throw new DataError(loaded.path, `a pre-labeling worker could not start (${errorMessage(error)})`);
+      throw new DataError(loaded.path, `a pre-labeling worker could not start (${oneLine(errorMessage(error))})`);
     }
     return new PrelabelPool(
       workers.map((worker) => ({ worker })),
@@ -137,15 +137,16 @@ export class PrelabelPool implements PrelabelRunner {
     slot.worker.on('message', (reply: ImageReply) => {
       const busy = slot.busy;
       slot.busy = undefined;
-      if (busy) {
+      if (busy?.id === reply.id) {
         if (reply.error) busy.reject(reply.error.path ? new DataError(reply.error.path, reply.error.detail) : new Error(reply.error.detail));
         else busy.resolve(reply.prediction);
       }
       this.release(slot);
     });
     const fail = (reason: string) => {
+      reason = oneLine(reason);
       if (this.dead) return;
-      this.dead = new PrelabelRunnerError(`${this.modelPath}: a pre-labeling worker stopped (${reason})`);
+      this.dead = new PrelabelRunnerError(this.modelPath, `a pre-labeling worker stopped (${reason})`);
       for (const s of this.all) s.busy?.reject(this.dead);
       for (const w of this.waiting.splice(0)) w.reject(this.dead);
       void this.dispose();
@@ -155,7 +156,7 @@ export class PrelabelPool implements PrelabelRunner {
   }
 
   async dispose(): Promise<void> {
-    this.dead ??= new PrelabelRunnerError(`${this.modelPath}: the pre-labeling pool was closed`);
+    this.dead ??= new PrelabelRunnerError(this.modelPath, 'the pre-labeling pool was closed');
     await Promise.all(this.all.map((s) => s.worker.terminate()));
   }
 }
@@ -167,3 +168,5 @@ function started(worker: Worker): Promise<void> {
     worker.once('exit', (code) => reject(new Error(`the worker exited with code ${code}`)));
   });
 }
+
+const oneLine = (text: string) => text.replace(/\s+/g, ' ').trim();

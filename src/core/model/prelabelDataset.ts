@@ -92,7 +92,8 @@ export interface PrelabelRunner {
   predict(bytes: Uint8Array, imagePath: string, signal?: AbortSignal): Promise<MaskPrediction>;
 }
 
-export class PrelabelRunnerError extends Error {
+/** `path` is the model file the runner was running. */
+export class PrelabelRunnerError extends DataError {
   override name = 'PrelabelRunnerError';
 }
 
