@@ -114,7 +114,7 @@ export async function predictMask(
   return { png, record: { ...confidenceStats(p.confidence), classPixels: classPixels(p.labels) }, values };
 }
 
-export function inProcessRunner(
+function inProcessRunner(
   loaded: LoadedModel,
   config: Pick<DatasetConfig, 'classes' | 'ignoreIndex'>,
   options: PrelabelOptions['predict'] = {},
