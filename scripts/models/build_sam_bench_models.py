@@ -392,7 +392,7 @@ class TinyVitEncoder(nn.Module):
 
 
 def main():
-    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
     p.add_argument("out")
     p.add_argument("--decoder-only", action="store_true")
     args = p.parse_args()

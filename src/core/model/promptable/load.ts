@@ -46,7 +46,10 @@ async function openPart(
     );
   const create = (model: Uint8Array) => deps.createSession(model, path);
   try {
-    return { session: await (part === 'decoder' && card.family === 'sam' ? openDecoderSession(bytes, card.decoder.outputs.masks, create) : create(bytes)), sha256 };
+    return {
+      session: await (part === 'decoder' && card.family === 'sam' ? openDecoderSession(bytes, card.decoder.outputs.masks, create) : create(bytes)),
+      sha256,
+    };
   } catch (error) {
     throw new DataError(path, `cannot load the ONNX model (${errorMessage(error)})`);
   }
