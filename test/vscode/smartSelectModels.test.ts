@@ -4,13 +4,13 @@
  * 5 images, one unlabeled): "Add Model…" takes the encoder and decoder picked together (in either
  * order) or their folder, writes the promptable card and makes it the active Smart Select model,
  * and refuses a pair that is not SAM's naming the file; "Prepare Smart Select for Dataset" computes
- * the embeddings of the unlabeled images, then of all, into the extension's cache, and a second run
- * computes none.
+ * the embeddings of the unlabeled images, then of all, into the extension's cache, a second run
+ * computes none, and an image that does not decode is reported by name.
  */
 import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'mocha';
@@ -112,5 +112,17 @@ describe('Smart Select models', function () {
     assert.equal(entries.length, IMAGES, `${IMAGES} embeddings of this encoder in ${all.cacheFolder}`);
     const again = await prepare('all');
     assert.deepEqual([again.computed, again.cached, again.failed], [0, IMAGES, []]);
+  });
+
+  it('Prepare Smart Select names the images it could not encode and goes on with the others', async () => {
+    writeFileSync(join(root, 'demo', 'images', 'broken.png'), 'not a PNG');
+    await vscode.commands.executeCommand('seglab.refresh');
+    await api.whenIdle();
+    const report = await vscode.commands.executeCommand<PrepareReport>('seglab.prepareSmartSelect', vscode.Uri.file(join(root, 'demo')), {
+      images: 'unlabeled',
+    });
+    assert.deepEqual([report.computed, report.cached], [0, 1]);
+    assert.equal(report.failed.length, 1);
+    assert.match(report.failed[0].image, /broken\.png$/);
   });
 });
