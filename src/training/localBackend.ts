@@ -3,6 +3,7 @@
  * backend URL with the configured Python, a fresh token kept in SecretStorage and its output in
  * the "SegLab Training" channel; stopped with the extension. A port that something else already
  * answers on is an error (backendProcess.ts): the token is only ever stored for the child it started.
+ * Started again after the URL setting moved to another port, it stops the old child and starts there.
  */
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
@@ -27,11 +28,18 @@ export class LocalBackend implements vscode.Disposable {
     if (!LOCAL_HOSTS.has(url.hostname) || url.protocol !== 'http:') {
       throw new TrainingError(`"seglab.training.backendUrl" is ${url.origin}, not this machine: the local backend serves http://127.0.0.1:<port>`);
     }
-    if (this.process) {
+    const port = Number(url.port || 80);
+    if (this.process && Number(new URL(this.process.url).port) === port) {
       void vscode.window.showInformationMessage(vscode.l10n.t('SegLab: the training backend is already running at {0}.', this.process.url));
       return;
     }
-    const port = Number(url.port || 80);
+    if (this.process) {
+      // The setting moved to another port since: SegLab would talk to a port where nothing answers.
+      this.output.info(`stopping the backend at ${this.process.url}: seglab.training.backendUrl is now ${url.origin}`);
+      const old = this.process;
+      this.process = undefined;
+      await old.stop();
+    }
     const token = randomBytes(24).toString('hex');
     const options = {
       python: pythonPath(),
