@@ -12,7 +12,8 @@ import { sha256Hex } from '../core/hash';
 import { decodeImage } from '../core/model/image';
 import { embeddingKey, type EmbeddingCache } from '../core/model/promptable/embeddingCache';
 import type { PromptableModel } from '../core/model/promptable/load';
-import { decodePrompt, encodeImage, previousFromMask, type Embeddings } from '../core/model/promptable/predictor';
+import { decodePrompt, encodeImage, previousFromMask } from '../core/model/promptable/predictor';
+import type { Embeddings } from '../core/model/promptable/selection';
 import type { ClickRequest } from './clickRequest';
 
 export type EmbeddingSource = 'encoder' | 'memory' | 'disk';

@@ -16,7 +16,8 @@ import { SAM_DECODER_NAMES, SAM_MEAN, SAM_STD, type PromptableCard } from '../..
 import { openDecoderSession } from '../../src/core/model/promptable/decoderSession';
 import { releasePromptableModel } from '../../src/core/model/promptable/load';
 import { withoutOutputs } from '../../src/core/model/promptable/onnxPrune';
-import { decodePrompt, encodeImage, LOW_RES_TOLERANCE, type Embeddings } from '../../src/core/model/promptable/predictor';
+import { decodePrompt, encodeImage, LOW_RES_TOLERANCE } from '../../src/core/model/promptable/predictor';
+import type { Embeddings } from '../../src/core/model/promptable/selection';
 import { promptTensors, samFrame, upscaleLowRes, type Prompt } from '../../src/core/model/promptable/sam';
 import { ortMultiSession, type FeedTensor, type MultiSession, type OrtAnyTensorConstructor } from '../../src/core/model/promptable/session';
 import { requireRuntime } from '../../src/node/onnxBackends';

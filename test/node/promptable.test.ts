@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
-import { decodePrompt, encodeImage, type Embeddings } from '../../src/core/model/promptable/predictor';
+import { decodePrompt, encodeImage } from '../../src/core/model/promptable/predictor';
+import type { Embeddings } from '../../src/core/model/promptable/selection';
 import { releasePromptableModel, type PromptableModel } from '../../src/core/model/promptable/load';
 import type { Prompt } from '../../src/core/model/promptable/sam';
 import { loadNativePromptable } from '../../src/node/promptableSessions';

@@ -4,7 +4,7 @@
  * logits of the candidate shown before it (SAM's mask_input). Backspace returns to the step
  * before, Tab cycles the step's candidates. Results of superseded requests are ignored.
  */
-import type { Candidate, Selection } from '../model/promptable/predictor';
+import type { Candidate, Selection } from '../model/promptable/selection';
 import type { Prompt, PromptBox, PromptPoint } from '../model/promptable/sam';
 
 export type SmartPrompt = ({ kind: 'point' } & PromptPoint) | ({ kind: 'box' } & PromptBox);

@@ -8,7 +8,8 @@ import { magicWand, type RgbaImage } from '../editing/fill';
 import { ChangeTracker } from '../editing/tracker';
 import type { RgbImage } from '../model/image';
 import type { PromptableCard } from '../model/promptable/card';
-import { decodePrompt, type Embeddings } from '../model/promptable/predictor';
+import { decodePrompt } from '../model/promptable/predictor';
+import type { Embeddings } from '../model/promptable/selection';
 import type { MultiSession } from '../model/promptable/session';
 import type { Segmenter } from './noc';
 

@@ -4,7 +4,7 @@ import { paintSelection } from '../../../src/core/editing/selection';
 import { SmartSelectState } from '../../../src/core/editing/smartSelect';
 import { ChangeTracker } from '../../../src/core/editing/tracker';
 import { applyDelta } from '../../../src/core/editing/delta';
-import type { Selection } from '../../../src/core/model/promptable/predictor';
+import type { Selection } from '../../../src/core/model/promptable/selection';
 
 const candidate = (tag: number) => ({ mask: Uint8Array.of(tag), score: tag / 10, lowRes: Float32Array.of(tag) });
 const selection = (...tags: number[]): Selection => ({ width: 1, height: 1, candidates: tags.map(candidate) });

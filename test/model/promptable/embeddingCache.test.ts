@@ -9,7 +9,7 @@ import {
   serializeEmbeddings,
   type EmbeddingStore,
 } from '../../../src/core/model/promptable/embeddingCache';
-import type { Embeddings } from '../../../src/core/model/promptable/predictor';
+import type { Embeddings } from '../../../src/core/model/promptable/selection';
 
 const embeddings = (seed: number, floats = 6): Embeddings => ({
   width: 517,

@@ -18,7 +18,7 @@
 import { ConfigError, DataError } from '../../errors';
 import type { RgbImage } from '../image';
 import type { ClicksCard } from './card';
-import type { Embeddings, Selection } from './predictor';
+import type { Embeddings, Selection } from './selection';
 import type { Prompt } from './sam';
 import type { MultiSession, SessionIo } from './session';
 

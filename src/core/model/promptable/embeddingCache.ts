@@ -6,7 +6,7 @@
  */
 import { DataError } from '../../errors';
 import type { EncoderInputSpec } from './card';
-import type { Embeddings } from './predictor';
+import type { Embeddings } from './selection';
 
 export interface StoredEntry {
   key: string;

@@ -17,22 +17,8 @@ import type { PromptableCard } from './card';
 import { checkClicksIo, clickEmbeddings, decodeClicks } from './clicks';
 import { encoderInput } from './encoderInput';
 import { binaryMaskInput, promptTensors, rankCandidates, samFrame, thresholdMask, upscaleLowRes, upscaleLowResMask, type Prompt } from './sam';
+import type { Candidate, Embeddings, Selection } from './selection';
 import type { FloatTensor, MultiSession } from './session';
-
-/** The encoder's outputs for one image, keyed by the decoder input each feeds. */
-export interface Embeddings {
-  width: number;
-  height: number;
-  tensors: Record<string, FloatTensor>;
-}
-
-export interface Candidate {
-  /** 0/1, row-major, the image's size; thresholded on first use (a 4096² image: 16 M pixels a candidate). */
-  readonly mask: Uint8Array;
-  score: number;
-  /** [size/4]² logits: the next prompt's mask_input. */
-  lowRes: Float32Array;
-}
 
 function candidate(threshold: () => Uint8Array, score: number, lowRes: Float32Array): Candidate {
   let mask: Uint8Array | undefined;
@@ -43,15 +29,6 @@ function candidate(threshold: () => Uint8Array, score: number, lowRes: Float32Ar
     score,
     lowRes,
   };
-}
-
-export interface Selection {
-  width: number;
-  height: number;
-  /** Best first. */
-  candidates: Candidate[];
-  /** Where the masks came from: the decoder's `masks` output, or upscaleLowRes of its low-resolution masks. */
-  masksFrom?: 'decoder' | 'lowRes';
 }
 
 /**
