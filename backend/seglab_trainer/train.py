@@ -408,11 +408,19 @@ def fit(run: Run) -> int:
     return 0
 
 
+# The semantic trainer's options that the click model's loop (interactive_train.py) has no use for:
+# refused rather than silently ignored.
+NOT_FOR_CLICKS = ("--resume", "--scale-min", "--scale-max", "--scale-of", "--export-sigmoid", "--stop-after-epoch")
+
+
 def run(argv: Optional[list] = None) -> int:
     p = parser()
     args = p.parse_args(argv)
     if args.epochs is None and args.minutes is None:
         p.error("give --epochs, --minutes or both")
+    ignored = [flag for flag in NOT_FOR_CLICKS if getattr(args, flag[2:].replace("-", "_")) not in (None, False)]
+    if args.task == "interactive" and ignored:
+        p.error(f"--task interactive does not use {', '.join(ignored)}: leave them out")
     if not args.init and not args.resume:  # (with them, the starting model may supply the backbone)
         try:
             check_options(args.arch, **model_kwargs(args))

@@ -4,6 +4,7 @@ import json
 import os
 
 import numpy as np
+import pytest
 import torch
 from PIL import Image
 
@@ -100,3 +101,12 @@ def test_a_tiny_click_model_learns_a_toy_task(tmp_path):
                 clicks.append(nxt)
             nocs.append(k if iou >= 0.9 else 5)
     assert sum(nocs) / len(nocs) <= 3, nocs
+
+
+@pytest.mark.parametrize("flag", ["--resume last.pt", "--scale-min 0.5", "--export-sigmoid", "--stop-after-epoch 2"])
+def test_options_the_click_model_does_not_use_are_refused(tmp_path, flag, capsys):
+    argv = f"--task interactive --data {tmp_path} --out {tmp_path / 'o'} --arch unet --epochs 1 {flag}"
+    with pytest.raises(SystemExit) as stop:
+        run(argv.split())
+    assert stop.value.code == 2
+    assert f"--task interactive does not use {flag.split()[0]}" in capsys.readouterr().err
