@@ -7,6 +7,7 @@
  * is appended. The decoder's masks are logits at the original size, thresholded at 0.
  */
 import { ConfigError } from '../../errors';
+import { bilinearTaps } from '../preprocess';
 
 export interface SamFrame {
   width: number;
@@ -123,24 +124,9 @@ export function binaryMaskInput(mask: Uint8Array, frame: SamFrame): Float32Array
   return out;
 }
 
-/** Source index pairs and weights of one axis of torch's bilinear resize (align_corners=False), for the first `keep` outputs. */
-function bilinearAxis(inSize: number, outSize: number, keep: number): { lo: Int32Array; hi: Int32Array; w: Float32Array } {
-  const lo = new Int32Array(keep);
-  const hi = new Int32Array(keep);
-  const w = new Float32Array(keep);
-  const scale = inSize / outSize;
-  for (let d = 0; d < keep; d++) {
-    const s = Math.max(0, scale * (d + 0.5) - 0.5);
-    lo[d] = Math.floor(s);
-    hi[d] = Math.min(lo[d] + 1, inSize - 1);
-    w[d] = s - lo[d];
-  }
-  return { lo, hi, w };
-}
-
 /** Rows of `src` [inH, inW] resized along x to the first `keepW` of `outW` columns. */
 function resizeRows(src: Float32Array, inW: number, inH: number, outW: number, keepW: number): Float32Array {
-  const { lo, hi, w } = bilinearAxis(inW, outW, keepW);
+  const { i0: lo, i1: hi, w1: w } = bilinearTaps(inW, outW); // the first keepW used
   const rows = new Float32Array(inH * keepW);
   for (let r = 0; r < inH; r++) {
     const base = r * inW;
@@ -168,7 +154,7 @@ function resizeBilinear(
   mask = false,
 ): Float32Array | Uint8Array {
   const rows = resizeRows(src, inW, inH, outW, keepW);
-  const { lo, hi, w } = bilinearAxis(inH, outH, keepH);
+  const { i0: lo, i1: hi, w1: w } = bilinearTaps(inH, outH); // the first keepH used
   const out = mask ? new Uint8Array(keepH * keepW) : new Float32Array(keepH * keepW);
   for (let r = 0; r < keepH; r++) {
     const a = lo[r] * keepW;
