@@ -6,16 +6,14 @@ import json
 import logging
 import os
 import re
-import threading
 import time
 import uuid
 from typing import Dict, List, Optional
 
-from ..export import write_json_atomic
 from .executors import Executor
+from .jobbook import JobBook, now
 from .schema import JOB_STATES
 
-JOB_ID_RE = re.compile(r"^[0-9a-f]{32}$")
 LOST = "the service stopped while the job was running; resume it with POST /v1/jobs/{id}/resume"
 #: fields every job record has (a record without them cannot be served)
 RECORD_FIELDS = ("id", "state", "createdAt", "dataset", "params", "device", "history", "resume", "attempts")
@@ -23,37 +21,19 @@ log = logging.getLogger("seglab_trainer.service")
 ABSOLUTE_PATH_RE = re.compile(r"(?<![\w.])/(?:[^\s/'\"():,]+/)+([^\s/'\"():,]+)")
 
 
-def now() -> str:
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+class JobManager(JobBook):
+    resume_fields = {"resume": True}
 
-
-class JobManager:
     def __init__(self, data_dir: str, devices: List[str], executor: Executor, poll_s: float = 0.3):
-        self.jobs_dir = os.path.join(data_dir, "jobs")
         self.datasets_dir = os.path.join(data_dir, "datasets")
-        os.makedirs(self.jobs_dir, mode=0o700, exist_ok=True)
         self.devices, self.executor, self.poll_s = devices, executor, poll_s
-        self.lock = threading.RLock()
-        self.jobs: Dict[str, dict] = {}
         self.offsets: Dict[str, int] = {}
-        self._stop = threading.Event()
+        super().__init__(os.path.join(data_dir, "jobs"), "seglab-jobs")
         self._load()
-        self.thread = threading.Thread(target=self._loop, name="seglab-jobs", daemon=True)
 
     # ---- records -------------------------------------------------------------------------------
-    def job_dir(self, job_id: str) -> str:
-        if not JOB_ID_RE.match(job_id):
-            raise KeyError(job_id)
-        return os.path.join(self.jobs_dir, job_id)
-
-    def _save(self, job: dict) -> None:
-        write_json_atomic(os.path.join(self.job_dir(job["id"]), "job.json"), job)
-
     def _load(self) -> None:
-        for name in sorted(os.listdir(self.jobs_dir)):
-            path = os.path.join(self.jobs_dir, name, "job.json")
-            if not JOB_ID_RE.match(name) or not os.path.isfile(path):
-                continue
+        for name, path in self._record_files():
             try:
                 job = _read_record(path, name)
             except ValueError as e:
@@ -66,11 +46,11 @@ class JobManager:
 
     def _set_aside(self, name: str, problem: Exception) -> None:
         """A record that cannot be read must not stop the service: its folder moves to jobs/<id>.corrupt-<time>."""
-        aside = os.path.join(self.jobs_dir, f"{name}.corrupt-{time.strftime('%Y%m%dT%H%M%S', time.gmtime())}")
-        os.replace(os.path.join(self.jobs_dir, name), aside)
+        aside = os.path.join(self.root, f"{name}.corrupt-{time.strftime('%Y%m%dT%H%M%S', time.gmtime())}")
+        os.replace(os.path.join(self.root, name), aside)
         log.warning(
             "job record %s: %s; its folder was moved to %s",
-            os.path.join(self.jobs_dir, name, "job.json"),
+            os.path.join(self.root, name, "job.json"),
             problem,
             aside,
         )
@@ -96,14 +76,6 @@ class JobManager:
 
     def _has_checkpoint(self, job_id: str) -> bool:
         return os.path.isfile(self._out(job_id, "last.pt"))
-
-    def get(self, job_id: str) -> dict:
-        with self.lock:
-            return dict(self.jobs[job_id])
-
-    def list(self) -> List[dict]:
-        with self.lock:
-            return sorted((dict(j) for j in self.jobs.values()), key=lambda j: j["createdAt"])
 
     # ---- API actions ---------------------------------------------------------------------------
     def submit(self, dataset: str, params: dict, init_job: Optional[str], device: Optional[str]) -> dict:
@@ -143,40 +115,24 @@ class JobManager:
             self._save(job)
             return dict(job)
 
-    def cancel(self, job_id: str) -> dict:
-        with self.lock:
-            job = self.jobs[job_id]
-            if job["state"] == "queued":
-                job.update(state="cancelled", finishedAt=now())
-                self._save(job)
-            elif job["state"] == "running" and not job.get("cancelRequested"):
-                job["cancelRequested"] = True
-                self._save(job)
-                self.executor.cancel(job["executor"])
-            return dict(job)
+    def _kill(self, job: dict) -> None:
+        self.executor.cancel(job["executor"])
 
-    def resume(self, job_id: str) -> dict:
-        with self.lock:
-            job = self.jobs[job_id]
-            if job["state"] not in ("failed", "cancelled") or not self._has_checkpoint(job_id):
-                raise ValueError(
-                    f"job {job_id} is {job['state']} and has "
-                    f"{'a' if self._has_checkpoint(job_id) else 'no'} checkpoint: only a failed or cancelled "
-                    "job with a checkpoint can be resumed"
-                )
-            job.update(state="queued", resume=True, error=None, finishedAt=None, cancelRequested=False)
-            self._save(job)
-            return dict(job)
+    def _not_resumable(self, job: dict) -> Optional[str]:
+        """A training job resumes from its checkpoint."""
+        if job["state"] not in ("failed", "cancelled") or not self._has_checkpoint(job["id"]):
+            return (
+                f"job {job['id']} is {job['state']} and has "
+                f"{'a' if self._has_checkpoint(job['id']) else 'no'} checkpoint: only a failed or cancelled "
+                "job with a checkpoint can be resumed"
+            )
+        return None
 
     # ---- background thread ---------------------------------------------------------------------
-    def start(self) -> None:
-        self.thread.start()
-
     def stop(self) -> None:
         """Service shutdown: jobs that cannot outlive the service (local children) are stopped and reported
         failed (resumable), instead of being left running unwatched."""
-        self._stop.set()
-        self.thread.join(timeout=5)
+        super().stop()
         with self.lock:
             running = [j for j in self.jobs.values() if j["state"] == "running" and not self.executor.survives_service]
             for job in running:

@@ -9,14 +9,12 @@ from __future__ import annotations
 import json
 import logging
 import os
-import threading
 import time
 import uuid
 from typing import Dict, List, Optional, Union
 
-from ..export import write_json_atomic
 from .executors import PACKAGE_PARENT
-from .jobs import JOB_ID_RE, now
+from .jobbook import JobBook, now
 from .prediction_runners import LocalRunner, SlurmArrayRunner
 
 log = logging.getLogger("seglab_trainer.service")
@@ -27,18 +25,13 @@ CANCEL_GRACE_S = 10.0
 Runner = Union[LocalRunner, SlurmArrayRunner]
 
 
-class PredictionManager:
+class PredictionManager(JobBook):
     def __init__(self, data_dir: str, node: Optional[str], cli: str, runner: Runner, shard_size: int = 0):
         """`shard_size`: images a shard (0: one shard; a local runner always runs one)."""
-        self.root = os.path.join(data_dir, "predictions")
-        os.makedirs(self.root, mode=0o700, exist_ok=True)
         self.node, self.cli, self.runner = node, cli, runner
         self.shard_size = shard_size if isinstance(runner, SlurmArrayRunner) else 0
-        self.lock = threading.RLock()
-        self.jobs: Dict[str, dict] = {}
-        self._stop = threading.Event()
+        super().__init__(os.path.join(data_dir, "predictions"), "seglab-predictions")
         self._load()
-        self.thread = threading.Thread(target=self._loop, name="seglab-predictions", daemon=True)
 
     def available(self) -> Optional[str]:
         """None when jobs can run here, else why not."""
@@ -49,26 +42,15 @@ class PredictionManager:
         return None
 
     # ---- files ---------------------------------------------------------------------------------
-    def job_dir(self, job_id: str) -> str:
-        if not JOB_ID_RE.match(job_id):
-            raise KeyError(job_id)
-        return os.path.join(self.root, job_id)
-
     def progress_path(self, job_id: str) -> str:
         return os.path.join(self.job_dir(job_id), "progress.jsonl")
 
     def _shard_file(self, job_id: str, k: Union[int, str], ext: str) -> str:
         return os.path.join(self.job_dir(job_id), "shards", f"{k}.{ext}")
 
-    def _save(self, job: dict) -> None:
-        write_json_atomic(os.path.join(self.job_dir(job["id"]), "job.json"), job)
-
     def _load(self) -> None:
         """Running jobs are followed again (Slurm) or queued again (local: their written images are kept)."""
-        for name in sorted(os.listdir(self.root)):
-            path = os.path.join(self.root, name, "job.json")
-            if not JOB_ID_RE.match(name) or not os.path.isfile(path):
-                continue
+        for name, path in self._record_files():
             try:
                 with open(path, encoding="utf-8") as f:
                     job = json.load(f)
@@ -80,13 +62,8 @@ class PredictionManager:
                 self._save(job)
             self.jobs[name] = job
 
-    def get(self, job_id: str) -> dict:
-        with self.lock:
-            return public_record(self.jobs[job_id])
-
-    def list(self) -> List[dict]:
-        with self.lock:
-            return sorted((public_record(j) for j in self.jobs.values()), key=_created)
+    def public(self, job: dict) -> dict:
+        return public_record(job)
 
     # ---- API actions ---------------------------------------------------------------------------
     def submit(self, dataset: dict, model: dict, options: dict, stems: List[str]) -> dict:
@@ -127,36 +104,18 @@ class PredictionManager:
             self._save(job)
             return public_record(job)
 
-    def cancel(self, job_id: str) -> dict:
-        with self.lock:
-            job = self.jobs[job_id]
-            if job["state"] == "queued":
-                job.update(state="cancelled", finishedAt=now())
-                self._save(job)
-            elif job["state"] == "running" and not job.get("cancelRequested"):
-                job.update(cancelRequested=True, cancelAt=time.time())
-                self._save(job)
-                self.runner.cancel(job["executor"])
-            return public_record(job)
+    def _kill(self, job: dict) -> None:
+        self.runner.cancel(job["executor"])
 
-    def resume(self, job_id: str) -> dict:
-        """Only the shards that have not finished run again."""
-        with self.lock:
-            job = self.jobs[job_id]
-            if job["state"] not in ("failed", "cancelled"):
-                raise ValueError(f"job {job_id} is {job['state']}: only a failed or cancelled job can be resumed")
-            job.update(state="queued", error=None, finishedAt=None, cancelRequested=False)
-            self._save(job)
-            return public_record(job)
+    def _cancel_fields(self) -> Dict[str, object]:
+        return {"cancelAt": time.time()}  # a worker still running CANCEL_GRACE_S later is killed
+
+    # (a resume runs only the shards that have not finished: _launch)
 
     # ---- background thread ---------------------------------------------------------------------
-    def start(self) -> None:
-        self.thread.start()
-
     def stop(self) -> None:
         """Service shutdown: a local worker is stopped (its job is queued again at the next start); Slurm's run on."""
-        self._stop.set()
-        self.thread.join(timeout=5)
+        super().stop()
         with self.lock:
             running = [j for j in self.jobs.values() if j["state"] == "running"]
             if self.runner.survives_service:
