@@ -3,14 +3,13 @@ of the body in <data-dir>/models/<id>/. The card is checked against a dataset wh
 pre-labeler's own check, since class mapping depends on the dataset)."""
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
 import uuid
 from typing import AsyncIterator
 
-from .uploads import ID_RE, UploadError, extract
+from .uploads import ID_RE, UploadError, extract, receive
 
 FILES = ("model.onnx", "model.json")
 
@@ -33,15 +32,7 @@ class ModelStore:
         work = os.path.join(self.tmp_dir, uuid.uuid4().hex)
         os.makedirs(work, mode=0o700)
         try:
-            h, size = hashlib.sha256(), 0
-            with open(os.path.join(work, "upload.tar"), "xb") as f:
-                async for chunk in body:
-                    size += len(chunk)
-                    if size > self.max_bytes:
-                        raise UploadError(413, f"upload larger than the limit of {self.max_bytes} bytes")
-                    h.update(chunk)
-                    f.write(chunk)
-            model_id = h.hexdigest()
+            model_id, size = await receive(body, os.path.join(work, "upload.tar"), self.max_bytes)
             if not self.path(model_id):
                 staging = os.path.join(work, "model")
                 extract(os.path.join(work, "upload.tar"), staging, self.max_bytes)

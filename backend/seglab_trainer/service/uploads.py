@@ -152,7 +152,7 @@ class DatasetStore:
         work = os.path.join(self.tmp_dir, uuid.uuid4().hex)
         os.makedirs(work, mode=0o700)
         try:
-            digest, size = await self._receive(body, os.path.join(work, "upload.tar"))
+            digest, size = await receive(body, os.path.join(work, "upload.tar"), self.max_upload_bytes)
             if class_list is not None:
                 digest = hashlib.sha256((digest + json.dumps(class_list, sort_keys=True)).encode()).hexdigest()
             known = self.get(digest)
@@ -180,14 +180,16 @@ class DatasetStore:
         finally:
             shutil.rmtree(work, ignore_errors=True)
 
-    async def _receive(self, body: AsyncIterator[bytes], path: str) -> Tuple[str, int]:
-        h, size = hashlib.sha256(), 0
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as f:
-            async for chunk in body:
-                size += len(chunk)
-                if size > self.max_upload_bytes:
-                    raise UploadError(413, f"upload larger than the limit of {self.max_upload_bytes} bytes")
-                h.update(chunk)
-                f.write(chunk)
-        return h.hexdigest(), size
+
+async def receive(body: AsyncIterator[bytes], path: str, max_bytes: int) -> Tuple[str, int]:
+    """Writes an upload's body to a new file `path`: (its sha256, its size); 413 past `max_bytes`."""
+    h, size = hashlib.sha256(), 0
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as f:
+        async for chunk in body:
+            size += len(chunk)
+            if size > max_bytes:
+                raise UploadError(413, f"upload larger than the limit of {max_bytes} bytes")
+            h.update(chunk)
+            f.write(chunk)
+    return h.hexdigest(), size
