@@ -1,5 +1,5 @@
 /** Bundles src/miou/worker.ts as scripts/build.mjs does (dist/miouWorker.js), once per test process. */
-import { build } from 'esbuild';
+import { bundleForNode } from '../prelabel/workerBundle';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,15 +11,7 @@ export function workerBundle(): Promise<string> {
     const dir = mkdtempSync(join(tmpdir(), 'seglab-miou-worker-'));
     process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
     const outfile = join(dir, 'miouWorker.js');
-    await build({
-      entryPoints: [join(__dirname, '..', '..', 'src', 'miou', 'worker.ts')],
-      outfile,
-      bundle: true,
-      platform: 'node',
-      format: 'cjs',
-      target: 'node20',
-      logLevel: 'error',
-    });
+    await bundleForNode('src/miou/worker.ts', outfile);
     return outfile;
   })();
   return bundle;

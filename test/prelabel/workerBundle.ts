@@ -9,17 +9,14 @@ import { build } from 'esbuild';
 
 const ROOT = join(__dirname, '..', '..');
 
+/** Bundles `entry` (a path in the repository) into `outfile` for Node, as scripts/build.mjs bundles the workers. */
+export async function bundleForNode(entry: string, outfile: string): Promise<void> {
+  await build({ entryPoints: [join(ROOT, entry)], outfile, bundle: true, platform: 'node', format: 'cjs', target: 'node20', logLevel: 'error' });
+}
+
 export async function bundlePrelabelWorker(dir: string): Promise<string> {
   const outfile = join(dir, 'prelabelWorker.js');
-  await build({
-    entryPoints: [join(ROOT, 'src', 'node', 'prelabelWorker.ts')],
-    outfile,
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    target: 'node20',
-    logLevel: 'error',
-  });
+  await bundleForNode('src/node/prelabelWorker.ts', outfile);
   const wasm = 'libjpegturbowasm_decode.wasm';
   copyFileSync(join(ROOT, 'node_modules', '@cornerstonejs', 'codec-libjpeg-turbo-8bit', 'dist', wasm), join(dir, wasm));
   return outfile;
