@@ -1,14 +1,14 @@
 // Scenario: Smart Select in the mask editor with the known-answer promptable pair
 // (scripts/models/build_promptable_models.py, the decoder's candidates are discs around the positive
 // points minus discs around the negative ones). On an unlabeled demo image: S without a promptable
-// model says what to do; with the pair in models/ and chosen in Select Model's Smart Select section,
+// model (the demo's click model set aside) says what to do; with the pair in models/ and chosen in Select Model's Smart Select section,
 // S computes the embedding in the host, two positive clicks and a right-click negative each show a
 // preview (decoded in the webview, WASM), Tab shows the next candidate, Enter commits it as one edit,
 // Ctrl+Z removes it; with protect mode on "unlabeled pixels only" the committed selection leaves
 // an earlier brush stroke alone, and Ctrl+S writes exactly the known answer. Prompt-to-preview times
 // (from the status line) are printed.
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import type { Page } from 'playwright-core';
@@ -50,12 +50,16 @@ test('Smart Select: points and a negative click preview the known answer, Tab, E
     const editor = await openInMaskEditor(page, `${stem}.jpg`, SIZE);
     await waitForCounts(editor, (c) => c.get(0) === SIZE * SIZE, 'an unlabeled image is all background');
 
+    // The demo's own promptable cards (its click model) set aside: S says what to do without one.
+    const models = join(dataset.root, 'models');
+    mkdirSync(models, { recursive: true });
+    const demoCards = readdirSync(models).filter((f) => f.endsWith('.json') && JSON.parse(readFileSync(join(models, f), 'utf8')).kind === 'promptable');
+    for (const f of demoCards) renameSync(join(models, f), join(models, `${f}.off`));
     await editor.canvas.focus();
     await press(page, 's');
     await status(editor).filter({ hasText: 'no Smart Select model' }).waitFor({ timeout: TIMEOUT.workbench });
+    for (const f of demoCards) renameSync(join(models, `${f}.off`), join(models, f));
 
-    const models = join(dataset.root, 'models');
-    mkdirSync(models, { recursive: true });
     await samTestCard(models);
     await selectModel(page, 'sam-test');
 
