@@ -78,6 +78,13 @@ class JobBook:
             return sorted((self.public(j) for j in self.jobs.values()), key=lambda j: j["createdAt"])
 
     # ---- API actions ---------------------------------------------------------------------------
+    def _add(self, job_id: str, fields: dict) -> dict:
+        """A new queued job: its record (the common fields, then the manager's), saved."""
+        job = {"id": job_id, "state": "queued", "createdAt": now(), "startedAt": None, "finishedAt": None, **fields}
+        self.jobs[job_id] = job
+        self._save(job)
+        return self.public(job)
+
     def cancel(self, job_id: str) -> dict:
         with self.lock:
             job = self.jobs[job_id]

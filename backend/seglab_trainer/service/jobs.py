@@ -88,32 +88,27 @@ class JobManager(JobBook):
                 device = min(self.devices, key=lambda d: load[d])
             job_id = uuid.uuid4().hex
             os.makedirs(os.path.join(self.job_dir(job_id), "out"), mode=0o700)
-            job = {
-                "id": job_id,
-                "state": "queued",
-                "createdAt": now(),
-                "startedAt": None,
-                "finishedAt": None,
-                "dataset": dataset,
-                "params": params,
-                "initJob": init_job,
-                "device": device,
-                "executor": None,
-                "epoch": 0,
-                "epochs": params["epochs"],
-                "step": 0,
-                "totalSteps": None,
-                "loss": None,
-                "metrics": None,
-                "history": [],
-                "error": None,
-                "resumable": False,
-                "resume": False,
-                "attempts": 0,
-            }
-            self.jobs[job_id] = job
-            self._save(job)
-            return dict(job)
+            return self._add(
+                job_id,
+                {
+                    "dataset": dataset,
+                    "params": params,
+                    "initJob": init_job,
+                    "device": device,
+                    "executor": None,
+                    "epoch": 0,
+                    "epochs": params["epochs"],
+                    "step": 0,
+                    "totalSteps": None,
+                    "loss": None,
+                    "metrics": None,
+                    "history": [],
+                    "error": None,
+                    "resumable": False,
+                    "resume": False,
+                    "attempts": 0,
+                },
+            )
 
     def _kill(self, job: dict) -> None:
         self.executor.cancel(job["executor"])

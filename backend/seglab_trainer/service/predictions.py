@@ -79,30 +79,25 @@ class PredictionManager(JobBook):
                 for k, part in enumerate(shards):
                     with open(self._shard_file(job_id, k, "txt"), "w", encoding="utf-8") as f:
                         f.write("".join(f"{stem}\n" for stem in part))
-            job = {
-                "id": job_id,
-                "state": "queued",
-                "createdAt": now(),
-                "startedAt": None,
-                "finishedAt": None,
-                "dataset": dataset,
-                "model": model,
-                "options": options,
-                "shards": len(shards),
-                "shardSizes": [len(p) for p in shards],
-                "nodes": [],
-                "done": 0,
-                "total": len(stems),
-                "written": 0,
-                "skipped": 0,
-                "failed": [],
-                "error": None,
-                "attempts": 0,
-                "executor": None,
-            }
-            self.jobs[job_id] = job
-            self._save(job)
-            return public_record(job)
+            return self._add(
+                job_id,
+                {
+                    "dataset": dataset,
+                    "model": model,
+                    "options": options,
+                    "shards": len(shards),
+                    "shardSizes": [len(p) for p in shards],
+                    "nodes": [],
+                    "done": 0,
+                    "total": len(stems),
+                    "written": 0,
+                    "skipped": 0,
+                    "failed": [],
+                    "error": None,
+                    "attempts": 0,
+                    "executor": None,
+                },
+            )
 
     def _kill(self, job: dict) -> None:
         self.runner.cancel(job["executor"])
