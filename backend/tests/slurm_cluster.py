@@ -63,6 +63,16 @@ def slurm_cluster(tmp_path_factory):
     cluster.stop()
 
 
+@pytest.fixture(scope="module")
+def two_node_cluster(tmp_path_factory):
+    """Two slurmd as hosts n1 and n2 in network namespaces of their own (tests/test_slurm_two_nodes.py)."""
+    if os.geteuid() != 0:
+        pytest.fail("the two-node Slurm test makes network namespaces and needs root", pytrace=False)
+    c = Cluster(os.environ.get("SEGLAB_SLURM_STATE_2N") or str(tmp_path_factory.mktemp("slurm-2n")), netns=2)
+    yield c
+    c.stop()
+
+
 class SlurmService(LocalService):
     """`python -m seglab_trainer serve --executor slurm` on a free port, its data dir inside shared_dir."""
 

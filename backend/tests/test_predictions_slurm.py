@@ -9,7 +9,7 @@ import time
 import pytest
 
 from seglab_trainer import train
-from tests.slurm_cluster import Cluster, SlurmService
+from tests.slurm_cluster import SlurmService, two_node_cluster  # noqa: F401 (fixture)
 from tests.synthetic import make_dataset
 from tests.test_predictions import CLI, assert_same_masks, images_only, model_tar, upload_images, wait
 
@@ -19,19 +19,12 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-@pytest.fixture(scope="module")
-def cluster(tmp_path_factory):
-    if os.geteuid() != 0:
-        pytest.fail("the two-node Slurm test makes network namespaces and needs root", pytrace=False)
-    c = Cluster(os.environ.get("SEGLAB_SLURM_STATE_2N") or str(tmp_path_factory.mktemp("slurm-2n")), netns=2)
-    yield c
-    c.stop()
-
-
-def test_a_prediction_job_runs_as_shards_on_both_nodes_with_the_files_of_one_machine(cluster, tmp_path_factory):
+def test_a_prediction_job_runs_as_shards_on_both_nodes_with_the_files_of_one_machine(
+    two_node_cluster, tmp_path_factory  # noqa: F811
+):
     shared = tmp_path_factory.mktemp("shared-predict")
     # --exclusive: one array task a node, so two shards take both nodes
-    svc = SlurmService(str(shared), cluster, ["--predict-shard-size", "4"], extra_sbatch=["--exclusive"])
+    svc = SlurmService(str(shared), two_node_cluster, ["--predict-shard-size", "4"], extra_sbatch=["--exclusive"])
     try:
         train = make_dataset(str(shared / "train"), count=6, size=48)
         job = svc.submit(svc.upload(train), epochs=1)
@@ -64,10 +57,10 @@ def test_a_prediction_job_runs_as_shards_on_both_nodes_with_the_files_of_one_mac
         svc.shutdown()
 
 
-def test_a_shard_that_failed_runs_again_alone(cluster, tmp_path_factory):
+def test_a_shard_that_failed_runs_again_alone(two_node_cluster, tmp_path_factory):  # noqa: F811
     shared = tmp_path_factory.mktemp("shared-restart")
     # --hold: each array waits until the test releases it, so a shard can be broken before it starts
-    svc = SlurmService(str(shared), cluster, ["--predict-shard-size", "3"], extra_sbatch=["--hold"])
+    svc = SlurmService(str(shared), two_node_cluster, ["--predict-shard-size", "3"], extra_sbatch=["--hold"])
     try:
         root = images_only(make_dataset(str(shared / "ds"), count=6, size=48, unlabeled=0))
         model = _trained_model(svc, shared)
@@ -78,7 +71,7 @@ def test_a_shard_that_failed_runs_again_alone(cluster, tmp_path_factory):
         os.makedirs(os.path.join(folder, "out"))
         with open(os.path.join(folder, "out", "1"), "w"):  # shard 1 cannot make its output folder
             pass
-        assert cluster.run("scontrol", "release", slurm_id).returncode == 0
+        assert two_node_cluster.run("scontrol", "release", slurm_id).returncode == 0
         failed = wait(svc, job_id, lambda j: j["state"] not in ("queued", "running"), timeout=120)
         assert failed["state"] == "failed" and "shard(s) 1 of 2" in failed["error"], failed
         os.unlink(os.path.join(folder, "out", "1"))
@@ -86,7 +79,7 @@ def test_a_shard_that_failed_runs_again_alone(cluster, tmp_path_factory):
         again = _held_array(svc, folder, not_id=slurm_id)
         with open(os.path.join(folder, "slurm-array.sh")) as f:
             assert "#SBATCH --array=1\n" in f.read()  # shard 0 is not run again
-        assert cluster.run("scontrol", "release", again).returncode == 0
+        assert two_node_cluster.run("scontrol", "release", again).returncode == 0
         done = wait(svc, job_id, lambda j: j["state"] not in ("queued", "running"), timeout=120)
         assert done["state"] == "succeeded" and done["attempts"] == 2 and done["written"] == 6, done
         assert len(svc.client.get(f"/v1/predictions/{job_id}/images").json()["images"]) == 6

@@ -1,11 +1,7 @@
 """One job across two Slurm nodes: two slurmd as hosts n1 and n2 in network namespaces of their own (veth,
 10.213.0.0/24 inside the namespaces only), torchrun's c10d rendezvous on n1, DDP over gloo on CPU. The same
 job on one node with the same global batch must reach the same quality."""
-import os
-
-import pytest
-
-from tests.slurm_cluster import Cluster, SlurmService
+from tests.slurm_cluster import SlurmService, two_node_cluster  # noqa: F401 (fixture)
 from tests.synthetic import make_dataset
 
 #: |two nodes - one node| allowed for the final val mIoU and the last epoch's mean training loss (relative):
@@ -15,22 +11,15 @@ MIOU_TOLERANCE, LOSS_TOLERANCE = 0.10, 0.30
 EPOCHS, PER_RANK_BATCH = 8, 2
 
 
-@pytest.fixture(scope="module")
-def cluster(tmp_path_factory):
-    if os.geteuid() != 0:
-        pytest.fail("the two-node Slurm test makes network namespaces and needs root", pytrace=False)
-    c = Cluster(os.environ.get("SEGLAB_SLURM_STATE_2N") or str(tmp_path_factory.mktemp("slurm-2n")), netns=2)
-    yield c
-    c.stop()
-
-
-def test_one_job_trains_across_two_nodes_like_one_node_with_the_same_global_batch(cluster, tmp_path_factory):
-    assert cluster.nodes == ["n1", "n2"]
+def test_one_job_trains_across_two_nodes_like_one_node_with_the_same_global_batch(
+    two_node_cluster, tmp_path_factory  # noqa: F811
+):
+    assert two_node_cluster.nodes == ["n1", "n2"]
     shared = tmp_path_factory.mktemp("shared-2n")
     # one CPU thread per rank: both "hosts" share this machine's cores
     common = {"cpus_per_task": 1, "env": {"OMP_NUM_THREADS": "1"}}
-    two = SlurmService(str(shared / "two"), cluster, nodes=2, **common)
-    one = SlurmService(str(shared / "one"), cluster, nodes=1, **common)
+    two = SlurmService(str(shared / "two"), two_node_cluster, nodes=2, **common)
+    one = SlurmService(str(shared / "one"), two_node_cluster, nodes=1, **common)
     try:
         root = make_dataset(str(shared / "ds"), count=12, size=64)
         params = {"epochs": EPOCHS, "imageSize": 64, "lr": 3e-3, "seed": 3}
