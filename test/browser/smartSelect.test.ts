@@ -140,3 +140,47 @@ test('Smart Select keys: Esc discards, Backspace removes the last prompt, a doub
   applyDelta(mask, deserializeDelta(edits[0].delta!.buffer as ArrayBuffer, W, H), 'redo');
   assert.equal(mismatches(mask.data, expectedMask(W, H, [a, c], RADII[1])), 0, 'the points a and c, not the removed one');
 });
+
+/** Commits the current selection with Enter and returns the painted class-1 pixels. */
+async function commitWithEnter(): Promise<Uint8Array> {
+  const { page } = h;
+  await page.keyboard.press('Enter');
+  await page.waitForFunction(() => (window as unknown as { posted: Array<{ type: string }> }).posted.some((m) => m.type === 'edit'));
+  const edits = (await takePosted(page)).filter((m) => m.type === 'edit');
+  assert.equal(edits.length, 1, 'one edit');
+  const mask = { width: W, height: H, data: new Uint8Array(W * H) };
+  applyDelta(mask, deserializeDelta(edits[0].delta!.buffer as ArrayBuffer, W, H), 'redo');
+  return mask.data;
+}
+
+test('Smart Select box: a drag draws a box prompt (corners 2/3) and Enter commits the decoder box answer', async () => {
+  const { page } = h;
+  const [x0, y0, x1, y1] = [150, 90, 380, 260];
+  await page.mouse.move(...at(x0, y0));
+  await page.mouse.down();
+  await page.mouse.move(...at((x0 + x1) / 2, (y0 + y1) / 2), { steps: 4 });
+  await page.mouse.move(...at(x1, y1), { steps: 4 });
+  await page.mouse.up();
+  await page.locator('#status', { hasText: 'Smart Select: 1 prompt(s), candidate 1 of 3' }).waitFor();
+  const painted = await commitWithEnter();
+  // With only a box every candidate's logit is the inside-box margin.
+  const expected = expectedMask(W, H, [], RADII[1], [x0, y0, x1, y1]);
+  assert.equal(mismatches(painted, expected), 0);
+  assert.ok(painted.reduce((a, b) => a + b, 0) > 0.9 * (x1 - x0) * (y1 - y0), 'the box is filled');
+});
+
+test('Smart Select Alt+click: a negative point, the same answer as a right click', async () => {
+  const { page } = h;
+  // Away from the pixels the earlier tests painted, so the commit changes them.
+  const pos: Pt = [250, 310, 1];
+  const neg: Pt = [258, 316, 0];
+  await page.mouse.click(...at(pos[0], pos[1]));
+  await page.locator('#status', { hasText: 'Smart Select: 1 prompt(s)' }).waitFor();
+  await page.keyboard.down('Alt');
+  await page.mouse.click(...at(neg[0], neg[1]));
+  await page.keyboard.up('Alt');
+  await page.locator('#status', { hasText: 'Smart Select: 2 prompt(s), candidate 1 of 3' }).waitFor();
+  const painted = await commitWithEnter();
+  assert.equal(mismatches(painted, expectedMask(W, H, [pos, neg], RADII[1])), 0, 'Alt+click removes like a right click');
+  assert.notEqual(mismatches(painted, expectedMask(W, H, [pos], RADII[1])), 0, 'the Alt+click was not a positive point');
+});
