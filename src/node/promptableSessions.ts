@@ -1,6 +1,6 @@
 /** Promptable models in Node (CLI, extension host): both sessions on native ONNX Runtime (CPU). */
-import { createHash } from 'node:crypto';
 import type { OrtSessionLike } from '../core/model/backend';
+import { sha256Hex } from '../core/hash';
 import { baseName } from '../core/paths';
 import { loadPromptableModel, type PromptableModel } from '../core/model/promptable/load';
 import type { PromptablePart } from '../core/model/promptable/recognise';
@@ -22,17 +22,15 @@ export async function createNativeSession(bytes: Uint8Array, threads = defaultTh
   return ortMultiSession(session as unknown as OrtSessionLike, ort.Tensor as unknown as OrtAnyTensorConstructor, 'cpu');
 }
 
-const sha256 = async (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
-
 export function loadNativePromptable(cardPath: string, threads?: number): Promise<PromptableModel> {
-  return loadPromptableModel({ fs: new NodeFileSystem(), sha256, createSession: (bytes) => createNativeSession(bytes, threads) }, cardPath);
+  return loadPromptableModel({ fs: new NodeFileSystem(), sha256: sha256Hex, createSession: (bytes) => createNativeSession(bytes, threads) }, cardPath);
 }
 
 /** What recogniseSam reads of one ONNX file (`path` names it in errors; `file`: its name next to the card). */
 export async function promptablePart(bytes: Uint8Array, path: string, file = baseName(path)): Promise<PromptablePart> {
   const session = await createNativeSession(bytes, 1);
   try {
-    return { path, file, sha256: await sha256(bytes), io: session.io };
+    return { path, file, sha256: await sha256Hex(bytes), io: session.io };
   } finally {
     await session.release();
   }

@@ -22,7 +22,8 @@ export function answerSmartSelect(editors: MaskEditorProvider, models: ModelRegi
         editors.post(panel, { type: MessageType.SmartSelectModel, error });
         return;
       }
-      const { model, decoderBytes, decoderSha256 } = await host.load(entry);
+      const model = await host.load(entry);
+      const { bytes: decoderBytes, sha256: decoderSha256 } = model.decoderFile;
       const fresh = loaded !== decoderSha256;
       editors.post(panel, {
         type: MessageType.SmartSelectModel,

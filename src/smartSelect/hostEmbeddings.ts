@@ -5,7 +5,6 @@
  * the extension's global storage (core EmbeddingCache: keyed by encoder and image sha256, least
  * recently used entries removed past `seglab.smartSelect.embeddingCacheMB`).
  */
-import { createHash } from 'node:crypto';
 import * as vscode from 'vscode';
 import { sha256Hex } from '../core/hash';
 import { decodeImage } from '../core/model/image';
@@ -23,14 +22,8 @@ const DEFAULT_CACHE_MB = 2048;
 
 export type EmbeddingSource = 'encoder' | 'memory' | 'disk';
 
-export interface LoadedPromptable {
-  model: PromptableModel;
-  decoderBytes: Uint8Array;
-  decoderSha256: string;
-}
-
 export class HostEmbeddings implements vscode.Disposable {
-  private loaded?: { key: string; value: Promise<LoadedPromptable> };
+  private loaded?: { key: string; value: Promise<PromptableModel> };
   private readonly memory = new Map<string, Embeddings>();
 
   constructor(
@@ -51,7 +44,7 @@ export class HostEmbeddings implements vscode.Disposable {
   }
 
   /** The entry's model, loaded once while its card and files stay the same. */
-  async load(entry: PromptableEntry): Promise<LoadedPromptable> {
+  async load(entry: PromptableEntry): Promise<PromptableModel> {
     const folder = vscode.Uri.joinPath(entry.uri, '..');
     const { card } = entry;
     const files = card.family === 'clicks' ? [card.model.file] : [card.encoder.file, card.decoder.file];
@@ -66,13 +59,10 @@ export class HostEmbeddings implements vscode.Disposable {
     const key = `${entry.uri.toString()} ${times.join(' ')}`;
     if (this.loaded?.key !== key) {
       void this.release();
-      const value = (async () => {
-        const model = await loadNativePromptable(entry.uri.fsPath);
-        // The file run per prompt, in the webview: SAM's decoder, or a click model's one model.
-        const decoderBytes = await vscode.workspace.fs.readFile(vscode.Uri.joinPath(folder, files.at(-1)!));
+      const value = loadNativePromptable(entry.uri.fsPath).then((model) => {
         this.log.info(`Smart Select: ${model.card.name} loaded from ${entry.uri.fsPath}${model.encoder ? ' (its encoder on native ONNX Runtime)' : ''}`);
-        return { model, decoderBytes, decoderSha256: createHash('sha256').update(decoderBytes).digest('hex') };
-      })();
+        return model;
+      });
       value.catch(() => this.loaded?.value === value && (this.loaded = undefined));
       this.loaded = { key, value };
     }
@@ -110,7 +100,7 @@ export class HostEmbeddings implements vscode.Disposable {
     this.loaded = undefined;
     this.memory.clear();
     const model = await loaded?.catch(() => undefined);
-    if (model) await releasePromptableModel(model.model);
+    if (model) await releasePromptableModel(model);
   }
 
   dispose(): void {

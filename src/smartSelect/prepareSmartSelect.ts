@@ -67,7 +67,7 @@ export async function prepareSmartSelect(
       cancellable: true,
     },
     async (progress, token) => {
-      const { model } = await host.load(entry);
+      const model = await host.load(entry);
       for (const [i, image] of images.entries()) {
         if (token.isCancellationRequested) {
           report.cancelled = true;

@@ -20,6 +20,8 @@ export interface PromptableModel {
   /** Undefined for a click model (family "clicks"), whose one model is the `decoder`, run per prompt. */
   encoder: MultiSession | undefined;
   decoder: MultiSession;
+  /** The bytes and sha256 of the file run per prompt (SAM's decoder, a click model's model): what a webview runs. */
+  decoderFile: { bytes: Uint8Array; sha256: string };
 }
 
 export interface PromptableLoaderDeps {
@@ -33,7 +35,7 @@ async function openPart(
   cardPath: string,
   part: 'encoder' | 'decoder' | 'model',
   card: PromptableCard,
-): Promise<{ session: MultiSession; sha256: string }> {
+): Promise<{ session: MultiSession; bytes: Uint8Array; sha256: string }> {
   const { file, sha256: expected } = card.family === 'clicks' ? card.model : card[part === 'model' ? 'decoder' : part];
   const path = joinPath(dirName(cardPath), file);
   if ((await deps.fs.stat(path))?.type !== 'file') throw new ConfigError(cardPath, `${part}.file: ${path} does not exist`);
@@ -48,6 +50,7 @@ async function openPart(
   try {
     return {
       session: await (part === 'decoder' && card.family === 'sam' ? openDecoderSession(bytes, card.decoder.outputs.masks, create) : create(bytes)),
+      bytes,
       sha256,
     };
   } catch (error) {
@@ -65,14 +68,14 @@ export async function loadPromptableModel(deps: PromptableLoaderDeps, cardPath: 
       await model.session.release();
       throw error;
     }
-    return { card, cardPath, encoderSha256: model.sha256, encoder: undefined, decoder: model.session };
+    return { card, cardPath, encoderSha256: model.sha256, encoder: undefined, decoder: model.session, decoderFile: model };
   }
   const encoder = await openPart(deps, cardPath, 'encoder', card);
-  let decoder: { session: MultiSession } | undefined;
+  let decoder: Awaited<ReturnType<typeof openPart>> | undefined;
   try {
     decoder = await openPart(deps, cardPath, 'decoder', card);
     checkPromptableIo(card, cardPath, encoder.session, decoder.session);
-    return { card, cardPath, encoderSha256: encoder.sha256, encoder: encoder.session, decoder: decoder.session };
+    return { card, cardPath, encoderSha256: encoder.sha256, encoder: encoder.session, decoder: decoder.session, decoderFile: decoder };
   } catch (error) {
     await encoder.session.release();
     await decoder?.session.release();
