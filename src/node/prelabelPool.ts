@@ -28,10 +28,14 @@ export interface WorkerSetup {
 }
 
 export interface ImageRequest {
+  type: 'image';
   id: number;
   bytes: Uint8Array;
   imagePath: string;
 }
+
+/** What the pool posts to a worker: an image, or the request to end after the image in hand. */
+export type PoolRequest = ImageRequest | { type: 'close' };
 
 export type ImageReply = { id: number; prediction: MaskPrediction; error?: undefined } | { id: number; error: { path?: string; detail: string } };
 
@@ -65,6 +69,7 @@ export class PrelabelPool implements PrelabelRunner {
   private readonly idle: Slot[] = [];
   private readonly waiting: Array<{ resolve(slot: Slot): void; reject(e: Error): void }> = [];
   private dead?: PrelabelRunnerError;
+  private closing?: Promise<void>;
   private nextId = 1;
 
   private constructor(
@@ -94,7 +99,7 @@ export class PrelabelPool implements PrelabelRunner {
     try {
       await Promise.all(workers.map(started));
     } catch (error) {
-      await Promise.all(workers.map((w) => w.terminate()));
+      await Promise.all(workers.map(close));
       throw new DataError(loaded.path, `a pre-labeling worker could not start (${oneLine(errorMessage(error))})`);
     }
     return new PrelabelPool(
@@ -114,7 +119,7 @@ export class PrelabelPool implements PrelabelRunner {
         onAbort = () => reject(signal?.reason instanceof Error ? signal.reason : new Error('cancelled'));
         signal?.addEventListener('abort', onAbort, { once: true });
         slot.busy = { id, resolve, reject };
-        slot.worker.postMessage({ id, bytes, imagePath } satisfies ImageRequest);
+        slot.worker.postMessage({ type: 'image', id, bytes, imagePath } satisfies ImageRequest);
       });
     } finally {
       if (onAbort) signal?.removeEventListener('abort', onAbort);
@@ -155,11 +160,31 @@ export class PrelabelPool implements PrelabelRunner {
     slot.worker.on('exit', (code) => fail(`exit code ${code}`));
   }
 
+  /** Ends every worker once its image in hand is done (a cancelled run's last images included). */
   async dispose(): Promise<void> {
     this.dead ??= new PrelabelRunnerError(this.modelPath, 'the pre-labeling pool was closed');
-    await Promise.all(this.all.map((s) => s.worker.terminate()));
+    this.closing ??= Promise.all(this.all.map((s) => close(s.worker))).then(() => undefined);
+    await this.closing;
   }
 }
+
+/**
+ * Asks a worker to end and waits for its exit. terminate() is the last resort for one that does
+ * not end within CLOSE_GRACE_MS: it would abort the process if a native run were still in flight.
+ */
+function close(worker: Worker): Promise<void> {
+  if (worker.threadId === -1) return Promise.resolve(); // already exited
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => void worker.terminate(), CLOSE_GRACE_MS);
+    worker.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    worker.postMessage({ type: 'close' } satisfies PoolRequest);
+  });
+}
+
+const CLOSE_GRACE_MS = 60_000;
 
 function started(worker: Worker): Promise<void> {
   return new Promise((resolve, reject) => {

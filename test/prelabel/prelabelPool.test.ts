@@ -1,8 +1,7 @@
 /** The worker pool of batch pre-labeling against the single-session path, with real onnxruntime-node in worker threads. */
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Worker } from 'node:worker_threads';
 import { after, before, describe, test } from 'node:test';
 import { indexDataset } from '../../src/core/dataset/datasetIndex';
 import { detectDataset } from '../../src/core/dataset/detect';
@@ -28,6 +27,7 @@ mkdirSync(join(ROOT, '.test-artifacts'), { recursive: true });
 const dir = mkdtempSync(join(ROOT, '.test-artifacts', 'prelabel-pool-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 let script: string;
+let crashing: string;
 
 const open = async (root: string) => indexDataset(fs, root, (await detectDataset(fs, root))!);
 const load = (path: string) =>
@@ -39,6 +39,7 @@ describe('prelabel worker pool', () => {
   before(async () => {
     models = await testModelsDir();
     script = await bundlePrelabelWorker(dir);
+    crashing = await bundlePrelabelWorker(dir, 'test/prelabel/crashingWorker.ts');
   });
 
   test('threads per worker never add up to more than the cores', () => {
@@ -91,22 +92,22 @@ describe('prelabel worker pool', () => {
   test('a worker that dies mid-run ends the run with the reason, not a hang; finished images stay', async (t) => {
     const root = tempDir(t);
     makeDataset(root, 8, 0);
+    copyFileSync(join(root, 'images', 'img005.png'), join(root, 'images', 'img004crash.png')); // the sixth entry
     const path = copyModel(models, 'unet', join(root, 'models'));
     const m = await load(path);
     t.after(() => m.backend.release());
     const index = await open(root);
-    const pool = await PrelabelPool.start(m, readFileSync(path), index.config, { workers: 2, script });
+    const pool = await PrelabelPool.start(m, readFileSync(path), index.config, { workers: 2, script: crashing });
     t.after(() => pool.dispose());
-    const workers = (pool as unknown as { all: Array<{ worker: Worker }> }).all;
-    const run = prelabelDataset(fs, index, m, {
-      runner: pool,
-      onProgress: ({ done }) => {
-        if (done === 2) void workers[1].worker.terminate(); // as a native crash would end the thread
-      },
-    });
-    await assert.rejects(run, (e: unknown) => e instanceof PrelabelRunnerError && e.message.startsWith(`${path}: a pre-labeling worker stopped`));
-    const manifest = JSON.parse(readFileSync(join(root, 'predictions', 'unet', '.seglab-model.json'), 'utf8'));
-    assert.ok(Object.keys(manifest.images).length >= 2);
+    await assert.rejects(
+      prelabelDataset(fs, index, m, { runner: pool }),
+      (e: unknown) => e instanceof PrelabelRunnerError && e.message.startsWith(`${path}: a pre-labeling worker stopped (`),
+    );
+    const out = join(root, 'predictions', 'unet');
+    const manifest = JSON.parse(readFileSync(join(out, '.seglab-model.json'), 'utf8'));
+    const pngs = readdirSync(out).filter((f) => f.endsWith('.png'));
+    assert.deepEqual(Object.keys(manifest.images).sort(), pngs.map((f) => f.slice(0, -4)).sort());
+    assert.ok(pngs.length >= 1 && !pngs.includes('img004crash.png'));
     // Requests after the crash fail at once too.
     await assert.rejects(pool.predict(new Uint8Array(), 'x.png'), PrelabelRunnerError);
   });
@@ -135,6 +136,27 @@ describe('prelabel worker pool', () => {
     // The pool still works after a cancel.
     const rest = await prelabelDataset(fs, index, m, { runner: pool });
     assert.equal(rest.written.length + rest.skipped.length, 8);
+  });
+
+  test('closing the pool right after a cancel lets the images in hand finish, then ends every worker', async (t) => {
+    // As Pre-label Dataset's cancel does: terminating a thread in a native run would abort the process.
+    const root = tempDir(t);
+    makeDataset(root, 8, 0);
+    const path = copyModel(models, 'unet', join(root, 'models'));
+    const m = await load(path);
+    t.after(() => m.backend.release());
+    const index = await open(root);
+    const pool = await PrelabelPool.start(m, readFileSync(path), index.config, { workers: 2, script });
+    const controller = new AbortController();
+    const result = await prelabelDataset(fs, index, m, { runner: pool, signal: controller.signal, onProgress: ({ done }) => done === 1 && controller.abort() });
+    assert.equal(result.cancelled, true);
+    await pool.dispose();
+    const workers = (pool as unknown as { all: Array<{ worker: { threadId: number } }> }).all;
+    assert.deepEqual(
+      workers.map((s) => s.worker.threadId),
+      [-1, -1],
+    );
+    await assert.rejects(pool.predict(new Uint8Array(), 'x.png'), /the pre-labeling pool was closed/);
   });
 
   test('seglab prelabel --workers 2 writes what --workers 1 writes', async (t) => {

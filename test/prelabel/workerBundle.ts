@@ -4,7 +4,7 @@
  * finds onnxruntime-node in node_modules as dist/ does.
  */
 import { copyFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { build } from 'esbuild';
 
 const ROOT = join(__dirname, '..', '..');
@@ -14,9 +14,10 @@ export async function bundleForNode(entry: string, outfile: string): Promise<voi
   await build({ entryPoints: [join(ROOT, entry)], outfile, bundle: true, platform: 'node', format: 'cjs', target: 'node20', logLevel: 'error' });
 }
 
-export async function bundlePrelabelWorker(dir: string): Promise<string> {
-  const outfile = join(dir, 'prelabelWorker.js');
-  await bundleForNode('src/node/prelabelWorker.ts', outfile);
+/** The pre-labeling worker, or another entry that wraps it (`entry`, a path in the repository). */
+export async function bundlePrelabelWorker(dir: string, entry = 'src/node/prelabelWorker.ts'): Promise<string> {
+  const outfile = join(dir, basename(entry).replace(/\.ts$/, '.js'));
+  await bundleForNode(entry, outfile);
   const wasm = 'libjpegturbowasm_decode.wasm';
   copyFileSync(join(ROOT, 'node_modules', '@cornerstonejs', 'codec-libjpeg-turbo-8bit', 'dist', wasm), join(dir, wasm));
   return outfile;
