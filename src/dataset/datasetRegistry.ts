@@ -33,7 +33,7 @@ export type Validator = (dataset: DatasetState, index: DatasetIndex, request: Va
  */
 export class DatasetRegistry implements vscode.Disposable {
   private readonly states = new Map<string, DatasetState>();
-  private readonly watchers = new Map<string, { glob: string; watcher: vscode.Disposable }>();
+  private readonly watchers = new Map<string, { glob: string; watcher: vscode.Disposable; previous?: vscode.Disposable }>();
   /** Bumped on every reload of a dataset, so a slow, superseded load never overwrites a newer one. */
   private readonly generations = new Map<string, number>();
   /** Aborts the validation of a dataset's previous load. */
@@ -181,21 +181,27 @@ export class DatasetRegistry implements vscode.Disposable {
     }
   }
 
-  /** A new watcher only when the watched folders changed, so events pending in the old one are not lost. */
+  /**
+   * A new watcher only when the watched folders changed, so events pending in the old one are not
+   * lost. The old one keeps watching for WATCHER_HANDOVER_MS: a new watcher takes a moment to
+   * start, and a change made meanwhile (a broken seglab.json fixed at once) would go unseen.
+   */
   private rewatch(dataset: DatasetState): void {
     const glob = watchGlob(dataset);
     const current = this.watchers.get(dataset.key);
     if (current?.glob === glob) return;
-    current?.watcher.dispose();
+    current?.previous?.dispose();
+    const previous = current && retireLater(current.watcher);
     const watcher = watchDataset(dataset, glob, (uris) => {
       this.log.info(`${uris.length} file(s) changed in ${dataset.uri.toString()}`);
       void this.reload(dataset, 'watcher', uris);
     });
-    this.watchers.set(dataset.key, { glob, watcher });
+    this.watchers.set(dataset.key, { glob, watcher, previous });
   }
 
   private remove(key: string): void {
     this.watchers.get(key)?.watcher.dispose();
+    this.watchers.get(key)?.previous?.dispose();
     this.watchers.delete(key);
     this.aborts.get(key)?.abort();
     this.aborts.delete(key);
@@ -208,4 +214,15 @@ export class DatasetRegistry implements vscode.Disposable {
     for (const key of [...this.states.keys()]) this.remove(key);
     this.changed.dispose();
   }
+}
+
+const WATCHER_HANDOVER_MS = 5000;
+
+/** Disposes `watcher` after WATCHER_HANDOVER_MS, or at once when the returned disposable is. */
+function retireLater(watcher: vscode.Disposable): vscode.Disposable {
+  const timer = setTimeout(() => watcher.dispose(), WATCHER_HANDOVER_MS);
+  return new vscode.Disposable(() => {
+    clearTimeout(timer);
+    watcher.dispose();
+  });
 }

@@ -67,7 +67,7 @@ describe('Commands', () => {
     } finally {
       await vscode.workspace.fs.writeFile(config, good);
     }
-    await eventually(() => assert.equal(datasetNamed(api, FIXTURE.outside.name).error, undefined));
+    await eventually(() => assert.equal(datasetNamed(api, FIXTURE.outside.name).error, undefined), 20_000);
   });
 
   it('Create Dataset Config writes seglab.json from what was detected', async () => {
