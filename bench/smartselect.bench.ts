@@ -1,7 +1,8 @@
 /**
- * Smart Select speed (issue 18) with SAM-sized random-weight models
- * (scripts/models/build_sam_bench_models.py: SAM's prompt decoder architecture, ViT-B-sized and
- * MobileSAM-sized encoders), on a 2000x1500 image:
+ * Smart Select speed, `npm run bench -- smartselect` (SEGLAB_BENCH_SMARTSELECT=sam or =clicks runs one part).
+ *
+ * Part "sam" (issue 18), SAM-sized random-weight models (scripts/models/build_sam_bench_models.py:
+ * SAM's prompt decoder architecture, ViT-B-sized and MobileSAM-sized encoders), on a 2000x1500 image:
  * - encoder time per image, native ONNX Runtime, 2 threads (the extension host's path), both sizes;
  * - prompt-to-mask latency (decoder run, candidate ranking, the mask on show thresholded at the
  *   image's size: the shared core code) on onnxruntime-web's WASM build with 1 thread (a webview's
@@ -9,21 +10,43 @@
  *   previous mask as mask_input; p50/p95. Two paths, prompt by prompt in turn: "decoder" masks
  *   (every candidate upscaled to the image inside the graph, as before) and "lowRes" (the graph
  *   without that, the candidate on show upscaled in TypeScript: decoderSession.ts, predictor.ts).
- *   Target: p95 <= 100 ms on this 2-core machine. cpuP50Ms/cpuP95Ms: the process's CPU time per prompt
- *   (all its threads), which a shared machine's load does not inflate as it does wall time.
+ *   Target: p95 <= 100 ms on this 2-core machine.
  * The first run exports the models (the ViT-B-sized encoder takes minutes: more than 30 with the
  * machine shared by other builds) into .test-artifacts/sam-bench/.
+ *
+ * Part "clicks" (issue 19): the demo click model (scripts/demo/models/demo-clicks.*, its card's
+ * default crop) per click on 512x512 demo images, loaded from its card and run through the
+ * predictor as the editor and `seglab click --session` run it (prompt -> image-sized mask, the
+ * previous mask fed back): the NoC click robot's clicks on a few targets of each image, recorded
+ * once, then replayed on native ONNX Runtime with 2 threads and on onnxruntime-web's WASM build with
+ * 1 thread, prompt by prompt in turn, after a warm-up. Targets: p95 <= 40 ms native, <= 120 ms WASM.
+ * sessionP50Ms/sessionP95Ms: the model run alone; the rest is the crop, the click maps and the paste-back.
+ *
+ * cpuP50Ms/cpuP95Ms: the process's CPU time per prompt (all its threads), which a shared machine's
+ * load does not inflate as it does wall time. Each part also writes its measurements to
+ * bench/results/smartselect-<part>.json.
  */
-import { readFileSync } from 'node:fs';
-import { loadavg } from 'node:os';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import type * as OrtWeb from 'onnxruntime-web';
+import { IGNORE, renderScene } from '../scripts/demo/scene';
+import { createRandom } from '../scripts/demo/random';
+import { imageSeed } from '../scripts/demo/worker';
+import { sha256Hex } from '../src/core/hash';
+import type { Click } from '../src/core/interactive/clickRobot';
+import { runTarget } from '../src/core/interactive/noc';
+import { promptableSegmenter } from '../src/core/interactive/segmenters';
+import { findTargets, validPixels } from '../src/core/interactive/targets';
 import type { OrtSessionLike } from '../src/core/model/backend';
+import type { RgbImage } from '../src/core/model/image';
 import { SAM_DECODER_NAMES, SAM_MEAN, SAM_STD, type SamCard } from '../src/core/model/promptable/card';
 import { openDecoderSession } from '../src/core/model/promptable/decoderSession';
+import { loadPromptableModel, releasePromptableModel, type PromptableModel } from '../src/core/model/promptable/load';
 import { decodePrompt, encodeImage } from '../src/core/model/promptable/predictor';
 import type { Embeddings } from '../src/core/model/promptable/selection';
 import { ortMultiSession, type MultiSession, type OrtAnyTensorConstructor } from '../src/core/model/promptable/session';
+import { NodeFileSystem } from '../src/node/nodeFileSystem';
 import { requireRuntime } from '../src/node/onnxBackends';
 import { createNativeSession } from '../src/node/promptableSessions';
 import { samBenchModelsDir } from '../test/model/testModels';
@@ -42,7 +65,60 @@ const card: SamCard = {
 };
 
 const percentile = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.ceil((p / 100) * xs.length) - 1)];
-const report = (result: Record<string, unknown>) => console.log(JSON.stringify({ ...result, load: +loadavg()[0].toFixed(2) }));
+const ms = (x: number) => +x.toFixed(1);
+/** The measurements of the part running, for its results file. */
+const measured: Record<string, unknown>[] = [];
+const report = (result: Record<string, unknown>) => {
+  const line = { ...result, load: +loadavg()[0].toFixed(2) };
+  measured.push(line);
+  console.log(JSON.stringify(line));
+};
+
+/** Wall time and this process's CPU time (all its threads) of one call: on a loaded shared machine, wall time is mostly waiting. */
+async function timed<T>(call: () => Promise<T>): Promise<{ value: T; wallMs: number; cpuMs: number }> {
+  const t = performance.now();
+  const c = process.cpuUsage();
+  const value = await call();
+  const wallMs = performance.now() - t;
+  const used = process.cpuUsage(c);
+  return { value, wallMs, cpuMs: (used.user + used.system) / 1000 };
+}
+
+const latency = (wall: number[], cpu: number[]) => ({
+  p50Ms: ms(percentile(wall, 50)),
+  p95Ms: ms(percentile(wall, 95)),
+  cpuP50Ms: ms(percentile(cpu, 50)),
+  cpuP95Ms: ms(percentile(cpu, 95)),
+});
+
+function writeResults(part: string): void {
+  const dir = join(__dirname, 'results');
+  mkdirSync(dir, { recursive: true });
+  const conditions = {
+    date: new Date().toISOString(),
+    cpus: cpus().length,
+    cpu: cpus()[0]?.model,
+    node: process.version,
+    loadAverage: loadavg().map((l) => +l.toFixed(2)),
+  };
+  writeFileSync(join(dir, `smartselect-${part}.json`), JSON.stringify({ conditions, measurements: measured.splice(0) }, null, 2) + '\n');
+}
+
+/** The two engines a prompt runs on: a webview's (onnxruntime-web WASM, 1 thread) and the extension host's and CLI's (native, 2 threads). */
+const ort = requireRuntime<typeof OrtWeb>('onnxruntime-web');
+ort.env.wasm.numThreads = 1;
+const RUNTIMES = [
+  {
+    threads: 1,
+    create: async (model: Uint8Array) =>
+      ortMultiSession(
+        (await ort.InferenceSession.create(model, { executionProviders: ['wasm'], graphOptimizationLevel: 'all' })) as unknown as OrtSessionLike,
+        ort.Tensor as unknown as OrtAnyTensorConstructor,
+        'wasm',
+      ),
+  },
+  { threads: 2, create: (model: Uint8Array) => createNativeSession(model, 2) },
+] as const;
 
 function image() {
   const data = new Uint8Array(WIDTH * HEIGHT * 3);
@@ -84,21 +160,24 @@ const MODES = ['decoder', 'lowRes'] as const;
 /** Both paths prompt by prompt, alternating, so that both see the same load on a shared machine. */
 async function promptLatency(decoder: MultiSession, embeddings: Embeddings, threads: number): Promise<void> {
   const times = { decoder: [] as number[], lowRes: [] as number[] };
-  /** CPU time of this process (all its threads) per prompt: on a loaded shared machine, wall time is mostly waiting. */
   const cpu = { decoder: [] as number[], lowRes: [] as number[] };
   for (let s = 0; s < PROMPT_SEQUENCES; s++) {
     const previous: Record<(typeof MODES)[number], Float32Array | undefined> = { decoder: undefined, lowRes: undefined };
-    const points = [];
+    const points: Click[] = [];
     for (let k = 0; k < 4; k++) {
       points.push({ x: 200 + ((s * 211 + k * 397) % 1600), y: 150 + ((s * 173 + k * 241) % 1200), positive: k !== 2 });
       for (const masks of MODES) {
-        const t = performance.now();
-        const c = process.cpuUsage();
-        const selection = await decodePrompt(card, decoder, embeddings, { points }, previous[masks], 'bench', { decoderMasks: masks === 'decoder' });
-        if (selection.candidates[0].mask.length !== WIDTH * HEIGHT) throw new Error('mask of the wrong size');
-        times[masks].push(performance.now() - t);
-        const used = process.cpuUsage(c);
-        cpu[masks].push((used.user + used.system) / 1000);
+        const {
+          value: selection,
+          wallMs,
+          cpuMs,
+        } = await timed(async () => {
+          const selection = await decodePrompt(card, decoder, embeddings, { points }, previous[masks], 'bench', { decoderMasks: masks === 'decoder' });
+          if (selection.candidates[0].mask.length !== WIDTH * HEIGHT) throw new Error('mask of the wrong size');
+          return selection;
+        });
+        times[masks].push(wallMs);
+        cpu[masks].push(cpuMs);
         if (s > 0 && selection.masksFrom !== masks) throw new Error(`masks came from ${selection.masksFrom}, expected ${masks}`);
         previous[masks] = selection.candidates[0].lowRes;
       }
@@ -115,37 +194,141 @@ async function promptLatency(decoder: MultiSession, embeddings: Embeddings, thre
       width: WIDTH,
       height: HEIGHT,
       firstMs: Math.round(times[masks][0]),
-      p50Ms: +percentile(warm, 50).toFixed(1),
-      p95Ms: +percentile(warm, 95).toFixed(1),
-      cpuP50Ms: +percentile(cpu[masks].slice(1), 50).toFixed(1),
-      cpuP95Ms: +percentile(cpu[masks].slice(1), 95).toFixed(1),
+      ...latency(warm, cpu[masks].slice(1)),
       prompts: warm.length,
       targetP95Ms: 100,
     });
   }
 }
 
-async function main(): Promise<void> {
+async function samPart(): Promise<void> {
   const dir = await samBenchModelsDir();
   let embeddings: Embeddings | undefined;
   for (const encoder of ENCODERS) embeddings = await encoderTime(dir, encoder);
   const bytes = readFileSync(join(dir, card.decoder.file));
-  const ort = requireRuntime<typeof OrtWeb>('onnxruntime-web');
-  ort.env.wasm.numThreads = 1;
-  const webSession = async (model: Uint8Array) =>
-    ortMultiSession(
-      (await ort.InferenceSession.create(model, { executionProviders: ['wasm'], graphOptimizationLevel: 'all' })) as unknown as OrtSessionLike,
-      ort.Tensor as unknown as OrtAnyTensorConstructor,
-      'wasm',
-    );
-  const nativeSession = (model: Uint8Array) => createNativeSession(model, 2);
-  for (const [create, threads] of [
-    [webSession, 1],
-    [nativeSession, 2],
-  ] as const) {
+  for (const { create, threads } of RUNTIMES) {
     const decoder = await openDecoderSession(bytes, card.decoder.outputs.masks, create);
     await promptLatency(decoder, embeddings!, threads);
     await decoder.release();
+  }
+}
+
+const DEMO_CLICKS = join(__dirname, '..', 'scripts', 'demo', 'models', 'demo-clicks.json');
+const CLICK_SIZE = 512;
+/** The demo dataset's (seed 1) first unlabeled images: the ones a user labels with Smart Select. */
+const CLICK_IMAGES = [4, 9, 14, 19];
+const TARGETS_PER_IMAGE = 5;
+const ROBOT_CLICKS = 5;
+const CLICK_TARGET_P95_MS: Record<string, number> = { cpu: 40, wasm: 120 };
+
+interface ClickPath {
+  model: PromptableModel;
+  threads: number;
+  wall: number[];
+  cpu: number[];
+  /** The model run alone, per prompt. */
+  session: number[];
+}
+
+/** The model's session with each run's wall time added to `times`. */
+function timedSession(session: MultiSession, times: number[]): MultiSession {
+  return {
+    provider: session.provider,
+    io: session.io,
+    run: async (feeds, fetches) => {
+      const t = performance.now();
+      const out = await session.run(feeds, fetches);
+      times.push(performance.now() - t);
+      return out;
+    },
+    release: () => session.release(),
+  };
+}
+
+/** The click robot's clicks (NoC protocol, driven by the native model) on a few targets, spread over each image's list. */
+async function robotClicks(model: PromptableModel): Promise<{ embeddings: Embeddings; clicks: Click[] }[]> {
+  const sequences = [];
+  for (const index of CLICK_IMAGES) {
+    const scene = renderScene(createRandom(imageSeed(1, index)), CLICK_SIZE, false);
+    const image: RgbImage = { width: CLICK_SIZE, height: CLICK_SIZE, channels: 4, data: scene.rgba };
+    const labels = { width: CLICK_SIZE, height: CLICK_SIZE, data: scene.mask };
+    const embeddings = await encodeImage(model.card, undefined, image);
+    const targets = findTargets(labels, IGNORE);
+    const step = Math.ceil(targets.length / TARGETS_PER_IMAGE);
+    for (const target of targets.filter((_, i) => i % step === 0)) {
+      const segmenter = promptableSegmenter(model.card, model.decoder, embeddings, 'bench');
+      const { clicks } = await runTarget(target, validPixels(labels, IGNORE), CLICK_SIZE, CLICK_SIZE, segmenter, ROBOT_CLICKS);
+      sequences.push({ embeddings, clicks });
+    }
+  }
+  return sequences;
+}
+
+async function clicksPart(): Promise<void> {
+  const paths: ClickPath[] = [];
+  for (const { create, threads } of RUNTIMES) {
+    const session: number[] = [];
+    const deps = { fs: new NodeFileSystem(), sha256: sha256Hex, createSession: async (bytes: Uint8Array) => timedSession(await create(bytes), session) };
+    paths.push({ model: await loadPromptableModel(deps, DEMO_CLICKS), threads, wall: [], cpu: [], session });
+  }
+  const native = paths.find((p) => p.model.decoder.provider === 'cpu')!;
+  const sequences = await robotClicks(native.model);
+  let firstMs: number[] = [];
+  let maxDiffering = 0;
+  for (const [n, { embeddings, clicks }] of sequences.entries()) {
+    const segmenters = paths.map(({ model }) => promptableSegmenter(model.card, model.decoder, embeddings, 'bench'));
+    for (let k = 1; k <= clicks.length; k++) {
+      const masks = [];
+      for (const [i, path] of paths.entries()) {
+        const { value: mask, wallMs, cpuMs } = await timed(() => segmenters[i](clicks.slice(0, k)));
+        if (mask.length !== CLICK_SIZE * CLICK_SIZE) throw new Error('mask of the wrong size');
+        masks.push(mask);
+        path.wall.push(wallMs);
+        path.cpu.push(cpuMs);
+      }
+      let differing = 0;
+      for (let p = 0; p < masks[0].length; p++) if (masks[0][p] !== masks[1][p]) differing++;
+      maxDiffering = Math.max(maxDiffering, differing);
+    }
+    // The first sequence warms both engines up (the robot's run warmed only the native one).
+    if (n === 0) {
+      firstMs = paths.map((p) => p.wall[0]);
+      for (const p of paths) p.wall.length = p.cpu.length = p.session.length = 0;
+    }
+  }
+  for (const [i, { model, threads, wall, cpu, session }] of paths.entries()) {
+    const provider = model.decoder.provider;
+    report({
+      bench: 'smartselect-click',
+      model: `${model.card.name} (SegLab click model)`,
+      provider,
+      threads,
+      width: CLICK_SIZE,
+      height: CLICK_SIZE,
+      crop: model.card.family === 'clicks' ? model.card.crop : undefined,
+      firstMs: Math.round(firstMs[i]),
+      ...latency(wall, cpu),
+      sessionP50Ms: ms(percentile(session, 50)),
+      sessionP95Ms: ms(percentile(session, 95)),
+      prompts: wall.length,
+      targets: sequences.length - 1,
+      images: CLICK_IMAGES.length,
+      pixelsDifferingBetweenEngines: maxDiffering,
+      targetP95Ms: CLICK_TARGET_P95_MS[provider],
+      met: percentile(wall, 95) <= CLICK_TARGET_P95_MS[provider],
+    });
+    await releasePromptableModel(model);
+  }
+}
+
+const PARTS: Record<string, () => Promise<void>> = { sam: samPart, clicks: clicksPart };
+
+async function main(): Promise<void> {
+  const chosen = (process.env.SEGLAB_BENCH_SMARTSELECT ?? Object.keys(PARTS).join(',')).split(',');
+  for (const part of chosen) {
+    if (!PARTS[part]) throw new Error(`SEGLAB_BENCH_SMARTSELECT: no part "${part}" (parts: ${Object.keys(PARTS).join(', ')})`);
+    await PARTS[part]();
+    writeResults(part);
   }
 }
 
