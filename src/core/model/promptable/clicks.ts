@@ -104,16 +104,22 @@ export function clickModelInput(
   };
   const rows = taps(box.top, height);
   const cols = taps(box.left, width);
+  // Plain loops over typed arrays (no closure or tuple per pixel): this runs on every click.
   for (let c = 0; c < 3; c++) {
     const base = c * width * height;
-    const at = (y: number, x: number) => (y < 0 || x < 0 ? 0 : planes[base + y * width + x]);
     for (let i = 0; i < s; i++) {
-      const [y0, y1, wy] = [rows.lo[i], rows.hi[i], rows.w[i]];
+      const y0 = rows.lo[i],
+        y1 = rows.hi[i],
+        wy = rows.w[i];
+      const r0 = base + y0 * width,
+        r1 = base + y1 * width;
       const row = c * plane + i * s;
       for (let j = 0; j < s; j++) {
-        const [x0, x1, wx] = [cols.lo[j], cols.hi[j], cols.w[j]];
-        const top = at(y0, x0) * (1 - wx) + at(y0, x1) * wx;
-        const bottom = at(y1, x0) * (1 - wx) + at(y1, x1) * wx;
+        const x0 = cols.lo[j],
+          x1 = cols.hi[j],
+          wx = cols.w[j];
+        const top = (y0 < 0 || x0 < 0 ? 0 : planes[r0 + x0]) * (1 - wx) + (y0 < 0 || x1 < 0 ? 0 : planes[r0 + x1]) * wx;
+        const bottom = (y1 < 0 || x0 < 0 ? 0 : planes[r1 + x0]) * (1 - wx) + (y1 < 0 || x1 < 0 ? 0 : planes[r1 + x1]) * wx;
         out[row + j] = top * (1 - wy) + bottom * wy;
       }
     }
@@ -129,12 +135,13 @@ export function clickModelInput(
     }
   }
   if (previous) {
-    const src = (k: number) => Math.floor(((2 * k + 1) * box.side) / (2 * s));
+    // The pixel under crop pixel k's centre, as an offset from the box's left or top edge.
+    const src = Int32Array.from({ length: s }, (_, k) => Math.floor(((2 * k + 1) * box.side) / (2 * s)));
     for (let i = 0; i < s; i++) {
-      const y = box.top + src(i);
+      const y = box.top + src[i];
       if (y < 0 || y >= height) continue;
       for (let j = 0; j < s; j++) {
-        const x = box.left + src(j);
+        const x = box.left + src[j];
         if (x >= 0 && x < width && previous[y * width + x]) out[5 * plane + i * s + j] = 1;
       }
     }
@@ -155,18 +162,34 @@ export function pasteBack(
   const mask = new Uint8Array(width * height);
   if (previous) for (let i = 0; i < mask.length; i++) mask[i] = previous[i] ? 1 : 0;
   const scale = size / box.side;
-  const tap = (p: number, origin: number) => {
-    const c = Math.min(Math.max((p + 0.5 - origin) * scale - 0.5, 0), size - 1);
-    const lo = Math.floor(c);
-    return { lo, hi: Math.min(lo + 1, size - 1), w: c - lo };
+  const [x0, x1, y0, y1] = [Math.max(box.left, 0), Math.min(box.left + box.side, width), Math.max(box.top, 0), Math.min(box.top + box.side, height)];
+  // Taps of image pixels first..end-1 (from the box's edge at `origin`): two crop pixels and the weight, computed once per column and row.
+  const taps = (first: number, end: number, origin: number) => {
+    const n = Math.max(end - first, 0);
+    const lo = new Int32Array(n);
+    const hi = new Int32Array(n);
+    const w = new Float64Array(n);
+    for (let k = 0; k < n; k++) {
+      const c = Math.min(Math.max((first + k + 0.5 - origin) * scale - 0.5, 0), size - 1);
+      lo[k] = Math.floor(c);
+      hi[k] = Math.min(lo[k] + 1, size - 1);
+      w[k] = c - lo[k];
+    }
+    return { lo, hi, w };
   };
-  for (let y = Math.max(box.top, 0); y < Math.min(box.top + box.side, height); y++) {
-    const ty = tap(y, box.top);
-    for (let x = Math.max(box.left, 0); x < Math.min(box.left + box.side, width); x++) {
-      const tx = tap(x, box.left);
-      const top = logits[ty.lo * size + tx.lo] * (1 - tx.w) + logits[ty.lo * size + tx.hi] * tx.w;
-      const bottom = logits[ty.hi * size + tx.lo] * (1 - tx.w) + logits[ty.hi * size + tx.hi] * tx.w;
-      mask[y * width + x] = top * (1 - ty.w) + bottom * ty.w > threshold ? 1 : 0;
+  const cols = taps(x0, x1, box.left);
+  const rows = taps(y0, y1, box.top);
+  for (let y = y0; y < y1; y++) {
+    const r0 = rows.lo[y - y0] * size,
+      r1 = rows.hi[y - y0] * size,
+      wy = rows.w[y - y0];
+    for (let x = x0; x < x1; x++) {
+      const lo = cols.lo[x - x0],
+        hi = cols.hi[x - x0],
+        wx = cols.w[x - x0];
+      const top = logits[r0 + lo] * (1 - wx) + logits[r0 + hi] * wx;
+      const bottom = logits[r1 + lo] * (1 - wx) + logits[r1 + hi] * wx;
+      mask[y * width + x] = top * (1 - wy) + bottom * wy > threshold ? 1 : 0;
     }
   }
   return mask;
