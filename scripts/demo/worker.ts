@@ -5,7 +5,7 @@ import jpeg from 'jpeg-js';
 import type { DatasetConfig } from '../../src/core/dataset/types';
 import { encodeMask } from '../../src/core/mask/codec';
 import { createRandom } from './random';
-import { renderScene } from './scene';
+import { renderScene, type Scene } from './scene';
 
 export interface ImageJob {
   index: number;
@@ -22,9 +22,17 @@ export function imageSeed(seed: number, index: number): number {
   return (Math.imul(seed, 0x9e3779b1) + Math.imul(index + 1, 0x85ebca6b)) >>> 0;
 }
 
+/**
+ * Image `index`'s scene, as written: a third of the labeled images' masks mark a few uncertain boundary pixels
+ * as ignore, as careful annotators do. With `labeled` false its mask is the image's ground truth without ignore
+ * pixels, which the tests score an unlabeled image's answers against.
+ */
+export function demoScene(seed: number, index: number, size: number, labeled: boolean): Scene {
+  return renderScene(createRandom(imageSeed(seed, index)), size, labeled && index % 3 === 0);
+}
+
 export function writeImage(job: ImageJob, config: DatasetConfig): void {
-  // A third of the masks mark a few uncertain boundary pixels as ignore, as careful annotators do.
-  const scene = renderScene(createRandom(imageSeed(job.seed, job.index)), job.size, job.labeled && job.index % 3 === 0);
+  const scene = demoScene(job.seed, job.index, job.size, job.labeled);
   writeFileSync(job.image, jpeg.encode({ data: scene.rgba, width: job.size, height: job.size }, 90).data);
   if (job.labeled) {
     writeFileSync(job.mask, encodeMask({ width: job.size, height: job.size, data: scene.mask }, config.classes, config.ignoreIndex));
