@@ -3,21 +3,24 @@
  * card (core parser) and the file's sha256 against it, and writes both atomically into the
  * dataset's `models/` folder, the ONNX first, so a card never names a file that is not there.
  * The stored card also records the job and, from the job's history, the per-epoch train loss
- * (`metrics.trainLoss`), so the mIoU view can draw the model's curves later.
+ * (`metrics.trainLoss`), so the mIoU view can draw the model's curves later. An interactive job's
+ * click model (promptable card, family "clicks") is checked against `model.sha256` and its card
+ * renamed to name the stored file.
  */
 import { MODELS_FOLDER, parseModelCard, type ModelCard } from '../core/model/card';
 import { DataError } from '../core/errors';
+import { isPromptableCardJson, parsePromptableCard, type ClicksCard } from '../core/model/promptable/card';
 import type { FileSystem } from '../core/fileSystem';
 import { sha256Hex } from '../core/hash';
 import { joinPath } from '../core/paths';
 import type { TrainingClient } from './client';
 import { trainLossOf } from './curves';
 
-export interface StoredModel {
+export interface StoredModel<Card = ModelCard> {
   name: string;
   onnxPath: string;
   cardPath: string;
-  card: ModelCard;
+  card: Card;
 }
 
 /** The job that produced a model, recorded in its card's `training` so a later run can continue from it. */
@@ -33,16 +36,29 @@ export function originOf(card: ModelCard): TrainingOrigin | undefined {
 
 /**
  * Checks downloaded bytes: the card must parse and carry a sha256 (top level, and `onnx.sha256`
- * when present) equal to the ONNX file's. Returns the card's raw object and the parsed card.
+ * when present; a click model's `model.sha256`) equal to the ONNX file's. Returns the card's raw
+ * object and the parsed card.
  */
-export async function verifyDownload(cardBytes: Uint8Array, onnx: Uint8Array, label: string): Promise<{ raw: Record<string, unknown>; card: ModelCard }> {
+export async function verifyDownload(
+  cardBytes: Uint8Array,
+  onnx: Uint8Array,
+  label: string,
+): Promise<{ raw: Record<string, unknown>; card: ModelCard | ClicksCard }> {
   const cardPath = `${label}/model.json`;
   const text = new TextDecoder().decode(cardBytes);
-  const card = parseModelCard(text, cardPath);
   const raw = JSON.parse(text) as Record<string, unknown>;
+  let card: ModelCard | ClicksCard, declared: unknown[];
+  if (isPromptableCardJson(raw)) {
+    const promptable = parsePromptableCard(text, cardPath);
+    if (promptable.family !== 'clicks') throw new DataError(cardPath, `family: a training job exports a "clicks" model, not "${promptable.family}"`);
+    card = promptable;
+    declared = [card.model.sha256];
+  } else {
+    card = parseModelCard(text, cardPath);
+    declared = [card.sha256, (raw.onnx as { sha256?: unknown } | undefined)?.sha256];
+  }
+  if (declared[0] === undefined) throw new DataError(cardPath, 'sha256: missing, so the downloaded model.onnx cannot be checked');
   const actual = await sha256Hex(onnx);
-  const declared = [card.sha256, (raw.onnx as { sha256?: unknown } | undefined)?.sha256];
-  if (card.sha256 === undefined) throw new DataError(cardPath, 'sha256: missing, so the downloaded model.onnx cannot be checked');
   for (const d of declared) {
     if (d !== undefined && d !== actual) {
       throw new DataError(
@@ -71,21 +87,46 @@ export async function downloadModel(
   baseName: string,
   signal?: AbortSignal,
 ): Promise<StoredModel> {
+  const stored = await download(client, jobId, fs, datasetRoot, baseName, false, signal);
+  return { ...stored, card: parseModelCard(stored.text, stored.cardPath) };
+}
+
+/** Downloads, checks and stores the click model of an interactive job (`task: "interactive"`), as downloadModel does. */
+export async function downloadClickModel(
+  client: TrainingClient,
+  jobId: string,
+  fs: FileSystem,
+  datasetRoot: string,
+  baseName: string,
+  signal?: AbortSignal,
+): Promise<StoredModel<ClicksCard>> {
+  const stored = await download(client, jobId, fs, datasetRoot, baseName, true, signal);
+  return { ...stored, card: parsePromptableCard(stored.text, stored.cardPath) as ClicksCard };
+}
+
+/** `clicks`: the job must have exported a click model, else a pre-labeling model; checked before anything is written. */
+async function download(client: TrainingClient, jobId: string, fs: FileSystem, datasetRoot: string, baseName: string, clicks: boolean, signal?: AbortSignal) {
   const label = `${client.baseUrl}/v1/jobs/${jobId}/artifacts`;
   const cardBytes = await client.artifact(jobId, 'model.json', signal);
   const onnx = await client.artifact(jobId, 'model.onnx', signal);
   const { raw } = await verifyDownload(cardBytes, onnx, label);
+  if (isPromptableCardJson(raw) !== clicks) {
+    const [got, expected] = clicks ? ['a pre-labeling model', 'a click model'] : ['a click model', 'a pre-labeling model'];
+    throw new DataError(`${label}/model.json`, `kind: job ${jobId} exported ${got}, where ${expected} was expected; nothing was written`);
+  }
   const folder = joinPath(datasetRoot, MODELS_FOLDER);
   await fs.createDirectory(folder);
   const name = await freeName(fs, folder, baseName.replace(/[^\w.-]+/g, '-'));
   const training = typeof raw.training === 'object' && raw.training !== null ? raw.training : {};
   const metrics = typeof raw.metrics === 'object' && raw.metrics !== null ? (raw.metrics as Record<string, unknown>) : {};
   const trainLoss = metrics.trainLoss ?? trainLossOf(await client.job(jobId));
-  const stored = { ...raw, name, training: { ...training, job: jobId, backend: client.baseUrl }, metrics: { ...metrics, trainLoss } };
+  // A click model's card names its file (a pre-labeling card's file is the one next to it, by name).
+  const file = clicks ? { model: { ...(raw.model as Record<string, unknown>), file: `${name}.onnx` } } : {};
+  const stored = { ...raw, name, ...file, training: { ...training, job: jobId, backend: client.baseUrl }, metrics: { ...metrics, trainLoss } };
   const onnxPath = joinPath(folder, `${name}.onnx`);
   const cardPath = joinPath(folder, `${name}.json`);
   const text = `${JSON.stringify(stored, null, 2)}\n`;
   await fs.writeFileAtomic(onnxPath, onnx);
   await fs.writeFileAtomic(cardPath, new TextEncoder().encode(text));
-  return { name, onnxPath, cardPath, card: parseModelCard(text, cardPath) };
+  return { name, onnxPath, cardPath, raw: stored, text };
 }

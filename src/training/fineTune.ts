@@ -124,6 +124,17 @@ const ARCH_KEYS = ['arch', 'backbone', 'unetBase', 'unetDepth', 'asppChannels', 
 const CARD_NAMES: Partial<Record<(typeof ARCH_KEYS)[number], string>> = { unetBase: 'base', unetDepth: 'depth' };
 
 /**
+ * The click model's job beside a pre-labeling one (Fine-tune Model… with seglab.training.alsoTrainClickModel):
+ * the same architecture and budget, new weights (the pre-labeling model's first layer takes 3 channels, the
+ * click model's 6), and the trainer's click crop rather than the pre-labeling crop.
+ */
+export function clickJobParams(params: Omit<JobParams, 'dataset'>): Omit<JobParams, 'dataset'> {
+  const click: Omit<JobParams, 'dataset'> = { task: 'interactive' };
+  for (const k of [...ARCH_KEYS, 'epochs', 'minutes'] as const) if (params[k] !== undefined && params[k] !== null) Object.assign(click, { [k]: params[k] });
+  return click;
+}
+
+/**
  * Where a run can start from a model: its own job on this backend (`initJob`, same architecture
  * options) when the card records one that still exists and succeeded, else a fresh model built
  * with the card's architecture options; undefined for architectures the trainer does not build.

@@ -4,7 +4,7 @@ import { commandRegistrar } from '../commands/safeCommand';
 import { ContinuousTraining } from './continuousTraining';
 import type { DatasetRegistry } from '../dataset/datasetRegistry';
 import type { ModelRegistry } from '../prelabel/modelRegistry';
-import { fineTuneCommand } from './fineTuneCommand';
+import { fineTuneCommand, type FineTuneArgs } from './fineTuneCommand';
 import { showJobsCommand } from './jobsCommand';
 import { LocalBackend } from './localBackend';
 import { setTokenCommand } from './settings';
@@ -29,7 +29,9 @@ export function registerTraining(
   context.subscriptions.push(
     output,
     backend,
-    command('seglab.fineTune', (target?: Parameters<typeof fineTuneCommand>[5]) => fineTuneCommand(registry, models, context.secrets, output, runs, target)),
+    command('seglab.fineTune', (target?: Parameters<typeof fineTuneCommand>[5], args?: FineTuneArgs) =>
+      fineTuneCommand(registry, models, context.secrets, output, runs, target, args),
+    ),
     command('seglab.showJobs', () => showJobsCommand(registry, models, context.secrets, output, runs)),
     command('seglab.startBackend', () => backend.start()),
     command('seglab.setTrainingToken', () => setTokenCommand(context.secrets)),

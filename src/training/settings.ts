@@ -27,6 +27,11 @@ export function exportSigmoid(): boolean {
   return vscode.workspace.getConfiguration('seglab.training').get<boolean>('exportSigmoid', false);
 }
 
+/** `seglab.training.alsoTrainClickModel`: Fine-tune Model… also trains the Smart Select click model (a second job). */
+export function alsoTrainClickModel(): boolean {
+  return vscode.workspace.getConfiguration('seglab.training').get<boolean>('alsoTrainClickModel', false);
+}
+
 export function getToken(secrets: vscode.SecretStorage): Thenable<string | undefined> {
   return secrets.get(TOKEN_KEY);
 }

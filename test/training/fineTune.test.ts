@@ -21,9 +21,12 @@ import { NodeFileSystem } from '../../src/node/nodeFileSystem';
 import { createNativeBackend } from '../../src/node/onnxBackends';
 import { TrainingClient, TrainingError, type JobParams } from '../../src/training/client';
 import { curvesFromCard } from '../../src/training/curves';
-import { verifyDownload } from '../../src/training/downloadModel';
+import { downloadClickModel, downloadModel, verifyDownload } from '../../src/training/downloadModel';
+import { loadNativePromptable } from '../../src/node/promptableSessions';
+import { releasePromptableModel } from '../../src/core/model/promptable/load';
+import { sha256Hex } from '../../src/core/hash';
 import { startBackendProcess } from '../../src/training/backendProcess';
-import { fineTune, sigmoidExport, startingPoint, submitJob, watchJob } from '../../src/training/fineTune';
+import { clickJobParams, fineTune, sigmoidExport, startingPoint, submitJob, watchJob } from '../../src/training/fineTune';
 import { CLASSES, freePort, makeShapesDataset, PYTHON, serviceUnavailable, startService, type Service } from './fixtures';
 
 const fs = new NodeFileSystem();
@@ -161,6 +164,33 @@ describe('training client', { skip: unavailable }, () => {
       submitJob(client, fs, index, { ...TINY, epochs: 1, sigmoid: true }),
       (e: unknown) => e instanceof TrainingError && e.status === 422 && /exactly 2 classes .* has 3: set sigmoid to false/.test(e.message),
     );
+  });
+
+  test("the click model's job beside a pre-labeling one (alsoTrainClickModel) is stored as a Smart Select model", async () => {
+    // Same architecture and budget, new weights, the trainer's click crop: no initJob, sigmoid or pre-labeling crop.
+    const beside = { ...TINY, initJob: 'abc', sigmoid: true, epochs: 1, minutes: 2.5 };
+    assert.deepEqual(clickJobParams(beside), { task: 'interactive', arch: 'unet', unetBase: 8, unetDepth: 2, epochs: 1, minutes: 2.5 });
+    const client = new TrainingClient(service.url, service.token);
+    const job = await watchJob(client, await submitJob(client, fs, index, clickJobParams({ ...TINY, epochs: 1 })));
+    assert.equal(job.state, 'succeeded', job.error ?? '');
+    // Stored as what it is, never as a pre-labeling model.
+    await assert.rejects(
+      downloadModel(client, job.id, fs, root, 'wrong'),
+      /kind: job \w+ exported a click model, where a pre-labeling model was expected; nothing was written/,
+    );
+    assert.ok(!existsSync(join(root, 'models', 'wrong.onnx')) && !existsSync(join(root, 'models', 'wrong.json')));
+    const stored = await downloadClickModel(client, job.id, fs, root, 'clicks');
+    assert.equal(stored.card.family, 'clicks');
+    assert.equal(stored.card.model.file, 'clicks.onnx', 'the card names the stored file');
+    assert.equal(stored.card.model.sha256, await sha256Hex(readFileSync(join(root, 'models', 'clicks.onnx'))));
+    const raw = JSON.parse(readFileSync(stored.cardPath, 'utf8')) as { name: string; training: { job: string; backend: string; task: string } };
+    assert.deepEqual([raw.name, raw.training.job, raw.training.backend, raw.training.task], ['clicks', job.id, service.url, 'interactive']);
+    // The runtime Smart Select uses loads it from the stored card.
+    await releasePromptableModel(await loadNativePromptable(stored.cardPath, 1));
+    const cardBytes = await client.artifact(job.id, 'model.json');
+    const onnx = await client.artifact(job.id, 'model.onnx');
+    onnx[onnx.length - 1] ^= 1;
+    await assert.rejects(verifyDownload(cardBytes, onnx, 'job'), /job\/model\.onnx: sha256 .* does not match/);
   });
 
   test('cancelling a running job ends its event stream with state cancelled', async () => {
