@@ -256,9 +256,13 @@ async function demoClickModel({ page, dataset }: Workbench): Promise<void> {
 
 test('Smart Select: the known-answer pair (points, Tab, Enter, Ctrl+Z, protect mode, save), then the demo click model (one click selects a cell, commit, undo)', async () => {
   await withWorkbench('smartSelect', async (wb) => {
+    const started = performance.now();
     await knownAnswerPair(wb);
     // Each mask editor keeps its webview while hidden: one open editor, so the next scenario finds its own.
     await runCommand(wb.page, 'View: Close All Editors');
+    const half = performance.now();
     await demoClickModel(wb);
+    const seconds = (ms: number) => (ms / 1000).toFixed(1);
+    console.log(`[e2e] smartSelect: known-answer pair ${seconds(half - started)} s, demo click model ${seconds(performance.now() - half)} s`);
   });
 });
