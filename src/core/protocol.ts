@@ -7,6 +7,7 @@ import type { ClassDef } from './classes';
 import { checkVersion, isCount, isRecord, isText, ProtocolError } from './messages';
 import type { ModelCard } from './model/card';
 import type { PromptableCard } from './model/promptable/card';
+import type { EmbeddingTensorMessage } from './model/promptable/embeddingTensors';
 
 export const PROTOCOL_VERSION = 1;
 
@@ -28,8 +29,10 @@ export enum MessageType {
   CancelModel = 'cancelModel',
   /** Smart Select's model (its decoder runs in the webview), or why there is none; answers SmartSelectStart. */
   SmartSelectModel = 'smartSelectModel',
-  /** The image's embeddings from the model's encoder (run in the host), once per image and model. */
+  /** The image's embeddings from the model's encoder (run in the host, or cached there), once per image and model. */
   SmartSelectEmbeddings = 'smartSelectEmbeddings',
+  /** Run Smart Select's image encoder on WebGPU in the webview (instead of SmartSelectEmbeddings); answered by SmartSelectEncoded. */
+  SmartSelectEncode = 'smartSelectEncode',
   //#endregion
   //#region from webview
   Ready = 'ready',
@@ -41,6 +44,8 @@ export enum MessageType {
   ModelResult = 'modelResult',
   /** The Smart Select tool was chosen: the host answers with SmartSelectModel, then SmartSelectEmbeddings. */
   SmartSelectStart = 'smartSelectStart',
+  /** The answer to a SmartSelectEncode: the embeddings (the webview uses them already; the host caches them) or an error. */
+  SmartSelectEncoded = 'smartSelectEncoded',
   //#endregion
 }
 
@@ -125,6 +130,8 @@ export interface MaskEditorStrings {
     loading: string;
     /** {0} the model's name. */
     ready: string;
+    /** {0} where the image's embeddings came from ('webgpu' in the editor, 'encoder' in the host, 'memory', 'disk'), {1} the milliseconds it took. */
+    source: string;
     /** {0} the prompts given, {1} the candidate's number, {2} how many, {3} its score, {4} milliseconds from prompt to preview. */
     preview: string;
     /** {0} why. */
@@ -215,7 +222,7 @@ export type SmartSelectModelMessage =
       decoderSha256: string;
       /** The decoder file's bytes; left out when this webview was sent them before. */
       decoder?: ArrayBuffer;
-      /** Whether a SmartSelectEmbeddings message follows (the family has an image encoder). */
+      /** Whether a SmartSelectEmbeddings or SmartSelectEncode message follows (the family has an image encoder). */
       embeddings: boolean;
     }
   | { type: MessageType.SmartSelectModel; error: string };
@@ -227,10 +234,22 @@ export interface SmartSelectEmbeddingsMessage {
   width: number;
   height: number;
   /** Decoder input name, shape, float32 values (transferred, not copied). */
-  tensors: Array<{ name: string; dims: number[]; data: ArrayBuffer }>;
+  tensors: EmbeddingTensorMessage[];
   /** Where they came from ('encoder', 'memory', 'disk') and the encoder's time, for the status line. */
   source: string;
   milliseconds: number;
+}
+
+export interface SmartSelectEncodeMessage {
+  type: MessageType.SmartSelectEncode;
+  requestId: number;
+  /** The model they are for (SmartSelectModel's decoderSha256). */
+  decoderSha256: string;
+  /** The encoder's file name, for errors. */
+  encoderName: string;
+  /** A webview URI of the encoder when the webview may fetch it; else its bytes in `encoderBytes`. */
+  encoderUri?: string;
+  encoderBytes?: ArrayBuffer;
 }
 
 export type ToWebviewMessage =
@@ -243,7 +262,8 @@ export type ToWebviewMessage =
   | RunModelMessage
   | CancelModelMessage
   | SmartSelectModelMessage
-  | SmartSelectEmbeddingsMessage;
+  | SmartSelectEmbeddingsMessage
+  | SmartSelectEncodeMessage;
 
 export interface ReadyMessage {
   type: MessageType.Ready;
@@ -289,7 +309,21 @@ export interface SmartSelectStartMessage {
   loaded?: string;
 }
 
-export type FromWebviewMessage = ReadyMessage | EditMessage | CapabilitiesMessage | ModelResultMessage | SmartSelectStartMessage;
+export type SmartSelectEncodedMessage =
+  | {
+      type: MessageType.SmartSelectEncoded;
+      requestId: number;
+      width: number;
+      height: number;
+      /** Decoder input name, shape, float32 values: checked by the host against the card and the encoder before it caches them. */
+      tensors: EmbeddingTensorMessage[];
+      /** e.g. "webgpu". */
+      provider: string;
+      milliseconds: number;
+    }
+  | { type: MessageType.SmartSelectEncoded; requestId: number; error: string };
+
+export type FromWebviewMessage = ReadyMessage | EditMessage | CapabilitiesMessage | ModelResultMessage | SmartSelectStartMessage | SmartSelectEncodedMessage;
 
 const MAX_LABEL = 80;
 const MAX_TEXT = 2000;
@@ -326,6 +360,8 @@ export function parseFromWebview(message: unknown): FromWebviewMessage {
         throw new ProtocolError('smartSelectStart: loaded must be a sha256 (64 lowercase hex digits)');
       return { type: MessageType.SmartSelectStart, ...(loaded !== undefined ? { loaded } : {}) };
     }
+    case MessageType.SmartSelectEncoded:
+      return parseSmartSelectEncoded(message);
     default:
       throw new ProtocolError(`unknown message type ${JSON.stringify(message.type)}`);
   }
@@ -364,6 +400,40 @@ function parseModelResult(message: Record<string, unknown>): ModelResultMessage 
     milliseconds,
     defaults: defaults as string[],
   };
+}
+
+const MAX_TENSORS = 16;
+const MAX_DIMS = 8;
+
+/** Shapes and types only: embeddingsFromMessage checks each tensor's size, checkEncoderOutput the names and shapes against the model. */
+function parseSmartSelectEncoded(message: Record<string, unknown>): SmartSelectEncodedMessage {
+  const { requestId, error, width, height, tensors, provider, milliseconds } = message;
+  if (!isCount(requestId)) throw new ProtocolError('smartSelectEncoded: requestId must be a non-negative integer');
+  if (error !== undefined) {
+    if (!isText(error, MAX_TEXT)) throw new ProtocolError(`smartSelectEncoded: error must be a string of up to ${MAX_TEXT} characters`);
+    return { type: MessageType.SmartSelectEncoded, requestId, error };
+  }
+  if (!isCount(width) || !isCount(height) || width === 0 || height === 0)
+    throw new ProtocolError('smartSelectEncoded: width and height must be positive integers');
+  const isTensor = (t: unknown) =>
+    isRecord(t) &&
+    isText(t.name, MAX_TEXT) &&
+    Array.isArray(t.dims) &&
+    t.dims.length <= MAX_DIMS &&
+    t.dims.every((d) => isCount(d)) &&
+    t.data instanceof ArrayBuffer;
+  if (!Array.isArray(tensors) || tensors.length === 0 || tensors.length > MAX_TENSORS || !tensors.every(isTensor))
+    throw new ProtocolError(`smartSelectEncoded: tensors must be 1-${MAX_TENSORS} {name, dims (up to ${MAX_DIMS} integers), data: ArrayBuffer}`);
+  if (typeof provider !== 'string' || provider.length === 0 || provider.length > MAX_LABEL)
+    throw new ProtocolError(`smartSelectEncoded: provider must be a string of 1-${MAX_LABEL} characters`);
+  if (typeof milliseconds !== 'number' || !Number.isFinite(milliseconds) || milliseconds < 0)
+    throw new ProtocolError('smartSelectEncoded: milliseconds must be a non-negative number');
+  const checked = (tensors as Array<Record<string, unknown>>).map((t) => ({
+    name: t.name as string,
+    dims: [...(t.dims as number[])],
+    data: t.data as ArrayBuffer,
+  }));
+  return { type: MessageType.SmartSelectEncoded, requestId, width, height, tensors: checked, provider, milliseconds };
 }
 
 /** Copies typed-array bytes into a fresh ArrayBuffer (postMessage needs a plain buffer, not a Node Buffer). */

@@ -12,6 +12,8 @@ import {
   type ModelResultMessage,
   type DisagreementMessage,
   type RunModelMessage,
+  type SmartSelectEncodedMessage,
+  type SmartSelectEncodeMessage,
   type ToWebviewMessage,
 } from '../core/protocol';
 import { RequestTracker } from '../core/requestTracker';
@@ -52,6 +54,8 @@ export class MaskEditorProvider implements vscode.CustomEditorProvider<MaskDocum
   private readonly smartSelectStarted = new vscode.EventEmitter<{ document: MaskDocument; panel: vscode.WebviewPanel; loaded?: string }>();
   /** A panel's Smart Select tool was chosen: it waits for SmartSelectModel (smartSelect/smartSelectHost.ts answers). */
   readonly onDidStartSmartSelect = this.smartSelectStarted.event;
+  /** Each panel's SmartSelectEncode requests that wait for their SmartSelectEncoded. */
+  private readonly encodes = new WeakMap<vscode.WebviewPanel, RequestTracker<SmartSelectEncodedMessage>>();
   /** The disagreement layer each document shows, for panels that open or reload later. */
   private readonly disagreements = new Map<MaskDocument, DisagreementMessage>();
 
@@ -76,6 +80,8 @@ export class MaskEditorProvider implements vscode.CustomEditorProvider<MaskDocum
     this.panels.get(document)?.add(panel);
     const modelRuns = new RequestTracker<ModelResultMessage>();
     this.modelRuns.set(panel, modelRuns);
+    const encodes = new RequestTracker<SmartSelectEncodedMessage>();
+    this.encodes.set(panel, encodes);
     const track = (): void => {
       const before = this.active;
       if (panel.active) this.active = { document, panel };
@@ -88,6 +94,7 @@ export class MaskEditorProvider implements vscode.CustomEditorProvider<MaskDocum
       this.panels.get(document)?.delete(panel);
       this.modelRuns.delete(panel);
       modelRuns.dispose(new Error('the mask editor was closed while the model ran'));
+      encodes.dispose(new Error('the mask editor was closed while the encoder ran'));
       if (this.active?.panel !== panel) return;
       this.active = undefined;
       this.activeChanged.fire();
@@ -134,6 +141,9 @@ export class MaskEditorProvider implements vscode.CustomEditorProvider<MaskDocum
         break;
       case MessageType.SmartSelectStart:
         this.smartSelectStarted.fire({ document, panel, loaded: message.loaded });
+        break;
+      case MessageType.SmartSelectEncoded:
+        this.encodes.get(panel)?.settle(message.requestId, message);
         break;
       default:
         unhandled(message);
@@ -198,6 +208,15 @@ export class MaskEditorProvider implements vscode.CustomEditorProvider<MaskDocum
     }
   }
 
+  /** Runs Smart Select's image encoder in the panel's webview (SmartSelectEncode) and resolves with its SmartSelectEncoded. */
+  encodeInWebview(panel: vscode.WebviewPanel, request: Omit<SmartSelectEncodeMessage, 'requestId'>): Promise<SmartSelectEncodedMessage> {
+    const encodes = this.encodes.get(panel);
+    if (!encodes) return Promise.reject(new Error('the mask editor was closed while the encoder ran'));
+    const { id, reply } = encodes.open();
+    this.post(panel, { ...request, requestId: id });
+    return reply;
+  }
+
   /** The document of an image once an editor shows it (`vscode.openWith` may return before); undefined after `timeoutMs`. */
   documentOf(uri: vscode.Uri, timeoutMs = 30_000): Promise<MaskDocument | undefined> {
     const key = uri.toString();
@@ -235,9 +254,14 @@ export class MaskEditorProvider implements vscode.CustomEditorProvider<MaskDocum
     for (const panel of this.panels.get(document) ?? []) if (this.ready.has(panel)) this.post(panel, message);
   }
 
+  /** What the panel's webview reported it can run models on; undefined before it has. */
+  capabilitiesOf(panel: vscode.WebviewPanel): CapabilitiesMessage | undefined {
+    return this.capabilities.get(panel);
+  }
+
   /** The focused mask editor, with what its webview reported it can run models on. */
   get activePanel(): { document: MaskDocument; panel: vscode.WebviewPanel; capabilities?: CapabilitiesMessage } | undefined {
-    return this.active && { ...this.active, capabilities: this.capabilities.get(this.active.panel) };
+    return this.active && { ...this.active, capabilities: this.capabilitiesOf(this.active.panel) };
   }
 
   get activeDocument(): MaskDocument | undefined {

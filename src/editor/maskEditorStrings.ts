@@ -82,6 +82,7 @@ export function maskEditorStrings(): MaskEditorStrings {
     smartSelect: {
       loading: vscode.l10n.t('Smart Select: computing the image embedding with {0}…', '{0}'),
       ready: vscode.l10n.t('Smart Select with {0}: click adds a point, right or Alt+click removes, drag draws a box', '{0}'),
+      source: vscode.l10n.t('embedding: {0}, {1} ms', '{0}', '{1}'),
       preview: vscode.l10n.t(
         'Smart Select: {0} prompt(s), candidate {1} of {2}, score {3}, {4} ms from prompt to preview · Tab: next · Enter: commit · Backspace: undo a prompt · Esc: discard',
         '{0}',

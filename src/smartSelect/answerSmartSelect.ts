@@ -1,15 +1,21 @@
 /**
  * The host's side of the Smart Select tool: when a mask editor's webview chooses it, the active
  * promptable model's card and decoder go to the webview (which runs the decoder per prompt), then,
- * for a model with an image encoder, the image's embeddings, computed here on native ONNX Runtime,
- * once per image and model. Without a promptable model the webview is told what to do.
+ * for a model with an image encoder, the image's embeddings once per image and model: from the
+ * host's caches when they hold them, else computed on WebGPU in the webview (webviewEncoder.ts)
+ * or, without WebGPU or when that fails, here on native ONNX Runtime. Without a promptable model
+ * the webview is told what to do.
  */
 import * as vscode from 'vscode';
 import { errorMessage } from '../core/errors';
+import { embeddingTensors } from '../core/model/promptable/embeddingTensors';
+import type { PromptableModel } from '../core/model/promptable/load';
 import { MessageType, toArrayBuffer } from '../core/protocol';
+import type { MaskDocument } from '../editor/maskDocument';
 import type { MaskEditorProvider } from '../editor/maskEditorProvider';
 import type { ModelRegistry } from '../prelabel/modelRegistry';
-import type { HostEmbeddings } from './hostEmbeddings';
+import type { HostEmbeddings, Lookup } from './hostEmbeddings';
+import { encodeInWebview, hostEncoderReason } from './webviewEncoder';
 
 export function answerSmartSelect(editors: MaskEditorProvider, models: ModelRegistry, host: HostEmbeddings, log: vscode.LogOutputChannel): vscode.Disposable {
   return editors.onDidStartSmartSelect(async ({ document, panel, loaded }) => {
@@ -35,17 +41,15 @@ export function answerSmartSelect(editors: MaskEditorProvider, models: ModelRegi
         embeddings: model.encoder !== undefined,
       });
       if (!fresh || !model.encoder) return;
-      const { embeddings, source, milliseconds } = await host.embeddings(model, document.uri);
+      const found = await host.find(model, document.uri);
+      if (!found.cached && (await encodedInWebview(editors, panel, document, model, host, found, log))) return;
+      const { embeddings, source, milliseconds } = found.cached ?? { ...(await host.encode(model, document.uri, found)), source: 'encoder' };
       editors.post(panel, {
         type: MessageType.SmartSelectEmbeddings,
         decoderSha256,
         width: embeddings.width,
         height: embeddings.height,
-        tensors: Object.entries(embeddings.tensors).map(([name, t]) => ({
-          name,
-          dims: t.dims,
-          data: toArrayBuffer(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength)),
-        })),
+        tensors: embeddingTensors(embeddings),
         source,
         milliseconds,
       });
@@ -54,4 +58,29 @@ export function answerSmartSelect(editors: MaskEditorProvider, models: ModelRegi
       editors.post(panel, { type: MessageType.SmartSelectModel, error: errorMessage(error) });
     }
   });
+}
+
+/** Whether the webview computed (and now holds) the embeddings; false, with the reason in the log, when the host is to compute them. */
+async function encodedInWebview(
+  editors: MaskEditorProvider,
+  panel: vscode.WebviewPanel,
+  document: MaskDocument,
+  model: PromptableModel,
+  host: HostEmbeddings,
+  found: Lookup,
+  log: vscode.LogOutputChannel,
+): Promise<boolean> {
+  const reason = hostEncoderReason(editors.capabilitiesOf(panel));
+  if (reason) {
+    log.info(`Smart Select: encoding ${document.uri.fsPath} in the extension host: ${reason}`);
+    return false;
+  }
+  try {
+    const { provider, milliseconds } = await encodeInWebview(editors, panel, document, model, host, found);
+    log.info(`Smart Select: ${document.uri.fsPath} encoded by ${model.card.name} on ${provider} in the editor in ${Math.round(milliseconds)} ms`);
+    return true;
+  } catch (error) {
+    log.warn(`Smart Select: WebGPU in the editor could not encode ${document.uri.fsPath} (${errorMessage(error)}); encoding in the extension host instead`);
+    return false;
+  }
 }

@@ -22,6 +22,13 @@ const DEFAULT_CACHE_MB = 2048;
 
 export type EmbeddingSource = 'encoder' | 'memory' | 'disk';
 
+/** What the caches hold for an image: its key, the file's bytes, and its embeddings when cached. */
+export interface Lookup {
+  key: string;
+  bytes: Uint8Array;
+  cached?: { embeddings: Embeddings; source: 'memory' | 'disk'; milliseconds: 0 };
+}
+
 export class HostEmbeddings implements vscode.Disposable {
   private loaded?: { key: string; value: Promise<PromptableModel> };
   private readonly memory = new Map<string, Embeddings>();
@@ -71,21 +78,36 @@ export class HostEmbeddings implements vscode.Disposable {
 
   /** The image's embeddings from a model with an image encoder: from memory, the disk cache, or the encoder (then cached). */
   async embeddings(model: PromptableModel, image: vscode.Uri): Promise<{ embeddings: Embeddings; source: EmbeddingSource; milliseconds: number }> {
+    const found = await this.find(model, image);
+    return found.cached ?? { ...(await this.encode(model, image, found)), source: 'encoder' };
+  }
+
+  /** The image's cache key and bytes, and its embeddings when memory or the disk cache holds them. */
+  async find(model: PromptableModel, image: vscode.Uri): Promise<Lookup> {
     const { card } = model;
     if (card.family !== 'sam') throw new Error(`${model.cardPath}: a "${card.family}" model has no image encoder`);
     const bytes = await vscode.workspace.fs.readFile(image);
     const key = embeddingKey(model.encoderSha256, card.encoder.input, await sha256Hex(bytes));
     const kept = this.memory.get(key);
-    if (kept) return { embeddings: this.remember(key, kept), source: 'memory', milliseconds: 0 };
-    const cache = this.cache();
-    const stored = await cache.get(key);
-    if (stored) return { embeddings: this.remember(key, stored), source: 'disk', milliseconds: 0 };
+    if (kept) return { key, bytes, cached: { embeddings: this.remember(key, kept), source: 'memory', milliseconds: 0 } };
+    const stored = await this.cache().get(key);
+    if (stored) return { key, bytes, cached: { embeddings: this.remember(key, stored), source: 'disk', milliseconds: 0 } };
+    return { key, bytes };
+  }
+
+  /** Runs the encoder here on a cache miss of `find` and caches the result. */
+  async encode(model: PromptableModel, image: vscode.Uri, found: Lookup): Promise<{ embeddings: Embeddings; milliseconds: number }> {
     const start = performance.now();
-    const embeddings = await encodeImage(card, model.encoder, await decodeImage(bytes, image.fsPath));
+    const embeddings = await encodeImage(model.card, model.encoder, await decodeImage(found.bytes, image.fsPath));
     const milliseconds = performance.now() - start;
     this.log.info(`Smart Select: ${image.fsPath} encoded by ${model.card.name} in ${Math.round(milliseconds)} ms`);
-    await cache.put(key, embeddings);
-    return { embeddings: this.remember(key, embeddings), source: 'encoder', milliseconds };
+    return { embeddings: await this.store(found.key, embeddings), milliseconds };
+  }
+
+  /** Caches embeddings computed here or elsewhere (the webview's WebGPU run, checked by the caller) under `key`. */
+  async store(key: string, embeddings: Embeddings): Promise<Embeddings> {
+    await this.cache().put(key, embeddings);
+    return this.remember(key, embeddings);
   }
 
   private remember(key: string, embeddings: Embeddings): Embeddings {

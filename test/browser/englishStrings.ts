@@ -76,6 +76,7 @@ export const ENGLISH_STRINGS: MaskEditorStrings = {
   smartSelect: {
     loading: 'Smart Select: computing the image embedding with {0}…',
     ready: 'Smart Select with {0}: click adds a point, right or Alt+click removes, drag draws a box',
+    source: 'embedding: {0}, {1} ms',
     preview:
       'Smart Select: {0} prompt(s), candidate {1} of {2}, score {3}, {4} ms from prompt to preview · Tab: next · Enter: commit · Backspace: undo a prompt · Esc: discard',
     failed: 'Smart Select: {0}',

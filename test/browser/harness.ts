@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { ENGLISH_STRINGS } from './englishStrings';
 
-import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../scripts/tools/launch';
+import { CHROMIUM_ARGS, CHROMIUM_PATH, WEBGPU_ARGS } from '../../scripts/tools/launch';
 
 export { CHROMIUM_ARGS, CHROMIUM_PATH };
 
@@ -56,12 +56,13 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-/** Serves the bundle, `image` (at /image) and `extra` files, and opens the page in a fresh Chromium. */
+/** Serves the bundle, `image` (at /image) and `extra` files, and opens the page in a fresh Chromium (`webgpu`: with WebGPU on SwiftShader). */
 export async function openHarness(
   bundle: string,
   image: { bytes: Uint8Array; type: string },
   viewport = { width: 1000, height: 700 },
   extra: Record<string, Uint8Array> = {},
+  options: { webgpu?: boolean } = {},
 ): Promise<Harness> {
   const codicons = join('node_modules', '@vscode', 'codicons', 'dist');
   const files: Record<string, [string, string | Uint8Array]> = {
@@ -88,7 +89,8 @@ export async function openHarness(
   let browser: Browser | undefined;
   try {
     // A browser that cannot start fails here within seconds, and the server must not keep the process alive.
-    browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS, headless: true, timeout: 30_000 });
+    const args = [...CHROMIUM_ARGS, ...(options.webgpu ? WEBGPU_ARGS : [])];
+    browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args, headless: true, timeout: 30_000 });
     const page = await browser.newPage({ viewport });
     await page.goto(`${url}/`);
     await page.waitForFunction(() => (window as unknown as { posted: Array<{ type: string }> }).posted.some((m) => m.type === 'ready'));

@@ -88,3 +88,35 @@ test('smartSelectStart parses with or without the decoder it holds; anything els
   for (const bad of ['AB'.repeat(32), 'ab', 42, null])
     assert.throws(() => parseFromWebview({ type: 'smartSelectStart', loaded: bad }), /loaded must be a sha256/);
 });
+
+test('smartSelectEncoded parses embeddings or an error; a malformed one is refused with the reason', () => {
+  const data = new ArrayBuffer(16);
+  const ok = {
+    type: 'smartSelectEncoded',
+    requestId: 4,
+    width: 7,
+    height: 5,
+    tensors: [{ name: 'image_embeddings', dims: [1, 4], data }],
+    provider: 'webgpu',
+    milliseconds: 12.5,
+  };
+  assert.deepEqual(parseFromWebview({ ...ok, extra: 1 }), { ...ok, type: MessageType.SmartSelectEncoded });
+  assert.deepEqual(parseFromWebview({ type: 'smartSelectEncoded', requestId: 4, error: 'WebGPU gives no adapter' }), {
+    type: MessageType.SmartSelectEncoded,
+    requestId: 4,
+    error: 'WebGPU gives no adapter',
+  });
+  const cases: Array<[Record<string, unknown>, RegExp]> = [
+    [{ requestId: -1 }, /requestId/],
+    [{ error: 'x'.repeat(2001) }, /error must be a string/],
+    [{ width: 0 }, /width and height/],
+    [{ tensors: [] }, /tensors must be/],
+    [{ tensors: [{ name: 'a', dims: [1.5], data }] }, /tensors must be/],
+    [{ tensors: [{ name: 'a', dims: [4], data: new Uint8Array(16) }] }, /tensors must be/],
+    [{ tensors: [{ name: 7, dims: [4], data }] }, /tensors must be/],
+    [{ tensors: [{ name: 'a', dims: [1, 1, 1, 1, 1, 1, 1, 1, 4], data }] }, /tensors must be/],
+    [{ provider: '' }, /provider/],
+    [{ milliseconds: Number.NaN }, /milliseconds/],
+  ];
+  for (const [change, reason] of cases) assert.throws(() => parseFromWebview({ ...ok, ...change }), reason, JSON.stringify(Object.keys(change)));
+});

@@ -186,6 +186,10 @@ function onMessage(message: ToWebviewMessage): void {
     case MessageType.SmartSelectEmbeddings:
       smartSelect?.onEmbeddings(message);
       break;
+    case MessageType.SmartSelectEncode:
+      if (smartSelect) void smartSelect.onEncode(message);
+      else post({ type: MessageType.SmartSelectEncoded, requestId: message.requestId, error: 'the mask editor is still loading' });
+      break;
     default:
       unhandled(message);
   }

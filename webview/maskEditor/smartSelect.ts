@@ -3,21 +3,31 @@
  * (core/editing/smartSelect.ts), the decoder runs here on ONNX Runtime Web (WASM), so a click
  * never waits on the host, and the best candidate shows as a preview in the current class's
  * colour; Enter commits it as one edit. The host sends the model's decoder and, for families with
- * an image encoder, the image's embeddings once per image (it runs the encoder natively). Prompts
- * go through the core predictor, whatever the family; only SAM's decoder is opened its own way.
+ * an image encoder, the image's embeddings once per image (from its cache or its native encoder),
+ * or asks this webview to run the encoder on WebGPU (SmartSelectEncode: used here at once, and
+ * sent back for the host's cache). Prompts go through the core predictor, whatever the family;
+ * only SAM's decoder is opened its own way.
  */
 import { paletteFor } from '../../src/core/classes';
 import type { PromptBox } from '../../src/core/model/promptable/sam';
 import { SmartSelectState, type DecodeRequest, type SmartPrompt } from '../../src/core/editing/smartSelect';
 import { errorMessage } from '../../src/core/errors';
 import { openDecoderSession } from '../../src/core/model/promptable/decoderSession';
+import { checkEncoderOutput, embeddingsFromMessage, embeddingTensors } from '../../src/core/model/promptable/embeddingTensors';
 import { decodePrompt, encodeImage } from '../../src/core/model/promptable/predictor';
 import type { Embeddings } from '../../src/core/model/promptable/selection';
 import type { PromptableCard } from '../../src/core/model/promptable/card';
 import type { MultiSession } from '../../src/core/model/promptable/session';
-import { MessageType, type FromWebviewMessage, type SmartSelectEmbeddingsMessage, type SmartSelectModelMessage } from '../../src/core/protocol';
+import {
+  MessageType,
+  type FromWebviewMessage,
+  type SmartSelectEmbeddingsMessage,
+  type SmartSelectEncodeMessage,
+  type SmartSelectModelMessage,
+} from '../../src/core/protocol';
 import { fill } from '../shared/strings';
 import { WebEngine } from '../prelabel/engine';
+import { fetchModel } from './webPrelabel';
 import type { Editor } from './editor';
 
 /** dist/ort/ beside this bundle (dist/webview/maskEditor.js), as for pre-labeling. */
@@ -28,8 +38,12 @@ interface Model {
   name: string;
   decoderSha256: string;
   decoder: Promise<MultiSession>;
-  /** Undefined while the host computes them (families with an encoder). */
+  /** Undefined while the host or the WebGPU encoder here computes them (families with an encoder). */
   embeddings?: Embeddings;
+  /** Where they came from ('webgpu', 'encoder', 'memory', 'disk') and the encoder's time, for the status line. */
+  source?: { name: string; milliseconds: number };
+  /** The encoder's run here on WebGPU, once per model however often the host asks. */
+  encoding?: Promise<{ embeddings: Embeddings; provider: string }>;
   /** The decoder has run once on the embeddings: prompts are answered from now on. */
   warm: boolean;
   warming?: Promise<void>;
@@ -37,23 +51,11 @@ interface Model {
   failed?: boolean;
 }
 
-/** The embeddings in a host message, checked against the image. */
-function embeddingsOf(m: SmartSelectEmbeddingsMessage, width: number, height: number): Embeddings {
-  if (m.width !== width || m.height !== height) throw new Error(`embeddings for a ${m.width}x${m.height} image, this one is ${width}x${height}`);
-  const tensors: Embeddings['tensors'] = {};
-  for (const t of m.tensors) {
-    const dims = Array.isArray(t.dims) && t.dims.every((d) => Number.isInteger(d) && d > 0) ? t.dims : [NaN];
-    const size = dims.reduce((a, b) => a * b, 1);
-    if (typeof t.name !== 'string' || !(t.data instanceof ArrayBuffer) || t.data.byteLength !== size * 4)
-      throw new Error(`embedding "${t.name}" does not hold [${t.dims.join(', ')}] float32 values`);
-    tensors[t.name] = { data: new Float32Array(t.data), dims: t.dims };
-  }
-  return { width, height, tensors };
-}
-
 export class SmartSelect {
   private readonly state = new SmartSelectState();
   private engine?: WebEngine;
+  /** For the image encoder: WebGPU only (without it the host's native encoder beats one WASM thread). */
+  private gpu?: WebEngine;
   private model?: Model;
   /** Requests to run, in order, each with the time its prompt was given. */
   private readonly queue: Array<{ request: DecodeRequest; at: number }> = [];
@@ -92,7 +94,7 @@ export class SmartSelect {
     }
     const before = this.model;
     if (before && !before.failed && before.decoderSha256 === m.decoderSha256) {
-      this.say(fill(this.editor.strings.smartSelect[before.warm ? 'ready' : 'loading'], before.name));
+      this.say(before.warm ? this.readyLine(before) : fill(this.editor.strings.smartSelect.loading, before.name));
       return;
     }
     this.discard();
@@ -145,12 +147,54 @@ export class SmartSelect {
     const model = this.model;
     if (!model || model.decoderSha256 !== m.decoderSha256) return; // for a model no longer active
     try {
-      model.embeddings = embeddingsOf(m, this.editor.grid.width, this.editor.grid.height);
+      model.embeddings = embeddingsFromMessage(m, this.editor.grid.width, this.editor.grid.height, 'the embeddings from the host');
     } catch (error) {
       this.say(fill(this.editor.strings.smartSelect.failed, errorMessage(error)));
       return;
     }
+    model.source = { name: m.source, milliseconds: m.milliseconds };
     void this.warmUp(model);
+  }
+
+  /** The host has no embeddings of this image cached: the encoder runs here on WebGPU, its result is used at once and sent back (or why not). */
+  async onEncode(m: SmartSelectEncodeMessage): Promise<void> {
+    const model = this.model;
+    try {
+      if (!model || model.decoderSha256 !== m.decoderSha256) throw new Error('the model is no longer the one in use in the editor');
+      const start = performance.now();
+      model.encoding ??= this.encodeOnGpu(model, m);
+      const { embeddings, provider } = await model.encoding;
+      const milliseconds = performance.now() - start;
+      if (!model.embeddings) {
+        model.embeddings = embeddings;
+        model.source = { name: provider, milliseconds };
+        void this.warmUp(model);
+      }
+      const { width, height } = embeddings;
+      this.post({ type: MessageType.SmartSelectEncoded, requestId: m.requestId, width, height, tensors: embeddingTensors(embeddings), provider, milliseconds });
+    } catch (error) {
+      if (model?.decoderSha256 === m.decoderSha256) model.encoding = undefined; // the next request tries again
+      this.post({ type: MessageType.SmartSelectEncoded, requestId: m.requestId, error: `${m.encoderName}: ${errorMessage(error)}` });
+    }
+  }
+
+  /** The encoder from the host's message on WebGPU through the core encodeImage, on the image as drawn; its session is released after the one run. */
+  private async encodeOnGpu(model: Model, m: SmartSelectEncodeMessage): Promise<{ embeddings: Embeddings; provider: string }> {
+    const gpu = (this.gpu ??= new WebEngine({ wasmBase: WASM_BASE, providers: ['webgpu'] }));
+    if ((await gpu.chosenProvider()) !== 'webgpu') throw new Error('WebGPU gives no adapter');
+    if (!m.encoderBytes && !m.encoderUri) throw new Error(`the host sent neither ${m.encoderName} nor its address`);
+    // ONNX Runtime Web starts its WebAssembly once and refuses a second start while the first runs (the decoder's session).
+    await model.decoder.catch(() => undefined);
+    const bytes = m.encoderBytes ? new Uint8Array(m.encoderBytes) : await fetchModel(m.encoderUri!);
+    const encoder = await gpu.multiSession(bytes);
+    try {
+      const { width, height, data } = this.editor.imageRgba();
+      const embeddings = await encodeImage(model.card, encoder, { width, height, channels: 4, data });
+      checkEncoderOutput(model.card, encoder.io.outputs, embeddings, `${m.encoderName} on WebGPU`); // the host's rule, before they answer a click here
+      return { embeddings, provider: encoder.provider };
+    } finally {
+      await encoder.release();
+    }
   }
 
   /**
@@ -175,7 +219,7 @@ export class SmartSelect {
       }
       model.warm = true;
       if (model !== this.model) return;
-      this.say(fill(this.editor.strings.smartSelect.ready, model.name));
+      this.say(this.readyLine(model));
       void this.pump();
     })();
     return model.warming;
@@ -275,8 +319,15 @@ export class SmartSelect {
       const time = promptAt === undefined ? this.lastMs : performance.now() - promptAt;
       this.lastMs = time;
       this.say(fill(s.preview, this.state.promptCount, shown.index + 1, shown.count, candidate.score.toFixed(3), time === undefined ? '?' : Math.round(time)));
-    } else if (this.model?.warm) this.say(fill(s.ready, this.model.name));
+    } else if (this.model?.warm) this.say(this.readyLine(this.model));
     else this.changed();
+  }
+
+  /** The tool's idle line: the model, and where the image's embeddings came from. */
+  private readyLine(model: Model): string {
+    const s = this.editor.strings.smartSelect;
+    const ready = fill(s.ready, model.name);
+    return model.source ? `${ready} · ${fill(s.source, model.source.name, Math.round(model.source.milliseconds))}` : ready;
   }
 
   private say(message: string): void {

@@ -22,7 +22,8 @@ export async function reportCapabilities(post: Post): Promise<void> {
   post({ type: MessageType.Capabilities, webgpu: adapter !== undefined, ...(adapter ? { adapter } : {}) });
 }
 
-async function fetchModel(uri: string): Promise<Uint8Array> {
+/** A model file the host named by its webview URI (Pre-label Image's model, Smart Select's encoder). */
+export async function fetchModel(uri: string): Promise<Uint8Array> {
   const response = await fetch(uri);
   if (!response.ok) throw new Error(`cannot load the model (${response.status})`);
   return new Uint8Array(await response.arrayBuffer());
