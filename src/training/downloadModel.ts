@@ -29,7 +29,7 @@ export interface TrainingOrigin {
   backend: string;
 }
 
-export function originOf(card: ModelCard): TrainingOrigin | undefined {
+export function originOf(card: Pick<ModelCard, 'training'>): TrainingOrigin | undefined {
   const t = card.training as { job?: unknown; backend?: unknown } | undefined;
   return typeof t?.job === 'string' && typeof t.backend === 'string' ? { job: t.job, backend: t.backend } : undefined;
 }

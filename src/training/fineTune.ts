@@ -123,15 +123,32 @@ const ARCH_KEYS = ['arch', 'backbone', 'unetBase', 'unetDepth', 'asppChannels', 
 /** The card's `architectureOptions` names for job parameters that differ (U-Net's). */
 const CARD_NAMES: Partial<Record<(typeof ARCH_KEYS)[number], string>> = { unetBase: 'base', unetDepth: 'depth' };
 
+/** The keys of `source` among `keys` that have a value. */
+function pick(source: Record<string, unknown>, keys: readonly string[]): Partial<JobParams> {
+  const out: Partial<JobParams> = {};
+  for (const k of keys) if (source[k] !== undefined && source[k] !== null) Object.assign(out, { [k]: source[k] });
+  return out;
+}
+
 /**
  * The click model's job beside a pre-labeling one (Fine-tune Model… with seglab.training.alsoTrainClickModel):
- * the same architecture and budget, new weights (the pre-labeling model's first layer takes 3 channels, the
- * click model's 6), and the trainer's click crop rather than the pre-labeling crop.
+ * the same budget and the trainer's click crop rather than the pre-labeling crop; it continues from
+ * `from` (clickStart) when given, else new weights with the pre-labeling model's architecture (its first
+ * layer takes 3 channels, the click model's 6).
  */
-export function clickJobParams(params: Omit<JobParams, 'dataset'>): Omit<JobParams, 'dataset'> {
-  const click: Omit<JobParams, 'dataset'> = { task: 'interactive' };
-  for (const k of [...ARCH_KEYS, 'epochs', 'minutes'] as const) if (params[k] !== undefined && params[k] !== null) Object.assign(click, { [k]: params[k] });
-  return click;
+export function clickJobParams(params: Omit<JobParams, 'dataset'>, from?: Omit<JobParams, 'dataset'>): Omit<JobParams, 'dataset'> {
+  return { task: 'interactive', ...(from ?? pick(params, ARCH_KEYS)), ...pick(params, ['epochs', 'minutes']) };
+}
+
+/**
+ * Where the next click model can start: the job of the click model `card` (a Smart Select card's JSON) when
+ * this backend trained it and the job succeeded, so each fine-tune round continues from the last.
+ */
+export async function clickStart(client: TrainingClient, card: Record<string, unknown>): Promise<Omit<JobParams, 'dataset'> | undefined> {
+  const origin = card.family === 'clicks' ? originOf(card) : undefined;
+  if (!origin || origin.backend !== client.baseUrl) return undefined;
+  const job = await client.job(origin.job).catch(() => undefined);
+  return job?.state === 'succeeded' && job.params.task === 'interactive' ? { initJob: job.id, ...pick(job.params, ARCH_KEYS) } : undefined;
 }
 
 /**
@@ -143,11 +160,7 @@ export async function startingPoint(client: TrainingClient, card: ModelCard): Pr
   const origin = originOf(card);
   if (origin && origin.backend === client.baseUrl) {
     const job = await client.job(origin.job).catch(() => undefined);
-    if (job?.state === 'succeeded') {
-      const params: Omit<JobParams, 'dataset'> = { initJob: job.id };
-      for (const k of ARCH_KEYS) if (job.params[k] !== undefined && job.params[k] !== null) Object.assign(params, { [k]: job.params[k] });
-      return { params };
-    }
+    if (job?.state === 'succeeded') return { params: { initJob: job.id, ...pick(job.params, ARCH_KEYS) } };
   }
   if (card.architecture === 'other') return undefined;
   const options =

@@ -19,7 +19,7 @@ import { BUDGET_EPOCH_CAP, BUDGET_MINUTES, cpuOnly, describeDevices, formatDurat
 import type { ModelRegistry } from '../prelabel/modelRegistry';
 import { TrainingError, type JobParams, type JobRecord, type TrainingClient } from './client';
 import { downloadClickModel, downloadModel } from './downloadModel';
-import { clickJobParams, sigmoidExport, startingPoint, submitJob, watchJob, type FineTuneHooks } from './fineTune';
+import { clickJobParams, clickStart, sigmoidExport, startingPoint, submitJob, watchJob, type FineTuneHooks } from './fineTune';
 import { alsoTrainClickModel, clientFor, exportSigmoid, requireTrust } from './settings';
 import type { TrainingRuns } from './trainingRuns';
 
@@ -228,9 +228,10 @@ function announceModel({ dataset, name, miou, active }: Installed, more = ''): v
 
 /**
  * The click model's job after the pre-labeling model's: on the dataset that job trained on (the same
- * upload, so the same split), stored in the dataset's models/ and made the Smart Select model. Answers
- * the sentence for the final message; a job that does not succeed, or any error, is reported here with
- * its reason and answers undefined (the pre-labeling model stays as installed).
+ * upload, so the same split), continuing from the Smart Select model when this backend trained it,
+ * stored in the dataset's models/ and made the Smart Select model. Answers the sentence for the final
+ * message; a job that does not succeed, or any error, is reported here with its reason and answers
+ * undefined (the pre-labeling model stays as installed).
  */
 async function trainClickModel(
   client: TrainingClient,
@@ -250,8 +251,12 @@ async function trainClickModel(
     return undefined;
   };
   try {
-    const clickParams = { ...clickJobParams(params), dataset: semantic.dataset };
-    output.info(`training the click model (Smart Select) on the same dataset: ${JSON.stringify(clickParams)}`);
+    const smart = await models?.activePromptable();
+    const from =
+      smart && (await clickStart(client, JSON.parse(new TextDecoder().decode(await vscode.workspace.fs.readFile(smart.uri))) as Record<string, unknown>));
+    const clickParams = { ...clickJobParams(params, from), dataset: semantic.dataset };
+    const start = from ? `continuing from ${smart?.name ?? '?'}` : 'new weights';
+    output.info(`training the click model (Smart Select) on the same dataset, ${start}: ${JSON.stringify(clickParams)}`);
     const created = await client.createJob(clickParams);
     const job = await followInProgress(client, output, runs, created, vscode.l10n.t('SegLab training the click model (Smart Select)'));
     if (!job) return undefined;

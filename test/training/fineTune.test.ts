@@ -26,7 +26,7 @@ import { loadNativePromptable } from '../../src/node/promptableSessions';
 import { releasePromptableModel } from '../../src/core/model/promptable/load';
 import { sha256Hex } from '../../src/core/hash';
 import { startBackendProcess } from '../../src/training/backendProcess';
-import { clickJobParams, fineTune, sigmoidExport, startingPoint, submitJob, watchJob } from '../../src/training/fineTune';
+import { clickJobParams, clickStart, fineTune, sigmoidExport, startingPoint, submitJob, watchJob } from '../../src/training/fineTune';
 import { CLASSES, freePort, makeShapesDataset, PYTHON, serviceUnavailable, startService, type Service } from './fixtures';
 
 const fs = new NodeFileSystem();
@@ -191,6 +191,17 @@ describe('training client', { skip: unavailable }, () => {
     const onnx = await client.artifact(job.id, 'model.onnx');
     onnx[onnx.length - 1] ^= 1;
     await assert.rejects(verifyDownload(cardBytes, onnx, 'job'), /job\/model\.onnx: sha256 .* does not match/);
+
+    // The next round's click job continues from this one (its architecture, whatever the pre-labeling choice).
+    const from = await clickStart(client, raw);
+    assert.deepEqual(from, { initJob: job.id, arch: 'unet', unetBase: 8, unetDepth: 2 });
+    assert.equal(await clickStart(new TrainingClient('http://127.0.0.1:1', 'x'), raw), undefined, 'another backend: new weights');
+    assert.equal(await clickStart(client, { ...raw, family: 'sam' }), undefined);
+    const params = clickJobParams({ arch: 'deeplabv3plus', epochs: 1 }, from);
+    assert.deepEqual(params, { task: 'interactive', initJob: job.id, arch: 'unet', unetBase: 8, unetDepth: 2, epochs: 1 });
+    const next = await watchJob(client, await client.createJob({ ...params, dataset: job.dataset }));
+    assert.equal(next.state, 'succeeded', next.error ?? '');
+    assert.equal(next.initJob, job.id);
   });
 
   test('cancelling a running job ends its event stream with state cancelled', async () => {
