@@ -262,6 +262,10 @@ async function trainClickModel(
     if (!job) return undefined;
     output.info(`job ${job.id}: ${job.state}${job.error ? ` (${job.error})` : ''}`);
     if (job.state === 'failed') return failed(vscode.l10n.t('job {0} failed: {1}', job.id.slice(0, 8), job.error ?? 'no reason given'));
+    if (job.state === 'cancelled') {
+      void vscode.window.showInformationMessage(vscode.l10n.t('SegLab: training job {0} was cancelled.', job.id.slice(0, 8)));
+      return undefined;
+    }
     if (job.state !== 'succeeded') return failed(vscode.l10n.t('job {0} is {1}', job.id.slice(0, 8), job.state));
     return await installClickModel(client, job, dataset, models, output);
   } catch (error) {
