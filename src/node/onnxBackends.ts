@@ -54,9 +54,25 @@ export async function createNativeBackend(bytes: Uint8Array, options: BackendOpt
   return ortBackend(session as unknown as OrtSessionLike, ort.Tensor as unknown as OrtTensorConstructor, 'cpu');
 }
 
+/**
+ * onnxruntime-web in a Node process, with onnxruntime-node loaded before it where it can be: both
+ * register a backend named "cpu" in the one onnxruntime-common, which (1.30) keeps the first
+ * registration of a name whatever the priorities, so every native session created after
+ * onnxruntime-web loaded alone ran on the WASM build (the click model's bench: 4x slower, unnoticed).
+ */
+export function requireWebRuntime(): OrtWeb {
+  process.env.ORT_DISABLE_TELEMETRY = '1'; // before onnxruntime-node loads, as in createNativeBackend
+  try {
+    requireRuntime<OrtNode>('onnxruntime-node');
+  } catch {
+    // No native binary here (the extension host's fallback): the WASM build is all there is.
+  }
+  return requireRuntime<OrtWeb>('onnxruntime-web');
+}
+
 /** onnxruntime-web's thread count is global to the module: the first session's setting wins. */
 export async function createWasmBackend(bytes: Uint8Array, options: BackendOptions = {}): Promise<InferenceBackend> {
-  const ort = requireRuntime<OrtWeb>('onnxruntime-web');
+  const ort = requireWebRuntime();
   ort.env.wasm.numThreads = options.threads ?? defaultThreads();
   const session = await ort.InferenceSession.create(bytes, { executionProviders: ['wasm'], graphOptimizationLevel: 'all' });
   return ortBackend(session as unknown as OrtSessionLike, ort.Tensor as unknown as OrtTensorConstructor, 'wasm');
