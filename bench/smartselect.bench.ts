@@ -30,9 +30,8 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
-import { IGNORE, renderScene } from '../scripts/demo/scene';
-import { createRandom } from '../scripts/demo/random';
-import { imageSeed } from '../scripts/demo/worker';
+import { IGNORE } from '../scripts/demo/scene';
+import { demoScene } from '../scripts/demo/worker';
 import { sha256Hex } from '../src/core/hash';
 import type { Click } from '../src/core/interactive/clickRobot';
 import { runTarget } from '../src/core/interactive/noc';
@@ -256,7 +255,7 @@ function timedSession(session: MultiSession, times: number[]): MultiSession {
 async function robotClicks(model: PromptableModel): Promise<{ embeddings: Embeddings; clicks: Click[] }[]> {
   const sequences = [];
   for (const index of CLICK_IMAGES) {
-    const scene = renderScene(createRandom(imageSeed(1, index)), CLICK_SIZE, false);
+    const scene = demoScene(1, index, CLICK_SIZE, false);
     const image: RgbImage = { width: CLICK_SIZE, height: CLICK_SIZE, channels: 4, data: scene.rgba };
     const labels = { width: CLICK_SIZE, height: CLICK_SIZE, data: scene.mask };
     const embeddings = await encodeImage(model.card, undefined, image);
@@ -280,7 +279,6 @@ async function clicksPart(): Promise<void> {
   }
   const native = paths.find((p) => p.model.decoder.provider === 'cpu' && p.threads === 2)!;
   const sequences = await robotClicks(native.model);
-  let firstMs: number[] = [];
   let maxDiffering = 0;
   for (const [n, { embeddings, clicks }] of sequences.entries()) {
     const segmenters = paths.map(({ model }) => promptableSegmenter(model.card, model.decoder, embeddings, 'bench'));
@@ -299,10 +297,9 @@ async function clicksPart(): Promise<void> {
         maxDiffering = Math.max(maxDiffering, differing);
       }
     }
-    if (n === 0) firstMs = paths.map((p) => p.wall[0]);
     if (n === WARM_UP_SEQUENCES - 1) for (const p of paths) p.wall.length = p.cpu.length = p.session.length = 0;
   }
-  for (const [i, { model, threads, wall, cpu, session }] of paths.entries()) {
+  for (const { model, threads, wall, cpu, session } of paths) {
     const provider = model.decoder.provider;
     const target = CLICK_TARGET_P95_MS[`${provider}/${threads}`];
     report({
@@ -313,7 +310,6 @@ async function clicksPart(): Promise<void> {
       width: CLICK_SIZE,
       height: CLICK_SIZE,
       crop: model.card.family === 'clicks' ? model.card.crop : undefined,
-      firstMs: Math.round(firstMs[i]),
       ...latency(wall, cpu),
       sessionP50Ms: ms(percentile(session, 50)),
       sessionP95Ms: ms(percentile(session, 95)),
