@@ -1,7 +1,8 @@
 /**
  * Smart Select's models in the extension host: the active promptable model loaded on native ONNX
  * Runtime (one at a time: a SAM encoder is hundreds of MB), its decoder's bytes for the webview,
- * and image embeddings from its encoder, kept in memory for the last few images and on disk in
+ * and image embeddings from its encoder (or from the encoder's WebGPU run in a mask editor's
+ * webview, checked by webviewEncoder.ts), kept in memory for the last few images and on disk in
  * the extension's global storage (core EmbeddingCache: keyed by encoder and image sha256, least
  * recently used entries removed past `seglab.smartSelect.embeddingCacheMB`).
  */
