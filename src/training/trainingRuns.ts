@@ -16,8 +16,12 @@ export class TrainingRuns {
     return this.recorder && { jobId: this.recorder.jobId, run: this.recorder.run() };
   }
 
-  /** Starts recording `job` (replacing the previous one; following the same job again starts afresh, the stream replays from its start). */
+  /**
+   * Starts recording `job` (replacing the previous one; following the same job again starts afresh, the stream replays from its start).
+   * A click model's job is not recorded: its validation figure is the IoU after simulated clicks, which the view would show as an mIoU.
+   */
   start(job: JobRecord): void {
+    if (job.params.task === 'interactive') return;
     this.recorder = new CurveRecorder(job.id, `${String(job.params.arch ?? 'job')} · job ${job.id.slice(0, 8)}`, job);
     this.changed();
   }

@@ -94,3 +94,11 @@ test("the panel posts the followed job first and the selected model's card; note
   assert.equal(posted.at(-1)?.note, undefined);
   assert.equal(posted.at(-1)?.runs.length, 1);
 });
+
+test("a click model's job is not recorded: the view's curves are mIoU", () => {
+  const runs = new TrainingRuns();
+  runs.start(job('running'));
+  runs.start({ ...job('running'), id: 'c'.repeat(32), params: { arch: 'unet', task: 'interactive' } });
+  runs.event('c'.repeat(32), { type: 'epoch', epoch: 1, loss: 0.5, val: { miou: 0.7 } });
+  assert.equal(runs.current?.jobId, JOB);
+});
