@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { serializeDelta, type MaskDelta } from '../core/editing/delta';
 import { decodeMask } from '../core/mask/codec';
-import { unhandled } from '../core/messages';
+import { isCount, isRecord, unhandled } from '../core/messages';
 import {
   MessageType,
   parseFromWebview,
@@ -120,6 +120,11 @@ export class MaskEditorProvider implements vscode.CustomEditorProvider<MaskDocum
       message = parseFromWebview(raw);
     } catch (error) {
       this.log.error(`Mask editor: refused a message from the webview: ${errorMessage(error)}`);
+      // A refused encoder answer still ends the wait for it, so the host encodes the image itself.
+      if (isRecord(raw) && raw.type === MessageType.SmartSelectEncoded && isCount(raw.requestId)) {
+        const refused = `its answer was refused (${errorMessage(error)})`;
+        this.encodes.get(panel)?.settle(raw.requestId, { type: MessageType.SmartSelectEncoded, requestId: raw.requestId, error: refused });
+      }
       return;
     }
     switch (message.type) {
