@@ -26,15 +26,37 @@ export function hostEncoderReason(capabilities: CapabilitiesMessage | undefined)
   return undefined;
 }
 
+type Encoded = { embeddings: Embeddings; provider: string; milliseconds: number };
+
+/** Each panel's encodes in flight by cache key: Smart Select chosen again meanwhile waits for the same answer instead of sending the encoder again. */
+const inFlight = new WeakMap<vscode.WebviewPanel, Map<string, Promise<Encoded>>>();
+
 /** The model's encoder run in the panel's webview; the checked embeddings are cached under `found.key`. Throws why it could not. */
-export async function encodeInWebview(
+export function encodeInWebview(
   editors: MaskEditorProvider,
   panel: vscode.WebviewPanel,
   document: MaskDocument,
   model: PromptableModel,
   host: HostEmbeddings,
   found: Lookup,
-): Promise<{ embeddings: Embeddings; provider: string; milliseconds: number }> {
+): Promise<Encoded> {
+  let running = inFlight.get(panel);
+  if (!running) inFlight.set(panel, (running = new Map()));
+  const pending = running.get(found.key);
+  if (pending) return pending;
+  const answer = encodeOnce(editors, panel, document, model, host, found).finally(() => running.delete(found.key));
+  running.set(found.key, answer);
+  return answer;
+}
+
+async function encodeOnce(
+  editors: MaskEditorProvider,
+  panel: vscode.WebviewPanel,
+  document: MaskDocument,
+  model: PromptableModel,
+  host: HostEmbeddings,
+  found: Lookup,
+): Promise<Encoded> {
   const { card } = model;
   if (card.family !== 'sam' || !model.encoder) throw new Error(`${model.cardPath}: a "${card.family}" model has no image encoder`);
   const file = vscode.Uri.joinPath(vscode.Uri.file(model.cardPath), '..', card.encoder.file);
