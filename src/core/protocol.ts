@@ -283,6 +283,8 @@ export interface CapabilitiesMessage {
   webgpu: boolean;
   /** The adapter's vendor and architecture, when the browser tells. */
   adapter?: string;
+  /** The adapter is a software fallback (SwiftShader): slower than native ONNX Runtime in the host. */
+  fallbackAdapter?: boolean;
 }
 
 export type ModelResultMessage =
@@ -346,11 +348,17 @@ export function parseFromWebview(message: unknown): FromWebviewMessage {
       return { type: MessageType.Edit, messageId, label, delta };
     }
     case MessageType.Capabilities: {
-      const { webgpu, adapter } = message;
+      const { webgpu, adapter, fallbackAdapter } = message;
       if (typeof webgpu !== 'boolean') throw new ProtocolError('capabilities: webgpu must be a boolean');
       if (adapter !== undefined && !isText(adapter, MAX_LABEL))
         throw new ProtocolError(`capabilities: adapter must be a string of up to ${MAX_LABEL} characters`);
-      return { type: MessageType.Capabilities, webgpu, ...(adapter !== undefined ? { adapter } : {}) };
+      if (fallbackAdapter !== undefined && typeof fallbackAdapter !== 'boolean') throw new ProtocolError('capabilities: fallbackAdapter must be a boolean');
+      return {
+        type: MessageType.Capabilities,
+        webgpu,
+        ...(adapter !== undefined ? { adapter } : {}),
+        ...(fallbackAdapter !== undefined ? { fallbackAdapter } : {}),
+      };
     }
     case MessageType.ModelResult:
       return parseModelResult(message);

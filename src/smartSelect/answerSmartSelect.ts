@@ -15,7 +15,7 @@ import type { MaskDocument } from '../editor/maskDocument';
 import type { MaskEditorProvider } from '../editor/maskEditorProvider';
 import type { ModelRegistry } from '../prelabel/modelRegistry';
 import type { HostEmbeddings, Lookup } from './hostEmbeddings';
-import { encodeInWebview, hostEncoderReason } from './webviewEncoder';
+import { encodeInWebview, hostEncoderReasonFor } from './webviewEncoder';
 
 export function answerSmartSelect(editors: MaskEditorProvider, models: ModelRegistry, host: HostEmbeddings, log: vscode.LogOutputChannel): vscode.Disposable {
   return editors.onDidStartSmartSelect(async ({ document, panel, loaded }) => {
@@ -70,7 +70,7 @@ async function encodedInWebview(
   found: Lookup,
   log: vscode.LogOutputChannel,
 ): Promise<boolean> {
-  const reason = hostEncoderReason(editors.capabilitiesOf(panel));
+  const reason = hostEncoderReasonFor(editors.capabilitiesOf(panel));
   if (reason) {
     log.info(`Smart Select: encoding ${document.uri.fsPath} in the extension host: ${reason}`);
     return false;

@@ -32,6 +32,12 @@ test('capabilities and model results parse to their typed form, extra fields dro
     adapter: 'google swiftshader',
   });
   assert.deepEqual(parseFromWebview({ type: 'capabilities', webgpu: false }), { type: MessageType.Capabilities, webgpu: false });
+  assert.deepEqual(parseFromWebview({ type: 'capabilities', webgpu: true, fallbackAdapter: true }), {
+    type: MessageType.Capabilities,
+    webgpu: true,
+    fallbackAdapter: true,
+  });
+  assert.throws(() => parseFromWebview({ type: 'capabilities', webgpu: true, fallbackAdapter: 'yes' }), /fallbackAdapter must be a boolean/);
   const labels = new ArrayBuffer(6);
   const confidence = new ArrayBuffer(6);
   const result = { type: 'modelResult', requestId: 4, width: 3, height: 2, labels, confidence, provider: 'webgpu', milliseconds: 12.5, defaults: ['mean'] };

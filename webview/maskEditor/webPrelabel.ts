@@ -19,7 +19,12 @@ const WASM_BASE = new URL('../ort/', import.meta.url).href;
 
 export async function reportCapabilities(post: Post): Promise<void> {
   const adapter = await webGpuAdapter();
-  post({ type: MessageType.Capabilities, webgpu: adapter !== undefined, ...(adapter ? { adapter } : {}) });
+  post({
+    type: MessageType.Capabilities,
+    webgpu: adapter !== undefined,
+    ...(adapter?.name ? { adapter: adapter.name } : {}),
+    ...(adapter?.fallback ? { fallbackAdapter: true } : {}),
+  });
 }
 
 /** A model file the host named by its webview URI (Pre-label Image's model, Smart Select's encoder). */

@@ -30,18 +30,23 @@ export const ORT_WEB_FILES: readonly string[] = ortWebFiles;
 const ORT_WASM = ORT_WEB_FILES.find((f) => f.endsWith('.wasm'))!;
 
 interface GpuAdapterLike {
-  info?: { vendor?: string; architecture?: string; description?: string };
+  info?: { vendor?: string; architecture?: string; description?: string; isFallbackAdapter?: boolean };
+  /** Where browsers before GPUAdapterInfo.isFallbackAdapter put it. */
+  isFallbackAdapter?: boolean;
 }
 
-/** The WebGPU adapter's name ("" when the browser does not say), or undefined without WebGPU. */
-export async function webGpuAdapter(): Promise<string | undefined> {
+/**
+ * The WebGPU adapter: its name ("" when the browser does not say) and whether it is a software
+ * fallback (SwiftShader: a GPU emulated on the CPU); undefined without WebGPU.
+ */
+export async function webGpuAdapter(): Promise<{ name: string; fallback: boolean } | undefined> {
   const gpu = (navigator as Navigator & { gpu?: { requestAdapter(): Promise<GpuAdapterLike | null> } }).gpu;
   if (!gpu) return undefined;
   try {
     const adapter = await gpu.requestAdapter();
     if (!adapter) return undefined;
-    const { vendor, architecture, description } = adapter.info ?? {};
-    return [vendor, architecture, description].filter((s) => s).join(' ');
+    const { vendor, architecture, description, isFallbackAdapter } = adapter.info ?? {};
+    return { name: [vendor, architecture, description].filter((s) => s).join(' '), fallback: Boolean(isFallbackAdapter ?? adapter.isFallbackAdapter) };
   } catch {
     return undefined;
   }
