@@ -16,7 +16,7 @@ from typing import List, Optional, Tuple
 import torch
 import torch.nn.functional as F
 
-from .zoom import Click
+from .zoom import Box, Click, click_maps
 
 _CROSS = torch.tensor([[0.0, 1.0, 0.0], [1.0, 1.0, 1.0], [0.0, 1.0, 0.0]]).view(1, 1, 3, 3)
 DEPTH = 12
@@ -84,6 +84,11 @@ def next_clicks(target: torch.Tensor, pred: torch.Tensor, valid: torch.Tensor) -
     return out
 
 
+def disk_maps(clicks: List[List[Click]], size: int, radius: float) -> torch.Tensor:
+    """(N, 2, S, S) maps of clicks given in crop pixels, drawn as the exported model's runtime draws them."""
+    return torch.stack([click_maps(sample, Box(0, 0, size), size, radius) for sample in clicks])
+
+
 def _extent(mask: torch.Tensor) -> Optional[Tuple[int, int, int, int]]:
     """(y0, y1, x0, x1) of an (H, W) mask's nonzero pixels (exclusive ends); None when it is empty."""
     rows, cols = mask.any(1).nonzero(), mask.any(0).nonzero()
@@ -92,45 +97,13 @@ def _extent(mask: torch.Tensor) -> Optional[Tuple[int, int, int, int]]:
     return int(rows[0]), int(rows[-1]) + 1, int(cols[0]), int(cols[-1]) + 1
 
 
-def first_click(target: torch.Tensor, gen: torch.Generator) -> Optional[Click]:
-    """first_clicks for one whole (H, W) image, computed in the target's bounding box (outside it is outside the
-    target either way), so the cost follows the target's size, not the image's."""
-    box = _extent(target)
-    if box is None:
-        return None
-    y0, y1, x0, x1 = box
-    click = first_clicks(target[None, y0:y1, x0:x1], gen)[0]
-    return None if click is None else (click[0] + x0, click[1] + y0, True)
-
-
 def next_click(target: torch.Tensor, pred: torch.Tensor, valid: torch.Tensor) -> Optional[Click]:
-    """next_clicks for one whole (H, W) image, computed in the errors' bounding box."""
+    """next_clicks for one whole (H, W) image, computed in the errors' bounding box (outside it there is no error,
+    so the click is the same) rather than on the whole image: validation clicks on 512-pixel images cost what the
+    errors' extent costs."""
     box = _extent((target ^ pred) & valid)
     if box is None:
         return None
     y0, y1, x0, x1 = box
     click = next_clicks(target[None, y0:y1, x0:x1], pred[None, y0:y1, x0:x1], valid[None, y0:y1, x0:x1])[0]
     return None if click is None else (click[0] + x0, click[1] + y0, click[2])
-
-
-def perturbed(target: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
-    """A previous mask close to an (H, W) bool target (FocalClick's mask perturbation), so the model also learns to
-    correct nearly right masks, which its own early predictions rarely are: the target grown or shrunk by 1 to 3
-    pixels, and half of the time a disk centred on a boundary pixel added or cut."""
-    r = torch.rand(5, generator=gen, dtype=torch.float64).tolist()
-    k = 1 + int(r[0] * 3)
-    x = target[None, None].float()
-    grown = F.max_pool2d(x, 2 * k + 1, 1, k)[0, 0] > 0
-    shrunk = -F.max_pool2d(-x, 2 * k + 1, 1, k)[0, 0] > 0
-    mask = grown if r[1] < 0.5 or not bool(shrunk.any()) else shrunk
-    if r[2] < 0.5:
-        edge = (target & ~(-F.max_pool2d(-x, 3, 1, 1)[0, 0] > 0)).flatten().float()
-        i = int(torch.multinomial(edge, 1, generator=gen))
-        w = target.shape[1]
-        extent = float(target.sum()) ** 0.5
-        radius = 2 + r[3] * 0.4 * extent
-        ys = torch.arange(target.shape[0], dtype=torch.float32)[:, None] - i // w
-        xs = torch.arange(w, dtype=torch.float32)[None, :] - i % w
-        disk = ys**2 + xs**2 <= radius**2
-        mask = mask | disk if r[4] < 0.5 else mask & ~disk
-    return mask

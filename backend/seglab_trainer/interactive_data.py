@@ -1,10 +1,9 @@
 """Training examples for the click model, sampled from ordinary label masks.
 
 A target is a 4-connected region of one non-background class (class 0 is background, as in the NoC protocol) with
-at least MIN_AREA pixels, or, with probability WHOLE_CLASS, every pixel of that region's class. Its example is the
-whole image with the target (0/1, ignore_index where the label is ignore); the training loop crops it with the
-inference rule (zoom.py) around the simulated clicks and previous mask, as the exported model is run, or around the
-whole target (target_box).
+at least MIN_AREA pixels, or, with probability WHOLE_CLASS, every pixel of that region's class. Its example is a
+zoom-in crop (zoom.py) around the target's bounding box, expanded by a random factor around the card's rule and
+jittered, with the target (0/1) and ignore_index where the label is ignore or the crop reaches past the image.
 """
 
 from __future__ import annotations
@@ -16,18 +15,14 @@ from typing import List, Tuple
 import torch
 import torch.nn.functional as F
 
-from .memory import InMemoryImages
-from .zoom import Box, CropRule
+from .memory import InMemoryImages, normalize
+from .zoom import Box, CropRule, crop_image, crop_nearest
 
 MIN_AREA = 64
 WHOLE_CLASS = 0.2
-#: range of the random factors on the crop rule's expansion and smallest side in training
-RULE_JITTER = (0.8, 1.25)
-#: largest random shift of a training box, as a fraction of its side: the click is not always at the crop's centre,
-#: so the model has to read the click maps to know what to select
-BOX_JITTER = 0.15
-#: random expansion of a target-centred box (target_box) around the target's bounding box
+#: random expansion factor of the target's box and jitter of its centre (fractions of the crop side)
 EXPAND = (1.1, 2.2)
+JITTER = 0.15
 
 
 def components(mask: torch.Tensor) -> torch.Tensor:
@@ -77,44 +72,32 @@ class RegionIndex:
         return [r for r in self.regions if r.image == i]
 
 
+def _training_box(box: Tuple[int, int, int, int], rule: CropRule, gen: torch.Generator) -> Box:
+    r = torch.rand(4, generator=gen, dtype=torch.float64).tolist()
+    x0, y0, x1, y1 = box
+    expand = EXPAND[0] + (EXPAND[1] - EXPAND[0]) * r[0]
+    side = math.ceil(max(expand * max(x1 - x0, y1 - y0), rule.min_side * (0.75 + 0.5 * r[1])))
+    cx = (x0 + x1) / 2 + (r[2] - 0.5) * 2 * JITTER * side
+    cy = (y0 + y1) / 2 + (r[3] - 0.5) * 2 * JITTER * side
+    return Box(math.floor(cx - side / 2), math.floor(cy - side / 2), side)
+
+
 def example(
-    data: InMemoryImages, index: RegionIndex, region: Region, gen: torch.Generator
+    data: InMemoryImages, index: RegionIndex, region: Region, rule: CropRule, gen: torch.Generator
 ) -> Tuple[torch.Tensor, torch.Tensor]:
-    """The image (uint8 (3, H, W)) and its int64 (H, W) target (0, 1, ignore_index) for one region (or, with
-    probability WHOLE_CLASS, its whole class), flipped horizontally half of the time. The crop is not chosen here:
-    training crops with the inference rule around the simulated clicks (interactive_train.simulate)."""
+    """(3, S, S) normalised image crop and (S, S) int64 target (0, 1, ignore_index) for one region (or, with
+    probability WHOLE_CLASS, its whole class); flipped horizontally half of the time."""
     i, ignore = region.image, data.ignore_index
-    labels = data.masks[i].cpu().long()
     whole = float(torch.rand(1, generator=gen)) < WHOLE_CLASS
+    labels = data.masks[i].cpu().long()
     truth = labels == region.class_id if whole else index.maps[i] == region.label
+    box = _training_box(region.box, rule, gen)
+    if whole:
+        ys, xs = truth.nonzero(as_tuple=True)
+        box = _training_box((int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1), rule, gen)
     target = torch.where(labels == ignore, torch.full_like(labels, ignore), truth.long())
-    image = data.images[i].cpu()
+    image = crop_image(normalize(data.images[i].cpu()), box, rule.size)
+    target = crop_nearest(target, box, rule.size, ignore)
     if float(torch.rand(1, generator=gen)) < 0.5:
         image, target = image.flip(-1), target.flip(-1)
     return image, target
-
-
-def jittered_rule(rule: CropRule, gen: torch.Generator) -> CropRule:
-    """The card's crop rule with its expansion and smallest side scaled by random factors (RULE_JITTER): the
-    objects' scale in the crop varies a little around what inference shows the model."""
-    r = torch.rand(2, generator=gen, dtype=torch.float64).tolist()
-    lo, hi = RULE_JITTER
-    return CropRule(rule.size, rule.expand * (lo + (hi - lo) * r[0]), round(rule.min_side * (lo + (hi - lo) * r[1])))
-
-
-def jittered_box(box: Box, gen: torch.Generator) -> Box:
-    """The box shifted by up to BOX_JITTER of its side in x and y."""
-    r = torch.rand(2, generator=gen, dtype=torch.float64).tolist()
-    dx, dy = (round((2 * v - 1) * BOX_JITTER * box.side) for v in r)
-    return Box(box.left + dx, box.top + dy, box.side)
-
-
-def target_box(target: torch.Tensor, rule: CropRule, gen: torch.Generator) -> Box:
-    """A box around an (H, W) target's bounding box, expanded by a random factor in EXPAND (at least about the
-    rule's smallest side) and shifted by up to BOX_JITTER: the target always in view at a normalised scale, the
-    easier examples that make a small model learn what to select within a short budget."""
-    rows, cols = target.any(1).nonzero(), target.any(0).nonzero()
-    y0, y1, x0, x1 = int(rows[0]), int(rows[-1]) + 1, int(cols[0]), int(cols[-1]) + 1
-    r = float(torch.rand(1, generator=gen, dtype=torch.float64))
-    side = math.ceil(max((EXPAND[0] + (EXPAND[1] - EXPAND[0]) * r) * max(x1 - x0, y1 - y0), rule.min_side))
-    return jittered_box(Box(math.floor((x0 + x1 - side) / 2), math.floor((y0 + y1 - side) / 2), side), gen)

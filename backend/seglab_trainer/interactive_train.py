@@ -1,14 +1,11 @@
 """`python -m seglab_trainer train --task interactive`: the click model (RITM's iterative training, FocalClick's
 zoom-in), with the semantic trainer's optimiser, schedule, precision, budget, progress lines and checkpoints.
 
-Each step: a batch of targets on whole images (interactive_data.py), a first positive click inside each target
-(biased to its interior), then 0..--click-rounds rounds without gradients in which the model's own prediction is
-compared with the target and the next click goes to the deepest error (clicks.py), the prediction fed back as the
-previous mask; then one step of BCE + Dice (losses.BinaryBCEDiceLoss) on the last prediction. Every prediction, in
-training as in validation and in the extension, runs on the zoom-in crop around the clicks and the previous mask
-(zoom.py's rule; training varies its expansion and smallest side and shifts the box), so the model learns the crops
-it will be given, including a first crop that cuts a large target and boxes that grow with the mask. Validation:
-mean IoU after 1..VAL_CLICKS simulated clicks on val targets, predicted exactly as the exported model runs, the last
+Each step: a batch of zoom-in examples (interactive_data.py), a first positive click inside each target (biased to
+its interior), then 0..--click-rounds rounds without gradients in which the model's own prediction is compared
+with the target and the next click goes to the deepest error (clicks.py), the prediction fed back as the previous
+mask; then one step of BCE + Dice (losses.BinaryBCEDiceLoss) on the last prediction. Validation: mean IoU after
+1..VAL_CLICKS simulated clicks on val targets, predicted exactly as the exported model runs (zoom.py), the last
 of them standing in for the semantic trainer's val mIoU (best.pt, patience).
 """
 
@@ -23,41 +20,32 @@ import torch
 
 from . import MEAN, STD, engine
 from .budget import Budget
-from .clicks import boundary_distance, deepest, first_click, next_click, perturbed
+from .clicks import boundary_distance, deepest, disk_maps, first_clicks, next_click, next_clicks
 from .dataset import dataset_sha256
 from .export import OPSET, check_onnx, export_onnx, sha256_file, write_json_atomic
-from .interactive_data import MIN_AREA, RegionIndex, example, jittered_box, jittered_rule, target_box
+from .interactive_data import MIN_AREA, RegionIndex, example
 from .losses import BinaryBCEDiceLoss
 from .memory import InMemoryImages, normalize
 from .models import build_model, resolved_options
 from .models.click_model import CHANNELS, ClickModel
 from .runfiles import Progress, link_checkpoint, load_init, save_checkpoint
 from .train_args import model_kwargs
-from .zoom import Box, Click, CropRule, click_maps, crop_box, crop_image, crop_nearest, paste
+from .zoom import Click, CropRule, click_maps, crop_box, crop_image, crop_nearest, paste
 
 VAL_CLICKS = 3
 #: an epoch draws this many examples per training image (a random region of it each)
 EXAMPLES_PER_IMAGE = 4
 VAL_TARGETS = 16
 THRESHOLD = 0.0
-#: share of training examples that start from a perturbed target as the previous mask plus its corrective click
-PERTURBED = 0.3
-#: share of training examples cropped around the whole target (interactive_data.target_box) instead of around the
-#: clicks and the previous mask as at inference: easier examples that a small model learns from within minutes
-CENTRED = 0.5
 
 
 def build_click_model(arch: str, kw: dict) -> ClickModel:
     return ClickModel(build_model(arch, 1, **kw))
 
 
-def crop_input(
-    image: torch.Tensor, clicks: List[Click], previous: Optional[torch.Tensor], box: Box, rule: CropRule, radius: float
-):
-    """(6, S, S): the normalised (3, H, W) image, the click maps and the previous (H, W) mask (or none) in `box`."""
-    prev = torch.zeros(image.shape[-2:], dtype=torch.long) if previous is None else previous.long()
-    maps = click_maps(clicks, box, rule.size, radius)
-    return torch.cat([crop_image(image, box, rule.size), maps, crop_nearest(prev, box, rule.size, 0)[None].float()])
+def model_input(image: torch.Tensor, maps: torch.Tensor, previous: torch.Tensor) -> torch.Tensor:
+    """(N, 6, S, S): normalised image, click maps (N, 2, S, S), previous mask (N, S, S)."""
+    return torch.cat([image, maps, previous[:, None].float()], 1)
 
 
 @torch.no_grad()
@@ -73,50 +61,30 @@ def predict(
     the extension runs the exported model: crop, model, paste back."""
     h, w = image_u8.shape[-2:]
     box = crop_box(clicks, previous, rule)
-    logits = model(crop_input(normalize(image_u8), clicks, previous, box, rule, radius)[None])[0, 0]
+    image = crop_image(normalize(image_u8), box, rule.size)
+    maps = click_maps(clicks, box, rule.size, radius)
+    prev = torch.zeros((h, w), dtype=torch.long) if previous is None else previous.long()
+    prev = crop_nearest(prev, box, rule.size, 0)
+    logits = model(model_input(image[None], maps[None], prev[None]))[0, 0]
     return paste(logits, box, h, w, previous, THRESHOLD)
 
 
-def simulate(model, images, labels, ignore: int, rounds: int, rules: List[CropRule], radius: float, gen, device):
-    """RITM's click simulation on whole images (normalised (3, H, W) each, int64 labels 0/1/ignore), every
-    prediction made as the exported model runs (predict: the box around the clicks and the previous mask, with
-    each sample's rule and a random shift, pasted back): a first click inside the target (for a share PERTURBED of
-    them followed by a corrective click on a perturbed target as the previous mask), then `rounds` corrective
-    clicks. Returns the model input (N, 6, S, S) for the gradient step and its cropped labels (N, S, S; ignore
-    past the image)."""
-    targets, valid = [t == 1 for t in labels], [t != ignore for t in labels]
-    clicks: List[List[Click]] = [[first_click(t & v, gen)] for t, v in zip(targets, valid)]  # type: ignore[list-item]
-    prev: List[Optional[torch.Tensor]] = [None] * len(images)
-    centred = [
-        target_box(t, r, gen) if float(torch.rand(1, generator=gen)) < CENTRED else None for t, r in zip(targets, rules)
-    ]
-
-    def crops() -> List[Box]:
-        return [f or jittered_box(crop_box(c, p, r), gen) for f, c, p, r in zip(centred, clicks, prev, rules)]
-
-    for i, (target, ok) in enumerate(zip(targets, valid)):
-        if float(torch.rand(1, generator=gen)) < PERTURBED:
-            prev[i] = start = perturbed(target, gen) & ok
-            click = next_click(target, start, ok)
-            if click:
-                clicks[i].append(click)
+def simulate(model, images, targets, valid, rounds: int, radius: float, gen) -> torch.Tensor:
+    """RITM's click simulation on a batch of crops; returns the model input for the gradient step."""
+    n, size = images.shape[0], images.shape[-1]
+    clicks: List[List[Click]] = [[c] if c else [] for c in first_clicks(targets & valid, gen)]
+    prev = torch.zeros((n, size, size), dtype=torch.bool)
     was_training = model.training
     model.eval()
     with torch.no_grad():
         for _ in range(rounds):
-            boxes = crops()
-            x = torch.stack([crop_input(*a, radius) for a in zip(images, clicks, prev, boxes, rules)])
-            logits = model(x.to(device))[:, 0].float().cpu()
-            for i, (image, box) in enumerate(zip(images, boxes)):
-                prev[i] = pred = paste(logits[i], box, image.shape[-2], image.shape[-1], prev[i], THRESHOLD)
-                click = next_click(targets[i], pred, valid[i])
+            pred = model(model_input(images, disk_maps(clicks, size, radius), prev))[:, 0] > THRESHOLD
+            for sample, click in zip(clicks, next_clicks(targets, pred, valid)):
                 if click:
-                    clicks[i].append(click)
+                    sample.append(click)
+            prev = pred
     model.train(was_training)
-    boxes = crops()
-    x = torch.stack([crop_input(*a, radius) for a in zip(images, clicks, prev, boxes, rules)])
-    y = torch.stack([crop_nearest(t, b, r.size, ignore) for t, b, r in zip(labels, boxes, rules)])
-    return x, y
+    return model_input(images, disk_maps(clicks, size, radius), prev)
 
 
 @torch.no_grad()
@@ -198,18 +166,14 @@ def fit(args, device: torch.device) -> int:
         ):
             regions = [per_image[usable[i % len(usable)]] for i in idxs]
             pairs = [
-                example(train_data, train_index, r[int(torch.randint(len(r), (1,), generator=gen))], gen)
+                example(train_data, train_index, r[int(torch.randint(len(r), (1,), generator=gen))], rule, gen)
                 for r in regions
             ]
-            rules = [jittered_rule(rule, gen) for _ in pairs]
+            images, labels = torch.stack([p[0] for p in pairs]), torch.stack([p[1] for p in pairs])
             rounds = int(torch.randint(args.click_rounds + 1, (1,), generator=gen))
-            images = [normalize(p[0]) for p in pairs]
-            x, y = simulate(
-                model, images, [p[1] for p in pairs], cfg.ignore_index, rounds, rules, args.click_radius, gen, device
-            )
-            loss = engine.train_step(
-                model, criterion, optimizer, scheduler, precision, x.to(device), y.to(device), False
-            )
+            targets, valid = labels == 1, labels != cfg.ignore_index
+            x = simulate(model, images.to(device), targets, valid, rounds, args.click_radius, gen)
+            loss = engine.train_step(model, criterion, optimizer, scheduler, precision, x, labels.to(device), False)
             losses.append(float(loss))
             if step % args.log_every == 0:
                 progress(

@@ -75,7 +75,7 @@ def test_a_tiny_click_model_learns_a_toy_task(tmp_path):
     reach 90 % IoU within a few simulated clicks (NoC@90 over at most 5 clicks)."""
     data = make_dataset(str(tmp_path / "ds"), count=14, size=64, splits=True, unlabeled=0)
     out = str(tmp_path / "run")
-    argv = f"--task interactive --data {data} --out {out} --arch unet --unet-base 8 --unet-depth 2 --epochs 24"
+    argv = f"--task interactive --data {data} --out {out} --arch unet --unet-base 8 --unet-depth 2 --epochs 12"
     argv += " --image-size 32 --crop-min-side 24 --batch-size 8 --click-radius 2 --lr 3e-3 --device cpu --patience 0"
     assert run(argv.split()) == 0
     card = json.load(open(os.path.join(out, "model.json")))

@@ -20,9 +20,9 @@ from PIL import Image
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "../../backend"))
 
-from seglab_trainer.interactive_train import build_click_model, crop_input, predict, write_click_export  # noqa: E402
+from seglab_trainer.interactive_train import build_click_model, model_input, predict, write_click_export  # noqa: E402
 from seglab_trainer.memory import normalize  # noqa: E402
-from seglab_trainer.zoom import CropRule, crop_box, crop_image  # noqa: E402
+from seglab_trainer.zoom import CropRule, click_maps, crop_box, crop_image, crop_nearest  # noqa: E402
 
 RULE = CropRule(size=64, expand=1.4, min_side=40)
 RADIUS = 3.0
@@ -46,7 +46,12 @@ def main(out: str) -> None:
     for k in range(len(CLICKS)):
         clicks = CLICKS[: k + 1]
         box = crop_box(clicks, previous, RULE)
-        x = crop_input(normalize(image), clicks, previous, box, RULE, RADIUS)
+        prev = torch.zeros((72, 100), dtype=torch.long) if previous is None else previous.long()
+        x = model_input(
+            crop_image(normalize(image), box, RULE.size)[None],
+            click_maps(clicks, box, RULE.size, RADIUS)[None],
+            crop_nearest(prev, box, RULE.size, 0)[None],
+        )[0]
         previous = predict(model, image, clicks, previous, RULE, RADIUS)
         x.numpy().astype("<f4").tofile(os.path.join(out, f"input_{k}.bin"))
         previous.numpy().astype(np.uint8).tofile(os.path.join(out, f"mask_{k}.bin"))

@@ -17,7 +17,7 @@ import { DEMO_CLASSES, generateDemoDataset } from '../../scripts/demo/generate';
 import { ORT_WEB_FILES } from '../../webview/prelabel/engine';
 import { buildBundle, init, openHarness, sendDelta, takePosted, type Harness } from './harness';
 
-/** IoU of the committed preview with the clicked cell body: measured 0.935 (demo seed 1, cell_000); bound with margin. */
+/** IoU of the committed preview with the clicked cell body: measured 0.898 (demo seed 1, cell_000; 0.935 with the earlier demo-clicks); bound with margin. */
 const MIN_IOU = 0.8;
 const CELL_BODY = 1;
 
