@@ -1,7 +1,7 @@
 /**
  * "SegLab: Pre-label Image": the active model on the image of the focused mask editor, applied
  * as one undoable edit of its mask ("Pre-label Image" in Edit > Undo). It runs on WebGPU in the
- * editor's webview when the webview reported an adapter, else (or when that run fails) in the
+ * editor's webview when `seglab.webgpu` lets it (a hardware adapter, by default), else (or when that run fails) in the
  * extension host with HostPredictor (native ONNX Runtime: single-threaded WASM in a webview is
  * several times slower). Both results take the same path: checked against the mask, one edit,
  * one Prediction message with the provider and time for the status line. The mask file is only
@@ -16,7 +16,7 @@ import type { MaskEditorProvider } from '../editor/maskEditorProvider';
 import { baseName } from '../core/paths';
 import { hostProviderLabel, type HostPredictor } from './hostPredictor';
 import type { ModelEntry, ModelRegistry } from './modelRegistry';
-import { predictInWebview } from './webPrelabel';
+import { predictInWebview, webgpuRefusalFor } from './webPrelabel';
 import { errorMessage } from '../core/errors';
 
 export const PRELABEL_IMAGE_COMMAND = 'seglab.prelabelImage';
@@ -61,7 +61,9 @@ export async function prelabelPanel(
     { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Pre-labeling {0}', name), cancellable: true },
     async (_progress, token) => {
       let fallback = '';
-      if (capabilities?.webgpu) {
+      const refusal = webgpuRefusalFor(capabilities);
+      if (refusal) predictor.log.info(`Pre-label Image: ${document.uri.fsPath} in the extension host: ${refusal}`);
+      else {
         try {
           const p = await predictInWebview(editors, panel, model, token);
           for (const d of p.defaults) predictor.log.info(`${model.uri.fsPath}: default used: ${d}`);

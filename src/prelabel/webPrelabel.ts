@@ -9,7 +9,8 @@ import * as vscode from 'vscode';
 import type { ImagePrediction } from '../core/model/imagePrediction';
 import { readCard } from '../core/model/load';
 import { baseName } from '../core/paths';
-import { MessageType, toArrayBuffer, type RunModelMessage } from '../core/protocol';
+import { MessageType, toArrayBuffer, type CapabilitiesMessage, type RunModelMessage } from '../core/protocol';
+import { webgpuRefusal } from '../core/model/webgpuPlacement';
 import type { MaskEditorProvider } from '../editor/maskEditorProvider';
 import { sha256Hex } from '../core/hash';
 import type { ModelEntry } from './modelRegistry';
@@ -17,6 +18,10 @@ import type { ModelEntry } from './modelRegistry';
 export interface WebviewPrediction extends ImagePrediction {
   defaults: string[];
 }
+
+/** Why a model runs in the extension host rather than on WebGPU in this editor (setting `seglab.webgpu`); undefined: the webview runs it. */
+export const webgpuRefusalFor = (capabilities: CapabilitiesMessage | undefined) =>
+  webgpuRefusal(vscode.workspace.getConfiguration('seglab').get<string>('webgpu', 'auto'), capabilities);
 
 /** Whether the webview may fetch `uri` (it lies in one of its localResourceRoots). */
 export function underRoots(uri: vscode.Uri, roots: readonly vscode.Uri[]): boolean {

@@ -15,7 +15,8 @@ import type { MaskDocument } from '../editor/maskDocument';
 import type { MaskEditorProvider } from '../editor/maskEditorProvider';
 import type { ModelRegistry } from '../prelabel/modelRegistry';
 import type { HostEmbeddings, Lookup } from './hostEmbeddings';
-import { encodeInWebview, hostEncoderReasonFor } from './webviewEncoder';
+import { encodeInWebview } from './webviewEncoder';
+import { webgpuRefusalFor } from '../prelabel/webPrelabel';
 
 export function answerSmartSelect(editors: MaskEditorProvider, models: ModelRegistry, host: HostEmbeddings, log: vscode.LogOutputChannel): vscode.Disposable {
   return editors.onDidStartSmartSelect(async ({ document, panel, loaded }) => {
@@ -70,7 +71,7 @@ async function encodedInWebview(
   found: Lookup,
   log: vscode.LogOutputChannel,
 ): Promise<boolean> {
-  const reason = hostEncoderReasonFor(editors.capabilitiesOf(panel));
+  const reason = webgpuRefusalFor(editors.capabilitiesOf(panel));
   if (reason) {
     log.info(`Smart Select: encoding ${document.uri.fsPath} in the extension host: ${reason}`);
     return false;

@@ -1,7 +1,7 @@
 /**
  * Smart Select's image encoder on WebGPU in the mask editor's webview, as Pre-label Image runs
- * its model there: when the image's embeddings are not cached, `seglab.smartSelect.encoder` is
- * "auto" and the webview reported a hardware WebGPU adapter (or "webgpu" and any adapter), the webview gets the encoder (a webview URI
+ * its model there: when the image's embeddings are not cached, `seglab.webgpu` lets the webview
+ * run it (its rule: webgpuPlacement.ts), the webview gets the encoder (a webview URI
  * when it may fetch the file, else its bytes), runs it through the core encodeImage, uses the
  * result at once and sends it here; the host checks it against the image, the card and the
  * encoder's output shapes before it enters the cache like its own. Any failure leaves the
@@ -9,19 +9,14 @@
  */
 import * as vscode from 'vscode';
 import { checkEncoderOutput, embeddingsFromMessage } from '../core/model/promptable/embeddingTensors';
-import { hostEncoderReason } from '../core/model/promptable/encoderPlacement';
 import type { PromptableModel } from '../core/model/promptable/load';
 import type { Embeddings } from '../core/model/promptable/selection';
-import { toArrayBuffer, type CapabilitiesMessage } from '../core/protocol';
+import { toArrayBuffer } from '../core/protocol';
 import { MessageType } from '../core/protocol';
 import type { MaskDocument } from '../editor/maskDocument';
 import type { MaskEditorProvider } from '../editor/maskEditorProvider';
 import { underRoots } from '../prelabel/webPrelabel';
 import type { HostEmbeddings, Lookup } from './hostEmbeddings';
-
-/** Why the encoder runs in the host for this panel, or undefined when the webview is to try WebGPU. */
-export const hostEncoderReasonFor = (capabilities: CapabilitiesMessage | undefined) =>
-  hostEncoderReason(vscode.workspace.getConfiguration('seglab').get<string>('smartSelect.encoder', 'auto'), capabilities);
 
 type Encoded = { embeddings: Embeddings; provider: string; milliseconds: number };
 

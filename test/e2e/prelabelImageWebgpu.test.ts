@@ -1,4 +1,5 @@
-// Scenario 4b: "SegLab: Pre-label Image" in a browser with WebGPU (Chromium on SwiftShader): the
+// Scenario 4b: "SegLab: Pre-label Image" in a browser with WebGPU (Chromium on SwiftShader, a software
+// adapter: seglab.webgpu "any" lets it run there; "auto" would keep the model in the host): the
 // model runs in the mask editor's webview, the status line says webgpu, the prediction is one
 // edit that Ctrl+Z removes, a run cancelled on its progress notification changes nothing, and the
 // saved labels equal the host path's prediction (native ONNX Runtime on the same image) except at
@@ -71,6 +72,9 @@ async function hostPrediction(root: string, stem: string) {
   }
 }
 
+/** SwiftShader is a software adapter, which seglab.webgpu's default leaves to the host. */
+const ANY_ADAPTER = { 'seglab.webgpu': 'any' };
+
 test("Pre-label Image runs on WebGPU in the editor, as one undoable edit equal to the host path's prediction", async () => {
   await withWorkbench(
     'prelabelImageWebgpu',
@@ -83,9 +87,9 @@ test("Pre-label Image runs on WebGPU in the editor, as one undoable edit equal t
       const card = JSON.parse(readFileSync(join(dataset.root, 'models', `${MODEL}.json`), 'utf8'));
       writeFileSync(join(outside, `${OUTSIDE}.json`), JSON.stringify({ ...card, name: OUTSIDE }));
       // machine-overridable: code-server's remote window reads it from the Machine settings.
-      writeUserSettings(userDataDir, { ...QUIET_SETTINGS, 'seglab.models': [outside] }, true);
+      writeUserSettings(userDataDir, { ...QUIET_SETTINGS, ...ANY_ADAPTER, 'seglab.models': [outside] }, true);
       mkdirSync(join(userDataDir, 'Machine'), { recursive: true });
-      writeFileSync(join(userDataDir, 'Machine', 'settings.json'), JSON.stringify({ 'seglab.models': [outside] }));
+      writeFileSync(join(userDataDir, 'Machine', 'settings.json'), JSON.stringify({ ...ANY_ADAPTER, 'seglab.models': [outside] }));
       const stem = await writeCrop(dataset.root, dataset.unlabeled[0]);
       const editor = await openInMaskEditor(page, `${stem}.jpg`, SIZE);
       const before = await waitForCounts(editor, (c) => c.get(0) === SIZE * SIZE, 'an unlabeled image is all background');
@@ -160,6 +164,6 @@ test("Pre-label Image runs on WebGPU in the editor, as one undoable edit equal t
       assert.match((await again.textContent()) ?? '', /Pre-labeled with webgpu in \d+ ms/);
       await waitForCounts(editor, (c) => c.get(0) === after.get(0), 'the model sent as bytes labels the same pixels');
     },
-    { webgpu: true },
+    { webgpu: true, settings: ANY_ADAPTER },
   );
 });

@@ -1,6 +1,6 @@
 // Scenario: Smart Select's image encoder on WebGPU in the mask editor (Chromium with WebGPU on SwiftShader).
 //
-// With the known-answer pair chosen and seglab.smartSelect.encoder at "webgpu" (any adapter), S on an unlabeled demo
+// With the known-answer pair chosen and seglab.webgpu at "any" (a software adapter too), S on an unlabeled demo
 // image runs the encoder in the editor's webview: the status line says "embedding: webgpu", clicks preview and Enter
 // commits the known answer, and the host keeps the webview's embeddings in its disk cache (one entry in the
 // extension's embeddings/ folder) and memory: the image opened again gets them from the host ("embedding: memory").
@@ -93,7 +93,7 @@ test('Smart Select encodes on WebGPU in the editor, the host caches the result; 
       await runCommand(page, 'View: Close All Editors');
 
       // code-server's window is a remote one: the Machine settings hold it too; the settings file watcher needs a moment.
-      const hostSetting = { 'seglab.smartSelect.encoder': 'auto' };
+      const hostSetting = { 'seglab.webgpu': 'auto' };
       writeUserSettings(userDataDir, { ...QUIET_SETTINGS, ...hostSetting }, true);
       mkdirSync(join(userDataDir, 'Machine'), { recursive: true });
       writeFileSync(join(userDataDir, 'Machine', 'settings.json'), JSON.stringify(hostSetting, null, 2) + '\n');
@@ -118,6 +118,6 @@ test('Smart Select encodes on WebGPU in the editor, the host caches the result; 
         }),
       );
     },
-    { webgpu: true, settings: { 'seglab.smartSelect.encoder': 'webgpu' } },
+    { webgpu: true, settings: { 'seglab.webgpu': 'any' } },
   );
 });
