@@ -39,12 +39,18 @@ export function requireRuntime<T>(name: string): T {
   }
 }
 
-export async function createNativeBackend(bytes: Uint8Array, options: BackendOptions = {}): Promise<InferenceBackend> {
-  // onnxruntime-node writes a device id and a telemetry queue under
-  // ~/.cache/Microsoft/DeveloperTools/.onnxruntime/ unless this is set before it loads; every
-  // native session, in the CLI and in the extension host, starts here.
+/**
+ * onnxruntime-node, loaded with telemetry off: it writes a device id and a telemetry queue under
+ * ~/.cache/Microsoft/DeveloperTools/.onnxruntime/ unless ORT_DISABLE_TELEMETRY is set before it
+ * loads. Every native session, in the CLI and in the extension host, loads it through here.
+ */
+export function requireNativeRuntime(): OrtNode {
   process.env.ORT_DISABLE_TELEMETRY = '1';
-  const ort = requireRuntime<OrtNode>('onnxruntime-node');
+  return requireRuntime<OrtNode>('onnxruntime-node');
+}
+
+export async function createNativeBackend(bytes: Uint8Array, options: BackendOptions = {}): Promise<InferenceBackend> {
+  const ort = requireNativeRuntime();
   const session = await ort.InferenceSession.create(bytes, {
     executionProviders: ['cpu'],
     intraOpNumThreads: options.threads ?? defaultThreads(),
@@ -61,9 +67,8 @@ export async function createNativeBackend(bytes: Uint8Array, options: BackendOpt
  * onnxruntime-web loaded alone ran on the WASM build (the click model's bench: 4x slower, unnoticed).
  */
 export function requireWebRuntime(): OrtWeb {
-  process.env.ORT_DISABLE_TELEMETRY = '1'; // before onnxruntime-node loads, as in createNativeBackend
   try {
-    requireRuntime<OrtNode>('onnxruntime-node');
+    requireNativeRuntime();
   } catch {
     // No native binary here (the extension host's fallback): the WASM build is all there is.
   }

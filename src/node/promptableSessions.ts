@@ -6,9 +6,7 @@ import { loadPromptableModel, type PromptableModel } from '../core/model/prompta
 import type { PromptablePart } from '../core/model/promptable/recognise';
 import { ortMultiSession, type MultiSession, type OrtAnyTensorConstructor } from '../core/model/promptable/session';
 import { NodeFileSystem } from './nodeFileSystem';
-import { defaultThreads, requireRuntime } from './onnxBackends';
-
-type OrtNode = typeof import('onnxruntime-node');
+import { defaultThreads, requireNativeRuntime } from './onnxBackends';
 
 /**
  * The pool's threads sleep between parallel sections instead of spin-waiting: a spinning thread
@@ -20,8 +18,7 @@ type OrtNode = typeof import('onnxruntime-node');
 const NO_SPINNING = { session: { intra_op: { allow_spinning: '0' } } };
 
 export async function createNativeSession(bytes: Uint8Array, threads = defaultThreads()): Promise<MultiSession> {
-  process.env.ORT_DISABLE_TELEMETRY = '1'; // before onnxruntime-node loads, as createNativeBackend does
-  const ort = requireRuntime<OrtNode>('onnxruntime-node');
+  const ort = requireNativeRuntime();
   const session = await ort.InferenceSession.create(bytes, {
     executionProviders: ['cpu'],
     intraOpNumThreads: threads,

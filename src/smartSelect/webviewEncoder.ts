@@ -36,33 +36,24 @@ export function encodeInWebview(
   if (!running) inFlight.set(panel, (running = new Map()));
   const pending = running.get(found.key);
   if (pending) return pending;
-  const answer = encodeOnce(editors, panel, document, model, host, found).finally(() => running.delete(found.key));
+  const answer = (async (): Promise<Encoded> => {
+    const { card } = model;
+    if (card.family !== 'sam' || !model.encoder) throw new Error(`${model.cardPath}: a "${card.family}" model has no image encoder`);
+    const file = vscode.Uri.joinPath(vscode.Uri.file(model.cardPath), '..', card.encoder.file);
+    const fetchable = underRoots(file, panel.webview.options.localResourceRoots ?? []);
+    const reply = await editors.encodeInWebview(panel, {
+      type: MessageType.SmartSelectEncode,
+      decoderSha256: model.decoderFile.sha256,
+      encoderName: card.encoder.file,
+      ...(fetchable ? { encoderUri: panel.webview.asWebviewUri(file).toString() } : { encoderBytes: toArrayBuffer(await vscode.workspace.fs.readFile(file)) }),
+    });
+    if ('error' in reply) throw new Error(reply.error);
+    const source = `${document.uri.fsPath} (embeddings from the webview)`;
+    const embeddings = embeddingsFromMessage(reply, document.mask.width, document.mask.height, source);
+    checkEncoderOutput(card, model.encoder.io.outputs, embeddings, source);
+    await host.store(found.key, embeddings);
+    return { embeddings, provider: reply.provider, milliseconds: reply.milliseconds };
+  })().finally(() => running.delete(found.key));
   running.set(found.key, answer);
   return answer;
-}
-
-async function encodeOnce(
-  editors: MaskEditorProvider,
-  panel: vscode.WebviewPanel,
-  document: MaskDocument,
-  model: PromptableModel,
-  host: HostEmbeddings,
-  found: Lookup,
-): Promise<Encoded> {
-  const { card } = model;
-  if (card.family !== 'sam' || !model.encoder) throw new Error(`${model.cardPath}: a "${card.family}" model has no image encoder`);
-  const file = vscode.Uri.joinPath(vscode.Uri.file(model.cardPath), '..', card.encoder.file);
-  const fetchable = underRoots(file, panel.webview.options.localResourceRoots ?? []);
-  const answer = await editors.encodeInWebview(panel, {
-    type: MessageType.SmartSelectEncode,
-    decoderSha256: model.decoderFile.sha256,
-    encoderName: card.encoder.file,
-    ...(fetchable ? { encoderUri: panel.webview.asWebviewUri(file).toString() } : { encoderBytes: toArrayBuffer(await vscode.workspace.fs.readFile(file)) }),
-  });
-  if ('error' in answer) throw new Error(answer.error);
-  const source = `${document.uri.fsPath} (embeddings from the webview)`;
-  const embeddings = embeddingsFromMessage(answer, document.mask.width, document.mask.height, source);
-  checkEncoderOutput(card, model.encoder.io.outputs, embeddings, source);
-  await host.store(found.key, embeddings);
-  return { embeddings, provider: answer.provider, milliseconds: answer.milliseconds };
 }

@@ -10,6 +10,8 @@ import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import assert from 'node:assert/strict';
+import { applyDelta, deserializeDelta, type MaskDelta } from '../../src/core/editing/delta';
 import { ENGLISH_STRINGS } from './englishStrings';
 
 import { CHROMIUM_ARGS, CHROMIUM_PATH, WEBGPU_ARGS } from '../../scripts/tools/launch';
@@ -134,6 +136,20 @@ export async function takePosted(page: Page): Promise<Array<{ type: string; labe
     return out;
   });
   return raw.map((m) => ({ ...(m as unknown as { type: string; label?: string; messageId?: number }), delta: m.delta ? new Uint8Array(m.delta) : undefined }));
+}
+
+/**
+ * Waits for the edit the webview posts (asserting it is the only one since the last takePosted) and
+ * returns its label, its delta, and the mask it makes of an all-zero width x height mask.
+ */
+export async function takeOneEdit(page: Page, width: number, height: number): Promise<{ label?: string; delta: MaskDelta; mask: Uint8Array }> {
+  await page.waitForFunction(() => (window as unknown as { posted: Array<{ type: string }> }).posted.some((m) => m.type === 'edit'));
+  const edits = (await takePosted(page)).filter((m) => m.type === 'edit');
+  assert.equal(edits.length, 1, 'one edit');
+  const delta = deserializeDelta(edits[0].delta!.buffer as ArrayBuffer, width, height);
+  const mask = { width, height, data: new Uint8Array(width * height) };
+  applyDelta(mask, delta, 'redo');
+  return { label: edits[0].label, delta, mask: mask.data };
 }
 
 /** Posts a host message carrying a delta to the webview. */

@@ -13,13 +13,12 @@ import { dirname, join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { encode } from 'fast-png';
 import { defaultClasses } from '../../src/core/classes';
-import { applyDelta, deserializeDelta } from '../../src/core/editing/delta';
 import { releasePromptableModel, type PromptableModel } from '../../src/core/model/promptable/load';
 import { encodeImage } from '../../src/core/model/promptable/predictor';
 import { loadNativePromptable } from '../../src/node/promptableSessions';
 import { ORT_WEB_FILES } from '../../webview/prelabel/engine';
 import { COLOR, expectedMask, mismatches, RADII, samTestCard, uniformImage, type Pt } from '../model/promptable/fixtures';
-import { buildBundle, init, openHarness, takePosted, type Harness } from './harness';
+import { buildBundle, init, openHarness, takeOneEdit, takePosted, type Harness } from './harness';
 
 const [W, H] = [613, 347];
 const classes = defaultClasses(3);
@@ -93,15 +92,11 @@ test('Smart Select in the webview: S asks the host, the WASM decoder previews, E
   }
   assert.equal((await takePosted(page)).filter((m) => m.type === 'edit').length, 0, 'prompts edit nothing before Enter');
   await page.keyboard.press('Enter');
-  await page.waitForFunction(() => (window as unknown as { posted: Array<{ type: string }> }).posted.some((m) => m.type === 'edit'));
-  const edits = (await takePosted(page)).filter((m) => m.type === 'edit');
-  assert.equal(edits.length, 1, 'one edit');
-  assert.equal(edits[0].label, 'Smart Select');
-  const mask = { width: W, height: H, data: new Uint8Array(W * H) };
-  applyDelta(mask, deserializeDelta(edits[0].delta!.buffer as ArrayBuffer, W, H), 'redo');
-  const painted = mask.data.map((v) => (v === 1 ? 1 : 0));
+  const { label, mask } = await takeOneEdit(page, W, H);
+  assert.equal(label, 'Smart Select');
+  const painted = mask.map((v) => (v === 1 ? 1 : 0));
   assert.ok(
-    mask.data.every((v) => v === 0 || v === 1),
+    mask.every((v) => v === 0 || v === 1),
     'painted with the current class (1)',
   );
   // The best-scored candidate is the decoder's radius-20 one (frame units).
@@ -133,24 +128,14 @@ test('Smart Select keys: Esc discards, Backspace removes the last prompt, a doub
   assert.equal((await takePosted(page)).filter((m) => m.type === 'edit').length, 0, 'Esc, Backspace and Tab edit nothing');
 
   await page.mouse.dblclick(...at(c[0], c[1]));
-  await page.waitForFunction(() => (window as unknown as { posted: Array<{ type: string }> }).posted.some((m) => m.type === 'edit'));
-  const edits = (await takePosted(page)).filter((m) => m.type === 'edit');
-  assert.equal(edits.length, 1, 'one edit');
-  const mask = { width: W, height: H, data: new Uint8Array(W * H) };
-  applyDelta(mask, deserializeDelta(edits[0].delta!.buffer as ArrayBuffer, W, H), 'redo');
-  assert.equal(mismatches(mask.data, expectedMask(W, H, [a, c], RADII[1])), 0, 'the points a and c, not the removed one');
+  const { mask } = await takeOneEdit(page, W, H);
+  assert.equal(mismatches(mask, expectedMask(W, H, [a, c], RADII[1])), 0, 'the points a and c, not the removed one');
 });
 
 /** Commits the current selection with Enter and returns the painted class-1 pixels. */
 async function commitWithEnter(): Promise<Uint8Array> {
-  const { page } = h;
-  await page.keyboard.press('Enter');
-  await page.waitForFunction(() => (window as unknown as { posted: Array<{ type: string }> }).posted.some((m) => m.type === 'edit'));
-  const edits = (await takePosted(page)).filter((m) => m.type === 'edit');
-  assert.equal(edits.length, 1, 'one edit');
-  const mask = { width: W, height: H, data: new Uint8Array(W * H) };
-  applyDelta(mask, deserializeDelta(edits[0].delta!.buffer as ArrayBuffer, W, H), 'redo');
-  return mask.data;
+  await h.page.keyboard.press('Enter');
+  return (await takeOneEdit(h.page, W, H)).mask;
 }
 
 test('Smart Select box: a drag draws a box prompt (corners 2/3) and Enter commits the decoder box answer', async () => {

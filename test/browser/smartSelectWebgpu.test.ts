@@ -22,7 +22,6 @@ import { dirname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { encode } from 'fast-png';
 import { defaultClasses } from '../../src/core/classes';
-import { applyDelta, deserializeDelta } from '../../src/core/editing/delta';
 import { checkEncoderOutput, embeddingsFromMessage } from '../../src/core/model/promptable/embeddingTensors';
 import { releasePromptableModel, type PromptableModel } from '../../src/core/model/promptable/load';
 import { encodeImage } from '../../src/core/model/promptable/predictor';
@@ -31,7 +30,7 @@ import { MessageType, parseFromWebview } from '../../src/core/protocol';
 import { loadNativePromptable } from '../../src/node/promptableSessions';
 import { ORT_WEB_FILES } from '../../webview/prelabel/engine';
 import { expectedMask, mismatches, RADII, samTestCard, type Pt } from '../model/promptable/fixtures';
-import { buildBundle, CHROMIUM_PATH, init, openHarness, takePosted, type Harness } from './harness';
+import { buildBundle, CHROMIUM_PATH, init, openHarness, takeOneEdit, takePosted, type Harness } from './harness';
 
 const [W, H] = [211, 137];
 /** Largest |WebGPU - native| per embedding value allowed; measured: see the test's log line. */
@@ -181,12 +180,8 @@ describe('Smart Select encoder on WebGPU (SwiftShader) in the webview', { skip: 
     }
     await takePosted(page);
     await page.keyboard.press('Enter');
-    await page.waitForFunction(() => (window as unknown as { posted: Array<{ type: string }> }).posted.some((m) => m.type === 'edit'));
-    const edits = (await takePosted(page)).filter((m) => m.type === 'edit');
-    assert.equal(edits.length, 1, 'one edit');
-    const mask = { width: W, height: H, data: new Uint8Array(W * H) };
-    applyDelta(mask, deserializeDelta(edits[0].delta!.buffer as ArrayBuffer, W, H), 'redo');
-    assert.equal(mismatches(mask.data, expectedMask(W, H, POINTS, RADII[1])), 0);
+    const { mask } = await takeOneEdit(page, W, H);
+    assert.equal(mismatches(mask, expectedMask(W, H, POINTS, RADII[1])), 0);
     console.log(
       `# WebGPU (SwiftShader) encoder of the known-answer pair on ${W}x${H}: ${Math.round(message.milliseconds)} ms in the webview (fetch, session, run), ` +
         `${Math.round(wallMs)} ms wall; largest difference from native ONNX Runtime ${worst.toExponential(2)}`,

@@ -10,7 +10,6 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import type * as OrtWeb from 'onnxruntime-web';
 import type { OrtSessionLike } from '../../src/core/model/backend';
 import { SAM_DECODER_NAMES, SAM_MEAN, SAM_STD, type PromptableCard } from '../../src/core/model/promptable/card';
 import { openDecoderSession } from '../../src/core/model/promptable/decoderSession';
@@ -20,7 +19,7 @@ import { decodePrompt, encodeImage, LOW_RES_TOLERANCE } from '../../src/core/mod
 import type { Embeddings } from '../../src/core/model/promptable/selection';
 import { promptTensors, samFrame, upscaleLowRes, type Prompt } from '../../src/core/model/promptable/sam';
 import { ortMultiSession, type FeedTensor, type MultiSession, type OrtAnyTensorConstructor } from '../../src/core/model/promptable/session';
-import { requireRuntime } from '../../src/node/onnxBackends';
+import { requireWebRuntime } from '../../src/node/onnxBackends';
 import { createNativeSession, loadNativePromptable } from '../../src/node/promptableSessions';
 import { tempDir } from '../core/dataset/fixtures';
 import { samTestCard, uniformImage } from '../model/promptable/fixtures';
@@ -134,7 +133,7 @@ test('the decoder graph without masks drops their nodes and runs on native ONNX 
   const pruned = withoutOutputs(bytes, ['masks']);
   assert.ok(pruned && pruned.length < bytes.length);
   assert.equal(withoutOutputs(bytes, ['no_such_output']), undefined);
-  const ort = requireRuntime<typeof OrtWeb>('onnxruntime-web');
+  const ort = requireWebRuntime();
   ort.env.wasm.numThreads = 1;
   const web: MultiSession = ortMultiSession(
     (await ort.InferenceSession.create(pruned, { executionProviders: ['wasm'] })) as unknown as OrtSessionLike,

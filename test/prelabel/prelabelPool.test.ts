@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { after, before, describe, test, type TestContext } from 'node:test';
 import { indexDataset } from '../../src/core/dataset/datasetIndex';
 import { detectDataset } from '../../src/core/dataset/detect';
 import { DataError } from '../../src/core/errors';
@@ -42,6 +42,17 @@ describe('prelabel worker pool', () => {
     crashing = await bundlePrelabelWorker(dir, 'test/prelabel/crashingWorker.ts');
   });
 
+  /** The test U-Net copied into `root`'s models/ and loaded, the dataset indexed, and a pool of 2 workers running `workerScript`; closed after the test. */
+  async function withPool(t: TestContext, root: string, workerScript = script) {
+    const path = copyModel(models, 'unet', join(root, 'models'));
+    const m = await load(path);
+    t.after(() => m.backend.release());
+    const index = await open(root);
+    const pool = await PrelabelPool.start(m, readFileSync(path), index.config, { workers: 2, script: workerScript });
+    t.after(() => pool.dispose());
+    return { path, m, index, pool };
+  }
+
   test('threads per worker never add up to more than the cores', () => {
     assert.equal(threadsPerWorker(1, 2), 2);
     assert.equal(threadsPerWorker(2, 2), 1);
@@ -54,13 +65,8 @@ describe('prelabel worker pool', () => {
     const root = tempDir(t);
     makeDataset(root, 7, 2);
     writeFile(join(root, 'images', 'img003b.jpg'), new Uint8Array([0xff, 0xd8, 0xff, 0xe0, 1, 2, 3]));
-    const path = copyModel(models, 'unet', join(root, 'models'));
-    const m = await load(path);
-    t.after(() => m.backend.release());
-    const index = await open(root);
+    const { m, index, pool } = await withPool(t, root);
     const single = await prelabelDataset(fs, index, m, { outDir: join(root, 'single') });
-    const pool = await PrelabelPool.start(m, readFileSync(path), index.config, { workers: 2, script });
-    t.after(() => pool.dispose());
     const progress: number[] = [];
     const pooled = await prelabelDataset(fs, index, m, { outDir: join(root, 'pooled'), runner: pool, onProgress: ({ done }) => progress.push(done) });
     assert.equal(single.written.length, 7);
@@ -93,12 +99,7 @@ describe('prelabel worker pool', () => {
     const root = tempDir(t);
     makeDataset(root, 8, 0);
     copyFileSync(join(root, 'images', 'img005.png'), join(root, 'images', 'img004crash.png')); // the sixth entry
-    const path = copyModel(models, 'unet', join(root, 'models'));
-    const m = await load(path);
-    t.after(() => m.backend.release());
-    const index = await open(root);
-    const pool = await PrelabelPool.start(m, readFileSync(path), index.config, { workers: 2, script: crashing });
-    t.after(() => pool.dispose());
+    const { path, m, index, pool } = await withPool(t, root, crashing);
     await assert.rejects(
       prelabelDataset(fs, index, m, { runner: pool }),
       (e: unknown) => e instanceof PrelabelRunnerError && e.message.startsWith(`${path}: a pre-labeling worker stopped (`),
@@ -115,12 +116,7 @@ describe('prelabel worker pool', () => {
   test('cancelling with the pool leaves only complete files', async (t) => {
     const root = tempDir(t);
     makeDataset(root, 8, 0);
-    const path = copyModel(models, 'unet', join(root, 'models'));
-    const m = await load(path);
-    t.after(() => m.backend.release());
-    const index = await open(root);
-    const pool = await PrelabelPool.start(m, readFileSync(path), index.config, { workers: 2, script });
-    t.after(() => pool.dispose());
+    const { m, index, pool } = await withPool(t, root);
     const controller = new AbortController();
     const result = await prelabelDataset(fs, index, m, {
       runner: pool,
@@ -142,11 +138,7 @@ describe('prelabel worker pool', () => {
     // As Pre-label Dataset's cancel does: terminating a thread in a native run would abort the process.
     const root = tempDir(t);
     makeDataset(root, 8, 0);
-    const path = copyModel(models, 'unet', join(root, 'models'));
-    const m = await load(path);
-    t.after(() => m.backend.release());
-    const index = await open(root);
-    const pool = await PrelabelPool.start(m, readFileSync(path), index.config, { workers: 2, script });
+    const { m, index, pool } = await withPool(t, root);
     const controller = new AbortController();
     const result = await prelabelDataset(fs, index, m, { runner: pool, signal: controller.signal, onProgress: ({ done }) => done === 1 && controller.abort() });
     assert.equal(result.cancelled, true);
