@@ -66,16 +66,17 @@ export interface JobRecord {
   resumable?: boolean;
 }
 
-/** POST /v1/predictions (backend/API.md): one of dataset/path, one of job/model. */
+/** POST /v1/predictions (backend/API.md): one of dataset/path, one of job/model. The service's PredictionRequest (checked like JobParams). */
 export interface PredictionRequest {
-  dataset?: string;
-  path?: string;
-  job?: string;
-  model?: string;
+  dataset?: string | null;
+  path?: string | null;
+  job?: string | null;
+  model?: string | null;
   onlyUnlabeled?: boolean;
-  tileSize?: number;
+  tileSize?: number | null;
 }
 
+/** The fields of a prediction job the extension reads: the service's PredictionRecord (checked like JobParams). */
 export interface PredictionRecord {
   id: string;
   state: JobState;

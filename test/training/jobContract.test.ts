@@ -1,7 +1,8 @@
 // The extension's copy of the job contract against the service's: backend/job-contract.schema.json is
-// written from the service's JobRequest (`python -m seglab_trainer.service.schema`; a pytest fails when it
-// is stale). JobParams is read from client.ts's source with the TypeScript compiler, so a field added,
-// dropped, renamed or retyped on either side fails here.
+// written from the service's JobRequest, PredictionRequest and PredictionRecord (`python -m
+// seglab_trainer.service.schema`; a pytest fails when it is stale). JobParams, PredictionRequest and
+// PredictionRecord are read from client.ts's source with the TypeScript compiler, so a field added, dropped,
+// renamed or retyped on either side fails here.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,11 +15,16 @@ interface Property {
   type?: string;
   default?: unknown;
   enum?: string[];
+  $ref?: string;
+  allOf?: Property[];
+  items?: Property;
 }
-const schema = JSON.parse(readFileSync(join(root, 'backend', 'job-contract.schema.json'), 'utf8')) as {
+interface ObjectSchema {
   properties: Record<string, Property>;
-  required: string[];
-  definitions: { JobState: { enum: string[] } };
+  required?: string[];
+}
+const schema = JSON.parse(readFileSync(join(root, 'backend', 'job-contract.schema.json'), 'utf8')) as ObjectSchema & {
+  definitions: Record<string, ObjectSchema> & { JobState: { enum: string[] } };
 };
 const TS_TYPES: Record<string, string> = { string: 'string', integer: 'number', number: 'number', boolean: 'boolean' };
 
@@ -33,24 +39,58 @@ function typeAlias(file: string, name: string): ts.TypeNode {
   return alias.type;
 }
 
-/** name -> "optional? type", as written in client.ts */
-function jobParams(): Record<string, string> {
-  const decl = declarations('training/client.ts').find((s): s is ts.InterfaceDeclaration => ts.isInterfaceDeclaration(s) && s.name.text === 'JobParams');
-  assert.ok(decl, 'client.ts declares interface JobParams');
+/** name -> "optional? type" of an interface's or a type literal's members, types written as tsType writes them. */
+function members(nodes: ts.NodeArray<ts.TypeElement>): Record<string, string> {
   return Object.fromEntries(
-    decl.members.filter(ts.isPropertySignature).map((m) => [(m.name as ts.Identifier).text, `${m.questionToken ? '?' : ''}${m.type?.getText()}`]),
+    nodes.filter(ts.isPropertySignature).map((m) => [(m.name as ts.Identifier).text, `${m.questionToken ? '?' : ''}${m.type ? tsType(m.type) : ''}`]),
   );
 }
 
-/** What JobParams must say for a schema property: optional unless required, `| null` when its default is null. */
-function expected(name: string, p: Property): string {
-  const nullable = !schema.required.includes(name) && !('default' in p);
-  return `${schema.required.includes(name) ? '' : '?'}${TS_TYPES[p.type ?? '']}${nullable ? ' | null' : ''}`;
+/** A type as written in client.ts, in one spelling: `Array<T>` is `T[]`, a type literal lists its members. */
+function tsType(node: ts.TypeNode): string {
+  if (ts.isArrayTypeNode(node)) return `${tsType(node.elementType)}[]`;
+  if (ts.isTypeReferenceNode(node) && node.typeName.getText() === 'Array' && node.typeArguments?.length === 1) return `${tsType(node.typeArguments[0])}[]`;
+  if (ts.isUnionTypeNode(node)) return node.types.map(tsType).join(' | ');
+  if (ts.isTypeLiteralNode(node)) return JSON.stringify(members(node.members));
+  return node.getText();
+}
+
+function clientInterface(name: string): Record<string, string> {
+  const decl = declarations('training/client.ts').find((s): s is ts.InterfaceDeclaration => ts.isInterfaceDeclaration(s) && s.name.text === name);
+  assert.ok(decl, `client.ts declares interface ${name}`);
+  return members(decl.members);
+}
+
+/** What client.ts must say for a schema property's type: the job-state list is JobState, a definition its fields. */
+function schemaType(p: Property): string {
+  const ref = p.$ref ?? p.allOf?.[0]?.$ref;
+  if (ref) return JSON.stringify(wanted(schema.definitions[ref.replace('#/definitions/', '')]));
+  if (p.type === 'array' && p.items) return `${schemaType(p.items)}[]`;
+  if (p.enum && JSON.stringify(p.enum) === JSON.stringify(schema.definitions.JobState.enum)) return 'JobState';
+  return TS_TYPES[p.type ?? ''] ?? `(schema type ${p.type})`;
+}
+
+/** The members client.ts must declare for a schema object: optional unless required, `| null` when its default is null. */
+function wanted(object: ObjectSchema): Record<string, string> {
+  const required = object.required ?? [];
+  return Object.fromEntries(
+    Object.entries(object.properties).map(([name, p]) => {
+      const nullable = !required.includes(name) && !('default' in p);
+      return [name, `${required.includes(name) ? '' : '?'}${schemaType(p)}${nullable ? ' | null' : ''}`];
+    }),
+  );
 }
 
 test('JobParams has exactly the fields of the service JobRequest, with the same types', () => {
-  const wanted = Object.fromEntries(Object.entries(schema.properties).map(([name, p]) => [name, expected(name, p)]));
-  assert.deepEqual(jobParams(), wanted);
+  assert.deepEqual(clientInterface('JobParams'), wanted(schema));
+});
+
+test('PredictionRequest has exactly the fields of the service PredictionRequest, with the same types', () => {
+  assert.deepEqual(clientInterface('PredictionRequest'), wanted(schema.definitions.PredictionRequest));
+});
+
+test('PredictionRecord has exactly the fields of the service PredictionRecord the extension reads, with the same types', () => {
+  assert.deepEqual(clientInterface('PredictionRecord'), wanted(schema.definitions.PredictionRecord));
 });
 
 test('the job states are the service states, in one list', () => {

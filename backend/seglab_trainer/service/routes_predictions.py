@@ -8,41 +8,21 @@ import os
 import subprocess
 import tarfile
 import time
-from typing import Dict, Iterator, List, Optional
+from typing import Dict, Iterator, List
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import FileResponse, JSONResponse, StreamingResponse
-from pydantic import BaseModel, Field, StrictBool, StrictInt, StrictStr, validator
 
 from .auth import require_token
 from .model_uploads import ModelStore
 from .predictions import MANIFEST, PredictionManager
 from .routes_events import MAX_LINE, event_stream
 from .routes_jobs import job_or_404, manager_of
+from .schema import PredictionRecord, PredictionRequest
 from .uploads import DatasetStore
 
 router = APIRouter(dependencies=[Depends(require_token)])
 CHECK_TIMEOUT_S = 120
-
-
-class PredictionRequest(BaseModel):
-    """One of dataset/path and one of job/model; nothing is coerced and unknown fields are refused."""
-
-    dataset: Optional[StrictStr] = Field(None, max_length=64, description="an uploaded dataset's id")
-    path: Optional[StrictStr] = Field(None, max_length=4096, description="a dataset folder under an allowed root")
-    job: Optional[StrictStr] = Field(None, max_length=32, description="a succeeded training job: its model")
-    model: Optional[StrictStr] = Field(None, max_length=64, description="an uploaded model's id (POST /v1/models)")
-    onlyUnlabeled: StrictBool = False
-    tileSize: Optional[StrictInt] = Field(None, description="tile side for large images, 64-8192 (default 1024)")
-
-    @validator("tileSize")
-    def _tile_range(cls, v: Optional[int]) -> Optional[int]:
-        if v is not None and not 64 <= v <= 8192:
-            raise ValueError("tileSize must be 64-8192")
-        return v
-
-    class Config:
-        extra = "forbid"
 
 
 def predictions_of(request: Request) -> PredictionManager:
@@ -111,7 +91,7 @@ def check_model(manager: PredictionManager, dataset: dict, model: dict, only_unl
     return answer
 
 
-@router.post("/v1/predictions", status_code=201)
+@router.post("/v1/predictions", status_code=201, response_model=PredictionRecord)
 def create_prediction(req: PredictionRequest, request: Request) -> dict:
     manager = predictions_of(request)
     why = manager.available()
@@ -129,19 +109,19 @@ def list_predictions(request: Request) -> dict:
     return {"predictions": predictions_of(request).list()}
 
 
-@router.get("/v1/predictions/{job_id}")
+@router.get("/v1/predictions/{job_id}", response_model=PredictionRecord)
 def get_prediction(job_id: str, request: Request) -> dict:
     return prediction_or_404(predictions_of(request), job_id)
 
 
-@router.post("/v1/predictions/{job_id}/cancel")
+@router.post("/v1/predictions/{job_id}/cancel", response_model=PredictionRecord)
 def cancel_prediction(job_id: str, request: Request) -> dict:
     manager = predictions_of(request)
     prediction_or_404(manager, job_id)
     return manager.cancel(job_id)
 
 
-@router.post("/v1/predictions/{job_id}/resume")
+@router.post("/v1/predictions/{job_id}/resume", response_model=PredictionRecord)
 def resume_prediction(job_id: str, request: Request) -> dict:
     manager = predictions_of(request)
     prediction_or_404(manager, job_id)
@@ -207,13 +187,13 @@ class _Chunks:
         return data
 
 
-def _tar(files: Dict[str, str], manifest: bytes) -> Iterator[bytes]:
+def _tar(files: Dict[str, str], manifest: bytes, manifest_name: str = MANIFEST) -> Iterator[bytes]:
     sink = _Chunks()
     with tarfile.open(fileobj=sink, mode="w|") as tf:  # type: ignore[call-overload]
         for name, path in files.items():
             tf.add(path, arcname=name, recursive=False)
             yield sink.take()
-        info = tarfile.TarInfo(MANIFEST)
+        info = tarfile.TarInfo(manifest_name)
         info.size, info.mtime, info.mode = len(manifest), int(time.time()), 0o600
         tf.addfile(info, io.BytesIO(manifest))
     yield sink.take()

@@ -1,14 +1,16 @@
-"""The job contract shared with the extension: the request body of POST /v1/jobs and the job states.
-`python -m seglab_trainer.service.schema` writes both to backend/job-contract.schema.json, which the
-TypeScript client's test reads (a test here fails when the file is stale)."""
+"""The job contract shared with the extension: the request bodies of POST /v1/jobs and POST /v1/predictions, the
+job states and the prediction record's fields the extension reads. `python -m seglab_trainer.service.schema` writes
+them to backend/job-contract.schema.json, which the TypeScript client's test reads (a test here fails when the file
+is stale); the routes validate with these same models."""
 from __future__ import annotations
 
 import json
 import os
 import sys
-from typing import Any, Optional
+from typing import Any, List, Optional
 
 from pydantic import BaseModel, Field, validator
+from pydantic.schema import schema as schema_of
 
 from ..models import ARCHS
 
@@ -25,7 +27,32 @@ SCHEMA_FILE = os.path.join(
 )
 
 
-class JobRequest(BaseModel):
+class StrictRequest(BaseModel):
+    """A request body: nothing is coerced, a field with an `enum` takes exactly one of it and unknown fields fail."""
+
+    class Config:
+        extra = "forbid"
+
+    @validator("*")
+    def _one_of(cls, value: Any, field: Any) -> Any:
+        choices = field.field_info.extra.get("enum")
+        if choices and value is not None and value not in choices:  # exact: "resnet50\n" is not resnet50
+            raise ValueError(f"{value!r} is not one of {', '.join(choices)}")
+        return value
+
+    @validator("*", pre=True)
+    def _strict(cls, value: Any, field: Any) -> Any:
+        """pydantic 1 would coerce "2", true and 1.9 into an epoch count: the JSON type must be the field's."""
+        declared = next(t for t in JSON_TYPES if issubclass(field.type_, t))  # a constrained int is an int
+        accepted = JSON_TYPES[declared]
+        if value is not None and (
+            not isinstance(value, accepted) or (declared is not bool and isinstance(value, bool))
+        ):
+            raise ValueError(f"expected {declared.__name__}, got {json.dumps(value)[:40]}")
+        return value
+
+
+class JobRequest(StrictRequest):
     """Strict: no field is coerced (`"2"`, `true` or `1.9` is no epoch count) and unknown fields are refused."""
 
     dataset: str = Field(..., max_length=64, description="dataset id (sha256) returned by POST /v1/datasets")
@@ -66,35 +93,65 @@ class JobRequest(BaseModel):
     initJob: Optional[str] = Field(None, max_length=32, description="start from the model of this succeeded job")
     device: Optional[str] = Field(None, max_length=64, description="one of /v1/health's device names")
 
-    class Config:
-        extra = "forbid"
-
-    @validator("arch", "task", "backbone", "optimizer")
-    def _one_of(cls, value: Optional[str], field: Any) -> Optional[str]:
-        choices = field.field_info.extra["enum"]
-        if value is not None and value not in choices:  # exact: "resnet50\n" is not resnet50
-            raise ValueError(f"{value!r} is not one of {', '.join(choices)}")
-        return value
-
-    @validator("*", pre=True)
-    def _strict(cls, value: Any, field: Any) -> Any:
-        """pydantic 1 would coerce "2", true and 1.9 into an epoch count: the JSON type must be the field's."""
-        declared = next(t for t in JSON_TYPES if issubclass(field.type_, t))  # a constrained int is an int
-        accepted = JSON_TYPES[declared]
-        if value is not None and (
-            not isinstance(value, accepted) or (declared is not bool and isinstance(value, bool))
-        ):
-            raise ValueError(f"expected {declared.__name__}, got {json.dumps(value)[:40]}")
-        return value
-
     def dump(self) -> dict:
         return self.dict()
 
 
+class PredictionRequest(StrictRequest):
+    """POST /v1/predictions: one of dataset/path and one of job/model (the route checks which); nothing is coerced
+    and unknown fields are refused."""
+
+    dataset: Optional[str] = Field(None, max_length=64, description="an uploaded dataset's id")
+    path: Optional[str] = Field(None, max_length=4096, description="a dataset folder under an allowed root")
+    job: Optional[str] = Field(None, max_length=32, description="a succeeded training job: its model")
+    model: Optional[str] = Field(None, max_length=64, description="an uploaded model's id (POST /v1/models)")
+    onlyUnlabeled: bool = False
+    tileSize: Optional[int] = Field(None, ge=64, le=8192, description="tile side for large images (null: 1024)")
+
+
+class RecordPart(BaseModel):
+    """Part of a record the service writes: the fields the extension reads; the service may add others."""
+
+    class Config:
+        extra = "allow"
+
+
+class PredictionModel(RecordPart):
+    """The model a prediction job runs."""
+
+    kind: str = Field(..., description="job: a training job's model; upload: an uploaded model")
+    id: str
+    name: str = Field(..., description="the card's name: the predictions folder's name")
+
+
+class FailedImage(RecordPart):
+    """An image the pre-labeler could not predict, and why."""
+
+    path: str
+    message: str
+
+
+class PredictionRecord(RecordPart):
+    """A prediction job as GET /v1/predictions/{id} answers it (and its events' `end`)."""
+
+    id: str
+    state: str = Field(..., enum=list(JOB_STATES))
+    model: PredictionModel
+    shards: int
+    done: int
+    total: int
+    written: int
+    skipped: int
+    failed: List[FailedImage]
+    error: Optional[str] = None
+
+
 def contract() -> dict:
-    """The JSON schema of JobRequest, with the job states under definitions.JobState."""
+    """The JSON schema of JobRequest, with the job states and the prediction models under definitions."""
     schema = JobRequest.schema()
-    schema.setdefault("definitions", {})["JobState"] = {"type": "string", "enum": list(JOB_STATES)}
+    definitions = schema.setdefault("definitions", {})
+    definitions["JobState"] = {"type": "string", "enum": list(JOB_STATES)}
+    definitions.update(schema_of([PredictionRequest, PredictionRecord])["definitions"])
     return schema
 
 
