@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import contextlib
 import math
-from typing import List, Optional, cast
+from typing import Callable, Iterator, List, Optional, Tuple, cast
 
 import torch
 import torch.distributed as dist
@@ -151,44 +151,70 @@ def _run_padded(model: nn.Module, image_u8: torch.Tensor, th: int, tw: int) -> t
     return model(F.pad(normalize(image_u8)[None], (0, tw - w, 0, th - h))).float()[0]
 
 
-@torch.no_grad()
-def predict_labels(
-    model: nn.Module, image_u8: torch.Tensor, multiple_of: int, tile: int = TILE_SIZE, overlap: int = TILE_OVERLAP
-) -> torch.Tensor:
-    """Class per pixel (H, W) of one uint8 3xHxW image exactly as the extension's pre-labeler predicts it with a
-    dynamic-input model: native size, normalised, zero-padded at the bottom/right to a multiple of
-    `multiple_of`, fp32, argmax (first maximum). An image with a padded side above `tile` runs as overlapping
-    tiles of that side blended with linear ramps, with the grid, weights and float32 rounding of
+def needs_tiles(h: int, w: int, multiple_of: int, tile: int) -> bool:
+    """Whether an h x w image runs as tiles (a padded side above the tile, rounded to the multiple)."""
+    t = _round_up(tile, multiple_of)
+    return _round_up(h, multiple_of) > t or _round_up(w, multiple_of) > t
+
+
+#: run(crops, th, tw): logits (N, C, th, tw) float32 of uint8 3 x h x w crops, each normalised and zero-padded at
+#: the bottom/right to th x tw
+RunCrops = Callable[[List[torch.Tensor], int, int], torch.Tensor]
+
+
+def blended_rows(
+    run: RunCrops, image_u8: torch.Tensor, multiple_of: int, tile: int = TILE_SIZE, overlap: int = TILE_OVERLAP
+) -> Iterator[Tuple[int, torch.Tensor]]:
+    """(y0, logits C x rows x W) of one uint8 3xHxW image, top to bottom, exactly as the extension's pre-labeler
+    computes them with a dynamic-input model: native size, zero-padded at the bottom/right to a multiple of
+    `multiple_of`. An image with a padded side above `tile` runs as overlapping tiles of that side (one row of
+    tiles a `run`) blended with linear ramps, with the grid, weights and float32 rounding of
     src/core/model/pipeline.ts; like there, one row of tiles is blended at a time, so memory stays bounded."""
     h, w = image_u8.shape[-2:]
     m = multiple_of
     ph, pw, t = _round_up(h, m), _round_up(w, m), _round_up(tile, m)
-    if ph <= t and pw <= t:
-        return _run_padded(model, image_u8, ph, pw)[:, :h, :w].argmax(0)
+    if not needs_tiles(h, w, m, tile):
+        yield 0, run([image_u8], ph, pw)[0, :, :h, :w]
+        return
     th, tw = min(t, ph), min(t, pw)
     wy, wx = ramp_weights(th, overlap).double(), ramp_weights(tw, overlap).double()
     ys, xs = tile_origins(ph, th, overlap, m), tile_origins(pw, tw, overlap, m)
-    labels = torch.empty((h, w), dtype=torch.long, device=image_u8.device)
     weight = torch.zeros((th, w), dtype=torch.float32, device=image_u8.device)
     band = None  # blended logits of rows [y0, y0 + th), as the TypeScript band buffer (channels: the model's)
     for r, y0 in enumerate(ys):
-        for x0 in xs:
-            vh, vw = min(th, h - y0), min(tw, w - x0)
-            out = _run_padded(model, image_u8[:, y0 : y0 + vh, x0 : x0 + vw], th, tw)[:, :vh, :vw].double()
+        vh = min(th, h - y0)
+        outs = run([image_u8[:, y0 : y0 + vh, x0 : min(x0 + tw, w)] for x0 in xs], th, tw)
+        for x0, out in zip(xs, outs):
+            vw = min(tw, w - x0)
             if band is None:
                 band = torch.zeros((out.shape[0], th, w), dtype=torch.float32, device=out.device)
             wt = wy[:vh, None] * wx[None, :vw]  # products of float32s: exact in float64, as in JavaScript
             # float64 arithmetic rounded to float32 at each store, like `+=` into a Float32Array
-            band[:, :vh, x0 : x0 + vw] = (band[:, :vh, x0 : x0 + vw].double() + out * wt).float()
+            band[:, :vh, x0 : x0 + vw] = (band[:, :vh, x0 : x0 + vw].double() + out[:, :vh, :vw].double() * wt).float()
             weight[:vh, x0 : x0 + vw] = (weight[:vh, x0 : x0 + vw].double() + wt).float()
         assert band is not None  # every row has tiles
         # rows [y0, next) are final: no later tile reaches above the next row's origin
         nxt = ys[r + 1] if r + 1 < len(ys) else y0 + th
         rows = min(nxt, h) - y0
-        labels[y0 : y0 + rows] = (band[:, :rows].double() / weight[:rows].double()).float().argmax(0)
+        yield y0, (band[:, :rows].double() / weight[:rows].double()).float()
         shift = nxt - y0
         band, weight = band.roll(-shift, 1), weight.roll(-shift, 0)
         band[:, th - shift :], weight[th - shift :] = 0, 0
+
+
+@torch.no_grad()
+def predict_labels(
+    model: nn.Module, image_u8: torch.Tensor, multiple_of: int, tile: int = TILE_SIZE, overlap: int = TILE_OVERLAP
+) -> torch.Tensor:
+    """Class per pixel (H, W) of one uint8 3xHxW image as the extension's pre-labeler predicts it (blended_rows,
+    fp32, argmax: the first maximum), one model run a tile."""
+
+    def run(crops: List[torch.Tensor], th: int, tw: int) -> torch.Tensor:
+        return torch.stack([_run_padded(model, c, th, tw) for c in crops])
+
+    labels = torch.empty(image_u8.shape[-2:], dtype=torch.long, device=image_u8.device)
+    for y0, logits in blended_rows(run, image_u8, multiple_of, tile, overlap):
+        labels[y0 : y0 + logits.shape[1]] = logits.argmax(0)
     return labels
 
 
