@@ -6,6 +6,7 @@ import type { Command } from './command';
 import { cardCommand } from './commands/card';
 import { clickCommand } from './commands/click';
 import { convertCommand } from './commands/convert';
+import { embedCommand } from './commands/embed';
 import { infoCommand } from './commands/info';
 import { miouCommand } from './commands/miou';
 import { nocCommand } from './commands/noc';
@@ -13,7 +14,7 @@ import { prelabelCommand } from './commands/prelabel';
 import { exitCodeFor, failureJson } from './failure';
 import { json, processIo, type Io } from './output';
 
-const COMMANDS: Command[] = [infoCommand, miouCommand, convertCommand, prelabelCommand, cardCommand, clickCommand, nocCommand];
+const COMMANDS: Command[] = [infoCommand, miouCommand, convertCommand, prelabelCommand, cardCommand, clickCommand, embedCommand, nocCommand];
 
 const HELP = `Usage: seglab <command> [options]
 

@@ -17,6 +17,7 @@ from .prediction_runners import LocalRunner, SlurmArrayRunner
 from .predictions import DEFAULT_CLI, PredictionManager
 from .routes_datasets import router as datasets_router
 from .routes_docs import router as docs_router
+from .routes_embeddings import router as embeddings_router
 from .routes_events import router as events_router
 from .routes_jobs import router as jobs_router
 from .routes_predictions import router as predictions_router
@@ -94,6 +95,7 @@ def create_app(
         jobs_router,
         events_router,
         predictions_router,
+        embeddings_router,
         *([docs_router] if api_docs else []),
     ):
         app.include_router(router)

@@ -53,7 +53,8 @@ class LocalRunner:
         """A worker of the previous service is stopped: nobody follows it any more."""
         try:
             with open(f"/proc/{handle.get('pid')}/cmdline", "rb") as f:
-                if b"prelabel" in f.read():
+                cmdline = f.read()
+                if any(w in cmdline for w in (b"prelabel", b"\0predict\0", b"embed_worker")):
                     self.cancel(handle, hard=True)
         except OSError:
             pass

@@ -13,6 +13,8 @@ import time
 import uuid
 from typing import Dict, List, Optional, Union
 
+from .embeddings import embedding_argv
+from .engines import torch_command
 from .executors import PACKAGE_PARENT
 from .jobbook import JobBook, now
 from .prediction_runners import LocalRunner, SlurmArrayRunner
@@ -66,13 +68,25 @@ class PredictionManager(JobBook):
         return public_record(job)
 
     # ---- API actions ---------------------------------------------------------------------------
-    def submit(self, dataset: dict, model: dict, options: dict, stems: List[str]) -> dict:
+    def submit(
+        self,
+        dataset: dict,
+        model: dict,
+        options: dict,
+        stems: List[str],
+        kind: str = "prelabel",
+        files: Optional[Dict[str, str]] = None,
+    ) -> dict:
         """`dataset` {kind, id|path, root}, `model` {kind, id, name, file} and `stems` (the images the run
-        predicts, from the pre-labeler's check) as the route checked them."""
+        predicts, from the pre-labeler's check) as the route checked them. `kind`: "prelabel" (masks) or
+        "embeddings" (embeddings.py), whose check's answer goes into the job folder as `files`."""
         with self.lock:
             job_id = uuid.uuid4().hex
             folder = self.job_dir(job_id)
             os.makedirs(os.path.join(folder, "shards"), mode=0o700)
+            for name, text in (files or {}).items():
+                with open(os.path.join(folder, name), "w", encoding="utf-8") as f:
+                    f.write(text)
             size = self.shard_size or max(1, len(stems))
             shards = [stems[i : i + size] for i in range(0, len(stems), size)] or [[]]
             if len(shards) > 1:
@@ -82,6 +96,7 @@ class PredictionManager(JobBook):
             return self._add(
                 job_id,
                 {
+                    "kind": kind,
                     "dataset": dataset,
                     "model": model,
                     "options": options,
@@ -138,7 +153,11 @@ class PredictionManager(JobBook):
     def argv(self, job: dict) -> List[str]:
         """Shard {k}'s command."""
         folder = self.job_dir(job["id"])
-        argv = [str(self.node), self.cli, "prelabel", job["dataset"]["root"], "--model", job["model"]["file"]]
+        if job.get("kind") == "embeddings":
+            return embedding_argv(folder, job)
+        torch = job["options"].get("engine") == "torch"  # engines.py; records from before it ran onnx
+        head = torch_command() if torch else [str(self.node), self.cli, "prelabel"]
+        argv = [*head, job["dataset"]["root"], "--model", job["model"]["file"]]
         argv += ["--out", os.path.join(folder, "out", "{k}"), "--progress", self._shard_file(job["id"], "{k}", "jsonl")]
         if job["shards"] > 1:
             argv += ["--stems", self._shard_file(job["id"], "{k}", "txt")]
@@ -185,6 +204,10 @@ class PredictionManager(JobBook):
         written, skipped = sum(e["written"] for e in finished), sum(e["skipped"] for e in finished)
         failed = [f for e in finished for f in e["failed"]]
         job.update(written=written, skipped=skipped, failed=failed, finishedAt=now())
+        lines = [self._last_line(job["id"], k) or {} for k in range(job["shards"])]
+        providers = sorted({line["provider"] for line in lines if "provider" in line})
+        if providers:  # embedding jobs: the ONNX Runtime provider that ran (a cancelled shard's too)
+            job["provider"] = ", ".join(providers)
         if len(finished) == job["shards"]:
             job.update(state="succeeded")
         elif job.get("cancelRequested"):

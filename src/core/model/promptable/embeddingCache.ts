@@ -34,8 +34,11 @@ function specHash(spec: EncoderInputSpec): string {
   return h.toString(16).padStart(8, '0');
 }
 
+/** What the keys of one encoder's entries start with: the encoder file's sha256 and its preprocessing. */
+export const embeddingKeyPrefix = (encoderSha256: string, spec: EncoderInputSpec) => `${encoderSha256}-${specHash(spec)}`;
+
 /** The entry's key: the encoder file's sha256, its preprocessing, the image file's sha256. */
-export const embeddingKey = (encoderSha256: string, spec: EncoderInputSpec, imageSha256: string) => `${encoderSha256}-${specHash(spec)}-${imageSha256}`;
+export const embeddingKey = (encoderSha256: string, spec: EncoderInputSpec, imageSha256: string) => `${embeddingKeyPrefix(encoderSha256, spec)}-${imageSha256}`;
 
 /** MAGIC, a little-endian u32 header length, the JSON header {width, height, tensors: [{name, dims}]}, padding to 4, float32 data. */
 export function serializeEmbeddings(e: Embeddings): Uint8Array {

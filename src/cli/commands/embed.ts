@@ -1,0 +1,116 @@
+/**
+ * `seglab embed`: Prepare Smart Select from the command line. Runs a SAM-format model's image
+ * encoder on a dataset's images into an embedding cache folder (the host's format and keys), and
+ * with --check describes the job without running it: the training service's embedding jobs use
+ * that to check a card and to learn the keys' prefix and the encoder's preprocessing, so the card's
+ * rules stay in core.
+ */
+import { sha256Hex } from '../../core/hash';
+import { ConfigError, errorMessage } from '../../core/errors';
+import { decodeImage } from '../../core/model/image';
+import { parsePromptableCard } from '../../core/model/promptable/card';
+import { EmbeddingCache, embeddingKey, embeddingKeyPrefix } from '../../core/model/promptable/embeddingCache';
+import { releasePromptableModel } from '../../core/model/promptable/load';
+import { encodeImage } from '../../core/model/promptable/predictor';
+import { prelabelEntries } from '../../core/model/prelabelDataset';
+import { dirName, joinPath } from '../../core/paths';
+import { folderEmbeddingStore } from '../../node/embeddingStore';
+import { NodeFileSystem } from '../../node/nodeFileSystem';
+import { loadNativePromptable } from '../../node/promptableSessions';
+import { intOption, stringOption, UsageError, type Parsed } from '../args';
+import { openDataset, type Command } from '../command';
+import { json, type Io } from '../output';
+
+const DEFAULT_CACHE_MB = 2048;
+
+export const embedCommand: Command = {
+  name: 'embed',
+  summary: "compute a Smart Select model's image embeddings for a dataset ahead of labeling",
+  help: `Usage: seglab embed <dataset> --model <card.json> --cache <dir> [--only-unlabeled] [--json]
+       seglab embed <dataset> --model <card.json> --check [--encoder <file.onnx>] [--json]
+
+Runs the image encoder of a promptable (SAM-format) model on every image (native ONNX Runtime)
+and stores each image's embeddings in <dir> as <key>.emb, the extension's embedding cache format
+(key: the encoder's sha256, its preprocessing, the image file's sha256). Images already there
+are skipped. Point --cache at the extension's cache folder (Prepare Smart Select for Dataset's
+report names it) to prepare a dataset from a script.
+
+Options:
+  --model <card.json>   the promptable model's card (required)
+  --cache <dir>         where the embeddings go (required without --check)
+  --cache-mb N          the folder's size limit; least recently used entries go (default 2048)
+  --only-unlabeled      only images without a label mask
+  --threads N           inference threads (default: cores, at most 4)
+  --check               read the card and stop; --json prints {model: {name, keyPrefix, input,
+                        embeddings}, images: [{stem, image}]} (image relative to the dataset)
+  --encoder <file>      with --check: the encoder file, instead of the card's encoder.file
+  --json                print {model, computed, cached, failed, cache}
+  -h, --help            show this help
+
+Exit codes: 0 every image computed or cached, 1 some images failed (each named on stderr),
+2 usage error or a card to change.`,
+  options: {
+    model: { type: 'string' },
+    cache: { type: 'string' },
+    'cache-mb': { type: 'string' },
+    'only-unlabeled': { type: 'boolean' },
+    threads: { type: 'string' },
+    check: { type: 'boolean' },
+    encoder: { type: 'string' },
+    json: { type: 'boolean' },
+  },
+  async run(parsed: Parsed, io: Io): Promise<number> {
+    if (parsed.positionals.length !== 1) throw new UsageError('expected <dataset>');
+    const cardPath = stringOption(parsed, 'model');
+    if (cardPath === undefined) throw new UsageError('--model <card.json> is required');
+    const fs = new NodeFileSystem();
+    if ((await fs.stat(cardPath))?.type !== 'file') throw new UsageError(`${cardPath}: no such file (--model)`);
+    const index = await openDataset(fs, parsed.positionals[0]);
+    const entries = prelabelEntries(index, { onlyUnlabeled: Boolean(parsed.values['only-unlabeled']) });
+    if (parsed.values.check) {
+      const card = parsePromptableCard(new TextDecoder().decode(await fs.readFile(cardPath)), cardPath);
+      if (card.family !== 'sam') throw new ConfigError(cardPath, `a "${card.family}" model has no image encoder: there is nothing to compute`);
+      const encoder = stringOption(parsed, 'encoder') ?? joinPath(dirName(cardPath), card.encoder.file);
+      if ((await fs.stat(encoder))?.type !== 'file') throw new ConfigError(cardPath, `encoder.file: ${encoder} does not exist`);
+      const model = {
+        name: card.name,
+        keyPrefix: embeddingKeyPrefix(await sha256Hex(await fs.readFile(encoder)), card.encoder.input),
+        input: card.encoder.input,
+        embeddings: card.embeddings,
+      };
+      const images = entries.map((e) => ({ stem: e.stem, image: e.image }));
+      io.out(parsed.values.json ? json({ model, images }) : `${card.name}: ${images.length} images to encode in ${index.root}`);
+      return 0;
+    }
+    if (parsed.values.encoder !== undefined) throw new UsageError("--encoder goes with --check (a run loads the card's own files)");
+    const cacheDir = stringOption(parsed, 'cache');
+    if (cacheDir === undefined) throw new UsageError('--cache <dir> is required');
+    const cache = new EmbeddingCache(folderEmbeddingStore(cacheDir), (intOption(parsed, 'cache-mb', 1, 1_000_000) ?? DEFAULT_CACHE_MB) * 1024 * 1024);
+    const model = await loadNativePromptable(cardPath, intOption(parsed, 'threads', 1, 64));
+    const report = { model: model.card.name, computed: 0, cached: 0, failed: [] as Array<{ path: string; message: string }>, cache: cacheDir };
+    try {
+      if (model.card.family !== 'sam') throw new ConfigError(cardPath, `a "${model.card.family}" model has no image encoder: there is nothing to compute`);
+      for (const entry of entries) {
+        const path = joinPath(index.root, entry.image);
+        try {
+          const bytes = await fs.readFile(path);
+          const key = embeddingKey(model.encoderSha256, model.card.encoder.input, await sha256Hex(bytes));
+          if (await cache.get(key)) {
+            report.cached++;
+            continue;
+          }
+          await cache.put(key, await encodeImage(model.card, model.encoder, await decodeImage(bytes, path)));
+          report.computed++;
+        } catch (error) {
+          report.failed.push({ path, message: errorMessage(error) });
+          io.err(`${path}: ${errorMessage(error)}`);
+        }
+      }
+    } finally {
+      await releasePromptableModel(model);
+    }
+    if (parsed.values.json) io.out(json(report));
+    else io.out(`${cacheDir}: ${report.computed} computed, ${report.cached} already there, ${report.failed.length} failed`);
+    return report.failed.length > 0 ? 1 : 0;
+  },
+};
