@@ -30,7 +30,7 @@ import { predict } from '../src/core/model/pipeline';
 import { prelabelDataset } from '../src/core/model/prelabelDataset';
 import { NodeFileSystem } from '../src/node/nodeFileSystem';
 import { createBackend, type NodeProvider } from '../src/node/onnxBackends';
-import { defaultWorkers, PrelabelPool, threadsPerWorker } from '../src/node/prelabelPool';
+import { defaultWorkers, loadPooled, threadsPerWorker } from '../src/node/prelabelPool';
 import { useNodeZlib } from '../src/node/zlibCodec';
 import { bundlePrelabelWorker } from '../test/prelabel/workerBundle';
 import { testModelsDir } from '../test/model/testModels';
@@ -149,8 +149,8 @@ async function poolThroughput(workers: number): Promise<void> {
   useNodeZlib(); // as the CLI and the extension host do, and each worker
   const root = datasetRoot();
   const threads = threadsPerWorker(workers);
-  const m = await load(DEMO_UNET, 'cpu', threads);
   const index = await indexDataset(fs, root, (await detectDataset(fs, root))!);
+  const classes = { classes: index.config.classes, ignoreIndex: index.config.ignoreIndex, path: root };
   const stems = new Set(index.images.slice(0, POOL_IMAGES).map((e) => e.stem));
   const outDir = join(root, 'predictions', `pool${workers}`);
   rmSync(outDir, { recursive: true, force: true });
@@ -158,11 +158,13 @@ async function poolThroughput(workers: number): Promise<void> {
   mkdirSync(join(__dirname, '..', '.test-artifacts'), { recursive: true });
   const dir = mkdtempSync(join(__dirname, '..', '.test-artifacts', 'bench-pool-'));
   try {
-    const runner =
-      workers > 1 ? await PrelabelPool.start(m, readFileSync(DEMO_UNET), index.config, { workers, script: await bundlePrelabelWorker(dir) }) : undefined;
-    const result = await prelabelDataset(fs, index, m, { outDir, stems, runner });
-    await runner?.dispose();
-    await m.backend.release();
+    // As the CLI does: with workers, the pool's first worker is the only session of the model.
+    const { loaded, pool } =
+      workers > 1
+        ? await loadPooled(fs, DEMO_UNET, classes, { workers, script: await bundlePrelabelWorker(dir) })
+        : { loaded: await loadModel({ fs, createBackend: (b) => createBackend('cpu', b, { threads }) }, DEMO_UNET, classes), pool: undefined };
+    const result = await prelabelDataset(fs, index, loaded, { outDir, stems, runner: pool });
+    await loaded.backend.release();
     console.log(
       JSON.stringify({
         bench: 'prelabel-pool',

@@ -6,7 +6,7 @@
 import type * as vscode from 'vscode';
 import type { InferenceBackend } from '../core/model/backend';
 import { describeMapping } from '../core/model/classMapping';
-import { loadModel, type LoadedModel } from '../core/model/load';
+import { loadModel, type LoadedModel, type ModelLoaderDeps } from '../core/model/load';
 import type { DatasetState } from '../dataset/datasetState';
 import { createNativeBackend, createWasmBackend } from '../node/onnxBackends';
 import type { ModelEntry } from './modelRegistry';
@@ -21,11 +21,16 @@ export async function hostBackend(bytes: Uint8Array, log: vscode.LogOutputChanne
   }
 }
 
-/** Loads the model against the dataset's classes and logs the defaults it used. */
-export async function loadForDataset(model: ModelEntry, dataset: DatasetState, log: vscode.LogOutputChannel): Promise<LoadedModel> {
+/** Loads the model against the dataset's classes and logs the defaults it used; `createBackend` default hostBackend. */
+export async function loadForDataset(
+  model: ModelEntry,
+  dataset: DatasetState,
+  log: vscode.LogOutputChannel,
+  createBackend: ModelLoaderDeps['createBackend'] = (bytes) => hostBackend(bytes, log),
+): Promise<LoadedModel> {
   const index = dataset.index;
   if (!index) throw new Error(`${dataset.uri.fsPath}: the dataset is not loaded${dataset.error ? ` (${dataset.error.message})` : ''}`);
-  const loaded = await loadModel({ fs: model.fs, createBackend: (bytes) => hostBackend(bytes, log) }, model.path, {
+  const loaded = await loadModel({ fs: model.fs, createBackend }, model.path, {
     classes: index.config.classes,
     ignoreIndex: index.config.ignoreIndex,
     path: dataset.uri.fsPath,

@@ -1,6 +1,6 @@
 /** "Select Model", "Pre-label Dataset" and "Accept Prediction as Label". */
 import * as vscode from 'vscode';
-import { errorDetail } from '../core/errors';
+import { errorDetail, errorMessage } from '../core/errors';
 import { cardPathFor, type LoadedModel } from '../core/model/load';
 import { prelabelDataset } from '../core/model/prelabelDataset';
 import { baseName, dirName, joinPath, stemOf } from '../core/paths';
@@ -11,7 +11,7 @@ import type { DatasetState } from '../dataset/datasetState';
 import { isImageNode, type ImageNode, type TreeNode } from '../dataset/treeNodes';
 import { prelabelOnBackend } from '../training/remotePrelabel';
 import { backendUrl, clientFor, getToken, requireTrust } from '../training/settings';
-import { loadForDataset } from './hostModel';
+import { hostBackend, loadForDataset } from './hostModel';
 import type { ModelEntry, ModelRegistry, PromptableEntry } from './modelRegistry';
 
 /**
@@ -102,11 +102,7 @@ export async function prelabelDatasetCommand(
   const where = args.where ?? (await askWhere(secrets));
   if (where === 'backend') return prelabelRemotely(registry, dataset, model, scope.only, secrets, log);
   if (where !== 'here') return;
-  const loaded = await loadForDataset(model, dataset, log);
-  const pool = await hostPool(model, loaded, dataset).catch(async (error: unknown) => {
-    await loaded.backend.release();
-    throw error;
-  });
+  const { loaded, pool } = await loadWithPool(model, dataset, log);
   try {
     const result = await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Pre-labeling {0} with {1}', dataset.name, loaded.model.name), cancellable: true },
@@ -116,7 +112,7 @@ export async function prelabelDatasetCommand(
         let reported = 0;
         try {
           return await prelabelDataset(dataset.fs, dataset.index!, loaded, {
-            runner: pool,
+            runner: pool?.prepare(loaded.model, dataset.index!.config),
             onlyUnlabeled: scope.only,
             signal: controller.signal,
             onProgress: ({ done, total, secondsLeft }) => {
@@ -153,21 +149,31 @@ export async function prelabelDatasetCommand(
       );
     else void vscode.window.showInformationMessage((result.cancelled ? vscode.l10n.t('Cancelled. ') : '') + summary + defaults);
   } finally {
-    await pool?.dispose();
-    await loaded.backend.release();
+    await loaded.backend.release(); // the pool's, when there is one
     await registry.reload(dataset, 'user');
   }
 }
 
 /**
- * The worker pool of "Pre-label Dataset" (`seglab.prelabel.workers`; 0: cores - 1); undefined
- * for one worker, or where onnxruntime-node did not load and the session is onnxruntime-web's.
+ * The model loaded for "Pre-label Dataset" with its worker pool (`seglab.prelabel.workers`; 0:
+ * cores - 1), whose first worker is the session loadModel reads, so this thread holds none; one
+ * session in this thread for one worker, or where the workers cannot start (onnxruntime-node
+ * missing: hostBackend's WASM fallback), logged.
  */
-async function hostPool(model: ModelEntry, loaded: LoadedModel, dataset: DatasetState): Promise<PrelabelPool | undefined> {
+async function loadWithPool(model: ModelEntry, dataset: DatasetState, log: vscode.LogOutputChannel): Promise<{ loaded: LoadedModel; pool?: PrelabelPool }> {
   const setting = vscode.workspace.getConfiguration('seglab.prelabel').get<number>('workers', 0);
   const workers = setting >= 1 ? Math.floor(setting) : defaultWorkers();
-  if (workers <= 1 || loaded.backend.provider !== 'cpu') return undefined;
-  return PrelabelPool.start(loaded, await model.fs.readFile(model.path), dataset.index!.config, { workers });
+  if (workers <= 1) return { loaded: await loadForDataset(model, dataset, log) };
+  let pool: PrelabelPool | undefined;
+  const loaded = await loadForDataset(model, dataset, log, async (bytes, path) => {
+    try {
+      return (pool = await PrelabelPool.start(bytes, path, { workers })).backend;
+    } catch (error) {
+      log.warn(`${path}: ${errorMessage(error)}; pre-labeling with one session in the extension host`);
+      return hostBackend(bytes, log);
+    }
+  });
+  return { loaded, pool };
 }
 
 /** "Here" without asking when no training backend token is stored; undefined when the question is dismissed. */

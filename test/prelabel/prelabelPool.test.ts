@@ -6,11 +6,11 @@ import { after, before, describe, test, type TestContext } from 'node:test';
 import { indexDataset } from '../../src/core/dataset/datasetIndex';
 import { detectDataset } from '../../src/core/dataset/detect';
 import { DataError } from '../../src/core/errors';
-import { loadModel } from '../../src/core/model/load';
+import { loadModel, probe } from '../../src/core/model/load';
 import { prelabelDataset, PrelabelRunnerError } from '../../src/core/model/prelabelDataset';
 import { NodeFileSystem } from '../../src/node/nodeFileSystem';
 import { createBackend } from '../../src/node/onnxBackends';
-import { PrelabelPool, threadsPerWorker } from '../../src/node/prelabelPool';
+import { loadPooled, threadsPerWorker } from '../../src/node/prelabelPool';
 import { useNodeZlib } from '../../src/node/zlibCodec';
 import { tempDir, writeFile } from '../core/dataset/fixtures';
 import { seglab } from '../cli/run';
@@ -42,15 +42,20 @@ describe('prelabel worker pool', () => {
     crashing = await bundlePrelabelWorker(dir, 'test/prelabel/crashingWorker.ts');
   });
 
-  /** The test U-Net copied into `root`'s models/ and loaded, the dataset indexed, and a pool of 2 workers running `workerScript`; closed after the test. */
+  /**
+   * The test U-Net copied into `root`'s models/, the dataset indexed, and the model loaded twice: in
+   * this thread (`m`, the single-session path) and through a pool of 2 workers running `workerScript`
+   * (`pooled`); closed after the test.
+   */
   async function withPool(t: TestContext, root: string, workerScript = script) {
     const path = copyModel(models, 'unet', join(root, 'models'));
     const m = await load(path);
     t.after(() => m.backend.release());
     const index = await open(root);
-    const pool = await PrelabelPool.start(m, readFileSync(path), index.config, { workers: 2, script: workerScript });
-    t.after(() => pool.dispose());
-    return { path, m, index, pool };
+    const classes = { classes: index.config.classes, ignoreIndex: index.config.ignoreIndex, path: 'dataset' };
+    const { loaded: pooled, pool } = await loadPooled(fs, path, classes, { workers: 2, script: workerScript });
+    t.after(() => pooled.backend.release());
+    return { path, m, pooled, index, pool };
   }
 
   test('threads per worker never add up to more than the cores', () => {
@@ -65,10 +70,10 @@ describe('prelabel worker pool', () => {
     const root = tempDir(t);
     makeDataset(root, 7, 2);
     writeFile(join(root, 'images', 'img003b.jpg'), new Uint8Array([0xff, 0xd8, 0xff, 0xe0, 1, 2, 3]));
-    const { m, index, pool } = await withPool(t, root);
+    const { m, pooled: p, index, pool } = await withPool(t, root);
     const single = await prelabelDataset(fs, index, m, { outDir: join(root, 'single') });
     const progress: number[] = [];
-    const pooled = await prelabelDataset(fs, index, m, { outDir: join(root, 'pooled'), runner: pool, onProgress: ({ done }) => progress.push(done) });
+    const pooled = await prelabelDataset(fs, index, p, { outDir: join(root, 'pooled'), runner: pool, onProgress: ({ done }) => progress.push(done) });
     assert.equal(single.written.length, 7);
     assert.deepEqual(pooled.written, single.written);
     assert.deepEqual(pooled.failed, single.failed);
@@ -83,15 +88,33 @@ describe('prelabel worker pool', () => {
     assert.equal(progress.at(-1), 8);
   });
 
+  test('this thread holds no session: the model is resolved from the first worker, its probe runs in a worker', async (t) => {
+    const root = tempDir(t);
+    makeDataset(root, 1, 0);
+    const { m, pooled, pool } = await withPool(t, root);
+    assert.equal(pooled.backend, pool.backend);
+    assert.deepEqual(pooled.backend.io, m.backend.io);
+    assert.deepEqual(pooled.model, m.model);
+    assert.equal(pooled.sha256, m.sha256);
+    const { input, output } = m.model;
+    const [inWorker, inThread] = await Promise.all([probe(pooled.backend, input, output.name), probe(m.backend, input, output.name)]);
+    assert.deepEqual(inWorker.dims, inThread.dims);
+    assert.deepEqual(inWorker.data, inThread.data);
+  });
+
   test('a worker that cannot start ends with one line naming the model file', async (t) => {
     const root = tempDir(t);
     makeDataset(root, 1, 0);
-    const path = copyModel(models, 'unet', join(root, 'models'));
-    const m = await load(path);
-    t.after(() => m.backend.release());
+    const path = join(root, 'models', 'broken.onnx');
+    writeFile(path, new Uint8Array([1, 2, 3]));
+    const index = await open(root);
     await assert.rejects(
-      PrelabelPool.start(m, new Uint8Array([1, 2, 3]), (await open(root)).config, { workers: 2, script }),
-      (e: unknown) => e instanceof DataError && e.path === path && /a pre-labeling worker could not start \(.+\)$/.test(e.message) && !e.message.includes('\n'),
+      loadPooled(fs, path, { classes: index.config.classes, ignoreIndex: index.config.ignoreIndex, path: root }, { workers: 2, script }),
+      (e: unknown) =>
+        e instanceof DataError &&
+        e.path === path &&
+        /cannot load the ONNX model \(a pre-labeling worker could not start \(.+\)\)$/.test(e.message) &&
+        !e.message.includes('\n'),
     );
   });
 
@@ -99,9 +122,9 @@ describe('prelabel worker pool', () => {
     const root = tempDir(t);
     makeDataset(root, 8, 0);
     copyFileSync(join(root, 'images', 'img005.png'), join(root, 'images', 'img004crash.png')); // the sixth entry
-    const { path, m, index, pool } = await withPool(t, root, crashing);
+    const { path, pooled, index, pool } = await withPool(t, root, crashing);
     await assert.rejects(
-      prelabelDataset(fs, index, m, { runner: pool }),
+      prelabelDataset(fs, index, pooled, { runner: pool }),
       (e: unknown) => e instanceof PrelabelRunnerError && e.message.startsWith(`${path}: a pre-labeling worker stopped (`),
     );
     const out = join(root, 'predictions', 'unet');
@@ -116,9 +139,9 @@ describe('prelabel worker pool', () => {
   test('cancelling with the pool leaves only complete files', async (t) => {
     const root = tempDir(t);
     makeDataset(root, 8, 0);
-    const { m, index, pool } = await withPool(t, root);
+    const { pooled, index, pool } = await withPool(t, root);
     const controller = new AbortController();
-    const result = await prelabelDataset(fs, index, m, {
+    const result = await prelabelDataset(fs, index, pooled, {
       runner: pool,
       signal: controller.signal,
       onProgress: ({ done }) => done === 3 && controller.abort(),
@@ -130,7 +153,7 @@ describe('prelabel worker pool', () => {
     const manifest = JSON.parse(readFileSync(join(result.outDir, '.seglab-model.json'), 'utf8'));
     assert.deepEqual(Object.keys(manifest.images).sort(), result.written);
     // The pool still works after a cancel.
-    const rest = await prelabelDataset(fs, index, m, { runner: pool });
+    const rest = await prelabelDataset(fs, index, pooled, { runner: pool });
     assert.equal(rest.written.length + rest.skipped.length, 8);
   });
 
@@ -138,9 +161,13 @@ describe('prelabel worker pool', () => {
     // As Pre-label Dataset's cancel does: terminating a thread in a native run would abort the process.
     const root = tempDir(t);
     makeDataset(root, 8, 0);
-    const { m, index, pool } = await withPool(t, root);
+    const { pooled, index, pool } = await withPool(t, root);
     const controller = new AbortController();
-    const result = await prelabelDataset(fs, index, m, { runner: pool, signal: controller.signal, onProgress: ({ done }) => done === 1 && controller.abort() });
+    const result = await prelabelDataset(fs, index, pooled, {
+      runner: pool,
+      signal: controller.signal,
+      onProgress: ({ done }) => done === 1 && controller.abort(),
+    });
     assert.equal(result.cancelled, true);
     await pool.dispose();
     const workers = (pool as unknown as { all: Array<{ worker: { threadId: number } }> }).all;

@@ -6,7 +6,7 @@ import { prelabelDataset, prelabelEntries, type PrelabelResult } from '../../cor
 import type { LoadedModel } from '../../core/model/load';
 import { NodeFileSystem } from '../../node/nodeFileSystem';
 import { createBackend, type NodeProvider } from '../../node/onnxBackends';
-import { defaultWorkers, PrelabelPool } from '../../node/prelabelPool';
+import { defaultWorkers, loadPooled } from '../../node/prelabelPool';
 import { TrainingClient } from '../../training/client';
 import { prelabelOnBackend, type RemotePrelabelResult } from '../../training/remotePrelabel';
 import { intOption, stringOption, UsageError, type Parsed } from '../args';
@@ -159,11 +159,12 @@ file and the field).`,
     const index = await openDataset(fs, parsed.positionals[0]);
     const backendUrl = stringOption(parsed, 'backend');
     if (backendUrl !== undefined) return prelabelRemote(parsed, io, fs, index, backendUrl, modelPath, tileSize);
-    const loaded = await loadModel({ fs, createBackend: (bytes) => createBackend(provider, bytes, { threads }) }, modelPath, {
-      classes: index.config.classes,
-      ignoreIndex: index.config.ignoreIndex,
-      path: index.root,
-    });
+    const classes = { classes: index.config.classes, ignoreIndex: index.config.ignoreIndex, path: index.root };
+    // With workers, the pool's first worker is the session loadModel reads: this thread holds none.
+    const { loaded, pool } =
+      workers > 1 && !parsed.values.check
+        ? await loadPooled(fs, modelPath, classes, { workers, threads, predict: { tileSize } })
+        : { loaded: await loadModel({ fs, createBackend: (bytes) => createBackend(provider, bytes, { threads }) }, modelPath, classes), pool: undefined };
     for (const d of loaded.model.defaults) io.err(`seglab prelabel: default: ${d}`);
     if (parsed.values.check) {
       await loaded.backend.release();
@@ -184,20 +185,11 @@ file and the field).`,
     const progressFile = stringOption(parsed, 'progress');
     const log = (line: object) => progressFile && appendFileSync(progressFile, JSON.stringify(line) + '\n');
     if (loaded.model.mapping.rule !== 'id') io.err(`seglab prelabel: classes: ${describeMapping(loaded.model.mapping, index.config)}`);
-    const runner =
-      workers > 1
-        ? await PrelabelPool.start(loaded, await fs.readFile(modelPath), index.config, { workers, threads, predict: { tileSize } }).catch(
-            async (error: unknown) => {
-              await loaded.backend.release();
-              throw error;
-            },
-          )
-        : undefined;
     const interrupt = abortOnSigint();
     let result: PrelabelResult;
     try {
       result = await prelabelDataset(fs, index, loaded, {
-        runner,
+        runner: pool,
         onlyUnlabeled: Boolean(parsed.values['only-unlabeled']),
         stems,
         outDir: stringOption(parsed, 'out'),
@@ -211,8 +203,7 @@ file and the field).`,
       });
     } finally {
       interrupt.dispose();
-      await runner?.dispose();
-      await loaded.backend.release();
+      await loaded.backend.release(); // the pool's, when there is one
     }
     if (io.errIsTty) process.stderr.write('\r\x1b[K');
     const { written, skipped, failed, cancelled, seconds } = result;
