@@ -113,6 +113,7 @@ def test_upload_job_download_equals_seglab_prelabel(service, trained, tmp):
         "/v1/predictions", json={"dataset": upload_images(service, root), "job": trained[0], "tileSize": 64}
     )
     assert r.status_code == 201, r.text
+    assert r.json()["options"]["engine"] == "torch"  # auto: the job's checkpoint in PyTorch (engines.py)
     job_id = r.json()["id"]
     seen = events(service, job_id)
     progress = [e for k, e in seen if k == "progress"]
@@ -164,6 +165,29 @@ def test_uploaded_model_and_a_bad_card_is_refused_at_submission(service, trained
     assert service.client.post("/v1/predictions", json={"dataset": dataset, "model": good, "tileSize": "64"}).is_error
 
 
+def test_engines(service, trained, tmp):
+    """onnx runs SegLab's pre-labeler on a job's model too, with the torch engine's files; torch on an uploaded
+    .onnx is refused naming why; auto on one runs onnx."""
+    root = images_only(make_dataset(str(tmp / "engines"), count=3, size=70, unlabeled=0))
+    dataset = upload_images(service, root)
+    ran = {}
+    for engine in ("onnx", "torch"):
+        r = service.client.post("/v1/predictions", json={"dataset": dataset, "job": trained[0], "engine": engine})
+        assert r.status_code == 201 and r.json()["options"]["engine"] == engine, r.text
+        assert events(service, r.json()["id"])[-1][1]["state"] == "succeeded"
+        ran[engine] = service.client.get(f"/v1/predictions/{r.json()['id']}/archive").content
+    ref = tmp / "engines-ref"
+    reference(root, trained[1], str(ref))
+    assert assert_same_masks(ran["onnx"], str(ref)) == assert_same_masks(ran["torch"], str(ref))
+    card = json.load(open(os.path.join(os.path.dirname(trained[1]), "model.json")))
+    model = service.client.post("/v1/models", content=model_tar(trained[1], card)).json()["id"]
+    r = service.client.post("/v1/predictions", json={"dataset": dataset, "model": model, "engine": "torch"})
+    assert r.status_code == 422 and "uploaded .onnx" in r.text, r.text
+    r = service.client.post("/v1/predictions", json={"dataset": dataset, "model": model})
+    assert r.status_code == 201 and r.json()["options"]["engine"] == "onnx", r.text
+    assert service.client.post("/v1/predictions", json={"dataset": dataset, "model": model, "engine": "gpu"}).is_error
+
+
 def test_dataset_paths_outside_the_allowed_roots_are_refused(service, trained, tmp):
     inside = make_dataset(str(tmp / "allowed" / "ds"), count=3, size=40)
     outside = make_dataset(str(tmp / "outside"), count=3, size=40)
@@ -185,7 +209,7 @@ def worker_pid(job_id: str) -> int:
                 cmdline = f.read()
         except OSError:
             continue
-        if b"prelabel" in cmdline and job_id.encode() in cmdline:
+        if (b"prelabel" in cmdline or b"\0predict\0" in cmdline) and job_id.encode() in cmdline:
             return int(pid)
     raise LookupError(job_id)
 

@@ -74,6 +74,8 @@ export interface PredictionRequest {
   model?: string | null;
   onlyUnlabeled?: boolean;
   tileSize?: number | null;
+  /** auto (default): PyTorch for a training job's model where it runs it exactly, else onnx (backend/API.md). */
+  engine?: string;
 }
 
 /** The fields of a prediction job the extension reads: the service's PredictionRecord (checked like JobParams). */

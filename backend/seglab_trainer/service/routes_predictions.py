@@ -14,6 +14,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import FileResponse, JSONResponse, StreamingResponse
 
 from .auth import require_token
+from .engines import choose_engine
 from .model_uploads import ModelStore
 from .predictions import MANIFEST, PredictionManager
 from .routes_events import MAX_LINE, event_stream
@@ -100,7 +101,12 @@ def create_prediction(req: PredictionRequest, request: Request) -> dict:
     dataset, model = _dataset(req, request), _model(req, request)
     checked = check_model(manager, dataset, model, req.onlyUnlabeled)
     model["name"] = checked["model"]["name"]
-    options = {"onlyUnlabeled": req.onlyUnlabeled, "tileSize": req.tileSize}
+    try:
+        engine, why = choose_engine(req.engine, dataset, model)
+    except ValueError as e:
+        raise HTTPException(422, str(e))
+    options = {"onlyUnlabeled": req.onlyUnlabeled, "tileSize": req.tileSize, "engine": engine}
+    options.update({"engineReason": why} if why else {})
     return manager.submit(dataset, model, options, checked["images"])
 
 

@@ -107,6 +107,12 @@ class PredictionRequest(StrictRequest):
     model: Optional[str] = Field(None, max_length=64, description="an uploaded model's id (POST /v1/models)")
     onlyUnlabeled: bool = False
     tileSize: Optional[int] = Field(None, ge=64, le=8192, description="tile side for large images (null: 1024)")
+    engine: str = Field(
+        "auto",
+        enum=["auto", "onnx", "torch"],
+        description="onnx: SegLab's pre-labeler (ONNX Runtime, CPU); torch: a training job's checkpoint in PyTorch "
+        "(GPU where there is one; same files); auto: torch where it runs the job's model exactly, else onnx",
+    )
 
 
 class RecordPart(BaseModel):

@@ -1,0 +1,60 @@
+"""Which engine runs a prediction job's shards. "onnx": SegLab's own pre-labeler, `node dist/cli.js prelabel`
+(ONNX Runtime, CPU). "torch": `python -m seglab_trainer predict` (seglab_trainer/predict/), the training job's
+checkpoint in PyTorch, bf16 batches on a GPU where there is one; same arguments and the same files (pixel
+equality: backend/tests/test_predict_torch.py). "auto" (the request's default) takes torch for a training job's
+model whose card and checkpoint that engine runs exactly, else onnx, saying why in the record."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from typing import List, Optional, Tuple
+
+from .executors import PACKAGE_PARENT
+
+ENGINES = ("auto", "onnx", "torch")
+CHECK_TIMEOUT_S = 120
+
+
+def torch_command() -> List[str]:
+    """The PyTorch engine's command, this package first on its path (shards run in the job's folder)."""
+    path = os.pathsep.join(p for p in (PACKAGE_PARENT, os.environ.get("PYTHONPATH")) if p)
+    return ["env", f"PYTHONPATH={path}", sys.executable, "-m", "seglab_trainer", "predict"]
+
+
+def torch_refusal(dataset: dict, model: dict) -> Optional[str]:
+    """None when the PyTorch engine runs `model` on `dataset` (its own --check); else why not, without the
+    service's paths."""
+    argv = [*torch_command(), dataset["root"], "--model", model["file"], "--check", "--json"]
+    try:
+        done = subprocess.run(argv, capture_output=True, text=True, timeout=CHECK_TIMEOUT_S, stdin=subprocess.DEVNULL)
+    except (OSError, subprocess.TimeoutExpired) as e:
+        return f"its check did not finish ({e.__class__.__name__})"
+    if done.returncode == 0:
+        return None
+    try:
+        answer = json.loads(done.stdout)
+        text = f"{os.path.basename(answer.get('file') or '')}: {answer['error']}".lstrip(": ")
+    except (ValueError, KeyError, TypeError):
+        lines = done.stderr.strip().splitlines()
+        text = lines[-1] if lines else f"its check exited with status {done.returncode}"
+    for path, name in ((dataset["root"], "<dataset>"), (os.path.dirname(model["file"]), "<model>")):
+        text = text.replace(path, name)
+    return text
+
+
+def choose_engine(requested: str, dataset: dict, model: dict) -> Tuple[str, Optional[str]]:
+    """(the engine that runs, why auto did not take torch); ValueError when "torch" was asked and cannot run."""
+    if requested == "onnx":
+        return "onnx", None
+    if model["kind"] != "job":
+        if requested == "torch":
+            raise ValueError(f"engine torch runs a training job's checkpoint; model {model['id']} is an uploaded .onnx")
+        return "onnx", None
+    why = torch_refusal(dataset, model)
+    if why is None:
+        return "torch", None
+    if requested == "torch":
+        raise ValueError(f"engine torch cannot run job {model['id']}'s model: {why}")
+    return "onnx", f"the PyTorch engine does not run this model: {why}"
