@@ -81,8 +81,8 @@ export function activate(context: vscode.ExtensionContext): SegLabApi {
   context.subscriptions.push(
     smartSelectEmbeddings,
     answerSmartSelect(editors, prelabel.models, smartSelectEmbeddings, log),
-    command('seglab.prepareSmartSelect', (target?: Parameters<typeof prepareSmartSelect>[4], options?: PrepareOptions) =>
-      prepareSmartSelect(registry, prelabel.models, smartSelectEmbeddings, log, target, options),
+    command('seglab.prepareSmartSelect', (target?: Parameters<typeof prepareSmartSelect>[5], options?: PrepareOptions) =>
+      prepareSmartSelect(registry, prelabel.models, smartSelectEmbeddings, log, context.secrets, target, options),
     ),
   );
   const continuous = registerTraining(context, registry, log, trainingRuns, prelabel.models, editors.onDidSaveMask);

@@ -177,14 +177,14 @@ async function loadWithPool(model: ModelEntry, dataset: DatasetState, log: vscod
 }
 
 /** "Here" without asking when no training backend token is stored; undefined when the question is dismissed. */
-async function askWhere(secrets: vscode.SecretStorage): Promise<'here' | 'backend' | undefined> {
+export async function askWhere(secrets: vscode.SecretStorage, placeHolder = vscode.l10n.t('Where to pre-label')): Promise<'here' | 'backend' | undefined> {
   if (!(await getToken(secrets))) return 'here';
   const picked = await vscode.window.showQuickPick(
     [
       { label: vscode.l10n.t('Here'), description: vscode.l10n.t('this machine, ONNX Runtime'), where: 'here' as const },
       { label: vscode.l10n.t('On the training backend'), description: backendUrl(), where: 'backend' as const },
     ],
-    { placeHolder: vscode.l10n.t('Where to pre-label') },
+    { placeHolder },
   );
   return picked?.where;
 }

@@ -16,6 +16,7 @@ import type { Embeddings } from '../core/model/promptable/selection';
 import { folderEmbeddingStore } from '../node/embeddingStore';
 import { loadNativePromptable } from '../node/promptableSessions';
 import type { PromptableEntry } from '../prelabel/modelRegistry';
+import type { EmbeddingSink } from '../training/remoteEmbeddings';
 
 /** Images whose embeddings stay in memory (4 MB each at SAM's size). */
 const KEEP_IMAGES = 4;
@@ -49,6 +50,13 @@ export class HostEmbeddings implements vscode.Disposable {
   cache(): EmbeddingCache {
     const mb = vscode.workspace.getConfiguration('seglab').get<number>('smartSelect.embeddingCacheMB', DEFAULT_CACHE_MB);
     return new EmbeddingCache(folderEmbeddingStore(this.cacheFolder.fsPath), Math.max(0, mb) * 1024 * 1024);
+  }
+
+  /** The disk cache alone, for embeddings computed ahead of labeling (memory keeps the images being labeled). */
+  async diskSink(): Promise<EmbeddingSink> {
+    const cache = this.cache();
+    const keys = new Set((await folderEmbeddingStore(this.cacheFolder.fsPath).list()).map((e) => e.key));
+    return { has: async (key) => keys.has(key), put: (key, embeddings) => cache.put(key, embeddings) };
   }
 
   /** The entry's model, loaded once while its card and files stay the same. */

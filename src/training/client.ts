@@ -92,6 +92,16 @@ export interface PredictionRecord {
   error?: string | null;
 }
 
+/** POST /v1/embeddings (backend/API.md): Smart Select's image embeddings, computed on the backend by an uploaded encoder and its card. */
+export interface EmbeddingRequest {
+  dataset: string;
+  model: string;
+  onlyUnlabeled?: boolean;
+}
+
+/** An embedding job's record: a prediction job of kind "embeddings"; `model.keyPrefix` starts every key it writes. */
+export type EmbeddingRecord = PredictionRecord & { kind: 'embeddings'; model: { keyPrefix: string }; provider?: string };
+
 export interface DatasetSummary {
   id: string;
   bytes: number;
@@ -252,6 +262,22 @@ export class TrainingClient {
   async predictionImage(id: string, stem: string, signal?: AbortSignal): Promise<Uint8Array> {
     const path = stem.split('/').map(encodeURIComponent).join('/');
     const response = await this.request(`/v1/predictions/${encodeURIComponent(id)}/images/${path}.png`, { signal });
+    return new Uint8Array(await response.arrayBuffer());
+  }
+
+  createEmbeddings(request: EmbeddingRequest): Promise<EmbeddingRecord> {
+    return this.post('/v1/embeddings', request);
+  }
+
+  /** Stem -> the cache key of each image whose embeddings are written. */
+  async embeddingImages(id: string, signal?: AbortSignal): Promise<Record<string, string>> {
+    return (await this.json<{ images: Record<string, string> }>(`/v1/embeddings/${encodeURIComponent(id)}/images`, { signal })).images;
+  }
+
+  /** One image's embeddings in the host's cache format (core embeddingCache.ts). */
+  async embeddingImage(id: string, stem: string, signal?: AbortSignal): Promise<Uint8Array> {
+    const path = stem.split('/').map(encodeURIComponent).join('/');
+    const response = await this.request(`/v1/embeddings/${encodeURIComponent(id)}/images/${path}.emb`, { signal });
     return new Uint8Array(await response.arrayBuffer());
   }
 

@@ -5,7 +5,7 @@
  * class pixels) for the masks that arrived. A cancelled run cancels the job and keeps what
  * arrived. The backend runs SegLab's own pre-labeler, so the masks equal a local run's.
  */
-import type { DatasetIndex } from '../core/dataset/types';
+import type { DatasetIndex, ImageEntry } from '../core/dataset/types';
 import { ConfigError } from '../core/errors';
 import type { FileSystem } from '../core/fileSystem';
 import { readManifest, writeManifest } from '../core/model/manifest';
@@ -58,45 +58,23 @@ export async function prelabelOnBackend(
     throw new ConfigError(model.cardPath, 'not found: pre-labeling on the backend needs the model card next to the model', 'write one with "seglab card"');
   });
   const entries = prelabelEntries(index, options);
-  const images = await packageImages(fs, index, entries, (p) => options.onProgress?.({ ...p, stage: 'upload' }));
-  const dataset = await client.uploadDataset(images, undefined, signal, true);
-  const modelId = await client.uploadModel(await packageModel(await modelFs.readFile(model.path), card), signal);
-  const job = await client.createPrediction({ dataset: dataset.id, model: modelId, onlyUnlabeled: options.onlyUnlabeled, tileSize: options.tileSize });
+  const uploaded = await uploadForJob(fs, index, entries, client, await modelFs.readFile(model.path), card, options);
+  const job = await client.createPrediction({ ...uploaded, onlyUnlabeled: options.onlyUnlabeled, tileSize: options.tileSize });
   const outDir = options.outDir ?? joinPath(index.root, index.config.predictionsDir, job.model.name);
   checkOutDir(index, outDir);
   await fs.createDirectory(outDir);
   const received = new Set<string>();
-  // one fetch at a time: events arrive faster than masks download
-  let fetching = Promise.resolve();
-  const fetchNew = () =>
-    (fetching = fetching.then(async () => {
-      for (const stem of await client.predictionImages(job.id)) {
-        if (received.has(stem)) continue;
-        await fs.writeFileAtomic(joinPath(outDir, `${stem}.png`), await client.predictionImage(job.id, stem));
-        received.add(stem);
-      }
-    }));
+  const fetchNew = async () => {
+    for (const stem of await client.predictionImages(job.id)) {
+      if (received.has(stem)) continue;
+      await fs.writeFileAtomic(joinPath(outDir, `${stem}.png`), await client.predictionImage(job.id, stem));
+      received.add(stem);
+    }
+  };
   let end: PredictionRecord;
   try {
-    end = await followJob<PredictionRecord>(
-      client,
-      job.id,
-      (e) => {
-        if (e.type !== 'progress') return;
-        options.onProgress?.({ stage: 'predict', done: Number(e.done), total: Number(e.total) });
-        void fetchNew().catch(() => undefined); // a failed fetch is retried by the next event, or at the end
-      },
-      signal,
-      'predictions',
-    );
-    if (signal?.aborted) {
-      // the backend stops between images: its end state, and the masks it finished, are still worth having
-      await client.cancelPrediction(job.id);
-      end = await followJob<PredictionRecord>(client, job.id, () => undefined, undefined, 'predictions');
-    }
-    await fetchNew();
+    end = await followOnBackend(client, job.id, fetchNew, options);
   } finally {
-    await fetching.catch(() => undefined);
     await saveManifest(fs, client, job.id, outDir, received);
   }
   return {
@@ -109,6 +87,59 @@ export async function prelabelOnBackend(
     state: end.state,
     error: end.error,
   };
+}
+
+/** Uploads the images of `entries` and the model with its card: the ids a prediction or embedding job names. */
+export async function uploadForJob(
+  fs: FileSystem,
+  index: DatasetIndex,
+  entries: ImageEntry[],
+  client: TrainingClient,
+  onnx: Uint8Array,
+  card: Uint8Array,
+  options: Pick<RemotePrelabelOptions, 'signal' | 'onProgress'>,
+): Promise<{ dataset: string; model: string }> {
+  const images = await packageImages(fs, index, entries, (p) => options.onProgress?.({ ...p, stage: 'upload' }));
+  const dataset = await client.uploadDataset(images, undefined, options.signal, true);
+  return { dataset: dataset.id, model: await client.uploadModel(await packageModel(onnx, card), options.signal) };
+}
+
+/**
+ * Follows a prediction job to its end, running `fetchNew` (one at a time) after each progress event and
+ * once at the end; an aborted `signal` cancels the job and waits for its end, so what it finished still arrives.
+ */
+export async function followOnBackend(
+  client: TrainingClient,
+  jobId: string,
+  fetchNew: () => Promise<void>,
+  options: Pick<RemotePrelabelOptions, 'signal' | 'onProgress'>,
+): Promise<PredictionRecord> {
+  const { signal } = options;
+  // one fetch at a time: events arrive faster than results download
+  let fetching = Promise.resolve();
+  const next = () => (fetching = fetching.then(fetchNew));
+  try {
+    let end = await followJob<PredictionRecord>(
+      client,
+      jobId,
+      (e) => {
+        if (e.type !== 'progress') return;
+        options.onProgress?.({ stage: 'predict', done: Number(e.done), total: Number(e.total) });
+        void next().catch(() => undefined); // a failed fetch is retried by the next event, or at the end
+      },
+      signal,
+      'predictions',
+    );
+    if (signal?.aborted) {
+      // the backend stops between images: its end state, and the results it finished, are still worth having
+      await client.cancelPrediction(jobId);
+      end = await followJob<PredictionRecord>(client, jobId, () => undefined, undefined, 'predictions');
+    }
+    await next();
+    return end;
+  } finally {
+    await fetching.catch(() => undefined);
+  }
 }
 
 /** The backend's per-image records of the masks that arrived, merged into the folder's manifest. */
