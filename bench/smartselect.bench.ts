@@ -7,9 +7,11 @@
  * - prompt-to-mask latency (decoder run, candidate ranking, the mask on show thresholded at the
  *   image's size: the shared core code) on onnxruntime-web's WASM build with 1 thread (a webview's
  *   engine) and on native ONNX Runtime with 2: a refinement sequence of 1 to 4 clicks, each with the
- *   previous mask as mask_input; p50/p95. Two paths, prompt by prompt in turn: "decoder" masks
- *   (every candidate upscaled to the image inside the graph, as before) and "lowRes" (the graph
- *   without that, the candidate on show upscaled in TypeScript: decoderSession.ts, predictor.ts).
+ *   previous mask as mask_input; p50/p95. Three paths, prompt by prompt in turn: "decoder" masks
+ *   (every candidate upscaled to the image inside the graph, as before), "lowRes" (the graph
+ *   without that, the candidate on show upscaled in TypeScript: decoderSession.ts, predictor.ts),
+ *   and "lowRes" of the same decoder quantized as SAM's export script's --quantize-out writes it
+ *   (scripts/models/quantize_dynamic.py), with the IoU of its masks against the fp32 decoder's.
  *   Target: p95 <= 100 ms on this 2-core machine.
  * The first run exports the models (the ViT-B-sized encoder takes minutes: more than 30 with the
  * machine shared by other builds) into .test-artifacts/sam-bench/.
@@ -43,12 +45,12 @@ import { SAM_DECODER_NAMES, SAM_MEAN, SAM_STD, type SamCard } from '../src/core/
 import { openDecoderSession } from '../src/core/model/promptable/decoderSession';
 import { loadPromptableModel, releasePromptableModel, type PromptableModel } from '../src/core/model/promptable/load';
 import { decodePrompt, encodeImage } from '../src/core/model/promptable/predictor';
-import type { Embeddings } from '../src/core/model/promptable/selection';
+import type { Candidate, Embeddings } from '../src/core/model/promptable/selection';
 import { ortMultiSession, type MultiSession, type OrtAnyTensorConstructor } from '../src/core/model/promptable/session';
 import { NodeFileSystem } from '../src/node/nodeFileSystem';
 import { requireWebRuntime } from '../src/node/onnxBackends';
 import { createNativeSession } from '../src/node/promptableSessions';
-import { samBenchModelsDir } from '../test/model/testModels';
+import { samBenchModelsDir, samQuantizedDecoderDir } from '../test/model/testModels';
 
 const [WIDTH, HEIGHT] = [2000, 1500];
 const ENCODER_RUNS = 2;
@@ -154,61 +156,105 @@ async function encoderTime(dir: string, { file, model }: (typeof ENCODERS)[numbe
   return embeddings!;
 }
 
-const MODES = ['decoder', 'lowRes'] as const;
+/**
+ * The paths a prompt is timed on: the export's own masks, the low-resolution path, and the low-resolution path of
+ * the decoder quantized as SAM's export script's --quantize-out writes it (scripts/models/quantize_dynamic.py).
+ */
+const PATHS = [
+  { decoder: 'fp32', masks: 'decoder' },
+  { decoder: 'fp32', masks: 'lowRes' },
+  { decoder: 'quantized', masks: 'lowRes' },
+] as const;
+type Decoders = Record<(typeof PATHS)[number]['decoder'], MultiSession>;
 
-/** Both paths prompt by prompt, alternating, so that both see the same load on a shared machine. */
-async function promptLatency(decoder: MultiSession, embeddings: Embeddings, threads: number): Promise<void> {
-  const times = { decoder: [] as number[], lowRes: [] as number[] };
-  const cpu = { decoder: [] as number[], lowRes: [] as number[] };
+function iou(a: Uint8Array, b: Uint8Array): number {
+  let both = 0;
+  let either = 0;
+  for (let i = 0; i < a.length; i++) {
+    both += a[i] & b[i];
+    either += a[i] | b[i];
+  }
+  return either === 0 ? 1 : both / either;
+}
+
+/**
+ * Every path prompt by prompt, alternating, so that all see the same load on a shared machine; each refines its
+ * own previous mask, as a user's clicks would. IoU: the quantized decoder's mask on show against the fp32 one's
+ * (both low-res path), prompt by prompt.
+ */
+async function promptLatency(decoders: Decoders, embeddings: Embeddings, threads: number): Promise<void> {
+  const times = PATHS.map(() => [] as number[]);
+  const cpu = PATHS.map(() => [] as number[]);
+  const ious: number[] = [];
   for (let s = 0; s < PROMPT_SEQUENCES; s++) {
-    const previous: Record<(typeof MODES)[number], Float32Array | undefined> = { decoder: undefined, lowRes: undefined };
+    const previous: Array<Candidate['lowRes'] | undefined> = PATHS.map(() => undefined);
     const points: Click[] = [];
     for (let k = 0; k < 4; k++) {
       points.push({ x: 200 + ((s * 211 + k * 397) % 1600), y: 150 + ((s * 173 + k * 241) % 1200), positive: k !== 2 });
-      for (const masks of MODES) {
+      const shown: Uint8Array[] = [];
+      for (const [p, { decoder, masks }] of PATHS.entries()) {
         const {
           value: selection,
           wallMs,
           cpuMs,
         } = await timed(async () => {
-          const selection = await decodePrompt(card, decoder, embeddings, { points }, previous[masks], 'bench', { decoderMasks: masks === 'decoder' });
+          const selection = await decodePrompt(card, decoders[decoder], embeddings, { points }, previous[p], 'bench', { decoderMasks: masks === 'decoder' });
           if (selection.candidates[0].mask.length !== WIDTH * HEIGHT) throw new Error('mask of the wrong size');
           return selection;
         });
-        times[masks].push(wallMs);
-        cpu[masks].push(cpuMs);
+        times[p].push(wallMs);
+        cpu[p].push(cpuMs);
         if (s > 0 && selection.masksFrom !== masks) throw new Error(`masks came from ${selection.masksFrom}, expected ${masks}`);
-        previous[masks] = selection.candidates[0].lowRes;
+        previous[p] = selection.candidates[0].lowRes;
+        if (masks === 'lowRes') shown.push(selection.candidates[0].mask);
       }
+      if (s > 0) ious.push(iou(shown[0], shown[1]));
     }
   }
-  for (const masks of MODES) {
-    const warm = times[masks].slice(1);
+  for (const [p, { decoder, masks }] of PATHS.entries()) {
+    const warm = times[p].slice(1);
     report({
       bench: 'smartselect-prompt',
-      model: 'SAM prompt decoder (random weights)',
-      provider: decoder.provider,
+      model: `SAM prompt decoder (random weights)${decoder === 'quantized' ? ', quantized (QUInt8 weights, per tensor)' : ''}`,
+      provider: decoders[decoder].provider,
+      decoder,
       masks,
       threads,
       width: WIDTH,
       height: HEIGHT,
-      firstMs: Math.round(times[masks][0]),
-      ...latency(warm, cpu[masks].slice(1)),
+      firstMs: Math.round(times[p][0]),
+      ...latency(warm, cpu[p].slice(1)),
       prompts: warm.length,
       targetP95Ms: 100,
+      met: percentile(warm, 95) <= 100,
     });
   }
+  report({
+    bench: 'smartselect-quantized-iou',
+    provider: decoders.fp32.provider,
+    threads,
+    meanIoU: +(ious.reduce((a, b) => a + b, 0) / ious.length).toFixed(4),
+    minIoU: +Math.min(...ious).toFixed(4),
+    p5IoU: +[...ious].sort((a, b) => a - b)[Math.floor(ious.length * 0.05)].toFixed(4),
+    prompts: ious.length,
+  });
 }
 
 async function samPart(): Promise<void> {
   const dir = await samBenchModelsDir();
   let embeddings: Embeddings | undefined;
   for (const encoder of ENCODERS) embeddings = await encoderTime(dir, encoder);
-  const bytes = readFileSync(join(dir, card.decoder.file));
+  const bytes = {
+    fp32: readFileSync(join(dir, card.decoder.file)),
+    quantized: readFileSync(join(await samQuantizedDecoderDir(), 'sam_bench.decoder.quant.onnx')),
+  };
   for (const { create, threads } of RUNTIMES) {
-    const decoder = await openDecoderSession(bytes, card.decoder.outputs.masks, create);
-    await promptLatency(decoder, embeddings!, threads);
-    await decoder.release();
+    const decoders: Decoders = {
+      fp32: await openDecoderSession(bytes.fp32, card.decoder.outputs.masks, create),
+      quantized: await openDecoderSession(bytes.quantized, card.decoder.outputs.masks, create),
+    };
+    await promptLatency(decoders, embeddings!, threads);
+    await Promise.all(Object.values(decoders).map((d) => d.release()));
   }
 }
 

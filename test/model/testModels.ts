@@ -6,13 +6,14 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import type { RgbImage } from '../../src/core/model/image';
 
 const SCRIPT = resolve(__dirname, '../../scripts/models/build_test_models.py');
 const PROMPTABLE_SCRIPT = resolve(__dirname, '../../scripts/models/build_promptable_models.py');
 const SAM_BENCH_SCRIPT = resolve(__dirname, '../../scripts/models/build_sam_bench_models.py');
 const CLICK_SCRIPT = resolve(__dirname, '../../scripts/models/build_click_test_model.py');
+const QUANTIZE_SCRIPT = resolve(__dirname, '../../scripts/models/quantize_dynamic.py');
 const ROOT = resolve(__dirname, '../../.test-artifacts/models');
 
 export const MODEL_KINDS = ['unet', 'deeplabv3plus', 'deeplabv3_mnv3', 'fcn', 'segformer'] as const;
@@ -49,6 +50,21 @@ export function samDecoderDir(): Promise<string> {
 }
 
 /**
+ * samDecoderDir's decoder quantized as SAM's export script's --quantize-out does (scripts/models/quantize_dynamic.py):
+ * sam_bench.decoder.quant.onnx, in a folder named for both scripts' versions.
+ */
+export async function samQuantizedDecoderDir(): Promise<string> {
+  const decoder = await samDecoderDir();
+  return builtOnce(
+    QUANTIZE_SCRIPT,
+    resolve(ROOT, '../sam-quantized'),
+    `-${basename(decoder)}`,
+    [join(decoder, 'sam_bench.decoder.onnx')],
+    'sam_bench.decoder.quant.onnx',
+  );
+}
+
+/**
  * Runs `script OUT_DIR ...args` once into <root>/<script hash><suffix>/, under a lock shared by
  * test files running in parallel; folders of earlier versions of the script are removed.
  */
@@ -74,7 +90,7 @@ async function builtOnce(script: string, root: string, suffix: string, args: str
       renameSync(tmp, dir);
       // Models of earlier versions of the script are dead weight (the DeepLabV3 alone is 44 MB).
       for (const old of readdirSync(root))
-        if (/^[0-9a-f]{16}(-bench)?$/.test(old) && !old.startsWith(hash)) rmSync(join(root, old), { recursive: true, force: true });
+        if (/^[0-9a-f]{16}(-bench|-[0-9a-f]{16})?$/.test(old) && !old.startsWith(hash)) rmSync(join(root, old), { recursive: true, force: true });
       return dir;
     } finally {
       rmSync(lock, { recursive: true, force: true });

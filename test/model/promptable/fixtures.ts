@@ -68,11 +68,13 @@ export function expectedMask(
   const sy = nh / height;
   const mask = new Uint8Array(width * height);
   const uncertain = new Uint8Array(width * height);
+  const positives = points.filter((p) => p[2] === 1);
+  const negatives = points.filter((p) => p[2] === 0);
   for (let row = 0; row < height; row++) {
     for (let col = 0; col < width; col++) {
       const dist = (p: Pt) => Math.hypot((col - p[0]) * sx, (row - p[1]) * sy);
-      const pos = Math.min(Infinity, ...points.filter((p) => p[2] === 1).map(dist));
-      const neg = Math.min(Infinity, ...points.filter((p) => p[2] === 0).map(dist));
+      const pos = Math.min(Infinity, ...positives.map(dist));
+      const neg = Math.min(Infinity, ...negatives.map(dist));
       const margin = box ? Math.min((col - box[0]) * sx, (box[2] - col) * sx, (row - box[1]) * sy, (box[3] - row) * sy) : -Infinity;
       const logit = Math.min(Math.max(r - pos, margin), neg - r);
       const i = row * width + col;

@@ -2,7 +2,16 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { SAM_MEAN, SAM_STD } from '../../../src/core/model/promptable/card';
 import { encoderInput } from '../../../src/core/model/promptable/encoderInput';
-import { binaryMaskInput, BINARY_MASK_LOGIT, promptTensors, rankCandidates, samFrame, thresholdMask } from '../../../src/core/model/promptable/sam';
+import {
+  binaryMaskInput,
+  BINARY_MASK_LOGIT,
+  promptTensors,
+  rankCandidates,
+  samFrame,
+  thresholdMask,
+  upscaleLowRes,
+  upscaleLowResMask,
+} from '../../../src/core/model/promptable/sam';
 
 test('samFrame rounds the short side as ResizeLongestSide does', () => {
   // 301 * 1024 / 517 = 596.19; 1201 * 1024 / 2003 = 613.99; 640x480 -> 1024x768 exactly.
@@ -86,4 +95,34 @@ test('encoderInput: resized to the frame, normalised, zero-padded bottom-right; 
   assert.deepEqual([...hwc.data.subarray(0, 3)], [200, 100, 50]);
   assert.deepEqual([...hwc.data.subarray(8 * 48, 8 * 48 + 3)], [0, 0, 0]);
   assert.deepEqual([...hwc.data.subarray(7 * 48 + 45, 7 * 48 + 48)], [200, 100, 50]);
+});
+
+test('upscaleLowResMask, which computes only round the positive logits, is upscaleLowRes > 0 pixel for pixel', () => {
+  const blob = (cx: number, cy: number, r: number) => Float32Array.from({ length: 65536 }, (_, i) => r - Math.hypot((i % 256) - cx, Math.floor(i / 256) - cy));
+  const other = blob(230, 180, 7);
+  const cases: Array<[string, Float32Array]> = [
+    ['a blob', blob(100, 60, 9.5)],
+    ['a blob on the corner', blob(0, 255, 4.2)],
+    ['one positive cell', blob(37, 201, 0.3)],
+    ['two blobs apart', blob(20, 20, 5).map((v, i) => Math.max(v, other[i]))],
+    ['nothing positive', new Float32Array(65536).fill(-3)],
+    ['zeros', new Float32Array(65536)],
+    ['everything positive', new Float32Array(65536).fill(2)],
+  ];
+  for (const [width, height] of [
+    [517, 301],
+    [37, 1001],
+    [4096, 4096],
+    [1601, 999],
+  ]) {
+    const frame = samFrame(width, height, 1024);
+    for (const [name, low] of cases) {
+      const want = upscaleLowRes(low, frame);
+      const got = upscaleLowResMask(low, frame);
+      assert.equal(got.length, want.length);
+      let differing = 0;
+      for (let i = 0; i < got.length; i++) if (got[i] !== (want[i] > 0 ? 1 : 0)) differing++;
+      assert.equal(differing, 0, `${name} at ${width}x${height}`);
+    }
+  }
 });

@@ -124,45 +124,86 @@ export function binaryMaskInput(mask: Uint8Array, frame: SamFrame): Float32Array
   return out;
 }
 
-/** Rows of `src` [inH, inW] resized along x to the first `keepW` of `outW` columns. */
-function resizeRows(src: Float32Array, inW: number, inH: number, outW: number, keepW: number): Float32Array {
-  const { i0: lo, i1: hi, w1: w } = bilinearTaps(inW, outW); // the first keepW used
-  const rows = new Float32Array(inH * keepW);
-  for (let r = 0; r < inH; r++) {
+/** Rows [rowFrom, rowTo) of `src` [inH, inW] resized along x to `outW` columns, keeping columns [colFrom, colTo). */
+function resizeRows(src: Float32Array, inW: number, outW: number, colFrom: number, colTo: number, rowFrom: number, rowTo: number): Float32Array {
+  const { i0: lo, i1: hi, w1: w } = bilinearTaps(inW, outW);
+  const width = colTo - colFrom;
+  const rows = new Float32Array((rowTo - rowFrom) * width);
+  for (let r = rowFrom; r < rowTo; r++) {
     const base = r * inW;
-    const at = r * keepW;
-    for (let c = 0; c < keepW; c++) rows[at + c] = (1 - w[c]) * src[base + lo[c]] + w[c] * src[base + hi[c]];
+    const at = (r - rowFrom) * width - colFrom;
+    for (let c = colFrom; c < colTo; c++) rows[at + c] = (1 - w[c]) * src[base + lo[c]] + w[c] * src[base + hi[c]];
   }
   return rows;
+}
+
+/** The first and one past the last of the first `keep` outputs with a tap (lo or hi) in [from, to]: taps only grow with the output index. */
+function tapping(lo: Int32Array, hi: Int32Array, keep: number, from: number, to: number): [number, number] {
+  let start = 0;
+  while (start < keep && hi[start] < from) start++;
+  let end = keep;
+  while (end > start && lo[end - 1] > to) end--;
+  return [start, end];
+}
+
+/** Rows and columns of `src` [h, w] that hold a value > 0, as [row0, row1, col0, col1]; undefined when none does. */
+function positiveBox(src: Float32Array, w: number, h: number): [number, number, number, number] | undefined {
+  let [r0, r1, c0, c1] = [h, -1, w, -1];
+  for (let r = 0; r < h; r++) {
+    const base = r * w;
+    for (let c = 0; c < w; c++) {
+      if (!(src[base + c] > 0)) continue;
+      if (r < r0) r0 = r;
+      r1 = r;
+      if (c < c0) c0 = c;
+      if (c > c1) c1 = c;
+    }
+  }
+  return r1 < 0 ? undefined : [r0, r1, c0, c1];
 }
 
 /**
  * torch's F.interpolate(bilinear, align_corners=False) of a [inH, inW] plane to [outH, outW],
  * computing only the top-left [keepH, keepW] (a crop of the result): rows first, then columns
- * (the order of torch's sums). `mask`: the result thresholded at 0 instead of its values.
+ * (the order of torch's sums).
  */
-function resizeBilinear(src: Float32Array, inW: number, inH: number, outW: number, outH: number, keepW: number, keepH: number, mask: true): Uint8Array;
-function resizeBilinear(src: Float32Array, inW: number, inH: number, outW: number, outH: number, keepW?: number, keepH?: number): Float32Array;
-function resizeBilinear(
-  src: Float32Array,
-  inW: number,
-  inH: number,
-  outW: number,
-  outH: number,
-  keepW = outW,
-  keepH = outH,
-  mask = false,
-): Float32Array | Uint8Array {
-  const rows = resizeRows(src, inW, inH, outW, keepW);
-  const { i0: lo, i1: hi, w1: w } = bilinearTaps(inH, outH); // the first keepH used
-  const out = mask ? new Uint8Array(keepH * keepW) : new Float32Array(keepH * keepW);
+function resizeBilinear(src: Float32Array, inW: number, inH: number, outW: number, outH: number, keepW = outW, keepH = outH): Float32Array {
+  const rows = resizeRows(src, inW, outW, 0, keepW, 0, inH);
+  const { i0: lo, i1: hi, w1: w } = bilinearTaps(inH, outH);
+  const out = new Float32Array(keepH * keepW);
   for (let r = 0; r < keepH; r++) {
     const a = lo[r] * keepW;
     const b = hi[r] * keepW;
     const wb = w[r];
     const at = r * keepW;
-    if (mask) for (let c = 0; c < keepW; c++) out[at + c] = (1 - wb) * rows[a + c] + wb * rows[b + c] > 0 ? 1 : 0;
-    else for (let c = 0; c < keepW; c++) out[at + c] = (1 - wb) * rows[a + c] + wb * rows[b + c];
+    for (let c = 0; c < keepW; c++) out[at + c] = (1 - wb) * rows[a + c] + wb * rows[b + c];
+  }
+  return out;
+}
+
+/**
+ * resizeBilinear thresholded at 0, computing only the pixels with a tap in the box of `src`'s
+ * positive values: any other is a weighted mean of values <= 0, so 0 (as the full computation
+ * gives it: each product and the sum stay <= 0). Its cost follows the mask's extent, not the image's.
+ */
+function resizeBilinearMask(src: Float32Array, inW: number, inH: number, outW: number, outH: number): Uint8Array {
+  const out = new Uint8Array(outH * outW);
+  const box = positiveBox(src, inW, inH);
+  if (!box) return out;
+  const y = bilinearTaps(inH, outH);
+  const x = bilinearTaps(inW, outW);
+  const [r0, r1] = tapping(y.i0, y.i1, outH, box[0], box[1]);
+  const [c0, c1] = tapping(x.i0, x.i1, outW, box[2], box[3]);
+  if (r0 >= r1 || c0 >= c1) return out;
+  const rowFrom = y.i0[r0];
+  const rows = resizeRows(src, inW, outW, c0, c1, rowFrom, y.i1[r1 - 1] + 1);
+  const width = c1 - c0;
+  for (let r = r0; r < r1; r++) {
+    const a = (y.i0[r] - rowFrom) * width - c0;
+    const b = (y.i1[r] - rowFrom) * width - c0;
+    const wb = y.w1[r];
+    const at = r * outW;
+    for (let c = c0; c < c1; c++) out[at + c] = (1 - wb) * rows[a + c] + wb * rows[b + c] > 0 ? 1 : 0;
   }
   return out;
 }
@@ -179,7 +220,7 @@ export function upscaleLowRes(lowRes: Float32Array, frame: SamFrame): Float32Arr
 
 /** upscaleLowRes thresholded at 0 in the same pass: the 0/1 mask at the image's size. */
 export function upscaleLowResMask(lowRes: Float32Array, frame: SamFrame): Uint8Array {
-  return resizeBilinear(framed(lowRes, frame), frame.resizedWidth, frame.resizedHeight, frame.width, frame.height, frame.width, frame.height, true);
+  return resizeBilinearMask(framed(lowRes, frame), frame.resizedWidth, frame.resizedHeight, frame.width, frame.height);
 }
 
 /** The first step: the low-resolution logits upscaled to the frame, cropped to the resized image. */
