@@ -1,7 +1,7 @@
 """Embedding jobs against the real service and Python ONNX Runtime: the known-answer promptable pair's encoder over
 uploaded images (PNG, JPEG, 16-bit grey; downscaled, upscaled, unscaled, odd sizes) gives the files the host's
 cache holds (`seglab embed --cache`, core on onnxruntime-node), byte for byte; bad cards are refused; a cancelled
-job keeps what it wrote and its resume skips it."""
+job keeps what it wrote and its resume skips it; on Slurm the job runs as shards on both nodes of the test cluster."""
 import io
 import json
 import os
@@ -19,6 +19,7 @@ pytest.importorskip("fastapi")
 pytest.importorskip("onnxruntime", reason="embedding jobs run the encoder on Python onnxruntime")
 
 from seglab_trainer.service.client import LocalService  # noqa: E402
+from tests.slurm_cluster import SlurmService, two_node_cluster  # noqa: E402,F401 (fixture)
 from tests.synthetic import make_dataset  # noqa: E402
 from tests.test_predictions import CLI, REPO, events, images_only, model_tar, upload_images, wait  # noqa: E402
 
@@ -165,3 +166,21 @@ def test_cancel_keeps_what_was_written_and_resume_skips_it(service, model_id, tm
     done = wait(service, job_id, lambda j: j["state"] not in ("queued", "running"))
     assert done["state"] == "succeeded" and done["skipped"] == len(kept) and done["written"] == 60 - len(kept), done
     assert len(service.client.get(f"/v1/embeddings/{job_id}/images").json()["images"]) == 60
+
+
+def test_an_embedding_job_runs_as_shards_on_both_slurm_nodes(two_node_cluster, pair, tmp_path_factory):  # noqa: F811
+    shared = tmp_path_factory.mktemp("shared-embed")
+    svc = SlurmService(str(shared), two_node_cluster, ["--predict-shard-size", "4"], extra_sbatch=["--exclusive"])
+    try:
+        root = images_only(make_dataset(str(shared / "ds"), count=8, size=40, unlabeled=0))
+        model = svc.client.post("/v1/models", content=model_tar(pair[0], json.load(open(pair[1])))).json()["id"]
+        r = svc.client.post("/v1/embeddings", json={"dataset": upload_images(svc, root), "model": model})
+        assert r.status_code == 201 and r.json()["shards"] == 2, r.text
+        done = wait(svc, r.json()["id"], lambda j: j["state"] not in ("queued", "running"), timeout=240)
+        assert done["state"] == "succeeded" and done["nodes"] == ["n1", "n2"] and done["written"] == 8, done
+        host_cache(root, pair[1], str(shared / "host"))
+        for stem, key in svc.client.get(f"/v1/embeddings/{done['id']}/images").json()["images"].items():
+            sent = svc.client.get(f"/v1/embeddings/{done['id']}/images/{stem}.emb").content
+            assert sent == (shared / "host" / f"{key}.emb").read_bytes(), stem
+    finally:
+        svc.shutdown()

@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from typing import Dict, List, Tuple
 
 from .executors import PACKAGE_PARENT
@@ -35,10 +34,11 @@ def check_encoder(node: str, cli: str, root: str, model_file: str, only_unlabele
     return {}, text
 
 
-def embedding_argv(folder: str, job: dict) -> List[str]:
-    """Shard {k}'s command: embed_worker.py with the job's check answer, this package first on its path."""
+def embedding_argv(folder: str, job: dict, python: str) -> List[str]:
+    """Shard {k}'s command: embed_worker.py on `python` (the runner's) with the job's check answer, this package
+    first on its path."""
     path = os.pathsep.join(p for p in (PACKAGE_PARENT, os.environ.get("PYTHONPATH")) if p)
-    argv = ["env", f"PYTHONPATH={path}", sys.executable, "-m", "seglab_trainer.service.embed_worker"]
+    argv = ["env", f"PYTHONPATH={path}", python, "-m", "seglab_trainer.service.embed_worker"]
     argv += ["--root", job["dataset"]["root"]]
     argv += ["--job", os.path.join(folder, JOB_FILE), "--model", job["model"]["file"]]
     argv += ["--out", os.path.join(folder, "out", "{k}"), "--progress", os.path.join(folder, "shards", "{k}.jsonl")]

@@ -7,6 +7,7 @@ import os
 import shlex
 import signal
 import subprocess
+import sys
 import time
 from typing import Dict, List
 
@@ -15,6 +16,7 @@ from .slurm import SlurmError, SlurmExecutor
 
 class LocalRunner:
     survives_service = False
+    python = sys.executable  # a Python worker's (embedding jobs)
 
     def __init__(self) -> None:
         self.procs: Dict[int, subprocess.Popen] = {}
@@ -69,6 +71,7 @@ class SlurmArrayRunner:
 
     def __init__(self, executor: SlurmExecutor):
         self.executor = executor
+        self.python = executor.settings.python  # the nodes' Python, as training jobs run it
         self.seen: Dict[str, float] = {}  # Slurm job id -> when squeue was last asked
 
     def start(self, job_id: str, folder: str, argv: List[str], shards: List[int]) -> dict:

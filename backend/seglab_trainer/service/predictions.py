@@ -154,7 +154,7 @@ class PredictionManager(JobBook):
         """Shard {k}'s command."""
         folder = self.job_dir(job["id"])
         if job.get("kind") == "embeddings":
-            return embedding_argv(folder, job)
+            return embedding_argv(folder, job, self.runner.python)
         torch = job["options"].get("engine") == "torch"  # engines.py; records from before it ran onnx
         head = torch_command() if torch else [str(self.node), self.cli, "prelabel"]
         argv = [*head, job["dataset"]["root"], "--model", job["model"]["file"]]
