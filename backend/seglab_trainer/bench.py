@@ -6,6 +6,7 @@ For each model two figures with the same compiled model, optimiser and loss as t
            when it fits) and augmented there each step (random scale, crop, flip).
 With --e2e EPOCHS: a real training process per model instead, timed from launch to exported model; with
 --e2e EPOCHS --service, the round trip through a real local service, from upload to the checked download.
+With --predict: the prediction engines end to end instead (bench_predict.py).
 """
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ import torch
 from PIL import Image
 
 from .bench_e2e import run_e2e, run_service_e2e
+from .bench_predict import bench_predict
 from .dataset import labeled_samples, load_config
 from .engine import Precision, compile_model, make_optimizer, should_compile, train_step, use_channels_last
 from .losses import CEDiceLoss
@@ -165,6 +167,13 @@ def parser() -> argparse.ArgumentParser:
         help="with --e2e: through a local `serve` (upload, job, events, download) instead of `train`",
     )
     p.add_argument("--quick", action="store_true", help="tiny CPU-sized run: 64 px, batch 2, 2 steps, 3 small models")
+    p.add_argument(
+        "--predict",
+        action="store_true",
+        help="instead: prediction engines end to end (bench_predict.py) on --images 512x512 images or --predict-data",
+    )
+    p.add_argument("--predict-data", help="with --predict: a SegLab dataset to predict (e.g. the demo's)")
+    p.add_argument("--predict-batch", type=int, help="with --predict: the torch engine's --batch")
     return p
 
 
@@ -210,6 +219,9 @@ def main(argv=None) -> int:
     args, models = parse(argv)
     device = pick_device(args.device)
     with tempfile.TemporaryDirectory(prefix="seglab-bench-") as tmp:
+        if args.predict:
+            bench_predict(args, device, tmp)
+            return 0
         t0 = time.perf_counter()
         root = make_images(os.path.join(tmp, "ds"), args.images, args.size)
         if not args.e2e:

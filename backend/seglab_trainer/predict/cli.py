@@ -31,9 +31,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--stems", help="only the images with these stems (one a line): one shard of a larger run")
     p.add_argument("--progress", help="append one JSON line per image and a last {type: done, ...} line")
     p.add_argument("--tile", type=int, default=1024, help="tile side for large images (64-8192, default 1024)")
-    p.add_argument("--batch", type=int, default=8, help="images of one size run together (default 8)")
+    p.add_argument("--batch", type=int, default=0, help="images of one size run together (default 32 on CUDA, 1)")
     p.add_argument("--workers", type=int, default=0, help="decode/encode threads (default: cores)")
-    p.add_argument("--threads", type=int, default=0, help="PyTorch CPU threads (default: PyTorch's)")
+    p.add_argument("--threads", type=int, default=0, help="PyTorch CPU threads (default: cores, at most 4)")
     p.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"), help="auto: CUDA when present")
     p.add_argument("--check", action="store_true", help="load the model against the dataset and stop")
     p.add_argument("--json", action="store_true", help="print the result (or {error, file, hint}) as JSON")
@@ -57,11 +57,11 @@ def _fail(args, e: Exception) -> int:
 
 def run(argv=None) -> int:
     args = parser().parse_args(argv)
-    if not 64 <= args.tile <= 8192 or args.batch < 1 or args.workers < 0 or args.threads < 0:
-        print("seglab predict: --tile is 64-8192, --batch at least 1, --workers/--threads at least 0", file=sys.stderr)
+    if not 64 <= args.tile <= 8192 or min(args.batch, args.workers, args.threads) < 0:
+        print("seglab predict: --tile is 64-8192, --batch/--workers/--threads at least 0", file=sys.stderr)
         return 2
-    if args.threads:
-        torch.set_num_threads(args.threads)
+    # as the ONNX engine: cores, at most 4 (Debian's PyTorch 1.13 would take one)
+    torch.set_num_threads(args.threads or min(4, os.cpu_count() or 1))
     Image.MAX_IMAGE_PIXELS = MAX_IMAGE_PIXELS  # decode_image refuses larger images itself, naming them
     try:
         root = os.path.realpath(args.dataset)
@@ -78,7 +78,8 @@ def run(argv=None) -> int:
         print(json.dumps({"model": summary, "images": images}) if args.json else f"{model.name}: fits {root}")
         return 0
     predictor = Predictor(model, device, tile=args.tile)
-    opts = RunOptions(out_dir, args.only_unlabeled, _stems(args.stems), args.batch, args.workers or os.cpu_count() or 1)
+    batch = args.batch or (32 if device.type == "cuda" else 1)  # on the CPU a batch only grows the working set
+    opts = RunOptions(out_dir, args.only_unlabeled, _stems(args.stems), batch, args.workers or os.cpu_count() or 1)
     opts.progress = args.progress
     job = PredictionRun(root, cfg, model, predictor, opts)
     signal.signal(signal.SIGINT, lambda *_: job.stop.set())  # stops between batches; the manifest is saved
