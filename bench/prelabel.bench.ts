@@ -30,7 +30,7 @@ import { predict } from '../src/core/model/pipeline';
 import { prelabelDataset } from '../src/core/model/prelabelDataset';
 import { NodeFileSystem } from '../src/node/nodeFileSystem';
 import { createBackend, type NodeProvider } from '../src/node/onnxBackends';
-import { defaultWorkers, loadPooled, threadsPerWorker } from '../src/node/prelabelPool';
+import { defaultWorkers, PrelabelPool, threadsPerWorker } from '../src/node/prelabelPool';
 import { useNodeZlib } from '../src/node/zlibCodec';
 import { bundlePrelabelWorker } from '../test/prelabel/workerBundle';
 import { testModelsDir } from '../test/model/testModels';
@@ -60,9 +60,10 @@ function rgbImage(width: number, height: number, seed = 0): RgbImage {
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-async function load(path: string, provider: NodeProvider, threads: number) {
+/** The model resolved against its card's own classes; `createSession` default: one `provider` session in this thread. */
+async function load(path: string, provider: NodeProvider, threads: number, createSession = (b: Uint8Array) => createBackend(provider, b, { threads })) {
   const card = parseModelCard(readFileSync(path.replace(/\.onnx$/, '.json'), 'utf8'), path);
-  return loadModel({ fs, createBackend: (b) => createBackend(provider, b, { threads }) }, path, { classes: card.classes, ignoreIndex: 255, path: 'bench' });
+  return loadModel({ fs, createBackend: createSession }, path, { classes: card.classes, ignoreIndex: 255, path: 'bench' });
 }
 
 /** One configuration: warm runs until 5 runs and 4 s (at most 10). */
@@ -150,7 +151,6 @@ async function poolThroughput(workers: number): Promise<void> {
   const root = datasetRoot();
   const threads = threadsPerWorker(workers);
   const index = await indexDataset(fs, root, (await detectDataset(fs, root))!);
-  const classes = { classes: index.config.classes, ignoreIndex: index.config.ignoreIndex, path: root };
   const stems = new Set(index.images.slice(0, POOL_IMAGES).map((e) => e.stem));
   const outDir = join(root, 'predictions', `pool${workers}`);
   rmSync(outDir, { recursive: true, force: true });
@@ -159,11 +159,12 @@ async function poolThroughput(workers: number): Promise<void> {
   const dir = mkdtempSync(join(__dirname, '..', '.test-artifacts', 'bench-pool-'));
   try {
     // As the CLI does: with workers, the pool's first worker is the only session of the model.
-    const { loaded, pool } =
-      workers > 1
-        ? await loadPooled(fs, DEMO_UNET, classes, { workers, script: await bundlePrelabelWorker(dir) })
-        : { loaded: await loadModel({ fs, createBackend: (b) => createBackend('cpu', b, { threads }) }, DEMO_UNET, classes), pool: undefined };
-    const result = await prelabelDataset(fs, index, loaded, { outDir, stems, runner: pool });
+    const script = workers > 1 ? await bundlePrelabelWorker(dir) : undefined;
+    let pool: PrelabelPool | undefined;
+    const loaded = await load(DEMO_UNET, 'cpu', threads, async (b) =>
+      script ? (pool = await PrelabelPool.start(b, DEMO_UNET, { workers, script })).backend : createBackend('cpu', b, { threads }),
+    );
+    const result = await prelabelDataset(fs, index, loaded, { outDir, stems, runner: pool?.prepare(loaded.model, index.config) });
     await loaded.backend.release();
     console.log(
       JSON.stringify({
