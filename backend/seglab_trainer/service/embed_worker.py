@@ -113,7 +113,8 @@ def embed(session, model: dict, rgb: np.ndarray) -> Dict[str, np.ndarray]:
 
 
 def run(job: dict, root: str, model_file: str, out: str, progress: str, stems: Optional[List[str]]) -> int:
-    images = [i for i in job["images"] if stems is None or i["stem"] in set(stems)]
+    wanted = None if stems is None else set(stems)
+    images = [i for i in job["images"] if wanted is None or i["stem"] in wanted]
     log = _appender(progress)
     stop = threading.Event()
     signal.signal(signal.SIGINT, lambda *_: stop.set())  # the service's cancel: stop between images
@@ -130,7 +131,7 @@ def run(job: dict, root: str, model_file: str, out: str, progress: str, stems: O
         try:
             line["key"], outcome = _embed_one(session, job["model"], root, item["image"], out)
             counts[outcome] += 1
-        except (OSError, ValueError) as e:
+        except Exception as e:  # the image's: unreadable, or refused by ONNX Runtime (its errors are plain Exceptions)
             failed.append({"path": item["image"], "stem": item["stem"], "message": str(e).replace(root + os.sep, "")})
         log(line)
     seconds = round(time.time() - started, 3)
