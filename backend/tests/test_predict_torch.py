@@ -3,11 +3,14 @@
 sizes, one large enough to tile, a JPEG, a labeled image left out by --only-unlabeled. Masks must be equal pixel
 by pixel and the manifests' records equal, except where fp32 PyTorch and ONNX Runtime round a near tie apart:
 those pixels are counted, and every pixel whose top-two logit margin is above 1e-4 must agree."""
+import io
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
+import time
 
 import numpy as np
 import pytest
@@ -145,3 +148,29 @@ def test_cards_the_engine_cannot_honour_are_refused(trained):
     os.remove(folder / "best.pt")
     with pytest.raises(CardRefused, match="no training checkpoint"):
         load_torch_model(onnx.replace(os.path.dirname(onnx), str(folder)), None, load_config(root), root)
+
+
+def test_sigint_stops_between_images_and_a_rerun_finishes(trained):
+    onnx, _, tmp = trained
+    root = make_dataset(str(tmp / "many"), count=0, size=64, unlabeled=60)
+    out, progress = str(tmp / "sigint"), str(tmp / "sigint.jsonl")
+    argv = [sys.executable, "-m", "seglab_trainer", "predict", root, "--model", onnx, "--out", out]
+    proc = subprocess.Popen([*argv, "--progress", progress], cwd=BACKEND, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 120
+    while time.time() < deadline and proc.poll() is None:
+        with open(progress) if os.path.exists(progress) else io.StringIO() as f:
+            if sum(1 for _ in f) >= 4:
+                break
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGINT)
+    assert proc.wait(60) == 1, proc.stderr.read() if proc.stderr else ""
+    with open(progress) as f:
+        last = json.loads(f.readlines()[-1])
+    assert last["type"] == "done" and last["cancelled"] and 0 < last["written"] < 60, last
+    with open(os.path.join(out, ".seglab-model.json")) as f:
+        recorded = sorted(json.load(f)["images"])
+    assert recorded == sorted(n[:-4] for n in os.listdir(out) if n.endswith(".png"))  # every mask recorded
+    assert len(recorded) == last["written"] and not [n for n in os.listdir(out) if n.endswith(".tmp")]
+    done = subprocess.run(argv + ["--json"], cwd=BACKEND, capture_output=True, text=True, timeout=300)
+    again = json.loads(done.stdout)
+    assert sorted(again["skipped"]) == recorded and len(again["written"]) == 60 - len(recorded)
