@@ -27,6 +27,8 @@ export interface PrepareOptions {
   images?: 'all' | 'unlabeled';
   /** Here, or on the training backend (asked only when a backend token is stored). */
   where?: 'here' | 'backend';
+  /** A script's own cancel (here), besides the notification's Cancel button: checked before each image like it. */
+  token?: vscode.CancellationToken;
 }
 
 export interface PrepareReport {
@@ -92,7 +94,7 @@ export async function prepareSmartSelect(
     async (progress, token) => {
       const model = await host.load(entry);
       for (const [i, image] of images.entries()) {
-        if (token.isCancellationRequested) {
+        if (token.isCancellationRequested || options.token?.isCancellationRequested) {
           report.cancelled = true;
           break;
         }

@@ -10,12 +10,13 @@
 import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'mocha';
 import * as vscode from 'vscode';
 import type { SegLabApi } from '../../src/extension';
+import { deserializeEmbeddings } from '../../src/core/model/promptable/embeddingCache';
 import type { PrepareReport } from '../../src/smartSelect/prepareSmartSelect';
 import { promptableModelsDir } from '../model/testModels';
 import { datasetNode, seglab } from './helpers';
@@ -101,7 +102,7 @@ describe('Smart Select models', function () {
 
   it('Prepare Smart Select computes the embeddings once into the cache, unlabeled images or all', async () => {
     const prepare = (images: 'all' | 'unlabeled') =>
-      vscode.commands.executeCommand<PrepareReport>('seglab.prepareSmartSelect', vscode.Uri.file(join(root, 'demo')), { images });
+      vscode.commands.executeCommand<PrepareReport>('seglab.prepareSmartSelect', vscode.Uri.file(join(root, 'demo')), { images, where: 'here' });
     const unlabeled = await prepare('unlabeled');
     assert.deepEqual(failures, []);
     assert.deepEqual([unlabeled.computed, unlabeled.cached, unlabeled.failed], [1, 0, []]);
@@ -114,12 +115,51 @@ describe('Smart Select models', function () {
     assert.deepEqual([again.computed, again.cached, again.failed], [0, IMAGES, []]);
   });
 
+  it('Prepare Smart Select cancelled midway stops, keeps what it cached, and leaves no half-written entry', async () => {
+    const prepare = (options: Record<string, unknown>) =>
+      vscode.commands.executeCommand<PrepareReport>('seglab.prepareSmartSelect', vscode.Uri.file(join(root, 'demo')), {
+        images: 'all',
+        where: 'here',
+        ...options,
+      });
+    // A script's cancel, requested when the loop checks before image number `after + 1` (as the notification's Cancel is checked).
+    const cancelAfter = (after: number) => {
+      let checks = 0;
+      return {
+        get isCancellationRequested() {
+          return ++checks > after;
+        },
+        onCancellationRequested: new vscode.EventEmitter<void>().event,
+      };
+    };
+    const folder = (await prepare({ token: cancelAfter(0) })).cacheFolder;
+    const encoder = sha256(join(downloads, 'sam_test.encoder.onnx'));
+    const ours = () => readdirSync(folder).filter((f) => f.startsWith(encoder));
+    for (const f of ours()) rmSync(join(folder, f));
+    // The host also keeps its last images' embeddings in memory: a changed card reloads the model without them.
+    const card = (await api.models.activePromptable())!.uri.fsPath;
+    const later = new Date(Date.now() + 2000);
+    utimesSync(card, later, later);
+    const cancelled = await prepare({ token: cancelAfter(2) });
+    assert.deepEqual([cancelled.cancelled, cancelled.computed, cancelled.cached, cancelled.failed], [true, 2, 0, []]);
+    await new Promise((r) => setTimeout(r, 500));
+    assert.equal(ours().length, 2, 'nothing computed after the cancel');
+    for (const f of ours()) {
+      assert.match(f, /\.emb$/, `only whole entries in ${folder}`);
+      const e = deserializeEmbeddings(new Uint8Array(readFileSync(join(folder, f))), f);
+      assert.deepEqual(e.tensors.image_embeddings.dims, [1, 256, 64, 64]);
+    }
+    const rest = await prepare({});
+    assert.deepEqual([rest.cancelled, rest.computed, rest.cached], [false, IMAGES - 2, 2]);
+  });
+
   it('Prepare Smart Select names the images it could not encode and goes on with the others', async () => {
     writeFileSync(join(root, 'demo', 'images', 'broken.png'), 'not a PNG');
     await vscode.commands.executeCommand('seglab.refresh');
     await api.whenIdle();
     const report = await vscode.commands.executeCommand<PrepareReport>('seglab.prepareSmartSelect', vscode.Uri.file(join(root, 'demo')), {
       images: 'unlabeled',
+      where: 'here', // a backend token stored by an earlier suite would otherwise make it ask where
     });
     assert.deepEqual([report.computed, report.cached], [0, 1]);
     assert.equal(report.failed.length, 1);
