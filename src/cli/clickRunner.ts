@@ -13,7 +13,7 @@ import { decodeImage } from '../core/model/image';
 import { embeddingKey, type EmbeddingCache } from '../core/model/promptable/embeddingCache';
 import type { PromptableModel } from '../core/model/promptable/load';
 import { decodePrompt, encodeImage, previousFromMask } from '../core/model/promptable/predictor';
-import type { Embeddings } from '../core/model/promptable/selection';
+import type { Embeddings, PreviousMask } from '../core/model/promptable/selection';
 import type { ClickRequest } from './clickRequest';
 
 export type EmbeddingSource = 'encoder' | 'memory' | 'disk';
@@ -48,7 +48,7 @@ function remember<V>(map: Map<string, V>, key: string, value: V, limit: number):
 
 export class ClickRunner {
   private readonly images = new Map<string, Embeddings>();
-  private readonly lowRes = new Map<string, Float32Array>();
+  private readonly lowRes = new Map<string, PreviousMask>();
 
   constructor(
     private readonly model: PromptableModel,
@@ -107,7 +107,7 @@ export class ClickRunner {
     return { embeddings, encodeMs, source: 'encoder' };
   }
 
-  private async previousOf(path: string, embeddings: Embeddings): Promise<Float32Array> {
+  private async previousOf(path: string, embeddings: Embeddings): Promise<PreviousMask> {
     const kept = this.lowRes.get(path);
     if (kept) return kept;
     if ((await this.fs.stat(path))?.type !== 'file') throw new DataError(path, 'no such mask (previous)');

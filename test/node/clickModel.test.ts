@@ -12,6 +12,8 @@ import { decodeImage } from '../../src/core/model/image';
 import { parsePromptableCard, type ClicksCard } from '../../src/core/model/promptable/card';
 import { clickModelInput, cropBox, normalisedPlanes, toCrop, toImage } from '../../src/core/model/promptable/clicks';
 import { decodePrompt, encodeImage, previousFromMask } from '../../src/core/model/promptable/predictor';
+import type { PreviousMask } from '../../src/core/model/promptable/selection';
+import { promptableSegmenter } from '../../src/core/interactive/segmenters';
 import { decodeMask } from '../../src/core/mask/codec';
 import { loadNativePromptable } from '../../src/node/promptableSessions';
 import { useNodeZlib } from '../../src/node/zlibCodec';
@@ -86,7 +88,8 @@ test('the click model runs as PyTorch runs it: same model input, same selection,
     const image = await decodeImage(readFileSync(join(dir, 'image.png')), 'image.png');
     const embeddings = await encodeImage(card, model.encoder, image);
     const planes = normalisedPlanes(card, image);
-    let previous: Float32Array | undefined;
+    let previous: PreviousMask | undefined;
+    const masks: Uint8Array[] = [];
     for (const [k, step] of refs.steps.entries()) {
       const clicks = step.clicks.map(([x, y, positive]) => ({ x, y, positive }));
       const box = cropBox(clicks, previous, refs.width, card.crop);
@@ -104,9 +107,20 @@ test('the click model runs as PyTorch runs it: same model input, same selection,
       for (let i = 0; i < mask.length; i++) if (mask[i] !== expected[i]) differ++;
       // ONNX Runtime and PyTorch round differently: only a pixel whose logit is ~0 may land on the other side
       assert.ok(differ <= 2, `step ${k}: ${differ} of ${mask.length} pixels differ from PyTorch's selection (${step.selected} selected)`);
+      assert.equal(selection.candidates[0].lowRes, mask, `step ${k}: the next click refines the mask itself, not a copy`);
       previous = selection.candidates[0].lowRes;
+      masks.push(mask);
     }
-    assert.deepEqual(previousFromMask(card, Uint8Array.of(0, 1, 1), 3, 1), Float32Array.of(0, 1, 1));
+    const mask = Uint8Array.of(0, 1, 1);
+    assert.equal(previousFromMask(card, mask, 3, 1), mask);
+    // The NoC segmenter writes into two buffers in turn: the same masks, nothing image-sized allocated per click.
+    const segment = promptableSegmenter(card, model.decoder, embeddings, 'test');
+    const returned: Uint8Array[] = [];
+    for (const [k, step] of refs.steps.entries()) {
+      returned.push(await segment(step.clicks.map(([x, y, positive]) => ({ x, y, positive }))));
+      assert.deepEqual(returned[k], masks[k], `step ${k}: the segmenter's mask`);
+    }
+    assert.equal(new Set(returned).size, Math.min(2, returned.length));
   } finally {
     await model.decoder.release();
   }

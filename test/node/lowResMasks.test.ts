@@ -109,7 +109,9 @@ test('after its first prompt a SAM decoder answers from low-res masks, pixel for
         graph.candidates.map((c) => c.score),
       );
       // Pixels agree but where the graph's logit is within the tolerance of 0: a float32 rounding decides their side.
-      const raw = await decoder.run(feeds(e, refined, first.candidates[0].lowRes), ['masks', 'iou_predictions']);
+      const low = first.candidates[0].lowRes;
+      assert.ok(low instanceof Float32Array, 'a SAM candidate refines with its low-resolution logits');
+      const raw = await decoder.run(feeds(e, refined, low), ['masks', 'iou_predictions']);
       const order = graph.candidates.map((c) => Array.from(raw.iou_predictions.data).indexOf(c.score));
       for (const [n, c] of fast.candidates.entries()) {
         const g = graph.candidates[n].mask;

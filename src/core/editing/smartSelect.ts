@@ -4,7 +4,7 @@
  * logits of the candidate shown before it (SAM's mask_input). Backspace returns to the step
  * before, Tab cycles the step's candidates. Results of superseded requests are ignored.
  */
-import type { Candidate, Selection } from '../model/promptable/selection';
+import type { Candidate, PreviousMask, Selection } from '../model/promptable/selection';
 import type { Prompt, PromptBox, PromptPoint } from '../model/promptable/sam';
 
 export type SmartPrompt = ({ kind: 'point' } & PromptPoint) | ({ kind: 'box' } & PromptBox);
@@ -13,7 +13,7 @@ export interface DecodeRequest {
   /** Identifies the step that asked (never reused); see `setResult`. */
   step: number;
   prompt: Prompt;
-  previous?: Float32Array;
+  previous?: PreviousMask;
 }
 
 interface Step {
@@ -54,7 +54,7 @@ export class SmartSelectState {
   }
 
   /** The request of the last step: every point so far and the latest box. */
-  private request(previous: Float32Array | undefined): DecodeRequest {
+  private request(previous: PreviousMask | undefined): DecodeRequest {
     const points = this.steps.flatMap((s) => (s.prompt.kind === 'point' ? [{ x: s.prompt.x, y: s.prompt.y, positive: s.prompt.positive }] : []));
     const box = this.steps.flatMap((s) => (s.prompt.kind === 'box' ? [s.prompt] : [])).at(-1);
     return { step: this.steps.at(-1)!.id, prompt: { points, box: box && { x0: box.x0, y0: box.y0, x1: box.x1, y1: box.y1 } }, previous };

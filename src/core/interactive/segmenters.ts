@@ -9,15 +9,23 @@ import { ChangeTracker } from '../editing/tracker';
 import type { RgbImage } from '../model/image';
 import type { PromptableCard } from '../model/promptable/card';
 import { decodePrompt } from '../model/promptable/predictor';
-import type { Embeddings } from '../model/promptable/selection';
+import type { Embeddings, PreviousMask } from '../model/promptable/selection';
 import type { MultiSession } from '../model/promptable/session';
 import type { Segmenter } from './noc';
 
-/** A new segmenter per target: the model keeps its previous logits between clicks. */
+/**
+ * A new segmenter per target: the model keeps its previous logits between clicks. A click model
+ * writes its masks into two buffers in turn (a click allocates nothing image-sized), so a mask it
+ * returned is valid until the click after next, as long as runTarget needs it.
+ */
 export function promptableSegmenter(card: PromptableCard, decoder: MultiSession, embeddings: Embeddings, source: string): Segmenter {
-  let previous: Float32Array | undefined;
+  let previous: PreviousMask | undefined;
+  const pixels = embeddings.width * embeddings.height;
+  const buffers = card.family === 'clicks' ? [new Uint8Array(pixels), new Uint8Array(pixels)] : undefined;
+  let turn = 0;
   return async (clicks) => {
-    const selection = await decodePrompt(card, decoder, embeddings, { points: clicks }, previous, source);
+    const into = buffers?.[turn++ % 2];
+    const selection = await decodePrompt(card, decoder, embeddings, { points: clicks }, previous, source, { into });
     const best = selection.candidates[0];
     previous = best.lowRes;
     return best.mask;

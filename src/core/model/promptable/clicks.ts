@@ -18,7 +18,7 @@
 import { ConfigError, DataError } from '../../errors';
 import type { RgbImage } from '../image';
 import type { ClicksCard } from './card';
-import type { Embeddings, Selection } from './selection';
+import type { Embeddings, PreviousMask, Selection } from './selection';
 import type { Prompt } from './sam';
 import type { MultiSession, SessionIo } from './session';
 
@@ -149,7 +149,10 @@ export function clickModelInput(
   return out;
 }
 
-/** The crop's [S, S] logits pasted back into the image-sized 0/1 mask (the previous one outside the box). */
+/**
+ * The crop's [S, S] logits pasted back into the image-sized 0/1 mask (the previous one outside the
+ * box), written into `into` when given (not `previous` itself), else a new array.
+ */
 export function pasteBack(
   logits: Float32Array,
   size: number,
@@ -158,9 +161,11 @@ export function pasteBack(
   height: number,
   previous: ArrayLike<number> | undefined,
   threshold: number,
+  into?: Uint8Array,
 ): Uint8Array {
-  const mask = new Uint8Array(width * height);
+  const mask = into ?? new Uint8Array(width * height);
   if (previous) for (let i = 0; i < mask.length; i++) mask[i] = previous[i] ? 1 : 0;
+  else if (into) mask.fill(0);
   const scale = size / box.side;
   const [x0, x1, y0, y1] = [Math.max(box.left, 0), Math.min(box.left + box.side, width), Math.max(box.top, 0), Math.min(box.top + box.side, height)];
   // Taps of image pixels first..end-1 (from the box's edge at `origin`): two crop pixels and the weight, computed once per column and row.
@@ -223,27 +228,32 @@ function pixelClicks(prompt: Prompt, width: number, height: number, source: stri
 
 /**
  * One prompt on a click model. `previous`: the image-sized 0/1 mask being refined (a candidate's
- * `lowRes`), or undefined. One candidate; its score is the mean probability of its crop pixels.
+ * `lowRes`, which is its mask), or undefined. One candidate; its score is the mean probability of
+ * its crop pixels. `into`: an image-sized buffer for the mask (not `previous`), so that a caller
+ * keeping only the last answer allocates nothing image-sized per click.
  */
 export async function decodeClicks(
   card: ClicksCard,
   model: MultiSession,
   embeddings: Embeddings,
   prompt: Prompt,
-  previous: Float32Array | undefined,
+  previous: PreviousMask | undefined,
   source: string,
+  into?: Uint8Array,
 ): Promise<Selection> {
   const { width, height } = embeddings;
   const clicks = pixelClicks(prompt, width, height, source);
   if (previous && previous.length !== width * height)
     throw new DataError(source, `the previous mask has ${previous.length} values, expected ${width}x${height}`);
+  if (into && (into.length !== width * height || into === previous))
+    throw new Error(`the output mask must be a ${width}x${height} buffer other than the previous mask`);
   const box = cropBox(clicks, previous, width, card.crop);
   const s = card.crop.size;
   const data = clickModelInput(card, embeddings.tensors[card.input.name].data, width, height, clicks, previous, box);
   const out = (await model.run({ [card.input.name]: { type: 'float32', data, dims: [1, 6, s, s] } }, [card.output.name]))[card.output.name];
   if (out.dims.join() !== [1, 1, s, s].join())
     throw new DataError(card.model.file, `output "${card.output.name}" has shape [${out.dims.join(', ')}], expected [1, 1, ${s}, ${s}]`);
-  const mask = pasteBack(out.data, s, box, width, height, previous, card.output.threshold);
+  const mask = pasteBack(out.data, s, box, width, height, previous, card.output.threshold, into);
   let sum = 0,
     n = 0;
   for (const logit of out.data)
@@ -251,5 +261,5 @@ export async function decodeClicks(
       sum += 1 / (1 + Math.exp(-logit));
       n++;
     }
-  return { width, height, candidates: [{ mask, score: n ? sum / n : 0, lowRes: Float32Array.from(mask) }] };
+  return { width, height, candidates: [{ mask, score: n ? sum / n : 0, lowRes: mask }] };
 }

@@ -17,7 +17,7 @@ import type { PromptableCard } from './card';
 import { checkClicksIo, clickEmbeddings, decodeClicks } from './clicks';
 import { encoderInput } from './encoderInput';
 import { binaryMaskInput, promptTensors, rankCandidates, samFrame, thresholdMask, upscaleLowRes, upscaleLowResMask, type Prompt } from './sam';
-import type { Candidate, Embeddings, Selection } from './selection';
+import type { Candidate, Embeddings, PreviousMask, Selection } from './selection';
 import type { FloatTensor, MultiSession } from './session';
 
 function candidate(threshold: () => Uint8Array, score: number, lowRes: Float32Array): Candidate {
@@ -98,32 +98,33 @@ export async function encodeImage(card: PromptableCard, encoder: MultiSession | 
   return { width: image.width, height: image.height, tensors };
 }
 
-/** A 0/1 mask of the image as the next prompt's `previous` (SAM: low-resolution logits; clicks: the mask itself). */
-export function previousFromMask(card: PromptableCard, mask: Uint8Array, width: number, height: number): Float32Array {
-  return card.family === 'clicks' ? Float32Array.from(mask) : binaryMaskInput(mask, samFrame(width, height, card.encoder.input.size));
+/** A 0/1 mask of the image as the next prompt's `previous` (SAM: low-resolution logits; clicks: the mask itself, not a copy). */
+export function previousFromMask(card: PromptableCard, mask: Uint8Array, width: number, height: number): PreviousMask {
+  return card.family === 'clicks' ? mask : binaryMaskInput(mask, samFrame(width, height, card.encoder.input.size));
 }
 
 /**
  * One prompt (on a click model: clicks.ts's decodeClicks). `previous`: the low-resolution logits of the mask being refined (a candidate's
  * `lowRes`), or undefined for a first prompt. `source` names the prompt's origin in errors.
  * `decoderMasks`: always use the decoder's own upscaled masks (the tests' and the bench's reference).
+ * `into`: a click model's mask is written there (decodeClicks).
  */
 export async function decodePrompt(
   card: PromptableCard,
   decoder: MultiSession,
   embeddings: Embeddings,
   prompt: Prompt,
-  previous: Float32Array | undefined,
+  previous: PreviousMask | undefined,
   source: string,
-  options: { decoderMasks?: boolean } = {},
+  options: { decoderMasks?: boolean; into?: Uint8Array } = {},
 ): Promise<Selection> {
-  if (card.family === 'clicks') return decodeClicks(card, decoder, embeddings, prompt, previous, source);
+  if (card.family === 'clicks') return decodeClicks(card, decoder, embeddings, prompt, previous, source, options.into);
   const { width, height } = embeddings;
   const side = card.encoder.input.size / 4;
   const frame = samFrame(width, height, card.encoder.input.size);
   const p = promptTensors(frame, prompt, source);
-  if (previous && previous.length !== side * side)
-    throw new DataError(source, `the previous mask has ${previous.length} low-resolution values, expected ${side}x${side}`);
+  if (previous && (previous.length !== side * side || !(previous instanceof Float32Array)))
+    throw new DataError(source, `the previous mask has ${previous.length} low-resolution values, expected ${side}x${side} float32 logits`);
   const { inputs, outputs } = card.decoder;
   const feeds = {
     ...Object.fromEntries(Object.entries(embeddings.tensors).map(([name, t]) => [name, { type: 'float32' as const, ...t }])),

@@ -12,12 +12,18 @@ export interface Embeddings {
   tensors: Record<string, FloatTensor>;
 }
 
+/**
+ * What the next prompt refines: a SAM-family candidate's [size/4]² low-resolution logits (its
+ * mask_input), or a click model's 0/1 mask at the image's size (the candidate's own mask, no copy).
+ */
+export type PreviousMask = Float32Array | Uint8Array;
+
 export interface Candidate {
   /** 0/1, row-major, the image's size; thresholded on first use (a 4096² image: 16 M pixels a candidate). */
   readonly mask: Uint8Array;
   score: number;
-  /** [size/4]² logits: the next prompt's mask_input. */
-  lowRes: Float32Array;
+  /** The next prompt's `previous`: SAM's low-resolution logits, a click model's `mask` itself. */
+  lowRes: PreviousMask;
 }
 
 export interface Selection {
