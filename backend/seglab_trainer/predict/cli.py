@@ -75,7 +75,8 @@ def run(argv=None) -> int:
     summary = {"name": model.name, "sha256": model.sha256, "defaults": [], "mapping": model.mapping}
     if args.check:
         images = [e.stem for e in entries(root, cfg, args.only_unlabeled, None)]
-        print(json.dumps({"model": summary, "images": images}) if args.json else f"{model.name}: fits {root}")
+        answer = {"model": summary, "images": images, "device": device.type}
+        print(json.dumps(answer) if args.json else f"{model.name}: fits {root} ({device.type})")
         return 0
     predictor = Predictor(model, device, tile=args.tile)
     batch = args.batch or (32 if device.type == "cuda" else 1)  # on the CPU a batch only grows the working set
