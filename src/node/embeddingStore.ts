@@ -1,7 +1,8 @@
 /** The embedding cache's store in Node: one `<key>.emb` file per entry in a folder, its mtime the last use. */
 import { promises as fsp } from 'node:fs';
 import { join } from 'node:path';
-import type { EmbeddingStore, StoredEntry } from '../core/model/promptable/embeddingCache';
+import { EmbeddingCache, type EmbeddingStore, type StoredEntry } from '../core/model/promptable/embeddingCache';
+import type { EmbeddingSink } from '../training/remoteEmbeddings';
 import { NodeFileSystem } from './nodeFileSystem';
 
 const SUFFIX = '.emb';
@@ -36,4 +37,12 @@ export function folderEmbeddingStore(folder: string): EmbeddingStore {
     },
     delete: (key) => fsp.rm(file(key), { force: true }),
   };
+}
+
+/** The folder's cache as embeddings computed elsewhere fill it (the training backend's): its keys now, and `put`. */
+export async function folderEmbeddingSink(folder: string, limit: number): Promise<EmbeddingSink> {
+  const store = folderEmbeddingStore(folder);
+  const cache = new EmbeddingCache(store, limit);
+  const keys = new Set((await store.list()).map((e) => e.key));
+  return { has: async (key) => keys.has(key), put: (key, embeddings) => cache.put(key, embeddings) };
 }

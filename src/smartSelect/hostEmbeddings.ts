@@ -13,7 +13,7 @@ import { EmbeddingCache, embeddingKey } from '../core/model/promptable/embedding
 import { releasePromptableModel, type PromptableModel } from '../core/model/promptable/load';
 import { encodeImage } from '../core/model/promptable/predictor';
 import type { Embeddings } from '../core/model/promptable/selection';
-import { folderEmbeddingStore } from '../node/embeddingStore';
+import { folderEmbeddingSink, folderEmbeddingStore } from '../node/embeddingStore';
 import { loadNativePromptable } from '../node/promptableSessions';
 import type { PromptableEntry } from '../prelabel/modelRegistry';
 import type { EmbeddingSink } from '../training/remoteEmbeddings';
@@ -23,6 +23,11 @@ const KEEP_IMAGES = 4;
 const DEFAULT_CACHE_MB = 2048;
 
 export type EmbeddingSource = 'encoder' | 'memory' | 'disk';
+
+/** Bytes, from `seglab.smartSelect.embeddingCacheMB`. */
+function cacheLimit(): number {
+  return Math.max(0, vscode.workspace.getConfiguration('seglab').get<number>('smartSelect.embeddingCacheMB', DEFAULT_CACHE_MB)) * 1024 * 1024;
+}
 
 /** What the caches hold for an image: its key, the file's bytes, and its embeddings when cached. */
 export interface Lookup {
@@ -48,15 +53,12 @@ export class HostEmbeddings implements vscode.Disposable {
 
   /** The on-disk cache with the current size limit. */
   cache(): EmbeddingCache {
-    const mb = vscode.workspace.getConfiguration('seglab').get<number>('smartSelect.embeddingCacheMB', DEFAULT_CACHE_MB);
-    return new EmbeddingCache(folderEmbeddingStore(this.cacheFolder.fsPath), Math.max(0, mb) * 1024 * 1024);
+    return new EmbeddingCache(folderEmbeddingStore(this.cacheFolder.fsPath), cacheLimit());
   }
 
   /** The disk cache alone, for embeddings computed ahead of labeling (memory keeps the images being labeled). */
-  async diskSink(): Promise<EmbeddingSink> {
-    const cache = this.cache();
-    const keys = new Set((await folderEmbeddingStore(this.cacheFolder.fsPath).list()).map((e) => e.key));
-    return { has: async (key) => keys.has(key), put: (key, embeddings) => cache.put(key, embeddings) };
+  diskSink(): Promise<EmbeddingSink> {
+    return folderEmbeddingSink(this.cacheFolder.fsPath, cacheLimit());
   }
 
   /** The entry's model, loaded once while its card and files stay the same. */

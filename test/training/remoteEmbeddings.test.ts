@@ -2,7 +2,8 @@
  * Prepare Smart Select on the training backend against the real service (Python onnxruntime runs the
  * known-answer pair's encoder): the embeddings that enter the cache are the files the host's own
  * encoder writes (`seglab embed --cache`), byte for byte; images already cached are not uploaded;
- * a cancelled run keeps what arrived and the next run sends only the rest.
+ * a cancelled run keeps what arrived and the next run sends only the rest; `seglab embed --backend`
+ * writes the files a run here writes.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -87,6 +88,28 @@ describe('Prepare Smart Select on the training backend', { skip: unavailable }, 
     for (const name of embFiles(host)) assert.deepEqual(readFileSync(join(cache, name)), readFileSync(join(host, name)), name);
     const again = await embeddingsOnBackend(fs, index, index.images, client, encoder, folderSink(cache));
     assert.deepEqual([again.jobId, again.received.length, again.cached], [undefined, 0, 5]);
+  });
+
+  test('seglab embed --backend fills the cache folder with the files of a run here', () => {
+    const root = join(tmp, 'cli');
+    makeShapesDataset(root, 1, 2);
+    const embed = (cache: string, ...flags: string[]) =>
+      spawnSync('node', [CLI, 'embed', root, '--model', cardPath, '--cache', cache, '--json', ...flags], {
+        encoding: 'utf8',
+        env: { ...process.env, SEGLAB_TOKEN: service.token },
+      });
+    const here = embed(join(tmp, 'cli-here'));
+    assert.equal(here.status, 0, here.stderr);
+    const there = embed(join(tmp, 'cli-there'), '--backend', service.url);
+    assert.equal(there.status, 0, there.stderr);
+    const report = JSON.parse(there.stdout);
+    assert.deepEqual([report.state, report.received.length, report.cached, report.failed], ['succeeded', 3, 0, []]);
+    assert.deepEqual(embFiles(join(tmp, 'cli-there')), embFiles(join(tmp, 'cli-here')));
+    for (const name of embFiles(join(tmp, 'cli-here')))
+      assert.deepEqual(readFileSync(join(tmp, 'cli-there', name)), readFileSync(join(tmp, 'cli-here', name)), name);
+    const again = embed(join(tmp, 'cli-there'), '--backend', service.url);
+    assert.equal(again.status, 0, again.stderr);
+    assert.deepEqual([JSON.parse(again.stdout).jobId, JSON.parse(again.stdout).cached], [undefined, 3]);
   });
 
   test('a cancelled run keeps the embeddings that arrived; the next one sends the rest', async () => {

@@ -3,7 +3,7 @@
  * encoder on a dataset's images into an embedding cache folder (the host's format and keys), and
  * with --check describes the job without running it: the training service's embedding jobs use
  * that to check a card and to learn the keys' prefix and the encoder's preprocessing, so the card's
- * rules stay in core.
+ * rules stay in core. With --backend the encoder runs on the training service (remoteEmbeddings.ts).
  */
 import { sha256Hex } from '../../core/hash';
 import { ConfigError, errorMessage } from '../../core/errors';
@@ -14,19 +14,51 @@ import { releasePromptableModel } from '../../core/model/promptable/load';
 import { encodeImage } from '../../core/model/promptable/predictor';
 import { prelabelEntries } from '../../core/model/prelabelDataset';
 import { dirName, joinPath } from '../../core/paths';
-import { folderEmbeddingStore } from '../../node/embeddingStore';
+import { folderEmbeddingSink, folderEmbeddingStore } from '../../node/embeddingStore';
 import { NodeFileSystem } from '../../node/nodeFileSystem';
 import { loadNativePromptable } from '../../node/promptableSessions';
+import { TrainingClient } from '../../training/client';
+import { embeddingsOnBackend, type EmbeddingSink, type RemoteEncoder } from '../../training/remoteEmbeddings';
 import { intOption, stringOption, UsageError, type Parsed } from '../args';
 import { openDataset, type Command } from '../command';
 import { json, type Io } from '../output';
+import { abortOnSigint } from './prelabel';
+import type { DatasetIndex, ImageEntry } from '../../core/dataset/types';
 
 const DEFAULT_CACHE_MB = 2048;
+
+/** `--backend`: the encoder on the training service (remoteEmbeddings.ts); exit 0 when every image arrived or was cached. */
+async function embedRemote(
+  io: Io,
+  fs: NodeFileSystem,
+  index: DatasetIndex,
+  entries: ImageEntry[],
+  url: string,
+  encoder: RemoteEncoder,
+  sink: EmbeddingSink,
+  asJson: boolean,
+): Promise<number> {
+  const interrupt = abortOnSigint();
+  let result;
+  try {
+    result = await embeddingsOnBackend(fs, index, entries, new TrainingClient(url, process.env.SEGLAB_TOKEN), encoder, sink, { signal: interrupt.signal });
+  } finally {
+    interrupt.dispose();
+  }
+  for (const f of result.failed) io.err(`${f.path}: ${f.message}`);
+  if (result.error) io.err(`seglab embed: backend job ${result.jobId}: ${result.error}`);
+  if (asJson) io.out(json(result));
+  else
+    io.out(
+      `${result.received.length} received from ${url}${result.jobId ? ` (job ${result.jobId}, ${result.state}, ${result.provider ?? 'provider unknown'})` : ''}, ${result.cached} already there, ${result.failed.length} failed${result.cancelled ? '; interrupted' : ''}`,
+    );
+  return (result.state ?? 'succeeded') === 'succeeded' && result.failed.length === 0 ? 0 : 1;
+}
 
 export const embedCommand: Command = {
   name: 'embed',
   summary: "compute a Smart Select model's image embeddings for a dataset ahead of labeling",
-  help: `Usage: seglab embed <dataset> --model <card.json> --cache <dir> [--only-unlabeled] [--json]
+  help: `Usage: seglab embed <dataset> --model <card.json> --cache <dir> [--only-unlabeled] [--backend <url>] [--json]
        seglab embed <dataset> --model <card.json> --check [--encoder <file.onnx>] [--json]
 
 Runs the image encoder of a promptable (SAM-format) model on every image (native ONNX Runtime)
@@ -44,6 +76,11 @@ Options:
   --check               read the card and stop; --json prints {model: {name, keyPrefix, input,
                         embeddings}, images: [{stem, image}]} (image relative to the dataset)
   --encoder <file>      with --check: the encoder file, instead of the card's encoder.file
+  --backend <url>       run the encoder on the training backend at <url> (token: SEGLAB_TOKEN): the
+                        images not in <dir> and the encoder with its card are uploaded, each image's
+                        embeddings checked and stored as they arrive (Ctrl+C cancels the backend job
+                        and keeps them); its --json is {jobId, total, cached, received, failed,
+                        cancelled, state, error, provider}
   --json                print {model, computed, cached, failed, cache}
   -h, --help            show this help
 
@@ -57,6 +94,7 @@ Exit codes: 0 every image computed or cached, 1 some images failed (each named o
     threads: { type: 'string' },
     check: { type: 'boolean' },
     encoder: { type: 'string' },
+    backend: { type: 'string' },
     json: { type: 'boolean' },
   },
   async run(parsed: Parsed, io: Io): Promise<number> {
@@ -85,21 +123,34 @@ Exit codes: 0 every image computed or cached, 1 some images failed (each named o
     if (parsed.values.encoder !== undefined) throw new UsageError("--encoder goes with --check (a run loads the card's own files)");
     const cacheDir = stringOption(parsed, 'cache');
     if (cacheDir === undefined) throw new UsageError('--cache <dir> is required');
-    const cache = new EmbeddingCache(folderEmbeddingStore(cacheDir), (intOption(parsed, 'cache-mb', 1, 1_000_000) ?? DEFAULT_CACHE_MB) * 1024 * 1024);
+    const limit = (intOption(parsed, 'cache-mb', 1, 1_000_000) ?? DEFAULT_CACHE_MB) * 1024 * 1024;
+    const cache = new EmbeddingCache(folderEmbeddingStore(cacheDir), limit);
     const model = await loadNativePromptable(cardPath, intOption(parsed, 'threads', 1, 64));
     const report = { model: model.card.name, computed: 0, cached: 0, failed: [] as Array<{ path: string; message: string }>, cache: cacheDir };
     try {
-      if (model.card.family !== 'sam') throw new ConfigError(cardPath, `a "${model.card.family}" model has no image encoder: there is nothing to compute`);
+      const { card, encoder } = model;
+      if (card.family !== 'sam' || !encoder) throw new ConfigError(cardPath, `a "${card.family}" model has no image encoder: there is nothing to compute`);
+      const url = stringOption(parsed, 'backend');
+      if (url !== undefined) {
+        const remote = {
+          card,
+          cardBytes: await fs.readFile(cardPath),
+          encoderBytes: await fs.readFile(joinPath(dirName(cardPath), card.encoder.file)),
+          encoderSha256: model.encoderSha256,
+          outputs: encoder.io.outputs,
+        };
+        return await embedRemote(io, fs, index, entries, url, remote, await folderEmbeddingSink(cacheDir, limit), Boolean(parsed.values.json));
+      }
       for (const entry of entries) {
         const path = joinPath(index.root, entry.image);
         try {
           const bytes = await fs.readFile(path);
-          const key = embeddingKey(model.encoderSha256, model.card.encoder.input, await sha256Hex(bytes));
+          const key = embeddingKey(model.encoderSha256, card.encoder.input, await sha256Hex(bytes));
           if (await cache.get(key)) {
             report.cached++;
             continue;
           }
-          await cache.put(key, await encodeImage(model.card, model.encoder, await decodeImage(bytes, path)));
+          await cache.put(key, await encodeImage(card, encoder, await decodeImage(bytes, path)));
           report.computed++;
         } catch (error) {
           report.failed.push({ path, message: errorMessage(error) });

@@ -81,7 +81,7 @@ async function prelabelRemote(
 }
 
 /** Ctrl+C stops between images; the files written so far stay complete. */
-function abortOnSigint(): { signal: AbortSignal; dispose(): void } {
+export function abortOnSigint(): { signal: AbortSignal; dispose(): void } {
   const controller = new AbortController();
   const onSigint = () => controller.abort(new Error('interrupted'));
   process.once('SIGINT', onSigint);
