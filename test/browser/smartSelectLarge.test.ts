@@ -28,6 +28,7 @@ let decoder: Uint8Array;
 let dir: string;
 
 before(async () => {
+  const start = performance.now();
   dir = mkdtempSync(join(tmpdir(), 'seglab-smart-select-4096-'));
   const cardPath = await samTestCard(dir);
   model = await loadNativePromptable(cardPath, 1);
@@ -45,6 +46,7 @@ before(async () => {
   });
   await init(h.page, { width: SIDE, height: SIDE, mask: new Uint8Array(SIDE * SIDE), classes: defaultClasses(3), ignoreIndex: 255 });
   await takePosted(h.page);
+  console.log(`# 4096x4096: set up (PNG, host encoder, editor open) in ${Math.round(performance.now() - start)} ms`);
 });
 
 after(async () => {

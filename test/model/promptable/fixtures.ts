@@ -70,11 +70,15 @@ export function expectedMask(
   const uncertain = new Uint8Array(width * height);
   const positives = points.filter((p) => p[2] === 1);
   const negatives = points.filter((p) => p[2] === 0);
+  const nearest = (list: Pt[], col: number, row: number) => {
+    let d = Infinity;
+    for (const p of list) d = Math.min(d, Math.hypot((col - p[0]) * sx, (row - p[1]) * sy));
+    return d;
+  };
   for (let row = 0; row < height; row++) {
     for (let col = 0; col < width; col++) {
-      const dist = (p: Pt) => Math.hypot((col - p[0]) * sx, (row - p[1]) * sy);
-      const pos = Math.min(Infinity, ...positives.map(dist));
-      const neg = Math.min(Infinity, ...negatives.map(dist));
+      const pos = nearest(positives, col, row);
+      const neg = nearest(negatives, col, row);
       const margin = box ? Math.min((col - box[0]) * sx, (box[2] - col) * sx, (row - box[1]) * sy, (box[3] - row) * sy) : -Infinity;
       const logit = Math.min(Math.max(r - pos, margin), neg - r);
       const i = row * width + col;
