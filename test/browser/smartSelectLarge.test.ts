@@ -112,7 +112,9 @@ test('Smart Select on a 4096x4096 image: clicks in image pixels, the known answe
   assert.equal(label, 'Smart Select');
   const expected = expectedMask(SIDE, SIDE, points, RADII[1]);
   assert.equal(mismatches(mask, expected), 0, `prompts at ${points.map((p) => p.join(',')).join(' ')}`);
-  console.log(`# 4096x4096: ${clicks.length} prompts in ${Math.round(prompted - started)} ms, commit ${Math.round(committed - prompted)} ms, check ${Math.round(performance.now() - committed)} ms`);
+  console.log(
+    `# 4096x4096: ${clicks.length} prompts in ${Math.round(prompted - started)} ms, commit ${Math.round(committed - prompted)} ms, check ${Math.round(performance.now() - committed)} ms`,
+  );
   // Radius 20 in the 1024 frame is 80 image pixels: the far disc is whole, the near one cut by the negative point.
   const far = mask.slice(3700 * SIDE + 3850, 3700 * SIDE + 3950);
   assert.ok(
