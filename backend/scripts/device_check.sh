@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # GPU machine check: pytest on the installed PyTorch (with onnxruntime when present; SKIP_PYTEST=1 skips it), a
 # short CUDA training run (compile + bf16 + export; SKIP_TRAIN=1 skips it), the issue's end-to-end round trip through
-# a local service (200 images, 20 epochs, DeepLabV3+-R50; E2E_EPOCHS=0 skips it) and the benchmark at 512x512. Results go to $OUT (default ./device-out).
+# a local service (200 images, 20 epochs, DeepLabV3+-R50; E2E_EPOCHS=0 skips it), with PREDICT_IMAGES=N the prediction
+# engine on N images (bench --predict) and the benchmark at 512x512. Results go to $OUT (default ./device-out).
 # Without FastAPI on the machine, run scripts/vendor_service.sh here first and carry .vendor.
 set -u
 cd "$(dirname "$0")/.."
@@ -36,8 +37,15 @@ if [ "${E2E_EPOCHS:-20}" != 0 ]; then
     --images 200 ${BENCH_ARGS:-} > "$OUT/e2e.jsonl" 2> "$OUT/e2e.err"
   echo "e2e rc=$?" >> "$OUT/e2e.err"
 fi
+if [ "${PREDICT_IMAGES:-0}" != 0 ]; then
+  # the PyTorch prediction engine end to end on PREDICT_IMAGES synthetic 512x512 JPEGs (issue 22: 100,000 in < 5 min)
+  timeout "${PREDICT_S:-540}" $PY -m seglab_trainer.bench --predict --images "$PREDICT_IMAGES" ${PREDICT_ARGS:-} \
+    > "$OUT/predict.jsonl" 2> "$OUT/predict.err"
+  echo "predict rc=$?" >> "$OUT/predict.err"
+fi
 timeout "${BENCH_S:-300}" $PY -m seglab_trainer.bench --models "${BENCH_MODELS:-unet,deeplabv3-resnet50}" \
   --images 200 ${BENCH_ARGS:-} > "$OUT/bench.jsonl" 2> "$OUT/bench.err"
 echo "bench rc=$?" >> "$OUT/bench.err"
 tail -n 5 "$OUT/pytest.txt" 2>/dev/null; tail -n 3 "$OUT/train.txt"; cat "$OUT/e2e.jsonl" 2>/dev/null; tail -n 3 "$OUT/e2e.err" 2>/dev/null
+cat "$OUT/predict.jsonl" 2>/dev/null; tail -n 3 "$OUT/predict.err" 2>/dev/null
 cat "$OUT/bench.jsonl"; tail -n 3 "$OUT/bench.err"

@@ -11,6 +11,7 @@ import signal
 import subprocess
 import sys
 import time
+from typing import Any
 
 import numpy as np
 import pytest
@@ -19,9 +20,12 @@ from PIL import Image
 
 from seglab_trainer import train
 from seglab_trainer.dataset import load_config
+from seglab_trainer.export import export_model_dir
+from seglab_trainer.models import build_model
 from seglab_trainer.predict.card import CardRefused, load_torch_model
 from seglab_trainer.predict.images import decode_image
 from seglab_trainer.predict.infer import Predictor
+from seglab_trainer.runfiles import save_checkpoint
 from tests.synthetic import make_dataset
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -174,3 +178,33 @@ def test_sigint_stops_between_images_and_a_rerun_finishes(trained):
     done = subprocess.run(argv + ["--json"], cwd=BACKEND, capture_output=True, text=True, timeout=300)
     again = json.loads(done.stdout)
     assert sorted(again["skipped"]) == recorded and len(again["written"]) == 60 - len(recorded)
+
+
+@needs_cli
+def test_sigmoid_card_equals_prelabel(trained, tmp_path):
+    """The trainer's two-class "sigmoid" export (one channel, l1 - l0): threshold and confidence as the
+    pre-labeler's, here with seeded random weights exported beside their checkpoint."""
+    _, root, _ = trained
+    torch.manual_seed(1)
+    classes = load_config(root).classes[:2]
+    model: Any = build_model("unet", 2, base=4, depth=3).eval()
+    with torch.no_grad():  # both sides of the threshold: class 1's logit amplified and centred on one image
+        model.head.weight[1] *= 50
+        image = torch.from_numpy(decode_image(image_file(root, "img004"))).permute(2, 0, 1)[None, :, :40, :56] / 255
+        margin = model(image)
+        model.head.bias[1] -= (margin[0, 1] - margin[0, 0]).median()
+    fields = dict(name="sig", arch="unet", options={"base": 4, "depth": 3}, classes=[c.to_json() for c in classes])
+    export_model_dir(model, str(tmp_path), {**fields, "history": [], "final": None, "training": {}}, sigmoid=True)
+    state = dict(arch="unet", classes=fields["classes"], model_kw={"base": 4, "depth": 3}, model=model.state_dict())
+    save_checkpoint(str(tmp_path / "best.pt"), **state, epoch=0)
+    onnx = str(tmp_path / "model.onnx")
+    ref = node_prelabel(root, onnx, str(tmp_path / "node"), "--tile", "64")
+    done = torch_predict(root, onnx, str(tmp_path / "torch"), "--tile", "64")
+    assert done.returncode == 0, done.stderr
+    for stem in ref["written"]:
+        a, b = read_png(str(tmp_path / "node" / f"{stem}.png")), read_png(str(tmp_path / "torch" / f"{stem}.png"))
+        assert np.array_equal(a, b), stem
+    with open(tmp_path / "node" / ".seglab-model.json") as f, open(tmp_path / "torch" / ".seglab-model.json") as g:
+        mine = json.load(g)
+        assert json.load(f) == mine
+    assert len(mine["images"]["img004"]["classPixels"]) == 2
