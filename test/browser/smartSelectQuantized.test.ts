@@ -1,0 +1,113 @@
+/**
+ * A quantized SAM decoder (SAM's export script's --quantize-out, here scripts/models/quantize_dynamic.py
+ * over the SAM-architecture decoder with random weights) in the built webview (headless Chromium,
+ * production CSP, onnxruntime-web WASM): two clicks preview its best candidate of four (the second
+ * through the low-resolution path) and Enter commits what native ONNX Runtime answers for the same
+ * prompts, up to the engines' integer rounding.
+ */
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { encode } from 'fast-png';
+import { defaultClasses } from '../../src/core/classes';
+import { SAM_DECODER_NAMES, SAM_MEAN, SAM_STD, type PromptableCard } from '../../src/core/model/promptable/card';
+import { openDecoderSession } from '../../src/core/model/promptable/decoderSession';
+import { decodePrompt } from '../../src/core/model/promptable/predictor';
+import { createNativeSession } from '../../src/node/promptableSessions';
+import { ORT_WEB_FILES } from '../../webview/prelabel/engine';
+import { uniformImage } from '../model/promptable/fixtures';
+import { samQuantizedDecoderDir } from '../model/testModels';
+import { buildBundle, init, openHarness, takeOneEdit, takePosted, type Harness } from './harness';
+
+const [W, H] = [517, 301];
+const card: PromptableCard = {
+  kind: 'promptable',
+  family: 'sam',
+  name: 'sam-quantized',
+  encoder: { file: 'unused.onnx', input: { name: 'image', layout: 'NCHW', dtype: 'float32', size: 1024, mean: SAM_MEAN, std: SAM_STD } },
+  decoder: { file: 'sam_bench.decoder.quant.onnx', ...SAM_DECODER_NAMES },
+  embeddings: { image_embeddings: 'image_embeddings' },
+};
+const CLICKS: Array<[number, number]> = [
+  [150, 120],
+  [300, 200],
+];
+
+let h: Harness;
+let decoder: Uint8Array;
+let embedding: Float32Array;
+let box: { x: number; y: number; width: number; height: number };
+
+/** The centre of image pixel (x, y) on the page: the editor floors it back to (x, y). */
+function at(x: number, y: number): [number, number] {
+  const scale = Math.min(box.width / W, box.height / H);
+  return [box.x + (box.width - W * scale) / 2 + (x + 0.5) * scale, box.y + (box.height - H * scale) / 2 + (y + 0.5) * scale];
+}
+
+before(async () => {
+  decoder = readFileSync(join(await samQuantizedDecoderDir(), card.decoder.file));
+  let seed = 12345;
+  embedding = new Float32Array(256 * 64 * 64).map(() => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32) * 4 - 2);
+  const ortDist = join(__dirname, '../../node_modules/onnxruntime-web/dist');
+  const ort = Object.fromEntries(ORT_WEB_FILES.filter((f) => f.endsWith('.wasm')).map((f) => [`/ort/${f}`, readFileSync(join(ortDist, f))]));
+  const png = encode({ width: W, height: H, data: uniformImage(W, H).data, channels: 3, depth: 8 });
+  h = await openHarness(await buildBundle(), { bytes: png, type: 'image/png' }, undefined, {
+    ...ort,
+    '/decoder': decoder,
+    '/embedding': new Uint8Array(embedding.buffer),
+  });
+  await init(h.page, { width: W, height: H, mask: new Uint8Array(W * H), classes: defaultClasses(3), ignoreIndex: 255 });
+  box = (await h.page.locator('#mask-canvas').boundingBox())!;
+  await takePosted(h.page);
+});
+
+after(async () => {
+  await h?.close();
+});
+
+test('a quantized SAM decoder in the webview: clicks preview its best of four candidates and Enter commits native ONNX Runtime's answer', async (t) => {
+  const { page } = h;
+  await page.locator('#mask-canvas').focus();
+  await page.keyboard.press('s');
+  await page.waitForFunction(() => (window as unknown as { posted: Array<{ type: string }> }).posted.some((m) => m.type === 'smartSelectStart'));
+  const sha = createHash('sha256').update(decoder).digest('hex');
+  await page.evaluate(
+    async ({ card, sha, width, height }) => {
+      const decoder = await (await fetch('/decoder')).arrayBuffer();
+      window.postMessage({ type: 'smartSelectModel', card, cardPath: '/models/sam-quantized.json', decoderSha256: sha, decoder, embeddings: true }, '*');
+      const data = await (await fetch('/embedding')).arrayBuffer();
+      const tensors = [{ name: 'image_embeddings', dims: [1, 256, 64, 64], data }];
+      window.postMessage({ type: 'smartSelectEmbeddings', decoderSha256: sha, width, height, tensors, source: 'encoder', milliseconds: 1 }, '*');
+    },
+    { card, sha, width: W, height: H },
+  );
+  await page.locator('#status', { hasText: 'Smart Select with sam-quantized' }).waitFor({ timeout: 60_000 });
+  for (const [i, [x, y]] of CLICKS.entries()) {
+    await page.mouse.click(...at(x, y));
+    await page.locator('#status', { hasText: `Smart Select: ${i + 1} prompt(s), candidate 1 of 4` }).waitFor({ timeout: 60_000 });
+  }
+  await page.keyboard.press('Enter');
+  const { mask } = await takeOneEdit(page, W, H);
+
+  const native = await openDecoderSession(decoder, 'masks', (b) => createNativeSession(b, 1));
+  try {
+    const embeddings = { width: W, height: H, tensors: { image_embeddings: { data: embedding, dims: [1, 256, 64, 64] } } };
+    const points = CLICKS.map(([x, y]) => ({ x, y, positive: true }));
+    const first = await decodePrompt(card, native, embeddings, { points: points.slice(0, 1) }, undefined, 'test');
+    const second = await decodePrompt(card, native, embeddings, { points }, first.candidates[0].lowRes, 'test');
+    assert.equal(second.masksFrom, 'lowRes');
+    const want = second.candidates[0].mask;
+    let both = 0;
+    let either = 0;
+    for (let i = 0; i < want.length; i++) {
+      both += want[i] & mask[i];
+      either += want[i] | mask[i];
+    }
+    t.diagnostic(`IoU of the committed mask with native ONNX Runtime's: ${(both / either).toFixed(4)} (${both} pixels in both)`);
+    assert.ok(both > 0 && both / either > 0.99, `IoU ${both / either}`);
+  } finally {
+    await native.release();
+  }
+});
