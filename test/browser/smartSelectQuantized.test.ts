@@ -67,7 +67,7 @@ after(async () => {
   await h?.close();
 });
 
-test('a quantized SAM decoder in the webview: clicks preview its best of four candidates and Enter commits native ONNX Runtime's answer', async (t) => {
+test("a quantized SAM decoder in the webview: clicks preview its best of four candidates and Enter commits native ONNX Runtime's answer", async (t) => {
   const { page } = h;
   await page.locator('#mask-canvas').focus();
   await page.keyboard.press('s');
