@@ -37,10 +37,11 @@ def test_a_prediction_job_runs_as_shards_on_both_nodes_with_the_files_of_one_mac
 
         root = images_only(make_dataset(str(shared / "ds"), count=8, size=80, unlabeled=0))
         r = svc.client.post(
-            "/v1/predictions", json={"dataset": upload_images(svc, root), "job": job["id"], "tileSize": 64}
+            "/v1/predictions",
+            json={"dataset": upload_images(svc, root), "job": job["id"], "tileSize": 64, "engine": "torch"},
         )
         assert r.status_code == 201, r.text
-        assert r.json()["shards"] == 2
+        assert r.json()["shards"] == 2 and r.json()["options"]["engine"] == "torch"  # the job's checkpoint in PyTorch
         done = wait(svc, r.json()["id"], lambda j: j["state"] not in ("queued", "running"), timeout=240)
         assert done["state"] == "succeeded", done["error"]
         assert done["nodes"] == ["n1", "n2"] and done["written"] == 8 and done["done"] == 8
