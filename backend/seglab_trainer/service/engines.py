@@ -3,7 +3,7 @@
 checkpoint in PyTorch, bf16 batches on a GPU where there is one; same arguments and the same files (pixel
 equality: backend/tests/test_predict_torch.py). "auto" (the request's default) takes torch for a training job's
 model whose card and checkpoint that engine runs exactly, on a CUDA device, else onnx, saying why in the record:
-on the CPU ONNX Runtime is the faster engine (BENCHMARKS.md: the demo U-Net 3.6x faster on this 2-core machine)."""
+on the CPU ONNX Runtime is the faster engine (BENCHMARKS.md: the demo U-Net 3.6-10x faster on this 2-core machine)."""
 from __future__ import annotations
 
 import json
