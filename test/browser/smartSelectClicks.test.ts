@@ -138,3 +138,30 @@ test('Smart Select with demo-clicks: one click inside a cell body selects it, th
   await page.locator(`#class-list li[data-class="${CELL_BODY}"] .count`, { hasText: /^0$/ }).waitFor({ timeout: 10_000 });
   assert.equal(await count(), '0', 'the webview mask is back to empty');
 });
+
+test('Smart Select with demo-clicks: an answer written into masks given back after Esc is the same as the first one', async () => {
+  // The tool writes a click model's answers into masks nothing holds any more: here the two steps' masks
+  // given back by Esc, the latest one holding a selection near the far corner, which the answer must not keep.
+  const { page } = h;
+  const { x, y } = interiorMost(CELL_BODY);
+  const box = (await page.locator('#mask-canvas').boundingBox())!;
+  const commitClick = async () => {
+    await page.mouse.click(...at(box, x, y));
+    await page.locator('#status', { hasText: 'Smart Select: 1 prompt(s)' }).waitFor();
+    await page.keyboard.press('Enter');
+    const { delta, mask } = await takeOneEdit(page, truth.width, truth.height);
+    await sendDelta(page, serializeDelta(delta), 'undo');
+    await page.locator(`#class-list li[data-class="${CELL_BODY}"] .count`, { hasText: /^0$/ }).waitFor({ timeout: 10_000 });
+    return mask;
+  };
+  const first = await commitClick();
+  await page.mouse.click(...at(box, x, y));
+  await page.locator('#status', { hasText: 'Smart Select: 1 prompt(s)' }).waitFor();
+  await page.mouse.click(...at(box, truth.width - 1 - x, truth.height - 1 - y));
+  await page.locator('#status', { hasText: 'Smart Select: 2 prompt(s)' }).waitFor();
+  await page.keyboard.press('Escape');
+  await page.locator('#status', { hasText: 'prompt(s)' }).waitFor({ state: 'detached' });
+  const again = await commitClick();
+  assert.ok(first.some((v) => v === CELL_BODY));
+  assert.deepEqual(again, first);
+});

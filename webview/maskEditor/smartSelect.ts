@@ -15,7 +15,7 @@ import { errorMessage } from '../../src/core/errors';
 import { openDecoderSession } from '../../src/core/model/promptable/decoderSession';
 import { checkEncoderOutput, embeddingsFromMessage, embeddingTensors } from '../../src/core/model/promptable/embeddingTensors';
 import { decodePrompt, encodeImage } from '../../src/core/model/promptable/predictor';
-import type { Embeddings } from '../../src/core/model/promptable/selection';
+import type { Candidate, Embeddings } from '../../src/core/model/promptable/selection';
 import type { PromptableCard } from '../../src/core/model/promptable/card';
 import type { MultiSession } from '../../src/core/model/promptable/session';
 import {
@@ -29,6 +29,9 @@ import { fill } from '../shared/strings';
 import { WebEngine } from '../prelabel/engine';
 import { fetchModel } from './webPrelabel';
 import type { Editor } from './editor';
+
+/** At most this much of a click model's spare masks is kept (16 masks of 1024x1024, 4 of 2048x2048). */
+const SPARE_BYTES = 16 << 20;
 
 /** dist/ort/ beside this bundle (dist/webview/maskEditor.js), as for pre-labeling. */
 const WASM_BASE = new URL('../ort/', import.meta.url).href;
@@ -64,6 +67,12 @@ export class SmartSelect {
   private commitPending = false;
   /** Prompt-to-preview time of the candidate on show. */
   private lastMs: number | undefined;
+  /**
+   * A click model's masks that nothing holds any more (after a commit or a discard, or a superseded
+   * answer): later answers are written into them, so clicks stop allocating image-sized masks.
+   * Decodes run one at a time, so a mask given back is never read or written by one still running.
+   */
+  private readonly spare: Uint8Array[] = [];
   /** The tool's line for the status bar; undefined when it has nothing to say. */
   message: string | undefined;
 
@@ -273,6 +282,7 @@ export class SmartSelect {
 
   /** Esc, or another image, tool or class: the prompts and the preview go. */
   discard(): void {
+    this.giveBack(this.state.candidates());
     this.state.clear();
     this.queue.length = 0;
     this.commitPending = false;
@@ -285,6 +295,17 @@ export class SmartSelect {
     void this.pump();
   }
 
+  /** Keeps click-model masks (their lowRes is the mask itself; SAM's masks are computed on demand) up to SPARE_BYTES. */
+  private giveBack(candidates: readonly Candidate[]): void {
+    for (const c of candidates) if (c.lowRes instanceof Uint8Array && (this.spare.length + 1) * c.lowRes.length <= SPARE_BYTES) this.spare.push(c.lowRes);
+  }
+
+  /** A kept mask of `pixels` values; masks of another image are dropped. */
+  private spareMask(pixels: number): Uint8Array | undefined {
+    for (let m = this.spare.pop(); m; m = this.spare.pop()) if (m.length === pixels) return m;
+    return undefined;
+  }
+
   /** Runs the queued requests one at a time (a session runs one call at a time), once the model is ready. */
   private async pump(): Promise<void> {
     const model = this.model;
@@ -293,8 +314,10 @@ export class SmartSelect {
     const { request, at } = this.queue.shift()!;
     try {
       const decoder = await model.decoder;
-      const selection = await decodePrompt(model.card, decoder, model.embeddings, request.prompt, request.previous, 'Smart Select');
+      const into = model.card.family === 'clicks' ? this.spareMask(model.embeddings.width * model.embeddings.height) : undefined;
+      const selection = await decodePrompt(model.card, decoder, model.embeddings, request.prompt, request.previous, 'Smart Select', { into });
       if (model === this.model && this.state.setResult(request, selection)) this.show(at);
+      else this.giveBack(selection.candidates);
     } catch (error) {
       this.say(fill(this.editor.strings.smartSelect.failed, errorMessage(error)));
     } finally {

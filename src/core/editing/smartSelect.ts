@@ -97,6 +97,11 @@ export class SmartSelectState {
     return undefined;
   }
 
+  /** Every answered step's candidates, oldest first. */
+  candidates(): Candidate[] {
+    return this.steps.flatMap((s) => s.candidates ?? []);
+  }
+
   /** Enter or Esc: everything goes. */
   clear(): void {
     this.steps.length = 0;

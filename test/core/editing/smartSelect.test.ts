@@ -35,6 +35,13 @@ test('SmartSelectState: every point and the latest box go to the decoder, with t
   const r4 = s.add({ kind: 'box', x0: 0, y0: 0, x1: 3, y1: 3 });
   assert.deepEqual(r4.prompt.box, { x0: 0, y0: 0, x1: 3, y1: 3 });
   assert.deepEqual([...(r4.previous ?? [])], [4]);
+  // What the tool gives back for reuse at Enter or Esc: every answered step's candidates, never an ignored answer's.
+  assert.deepEqual(
+    s.candidates().map((c) => c.score),
+    [0.1, 0.2, 0.3, 0.4, 0.5],
+  );
+  s.clear();
+  assert.deepEqual(s.candidates(), []);
 });
 
 test('SmartSelectState: Backspace returns to the earlier candidate; a late answer for a removed prompt is ignored', () => {
