@@ -177,7 +177,7 @@ def blended_rows(
         yield 0, run([image_u8], ph, pw)[0, :, :h, :w]
         return
     th, tw = min(t, ph), min(t, pw)
-    wy, wx = ramp_weights(th, overlap).double(), ramp_weights(tw, overlap).double()
+    wy, wx = (ramp_weights(n, overlap).double().to(image_u8.device) for n in (th, tw))  # on the GPU too
     ys, xs = tile_origins(ph, th, overlap, m), tile_origins(pw, tw, overlap, m)
     weight = torch.zeros((th, w), dtype=torch.float32, device=image_u8.device)
     band = None  # blended logits of rows [y0, y0 + th), as the TypeScript band buffer (channels: the model's)
