@@ -31,6 +31,8 @@ describe('Prepare Smart Select on the training backend', function () {
   let root: string;
   let cli: string;
   let card: string;
+  /** The cache entries this suite made: removed after it, as later suites count their encoder's entries (the same pair). */
+  const made: string[] = [];
 
   before(async function () {
     if (unavailable()) return this.skip();
@@ -55,6 +57,7 @@ describe('Prepare Smart Select on the training backend', function () {
   });
 
   after(async () => {
+    for (const file of made) rmSync(file, { force: true });
     if (!root) return;
     const config = vscode.workspace.getConfiguration('seglab.training');
     for (const key of SETTINGS) await config.update(key, undefined, vscode.ConfigurationTarget.Global);
@@ -74,6 +77,7 @@ describe('Prepare Smart Select on the training backend', function () {
     assert.equal(ref.status, 0, ref.stderr);
     const ours = readdirSync(host).sort();
     assert.equal(ours.length, IMAGES);
+    made.push(...ours.map((name) => join(remote.cacheFolder, name)));
     for (const name of ours) assert.deepEqual(readFileSync(join(remote.cacheFolder, name)), readFileSync(join(host, name)), name);
 
     const here = await prepare('here');
