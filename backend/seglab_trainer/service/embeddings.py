@@ -10,7 +10,7 @@ import os
 import subprocess
 from typing import Dict, List, Tuple
 
-from .executors import PACKAGE_PARENT
+from .executors import python_module
 
 JOB_FILE = "embed.json"
 CHECK_TIMEOUT_S = 120
@@ -37,8 +37,7 @@ def check_encoder(node: str, cli: str, root: str, model_file: str, only_unlabele
 def embedding_argv(folder: str, job: dict, python: str) -> List[str]:
     """Shard {k}'s command: embed_worker.py on `python` (the runner's) with the job's check answer, this package
     first on its path."""
-    path = os.pathsep.join(p for p in (PACKAGE_PARENT, os.environ.get("PYTHONPATH")) if p)
-    argv = ["env", f"PYTHONPATH={path}", python, "-m", "seglab_trainer.service.embed_worker"]
+    argv = python_module(python, "seglab_trainer.service.embed_worker")
     argv += ["--root", job["dataset"]["root"]]
     argv += ["--job", os.path.join(folder, JOB_FILE), "--model", job["model"]["file"]]
     argv += ["--out", os.path.join(folder, "out", "{k}"), "--progress", os.path.join(folder, "shards", "{k}.jsonl")]

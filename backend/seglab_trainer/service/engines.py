@@ -12,16 +12,15 @@ import subprocess
 import sys
 from typing import List, Optional, Tuple
 
-from .executors import PACKAGE_PARENT
+from .executors import python_module
 
 ENGINES = ("auto", "onnx", "torch")
 CHECK_TIMEOUT_S = 120
 
 
-def torch_command() -> List[str]:
-    """The PyTorch engine's command, this package first on its path (shards run in the job's folder)."""
-    path = os.pathsep.join(p for p in (PACKAGE_PARENT, os.environ.get("PYTHONPATH")) if p)
-    return ["env", f"PYTHONPATH={path}", sys.executable, "-m", "seglab_trainer", "predict"]
+def torch_command(python: str = sys.executable) -> List[str]:
+    """The PyTorch engine's command on `python` (a runner's: on Slurm the nodes' Python)."""
+    return [*python_module(python, "seglab_trainer"), "predict"]
 
 
 def torch_check(dataset: dict, model: dict) -> Tuple[Optional[str], str]:

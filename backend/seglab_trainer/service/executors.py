@@ -42,6 +42,12 @@ class Executor(ABC):
         False when it is lost (anything left of it is stopped)."""
 
 
+def python_module(python: str, module: str) -> List[str]:
+    """`python -m module` with this package first on its path, for workers started in a job's folder."""
+    path = os.pathsep.join(p for p in (PACKAGE_PARENT, os.environ.get("PYTHONPATH")) if p)
+    return ["env", f"PYTHONPATH={path}", python, "-m", module]
+
+
 def trainer_env(cache_dir: str) -> Dict[str, str]:
     """The service's environment, with the package importable and compiler caches and temporary files kept
     inside the data dir (torch.compile would otherwise write to /tmp and ~/.triton)."""

@@ -156,7 +156,7 @@ class PredictionManager(JobBook):
         if job.get("kind") == "embeddings":
             return embedding_argv(folder, job, self.runner.python)
         torch = job["options"].get("engine") == "torch"  # engines.py; records from before it ran onnx
-        head = torch_command() if torch else [str(self.node), self.cli, "prelabel"]
+        head = torch_command(self.runner.python) if torch else [str(self.node), self.cli, "prelabel"]
         argv = [*head, job["dataset"]["root"], "--model", job["model"]["file"]]
         argv += ["--out", os.path.join(folder, "out", "{k}"), "--progress", self._shard_file(job["id"], "{k}", "jsonl")]
         if job["shards"] > 1:
