@@ -189,6 +189,18 @@ def test_engines(service, trained, tmp):
     r = service.client.post("/v1/predictions", json={"dataset": dataset, "model": model})
     assert r.status_code == 201 and r.json()["options"]["engine"] == "onnx", r.text
     assert service.client.post("/v1/predictions", json={"dataset": dataset, "model": model, "engine": "gpu"}).is_error
+    checkpoint = os.path.join(service.data_dir, "jobs", trained[0], "out", "best.pt")
+    os.rename(checkpoint, checkpoint + ".away")  # a job's model without its checkpoint: only onnx runs it
+    try:
+        body = {"dataset": dataset, "job": trained[0]}
+        r = service.client.post("/v1/predictions", json={**body, "engine": "torch"})
+        assert r.status_code == 422 and "no training checkpoint" in r.text and str(tmp) not in r.text, r.text
+        r = service.client.post("/v1/predictions", json=body)
+        assert r.status_code == 201 and r.json()["options"]["engine"] == "onnx", r.text
+        assert "does not run this model: best.pt: no training checkpoint" in r.json()["options"]["engineReason"]
+        assert events(service, r.json()["id"])[-1][1]["state"] == "succeeded"
+    finally:
+        os.rename(checkpoint + ".away", checkpoint)
 
 
 def test_dataset_paths_outside_the_allowed_roots_are_refused(service, trained, tmp):
