@@ -1,7 +1,8 @@
-"""Embedding jobs against the real service and Python ONNX Runtime: the known-answer promptable pair's encoder over
-uploaded images (PNG, JPEG, 16-bit grey; downscaled, upscaled, unscaled, odd sizes) gives the files the host's
-cache holds (`seglab embed --cache`, core on onnxruntime-node), byte for byte; bad cards are refused; a cancelled
-job keeps what it wrote and its resume skips it; on Slurm the job runs as shards on both nodes of the test cluster."""
+"""Embedding jobs against the real service, whose shards run `seglab embed` (core on onnxruntime-node): the
+known-answer promptable pair's encoder over uploaded images (PNG, JPEG, 16-bit grey; downscaled, upscaled, unscaled,
+odd sizes) gives the files the host's cache holds (`seglab embed --cache`), byte for byte; bad cards are refused; a
+cancelled job keeps what it wrote and its resume skips it; on Slurm the job runs as shards on both nodes of the test
+cluster. No Python ONNX Runtime is needed."""
 import io
 import json
 import os
@@ -16,7 +17,6 @@ from PIL import Image
 
 httpx = pytest.importorskip("httpx")
 pytest.importorskip("fastapi")
-pytest.importorskip("onnxruntime", reason="embedding jobs run the encoder on Python onnxruntime")
 
 from seglab_trainer.service.client import LocalService  # noqa: E402
 from tests.slurm_cluster import SlurmService, two_node_cluster  # noqa: E402,F401 (fixture)
@@ -99,15 +99,7 @@ def test_embeddings_equal_the_hosts(service, pair, model_id, tmp):
     seen = events(service, job["id"])
     assert [e for k, e in seen if k == "progress"][-1]["type"] == "done"
     end = seen[-1][1]
-    assert (
-        end["state"] == "succeeded"
-        and end["written"] == 8
-        and end["provider"]
-        in (
-            "CPUExecutionProvider",
-            "CUDAExecutionProvider",
-        )
-    ), end
+    assert end["state"] == "succeeded" and end["written"] == 8 and end["provider"] == "cpu", end
     host_cache(root, pair[1], str(tmp / "host"))
     keys = service.client.get(f"/v1/embeddings/{job['id']}/images").json()["images"]
     assert sorted(keys) == ["big", "exact", "grey16", "img000", "img001", "img002", "odd", "tall"]
@@ -156,7 +148,7 @@ def test_cancel_keeps_what_was_written_and_resume_skips_it(service, model_id, tm
     wait(service, job_id, lambda j: j["state"] == "running" and j["done"] >= 3)
     assert service.client.post(f"/v1/predictions/{job_id}/cancel").status_code == 200
     cancelled = wait(service, job_id, lambda j: j["state"] not in ("queued", "running"))
-    assert cancelled["state"] == "cancelled" and cancelled["provider"], cancelled
+    assert cancelled["state"] == "cancelled" and cancelled["provider"] == "cpu", cancelled
     kept = service.client.get(f"/v1/embeddings/{job_id}/images").json()["images"]
     assert 3 <= len(kept) < 60, len(kept)
     for stem in kept:

@@ -30,9 +30,12 @@ export const defaultThreads = () => Math.max(1, Math.min(4, availableParallelism
  */
 const NO_SPINNING = { session: { intra_op: { allow_spinning: '0' } } };
 
-/** The options of every native session (CPU execution provider, `threads` intra-op threads, no spin-waiting). */
-export function nativeSessionOptions(threads = defaultThreads()) {
-  return { executionProviders: ['cpu'], intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: 'all' as const, extra: NO_SPINNING };
+/** Where a native session runs: CUDA only when asked for, never as a silent fallback (the session fails instead). */
+export type NativeDevice = 'cpu' | 'cuda';
+
+/** The options of every native session (`device`'s execution provider, `threads` intra-op threads, no spin-waiting). */
+export function nativeSessionOptions(threads = defaultThreads(), device: NativeDevice = 'cpu') {
+  return { executionProviders: [device], intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: 'all' as const, extra: NO_SPINNING };
 }
 
 type OrtNode = typeof import('onnxruntime-node');

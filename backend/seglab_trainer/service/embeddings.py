@@ -1,8 +1,9 @@
 """Embedding jobs (POST /v1/embeddings): a prediction job of kind "embeddings" (predictions.py keeps its record,
-shards, progress, cancel and resume) whose shards run embed_worker.py instead of the pre-labeler. The model is an
-uploaded promptable card (model.json) with its image encoder (model.onnx); `seglab embed --check` reads the card
-with core's rules and answers the keys' prefix, the encoder's preprocessing and the images, kept as embed.json in
-the job folder for the workers. Results are <key>.emb files, found through the shards' progress lines."""
+shards, progress, cancel and resume) whose shards run SegLab's own CLI, `node dist/cli.js embed` (core's encoder
+input on onnxruntime-node, CPU), so each image's <key>.emb is the file the host's cache holds by construction. The
+model is an uploaded promptable card (model.json) with its image encoder (model.onnx); `seglab embed --check` reads
+the card with core's rules and answers the keys' prefix and the images at submission. Results are <key>.emb files,
+found through the shards' progress lines."""
 from __future__ import annotations
 
 import json
@@ -10,10 +11,9 @@ import os
 import subprocess
 from typing import Dict, List, Tuple
 
-from .executors import python_module
-
-JOB_FILE = "embed.json"
 CHECK_TIMEOUT_S = 120
+#: a shard's cache folder never evicts (seglab embed's --cache-mb at its largest)
+NO_EVICTION_MB = "1000000"
 
 
 def check_encoder(node: str, cli: str, root: str, model_file: str, only_unlabeled: bool) -> Tuple[dict, str]:
@@ -34,21 +34,23 @@ def check_encoder(node: str, cli: str, root: str, model_file: str, only_unlabele
     return {}, text
 
 
-def embedding_argv(folder: str, job: dict, python: str) -> List[str]:
-    """Shard {k}'s command: embed_worker.py on `python` (the runner's) with the job's check answer, this package
-    first on its path."""
-    argv = python_module(python, "seglab_trainer.service.embed_worker")
-    argv += ["--root", job["dataset"]["root"]]
-    argv += ["--job", os.path.join(folder, JOB_FILE), "--model", job["model"]["file"]]
-    argv += ["--out", os.path.join(folder, "out", "{k}"), "--progress", os.path.join(folder, "shards", "{k}.jsonl")]
+def embedding_argv(folder: str, job: dict, node: str, cli: str) -> List[str]:
+    """Shard {k}'s command: `seglab embed` of the uploaded card and encoder into out/{k}, reporting through
+    shards/{k}.jsonl (each image's stem and key, then the done line with the provider that ran)."""
+    card = os.path.join(os.path.dirname(job["model"]["file"]), "model.json")
+    argv = [node, cli, "embed", job["dataset"]["root"], "--model", card, "--encoder", job["model"]["file"]]
+    argv += ["--cache", os.path.join(folder, "out", "{k}"), "--cache-mb", NO_EVICTION_MB]
+    argv += ["--progress", os.path.join(folder, "shards", "{k}.jsonl")]
     if job["shards"] > 1:
         argv += ["--stems", os.path.join(folder, "shards", "{k}.txt")]
-    return argv
+    if job["options"].get("onlyUnlabeled"):
+        argv.append("--only-unlabeled")
+    return argv + ["--json"]
 
 
 def embedding_results(folder: str) -> Dict[str, Tuple[str, str]]:
-    """Stem -> (key, its finished .emb file), from every shard's progress lines (the worker writes a file, then
-    its line)."""
+    """Stem -> (key, its finished .emb file), from every shard's progress lines (the CLI writes a file, then its
+    line)."""
     found: Dict[str, Tuple[str, str]] = {}
     shards = os.path.join(folder, "shards")
     for name in sorted(n for n in os.listdir(shards) if n.endswith(".jsonl")):

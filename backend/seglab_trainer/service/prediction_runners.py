@@ -56,7 +56,7 @@ class LocalRunner:
         try:
             with open(f"/proc/{handle.get('pid')}/cmdline", "rb") as f:
                 cmdline = f.read()
-                if any(w in cmdline for w in (b"prelabel", b"\0predict\0", b"embed_worker")):
+                if any(w in cmdline for w in (b"prelabel", b"\0predict\0", b"\0embed\0")):
                     self.cancel(handle, hard=True)
         except OSError:
             pass

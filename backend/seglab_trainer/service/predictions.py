@@ -75,18 +75,13 @@ class PredictionManager(JobBook):
         options: dict,
         stems: List[str],
         kind: str = "prelabel",
-        files: Optional[Dict[str, str]] = None,
     ) -> dict:
         """`dataset` {kind, id|path, root}, `model` {kind, id, name, file} and `stems` (the images the run
         predicts, from the pre-labeler's check) as the route checked them. `kind`: "prelabel" (masks) or
-        "embeddings" (embeddings.py), whose check's answer goes into the job folder as `files`."""
+        "embeddings" (embeddings.py)."""
         with self.lock:
             job_id = uuid.uuid4().hex
-            folder = self.job_dir(job_id)
-            os.makedirs(os.path.join(folder, "shards"), mode=0o700)
-            for name, text in (files or {}).items():
-                with open(os.path.join(folder, name), "w", encoding="utf-8") as f:
-                    f.write(text)
+            os.makedirs(os.path.join(self.job_dir(job_id), "shards"), mode=0o700)
             size = self.shard_size or max(1, len(stems))
             shards = [stems[i : i + size] for i in range(0, len(stems), size)] or [[]]
             if len(shards) > 1:
@@ -154,7 +149,7 @@ class PredictionManager(JobBook):
         """Shard {k}'s command."""
         folder = self.job_dir(job["id"])
         if job.get("kind") == "embeddings":
-            return embedding_argv(folder, job, self.runner.python)
+            return embedding_argv(folder, job, str(self.node), self.cli)
         torch = job["options"].get("engine") == "torch"  # engines.py; records from before it ran onnx
         head = torch_command(self.runner.python) if torch else [str(self.node), self.cli, "prelabel"]
         argv = [*head, job["dataset"]["root"], "--model", job["model"]["file"]]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-from importlib.util import find_spec
 from typing import Optional
 
 from fastapi import APIRouter, Depends, HTTPException, Request
@@ -12,7 +11,7 @@ from fastapi.responses import FileResponse, StreamingResponse
 from pydantic import BaseModel, Field, StrictBool, StrictStr
 
 from .auth import require_token
-from .embeddings import JOB_FILE, check_encoder, embedding_results
+from .embeddings import check_encoder, embedding_results
 from .routes_predictions import _dataset, _tar, prediction_or_404, predictions_of
 
 router = APIRouter(dependencies=[Depends(require_token)])
@@ -34,7 +33,7 @@ class EmbeddingRequest(BaseModel):
 @router.post("/v1/embeddings", status_code=201)
 def create_embeddings(req: EmbeddingRequest, request: Request) -> dict:
     manager = predictions_of(request)
-    why = manager.available() or (None if find_spec("onnxruntime") else "onnxruntime is not installed for its Python")
+    why = manager.available()
     if why:
         raise HTTPException(503, f"embedding jobs cannot run on this service: {why}")
     dataset = _dataset(req, request)  # type: ignore[arg-type]
@@ -48,7 +47,7 @@ def create_embeddings(req: EmbeddingRequest, request: Request) -> dict:
     model["keyPrefix"] = answer["model"]["keyPrefix"]
     stems = [i["stem"] for i in answer["images"]]
     options = {"onlyUnlabeled": req.onlyUnlabeled}
-    return manager.submit(dataset, model, options, stems, "embeddings", {JOB_FILE: json.dumps(answer)})
+    return manager.submit(dataset, model, options, stems, "embeddings")
 
 
 def _embedding_job(request: Request, job_id: str) -> str:

@@ -10,19 +10,18 @@ import { ConfigError, errorMessage } from '../../core/errors';
 import { decodeImage } from '../../core/model/image';
 import { parsePromptableCard } from '../../core/model/promptable/card';
 import { EmbeddingCache, embeddingKey, embeddingKeyPrefix } from '../../core/model/promptable/embeddingCache';
-import { releasePromptableModel } from '../../core/model/promptable/load';
 import { encodeImage } from '../../core/model/promptable/predictor';
 import { prelabelEntries } from '../../core/model/prelabelDataset';
 import { dirName, joinPath } from '../../core/paths';
 import { folderEmbeddingSink, folderEmbeddingStore } from '../../node/embeddingStore';
 import { NodeFileSystem } from '../../node/nodeFileSystem';
-import { loadNativePromptable } from '../../node/promptableSessions';
+import { loadNativeEncoder } from '../../node/promptableSessions';
 import { TrainingClient } from '../../training/client';
 import { embeddingsOnBackend, type EmbeddingSink, type RemoteEncoder } from '../../training/remoteEmbeddings';
 import { intOption, stringOption, UsageError, type Parsed } from '../args';
 import { openDataset, type Command } from '../command';
 import { json, type Io } from '../output';
-import { abortOnSigint } from './prelabel';
+import { abortOnSigint, progressLog, stemsOption } from './prelabel';
 import type { DatasetIndex, ImageEntry } from '../../core/dataset/types';
 
 const DEFAULT_CACHE_MB = 2048;
@@ -55,17 +54,75 @@ async function embedRemote(
   return (result.state ?? 'succeeded') === 'succeeded' && result.failed.length === 0 ? 0 : 1;
 }
 
+type Failure = { path: string; message: string };
+
+/**
+ * The encoder over `entries` into `cache`, skipping images already there; Ctrl+C stops between
+ * images. `log` gets a line per image (its key once its file is complete) and the done line, with
+ * image paths relative to `root` (a service's shard reports no server paths).
+ */
+async function embedLocal(
+  io: Io,
+  fs: NodeFileSystem,
+  root: string,
+  entries: ImageEntry[],
+  { card, encoder, encoderSha256 }: Awaited<ReturnType<typeof loadNativeEncoder>>,
+  cache: EmbeddingCache,
+  log: (line: object) => void,
+) {
+  const counts = { computed: 0, cached: 0 };
+  const failed: Failure[] = [];
+  const relative: Array<Failure & { stem: string }> = [];
+  const started = Date.now();
+  const interrupt = abortOnSigint();
+  try {
+    for (const [i, entry] of entries.entries()) {
+      if (interrupt.signal.aborted) break;
+      const path = joinPath(root, entry.image);
+      const line: { type: string; done: number; total: number; stem: string; key?: string } = {
+        type: 'progress',
+        done: i + 1,
+        total: entries.length,
+        stem: entry.stem,
+      };
+      try {
+        const bytes = await fs.readFile(path);
+        const key = embeddingKey(encoderSha256, card.encoder.input, await sha256Hex(bytes));
+        if (await cache.get(key)) counts.cached++;
+        else {
+          await cache.put(key, await encodeImage(card, encoder, await decodeImage(bytes, path)));
+          counts.computed++;
+        }
+        line.key = key;
+      } catch (error) {
+        const message = errorMessage(error);
+        failed.push({ path, message });
+        relative.push({ path: entry.image, stem: entry.stem, message: message.split(root + '/').join('') });
+        io.err(`${path}: ${message}`);
+      }
+      log(line);
+    }
+  } finally {
+    interrupt.dispose();
+  }
+  const cancelled = interrupt.signal.aborted;
+  const seconds = (Date.now() - started) / 1000;
+  log({ type: 'done', written: counts.computed, skipped: counts.cached, failed: relative, cancelled, seconds, provider: encoder.provider });
+  return { ...counts, failed, cancelled };
+}
+
 export const embedCommand: Command = {
   name: 'embed',
   summary: "compute a Smart Select model's image embeddings for a dataset ahead of labeling",
   help: `Usage: seglab embed <dataset> --model <card.json> --cache <dir> [--only-unlabeled] [--backend <url>] [--json]
        seglab embed <dataset> --model <card.json> --check [--encoder <file.onnx>] [--json]
 
-Runs the image encoder of a promptable (SAM-format) model on every image (native ONNX Runtime)
-and stores each image's embeddings in <dir> as <key>.emb, the extension's embedding cache format
-(key: the encoder's sha256, its preprocessing, the image file's sha256). Images already there
-are skipped. Point --cache at the extension's cache folder (Prepare Smart Select for Dataset's
-report names it) to prepare a dataset from a script.
+Runs the image encoder of a promptable (SAM-format) model on every image (native ONNX Runtime,
+CPU unless --device cuda) and stores each image's embeddings in <dir> as <key>.emb, the
+extension's embedding cache format (key: the encoder's sha256, its preprocessing, the image
+file's sha256). Images already there are skipped; Ctrl+C stops between images. Point --cache at
+the extension's cache folder (Prepare Smart Select for Dataset's report names it) to prepare a
+dataset from a script. The training service's embedding jobs run this command as their shards.
 
 Options:
   --model <card.json>   the promptable model's card (required)
@@ -73,19 +130,25 @@ Options:
   --cache-mb N          the folder's size limit; least recently used entries go (default 2048)
   --only-unlabeled      only images without a label mask
   --threads N           inference threads (default: cores, at most 4)
+  --device cpu|cuda     the execution provider (default cpu); cuda fails (exit 1) where this
+                        onnxruntime-node cannot run CUDA, never falling back to the CPU
+  --stems <file>        only the images with these stems (one a line): one shard of a larger run
+  --progress <file>     append one JSON line per image ({type: "progress", done, total, stem, key};
+                        key once the image's embeddings are in <dir>) and a last one ({type:
+                        "done", written, skipped, failed, cancelled, seconds, provider})
   --check               read the card and stop; --json prints {model: {name, keyPrefix, input,
                         embeddings}, images: [{stem, image}]} (image relative to the dataset)
-  --encoder <file>      with --check: the encoder file, instead of the card's encoder.file
+  --encoder <file>      the encoder file, instead of the card's encoder.file
   --backend <url>       run the encoder on the training backend at <url> (token: SEGLAB_TOKEN): the
                         images not in <dir> and the encoder with its card are uploaded, each image's
                         embeddings checked and stored as they arrive (Ctrl+C cancels the backend job
                         and keeps them); its --json is {jobId, total, cached, received, failed,
                         cancelled, state, error, provider}
-  --json                print {model, computed, cached, failed, cache}
+  --json                print {model, provider, computed, cached, failed, cancelled, cache}
   -h, --help            show this help
 
-Exit codes: 0 every image computed or cached, 1 some images failed (each named on stderr),
-2 usage error or a card to change.`,
+Exit codes: 0 every image computed or cached, 1 some images failed (each named on stderr) or
+the run was interrupted or the device cannot run, 2 usage error or a card to change.`,
   options: {
     model: { type: 'string' },
     cache: { type: 'string' },
@@ -94,6 +157,9 @@ Exit codes: 0 every image computed or cached, 1 some images failed (each named o
     threads: { type: 'string' },
     check: { type: 'boolean' },
     encoder: { type: 'string' },
+    device: { type: 'string' },
+    stems: { type: 'string' },
+    progress: { type: 'string' },
     backend: { type: 'string' },
     json: { type: 'boolean' },
   },
@@ -120,48 +186,40 @@ Exit codes: 0 every image computed or cached, 1 some images failed (each named o
       io.out(parsed.values.json ? json({ model, images }) : `${card.name}: ${images.length} images to encode in ${index.root}`);
       return 0;
     }
-    if (parsed.values.encoder !== undefined) throw new UsageError("--encoder goes with --check (a run loads the card's own files)");
     const cacheDir = stringOption(parsed, 'cache');
     if (cacheDir === undefined) throw new UsageError('--cache <dir> is required');
+    const device = stringOption(parsed, 'device') ?? 'cpu';
+    if (device !== 'cpu' && device !== 'cuda') throw new UsageError(`--device expects cpu or cuda, got "${device}"`);
     const limit = (intOption(parsed, 'cache-mb', 1, 1_000_000) ?? DEFAULT_CACHE_MB) * 1024 * 1024;
-    const cache = new EmbeddingCache(folderEmbeddingStore(cacheDir), limit);
-    const model = await loadNativePromptable(cardPath, intOption(parsed, 'threads', 1, 64));
-    const report = { model: model.card.name, computed: 0, cached: 0, failed: [] as Array<{ path: string; message: string }>, cache: cacheDir };
+    const threads = intOption(parsed, 'threads', 1, 64);
+    const encoderPath = stringOption(parsed, 'encoder');
+    const stems = stemsOption(parsed);
+    const todo = stems ? entries.filter((e) => stems.has(e.stem)) : entries;
+    const loaded = await loadNativeEncoder(cardPath, { threads, device, encoderPath });
+    const { card, encoder } = loaded;
+    const report = { model: card.name, provider: encoder.provider, computed: 0, cached: 0, failed: [] as Failure[], cancelled: false, cache: cacheDir };
     try {
-      const { card, encoder } = model;
-      if (card.family !== 'sam' || !encoder) throw new ConfigError(cardPath, `a "${card.family}" model has no image encoder: there is nothing to compute`);
       const url = stringOption(parsed, 'backend');
       if (url !== undefined) {
         const remote = {
           card,
           cardBytes: await fs.readFile(cardPath),
-          encoderBytes: await fs.readFile(joinPath(dirName(cardPath), card.encoder.file)),
-          encoderSha256: model.encoderSha256,
+          encoderBytes: await fs.readFile(encoderPath ?? joinPath(dirName(cardPath), card.encoder.file)),
+          encoderSha256: loaded.encoderSha256,
           outputs: encoder.io.outputs,
         };
-        return await embedRemote(io, fs, index, entries, url, remote, await folderEmbeddingSink(cacheDir, limit), Boolean(parsed.values.json));
+        return await embedRemote(io, fs, index, todo, url, remote, await folderEmbeddingSink(cacheDir, limit), Boolean(parsed.values.json));
       }
-      for (const entry of entries) {
-        const path = joinPath(index.root, entry.image);
-        try {
-          const bytes = await fs.readFile(path);
-          const key = embeddingKey(model.encoderSha256, card.encoder.input, await sha256Hex(bytes));
-          if (await cache.get(key)) {
-            report.cached++;
-            continue;
-          }
-          await cache.put(key, await encodeImage(card, encoder, await decodeImage(bytes, path)));
-          report.computed++;
-        } catch (error) {
-          report.failed.push({ path, message: errorMessage(error) });
-          io.err(`${path}: ${errorMessage(error)}`);
-        }
-      }
+      const cache = new EmbeddingCache(folderEmbeddingStore(cacheDir), limit);
+      Object.assign(report, await embedLocal(io, fs, index.root, todo, loaded, cache, progressLog(parsed)));
     } finally {
-      await releasePromptableModel(model);
+      await encoder.release();
     }
     if (parsed.values.json) io.out(json(report));
-    else io.out(`${cacheDir}: ${report.computed} computed, ${report.cached} already there, ${report.failed.length} failed`);
-    return report.failed.length > 0 ? 1 : 0;
+    else
+      io.out(
+        `${cacheDir}: ${report.computed} computed, ${report.cached} already there, ${report.failed.length} failed (${report.provider})${report.cancelled ? '; interrupted' : ''}`,
+      );
+    return report.failed.length > 0 || report.cancelled ? 1 : 0;
   },
 };

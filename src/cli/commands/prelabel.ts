@@ -80,6 +80,24 @@ async function prelabelRemote(
   return result.state === 'succeeded' && result.failed.length === 0 ? 0 : 1;
 }
 
+/** `--stems <file>`: the stems of one shard of a larger run (one a line), or undefined for every image. */
+export function stemsOption(parsed: Parsed): Set<string> | undefined {
+  const file = stringOption(parsed, 'stems');
+  return file === undefined
+    ? undefined
+    : new Set(
+        readFileSync(file, 'utf8')
+          .split('\n')
+          .filter((l) => l !== ''),
+      );
+}
+
+/** `--progress <file>`: appends one JSON line (the training service's shards report through these); a no-op without it. */
+export function progressLog(parsed: Parsed): (line: object) => void {
+  const file = stringOption(parsed, 'progress');
+  return (line) => file && appendFileSync(file, JSON.stringify(line) + '\n');
+}
+
 /** Ctrl+C stops between images; the files written so far stay complete. */
 export function abortOnSigint(): { signal: AbortSignal; dispose(): void } {
   const controller = new AbortController();
@@ -173,17 +191,8 @@ file and the field).`,
       io.out(parsed.values.json ? json({ model: { name, sha256: loaded.sha256, defaults, mapping }, images }) : `${name}: fits ${index.root}`);
       return 0;
     }
-    const stemsFile = stringOption(parsed, 'stems');
-    const stems =
-      stemsFile === undefined
-        ? undefined
-        : new Set(
-            readFileSync(stemsFile, 'utf8')
-              .split('\n')
-              .filter((l) => l !== ''),
-          );
-    const progressFile = stringOption(parsed, 'progress');
-    const log = (line: object) => progressFile && appendFileSync(progressFile, JSON.stringify(line) + '\n');
+    const stems = stemsOption(parsed);
+    const log = progressLog(parsed);
     if (loaded.model.mapping.rule !== 'id') io.err(`seglab prelabel: classes: ${describeMapping(loaded.model.mapping, index.config)}`);
     const interrupt = abortOnSigint();
     let result: PrelabelResult;

@@ -7,9 +7,9 @@
 import { ConfigError, DataError, errorMessage } from '../../errors';
 import type { FileSystem } from '../../fileSystem';
 import { dirName, joinPath } from '../../paths';
-import { isPromptableCardJson, parsePromptableCard, type PromptableCard } from './card';
+import { isPromptableCardJson, parsePromptableCard, type PromptableCard, type SamCard } from './card';
 import { openDecoderSession } from './decoderSession';
-import { checkPromptableIo } from './predictor';
+import { checkEncoderIo, checkPromptableIo } from './predictor';
 import type { MultiSession } from './session';
 
 export interface PromptableModel {
@@ -35,9 +35,10 @@ async function openPart(
   cardPath: string,
   part: 'encoder' | 'decoder' | 'model',
   card: PromptableCard,
+  at?: string,
 ): Promise<{ session: MultiSession; bytes: Uint8Array; sha256: string }> {
   const { file, sha256: expected } = card.family === 'clicks' ? card.model : card[part === 'model' ? 'decoder' : part];
-  const path = joinPath(dirName(cardPath), file);
+  const path = at ?? joinPath(dirName(cardPath), file);
   if ((await deps.fs.stat(path))?.type !== 'file') throw new ConfigError(cardPath, `${part}.file: ${path} does not exist`);
   const bytes = await deps.fs.readFile(path);
   const sha256 = await deps.sha256(bytes);
@@ -81,6 +82,27 @@ export async function loadPromptableModel(deps: PromptableLoaderDeps, cardPath: 
     await decoder?.session.release();
     throw error;
   }
+}
+
+/**
+ * A SAM card's encoder alone (what computing embeddings needs): `encoderPath` replaces the card's
+ * encoder.file (the training service keeps an uploaded encoder under its own name).
+ */
+export async function loadPromptableEncoder(
+  deps: PromptableLoaderDeps,
+  cardPath: string,
+  encoderPath?: string,
+): Promise<{ card: SamCard; encoderSha256: string; encoder: MultiSession }> {
+  const card = parsePromptableCard(new TextDecoder().decode(await deps.fs.readFile(cardPath)), cardPath);
+  if (card.family !== 'sam') throw new ConfigError(cardPath, `a "${card.family}" model has no image encoder: there is nothing to compute`);
+  const { session, sha256 } = await openPart(deps, cardPath, 'encoder', card, encoderPath);
+  try {
+    checkEncoderIo(card, cardPath, session);
+  } catch (error) {
+    await session.release();
+    throw error;
+  }
+  return { card, encoderSha256: sha256, encoder: session };
 }
 
 export async function releasePromptableModel(model: PromptableModel): Promise<void> {

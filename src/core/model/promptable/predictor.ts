@@ -13,7 +13,7 @@
  */
 import { ConfigError, DataError } from '../../errors';
 import type { RgbImage } from '../image';
-import type { PromptableCard } from './card';
+import type { PromptableCard, SamCard } from './card';
 import { checkClicksIo, clickEmbeddings, decodeClicks } from './clicks';
 import { encoderInput } from './encoderInput';
 import { binaryMaskInput, promptTensors, rankCandidates, samFrame, thresholdMask, upscaleLowRes, upscaleLowResMask, type Prompt } from './sam';
@@ -53,12 +53,11 @@ function agrees(graph: Float32Array, k: number, ours: Float32Array): boolean {
   return true;
 }
 
-/** Checks that both files have the tensors the card names; errors name the card and the field. */
-export function checkPromptableIo(card: PromptableCard, cardPath: string, encoder: MultiSession | undefined, decoder: MultiSession): void {
-  if (card.family === 'clicks') return checkClicksIo(card, cardPath, decoder.io);
-  if (!encoder) throw new ConfigError(cardPath, `encoder: ${card.encoder.file} has no session`);
-  const has = (list: { name: string }[], name: string) => list.some((t) => t.name === name);
-  const names = (list: { name: string }[]) => list.map((t) => t.name).join(', ');
+const has = (list: { name: string }[], name: string) => list.some((t) => t.name === name);
+const names = (list: { name: string }[]) => list.map((t) => t.name).join(', ');
+
+/** The SAM card's encoder input and the outputs its "embeddings" map exist in the encoder (all an embedding run needs). */
+export function checkEncoderIo(card: SamCard, cardPath: string, encoder: MultiSession): void {
   if (!has(encoder.io.inputs, card.encoder.input.name)) {
     throw new ConfigError(cardPath, `encoder.input.name: ${card.encoder.file} has no input "${card.encoder.input.name}" (it has ${names(encoder.io.inputs)})`);
   }
@@ -68,6 +67,15 @@ export function checkPromptableIo(card: PromptableCard, cardPath: string, encode
         cardPath,
         `embeddings.${decoderInput}: ${card.encoder.file} has no output "${encoderOutput}" (it has ${names(encoder.io.outputs)})`,
       );
+  }
+}
+
+/** Checks that both files have the tensors the card names; errors name the card and the field. */
+export function checkPromptableIo(card: PromptableCard, cardPath: string, encoder: MultiSession | undefined, decoder: MultiSession): void {
+  if (card.family === 'clicks') return checkClicksIo(card, cardPath, decoder.io);
+  if (!encoder) throw new ConfigError(cardPath, `encoder: ${card.encoder.file} has no session`);
+  checkEncoderIo(card, cardPath, encoder);
+  for (const decoderInput of Object.keys(card.embeddings)) {
     if (!has(decoder.io.inputs, decoderInput))
       throw new ConfigError(cardPath, `embeddings.${decoderInput}: ${card.decoder.file} has no input "${decoderInput}" (it has ${names(decoder.io.inputs)})`);
   }
