@@ -176,3 +176,17 @@ def test_an_embedding_job_runs_as_shards_on_both_slurm_nodes(two_node_cluster, p
             assert sent == (shared / "host" / f"{key}.emb").read_bytes(), stem
     finally:
         svc.shutdown()
+
+
+def test_cuda_is_used_only_when_asked_and_never_replaced_by_the_cpu(service, model_id, tmp):
+    dataset = upload_images(service, images_only(make_dataset(str(tmp / "ds3"), count=2, size=40)))
+    body = {"dataset": dataset, "model": model_id, "device": "cuda"}
+    assert service.client.post("/v1/embeddings", json={**body, "device": "gpu"}).status_code == 422
+    job = service.client.post("/v1/embeddings", json=body).json()
+    end = wait(service, job["id"], lambda j: j["state"] not in ("queued", "running"))
+    if end["state"] == "succeeded":  # an onnxruntime-node with CUDA
+        assert end["provider"] == "cuda", end
+    else:
+        assert end["state"] == "failed" and "CUDA was asked for" in end["error"] and not end.get("provider"), end
+        assert "models/" in end["error"] and str(tmp) not in end["error"], end["error"]
+        assert service.client.get(f"/v1/embeddings/{job['id']}/images").json()["images"] == {}

@@ -266,7 +266,8 @@ class PredictionManager(JobBook):
             with open(os.path.join(self.job_dir(job_id), name), "rb") as f:
                 f.seek(max(0, os.path.getsize(f.name) - 1000))
                 tail += f.read().decode("utf-8", "replace").strip().splitlines()[-2:]
-        return (" | ".join(tail[-5:]) or "no output").replace(self.root + os.sep, "")
+        text = (" | ".join(tail[-5:]) or "no output").replace(self.root + os.sep, "")
+        return text.replace(os.path.dirname(self.root) + os.sep, "")  # e.g. models/<id>/model.onnx: no server paths
 
     # ---- results -------------------------------------------------------------------------------
     def results(self, job_id: str) -> Dict[str, str]:

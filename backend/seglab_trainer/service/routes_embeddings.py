@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import os
-from typing import Optional
+from typing import Literal, Optional
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import FileResponse, StreamingResponse
@@ -25,6 +25,9 @@ class EmbeddingRequest(BaseModel):
     path: Optional[StrictStr] = Field(None, max_length=4096, description="a dataset folder under an allowed root")
     model: StrictStr = Field(..., max_length=64, description="an uploaded model: the encoder as model.onnx, its card")
     onlyUnlabeled: StrictBool = False
+    device: Literal["cpu", "cuda"] = Field(
+        "cpu", description="cuda: the encoder on CUDA or the job fails, never the CPU"
+    )
 
     class Config:
         extra = "forbid"
@@ -46,7 +49,7 @@ def create_embeddings(req: EmbeddingRequest, request: Request) -> dict:
     model = {"kind": "upload", "id": req.model, "file": file, "name": answer["model"]["name"]}
     model["keyPrefix"] = answer["model"]["keyPrefix"]
     stems = [i["stem"] for i in answer["images"]]
-    options = {"onlyUnlabeled": req.onlyUnlabeled}
+    options = {"onlyUnlabeled": req.onlyUnlabeled, "device": req.device}
     return manager.submit(dataset, model, options, stems, "embeddings")
 
 
