@@ -8,7 +8,7 @@ import { isBrushTool, TOOLS } from './tools';
 
 /** Screen pixels a Smart Select press must move to draw a box rather than click. */
 const BOX_DRAG = 4;
-/** A second click this soon and this close to the first is a double-click's: the dblclick commits instead of adding a point. */
+/** A second click this soon and this close to the first is a double-click's: it commits instead of adding a point. */
 const DOUBLE_CLICK = { ms: 500, px: 4 };
 const POINT_COLORS = { positive: '#2ecc40', negative: '#ff4136', box: '#ffdc00' };
 
@@ -44,9 +44,8 @@ export class Input {
       this.drawOverlay();
     });
     canvas.addEventListener('wheel', (e) => this.wheel(e), { passive: false });
-    // Right click is Smart Select's negative point, not a menu; double-click commits its candidate.
+    // Right click is Smart Select's negative point, not a menu (a double-click's commit is in smartRelease).
     canvas.addEventListener('contextmenu', (e) => this.editor.tool === 'smartSelect' && e.preventDefault());
-    canvas.addEventListener('dblclick', () => this.editor.tool === 'smartSelect' && this.smart.commit());
     window.addEventListener('keydown', (e) => this.key(e));
     window.addEventListener('keyup', (e) => {
       if (e.code === 'Space') this.space = false;
@@ -116,8 +115,12 @@ export class Input {
     }
     const last = this.lastClick;
     this.lastClick = { ...end, t };
-    if (press.positive && last && t - last.t < DOUBLE_CLICK.ms && Math.hypot(end.x - last.x, end.y - last.y) <= DOUBLE_CLICK.px) {
+    // A double-click's second click commits what its first click belongs to; once Enter or Esc ended that
+    // selection there is nothing to commit, and a quick click on the same spot starts the next one.
+    const double = last && t - last.t < DOUBLE_CLICK.ms && Math.hypot(end.x - last.x, end.y - last.y) <= DOUBLE_CLICK.px;
+    if (press.positive && double && this.smart.promptCount > 0) {
       this.lastClick = undefined;
+      this.smart.commit();
       return;
     }
     this.smart.addPoint(a.x, a.y, press.positive);

@@ -234,6 +234,11 @@ export class SmartSelect {
     return model.warming;
   }
 
+  /** Prompts of the selection under way (0 when there is none). */
+  get promptCount(): number {
+    return this.state.promptCount;
+  }
+
   /** A click: positive adds, negative removes. (x, y) in image pixels. */
   addPoint(x: number, y: number, positive: boolean): void {
     this.add({ kind: 'point', x, y, positive });
