@@ -5,6 +5,7 @@
  * Used by the browser tests and bench/editor.bench.ts.
  */
 import * as esbuild from 'esbuild';
+import { createHash } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
@@ -12,6 +13,7 @@ import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import assert from 'node:assert/strict';
 import { applyDelta, deserializeDelta, type MaskDelta } from '../../src/core/editing/delta';
+import { ORT_WEB_FILES } from '../../webview/prelabel/engine';
 import { ENGLISH_STRINGS } from './englishStrings';
 
 import { CHROMIUM_ARGS, CHROMIUM_PATH, WEBGPU_ARGS } from '../../scripts/tools/launch';
@@ -159,4 +161,43 @@ export async function sendDelta(page: Page, delta: ArrayBuffer, direction: 'undo
     bytes: Array.from(new Uint8Array(delta)),
     direction,
   });
+}
+
+/** onnxruntime-web's WASM files at the paths the webview loads them from (/ort/...), for openHarness's `extra`. */
+export function ortWasmFiles(): Record<string, Uint8Array> {
+  const ortDist = join(__dirname, '../../node_modules/onnxruntime-web/dist');
+  return Object.fromEntries(ORT_WEB_FILES.filter((f) => f.endsWith('.wasm')).map((f) => [`/ort/${f}`, readFileSync(join(ortDist, f))]));
+}
+
+/** The centre of image pixel (x, y) of a width x height image fitted into the canvas's `box`: the editor floors it back to (x, y). */
+export function pagePoint(box: { x: number; y: number; width: number; height: number }, width: number, height: number, x: number, y: number): [number, number] {
+  const scale = Math.min(box.width / width, box.height / height);
+  return [box.x + (box.width - width * scale) / 2 + (x + 0.5) * scale, box.y + (box.height - height * scale) / 2 + (y + 0.5) * scale];
+}
+
+/** Chooses Smart Select (S on the focused canvas) and waits for its request to the host. */
+export async function chooseSmartSelect(page: Page): Promise<void> {
+  await page.locator('#mask-canvas').focus();
+  await page.keyboard.press('s');
+  await page.waitForFunction(() => (window as unknown as { posted: Array<{ type: string }> }).posted.some((m) => m.type === 'smartSelectStart'));
+}
+
+/**
+ * Chooses Smart Select and plays the host's two answers for a SAM pair, with the buffers the
+ * extension host would transfer: SmartSelectModel with the decoder served at /decoder, then
+ * SmartSelectEmbeddings with the 1x256x64x64 image_embeddings served at /embedding.
+ */
+export async function startSamSelect(page: Page, host: { card: unknown; cardPath: string; decoder: Uint8Array; width: number; height: number }): Promise<void> {
+  await chooseSmartSelect(page);
+  const sha = createHash('sha256').update(host.decoder).digest('hex');
+  await page.evaluate(
+    async ({ card, cardPath, sha, width, height, dims }) => {
+      const decoder = await (await fetch('/decoder')).arrayBuffer();
+      window.postMessage({ type: 'smartSelectModel', card, cardPath, decoderSha256: sha, decoder, embeddings: true }, '*');
+      const data = await (await fetch('/embedding')).arrayBuffer();
+      const tensors = [{ name: 'image_embeddings', dims, data }];
+      window.postMessage({ type: 'smartSelectEmbeddings', decoderSha256: sha, width, height, tensors, source: 'encoder', milliseconds: 1 }, '*');
+    },
+    { card: host.card, cardPath: host.cardPath, sha, width: host.width, height: host.height, dims: [1, 256, 64, 64] },
+  );
 }

@@ -6,7 +6,6 @@
  * edit, so a coordinate, scaling or padding mistake in the webview path fails here.
  */
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -16,9 +15,8 @@ import { defaultClasses } from '../../src/core/classes';
 import { releasePromptableModel, type PromptableModel } from '../../src/core/model/promptable/load';
 import { encodeImage } from '../../src/core/model/promptable/predictor';
 import { loadNativePromptable } from '../../src/node/promptableSessions';
-import { ORT_WEB_FILES } from '../../webview/prelabel/engine';
 import { COLOR, expectedMask, mismatches, RADII, samTestCard, uniformImage, type Pt } from '../model/promptable/fixtures';
-import { buildBundle, init, openHarness, takeOneEdit, takePosted, type Harness } from './harness';
+import { buildBundle, init, openHarness, ortWasmFiles, pagePoint, startSamSelect, takeOneEdit, takePosted, type Harness } from './harness';
 
 const [W, H] = [613, 347];
 const classes = defaultClasses(3);
@@ -35,8 +33,7 @@ let dir: string;
 let box: { x: number; y: number; width: number; height: number };
 
 function at(x: number, y: number): [number, number] {
-  const scale = Math.min(box.width / W, box.height / H);
-  return [box.x + (box.width - W * scale) / 2 + (x + 0.5) * scale, box.y + (box.height - H * scale) / 2 + (y + 0.5) * scale];
+  return pagePoint(box, W, H, x, y);
 }
 
 before(async () => {
@@ -45,12 +42,10 @@ before(async () => {
   model = await loadNativePromptable(cardPath, 1);
   decoder = readFileSync(join(dirname(cardPath), 'sam_test.decoder.onnx'));
   const embeddings = await encodeImage(model.card, model.encoder, uniformImage(W, H));
-  const ortDist = join(__dirname, '../../node_modules/onnxruntime-web/dist');
-  const ort = Object.fromEntries(ORT_WEB_FILES.filter((f) => f.endsWith('.wasm')).map((f) => [`/ort/${f}`, readFileSync(join(ortDist, f))]));
   const tensor = embeddings.tensors.image_embeddings;
   const png = encode({ width: W, height: H, data: uniformImage(W, H).data, channels: 3, depth: 8 });
   h = await openHarness(await buildBundle(), { bytes: png, type: 'image/png' }, undefined, {
-    ...ort,
+    ...ortWasmFiles(),
     '/decoder': decoder,
     '/embedding': new Uint8Array(tensor.data.buffer, tensor.data.byteOffset, tensor.data.byteLength),
   });
@@ -67,21 +62,7 @@ after(async () => {
 
 test('Smart Select in the webview: S asks the host, the WASM decoder previews, Enter commits the known answer on a 613x347 image', async () => {
   const { page } = h;
-  await page.locator('#mask-canvas').focus();
-  await page.keyboard.press('s');
-  await page.waitForFunction(() => (window as unknown as { posted: Array<{ type: string }> }).posted.some((m) => m.type === 'smartSelectStart'));
-  const sha = createHash('sha256').update(decoder).digest('hex');
-  // The host's two answers, with the buffers the extension host would transfer.
-  await page.evaluate(
-    async ({ card, sha, width, height, dims }) => {
-      const decoder = await (await fetch('/decoder')).arrayBuffer();
-      window.postMessage({ type: 'smartSelectModel', card, cardPath: '/models/sam_test.json', decoderSha256: sha, decoder, embeddings: true }, '*');
-      const data = await (await fetch('/embedding')).arrayBuffer();
-      const tensors = [{ name: 'image_embeddings', dims, data }];
-      window.postMessage({ type: 'smartSelectEmbeddings', decoderSha256: sha, width, height, tensors, source: 'encoder', milliseconds: 1 }, '*');
-    },
-    { card: model.card, sha, width: W, height: H, dims: [1, 256, 64, 64] },
-  );
+  await startSamSelect(page, { card: model.card, cardPath: '/models/sam_test.json', decoder, width: W, height: H });
   await page.locator('#status', { hasText: 'Smart Select with sam-test' }).waitFor();
   const times: number[] = [];
   for (const [i, [x, y, label]] of POINTS.entries()) {

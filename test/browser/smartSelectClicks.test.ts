@@ -14,8 +14,7 @@ import { decode } from 'fast-png';
 import { applyDelta, serializeDelta } from '../../src/core/editing/delta';
 import { parsePromptableCard } from '../../src/core/model/promptable/card';
 import { DEMO_CLASSES, generateDemoDataset } from '../../scripts/demo/generate';
-import { ORT_WEB_FILES } from '../../webview/prelabel/engine';
-import { buildBundle, init, openHarness, sendDelta, takeOneEdit, takePosted, type Harness } from './harness';
+import { buildBundle, chooseSmartSelect, init, openHarness, ortWasmFiles, pagePoint, sendDelta, takeOneEdit, takePosted, type Harness } from './harness';
 
 /** IoU of the committed preview with the clicked cell body: measured 0.898 (demo seed 1, cell_000; 0.935 with the earlier demo-clicks); bound with margin. */
 const MIN_IOU = 0.8;
@@ -26,8 +25,7 @@ let dir: string;
 let truth: { width: number; height: number; data: Uint8Array };
 
 function at(box: { x: number; y: number; width: number; height: number }, x: number, y: number): [number, number] {
-  const scale = Math.min(box.width / truth.width, box.height / truth.height);
-  return [box.x + (box.width - truth.width * scale) / 2 + (x + 0.5) * scale, box.y + (box.height - truth.height * scale) / 2 + (y + 0.5) * scale];
+  return pagePoint(box, truth.width, truth.height, x, y);
 }
 
 /** The 4-connected region of `value` holding the pixel with the largest chessboard distance to any other value, and that pixel. */
@@ -77,10 +75,8 @@ before(async () => {
   await generateDemoDataset(dir, { count: 1 });
   const png = decode(readFileSync(join(dir, 'masks', 'cell_000.png')));
   truth = { width: png.width, height: png.height, data: new Uint8Array(png.data) };
-  const ortDist = join(__dirname, '../../node_modules/onnxruntime-web/dist');
-  const ort = Object.fromEntries(ORT_WEB_FILES.filter((f) => f.endsWith('.wasm')).map((f) => [`/ort/${f}`, readFileSync(join(ortDist, f))]));
   const image = { bytes: readFileSync(join(dir, 'images', 'cell_000.jpg')), type: 'image/jpeg' };
-  h = await openHarness(await buildBundle(), image, undefined, { ...ort, '/model': readFileSync(join(dir, 'models', 'demo-clicks.onnx')) });
+  h = await openHarness(await buildBundle(), image, undefined, { ...ortWasmFiles(), '/model': readFileSync(join(dir, 'models', 'demo-clicks.onnx')) });
   await init(h.page, { width: truth.width, height: truth.height, mask: new Uint8Array(truth.data.length), classes: DEMO_CLASSES, ignoreIndex: 255 });
   await takePosted(h.page);
 });
@@ -97,9 +93,7 @@ test('Smart Select with demo-clicks: one click inside a cell body selects it, th
   const sha = createHash('sha256')
     .update(readFileSync(join(dir, 'models', 'demo-clicks.onnx')))
     .digest('hex');
-  await page.locator('#mask-canvas').focus();
-  await page.keyboard.press('s');
-  await page.waitForFunction(() => (window as unknown as { posted: Array<{ type: string }> }).posted.some((m) => m.type === 'smartSelectStart'));
+  await chooseSmartSelect(page);
   await page.evaluate(
     async ({ card, sha }) => {
       const decoder = await (await fetch('/model')).arrayBuffer();

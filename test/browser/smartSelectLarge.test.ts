@@ -6,7 +6,6 @@
  * (the known-answer encoder on native ONNX Runtime) is played as in smartSelect.test.ts.
  */
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -16,9 +15,8 @@ import { defaultClasses } from '../../src/core/classes';
 import { releasePromptableModel, type PromptableModel } from '../../src/core/model/promptable/load';
 import { encodeImage } from '../../src/core/model/promptable/predictor';
 import { loadNativePromptable } from '../../src/node/promptableSessions';
-import { ORT_WEB_FILES } from '../../webview/prelabel/engine';
 import { expectedMask, mismatches, RADII, samTestCard, uniformImage, type Pt } from '../model/promptable/fixtures';
-import { buildBundle, init, openHarness, takeOneEdit, takePosted, type Harness } from './harness';
+import { buildBundle, init, openHarness, ortWasmFiles, startSamSelect, takeOneEdit, takePosted, type Harness } from './harness';
 
 const SIDE = 4096;
 
@@ -35,12 +33,10 @@ before(async () => {
   decoder = readFileSync(join(dirname(cardPath), 'sam_test.decoder.onnx'));
   const image = uniformImage(SIDE, SIDE);
   const embeddings = await encodeImage(model.card, model.encoder, image);
-  const ortDist = join(__dirname, '../../node_modules/onnxruntime-web/dist');
-  const ort = Object.fromEntries(ORT_WEB_FILES.filter((f) => f.endsWith('.wasm')).map((f) => [`/ort/${f}`, readFileSync(join(ortDist, f))]));
   const tensor = embeddings.tensors.image_embeddings;
   const png = encode({ width: SIDE, height: SIDE, data: image.data, channels: 3, depth: 8 });
   h = await openHarness(await buildBundle(), { bytes: png, type: 'image/png' }, undefined, {
-    ...ort,
+    ...ortWasmFiles(),
     '/decoder': decoder,
     '/embedding': new Uint8Array(tensor.data.buffer, tensor.data.byteOffset, tensor.data.byteLength),
   });
@@ -76,20 +72,7 @@ async function pixelNear(x: number, y: number): Promise<{ page: [number, number]
 
 test('Smart Select on a 4096x4096 image: clicks in image pixels, the known answer committed at full size', async () => {
   const { page } = h;
-  await page.locator('#mask-canvas').focus();
-  await page.keyboard.press('s');
-  await page.waitForFunction(() => (window as unknown as { posted: Array<{ type: string }> }).posted.some((m) => m.type === 'smartSelectStart'));
-  const sha = createHash('sha256').update(decoder).digest('hex');
-  await page.evaluate(
-    async ({ card, sha, side, dims }) => {
-      const decoder = await (await fetch('/decoder')).arrayBuffer();
-      window.postMessage({ type: 'smartSelectModel', card, cardPath: '/models/sam_test.json', decoderSha256: sha, decoder, embeddings: true }, '*');
-      const data = await (await fetch('/embedding')).arrayBuffer();
-      const tensors = [{ name: 'image_embeddings', dims, data }];
-      window.postMessage({ type: 'smartSelectEmbeddings', decoderSha256: sha, width: side, height: side, tensors, source: 'encoder', milliseconds: 1 }, '*');
-    },
-    { card: model.card, sha, side: SIDE, dims: [1, 256, 64, 64] },
-  );
+  await startSamSelect(page, { card: model.card, cardPath: '/models/sam_test.json', decoder, width: SIDE, height: SIDE });
   await page.locator('#status', { hasText: 'Smart Select with sam-test' }).waitFor({ timeout: 60_000 });
   // Near the far corner (the padding of a wrong frame would show there) and a negative point cutting the first disc.
   const clicks: Array<[number, number, 0 | 1]> = [

@@ -6,7 +6,6 @@
  * prompts, up to the engines' integer rounding.
  */
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -16,10 +15,9 @@ import { SAM_DECODER_NAMES, SAM_MEAN, SAM_STD, type PromptableCard } from '../..
 import { openDecoderSession } from '../../src/core/model/promptable/decoderSession';
 import { decodePrompt } from '../../src/core/model/promptable/predictor';
 import { createNativeSession } from '../../src/node/promptableSessions';
-import { ORT_WEB_FILES } from '../../webview/prelabel/engine';
 import { uniformImage } from '../model/promptable/fixtures';
 import { samQuantizedDecoderDir } from '../model/testModels';
-import { buildBundle, init, openHarness, takeOneEdit, takePosted, type Harness } from './harness';
+import { buildBundle, init, openHarness, ortWasmFiles, pagePoint, startSamSelect, takeOneEdit, takePosted, type Harness } from './harness';
 
 const [W, H] = [517, 301];
 const card: PromptableCard = {
@@ -42,19 +40,16 @@ let box: { x: number; y: number; width: number; height: number };
 
 /** The centre of image pixel (x, y) on the page: the editor floors it back to (x, y). */
 function at(x: number, y: number): [number, number] {
-  const scale = Math.min(box.width / W, box.height / H);
-  return [box.x + (box.width - W * scale) / 2 + (x + 0.5) * scale, box.y + (box.height - H * scale) / 2 + (y + 0.5) * scale];
+  return pagePoint(box, W, H, x, y);
 }
 
 before(async () => {
   decoder = readFileSync(join(await samQuantizedDecoderDir(), card.decoder.file));
   let seed = 12345;
   embedding = new Float32Array(256 * 64 * 64).map(() => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32) * 4 - 2);
-  const ortDist = join(__dirname, '../../node_modules/onnxruntime-web/dist');
-  const ort = Object.fromEntries(ORT_WEB_FILES.filter((f) => f.endsWith('.wasm')).map((f) => [`/ort/${f}`, readFileSync(join(ortDist, f))]));
   const png = encode({ width: W, height: H, data: uniformImage(W, H).data, channels: 3, depth: 8 });
   h = await openHarness(await buildBundle(), { bytes: png, type: 'image/png' }, undefined, {
-    ...ort,
+    ...ortWasmFiles(),
     '/decoder': decoder,
     '/embedding': new Uint8Array(embedding.buffer),
   });
@@ -69,20 +64,7 @@ after(async () => {
 
 test("a quantized SAM decoder in the webview: clicks preview its best of four candidates and Enter commits native ONNX Runtime's answer", async (t) => {
   const { page } = h;
-  await page.locator('#mask-canvas').focus();
-  await page.keyboard.press('s');
-  await page.waitForFunction(() => (window as unknown as { posted: Array<{ type: string }> }).posted.some((m) => m.type === 'smartSelectStart'));
-  const sha = createHash('sha256').update(decoder).digest('hex');
-  await page.evaluate(
-    async ({ card, sha, width, height }) => {
-      const decoder = await (await fetch('/decoder')).arrayBuffer();
-      window.postMessage({ type: 'smartSelectModel', card, cardPath: '/models/sam-quantized.json', decoderSha256: sha, decoder, embeddings: true }, '*');
-      const data = await (await fetch('/embedding')).arrayBuffer();
-      const tensors = [{ name: 'image_embeddings', dims: [1, 256, 64, 64], data }];
-      window.postMessage({ type: 'smartSelectEmbeddings', decoderSha256: sha, width, height, tensors, source: 'encoder', milliseconds: 1 }, '*');
-    },
-    { card, sha, width: W, height: H },
-  );
+  await startSamSelect(page, { card, cardPath: '/models/sam-quantized.json', decoder, width: W, height: H });
   await page.locator('#status', { hasText: 'Smart Select with sam-quantized' }).waitFor({ timeout: 60_000 });
   for (const [i, [x, y]] of CLICKS.entries()) {
     await page.mouse.click(...at(x, y));
