@@ -39,31 +39,22 @@ import type { Click } from '../src/core/interactive/clickRobot';
 import { runTarget } from '../src/core/interactive/noc';
 import { promptableSegmenter } from '../src/core/interactive/segmenters';
 import { findTargets, validPixels } from '../src/core/interactive/targets';
-import type { OrtSessionLike } from '../src/core/model/backend';
 import type { RgbImage } from '../src/core/model/image';
-import { SAM_DECODER_NAMES, SAM_MEAN, SAM_STD, type SamCard } from '../src/core/model/promptable/card';
 import { openDecoderSession } from '../src/core/model/promptable/decoderSession';
 import { loadPromptableModel, releasePromptableModel, type PromptableModel } from '../src/core/model/promptable/load';
 import { decodePrompt, encodeImage } from '../src/core/model/promptable/predictor';
 import type { Candidate, Embeddings } from '../src/core/model/promptable/selection';
-import { ortMultiSession, type MultiSession, type OrtAnyTensorConstructor } from '../src/core/model/promptable/session';
+import type { MultiSession } from '../src/core/model/promptable/session';
 import { NodeFileSystem } from '../src/node/nodeFileSystem';
-import { requireWebRuntime } from '../src/node/onnxBackends';
 import { createNativeSession } from '../src/node/promptableSessions';
+import { iou, samBenchCard, wasmSession } from '../test/model/promptable/samDecoder';
 import { samBenchModelsDir, samQuantizedDecoderDir } from '../test/model/testModels';
 
 const [WIDTH, HEIGHT] = [2000, 1500];
 const ENCODER_RUNS = 2;
 const PROMPT_SEQUENCES = 8;
 
-const card: SamCard = {
-  kind: 'promptable',
-  family: 'sam',
-  name: 'sam-bench',
-  encoder: { file: 'sam_bench.encoder.onnx', input: { name: 'image', layout: 'NCHW', dtype: 'float32', size: 1024, mean: SAM_MEAN, std: SAM_STD } },
-  decoder: { file: 'sam_bench.decoder.onnx', ...SAM_DECODER_NAMES },
-  embeddings: { image_embeddings: 'image_embeddings' },
-};
+const card = samBenchCard('sam-bench', 'sam_bench.decoder.onnx', 'sam_bench.encoder.onnx');
 
 const percentile = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.ceil((p / 100) * xs.length) - 1)];
 const ms = (x: number) => +x.toFixed(1);
@@ -106,18 +97,8 @@ function writeResults(part: string): void {
 }
 
 /** The two engines a prompt runs on: a webview's (onnxruntime-web WASM, 1 thread) and the extension host's and CLI's (native, 2 threads). */
-const ort = requireWebRuntime();
-ort.env.wasm.numThreads = 1;
 const RUNTIMES = [
-  {
-    threads: 1,
-    create: async (model: Uint8Array) =>
-      ortMultiSession(
-        (await ort.InferenceSession.create(model, { executionProviders: ['wasm'], graphOptimizationLevel: 'all' })) as unknown as OrtSessionLike,
-        ort.Tensor as unknown as OrtAnyTensorConstructor,
-        'wasm',
-      ),
-  },
+  { threads: 1, create: wasmSession },
   { threads: 2, create: (model: Uint8Array) => createNativeSession(model, 2) },
 ] as const;
 
@@ -166,16 +147,6 @@ const PATHS = [
   { decoder: 'quantized', masks: 'lowRes' },
 ] as const;
 type Decoders = Record<(typeof PATHS)[number]['decoder'], MultiSession>;
-
-function iou(a: Uint8Array, b: Uint8Array): number {
-  let both = 0;
-  let either = 0;
-  for (let i = 0; i < a.length; i++) {
-    both += a[i] & b[i];
-    either += a[i] | b[i];
-  }
-  return either === 0 ? 1 : both / either;
-}
 
 /**
  * Every path prompt by prompt, alternating, so that all see the same load on a shared machine; each refines its

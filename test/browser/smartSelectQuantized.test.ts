@@ -11,23 +11,17 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { encode } from 'fast-png';
 import { defaultClasses } from '../../src/core/classes';
-import { SAM_DECODER_NAMES, SAM_MEAN, SAM_STD, type PromptableCard } from '../../src/core/model/promptable/card';
 import { openDecoderSession } from '../../src/core/model/promptable/decoderSession';
 import { decodePrompt } from '../../src/core/model/promptable/predictor';
+import type { Embeddings } from '../../src/core/model/promptable/selection';
 import { createNativeSession } from '../../src/node/promptableSessions';
 import { uniformImage } from '../model/promptable/fixtures';
+import { randomEmbeddings, samBenchCard } from '../model/promptable/samDecoder';
 import { samQuantizedDecoderDir } from '../model/testModels';
 import { buildBundle, init, openHarness, ortWasmFiles, pagePoint, startSamSelect, takeOneEdit, takePosted, type Harness } from './harness';
 
 const [W, H] = [517, 301];
-const card: PromptableCard = {
-  kind: 'promptable',
-  family: 'sam',
-  name: 'sam-quantized',
-  encoder: { file: 'unused.onnx', input: { name: 'image', layout: 'NCHW', dtype: 'float32', size: 1024, mean: SAM_MEAN, std: SAM_STD } },
-  decoder: { file: 'sam_bench.decoder.quant.onnx', ...SAM_DECODER_NAMES },
-  embeddings: { image_embeddings: 'image_embeddings' },
-};
+const card = samBenchCard('sam-quantized', 'sam_bench.decoder.quant.onnx');
 const CLICKS: Array<[number, number]> = [
   [150, 120],
   [300, 200],
@@ -35,7 +29,7 @@ const CLICKS: Array<[number, number]> = [
 
 let h: Harness;
 let decoder: Uint8Array;
-let embedding: Float32Array;
+let embeddings: Embeddings;
 let box: { x: number; y: number; width: number; height: number };
 
 /** The centre of image pixel (x, y) on the page: the editor floors it back to (x, y). */
@@ -45,13 +39,12 @@ function at(x: number, y: number): [number, number] {
 
 before(async () => {
   decoder = readFileSync(join(await samQuantizedDecoderDir(), card.decoder.file));
-  let seed = 12345;
-  embedding = new Float32Array(256 * 64 * 64).map(() => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32) * 4 - 2);
+  embeddings = randomEmbeddings(W, H, 12345);
   const png = encode({ width: W, height: H, data: uniformImage(W, H).data, channels: 3, depth: 8 });
   h = await openHarness(await buildBundle(), { bytes: png, type: 'image/png' }, undefined, {
     ...ortWasmFiles(),
     '/decoder': decoder,
-    '/embedding': new Uint8Array(embedding.buffer),
+    '/embedding': new Uint8Array(embeddings.tensors.image_embeddings.data.buffer),
   });
   await init(h.page, { width: W, height: H, mask: new Uint8Array(W * H), classes: defaultClasses(3), ignoreIndex: 255 });
   box = (await h.page.locator('#mask-canvas').boundingBox())!;
@@ -75,7 +68,6 @@ test("a quantized SAM decoder in the webview: clicks preview its best of four ca
 
   const native = await openDecoderSession(decoder, 'masks', (b) => createNativeSession(b, 1));
   try {
-    const embeddings = { width: W, height: H, tensors: { image_embeddings: { data: embedding, dims: [1, 256, 64, 64] } } };
     const points = CLICKS.map(([x, y]) => ({ x, y, positive: true }));
     const first = await decodePrompt(card, native, embeddings, { points: points.slice(0, 1) }, undefined, 'test');
     const second = await decodePrompt(card, native, embeddings, { points }, first.candidates[0].lowRes, 'test');

@@ -10,38 +10,22 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import type { OrtSessionLike } from '../../src/core/model/backend';
-import { SAM_DECODER_NAMES, SAM_MEAN, SAM_STD, type PromptableCard } from '../../src/core/model/promptable/card';
 import { openDecoderSession } from '../../src/core/model/promptable/decoderSession';
 import { releasePromptableModel } from '../../src/core/model/promptable/load';
 import { withoutOutputs } from '../../src/core/model/promptable/onnxPrune';
 import { decodePrompt, encodeImage, LOW_RES_TOLERANCE } from '../../src/core/model/promptable/predictor';
-import type { Embeddings } from '../../src/core/model/promptable/selection';
 import { promptTensors, samFrame, upscaleLowRes, type Prompt } from '../../src/core/model/promptable/sam';
-import { ortMultiSession, type FeedTensor, type MultiSession, type OrtAnyTensorConstructor } from '../../src/core/model/promptable/session';
-import { requireWebRuntime } from '../../src/node/onnxBackends';
+import type { Embeddings } from '../../src/core/model/promptable/selection';
+import type { FeedTensor } from '../../src/core/model/promptable/session';
 import { createNativeSession, loadNativePromptable } from '../../src/node/promptableSessions';
 import { tempDir } from '../core/dataset/fixtures';
 import { samTestCard, uniformImage } from '../model/promptable/fixtures';
+import { randomEmbeddings, samBenchCard, wasmSession } from '../model/promptable/samDecoder';
 import { samDecoderDir } from '../model/testModels';
 
-const card: PromptableCard = {
-  kind: 'promptable',
-  family: 'sam',
-  name: 'sam-decoder',
-  encoder: { file: 'unused.onnx', input: { name: 'image', layout: 'NCHW', dtype: 'float32', size: 1024, mean: SAM_MEAN, std: SAM_STD } },
-  decoder: { file: 'sam_bench.decoder.onnx', ...SAM_DECODER_NAMES },
-  embeddings: { image_embeddings: 'image_embeddings' },
-};
+const card = samBenchCard('sam-decoder', 'sam_bench.decoder.onnx');
 
 const decoderBytes = async () => new Uint8Array(readFileSync(join(await samDecoderDir(), 'sam_bench.decoder.onnx')));
-
-/** Embeddings of a made-up image: reproducible pseudo-random values in [-2, 2). */
-function embeddings(width: number, height: number): Embeddings {
-  let seed = width * 7919 + height;
-  const data = new Float32Array(256 * 64 * 64).map(() => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32) * 4 - 2);
-  return { width, height, tensors: { image_embeddings: { data, dims: [1, 256, 64, 64] } } };
-}
 
 /** The decoder's raw outputs for a prompt, as decodePrompt feeds it. */
 function feeds(e: Embeddings, prompt: Prompt, previous?: Float32Array): Record<string, FeedTensor> {
@@ -74,7 +58,7 @@ test('upscaleLowRes is the upscaling of low_res_masks inside the decoder graph, 
   try {
     let worst = 0;
     for (const [w, h] of SIZES) {
-      const e = embeddings(w, h);
+      const e = randomEmbeddings(w, h);
       const out = await decoder.run(feeds(e, promptFor(w, h)), ['masks', 'low_res_masks']);
       const pixels = w * h;
       for (let k = 0; k < 4; k++) {
@@ -97,7 +81,7 @@ test('after its first prompt a SAM decoder answers from low-res masks, pixel for
   const decoder = await openDecoderSession(await decoderBytes(), 'masks', (b) => createNativeSession(b, 1));
   try {
     for (const [w, h] of SIZES) {
-      const e = embeddings(w, h);
+      const e = randomEmbeddings(w, h);
       const first = await decodePrompt(card, decoder, e, promptFor(w, h), undefined, 'test');
       const refined: Prompt = { points: [...promptFor(w, h).points, { x: w * 0.5, y: h * 0.2, positive: true }] };
       const fast = await decodePrompt(card, decoder, e, refined, first.candidates[0].lowRes, 'test');
@@ -135,13 +119,7 @@ test('the decoder graph without masks drops their nodes and runs on native ONNX 
   const pruned = withoutOutputs(bytes, ['masks']);
   assert.ok(pruned && pruned.length < bytes.length);
   assert.equal(withoutOutputs(bytes, ['no_such_output']), undefined);
-  const ort = requireWebRuntime();
-  ort.env.wasm.numThreads = 1;
-  const web: MultiSession = ortMultiSession(
-    (await ort.InferenceSession.create(pruned, { executionProviders: ['wasm'] })) as unknown as OrtSessionLike,
-    ort.Tensor as unknown as OrtAnyTensorConstructor,
-    'wasm',
-  );
+  const web = await wasmSession(pruned);
   const full = await createNativeSession(bytes, 1);
   const native = await createNativeSession(pruned, 1);
   try {
@@ -149,7 +127,7 @@ test('the decoder graph without masks drops their nodes and runs on native ONNX 
       native.io.outputs.map((o) => o.name),
       ['iou_predictions', 'low_res_masks'],
     );
-    const e = embeddings(517, 301);
+    const e = randomEmbeddings(517, 301);
     const input = feeds(e, promptFor(517, 301));
     const want = await full.run(input, ['iou_predictions', 'low_res_masks']);
     for (const session of [native, web]) {

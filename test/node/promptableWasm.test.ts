@@ -7,27 +7,19 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { test } from 'node:test';
-import type { OrtSessionLike } from '../../src/core/model/backend';
 import { releasePromptableModel } from '../../src/core/model/promptable/load';
 import { decodePrompt, encodeImage } from '../../src/core/model/promptable/predictor';
-import { ortMultiSession, type OrtAnyTensorConstructor } from '../../src/core/model/promptable/session';
-import { requireWebRuntime } from '../../src/node/onnxBackends';
 import { loadNativePromptable } from '../../src/node/promptableSessions';
 import { tempDir } from '../core/dataset/fixtures';
 import { expectedMask, mismatches, RADII, samTestCard, uniformImage, type Pt } from '../model/promptable/fixtures';
+import { wasmSession } from '../model/promptable/samDecoder';
 
 test('the decoder on onnxruntime-web WASM (1 thread) answers as on native ONNX Runtime', async (t) => {
   const cardPath = await samTestCard(tempDir(t));
   const native = await loadNativePromptable(cardPath, 1);
-  const ort = requireWebRuntime();
-  ort.env.wasm.numThreads = 1;
   assert.equal(native.card.family, 'sam');
   const bytes = readFileSync(join(dirname(cardPath), native.card.decoder.file));
-  const web = ortMultiSession(
-    (await ort.InferenceSession.create(bytes, { executionProviders: ['wasm'] })) as unknown as OrtSessionLike,
-    ort.Tensor as unknown as OrtAnyTensorConstructor,
-    'wasm',
-  );
+  const web = await wasmSession(bytes);
   try {
     const [width, height] = [613, 347];
     const embeddings = await encodeImage(native.card, native.encoder, uniformImage(width, height));

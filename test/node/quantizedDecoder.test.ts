@@ -10,37 +10,17 @@ import assert from 'node:assert/strict';
 import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import type { OrtSessionLike } from '../../src/core/model/backend';
 import { SAM_DECODER_NAMES } from '../../src/core/model/promptable/card';
 import { openDecoderSession } from '../../src/core/model/promptable/decoderSession';
 import { releasePromptableModel } from '../../src/core/model/promptable/load';
 import { decodePrompt } from '../../src/core/model/promptable/predictor';
 import { pairName, recogniseSam } from '../../src/core/model/promptable/recognise';
-import type { Embeddings } from '../../src/core/model/promptable/selection';
-import { ortMultiSession, type OrtAnyTensorConstructor } from '../../src/core/model/promptable/session';
-import { requireWebRuntime } from '../../src/node/onnxBackends';
 import { createNativeSession, loadNativePromptable, promptablePart } from '../../src/node/promptableSessions';
 import { tempDir } from '../core/dataset/fixtures';
+import { iou, randomEmbeddings, wasmSession } from '../model/promptable/samDecoder';
 import { promptableModelsDir, samDecoderDir, samQuantizedDecoderDir } from '../model/testModels';
 
 const QUANTIZED = 'sam_bench.decoder.quant.onnx';
-
-/** Embeddings of a made-up image: reproducible pseudo-random values in [-2, 2). */
-function embeddings(width: number, height: number): Embeddings {
-  let seed = width * 7919 + height;
-  const data = new Float32Array(256 * 64 * 64).map(() => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32) * 4 - 2);
-  return { width, height, tensors: { image_embeddings: { data, dims: [1, 256, 64, 64] } } };
-}
-
-function iou(a: Uint8Array, b: Uint8Array): number {
-  let both = 0;
-  let either = 0;
-  for (let i = 0; i < a.length; i++) {
-    both += a[i] & b[i];
-    either += a[i] | b[i];
-  }
-  return either === 0 ? 1 : both / either;
-}
 
 /** The known-answer pair's encoder (it has SAM's encoder signature) with the quantized decoder, and the card recognition writes for them. */
 async function quantizedPair(dir: string): Promise<string> {
@@ -69,21 +49,13 @@ test('the quantized decoder is integer arithmetic at less than half the size, an
 
 test('a quantized decoder loads from its card, takes the low-res path after its first prompt, and answers alike on WASM; masks near fp32', async (t) => {
   const model = await loadNativePromptable(await quantizedPair(tempDir(t)), 1);
-  const ort = requireWebRuntime();
-  ort.env.wasm.numThreads = 1;
-  const web = await openDecoderSession(model.decoderFile.bytes, 'masks', async (b) =>
-    ortMultiSession(
-      (await ort.InferenceSession.create(b, { executionProviders: ['wasm'], graphOptimizationLevel: 'all' })) as unknown as OrtSessionLike,
-      ort.Tensor as unknown as OrtAnyTensorConstructor,
-      'wasm',
-    ),
-  );
+  const web = await openDecoderSession(model.decoderFile.bytes, 'masks', wasmSession);
   const fp32 = await openDecoderSession(new Uint8Array(readFileSync(join(await samDecoderDir(), 'sam_bench.decoder.onnx'))), 'masks', (b) =>
     createNativeSession(b, 1),
   );
   try {
     const [w, h] = [517, 301];
-    const e = embeddings(w, h);
+    const e = randomEmbeddings(w, h);
     const clicks = [
       { x: w * 0.3, y: h * 0.4, positive: true },
       { x: w * 0.7, y: h * 0.6, positive: false },
