@@ -28,9 +28,8 @@ import { encodeImage } from '../../src/core/model/promptable/predictor';
 import type { Embeddings } from '../../src/core/model/promptable/selection';
 import { MessageType, parseFromWebview } from '../../src/core/protocol';
 import { loadNativePromptable } from '../../src/node/promptableSessions';
-import { ORT_WEB_FILES } from '../../webview/prelabel/engine';
 import { expectedMask, mismatches, RADII, samTestCard, type Pt } from '../model/promptable/fixtures';
-import { buildBundle, CHROMIUM_PATH, init, openHarness, takeOneEdit, takePosted, type Harness } from './harness';
+import { buildBundle, chooseSmartSelect, CHROMIUM_PATH, init, openHarness, ortWasmFiles, takeOneEdit, takePosted, type Harness } from './harness';
 
 const [W, H] = [211, 137];
 /** Largest |WebGPU - native| per embedding value allowed; measured: see the test's log line. */
@@ -72,9 +71,8 @@ before(async () => {
   const image = variedImage();
   native = await encodeImage(model.card, model.encoder, image);
   png = encode({ width: W, height: H, data: image.data, channels: 3, depth: 8 });
-  const ortDist = join(__dirname, '../../node_modules/onnxruntime-web/dist');
   files = {
-    ...Object.fromEntries(ORT_WEB_FILES.filter((f) => f.endsWith('.wasm')).map((f) => [`/ort/${f}`, readFileSync(join(ortDist, f))])),
+    ...ortWasmFiles(),
     '/decoder': decoder,
     '/encoder': readFileSync(join(dirname(cardPath), 'sam_test.encoder.onnx')),
   };
@@ -90,9 +88,7 @@ async function startEncoding(h: Harness): Promise<void> {
   const { page } = h;
   await init(page, { width: W, height: H, mask: new Uint8Array(W * H), classes: defaultClasses(3), ignoreIndex: 255 });
   await takePosted(page);
-  await page.locator('#mask-canvas').focus();
-  await page.keyboard.press('s');
-  await page.waitForFunction(() => (window as unknown as { posted: Array<{ type: string }> }).posted.some((m) => m.type === 'smartSelectStart'));
+  await chooseSmartSelect(page);
   const sha = createHash('sha256').update(decoder).digest('hex');
   await page.evaluate(
     async ({ card, sha }) => {
