@@ -7,13 +7,13 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import type { Page } from 'playwright-core';
-import { freePort, QUIET_SETTINGS, writeUserSettings } from '../../scripts/tools/launch';
+import { freePort } from '../../scripts/tools/launch';
 import { artifactsRoot, TIMEOUT, withWorkbench } from './harness';
-import { notification, openSegLab, runCommand, startCommand, webviewWith } from './workbench';
+import { notification, openSegLab, startCommand, startLocalBackend, webviewWith } from './workbench';
 
 const PYTHON = '/usr/bin/python3';
 const TRAINING_TIMEOUT = 180_000;
@@ -55,24 +55,9 @@ async function showMiouView(page: Page, selector: string) {
 test('Fine-tune on the local CPU backend succeeds and activates the new model', { skip: !existsSync(PYTHON) && `no ${PYTHON}` }, async () => {
   const port = await freePort();
   await withWorkbench('fineTune', async ({ page, dataset, userDataDir }) => {
-    const training = { 'seglab.training.python': PYTHON, 'seglab.training.backendUrl': `http://127.0.0.1:${port}` };
-    // Machine-scoped settings: code-server's window is a remote one, so it reads them from the
-    // Machine settings; the User file gets them too, as desktop VS Code would read them there.
-    writeUserSettings(userDataDir, { ...QUIET_SETTINGS, ...training }, true);
-    mkdirSync(join(userDataDir, 'Machine'), { recursive: true });
-    writeFileSync(join(userDataDir, 'Machine', 'settings.json'), JSON.stringify(training, null, 2) + '\n');
     const models = join(dataset.root, 'models');
     const modelsBefore = new Set(readdirSync(models));
-
-    // The palette lists SegLab's commands once the extension host has them: wait for its status item.
-    await page
-      .locator('.statusbar-item', { hasText: /No model|demo-/ })
-      .first()
-      .waitFor({ timeout: TIMEOUT.workbench });
-    // The settings file watcher needs a moment; the notification names the port that was used.
-    await page.waitForTimeout(2000);
-    await runCommand(page, 'SegLab: Start Local Training Backend');
-    await notification(page, `training backend running at http://127.0.0.1:${port}`).waitFor({ timeout: 120_000 });
+    await startLocalBackend(page, userDataDir, { python: PYTHON, port });
 
     await startCommand(page, 'SegLab: Fine-tune Model');
     await pickExactly(page, 'U-Net');

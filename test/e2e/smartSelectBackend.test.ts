@@ -6,15 +6,15 @@
 // counts; the SegLab log names the job and the ONNX Runtime provider (cpu). Opening one of those images and choosing
 // Smart Select then takes its embedding from the disk cache: the status line says "embedding: disk".
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import type { Page } from 'playwright-core';
-import { freePort, QUIET_SETTINGS, writeUserSettings } from '../../scripts/tools/launch';
+import { freePort } from '../../scripts/tools/launch';
 import { samTestCard } from '../model/promptable/fixtures';
 import { TIMEOUT, withWorkbench } from './harness';
 import { openInMaskEditor, waitForCounts } from './maskEditor';
-import { notification, press, runCommand, selectModel, startCommand } from './workbench';
+import { notification, press, selectModel, startCommand, startLocalBackend } from './workbench';
 
 const PYTHON = '/usr/bin/python3';
 const SIZE = 512;
@@ -40,19 +40,8 @@ test(
   async () => {
     const port = await freePort();
     await withWorkbench('smartSelectBackend', async ({ page, dataset, userDataDir }) => {
-      const training = { 'seglab.training.python': PYTHON, 'seglab.training.backendUrl': `http://127.0.0.1:${port}` };
-      // Machine-scoped settings: code-server's window is a remote one (see fineTune.test.ts).
-      writeUserSettings(userDataDir, { ...QUIET_SETTINGS, ...training }, true);
-      mkdirSync(join(userDataDir, 'Machine'), { recursive: true });
-      writeFileSync(join(userDataDir, 'Machine', 'settings.json'), JSON.stringify(training, null, 2) + '\n');
       await samTestCard(join(dataset.root, 'models'));
-      await page
-        .locator('.statusbar-item', { hasText: /No model|demo-/ })
-        .first()
-        .waitFor({ timeout: TIMEOUT.workbench });
-      await page.waitForTimeout(2000);
-      await runCommand(page, 'SegLab: Start Local Training Backend');
-      await notification(page, `training backend running at http://127.0.0.1:${port}`).waitFor({ timeout: 120_000 });
+      await startLocalBackend(page, userDataDir, { python: PYTHON, port });
       await selectModel(page, 'sam-test');
 
       const unlabeled = dataset.unlabeled.length;

@@ -1,6 +1,9 @@
 // Things a user does in the VS Code workbench, as Playwright steps: the command palette, the
 // SegLab view, tree rows, webviews, keys and mouse strokes.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { FrameLocator, Locator, Page } from 'playwright-core';
+import { QUIET_SETTINGS, writeUserSettings } from '../../scripts/tools/launch';
 import { TIMEOUT } from './harness';
 
 /**
@@ -141,4 +144,27 @@ export async function selectModel(page: Page, name: string): Promise<void> {
   await page.keyboard.press('Enter');
   await page.locator('.quick-input-widget').waitFor({ state: 'hidden' });
   await page.locator('.statusbar-item', { hasText: name }).first().waitFor();
+}
+
+/**
+ * Points SegLab at a local training backend on `port` run by `python`, runs "SegLab: Start Local
+ * Training Backend" once SegLab's commands are there, and waits until the backend runs.
+ */
+export async function startLocalBackend(page: Page, userDataDir: string, backend: { python: string; port: number }): Promise<void> {
+  const { python, port } = backend;
+  const training = { 'seglab.training.python': python, 'seglab.training.backendUrl': `http://127.0.0.1:${port}` };
+  // Machine-scoped settings: code-server's window is a remote one, so it reads them from the
+  // Machine settings; the User file gets them too, as desktop VS Code would read them there.
+  writeUserSettings(userDataDir, { ...QUIET_SETTINGS, ...training }, true);
+  mkdirSync(join(userDataDir, 'Machine'), { recursive: true });
+  writeFileSync(join(userDataDir, 'Machine', 'settings.json'), JSON.stringify(training, null, 2) + '\n');
+  // The palette lists SegLab's commands once the extension host has them: wait for its status item.
+  await page
+    .locator('.statusbar-item', { hasText: /No model|demo-/ })
+    .first()
+    .waitFor({ timeout: TIMEOUT.workbench });
+  // The settings file watcher needs a moment; the notification names the port that was used.
+  await page.waitForTimeout(2000);
+  await runCommand(page, 'SegLab: Start Local Training Backend');
+  await notification(page, `training backend running at http://127.0.0.1:${port}`).waitFor({ timeout: 120_000 });
 }
