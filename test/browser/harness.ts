@@ -5,6 +5,7 @@
  * Used by the browser tests and bench/editor.bench.ts.
  */
 import * as esbuild from 'esbuild';
+import { encode } from 'fast-png';
 import { createHash } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { readFileSync } from 'node:fs';
@@ -12,7 +13,9 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import assert from 'node:assert/strict';
+import { defaultClasses } from '../../src/core/classes';
 import { applyDelta, deserializeDelta, type MaskDelta } from '../../src/core/editing/delta';
+import type { RgbImage } from '../../src/core/model/image';
 import { ORT_WEB_FILES } from '../../webview/prelabel/engine';
 import { ENGLISH_STRINGS } from './englishStrings';
 
@@ -173,6 +176,24 @@ export function ortWasmFiles(): Record<string, Uint8Array> {
 export function pagePoint(box: { x: number; y: number; width: number; height: number }, width: number, height: number, x: number, y: number): [number, number] {
   const scale = Math.min(box.width / width, box.height / height);
   return [box.x + (box.width - width * scale) / 2 + (x + 0.5) * scale, box.y + (box.height - height * scale) / 2 + (y + 0.5) * scale];
+}
+
+/**
+ * Opens the editor on `image` (served as a PNG) and an all-zero mask with 3 classes, serving what
+ * Smart Select with a SAM pair fetches (startSamSelect): onnxruntime-web's WASM files, the decoder
+ * at /decoder and the image's 1x256x64x64 image_embeddings at /embedding; its posts so far are taken.
+ */
+export async function openSamHarness(image: RgbImage, decoder: Uint8Array, embedding: Float32Array): Promise<Harness> {
+  const { width, height } = image;
+  const png = encode({ width, height, data: image.data, channels: 3, depth: 8 });
+  const h = await openHarness(await buildBundle(), { bytes: png, type: 'image/png' }, undefined, {
+    ...ortWasmFiles(),
+    '/decoder': decoder,
+    '/embedding': new Uint8Array(embedding.buffer, embedding.byteOffset, embedding.byteLength),
+  });
+  await init(h.page, { width, height, mask: new Uint8Array(width * height), classes: defaultClasses(3), ignoreIndex: 255 });
+  await takePosted(h.page);
+  return h;
 }
 
 /** Chooses Smart Select (S on the focused canvas) and waits for its request to the host. */

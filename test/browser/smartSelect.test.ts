@@ -10,16 +10,13 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { encode } from 'fast-png';
-import { defaultClasses } from '../../src/core/classes';
 import { releasePromptableModel, type PromptableModel } from '../../src/core/model/promptable/load';
 import { encodeImage } from '../../src/core/model/promptable/predictor';
 import { loadNativePromptable } from '../../src/node/promptableSessions';
 import { COLOR, expectedMask, mismatches, RADII, samTestCard, uniformImage, type Pt } from '../model/promptable/fixtures';
-import { buildBundle, init, openHarness, ortWasmFiles, pagePoint, startSamSelect, takeOneEdit, takePosted, type Harness } from './harness';
+import { openSamHarness, pagePoint, startSamSelect, takeOneEdit, takePosted, type Harness } from './harness';
 
 const [W, H] = [613, 347];
-const classes = defaultClasses(3);
 const POINTS: Pt[] = [
   [100, 80, 1],
   [430, 250, 1],
@@ -42,16 +39,8 @@ before(async () => {
   model = await loadNativePromptable(cardPath, 1);
   decoder = readFileSync(join(dirname(cardPath), 'sam_test.decoder.onnx'));
   const embeddings = await encodeImage(model.card, model.encoder, uniformImage(W, H));
-  const tensor = embeddings.tensors.image_embeddings;
-  const png = encode({ width: W, height: H, data: uniformImage(W, H).data, channels: 3, depth: 8 });
-  h = await openHarness(await buildBundle(), { bytes: png, type: 'image/png' }, undefined, {
-    ...ortWasmFiles(),
-    '/decoder': decoder,
-    '/embedding': new Uint8Array(tensor.data.buffer, tensor.data.byteOffset, tensor.data.byteLength),
-  });
-  await init(h.page, { width: W, height: H, mask: new Uint8Array(W * H), classes, ignoreIndex: 255 });
+  h = await openSamHarness(uniformImage(W, H), decoder, embeddings.tensors.image_embeddings.data);
   box = (await h.page.locator('#mask-canvas').boundingBox())!;
-  await takePosted(h.page);
 });
 
 after(async () => {

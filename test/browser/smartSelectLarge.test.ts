@@ -10,13 +10,11 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { encode } from 'fast-png';
-import { defaultClasses } from '../../src/core/classes';
 import { releasePromptableModel, type PromptableModel } from '../../src/core/model/promptable/load';
 import { encodeImage } from '../../src/core/model/promptable/predictor';
 import { loadNativePromptable } from '../../src/node/promptableSessions';
 import { expectedMask, mismatches, RADII, samTestCard, uniformImage, type Pt } from '../model/promptable/fixtures';
-import { buildBundle, init, openHarness, ortWasmFiles, startSamSelect, takeOneEdit, takePosted, type Harness } from './harness';
+import { openSamHarness, startSamSelect, takeOneEdit, type Harness } from './harness';
 
 const SIDE = 4096;
 
@@ -33,15 +31,7 @@ before(async () => {
   decoder = readFileSync(join(dirname(cardPath), 'sam_test.decoder.onnx'));
   const image = uniformImage(SIDE, SIDE);
   const embeddings = await encodeImage(model.card, model.encoder, image);
-  const tensor = embeddings.tensors.image_embeddings;
-  const png = encode({ width: SIDE, height: SIDE, data: image.data, channels: 3, depth: 8 });
-  h = await openHarness(await buildBundle(), { bytes: png, type: 'image/png' }, undefined, {
-    ...ortWasmFiles(),
-    '/decoder': decoder,
-    '/embedding': new Uint8Array(tensor.data.buffer, tensor.data.byteOffset, tensor.data.byteLength),
-  });
-  await init(h.page, { width: SIDE, height: SIDE, mask: new Uint8Array(SIDE * SIDE), classes: defaultClasses(3), ignoreIndex: 255 });
-  await takePosted(h.page);
+  h = await openSamHarness(image, decoder, embeddings.tensors.image_embeddings.data);
   console.log(`# 4096x4096: set up (PNG, host encoder, editor open) in ${Math.round(performance.now() - start)} ms`);
 });
 

@@ -9,8 +9,6 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { encode } from 'fast-png';
-import { defaultClasses } from '../../src/core/classes';
 import { openDecoderSession } from '../../src/core/model/promptable/decoderSession';
 import { decodePrompt } from '../../src/core/model/promptable/predictor';
 import type { Embeddings } from '../../src/core/model/promptable/selection';
@@ -18,7 +16,7 @@ import { createNativeSession } from '../../src/node/promptableSessions';
 import { uniformImage } from '../model/promptable/fixtures';
 import { randomEmbeddings, samBenchCard } from '../model/promptable/samDecoder';
 import { samQuantizedDecoderDir } from '../model/testModels';
-import { buildBundle, init, openHarness, ortWasmFiles, pagePoint, startSamSelect, takeOneEdit, takePosted, type Harness } from './harness';
+import { openSamHarness, pagePoint, startSamSelect, takeOneEdit, type Harness } from './harness';
 
 const [W, H] = [517, 301];
 const card = samBenchCard('sam-quantized', 'sam_bench.decoder.quant.onnx');
@@ -40,15 +38,8 @@ function at(x: number, y: number): [number, number] {
 before(async () => {
   decoder = readFileSync(join(await samQuantizedDecoderDir(), card.decoder.file));
   embeddings = randomEmbeddings(W, H, 12345);
-  const png = encode({ width: W, height: H, data: uniformImage(W, H).data, channels: 3, depth: 8 });
-  h = await openHarness(await buildBundle(), { bytes: png, type: 'image/png' }, undefined, {
-    ...ortWasmFiles(),
-    '/decoder': decoder,
-    '/embedding': new Uint8Array(embeddings.tensors.image_embeddings.data.buffer),
-  });
-  await init(h.page, { width: W, height: H, mask: new Uint8Array(W * H), classes: defaultClasses(3), ignoreIndex: 255 });
+  h = await openSamHarness(uniformImage(W, H), decoder, embeddings.tensors.image_embeddings.data);
   box = (await h.page.locator('#mask-canvas').boundingBox())!;
-  await takePosted(h.page);
 });
 
 after(async () => {
