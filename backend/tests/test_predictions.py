@@ -197,7 +197,7 @@ def test_engines(service, trained, tmp):
         assert r.status_code == 422 and "no training checkpoint" in r.text and str(tmp) not in r.text, r.text
         r = service.client.post("/v1/predictions", json=body)
         assert r.status_code == 201 and r.json()["options"]["engine"] == "onnx", r.text
-        assert "does not run this model: best.pt: no training checkpoint" in r.json()["options"]["engineReason"]
+        assert "does not run this model: <model>/best.pt: no training checkpoint" in r.json()["options"]["engineReason"]
         assert events(service, r.json()["id"])[-1][1]["state"] == "succeeded"
     finally:
         os.rename(checkpoint + ".away", checkpoint)

@@ -8,30 +8,20 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 from typing import Dict, List, Tuple
 
-CHECK_TIMEOUT_S = 120
+from .checks import run_check
+
 #: a shard's cache folder never evicts (seglab embed's --cache-mb at its largest)
 NO_EVICTION_MB = "1000000"
 
 
 def check_encoder(node: str, cli: str, root: str, model_file: str, only_unlabeled: bool) -> Tuple[dict, str]:
-    """`seglab embed --check` of the uploaded card against the dataset: (its answer, None) or ({}, the problem)."""
+    """`seglab embed --check` of the uploaded card against the dataset: (its answer, "") or ({}, the problem)."""
     card = os.path.join(os.path.dirname(model_file), "model.json")
     argv = [node, cli, "embed", root, "--model", card, "--encoder", model_file, "--check", "--json"]
     argv += ["--only-unlabeled"] if only_unlabeled else []
-    done = subprocess.run(argv, capture_output=True, text=True, timeout=CHECK_TIMEOUT_S, stdin=subprocess.DEVNULL)
-    try:
-        answer: dict = json.loads(done.stdout)
-    except ValueError:
-        answer = {"error": done.stderr.strip()[-2000:] or f"the check exited with status {done.returncode}"}
-    if done.returncode == 0 and "error" not in answer:
-        return answer, ""
-    text = " ".join(str(answer.get(k) or "") for k in ("file", "error", "hint")).strip()
-    for path, name in ((card, "model.json"), (root, "<dataset>"), (os.path.dirname(model_file), "<model>")):
-        text = text.replace(path, name)
-    return {}, text
+    return run_check(argv, {card: "model.json", root: "<dataset>", os.path.dirname(model_file): "<model>"})
 
 
 def embedding_argv(folder: str, job: dict, node: str, cli: str) -> List[str]:

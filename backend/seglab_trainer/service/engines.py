@@ -6,16 +6,14 @@ model whose card and checkpoint that engine runs exactly, on a CUDA device, else
 on the CPU ONNX Runtime is the faster engine (BENCHMARKS.md: the demo U-Net 3.6-10x faster on this 2-core machine)."""
 from __future__ import annotations
 
-import json
 import os
-import subprocess
 import sys
 from typing import List, Optional, Tuple
 
+from .checks import run_check
 from .executors import python_module
 
 ENGINES = ("auto", "onnx", "torch")
-CHECK_TIMEOUT_S = 120
 
 
 def torch_command(python: str = sys.executable) -> List[str]:
@@ -27,21 +25,8 @@ def torch_check(dataset: dict, model: dict) -> Tuple[Optional[str], str]:
     """(None when the PyTorch engine runs `model` on `dataset` (its own --check), else why not without the service's
     paths; the device it would run on)."""
     argv = [*torch_command(), dataset["root"], "--model", model["file"], "--check", "--json"]
-    try:
-        done = subprocess.run(argv, capture_output=True, text=True, timeout=CHECK_TIMEOUT_S, stdin=subprocess.DEVNULL)
-    except (OSError, subprocess.TimeoutExpired) as e:
-        return f"its check did not finish ({e.__class__.__name__})", ""
-    if done.returncode == 0:
-        return None, json.loads(done.stdout).get("device", "")
-    try:
-        answer = json.loads(done.stdout)
-        text = f"{os.path.basename(answer.get('file') or '')}: {answer['error']}".lstrip(": ")
-    except (ValueError, KeyError, TypeError):
-        lines = done.stderr.strip().splitlines()
-        text = lines[-1] if lines else f"its check exited with status {done.returncode}"
-    for path, name in ((dataset["root"], "<dataset>"), (os.path.dirname(model["file"]), "<model>")):
-        text = text.replace(path, name)
-    return text, ""
+    answer, problem = run_check(argv, {dataset["root"]: "<dataset>", os.path.dirname(model["file"]): "<model>"})
+    return (problem, "") if problem else (None, answer.get("device", ""))
 
 
 def choose_engine(requested: str, dataset: dict, model: dict) -> Tuple[str, Optional[str]]:

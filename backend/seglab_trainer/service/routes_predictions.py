@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import json
 import os
-import subprocess
 import tarfile
 import time
 from typing import Dict, Iterator, List
@@ -14,6 +13,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import FileResponse, JSONResponse, StreamingResponse
 
 from .auth import require_token
+from .checks import run_check
 from .engines import choose_engine
 from .model_uploads import ModelStore
 from .predictions import MANIFEST, PredictionManager
@@ -23,7 +23,6 @@ from .schema import PredictionRecord, PredictionRequest
 from .uploads import DatasetStore
 
 router = APIRouter(dependencies=[Depends(require_token)])
-CHECK_TIMEOUT_S = 120
 
 
 def predictions_of(request: Request) -> PredictionManager:
@@ -78,17 +77,9 @@ def check_model(manager: PredictionManager, dataset: dict, model: dict, only_unl
     with the problem."""
     argv = [str(manager.node), manager.cli, "prelabel", dataset["root"], "--model", model["file"], "--check", "--json"]
     argv += ["--only-unlabeled"] if only_unlabeled else []
-    done = subprocess.run(argv, capture_output=True, text=True, timeout=CHECK_TIMEOUT_S, stdin=subprocess.DEVNULL)
-    try:
-        answer: dict = json.loads(done.stdout)
-    except ValueError:
-        answer = {"error": done.stderr.strip()[-2000:] or f"the check exited with status {done.returncode}"}
-    if done.returncode != 0 or "error" in answer:
-        where = {dataset["root"]: "<dataset>", os.path.dirname(model["file"]): "<model>"}
-        text = " ".join(str(answer.get(k) or "") for k in ("file", "error", "hint")).strip()
-        for path, name in where.items():
-            text = text.replace(path, name)
-        raise HTTPException(422, f"the model does not fit the dataset: {text}")
+    answer, problem = run_check(argv, {dataset["root"]: "<dataset>", os.path.dirname(model["file"]): "<model>"})
+    if problem:
+        raise HTTPException(422, f"the model does not fit the dataset: {problem}")
     return answer
 
 
