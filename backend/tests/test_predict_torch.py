@@ -159,11 +159,15 @@ def test_sigint_stops_between_images_and_a_rerun_finishes(trained):
     root = make_dataset(str(tmp / "many"), count=0, size=64, unlabeled=60)
     out, progress = str(tmp / "sigint"), str(tmp / "sigint.jsonl")
     argv = [sys.executable, "-m", "seglab_trainer", "predict", root, "--model", onnx, "--out", out]
-    proc = subprocess.Popen([*argv, "--progress", progress], cwd=BACKEND, stderr=subprocess.PIPE, text=True)
+    # One image a batch, and SIGINT once two are written: a progress line is written when an image is queued
+    # (decoding ahead), so counting lines alone sent the signal before anything was written.
+    proc = subprocess.Popen(
+        [*argv, "--batch", "1", "--progress", progress], cwd=BACKEND, stderr=subprocess.PIPE, text=True
+    )
     deadline = time.time() + 120
     while time.time() < deadline and proc.poll() is None:
         with open(progress) if os.path.exists(progress) else io.StringIO() as f:
-            if sum(1 for _ in f) >= 4:
+            if any(json.loads(line).get("done", 0) >= 2 for line in f if line.strip()):
                 break
         time.sleep(0.05)
     proc.send_signal(signal.SIGINT)
