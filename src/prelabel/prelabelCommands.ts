@@ -13,6 +13,7 @@ import { prelabelOnBackend } from '../training/remotePrelabel';
 import { backendUrl, clientFor, getToken, requireTrust } from '../training/settings';
 import { hostBackend, loadForDataset } from './hostModel';
 import type { ModelEntry, ModelRegistry, PromptableEntry } from './modelRegistry';
+import { backendProgressMessage, withCancellableProgress } from '../progress';
 
 /**
  * "Select Model": pre-labeling models and, in their own section, promptable (Smart Select) models;
@@ -104,29 +105,20 @@ export async function prelabelDatasetCommand(
   if (where !== 'here') return;
   const { loaded, pool } = await loadWithPool(model, dataset, log);
   try {
-    const result = await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Pre-labeling {0} with {1}', dataset.name, loaded.model.name), cancellable: true },
-      async (progress, token) => {
-        const controller = new AbortController();
-        const sub = token.onCancellationRequested(() => controller.abort());
-        let reported = 0;
-        try {
-          return await prelabelDataset(dataset.fs, dataset.index!, loaded, {
-            runner: pool?.prepare(loaded.model, dataset.index!.config),
-            onlyUnlabeled: scope.only,
-            signal: controller.signal,
-            onProgress: ({ done, total, secondsLeft }) => {
-              const increment = total > 0 ? ((done - reported) / total) * 100 : 0;
-              reported = done;
-              const left = secondsLeft === undefined ? '' : ` · ${vscode.l10n.t('{0} left', formatSeconds(secondsLeft))}`;
-              progress.report({ increment, message: `${done}/${total}${left}` });
-            },
-          });
-        } finally {
-          sub.dispose();
-        }
-      },
-    );
+    const result = await withCancellableProgress(vscode.l10n.t('Pre-labeling {0} with {1}', dataset.name, loaded.model.name), async (signal, progress) => {
+      let reported = 0;
+      return prelabelDataset(dataset.fs, dataset.index!, loaded, {
+        runner: pool?.prepare(loaded.model, dataset.index!.config),
+        onlyUnlabeled: scope.only,
+        signal,
+        onProgress: ({ done, total, secondsLeft }) => {
+          const increment = total > 0 ? ((done - reported) / total) * 100 : 0;
+          reported = done;
+          const left = secondsLeft === undefined ? '' : ` · ${vscode.l10n.t('{0} left', formatSeconds(secondsLeft))}`;
+          progress.report({ increment, message: `${done}/${total}${left}` });
+        },
+      });
+    });
     const perImage = result.written.length > 0 ? result.seconds / result.written.length : 0;
     if (result.written.length > 0) models.recordRun({ provider: loaded.backend.provider, secondsPerImage: perImage });
     for (const f of result.failed) log.error(`${f.path}: ${f.message}`);
@@ -201,32 +193,16 @@ async function prelabelRemotely(
   if (!requireTrust() || !dataset.index) return;
   const client = await clientFor(secrets);
   try {
-    const result = await vscode.window.withProgress(
-      {
-        location: vscode.ProgressLocation.Notification,
-        title: vscode.l10n.t('Pre-labeling {0} with {1} on {2}', dataset.name, model.name, client.baseUrl),
-        cancellable: true,
-      },
-      async (progress, token) => {
-        const controller = new AbortController();
-        const sub = token.onCancellationRequested(() => controller.abort());
-        try {
-          return await prelabelOnBackend(
-            dataset.fs,
-            dataset.index!,
-            client,
-            { fs: model.fs, path: model.path, cardPath: cardPathFor(model.path) },
-            {
-              onlyUnlabeled,
-              signal: controller.signal,
-              onProgress: ({ stage, done, total }) =>
-                progress.report({ message: stage === 'upload' ? vscode.l10n.t('uploading {0}/{1}', done, total) : `${done}/${total}` }),
-            },
-          );
-        } finally {
-          sub.dispose();
-        }
-      },
+    const result = await withCancellableProgress(
+      vscode.l10n.t('Pre-labeling {0} with {1} on {2}', dataset.name, model.name, client.baseUrl),
+      (signal, progress) =>
+        prelabelOnBackend(
+          dataset.fs,
+          dataset.index!,
+          client,
+          { fs: model.fs, path: model.path, cardPath: cardPathFor(model.path) },
+          { onlyUnlabeled, signal, onProgress: (p) => progress.report({ message: backendProgressMessage(p) }) },
+        ),
     );
     for (const f of result.failed) log.error(`${f.path}: ${f.message}`);
     log.info(

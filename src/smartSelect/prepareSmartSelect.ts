@@ -21,6 +21,7 @@ import { clientFor, requireTrust } from '../training/settings';
 import type { DatasetState } from '../dataset/datasetState';
 import type { ImageEntry } from '../core/dataset/types';
 import type { HostEmbeddings } from './hostEmbeddings';
+import { backendProgressMessage, withCancellableProgress } from '../progress';
 
 /** The answers to the command's questions, for scripts and tests. */
 export interface PrepareOptions {
@@ -152,25 +153,13 @@ async function prepareOnBackend(
     encoderSha256: model.encoderSha256,
     outputs: model.encoder.io.outputs,
   };
-  const result = await vscode.window.withProgress(
-    {
-      location: vscode.ProgressLocation.Notification,
-      title: vscode.l10n.t('Preparing Smart Select on {0} with {1} on {2}', dataset.name, entry.name, client.baseUrl),
-      cancellable: true,
-    },
-    async (progress, token) => {
-      const controller = new AbortController();
-      const sub = token.onCancellationRequested(() => controller.abort());
-      try {
-        return await embeddingsOnBackend(dataset.fs, dataset.index!, images, client, encoder, await host.diskSink(), {
-          signal: controller.signal,
-          onProgress: ({ stage, done, total }) =>
-            progress.report({ message: stage === 'upload' ? vscode.l10n.t('uploading {0}/{1}', done, total) : `${done}/${total}` }),
-        });
-      } finally {
-        sub.dispose();
-      }
-    },
+  const result = await withCancellableProgress(
+    vscode.l10n.t('Preparing Smart Select on {0} with {1} on {2}', dataset.name, entry.name, client.baseUrl),
+    async (signal, progress) =>
+      embeddingsOnBackend(dataset.fs, dataset.index!, images, client, encoder, await host.diskSink(), {
+        signal,
+        onProgress: (p) => progress.report({ message: backendProgressMessage(p) }),
+      }),
   );
   const ranOn = result.jobId ? `${client.baseUrl} (job ${result.jobId}, ${result.state}, ${result.provider ?? 'provider unknown'})` : 'nowhere (all cached)';
   log.info(

@@ -21,6 +21,7 @@ import type { TrainingClient } from './client';
 import { runRound, type RoundResult } from './continuousRound';
 import { clientFor } from './settings';
 import type { TrainingRuns } from './trainingRuns';
+import { withCancellableProgress } from '../progress';
 
 /** workspaceState: masks saved since the active model became active or the last round started. */
 const SAVES_KEY = 'seglab.training.continuousSaves';
@@ -167,25 +168,14 @@ export class ContinuousTraining implements vscode.Disposable {
     if (!index) return;
     const loaded = await loadForDataset(model, dataset, this.log);
     try {
-      const result = await vscode.window.withProgress(
-        {
-          location: vscode.ProgressLocation.Notification,
-          title: vscode.l10n.t('Pre-labeling the unlabeled images of {0} with {1}', dataset.name, model.name),
-          cancellable: true,
-        },
-        async (progress, token) => {
-          const controller = new AbortController();
-          const sub = token.onCancellationRequested(() => controller.abort());
-          try {
-            return await prelabelDataset(dataset.fs, index, loaded, {
-              onlyUnlabeled: true,
-              signal: controller.signal,
-              onProgress: ({ done, total }) => progress.report({ message: `${done}/${total}` }),
-            });
-          } finally {
-            sub.dispose();
-          }
-        },
+      const result = await withCancellableProgress(
+        vscode.l10n.t('Pre-labeling the unlabeled images of {0} with {1}', dataset.name, model.name),
+        (signal, progress) =>
+          prelabelDataset(dataset.fs, index, loaded, {
+            onlyUnlabeled: true,
+            signal,
+            onProgress: ({ done, total }) => progress.report({ message: `${done}/${total}` }),
+          }),
       );
       this.log.info(
         `train as you label: ${model.name} pre-labeled ${result.written.length} unlabeled images, ${result.failed.length} failed${result.cancelled ? ', cancelled' : ''}`,
