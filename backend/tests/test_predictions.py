@@ -18,6 +18,9 @@ httpx = pytest.importorskip("httpx")
 pytest.importorskip("fastapi")
 
 from seglab_trainer.service.client import LocalService, tar_of  # noqa: E402
+from seglab_trainer.service.engines import choose_engine  # noqa: E402
+from seglab_trainer.service.prediction_runners import SlurmArrayRunner  # noqa: E402
+from seglab_trainer.service.slurm import SlurmExecutor  # noqa: E402
 from tests.synthetic import make_dataset  # noqa: E402
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -201,6 +204,23 @@ def test_engines(service, trained, tmp):
         assert events(service, r.json()["id"])[-1][1]["state"] == "succeeded"
     finally:
         os.rename(checkpoint + ".away", checkpoint)
+
+
+def test_auto_takes_torch_where_the_shards_get_a_gpu(service, trained, tmp):
+    """On Slurm nodes with GPUs a shard gets one whatever the service's host has, so auto runs the checkpoint in
+    PyTorch there; the array script asks for that GPU."""
+    root = images_only(make_dataset(str(tmp / "gpu-shards"), count=1, size=40, unlabeled=0))
+    model = {
+        "kind": "job",
+        "id": trained[0],
+        "file": os.path.join(service.data_dir, "jobs", trained[0], "out", "model.onnx"),
+    }
+    assert choose_engine("auto", {"root": root}, model, shard_gpu=True) == ("torch", None)
+    assert choose_engine("auto", {"root": root}, model)[0] == ("torch" if torch.cuda.is_available() else "onnx")
+    for gpus, asked in ((0, False), (4, True)):
+        runner = SlurmArrayRunner(SlurmExecutor(str(tmp / "data" / "cache"), {"gpus_per_node": gpus}))
+        script = runner.render("c" * 32, str(tmp), ["predict", "--out", "out/{k}"], [0, 1])
+        assert runner.shard_gpu == asked and ("#SBATCH --gpus-per-node=1\n" in script) == asked, script
 
 
 def test_dataset_paths_outside_the_allowed_roots_are_refused(service, trained, tmp):

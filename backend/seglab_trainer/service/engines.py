@@ -29,8 +29,9 @@ def torch_check(dataset: dict, model: dict) -> Tuple[Optional[str], str]:
     return (problem, "") if problem else (None, answer.get("device", ""))
 
 
-def choose_engine(requested: str, dataset: dict, model: dict) -> Tuple[str, Optional[str]]:
-    """(the engine that runs, why auto did not take torch); ValueError when "torch" was asked and cannot run."""
+def choose_engine(requested: str, dataset: dict, model: dict, shard_gpu: bool = False) -> Tuple[str, Optional[str]]:
+    """(the engine that runs, why auto did not take torch); ValueError when "torch" was asked and cannot run.
+    `shard_gpu`: the shards get a GPU of their own (Slurm nodes with GPUs), whatever the service's host has."""
     if requested == "onnx":
         return "onnx", None
     if model["kind"] != "job":
@@ -42,6 +43,6 @@ def choose_engine(requested: str, dataset: dict, model: dict) -> Tuple[str, Opti
         raise ValueError(f"engine torch cannot run job {model['id']}'s model: {why}")
     if why is not None:
         return "onnx", f"the PyTorch engine does not run this model: {why}"
-    if requested == "torch" or device == "cuda":
+    if requested == "torch" or device == "cuda" or shard_gpu:
         return "torch", None
     return "onnx", "no CUDA device: on the CPU the ONNX engine is the faster one (engine torch runs it anyway)"

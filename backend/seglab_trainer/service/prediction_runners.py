@@ -17,6 +17,7 @@ from .slurm import SlurmError, SlurmExecutor
 class LocalRunner:
     survives_service = False
     python = sys.executable  # a Python worker's (embedding jobs)
+    shard_gpu = False  # a shard sees the service's own devices (the engine check finds them)
 
     def __init__(self) -> None:
         self.procs: Dict[int, subprocess.Popen] = {}
@@ -65,13 +66,15 @@ class LocalRunner:
 
 class SlurmArrayRunner:
     """One array task per shard, with the executor's settings (partition, account, time, mem, setup, env; one
-    node a task). Each task leaves `shards/<k>.node` (where it ran) and `shards/<k>.exit` (its status)."""
+    node a task; one GPU a task where the nodes have GPUs, as a shard is one process). Each task leaves
+    `shards/<k>.node` (where it ran) and `shards/<k>.exit` (its status)."""
 
     survives_service = True
 
     def __init__(self, executor: SlurmExecutor):
         self.executor = executor
         self.python = executor.settings.python  # the nodes' Python, as training jobs run it
+        self.shard_gpu = executor.settings.gpus_per_node > 0  # the service's own host may have none
         self.seen: Dict[str, float] = {}  # Slurm job id -> when squeue was last asked
 
     def start(self, job_id: str, folder: str, argv: List[str], shards: List[int]) -> dict:
@@ -97,6 +100,7 @@ class SlurmArrayRunner:
             "--ntasks=1",
             *(f"--{k}={v}" for k, v in (("partition", s.partition), ("account", s.account)) if v),
             *(f"--{k}={v}" for k, v in (("time", s.time), ("mem", s.mem), ("cpus-per-task", s.cpus_per_task)) if v),
+            *(["--gpus-per-node=1"] if self.shard_gpu else []),
             *s.extra_sbatch,
         ]
         command = " ".join(q(a).replace("{k}", "'\"$k\"'") for a in argv)

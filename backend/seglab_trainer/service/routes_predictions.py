@@ -93,7 +93,7 @@ def create_prediction(req: PredictionRequest, request: Request) -> dict:
     checked = check_model(manager, dataset, model, req.onlyUnlabeled)
     model["name"] = checked["model"]["name"]
     try:
-        engine, why = choose_engine(req.engine, dataset, model)
+        engine, why = choose_engine(req.engine, dataset, model, manager.runner.shard_gpu)
     except ValueError as e:
         raise HTTPException(422, str(e))
     options = {"onlyUnlabeled": req.onlyUnlabeled, "tileSize": req.tileSize, "engine": engine}
