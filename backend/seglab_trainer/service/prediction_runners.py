@@ -16,7 +16,7 @@ from .slurm import SlurmError, SlurmExecutor
 
 class LocalRunner:
     survives_service = False
-    python = sys.executable  # a Python worker's (embedding jobs)
+    python = sys.executable  # the PyTorch engine's (engines.torch_command)
     shard_gpu = False  # a shard sees the service's own devices (the engine check finds them)
 
     def __init__(self) -> None:

@@ -21,7 +21,7 @@ import { embeddingsOnBackend, type EmbeddingSink, type RemoteEncoder } from '../
 import { intOption, stringOption, UsageError, type Parsed } from '../args';
 import { openDataset, type Command } from '../command';
 import { json, type Io } from '../output';
-import { abortOnSigint, progressLog, stemsOption } from './prelabel';
+import { abortOnSigint, progressLog, stemsOption } from '../runOptions';
 import type { DatasetIndex, ImageEntry } from '../../core/dataset/types';
 
 const DEFAULT_CACHE_MB = 2048;
@@ -71,8 +71,7 @@ async function embedLocal(
   log: (line: object) => void,
 ) {
   const counts = { computed: 0, cached: 0 };
-  const failed: Failure[] = [];
-  const relative: Array<Failure & { stem: string }> = [];
+  const failures: Array<{ entry: ImageEntry; message: string }> = [];
   const started = Date.now();
   const interrupt = abortOnSigint();
   try {
@@ -96,8 +95,7 @@ async function embedLocal(
         line.key = key;
       } catch (error) {
         const message = errorMessage(error);
-        failed.push({ path, message });
-        relative.push({ path: entry.image, stem: entry.stem, message: message.split(root + '/').join('') });
+        failures.push({ entry, message });
         io.err(`${path}: ${message}`);
       }
       log(line);
@@ -107,7 +105,9 @@ async function embedLocal(
   }
   const cancelled = interrupt.signal.aborted;
   const seconds = (Date.now() - started) / 1000;
+  const relative = failures.map(({ entry, message }) => ({ path: entry.image, stem: entry.stem, message: message.split(root + '/').join('') }));
   log({ type: 'done', written: counts.computed, skipped: counts.cached, failed: relative, cancelled, seconds, provider: encoder.provider });
+  const failed: Failure[] = failures.map(({ entry, message }) => ({ path: joinPath(root, entry.image), message }));
   return { ...counts, failed, cancelled };
 }
 

@@ -1,4 +1,3 @@
-import { appendFileSync, readFileSync } from 'node:fs';
 import { describeMapping } from '../../core/model/classMapping';
 import type { DatasetIndex } from '../../core/dataset/types';
 import { cardPathFor, loadModel } from '../../core/model/load';
@@ -12,6 +11,7 @@ import { prelabelOnBackend, type RemotePrelabelResult } from '../../training/rem
 import { intOption, stringOption, UsageError, type Parsed } from '../args';
 import { openDataset, type Command } from '../command';
 import { count, json, type Io } from '../output';
+import { abortOnSigint, progressLog, stemsOption } from '../runOptions';
 
 /** The `--json` shape of `seglab prelabel`. */
 export function prelabelJson(m: LoadedModel, r: PrelabelResult) {
@@ -78,32 +78,6 @@ async function prelabelRemote(
       `${result.outDir}: ${count(result.received.length)} received from ${url} (job ${result.jobId}, ${result.state})${result.cancelled ? '; interrupted' : ''}`,
     );
   return result.state === 'succeeded' && result.failed.length === 0 ? 0 : 1;
-}
-
-/** `--stems <file>`: the stems of one shard of a larger run (one a line), or undefined for every image. */
-export function stemsOption(parsed: Parsed): Set<string> | undefined {
-  const file = stringOption(parsed, 'stems');
-  return file === undefined
-    ? undefined
-    : new Set(
-        readFileSync(file, 'utf8')
-          .split('\n')
-          .filter((l) => l !== ''),
-      );
-}
-
-/** `--progress <file>`: appends one JSON line (the training service's shards report through these); a no-op without it. */
-export function progressLog(parsed: Parsed): (line: object) => void {
-  const file = stringOption(parsed, 'progress');
-  return (line) => file && appendFileSync(file, JSON.stringify(line) + '\n');
-}
-
-/** Ctrl+C stops between images; the files written so far stay complete. */
-export function abortOnSigint(): { signal: AbortSignal; dispose(): void } {
-  const controller = new AbortController();
-  const onSigint = () => controller.abort(new Error('interrupted'));
-  process.once('SIGINT', onSigint);
-  return { signal: controller.signal, dispose: () => process.off('SIGINT', onSigint) };
 }
 
 export const prelabelCommand: Command = {
