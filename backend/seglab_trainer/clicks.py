@@ -54,6 +54,28 @@ def first_clicks(target: torch.Tensor, gen: torch.Generator) -> List[Optional[Cl
     return out
 
 
+def extra_clicks(
+    target: torch.Tensor, valid: torch.Tensor, gen: torch.Generator, positive: int, negative: int, band: int
+) -> List[List[Click]]:
+    """RITM's multi-point sampling, before the corrective rounds: half the samples get none; the others 0..`positive`
+    more positive clicks inside their target (weighted by depth, as first_clicks) and 0..`negative` negative clicks
+    on valid pixels within `band` pixels outside it (uniform), so the model learns from several clicks of both
+    kinds without a forward pass for each."""
+    n, w = target.shape[0], target.shape[-1]
+    depth = boundary_distance(target).flatten(1)
+    near = F.max_pool2d(target[:, None].float(), 2 * band + 1, 1, band)[:, 0] > 0
+    ring = (near & ~target & valid).flatten(1).float()
+    some = torch.rand(n, generator=gen) < 0.5
+    out: List[List[Click]] = [[] for _ in range(n)]
+    for weights, kind, most in [(depth, True, positive), (ring, False, negative)]:
+        counts = torch.randint(most + 1, (n,), generator=gen) * some
+        for sample, row, count in zip(out, weights, counts.tolist()):
+            if count and float(row.sum()) > 0:
+                picked = torch.multinomial(row, count, replacement=True, generator=gen).tolist()
+                sample.extend((i % w, i // w, kind) for i in picked)
+    return out
+
+
 def deepest(dist: torch.Tensor, width: int) -> Click:
     """The pixel of a flat distance map at its maximum nearest the mean position of all such pixels (positive)."""
     at = (dist == dist.max()).nonzero()[:, 0]

@@ -20,7 +20,7 @@ import torch
 
 from . import MEAN, STD, engine
 from .budget import Budget
-from .clicks import boundary_distance, deepest, disk_maps, first_clicks, next_click, next_clicks
+from .clicks import boundary_distance, deepest, disk_maps, extra_clicks, first_clicks, next_click, next_clicks
 from .dataset import dataset_sha256
 from .export import OPSET, check_onnx, export_onnx, sha256_file, write_json_atomic
 from .interactive_data import MIN_AREA, RegionIndex, example
@@ -69,10 +69,13 @@ def predict(
     return paste(logits, box, h, w, previous, THRESHOLD)
 
 
-def simulate(model, images, targets, valid, rounds: int, radius: float, gen) -> torch.Tensor:
-    """RITM's click simulation on a batch of crops; returns the model input for the gradient step."""
-    n, size = images.shape[0], images.shape[-1]
-    clicks: List[List[Click]] = [[c] if c else [] for c in first_clicks(targets & valid, gen)]
+def simulate(model, images, targets, valid, rounds: int, args, gen) -> torch.Tensor:
+    """RITM's click simulation on a batch of crops (a first click, --extra-clicks, then `rounds` corrective
+    rounds); returns the model input for the gradient step."""
+    n, size, radius = images.shape[0], images.shape[-1], args.click_radius
+    positive, negative = args.extra_clicks
+    more = extra_clicks(targets & valid, valid, gen, positive, negative, max(1, size // 8))
+    clicks: List[List[Click]] = [([c] if c else []) + m for c, m in zip(first_clicks(targets & valid, gen), more)]
     prev = torch.zeros((n, size, size), dtype=torch.bool)
     was_training = model.training
     model.eval()
@@ -151,7 +154,7 @@ def fit(args, device: torch.device) -> int:
         val=len(val_data),
         regions={"train": len(train_index.regions), "val": len(val_index.regions)},
         crop=rule.to_json(),
-        clicks={"radius": args.click_radius, "rounds": args.click_rounds},
+        clicks={"radius": args.click_radius, "rounds": args.click_rounds, "extra": args.extra_clicks},
         batchSize=args.batch_size,
         device=str(device),
         init=init,
@@ -172,7 +175,7 @@ def fit(args, device: torch.device) -> int:
             images, labels = torch.stack([p[0] for p in pairs]), torch.stack([p[1] for p in pairs])
             rounds = int(torch.randint(args.click_rounds + 1, (1,), generator=gen))
             targets, valid = labels == 1, labels != cfg.ignore_index
-            x = simulate(model, images.to(device), targets, valid, rounds, args.click_radius, gen)
+            x = simulate(model, images.to(device), targets, valid, rounds, args, gen)
             loss = engine.train_step(model, criterion, optimizer, scheduler, precision, x, labels.to(device), False)
             losses.append(float(loss))
             if step % args.log_every == 0:
@@ -225,7 +228,8 @@ def export_click_model(args, cfg, rule: CropRule, history: List[dict], ended_by:
     training = {
         **{"task": "interactive", "epochs": args.epochs, "minutes": args.minutes, "epochsRun": len(history)},
         **{"endedBy": ended_by, "bestEpoch": state["epoch"], "batchSize": args.batch_size, "lr": args.lr},
-        **{"clickRounds": args.click_rounds, "seed": args.seed, "datasetSha256": data_sha},
+        **{"clickRounds": args.click_rounds, "extraClicks": args.extra_clicks, "seed": args.seed},
+        "datasetSha256": data_sha,
         "loss": f"{args.ce_weight} x BCE + {args.dice_weight} x soft Dice, valid pixels only",
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "torch": torch.__version__,

@@ -58,9 +58,27 @@ def add_click_args(g) -> None:
         "--click-rounds", type=int, default=3, help="at most this many simulated corrective clicks before a step"
     )
     g.add_argument(
+        "--extra-clicks",
+        type=_pair,
+        default=(0, 0),
+        metavar="P,N",
+        help="RITM's multi-point sampling: half the examples start with up to P more positive and N negative clicks "
+        "(default 0,0: none)",
+    )
+    g.add_argument(
         "--crop-expand", type=float, default=1.4, help="zoom-in box: this times the clicks' and mask's extent"
     )
     g.add_argument("--crop-min-side", type=int, default=160, help="zoom-in box: at least this many image pixels")
+
+
+def _pair(text: str) -> tuple:
+    try:
+        positive, negative = (int(v) for v in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected two counts P,N (e.g. 2,3), got {text!r}") from None
+    if positive < 0 or negative < 0:
+        raise argparse.ArgumentTypeError(f"counts cannot be negative: {text!r}")
+    return positive, negative
 
 
 def add_model_args(g) -> None:

@@ -8,7 +8,7 @@ import pytest
 import torch
 from PIL import Image
 
-from seglab_trainer.clicks import boundary_distance, first_clicks, next_clicks
+from seglab_trainer.clicks import boundary_distance, extra_clicks, first_clicks, next_clicks
 from seglab_trainer.interactive_data import components
 from seglab_trainer.interactive_train import build_click_model, predict
 from seglab_trainer.runfiles import load_checkpoint
@@ -31,6 +31,22 @@ def test_clicks_never_land_on_ignore_pixels_or_outside_the_image():
             x, y, positive = click
             assert 0 <= x < 56 and 0 <= y < 40 and valid[n, y, x]
             assert bool(target[n, y, x]) == positive and bool(pred[n, y, x]) != positive
+
+
+def test_extra_clicks_land_inside_the_target_or_in_the_band_around_it_on_valid_pixels():
+    gen = torch.Generator().manual_seed(1)
+    target = torch.zeros((64, 40, 40), dtype=torch.bool)
+    target[:, 12:28, 10:26] = True
+    target[0] = False  # nothing to click
+    valid = torch.ones_like(target)
+    valid[:, :, 24:] = False  # ignore pixels and padding
+    far = torch.nn.functional.max_pool2d(target[:, None].float(), 9, 1, 4)[:, 0] == 0  # more than 4 px away
+    out = extra_clicks(target & valid, valid, gen, 2, 3, 4)
+    assert out[0] == [] and sum(not c for c in out) >= 16  # about half the samples get none
+    for n, clicks in enumerate(out):
+        assert sum(c[2] for c in clicks) <= 2 and sum(not c[2] for c in clicks) <= 3
+        for x, y, positive in clicks:
+            assert valid[n, y, x] and bool(target[n, y, x]) == positive and not far[n, y, x]
 
 
 def test_no_error_no_click_and_the_deepest_error_wins():

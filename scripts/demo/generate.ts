@@ -101,8 +101,9 @@ export async function generateDemoDataset(root: string, options: DemoOptions = {
   return { root, ...plan };
 }
 
-/** `<name>.onnx` + `<name>.json` pairs; other models a user put in models/ stay. */
-function copyDemoModels(target: string): void {
+/** `<name>.onnx` + `<name>.json` pairs; other models a user put in models/ stay. `npm run demo` calls it on a reused
+ * dataset too, so a retrained demo model reaches a cached copy. */
+export function copyDemoModels(target: string): void {
   if (!existsSync(DEMO_MODELS_DIR)) return;
   const files = readdirSync(DEMO_MODELS_DIR).filter((f) => f.endsWith('.onnx') || f.endsWith('.json'));
   if (files.length > 0) mkdirSync(target, { recursive: true });

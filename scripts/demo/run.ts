@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import { ensureTools, toolsInstalled, toolsPaths } from '../tools/codeServer';
 import { QUIET_SETTINGS, freePort, startCodeServer, writeUserSettings } from '../tools/launch';
 import { SetupFailed } from '../tools/system';
-import { GENERATOR_VERSION, MARKER_FILE, generateDemoDataset } from './generate';
+import { GENERATOR_VERSION, MARKER_FILE, copyDemoModels, generateDemoDataset } from './generate';
 
 const repo = resolve(__dirname, '..', '..');
 const cache = join(homedir(), '.cache', 'seglab');
@@ -47,6 +47,7 @@ async function main(): Promise<void> {
 
   if (isCurrentDemo(datasetDir)) {
     console.log(`[demo] reusing the demo dataset in ${datasetDir}`);
+    copyDemoModels(join(datasetDir, 'models'));
   } else {
     console.log(`[demo] generating the demo dataset in ${datasetDir}`);
     const summary = await generateDemoDataset(datasetDir);
