@@ -62,6 +62,8 @@ def extra_clicks(
     on valid pixels within `band` pixels outside it (uniform), so the model learns from several clicks of both
     kinds without a forward pass for each."""
     n, w = target.shape[0], target.shape[-1]
+    if not positive and not negative:
+        return [[] for _ in range(n)]  # (and no random draws: off, training is as before the option)
     depth = boundary_distance(target).flatten(1)
     near = F.max_pool2d(target[:, None].float(), 2 * band + 1, 1, band)[:, 0] > 0
     ring = (near & ~target & valid).flatten(1).float()
