@@ -22,7 +22,7 @@ UNET=(--arch unet --unet-base 16 --unet-depth 4)
 DEEPLAB=(--arch deeplabv3plus --backbone mobilenet_v3_large --width-mult 0.75 --reduced-tail --aspp-channels 64
          --decoder-channels 64)
 # The click model: a small U-Net on 128-pixel zoom-in crops, a time budget (the 2-core machine is shared).
-CLICKS=(--task interactive --arch unet --unet-base 8 --unet-depth 4 --image-size 128 --crop-min-side 96 --click-rounds 2 --extra-clicks 2,3 --click-radius 4
+CLICKS=(--task interactive --arch unet --unet-base 8 --unet-depth 4 --image-size 128 --crop-min-side 96 --click-rounds 1 --click-radius 4
         --lr 4e-3 --minutes 9 --epochs 60 --patience 0 --seed 0 --device cpu)
 
 [ -f "$WORK/data/seglab.json" ] || node --import tsx scripts/demo/generate.ts "$WORK/data"
