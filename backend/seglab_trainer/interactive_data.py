@@ -1,9 +1,10 @@
 """Training examples for the click model, sampled from ordinary label masks.
 
 A target is a 4-connected region of one non-background class (class 0 is background, as in the NoC protocol) with
-at least MIN_AREA pixels, or, with probability WHOLE_CLASS, every pixel of that region's class. Its example is a
-zoom-in crop (zoom.py) around the target's bounding box, expanded by a random factor around the card's rule and
-jittered, with the target (0/1) and ignore_index where the label is ignore or the crop reaches past the image.
+at least MIN_AREA pixels, or, with probability `whole_class` (--whole-class), every pixel of that region's class.
+Its example is a zoom-in crop (zoom.py) around the target's bounding box, expanded by a random factor around the
+card's rule and jittered, with the target (0/1) and ignore_index where the label is ignore or the crop reaches past
+the image.
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ from .memory import InMemoryImages, normalize
 from .zoom import Box, CropRule, crop_image, crop_nearest
 
 MIN_AREA = 64
-WHOLE_CLASS = 0.2
 #: random expansion factor of the target's box and jitter of its centre (fractions of the crop side)
 EXPAND = (1.1, 2.2)
 JITTER = 0.15
@@ -83,12 +83,17 @@ def _training_box(box: Tuple[int, int, int, int], rule: CropRule, gen: torch.Gen
 
 
 def example(
-    data: InMemoryImages, index: RegionIndex, region: Region, rule: CropRule, gen: torch.Generator
+    data: InMemoryImages,
+    index: RegionIndex,
+    region: Region,
+    rule: CropRule,
+    whole_class: float,
+    gen: torch.Generator,
 ) -> Tuple[torch.Tensor, torch.Tensor]:
     """(3, S, S) normalised image crop and (S, S) int64 target (0, 1, ignore_index) for one region (or, with
-    probability WHOLE_CLASS, its whole class); flipped horizontally half of the time."""
+    probability `whole_class`, its whole class); flipped horizontally half of the time."""
     i, ignore = region.image, data.ignore_index
-    whole = float(torch.rand(1, generator=gen)) < WHOLE_CLASS
+    whole = float(torch.rand(1, generator=gen)) < whole_class
     labels = data.masks[i].cpu().long()
     truth = labels == region.class_id if whole else index.maps[i] == region.label
     box = _training_box(region.box, rule, gen)

@@ -23,7 +23,7 @@ from .budget import Budget
 from .clicks import boundary_distance, deepest, disk_maps, extra_clicks, first_clicks, next_click, next_clicks
 from .dataset import dataset_sha256
 from .export import OPSET, check_onnx, export_onnx, sha256_file, write_json_atomic
-from .interactive_data import MIN_AREA, RegionIndex, example
+from .interactive_data import MIN_AREA, RegionIndex, components, example
 from .losses import BinaryBCEDiceLoss
 from .memory import InMemoryImages, normalize
 from .models import build_model, resolved_options
@@ -66,7 +66,18 @@ def predict(
     prev = torch.zeros((h, w), dtype=torch.long) if previous is None else previous.long()
     prev = crop_nearest(prev, box, rule.size, 0)
     logits = model(model_input(image[None], maps[None], prev[None]))[0, 0]
-    return paste(logits, box, h, w, previous, THRESHOLD)
+    return respect_clicks(paste(logits, box, h, w, previous, THRESHOLD), clicks)
+
+
+def respect_clicks(mask: torch.Tensor, clicks: List[Click]) -> torch.Tensor:
+    """The card's output.respectClicks: each clicked pixel takes its click's label (later clicks win), then only
+    the 4-connected regions holding a positive click stay."""
+    mask = mask.clone()
+    for x, y, positive in clicks:
+        mask[y, x] = positive
+    labels = components(mask)
+    keep = sorted({int(labels[y, x]) for x, y, positive in clicks if positive} - {0})
+    return torch.isin(labels, torch.tensor(keep, dtype=labels.dtype))
 
 
 def simulate(model, images, targets, valid, rounds: int, args, gen) -> torch.Tensor:
@@ -155,6 +166,7 @@ def fit(args, device: torch.device) -> int:
         regions={"train": len(train_index.regions), "val": len(val_index.regions)},
         crop=rule.to_json(),
         clicks={"radius": args.click_radius, "rounds": args.click_rounds, "extra": args.extra_clicks},
+        wholeClass=args.whole_class,
         batchSize=args.batch_size,
         device=str(device),
         init=init,
@@ -169,7 +181,14 @@ def fit(args, device: torch.device) -> int:
         ):
             regions = [per_image[usable[i % len(usable)]] for i in idxs]
             pairs = [
-                example(train_data, train_index, r[int(torch.randint(len(r), (1,), generator=gen))], rule, gen)
+                example(
+                    train_data,
+                    train_index,
+                    r[int(torch.randint(len(r), (1,), generator=gen))],
+                    rule,
+                    args.whole_class,
+                    gen,
+                )
                 for r in regions
             ]
             images, labels = torch.stack([p[0] for p in pairs]), torch.stack([p[1] for p in pairs])
@@ -228,7 +247,8 @@ def export_click_model(args, cfg, rule: CropRule, history: List[dict], ended_by:
     training = {
         **{"task": "interactive", "epochs": args.epochs, "minutes": args.minutes, "epochsRun": len(history)},
         **{"endedBy": ended_by, "bestEpoch": state["epoch"], "batchSize": args.batch_size, "lr": args.lr},
-        **{"clickRounds": args.click_rounds, "extraClicks": args.extra_clicks, "seed": args.seed},
+        **{"clickRounds": args.click_rounds, "extraClicks": args.extra_clicks, "wholeClass": args.whole_class},
+        "seed": args.seed,
         "datasetSha256": data_sha,
         "loss": f"{args.ce_weight} x BCE + {args.dice_weight} x soft Dice, valid pixels only",
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
@@ -263,7 +283,7 @@ def write_click_export(model: ClickModel, out_dir: str, name: str, rule: CropRul
             "mean": [round(m * 255, 4) for m in MEAN],
             "std": [round(s * 255, 4) for s in STD],
         },
-        "output": {"name": "logits", "threshold": THRESHOLD},
+        "output": {"name": "logits", "threshold": THRESHOLD, "respectClicks": True},
         "clicks": {"encoding": "disk", "radius": radius},
         "crop": rule.to_json(),
         "onnx": {"opset": OPSET, "bytes": os.path.getsize(onnx_path), "check": check},

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 
 from . import engine
 from .models import ARCHS
@@ -66,6 +67,13 @@ def add_click_args(g) -> None:
         "(default 0,0: none)",
     )
     g.add_argument(
+        "--whole-class",
+        type=_probability,
+        default=0.2,
+        metavar="P",
+        help="the share of examples whose target is every pixel of the sampled region's class, not the region",
+    )
+    g.add_argument(
         "--crop-expand", type=float, default=1.4, help="zoom-in box: this times the clicks' and mask's extent"
     )
     g.add_argument("--crop-min-side", type=int, default=160, help="zoom-in box: at least this many image pixels")
@@ -79,6 +87,16 @@ def _pair(text: str) -> tuple:
     if positive < 0 or negative < 0:
         raise argparse.ArgumentTypeError(f"counts cannot be negative: {text!r}")
     return positive, negative
+
+
+def _probability(text: str) -> float:
+    try:
+        p = float(text)
+    except ValueError:
+        p = math.nan
+    if not 0 <= p <= 1:
+        raise argparse.ArgumentTypeError(f"expected a probability between 0 and 1, got {text!r}")
+    return p
 
 
 def add_model_args(g) -> None:

@@ -2,6 +2,8 @@
 
 import json
 import os
+from types import SimpleNamespace
+from typing import cast
 
 import numpy as np
 import pytest
@@ -9,8 +11,9 @@ import torch
 from PIL import Image
 
 from seglab_trainer.clicks import boundary_distance, extra_clicks, first_clicks, next_clicks
-from seglab_trainer.interactive_data import components
-from seglab_trainer.interactive_train import build_click_model, predict
+from seglab_trainer.interactive_data import RegionIndex, components, example
+from seglab_trainer.interactive_train import build_click_model, predict, respect_clicks
+from seglab_trainer.memory import InMemoryImages
 from seglab_trainer.runfiles import load_checkpoint
 from seglab_trainer.train import run
 from seglab_trainer.zoom import Box, CropRule, crop_box, crop_nearest, to_crop, to_image
@@ -66,6 +69,38 @@ def test_components_are_four_connected():
     labels = components(mask)
     assert labels[0, 0] == labels[0, 1] and labels[1, 2] == labels[2, 2]
     assert len({int(labels[0, 0]), int(labels[1, 2]), int(labels[2, 0])}) == 3 and labels[0, 2] == 0
+
+
+def test_whole_class_targets_every_pixel_of_the_class_and_region_targets_one_region():
+    mask = torch.zeros((40, 40), dtype=torch.uint8)
+    mask[5:15, 5:15] = 1  # two regions of class 1, one of class 2
+    mask[5:15, 25:35] = 1
+    mask[25:35, 5:15] = 2
+    mask[30:32, 30:32] = 255
+    images = [torch.zeros((3, 40, 40), dtype=torch.uint8)]
+    data = cast(InMemoryImages, SimpleNamespace(images=images, masks=[mask], ignore_index=255))
+    index = RegionIndex(data)
+    region = next(r for r in index.regions if r.box == (5, 5, 15, 15))
+    rule = CropRule(size=40, expand=1.0, min_side=40)
+    for whole, regions in [(0.0, 1), (1.0, 2)]:
+        for seed in range(8):  # random boxes and flips, each holding part of every class-1 region at least
+            _, target = example(data, index, region, rule, whole, torch.Generator().manual_seed(seed))
+            assert len(components(target == 1).unique()) - 1 == regions
+
+
+def test_respect_clicks_as_the_extension_does():
+    # the case of test/node/clickModel.test.ts
+    rows = ["##..##.", "##..##.", ".......", ".#.....", "......."]
+    mask = torch.tensor([[c == "#" for c in r] for r in rows])
+    out = respect_clicks(mask, [(0, 0, True), (1, 1, False), (6, 4, True), (6, 3, False)])
+    assert ["".join("#" if v else "." for v in r) for r in out.tolist()] == [
+        "##.....",
+        "#......",
+        ".......",
+        ".......",
+        "......#",
+    ]
+    assert not respect_clicks(torch.ones((1, 3), dtype=torch.bool), [(1, 0, True), (1, 0, False)]).any()
 
 
 def test_crop_rule_round_trips_coordinates():

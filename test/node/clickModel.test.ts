@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { decodeImage } from '../../src/core/model/image';
 import { parsePromptableCard, type ClicksCard } from '../../src/core/model/promptable/card';
-import { clickModelInput, cropBox, normalisedPlanes, toCrop, toImage } from '../../src/core/model/promptable/clicks';
+import { clickModelInput, cropBox, normalisedPlanes, respectClicks, toCrop, toImage } from '../../src/core/model/promptable/clicks';
 import { decodePrompt, encodeImage, previousFromMask } from '../../src/core/model/promptable/predictor';
 import type { PreviousMask } from '../../src/core/model/promptable/selection';
 import { promptableSegmenter } from '../../src/core/interactive/segmenters';
@@ -59,6 +59,34 @@ test('the crop box: the square around the clicks and the previous mask, expanded
   for (let y = 40; y < 45; y++) for (let x = 2; x < 4; x++) previous[y * 50 + x] = 1;
   // as backend/tests/test_interactive.py: the mask's rows 40-44 widen the box to 33 rows: side ceil(1.4 * 33)
   assert.deepEqual(cropBox([{ x: 10, y: 12, positive: true }], previous, 50, { ...crop, minSide: 20 }), { left: -17, top: 5, side: 47 });
+});
+
+test('respectClicks: clicked pixels take their labels, regions without a positive click are cleared', () => {
+  const rows = ['##..##.', '##..##.', '.......', '.#.....', '.......'];
+  const [w, h] = [7, 5];
+  const mask = Uint8Array.from(rows.join(''), (c) => (c === '#' ? 1 : 0));
+  const clicks = [
+    { x: 0, y: 0, positive: true }, // keeps the top-left block
+    { x: 1, y: 1, positive: false }, // ...less this pixel, still connected through (1, 0) and (0, 1)
+    { x: 6, y: 4, positive: true }, // an unselected pixel: selected, alone
+    { x: 6, y: 3, positive: false },
+  ];
+  respectClicks(mask, w, h, clicks, { left: -2, top: -2, side: 12 });
+  const out = Array.from({ length: h }, (_, y) => Array.from(mask.subarray(y * w, (y + 1) * w), (v) => (v ? '#' : '.')).join(''));
+  assert.deepEqual(out, ['##.....', '#......', '.......', '.......', '......#']);
+  // A positive click that a later negative click on the same pixel overrides keeps nothing.
+  const one = Uint8Array.from([1, 1, 1]);
+  respectClicks(
+    one,
+    3,
+    1,
+    [
+      { x: 1, y: 0, positive: true },
+      { x: 1, y: 0, positive: false },
+    ],
+    { left: 0, top: 0, side: 3 },
+  );
+  assert.deepEqual([...one], [0, 0, 0]);
 });
 
 test('coordinates round-trip through the crop', () => {
@@ -170,4 +198,7 @@ test('a click model card is checked field by field', () => {
   );
   assert.throws(() => parse({ ...card, model: { file: '../x.onnx' } }), /model\.file: expected a file name next to the card/);
   assert.throws(() => parse({ ...card, clicks: { radius: -1 } }), /clicks\.radius: expected a positive number/);
+  assert.equal((parse(card) as ClicksCard).output.respectClicks, false); // cards written before the field: the model's answer as it is
+  assert.equal((parse({ ...card, output: { ...card.output, respectClicks: true } }) as ClicksCard).output.respectClicks, true);
+  assert.throws(() => parse({ ...card, output: { ...card.output, respectClicks: 'yes' } }), /output\.respectClicks: expected true or false, got "yes"/);
 });

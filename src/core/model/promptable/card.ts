@@ -56,8 +56,12 @@ export interface ClicksCard {
   model: { file: string; sha256?: string };
   /** One NCHW float32 input of CLICK_CHANNELS; RGB normalised on 0-255 values. */
   input: { name: string; mean: [number, number, number]; std: [number, number, number] };
-  /** One logit map at the crop's size; a pixel is selected where it exceeds the threshold. */
-  output: { name: string; threshold: number };
+  /**
+   * One logit map at the crop's size; a pixel is selected where it exceeds the threshold. With
+   * respectClicks, clicked pixels take their clicks' labels and only regions holding a positive
+   * click are kept (clicks.ts); cards written before it lack the field and keep the model's answer.
+   */
+  output: { name: string; threshold: number; respectClicks: boolean };
   /** Clicks are drawn as disks of this radius in crop pixels. */
   clicks: { encoding: 'disk'; radius: number };
   /** The zoom-in box: max(expand x the clicks' and previous mask's extent, minSide) image pixels, resized to size. */
@@ -171,6 +175,8 @@ function parseClicksCard(raw: Record<string, unknown>, name: string, path: strin
   if (show(channels) !== show(CLICK_CHANNELS)) throw new ConfigError(path, `input.channels: expected ${show(CLICK_CHANNELS)}, got ${show(channels)}`);
   const threshold = output.threshold ?? 0;
   if (typeof threshold !== 'number' || !Number.isFinite(threshold)) throw new ConfigError(path, `output.threshold: expected a number, got ${show(threshold)}`);
+  const respectClicks = output.respectClicks ?? false;
+  if (typeof respectClicks !== 'boolean') throw new ConfigError(path, `output.respectClicks: expected true or false, got ${show(respectClicks)}`);
   const size = positive(crop.size, 'crop.size', path, true);
   const expand = positive(crop.expand, 'crop.expand', path);
   if (expand < 1) throw new ConfigError(path, `crop.expand: expected at least 1, got ${show(expand)}`);
@@ -180,7 +186,7 @@ function parseClicksCard(raw: Record<string, unknown>, name: string, path: strin
     name,
     model: { file: fileName(model.file, 'model.file', path), sha256: sha(model.sha256, 'model.sha256', path) },
     input: { name: text(input.name, 'input.name', path), mean: triple(input.mean, 'input.mean', path, false), std: triple(input.std, 'input.std', path, true) },
-    output: { name: text(output.name, 'output.name', path), threshold },
+    output: { name: text(output.name, 'output.name', path), threshold, respectClicks },
     clicks: { encoding: oneOf(clicks.encoding ?? 'disk', ['disk'] as const, 'clicks.encoding', path), radius: positive(clicks.radius, 'clicks.radius', path) },
     crop: { size, expand, minSide: positive(crop.minSide, 'crop.minSide', path, true) },
   };

@@ -14,6 +14,9 @@
  *   click maps are disks of the card's radius in crop pixels.
  * - The answer is resampled bilinearly (edges clamped) at each image pixel's centre inside the box
  *   and thresholded; outside the box the previous mask stays.
+ * - With the card's `output.respectClicks`, each clicked pixel then takes its click's label (later
+ *   clicks win) and only the 4-connected regions holding a positive click stay: a click is never
+ *   ignored, and a neighbour the model spilled into without a path to the clicks is not selected.
  */
 import { ConfigError, DataError } from '../../errors';
 import type { RgbImage } from '../image';
@@ -200,6 +203,37 @@ export function pasteBack(
   return mask;
 }
 
+/**
+ * The clicked pixels take their clicks' labels, then the selected pixels without a 4-connected path
+ * to a positive click are cleared. Every selected pixel lies in `box` (it holds the clicks and the
+ * previous mask, and the model writes nowhere else), so the walk stays there.
+ */
+export function respectClicks(mask: Uint8Array, width: number, height: number, clicks: readonly PixelClick[], box: CropBox): void {
+  for (const c of clicks) mask[c.y * width + c.x] = c.positive ? 1 : 0;
+  const [x0, x1, y0, y1] = [Math.max(box.left, 0), Math.min(box.left + box.side, width), Math.max(box.top, 0), Math.min(box.top + box.side, height)];
+  const w = x1 - x0;
+  const reached = new Uint8Array(w * (y1 - y0));
+  const queue = new Int32Array(reached.length);
+  let tail = 0;
+  const visit = (x: number, y: number) => {
+    const k = (y - y0) * w + (x - x0);
+    if (mask[y * width + x] && !reached[k]) {
+      reached[k] = 1;
+      queue[tail++] = k;
+    }
+  };
+  for (const c of clicks) if (c.positive) visit(c.x, c.y);
+  for (let head = 0; head < tail; head++) {
+    const x = x0 + (queue[head] % w);
+    const y = y0 + Math.floor(queue[head] / w);
+    if (x > x0) visit(x - 1, y);
+    if (x + 1 < x1) visit(x + 1, y);
+    if (y > y0) visit(x, y - 1);
+    if (y + 1 < y1) visit(x, y + 1);
+  }
+  for (let y = y0; y < y1; y++) for (let x = x0; x < x1; x++) if (!reached[(y - y0) * w + (x - x0)]) mask[y * width + x] = 0;
+}
+
 /** A click model's "embeddings": the normalised image itself (no encoder runs). */
 export function clickEmbeddings(card: ClicksCard, image: RgbImage): Embeddings {
   const { width, height } = image;
@@ -254,6 +288,7 @@ export async function decodeClicks(
   if (out.dims.join() !== [1, 1, s, s].join())
     throw new DataError(card.model.file, `output "${card.output.name}" has shape [${out.dims.join(', ')}], expected [1, 1, ${s}, ${s}]`);
   const mask = pasteBack(out.data, s, box, width, height, previous, card.output.threshold, into);
+  if (card.output.respectClicks) respectClicks(mask, width, height, clicks, box);
   let sum = 0,
     n = 0;
   for (const logit of out.data)
