@@ -6,7 +6,7 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
-import { basename, join, resolve } from 'node:path';
+import { basename, join, relative, resolve } from 'node:path';
 import type { RgbImage } from '../../src/core/model/image';
 
 const SCRIPT = resolve(__dirname, '../../scripts/models/build_test_models.py');
@@ -15,6 +15,8 @@ const SAM_BENCH_SCRIPT = resolve(__dirname, '../../scripts/models/build_sam_benc
 const CLICK_SCRIPT = resolve(__dirname, '../../scripts/models/build_click_test_model.py');
 const QUANTIZE_SCRIPT = resolve(__dirname, '../../scripts/models/quantize_dynamic.py');
 const ROOT = resolve(__dirname, '../../.test-artifacts/models');
+/** The trainer package, whose code the scripts importing it run: a change there rebuilds their models. */
+const TRAINER = resolve(__dirname, '../../backend/seglab_trainer');
 
 export const MODEL_KINDS = ['unet', 'deeplabv3plus', 'deeplabv3_mnv3', 'fcn', 'segformer'] as const;
 
@@ -26,7 +28,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** The folder with every model, building it first if needed (about 10 s); `bench`: the benchmark-sized models. */
 export function testModelsDir(bench = false): Promise<string> {
-  return builtOnce(SCRIPT, ROOT, bench ? '-bench' : '', bench ? ['--bench'] : [], bench ? 'bench.json' : 'references.json');
+  return builtOnce(SCRIPT, ROOT, bench ? '-bench' : '', bench ? ['--bench'] : [], bench ? 'bench.json' : 'references.json', TRAINER);
 }
 
 /** The known-answer promptable pair (scripts/models/build_promptable_models.py): sam_test.{encoder,decoder}.onnx. */
@@ -36,7 +38,7 @@ export function promptableModelsDir(): Promise<string> {
 
 /** A tiny click model (family "clicks") with PyTorch's answers (scripts/models/build_click_test_model.py). */
 export function clickTestModelDir(): Promise<string> {
-  return builtOnce(CLICK_SCRIPT, resolve(ROOT, '../click-test'), '', [], 'references.json');
+  return builtOnce(CLICK_SCRIPT, resolve(ROOT, '../click-test'), '', [], 'references.json', TRAINER);
 }
 
 /** SAM-sized random-weight pair for timings (scripts/models/build_sam_bench_models.py): sam_bench.{encoder,decoder}.onnx; minutes to build. */
@@ -64,12 +66,24 @@ export async function samQuantizedDecoderDir(): Promise<string> {
   );
 }
 
+/** The .py files under `dir`, sorted, so that the hash does not depend on the listing's order. */
+function pythonSources(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .filter((f) => f.endsWith('.py'))
+    .sort()
+    .map((f) => join(dir, f));
+}
+
 /**
- * Runs `script OUT_DIR ...args` once into <root>/<script hash><suffix>/, under a lock shared by
- * test files running in parallel; folders of earlier versions of the script are removed.
+ * Runs `script OUT_DIR ...args` once into <root>/<hash><suffix>/, under a lock shared by test files
+ * running in parallel; the hash covers the script and the Python package `imports` (when given),
+ * and folders of earlier versions are removed.
  */
-async function builtOnce(script: string, root: string, suffix: string, args: string[], marker: string): Promise<string> {
-  const hash = createHash('sha256').update(readFileSync(script)).digest('hex').slice(0, 16);
+async function builtOnce(script: string, root: string, suffix: string, args: string[], marker: string, imports?: string): Promise<string> {
+  const digest = createHash('sha256');
+  digest.update(readFileSync(script));
+  if (imports) for (const file of pythonSources(imports)) digest.update(relative(imports, file)).update(readFileSync(file));
+  const hash = digest.digest('hex').slice(0, 16);
   const dir = join(root, hash + suffix);
   const lock = `${dir}.lock`;
   mkdirSync(root, { recursive: true });
