@@ -30,7 +30,7 @@ from .models import build_model, resolved_options
 from .models.click_model import CHANNELS, ClickModel
 from .runfiles import Progress, link_checkpoint, load_init, save_checkpoint
 from .train_args import model_kwargs
-from .zoom import Click, CropRule, click_maps, crop_box, crop_image, crop_nearest, paste
+from .zoom import Box, Click, CropRule, click_maps, crop_box, crop_image, crop_nearest, paste
 
 VAL_CLICKS = 3
 #: an epoch draws this many examples per training image (a random region of it each)
@@ -66,18 +66,23 @@ def predict(
     prev = torch.zeros((h, w), dtype=torch.long) if previous is None else previous.long()
     prev = crop_nearest(prev, box, rule.size, 0)
     logits = model(model_input(image[None], maps[None], prev[None]))[0, 0]
-    return respect_clicks(paste(logits, box, h, w, previous, THRESHOLD), clicks)
+    return respect_clicks(paste(logits, box, h, w, previous, THRESHOLD), clicks, box)
 
 
-def respect_clicks(mask: torch.Tensor, clicks: List[Click]) -> torch.Tensor:
+def respect_clicks(mask: torch.Tensor, clicks: List[Click], box: Box) -> torch.Tensor:
     """The card's output.respectClicks: each clicked pixel takes its click's label (later clicks win), then only
-    the 4-connected regions holding a positive click stay."""
+    the 4-connected regions holding a positive click stay. Every selected pixel lies in `box` (it holds the clicks
+    and the previous mask, and the model writes nowhere else), so regions are labelled there only."""
     mask = mask.clone()
     for x, y, positive in clicks:
         mask[y, x] = positive
-    labels = components(mask)
-    keep = sorted({int(labels[y, x]) for x, y, positive in clicks if positive} - {0})
-    return torch.isin(labels, torch.tensor(keep, dtype=labels.dtype))
+    h, w = mask.shape
+    x0, y0, x1, y1 = max(box.left, 0), max(box.top, 0), min(box.left + box.side, w), min(box.top + box.side, h)
+    labels = components(mask[y0:y1, x0:x1])
+    keep = sorted({int(labels[y - y0, x - x0]) for x, y, positive in clicks if positive} - {0})
+    out = torch.zeros_like(mask)
+    out[y0:y1, x0:x1] = torch.isin(labels, torch.tensor(keep, dtype=labels.dtype))
+    return out
 
 
 def simulate(model, images, targets, valid, rounds: int, args, gen) -> torch.Tensor:

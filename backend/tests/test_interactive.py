@@ -92,7 +92,7 @@ def test_respect_clicks_as_the_extension_does():
     # the case of test/node/clickModel.test.ts
     rows = ["##..##.", "##..##.", ".......", ".#.....", "......."]
     mask = torch.tensor([[c == "#" for c in r] for r in rows])
-    out = respect_clicks(mask, [(0, 0, True), (1, 1, False), (6, 4, True), (6, 3, False)])
+    out = respect_clicks(mask, [(0, 0, True), (1, 1, False), (6, 4, True), (6, 3, False)], Box(-2, -2, 12))
     assert ["".join("#" if v else "." for v in r) for r in out.tolist()] == [
         "##.....",
         "#......",
@@ -100,7 +100,7 @@ def test_respect_clicks_as_the_extension_does():
         ".......",
         "......#",
     ]
-    assert not respect_clicks(torch.ones((1, 3), dtype=torch.bool), [(1, 0, True), (1, 0, False)]).any()
+    assert not respect_clicks(torch.ones((1, 3), dtype=torch.bool), [(1, 0, True), (1, 0, False)], Box(0, 0, 3)).any()
 
 
 def test_crop_rule_round_trips_coordinates():
