@@ -13,6 +13,7 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { ClassDef } from '../../src/core/classes';
+import { selectionBounds } from '../../src/core/editing/selectionPreview';
 import { nextClick } from '../../src/core/interactive/clickRobot';
 import { connectedComponents } from '../../src/core/interactive/components';
 import { findTargets, validPixels, type Target } from '../../src/core/interactive/targets';
@@ -30,16 +31,10 @@ interface Window {
 }
 
 function windowOf(t: Target, width: number, height: number): Window {
-  let [x0, y0, x1, y1] = [width, height, 0, 0];
-  t.mask.forEach((v, i) => {
-    if (!v) return;
-    const x = i % width;
-    const y = (i - x) / width;
-    [x0, y0, x1, y1] = [Math.min(x0, x), Math.min(y0, y), Math.max(x1, x), Math.max(y1, y)];
-  });
-  x0 = Math.max(0, x0 - MARGIN);
-  y0 = Math.max(0, y0 - MARGIN);
-  return { x0, y0, w: Math.min(width, x1 + MARGIN + 1) - x0, h: Math.min(height, y1 + MARGIN + 1) - y0 };
+  const box = selectionBounds(t.mask, width, height)!; // a target has pixels
+  const x0 = Math.max(0, box.x0 - MARGIN);
+  const y0 = Math.max(0, box.y0 - MARGIN);
+  return { x0, y0, w: Math.min(width, box.x1 + MARGIN) - x0, h: Math.min(height, box.y1 + MARGIN) - y0 };
 }
 
 /** The best oracle-threshold IoU for one target, whether it is brighter than its surroundings and by how many grey levels. */
