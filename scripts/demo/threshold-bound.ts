@@ -43,10 +43,12 @@ export function bestThreshold(image: RgbImage, t: Target, valid: Uint8Array): { 
   const win = windowOf(t, width, height);
   const n = win.w * win.h;
   const truth = new Uint8Array(n);
+  const counted = new Uint8Array(n); // ignore pixels are left out of the IoU, as in the NoC protocol
   const rgb = [new Float32Array(n), new Float32Array(n), new Float32Array(n)];
   for (let i = 0; i < n; i++) {
     const p = (win.y0 + Math.floor(i / win.w)) * width + win.x0 + (i % win.w);
     truth[i] = t.mask[p];
+    counted[i] = valid[p];
     for (let c = 0; c < 3; c++) rgb[c][i] = data[p * channels + c];
   }
   const mean = (inside: number) =>
@@ -67,6 +69,7 @@ export function bestThreshold(image: RgbImage, t: Target, valid: Uint8Array): { 
         const { labels } = connectedComponents(chosen, win.w, win.h);
         let [inter, union] = [0, 0];
         for (let i = 0; i < n; i++) {
+          if (!counted[i]) continue;
           const a = labels[i] === labels[seed];
           inter += a && truth[i] ? 1 : 0;
           union += a || truth[i] ? 1 : 0;
