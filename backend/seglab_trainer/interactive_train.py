@@ -76,8 +76,7 @@ def respect_clicks(mask: torch.Tensor, clicks: List[Click], box: Box) -> torch.T
     mask = mask.clone()
     for x, y, positive in clicks:
         mask[y, x] = positive
-    h, w = mask.shape
-    x0, y0, x1, y1 = max(box.left, 0), max(box.top, 0), min(box.left + box.side, w), min(box.top + box.side, h)
+    x0, y0, x1, y1 = box.within(*mask.shape)
     labels = components(mask[y0:y1, x0:x1])
     keep = sorted({int(labels[y - y0, x - x0]) for x, y, positive in clicks if positive} - {0})
     out = torch.zeros_like(mask)

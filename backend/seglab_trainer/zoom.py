@@ -39,6 +39,10 @@ class Box:
     top: int
     side: int
 
+    def within(self, height: int, width: int) -> Tuple[int, int, int, int]:
+        """(x0, y0, x1, y1), x1 and y1 exclusive: the part of the box inside an image of this size (may be empty)."""
+        return max(self.left, 0), max(self.top, 0), min(self.left + self.side, width), min(self.top + self.side, height)
+
 
 def crop_box(clicks: Sequence[Click], previous: Optional[torch.Tensor], rule: CropRule) -> Box:
     """The square around every click and the previous mask's pixels (H, W, nonzero = selected): centred on their
@@ -106,8 +110,7 @@ def paste(logits: torch.Tensor, box: Box, height: int, width: int, previous: Opt
     """The crop's (S, S) logits back at the image's size, bilinear (align_corners=False, edges clamped), inside the
     box; outside it the previous mask stays. Returns the (H, W) bool mask."""
     size = logits.shape[-1]
-    x0, y0 = max(box.left, 0), max(box.top, 0)
-    x1, y1 = min(box.left + box.side, width), min(box.top + box.side, height)
+    x0, y0, x1, y1 = box.within(height, width)
     out = previous.bool().clone() if previous is not None else torch.zeros((height, width), dtype=torch.bool)
     if x1 <= x0 or y1 <= y0:
         return out
